@@ -1,0 +1,1 @@
+"""Evaluation engines: ``concrete`` (pairs, with explanations), ``allpairs`` (vectorized)."""

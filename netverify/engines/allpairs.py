@@ -1,0 +1,274 @@
+"""The whole pod-to-pod relation at once, as boolean matrices over classes.
+
+Cost model.  With C pod classes, K port classes and R rules, the engine builds
+for each direction one (K x C) matrix per distinct *selection signature* (the
+set of policies isolating a class, plus for ingress the destination's named
+ports), OR-ing one (K x C) term per rule: O(signatures x rules x K x C).  It
+then forms, for each port class k, ``OUT_k & IN_k.T`` over (C x C): O(K x C^2)
+vectorized.  No per-pair Python loop and no solver call; the pair-by-pair
+``Evaluator`` is the reference it is tested against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from netverify.engines.classes import PodClasses, PortClasses, pod_classes, port_classes
+from netverify.engines.concrete import Evaluator, ipset_matches
+from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
+from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class AllPairs:
+    """Allowed port classes for every ordered pair of pod classes.
+
+    ``words[w][s, d]`` holds bits ``64*w .. 64*w+63`` of the port classes allowed
+    from class ``s`` to class ``d`` (loopback not applied: that is per pod).
+    """
+
+    pods: PodClasses
+    ports: PortClasses
+    words: list[npt.NDArray[np.uint64]]
+    computed: tuple[int, ...]  # port classes computed (all unless restricted)
+
+    def portset(self, s: int, d: int) -> PortSet:
+        """Allowed ports from class ``s`` to class ``d``."""
+        sig = tuple(int(w[s, d]) for w in self.words)
+        return self.portset_of_signature(sig)
+
+    def portset_of_signature(self, sig: tuple[int, ...]) -> PortSet:
+        """Union of the port classes whose bits are set in ``sig``."""
+        out = PortSet.empty()
+        for w, bits in enumerate(sig):
+            b = bits
+            while b:
+                low = b & -b
+                k = 64 * w + low.bit_length() - 1
+                out = out.union(self.ports.portsets[k])
+                b ^= low
+        return out
+
+    def any_allowed(self) -> BoolArray:
+        """(C x C): some connection allowed among the computed port classes."""
+        out = np.zeros(self.words[0].shape, dtype=bool)
+        for w in self.words:
+            out |= w != 0
+        return out
+
+    def allowed_on(self, protocol: Protocol, port: int) -> BoolArray:
+        """(C x C): the one (protocol, port) is allowed."""
+        k = self.ports.class_of(protocol, port)
+        if k not in self.computed:
+            raise ValueError(f"port class {k} was not computed")
+        return (self.words[k // 64] >> np.uint64(k % 64)) & np.uint64(1) != 0
+
+
+class _Builder:
+    def __init__(self, cluster: Cluster, classes: PodClasses) -> None:
+        self.cluster = cluster
+        self.ev = Evaluator(cluster)
+        self.classes = classes
+        self.reps = classes.reps
+        self.C = len(self.reps)
+        self.by_ns: dict[str, list[int]] = {}
+        for i, p in enumerate(self.reps):
+            if not p.host_network:
+                self.by_ns.setdefault(p.namespace, []).append(i)
+        self._sel_cache: dict[tuple[object, ...], BoolArray] = {}
+        self._ns_cache: dict[object, list[str]] = {}
+        preds: set[tuple[Protocol, int, int]] = set()
+        for pol in cluster.policies:
+            for d in Direction:
+                for rule in pol.rules(d):
+                    for spec in rule.ports or ():
+                        if isinstance(spec.port, int):
+                            preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
+                        elif spec.port is None:
+                            preds.add((spec.protocol, MIN_PORT, MAX_PORT))
+        for p in self.reps:
+            for cp in p.container_ports:
+                if cp.name is not None:
+                    preds.add((cp.protocol, cp.port, cp.port))
+        self.ports = port_classes(preds)
+        self.K = len(self.ports)
+        self._named_cache: dict[tuple[str, Protocol], BoolArray] = {}
+
+    # -- masks over pod classes --------------------------------------------
+
+    def _pods_matching(self, namespaces: list[str], selector: object,
+                       match: Callable[[Pod], bool]) -> BoolArray:
+        key = (tuple(namespaces), selector)
+        m = self._sel_cache.get(key)
+        if m is None:
+            m = np.zeros(self.C, dtype=bool)
+            for ns in namespaces:
+                for i in self.by_ns.get(ns, ()):
+                    if match(self.reps[i]):
+                        m[i] = True
+            self._sel_cache[key] = m
+        return m
+
+    def selected(self, pol: NetworkPolicy) -> BoolArray:
+        sel = pol.pod_selector
+        return self._pods_matching([pol.namespace], sel, lambda p: sel.matches(p.labels))
+
+    def peer_mask(self, pol: NetworkPolicy, peer: Peer) -> BoolArray:
+        if peer.ip_block is not None:
+            addrs = peer.ip_block.addresses
+            key = ("ip", addrs)
+            m = self._sel_cache.get(key)
+            if m is None:
+                m = np.array([ipset_matches(addrs, p) for p in self.reps], dtype=bool)
+                self._sel_cache[key] = m
+            return m
+        nss = self._namespaces(pol, peer)
+        ps = peer.pod_selector
+        if ps is None:
+            return self._pods_matching(nss, None, lambda p: True)
+        return self._pods_matching(nss, ps, lambda p: ps.matches(p.labels))
+
+    def _namespaces(self, pol: NetworkPolicy, peer: Peer) -> list[str]:
+        ns_sel = peer.namespace_selector
+        if ns_sel is None:
+            return [pol.namespace]
+        got = self._ns_cache.get(ns_sel)
+        if got is None:
+            got = [n for n in sorted(self.by_ns)
+                   if ns_sel.matches(self.cluster.namespace_labels(n))]
+            self._ns_cache[ns_sel] = got
+        return got
+
+    def rule_peers(self, pol: NetworkPolicy, rule: Rule) -> BoolArray:
+        if rule.peers is None:
+            return np.ones(self.C, dtype=bool)
+        m = np.zeros(self.C, dtype=bool)
+        for peer in rule.peers:
+            m |= self.peer_mask(pol, peer)
+        return m
+
+    # -- coverage over port classes ----------------------------------------
+
+    def const_cover(self, rule: Rule) -> BoolArray:
+        v = np.zeros(self.K, dtype=bool)
+        if rule.ports is None:
+            v[:] = True
+            return v
+        for spec in rule.ports:
+            if spec.port is None:
+                v[list(self.ports.cover(spec.protocol, MIN_PORT, MAX_PORT))] = True
+            elif isinstance(spec.port, int):
+                hi = spec.end_port or spec.port
+                v[list(self.ports.cover(spec.protocol, spec.port, hi))] = True
+        return v
+
+    def named_cover(self, name: str, protocol: Protocol) -> BoolArray:
+        """(K x C): port classes a named port resolves to on each destination class."""
+        key = (name, protocol)
+        m = self._named_cache.get(key)
+        if m is None:
+            m = np.zeros((self.K, self.C), dtype=bool)
+            for i, p in enumerate(self.reps):
+                for n in p.named_port(name, protocol):
+                    m[self.ports.class_of(protocol, n), i] = True
+            self._named_cache[key] = m
+        return m
+
+    def named_specs(self, rule: Rule) -> list[tuple[str, Protocol]]:
+        return [(s.port, s.protocol) for s in rule.ports or () if isinstance(s.port, str)]
+
+    # -- per direction -------------------------------------------------------
+
+    def direction(self, direction: Direction) -> tuple[BoolArray, npt.NDArray[np.intp]]:
+        """Stack (n x K x C) of allowed (port class, peer class) and each class's row in it.
+
+        Row 0 is "not isolated" (all True).
+        """
+        C, K = self.C, self.K
+        selecting: list[list[int]] = [[] for _ in range(C)]
+        pols = [p for p in self.cluster.policies if direction in p.policy_types]
+        for pi, pol in enumerate(pols):
+            for c in np.flatnonzero(self.selected(pol)):
+                selecting[int(c)].append(pi)
+        rule_terms: dict[int, list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]] = {}
+
+        def terms(pi: int) -> list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]:
+            t = rule_terms.get(pi)
+            if t is None:
+                pol = pols[pi]
+                t = [(self.const_cover(r), self.rule_peers(pol, r), self.named_specs(r))
+                     for r in pol.rules(direction)]
+                rule_terms[pi] = t
+            return t
+
+        sig_index: dict[tuple[object, ...], int] = {}
+        stack: list[BoolArray] = [np.ones((K, C), dtype=bool)]
+        idx = np.zeros(C, dtype=np.intp)
+        for c in range(C):
+            if not selecting[c]:
+                continue
+            sig: tuple[object, ...] = (tuple(selecting[c]),)
+            if direction is Direction.INGRESS:
+                # Named ports resolve on the destination, which is this class.
+                rep = self.reps[c]
+                sig += (tuple(sorted((cp.name, cp.protocol.value, cp.port)
+                                     for cp in rep.container_ports if cp.name)),)
+            row = sig_index.get(sig)
+            if row is None:
+                acc = np.zeros((K, C), dtype=bool)
+                for pi in selecting[c]:
+                    for cov, peers, named in terms(pi):
+                        if not peers.any():
+                            continue
+                        if direction is Direction.INGRESS:
+                            cv = cov.copy()
+                            for name, proto in named:
+                                cv |= self.named_cover(name, proto)[:, c]
+                            acc |= cv[:, None] & peers[None, :]
+                        else:
+                            cm = np.broadcast_to(cov[:, None], (K, C))
+                            for name, proto in named:
+                                cm = cm | self.named_cover(name, proto)
+                            acc |= cm & peers[None, :]
+                row = len(stack)
+                sig_index[sig] = row
+                stack.append(acc)
+            idx[c] = row
+        return np.stack(stack), idx
+
+
+def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
+                      only: tuple[Protocol, int] | None = None,
+                      protocol: Protocol | None = None) -> AllPairs:
+    """Compute the allowed port classes for every ordered pair of pod classes.
+
+    ``only`` restricts the work to the port class of one (protocol, port);
+    ``protocol`` to the classes of one protocol.
+    """
+    classes = classes or pod_classes(cluster)
+    b = _Builder(cluster, classes)
+    eg, eidx = b.direction(Direction.EGRESS)
+    ig, iidx = b.direction(Direction.INGRESS)
+    C, K = b.C, b.K
+    if only is not None:
+        ks = [b.ports.class_of(*only)]
+    elif protocol is not None:
+        ks = [k for k in range(K) if not b.ports.portsets[k].restrict(protocol, None).is_empty]
+    else:
+        ks = list(range(K))
+    words = [np.zeros((C, C), dtype=np.uint64) for _ in range((K + 63) // 64)]
+    for k in ks:
+        out_k = eg[eidx, k, :]  # (src, dst)
+        in_k = ig[iidx, k, :]  # (dst, src)
+        a = out_k & in_k.T
+        words[k // 64] |= a.astype(np.uint64) << np.uint64(k % 64)
+    return AllPairs(pods=classes, ports=b.ports, words=words, computed=tuple(ks))
+
+
+__all__ = ["PROTOCOLS", "AllPairs", "compute_all_pairs"]

@@ -1,0 +1,249 @@
+"""Exact NetworkPolicy evaluation for one (source, destination) pair, with reasons.
+
+The rules implemented here are the specification the other engines are tested
+against (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
+
+- A pod is isolated for a direction only when some policy in its namespace whose
+  ``policyTypes`` include that direction selects it.  A non-isolated side
+  allows everything.
+- An isolated side allows the union of what the rules of its selecting
+  policies allow (policies are additive; there is no deny rule).
+- A rule matches a peer when its ``from``/``to`` is missing or empty, or when one
+  of its peers matches (peers are OR'd).  In a peer, ``namespaceSelector`` and
+  ``podSelector`` are AND'd; ``podSelector`` alone means the policy's namespace.
+- ``ipBlock`` matches addresses: the pod IPs when known and external endpoints.
+- Ports: none listed means every port and protocol; a named port resolves
+  against the *destination* pod's container ports (name and protocol), in
+  ingress and in egress rules alike; ``endPort`` makes a range.
+- Traffic flows when the source's egress and the destination's ingress both
+  allow it.  A pod talking to itself always may (loopback never leaves the pod).
+- hostNetwork pods are not subject to NetworkPolicy: never isolated, and as peers
+  only ``ipBlock`` can match them (their traffic is node traffic).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from netverify.ipblocks import IPSet
+from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, PortSpec, Rule
+from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
+from netverify.results import Endpoint, PairVerdict, PolicyRef, RuleRef, SideVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class External:
+    """An address range outside the cluster's pods, of one family.
+
+    Callers split ranges at ipBlock boundaries (``Evaluator.split``) so that
+    every ipBlock either contains the whole range or none of it.
+    """
+
+    family: int
+    lo: int
+    hi: int
+    label: str
+
+
+Subject = Pod | External
+
+
+def pod_endpoint(pod: Pod) -> Endpoint:
+    """The result-facing description of a pod."""
+    return Endpoint(name=pod.key, kind=pod.kind, namespace=pod.namespace,
+                    labels=tuple(sorted(pod.labels.items())), host_network=pod.host_network)
+
+
+def external_endpoint(ext: External) -> Endpoint:
+    """The result-facing description of an external range."""
+    return Endpoint(name=ext.label, kind="External")
+
+
+def ports_of_spec(spec: PortSpec, dst: Subject) -> PortSet:
+    """The ports one ``ports`` entry allows towards ``dst`` (named ports resolved on ``dst``)."""
+    if spec.port is None:
+        return PortSet.of(spec.protocol, MIN_PORT, MAX_PORT)
+    if isinstance(spec.port, int):
+        return PortSet.of(spec.protocol, spec.port, spec.end_port or spec.port)
+    if isinstance(dst, Pod):
+        nums = dst.named_port(spec.port, spec.protocol)
+        return PortSet.from_map({spec.protocol: [(n, n) for n in nums]})
+    return PortSet.empty()  # a name means nothing for an address outside the cluster
+
+
+def ports_of_rule(rule: Rule, dst: Subject) -> PortSet:
+    """Union of a rule's ``ports`` towards ``dst``; every port when none are listed."""
+    if rule.ports is None:
+        return PortSet.all()
+    out = PortSet.empty()
+    for spec in rule.ports:
+        out = out.union(ports_of_spec(spec, dst))
+    return out
+
+
+def ipset_matches(addresses: IPSet, subject: Subject) -> bool:
+    """Whether an ipBlock's addresses contain the subject (any pod IP; the whole range)."""
+    if isinstance(subject, Pod):
+        return any(addresses.contains(ip) for ip in subject.ips)
+    if subject.family != addresses.family:
+        return False
+    return any(lo <= subject.lo and subject.hi <= hi for lo, hi in addresses.intervals)
+
+
+class Evaluator:
+    """Evaluates pairs against a cluster's policies; policies are indexed by namespace."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
+        for p in cluster.policies:
+            self._by_ns[p.namespace].append(p)
+
+    # -- selection -----------------------------------------------------------
+
+    def selecting(self, pod: Pod, direction: Direction) -> list[NetworkPolicy]:
+        """Policies that isolate ``pod`` for ``direction`` (none for hostNetwork pods)."""
+        if pod.host_network:
+            return []
+        return [p for p in self._by_ns.get(pod.namespace, ())
+                if direction in p.policy_types and p.pod_selector.matches(pod.labels)]
+
+    def peer_matches(self, policy: NetworkPolicy, peer: Peer, other: Subject) -> bool:
+        """Whether ``other`` is matched by one peer of ``policy``."""
+        if peer.ip_block is not None:
+            return ipset_matches(peer.ip_block.addresses, other)
+        if not isinstance(other, Pod) or other.host_network:
+            return False
+        if peer.namespace_selector is None:
+            if other.namespace != policy.namespace:
+                return False
+        elif not peer.namespace_selector.matches(self.cluster.namespace_labels(other.namespace)):
+            return False
+        return peer.pod_selector is None or peer.pod_selector.matches(other.labels)
+
+    def matching_peer(self, policy: NetworkPolicy, rule: Rule, other: Subject) -> Peer | None | bool:
+        """The first peer of ``rule`` matching ``other``; True when the rule has no peers list."""
+        if rule.peers is None:
+            return True
+        for peer in rule.peers:
+            if self.peer_matches(policy, peer, other):
+                return peer
+        return None
+
+    # -- one side ------------------------------------------------------------
+
+    def side(self, direction: Direction, subject: Subject, other: Subject,
+             dst: Subject) -> SideVerdict:
+        """What ``subject``'s policies for ``direction`` allow with ``other``.
+
+        ``dst`` is the destination of the traffic (named ports resolve on it).
+        """
+        name = subject.key if isinstance(subject, Pod) else subject.label
+        if not isinstance(subject, Pod) or subject.host_network:
+            return SideVerdict(direction=direction, subject=name, governed=False, isolated=False,
+                               isolating=(), allowed=PortSet.all(), rules=())
+        policies = self.selecting(subject, direction)
+        if not policies:
+            return SideVerdict(direction=direction, subject=name, governed=True, isolated=False,
+                               isolating=(), allowed=PortSet.all(), rules=())
+        allowed = PortSet.empty()
+        refs: list[RuleRef] = []
+        for pol in policies:
+            for rule in pol.rules(direction):
+                m = self.matching_peer(pol, rule, other)
+                if m is None:
+                    continue
+                ports = ports_of_rule(rule, dst)
+                peer = m if isinstance(m, Peer) else None
+                refs.append(RuleRef(
+                    policy=pol.key, direction=direction, rule_index=rule.index,
+                    peer_index=peer.index if peer else None,
+                    peer=peer.describe() if peer else "every peer",
+                    ports=ports,
+                    port_indexes=None if rule.ports is None else tuple(
+                        s.index for s in rule.ports),
+                    source=(peer.source if peer and peer.source else rule.source),
+                ))
+                allowed = allowed.union(ports)
+        return SideVerdict(
+            direction=direction, subject=name, governed=True, isolated=True,
+            isolating=tuple(PolicyRef(policy=p.key, source=p.source) for p in policies),
+            allowed=allowed, rules=tuple(refs),
+        )
+
+    # -- a pair --------------------------------------------------------------
+
+    def pair(self, src: Subject, dst: Subject, *, protocol: Protocol | None = None,
+             port: int | None = None) -> PairVerdict:
+        """The full verdict for ``src`` -> ``dst``, optionally restricted to one port/protocol."""
+        egress = self.side(Direction.EGRESS, src, dst, dst)
+        ingress = self.side(Direction.INGRESS, dst, src, dst)
+        caveats: list[str] = []
+        for s in (src, dst):
+            if isinstance(s, Pod) and s.host_network:
+                caveats.append(f"{s.key} uses hostNetwork: NetworkPolicy does not apply to it and "
+                               "its traffic is node traffic; whether node traffic is filtered "
+                               "depends on the CNI")
+        loopback = _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template
+        if loopback:
+            allowed = PortSet.all()
+        else:
+            allowed = egress.allowed.intersection(ingress.allowed)
+        if _same_pod(src, dst) and isinstance(src, Pod) and src.is_template:
+            caveats.append(f"{src.key} stands for the replicas of a {src.kind}: this is the "
+                           "replica-to-replica verdict; a pod reaching itself over loopback is "
+                           "always allowed")
+        allowed = allowed.restrict(protocol, port)
+        return PairVerdict(
+            src=pod_endpoint(src) if isinstance(src, Pod) else external_endpoint(src),
+            dst=pod_endpoint(dst) if isinstance(dst, Pod) else external_endpoint(dst),
+            allowed=allowed, egress=egress, ingress=ingress, loopback=loopback,
+            caveats=tuple(caveats),
+        )
+
+    def allowed_ports(self, src: Subject, dst: Subject) -> PortSet:
+        """Just the allowed PortSet of a pair (no explanation)."""
+        if _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template:
+            return PortSet.all()
+        e = self.side(Direction.EGRESS, src, dst, dst).allowed
+        if e.is_empty:
+            return e
+        return e.intersection(self.side(Direction.INGRESS, dst, src, dst).allowed)
+
+    # -- external ranges -----------------------------------------------------
+
+    def ip_boundaries(self, family: int) -> list[int]:
+        """Every point where some ipBlock of the cluster starts or ends (sorted)."""
+        pts: set[int] = set()
+        for pol in self.cluster.policies:
+            for d in Direction:
+                for rule in pol.rules(d):
+                    for peer in rule.peers or ():
+                        ib = peer.ip_block
+                        if ib is not None and ib.addresses.family == family:
+                            pts.update(ib.addresses.boundaries())
+        return sorted(pts)
+
+    def split(self, family: int, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Split ``lo..hi`` at ipBlock boundaries into ranges every ipBlock treats alike."""
+        cuts = [b for b in self.ip_boundaries(family) if lo < b <= hi]
+        out: list[tuple[int, int]] = []
+        start = lo
+        for c in cuts:
+            out.append((start, c - 1))
+            start = c
+        out.append((start, hi))
+        return out
+
+
+def evaluate_all(cluster: Cluster, pods: Sequence[Pod] | None = None) -> dict[tuple[str, str], PortSet]:
+    """Every ordered pod pair's allowed ports, pair by pair (slow; for tests and small inputs)."""
+    ev = Evaluator(cluster)
+    ps = list(cluster.pods if pods is None else pods)
+    return {(a.key, b.key): ev.allowed_ports(a, b) for a in ps for b in ps}
+
+
+def _same_pod(a: Subject, b: Subject) -> bool:
+    return isinstance(a, Pod) and isinstance(b, Pod) and a.key == b.key

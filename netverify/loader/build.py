@@ -1,0 +1,413 @@
+"""Turn raw objects into the model: namespaces, pods, workloads, services, policies.
+
+Why each choice:
+- A workload (Deployment, StatefulSet, ...) becomes one representative pod named
+  after it: policies select pods by labels, and every replica carries the
+  template's labels, so one pod answers for all of them.
+- Real pods found in a dump (``kubectl get all -o yaml``) stand for their
+  workload: the template representative is then dropped so nothing is counted
+  twice.  Ownership is followed through ownerReferences and, when a ReplicaSet
+  is absent, through the ``pod-template-hash`` label.
+- Namespaces referenced but not declared exist implicitly, labelled only with
+  ``kubernetes.io/metadata.name`` as the API server would label them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from netverify.errors import ManifestError
+from netverify.ipblocks import Address, parse_address
+from netverify.loader.documents import RawObject
+from netverify.loader.policies import NETWORK_POLICY_VERSIONS, build_network_policy
+from netverify.model import (
+    DEFAULT_NAMESPACE,
+    NAMESPACE_NAME_LABEL,
+    WORKLOAD_KINDS,
+    Cluster,
+    ContainerPort,
+    Namespace,
+    NetworkPolicy,
+    Pod,
+    Service,
+    ServicePort,
+)
+from netverify.ports import MAX_PORT, MIN_PORT, Protocol
+from netverify.selectors import valid_label_key, valid_label_value
+from netverify.source import SourceRef
+
+log = logging.getLogger(__name__)
+
+# apiVersions netverify reads for each kind it understands; older ones whose
+# schema is the same for what netverify reads are accepted.
+KNOWN_VERSIONS: dict[str, set[str]] = {
+    "Namespace": {"v1"},
+    "Pod": {"v1"},
+    "Service": {"v1"},
+    "ReplicationController": {"v1"},
+    "Deployment": {"apps/v1", "apps/v1beta1", "apps/v1beta2", "extensions/v1beta1"},
+    "StatefulSet": {"apps/v1", "apps/v1beta1", "apps/v1beta2"},
+    "DaemonSet": {"apps/v1", "apps/v1beta2", "extensions/v1beta1"},
+    "ReplicaSet": {"apps/v1", "apps/v1beta2", "extensions/v1beta1"},
+    "Job": {"batch/v1"},
+    "CronJob": {"batch/v1", "batch/v1beta1"},
+    "NetworkPolicy": set(NETWORK_POLICY_VERSIONS),
+}
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.namespaces: dict[str, Namespace] = {}
+        self.pods: list[tuple[Pod, tuple[str, str] | None]] = []  # pod, controller owner
+        self.workloads: list[tuple[Pod, tuple[str, str] | None]] = []
+        self.owners: dict[tuple[str, str, str], tuple[str, str] | None] = {}  # (ns,kind,name)->owner
+        self.services: list[Service] = []
+        self.policies: list[NetworkPolicy] = []
+        self.skipped: Counter[str] = Counter()
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+        self.seen: dict[tuple[str, str, str], SourceRef] = {}
+
+    def add(self, raw: RawObject) -> None:
+        data = raw.data
+        kind = data.get("kind")
+        src = raw.source
+        if not isinstance(kind, str) or not kind:
+            raise ManifestError("has no kind", source=src, hint="every object needs apiVersion "
+                                "and kind")
+        if kind not in KNOWN_VERSIONS:
+            self.skipped[kind] += 1
+            return
+        api = data.get("apiVersion")
+        if api not in KNOWN_VERSIONS[kind]:
+            ns, name = _meta_names(data)
+            raise ManifestError(
+                f"unknown apiVersion {api!r} for {kind}",
+                source=src.with_object(kind, ns, name), field="apiVersion",
+                hint=f"netverify reads {', '.join(sorted(KNOWN_VERSIONS[kind]))}",
+            )
+        src = self._identify(raw, kind)
+        if kind == "Namespace":
+            self._namespace(raw, src)
+        elif kind == "Pod":
+            self._pod(raw, src)
+        elif kind in WORKLOAD_KINDS:
+            self._workload(raw, src, kind)
+        elif kind == "Service":
+            self._service(raw, src)
+        elif kind == "NetworkPolicy":
+            if NETWORK_POLICY_VERSIONS.get(str(api)):
+                self.notes.append(f"{src.describe()}: apiVersion {api} is deprecated; read as "
+                                  "networking.k8s.io/v1")
+            self.policies.append(build_network_policy(raw, src))
+
+    def _identify(self, raw: RawObject, kind: str) -> SourceRef:
+        meta = raw.data.get("metadata")
+        src = raw.source.with_object(kind, None, None)
+        if not isinstance(meta, dict):
+            raise ManifestError("metadata is missing or not a mapping", source=src,
+                                field="metadata")
+        name = meta.get("name")
+        if not isinstance(name, str) or not name:
+            raise ManifestError("metadata.name is missing", source=src, field="metadata.name")
+        if kind == "Namespace":
+            ns = None
+        else:
+            ns = meta.get("namespace") or DEFAULT_NAMESPACE
+            if not isinstance(ns, str):
+                raise ManifestError(f"metadata.namespace {ns!r} is not a name", source=src,
+                                    field="metadata.namespace")
+        src = raw.source.with_object(kind, ns, name)
+        key = (kind, ns or "", name)
+        if key in self.seen:
+            raise ManifestError(
+                f"duplicate object: also defined at {self.seen[key].describe()}", source=src,
+                hint="each object may appear once in the input",
+            )
+        self.seen[key] = src
+        return src
+
+    def _labels(self, raw: RawObject, src: SourceRef, meta: Any, path: str) -> dict[str, str]:
+        if not isinstance(meta, dict):
+            return {}
+        labels = meta.get("labels")
+        if labels is None:
+            return {}
+        if not isinstance(labels, dict):
+            raise ManifestError("must be a mapping of label keys to values",
+                                source=src, field=f"{path}.labels")
+        out = {}
+        for k, v in labels.items():
+            key = str(k)
+            if isinstance(v, bool) or v is None or not isinstance(v, (str, int, float)):
+                raise ManifestError(f"label {key!r} has value {v!r}, which is not a string",
+                                    source=src, field=f"{path}.labels.{key}",
+                                    hint="quote values such as \"true\" or \"1.0\"")
+            value = str(v)
+            if not valid_label_key(key):
+                raise ManifestError(f"invalid label key {key!r}", source=src,
+                                    field=f"{path}.labels")
+            if not valid_label_value(value):
+                raise ManifestError(f"invalid label value {value!r} for key {key!r}",
+                                    source=src, field=f"{path}.labels.{key}")
+            out[key] = value
+        return out
+
+    def _namespace(self, raw: RawObject, src: SourceRef) -> None:
+        name = src.name or ""
+        labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
+        labels[NAMESPACE_NAME_LABEL] = name
+        self.namespaces[name] = Namespace(name=name, labels=labels, declared=True, source=src)
+
+    def _pod_fields(self, raw: RawObject, src: SourceRef, spec: Any, path: str
+                    ) -> tuple[tuple[ContainerPort, ...], bool]:
+        if spec is None:
+            return (), False
+        if not isinstance(spec, dict):
+            raise ManifestError("must be a mapping", source=src, field=path)
+        ports: list[ContainerPort] = []
+        for ckey in ("containers", "initContainers"):
+            containers = spec.get(ckey) or []
+            if not isinstance(containers, list):
+                raise ManifestError("must be a list", source=src, field=f"{path}.{ckey}")
+            for ci, c in enumerate(containers):
+                if not isinstance(c, dict):
+                    continue
+                for pi, p in enumerate(c.get("ports") or []):
+                    fld = f"{path}.{ckey}[{ci}].ports[{pi}]"
+                    if not isinstance(p, dict):
+                        raise ManifestError("must be a mapping", source=src, field=fld)
+                    num = p.get("containerPort")
+                    if isinstance(num, bool) or not isinstance(num, int) or not (
+                            MIN_PORT <= num <= MAX_PORT):
+                        raise ManifestError(f"containerPort {num!r} is not a port 1-65535",
+                                            source=src, field=f"{fld}.containerPort")
+                    proto_raw = p.get("protocol") or "TCP"
+                    try:
+                        proto = Protocol(proto_raw)
+                    except ValueError:
+                        raise ManifestError(f"unsupported protocol {proto_raw!r}", source=src,
+                                            field=f"{fld}.protocol") from None
+                    pname = p.get("name")
+                    ports.append(ContainerPort(port=num, protocol=proto,
+                                               name=str(pname) if pname else None))
+        return tuple(ports), bool(spec.get("hostNetwork"))
+
+    def _pod(self, raw: RawObject, src: SourceRef) -> None:
+        data = raw.data
+        meta = data["metadata"]
+        labels = self._labels(raw, src, meta, "metadata")
+        cports, host_net = self._pod_fields(raw, src, data.get("spec"), "spec")
+        ips = _pod_ips(data.get("status"), src)
+        owner = _controller_owner(meta)
+        pod = Pod(namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
+                  labels=labels, kind="Pod", ips=ips, container_ports=cports,
+                  host_network=host_net, source=src)
+        self.pods.append((pod, owner))
+
+    def _workload(self, raw: RawObject, src: SourceRef, kind: str) -> None:
+        data = raw.data
+        spec = data.get("spec")
+        if not isinstance(spec, dict):
+            raise ManifestError("spec is missing or not a mapping", source=src, field="spec")
+        path = "spec.template"
+        if kind == "CronJob":
+            jt = spec.get("jobTemplate")
+            spec = jt.get("spec") if isinstance(jt, dict) else None
+            path = "spec.jobTemplate.spec.template"
+            if not isinstance(spec, dict):
+                raise ManifestError("is missing", source=src, field="spec.jobTemplate.spec")
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            raise ManifestError("pod template is missing", source=src, field=path)
+        labels = self._labels(raw, src, template.get("metadata"), f"{path}.metadata")
+        cports, host_net = self._pod_fields(raw, src, template.get("spec"), f"{path}.spec")
+        replicas = spec.get("replicas", 1) if kind not in ("DaemonSet", "Job", "CronJob") else None
+        if replicas is not None and (isinstance(replicas, bool) or not isinstance(replicas, int)):
+            raise ManifestError(f"replicas {replicas!r} is not a number", source=src,
+                                field="spec.replicas")
+        ns = src.namespace or DEFAULT_NAMESPACE
+        owner = _controller_owner(data.get("metadata"))
+        self.owners[(ns, kind, src.name or "")] = owner
+        pod = Pod(namespace=ns, name=src.name or "", labels=labels, kind=kind,
+                  workload=src.name, workload_kind=kind, replicas=replicas,
+                  container_ports=cports, host_network=host_net, source=src)
+        self.workloads.append((pod, owner))
+
+    def _service(self, raw: RawObject, src: SourceRef) -> None:
+        spec = raw.data.get("spec") or {}
+        if not isinstance(spec, dict):
+            raise ManifestError("must be a mapping", source=src, field="spec")
+        sel = spec.get("selector")
+        if sel is not None and not isinstance(sel, dict):
+            raise ManifestError("must be a mapping of labels", source=src, field="spec.selector")
+        ports = []
+        for i, p in enumerate(spec.get("ports") or []):
+            fld = f"spec.ports[{i}]"
+            if not isinstance(p, dict):
+                raise ManifestError("must be a mapping", source=src, field=fld)
+            port = p.get("port")
+            if isinstance(port, bool) or not isinstance(port, int) or not (
+                    MIN_PORT <= port <= MAX_PORT):
+                raise ManifestError(f"port {port!r} is not a port 1-65535", source=src,
+                                    field=f"{fld}.port")
+            proto_raw = p.get("protocol") or "TCP"
+            try:
+                proto = Protocol(proto_raw)
+            except ValueError:
+                raise ManifestError(f"unsupported protocol {proto_raw!r}", source=src,
+                                    field=f"{fld}.protocol") from None
+            target = p.get("targetPort", port)
+            if not isinstance(target, (int, str)) or isinstance(target, bool):
+                raise ManifestError(f"targetPort {target!r} is not a port", source=src,
+                                    field=f"{fld}.targetPort")
+            node_port = p.get("nodePort")
+            ports.append(ServicePort(port=port, target_port=target, protocol=proto,
+                                     name=p.get("name"),
+                                     node_port=node_port if isinstance(node_port, int) else None))
+        self.services.append(Service(
+            namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
+            type=str(spec.get("type") or "ClusterIP"),
+            selector={str(k): str(v) for k, v in sel.items()} if sel else None,
+            ports=tuple(ports), cluster_ip=spec.get("clusterIP"),
+            external_name=spec.get("externalName"), source=src))
+
+    def finish(self) -> Cluster:
+        pods = self._resolve_pods()
+        referenced = {p.namespace for p in pods} | {s.namespace for s in self.services} | {
+            p.namespace for p in self.policies}
+        for ns in sorted(referenced - set(self.namespaces)):
+            self.namespaces[ns] = Namespace(name=ns, labels={NAMESPACE_NAME_LABEL: ns},
+                                            declared=False)
+            self.notes.append(f"namespace {ns} is referenced but not declared; assumed to exist "
+                              f"with only the label {NAMESPACE_NAME_LABEL}={ns}")
+        for kind, n in sorted(self.skipped.items()):
+            self.notes.append(f"skipped {n} object(s) of kind {kind} (not used for reachability)")
+        host = [p.key for p in pods if p.host_network]
+        if host:
+            self.warnings.append(
+                f"{len(host)} hostNetwork pod(s) ({', '.join(host[:5])}"
+                f"{', ...' if len(host) > 5 else ''}) are not subject to NetworkPolicy; their "
+                "traffic is treated as node traffic (matched only by ipBlock)")
+        pods.sort(key=lambda p: (p.namespace, p.name))
+        return Cluster(
+            namespaces=dict(sorted(self.namespaces.items())),
+            pods=tuple(pods),
+            services=tuple(sorted(self.services, key=lambda s: (s.namespace, s.name))),
+            policies=tuple(sorted(self.policies, key=lambda p: (p.namespace, p.name))),
+            skipped=dict(sorted(self.skipped.items())),
+            notes=tuple(self.notes),
+            warnings=tuple(self.warnings),
+        )
+
+    def _top_owner(self, ns: str, kind: str, name: str) -> tuple[str, str]:
+        """Follow controller ownerReferences through the workloads in the input."""
+        seen = set()
+        while (ns, kind, name) in self.owners and (kind, name) not in seen:
+            seen.add((kind, name))
+            owner = self.owners[(ns, kind, name)]
+            if owner is None or owner[0] not in WORKLOAD_KINDS:
+                break
+            kind, name = owner
+        return kind, name
+
+    def _resolve_pods(self) -> list[Pod]:
+        names = {(p.namespace, p.name) for p, _ in self.workloads}
+        deployments = {(p.namespace, p.name) for p, _ in self.workloads if p.kind == "Deployment"}
+        covered: set[tuple[str, str, str]] = set()
+        out: list[Pod] = []
+        for pod, owner in self.pods:
+            if owner is None or owner[0] not in WORKLOAD_KINDS:
+                out.append(pod)
+                continue
+            kind, name = self._top_owner(pod.namespace, *owner)
+            if kind == "ReplicaSet" and (pod.namespace, kind, name) not in self.owners:
+                # ReplicaSet absent: its name is <deployment>-<pod-template-hash>.
+                h = pod.labels.get("pod-template-hash")
+                if h and name.endswith(f"-{h}"):
+                    dep = name[: -len(h) - 1]
+                    if (pod.namespace, dep) in deployments or (pod.namespace, dep) not in names:
+                        kind, name = "Deployment", dep
+            covered.add((pod.namespace, kind, name))
+            out.append(_with_workload(pod, kind, name))
+        for pod, owner in self.workloads:
+            if owner is not None and owner[0] in WORKLOAD_KINDS and (
+                    pod.namespace, *owner) in self.owners:
+                continue  # its owner (in the input) represents it
+            top = self._top_owner(pod.namespace, pod.kind, pod.name)
+            if (pod.namespace, *top) in covered:
+                continue  # real pods of this workload are in the input
+            if pod.replicas == 0:
+                self.notes.append(f"{pod.kind} {pod.key} has 0 replicas; modelled as one pod "
+                                  "so that its policies can be checked")
+            out.append(pod)
+        seen: dict[str, Pod] = {}
+        for p in out:
+            if p.key in seen:
+                other = seen[p.key]
+                raise ManifestError(
+                    f"{p.kind} {p.key} and {other.kind} {other.key} would both be the pod "
+                    f"{p.key}", source=p.source,
+                    hint="netverify names a workload's pod after the workload; rename one")
+            seen[p.key] = p
+        return out
+
+
+def _with_workload(pod: Pod, kind: str, name: str) -> Pod:
+    from dataclasses import replace
+    return replace(pod, workload=name, workload_kind=kind)
+
+
+def _controller_owner(meta: Any) -> tuple[str, str] | None:
+    if not isinstance(meta, dict):
+        return None
+    refs = meta.get("ownerReferences") or []
+    if not isinstance(refs, list):
+        return None
+    for r in refs:
+        if isinstance(r, dict) and r.get("controller") and r.get("name"):
+            return str(r.get("kind") or ""), str(r["name"])
+    return None
+
+
+def _meta_names(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return None, None
+    ns = meta.get("namespace")
+    name = meta.get("name")
+    return (str(ns) if ns else None), (str(name) if name else None)
+
+
+def _pod_ips(status: Any, src: SourceRef) -> tuple[Address, ...]:
+    if not isinstance(status, dict):
+        return ()
+    texts: list[str] = []
+    for entry in status.get("podIPs") or []:
+        if isinstance(entry, dict) and entry.get("ip"):
+            texts.append(str(entry["ip"]))
+    if not texts and status.get("podIP"):
+        texts.append(str(status["podIP"]))
+    out = []
+    for t in dict.fromkeys(texts):
+        try:
+            out.append(parse_address(t))
+        except ValueError:
+            raise ManifestError(f"{t!r} is not an IP address", source=src,
+                                field="status.podIPs") from None
+    return tuple(out)
+
+
+def build_cluster(objects: Iterable[RawObject]) -> Cluster:
+    """Build the model from raw objects.
+
+    Raises:
+        ManifestError: for the first invalid object, naming file, document and field.
+    """
+    b = _Builder()
+    for raw in objects:
+        b.add(raw)
+    return b.finish()

@@ -1,0 +1,251 @@
+"""The cluster as frozen data: namespaces, pods, services, normalized policies.
+
+The model holds no I/O and no evaluation logic; the loader builds it and the
+engines read it.  NetworkPolicies are normalized here so that engines never see
+raw YAML: defaults applied (``policyTypes``, protocol TCP), "missing or empty
+``from``" turned into ``peers=None`` (all peers), "missing ``ports``" into
+``ports=None`` (all ports).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from netverify.ipblocks import Address, IPSet
+from netverify.ports import Protocol
+from netverify.selectors import LabelSelector
+from netverify.source import SourceRef
+
+DEFAULT_NAMESPACE = "default"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+WORKLOAD_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+)
+
+
+class Direction(enum.Enum):
+    """A policy type: which side of a connection a policy isolates."""
+
+    INGRESS = "Ingress"
+    EGRESS = "Egress"
+
+    @property
+    def field(self) -> str:
+        """The spec field holding rules of this direction."""
+        return "ingress" if self is Direction.INGRESS else "egress"
+
+    @property
+    def peers_field(self) -> str:
+        """The rule field holding peers of this direction."""
+        return "from" if self is Direction.INGRESS else "to"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Namespace:
+    """A namespace; ``labels`` always include ``kubernetes.io/metadata.name``."""
+
+    name: str
+    labels: Mapping[str, str]
+    declared: bool = True  # False when only referenced by other objects
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerPort:
+    """A ``containerPorts`` entry; ``name`` is what named policy ports resolve against."""
+
+    port: int
+    protocol: Protocol = Protocol.TCP
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pod:
+    """A pod, or the one representative pod of a workload's template.
+
+    ``kind`` is ``Pod`` for a real pod and the workload kind for a template
+    representative (named after the workload).  ``workload`` names the
+    top-level owner a real pod belongs to, when it can be told.
+    """
+
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    kind: str = "Pod"
+    workload: str | None = None
+    workload_kind: str | None = None
+    replicas: int | None = None
+    ips: tuple[Address, ...] = ()
+    container_ports: tuple[ContainerPort, ...] = ()
+    host_network: bool = False
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``: the name used in every output."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def is_template(self) -> bool:
+        """True when this pod stands for the replicas of a workload template."""
+        return self.kind != "Pod"
+
+    @property
+    def group(self) -> str:
+        """The workload this pod belongs to (itself when it has no known owner)."""
+        return f"{self.namespace}/{self.workload or self.name}"
+
+    def named_port(self, name: str, protocol: Protocol) -> tuple[int, ...]:
+        """Resolve a named port (name and protocol must both match) to numbers."""
+        return tuple(
+            sorted({cp.port for cp in self.container_ports
+                    if cp.name == name and cp.protocol is protocol})
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServicePort:
+    """One ``spec.ports`` entry of a Service."""
+
+    port: int
+    target_port: int | str
+    protocol: Protocol = Protocol.TCP
+    name: str | None = None
+    node_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Service:
+    """A Service; its endpoints are the pods its selector matches in its namespace."""
+
+    namespace: str
+    name: str
+    type: str = "ClusterIP"
+    selector: Mapping[str, str] | None = None
+    ports: tuple[ServicePort, ...] = ()
+    cluster_ip: str | None = None
+    external_name: str | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IPBlock:
+    """An ``ipBlock`` peer: ``cidr`` minus ``except``, kept as text and as an IPSet."""
+
+    cidr: str
+    excepts: tuple[str, ...]
+    addresses: IPSet
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Peer:
+    """One element of a rule's ``from``/``to``.
+
+    Exactly one of these shapes holds: ``ip_block`` alone, or any combination of
+    ``pod_selector`` and ``namespace_selector`` (both present: AND'd).  A missing
+    ``namespace_selector`` means "the policy's own namespace".
+    """
+
+    index: int
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+    source: SourceRef | None = None
+
+    def describe(self) -> str:
+        """Compact human form: ``ns:{team=a} pod:{app=web}`` or ``ipBlock 10.0.0.0/8 except ...``."""
+        if self.ip_block is not None:
+            ex = f" except {','.join(self.ip_block.excepts)}" if self.ip_block.excepts else ""
+            return f"ipBlock {self.ip_block.cidr}{ex}"
+        parts = []
+        if self.namespace_selector is not None:
+            parts.append(f"namespaces {{{self.namespace_selector}}}")
+        if self.pod_selector is not None:
+            parts.append(f"pods {{{self.pod_selector}}}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortSpec:
+    """One ``ports`` entry: a number (with optional ``end_port``), a name, or all ports."""
+
+    index: int
+    protocol: Protocol = Protocol.TCP
+    port: int | str | None = None  # None: every port of the protocol
+    end_port: int | None = None
+    source: SourceRef | None = None
+
+    def describe(self) -> str:
+        """``TCP 80``, ``TCP 8000-8080``, ``UDP dns`` or ``SCTP (all ports)``."""
+        if self.port is None:
+            return f"{self.protocol.value} (all ports)"
+        if self.end_port is not None:
+            return f"{self.protocol.value} {self.port}-{self.end_port}"
+        return f"{self.protocol.value} {self.port}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """One ingress or egress rule.
+
+    ``peers`` is None when ``from``/``to`` is missing or empty (every peer,
+    in-cluster or not); ``ports`` is None when ``ports`` is missing or empty
+    (every port and protocol).
+    """
+
+    direction: Direction
+    index: int
+    peers: tuple[Peer, ...] | None
+    ports: tuple[PortSpec, ...] | None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkPolicy:
+    """A normalized networking.k8s.io/v1 NetworkPolicy."""
+
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    policy_types: frozenset[Direction]
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    def rules(self, direction: Direction) -> tuple[Rule, ...]:
+        """The rules of one direction."""
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cluster:
+    """Everything netverify knows, plus notes about what it skipped or assumed."""
+
+    namespaces: Mapping[str, Namespace]
+    pods: tuple[Pod, ...]
+    services: tuple[Service, ...] = ()
+    policies: tuple[NetworkPolicy, ...] = ()
+    skipped: Mapping[str, int] = field(default_factory=dict)  # kind -> count
+    notes: tuple[str, ...] = ()  # informational (shown with -v)
+    warnings: tuple[str, ...] = ()  # semantics the user should know about
+
+    def namespace_labels(self, name: str) -> Mapping[str, str]:
+        """Labels of a namespace (implicit namespaces carry only the name label)."""
+        ns = self.namespaces.get(name)
+        if ns is None:
+            return {NAMESPACE_NAME_LABEL: name}
+        return ns.labels

@@ -1,0 +1,100 @@
+"""``can-reach``: may traffic flow from SRC to DST, and which rules decide it."""
+
+from __future__ import annotations
+
+from netverify.engines.concrete import Evaluator, External
+from netverify.errors import QueryError
+from netverify.model import Cluster, Pod
+from netverify.ports import Protocol
+from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
+from netverify.results import CanReachResult, PairVerdict
+
+
+def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
+              protocol: str | None = None) -> CanReachResult:
+    """Answer whether ``src`` may reach ``dst``, with the deciding rules.
+
+    ``dst`` may carry ``:PORT[/PROTOCOL]``; ``port``/``protocol`` say the same.
+    Without a port the result holds the allowed port ranges of every pair.
+
+    >>> r = can_reach(cluster, "frontend/web", "backend/db:5432")  # doctest: +SKIP
+    >>> r.allowed  # doctest: +SKIP
+    True
+
+    Raises:
+        QueryError: for unknown or ambiguous endpoints and malformed ports.
+    """
+    ev = Evaluator(cluster)
+    src_text, src_port = split_port(src)
+    if src_port is not None:
+        raise QueryError(f"source {src!r} has a port; ports belong to the destination",
+                         hint="the source port of a connection is ephemeral")
+    dst_text, dst_port = split_port(dst)
+    if dst_port is not None and port is not None:
+        raise QueryError(f"port given twice: {dst!r} and --port {port}")
+    port_text = dst_port if dst_port is not None else (str(port) if port is not None else None)
+    pq = parse_port(port_text, protocol) if port_text is not None else None
+    proto_only = parse_protocol(protocol) if protocol is not None and pq is None else None
+
+    s = resolve(cluster, ev, src_text)
+    d = resolve(cluster, ev, dst_text)
+    if s.external and d.external:
+        raise QueryError("both endpoints are outside the cluster",
+                         hint="NetworkPolicy only governs traffic to or from pods")
+    srcs: list[Pod | External] = [*s.pods, *s.external]
+    dsts: list[Pod | External] = [*d.pods, *d.external]
+
+    pairs: list[PairVerdict] = []
+    caveats: list[str] = []
+    resolved_any = False
+    for dp in dsts:
+        number: int | None = None
+        proto: Protocol | None = proto_only
+        if pq is not None:
+            proto = pq.protocol
+            number = pq.number
+            if pq.name is not None:
+                nums, proto = _resolve_named(dp, pq.name, pq.protocol)
+                if not nums:
+                    caveats.append(f"{_name(dp)} has no container port named {pq.name!r}"
+                                   f"{'/' + pq.protocol.value if pq.protocol else ''}: nothing "
+                                   "can reach it by that name")
+                    for sp in srcs:
+                        v = ev.pair(sp, dp, protocol=proto or Protocol.TCP, port=0)
+                        pairs.append(v)
+                    continue
+                number = nums[0]
+                resolved_any = True
+            elif proto is None:
+                proto = Protocol.TCP
+        for sp in srcs:
+            pairs.append(ev.pair(sp, dp, protocol=proto, port=number))
+    if pq is not None and pq.name is not None and not resolved_any:
+        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
+                         f"{pq.name!r}", hint=_ports_hint(d.pods))
+    return CanReachResult(
+        src=src_text, dst=dst_text,
+        port=pq.number if pq else None, port_name=pq.name if pq else None,
+        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
+        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
+    )
+
+
+def _name(x: Pod | External) -> str:
+    return x.key if isinstance(x, Pod) else x.label
+
+
+def _resolve_named(dp: Pod | External, name: str,
+                   protocol: Protocol | None) -> tuple[list[int], Protocol | None]:
+    if not isinstance(dp, Pod):
+        return [], protocol
+    for cp in dp.container_ports:
+        if cp.name == name and (protocol is None or cp.protocol is protocol):
+            return [cp.port], cp.protocol
+    return [], protocol
+
+
+def _ports_hint(pods: tuple[Pod, ...]) -> str | None:
+    names = sorted({f"{cp.name} ({cp.port}/{cp.protocol.value})" for p in pods
+                    for cp in p.container_ports if cp.name})
+    return f"named ports: {', '.join(names)}" if names else "the pods declare no named ports"

@@ -1,0 +1,190 @@
+"""Parse and resolve the endpoints users type: ``ns/name``, ``ns/k=v``, IPs and CIDRs.
+
+Resolution order for ``NAMESPACE/NAME`` (documented in the README): a pod name,
+else a workload name (the pods standing for it), else a value of the ``app`` or
+``app.kubernetes.io/name`` label.  Anything ambiguous or unknown is an error
+listing close candidates, never a guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from netverify.engines.concrete import Evaluator, External
+from netverify.errors import QueryError, SelectorError
+from netverify.ipblocks import format_range
+from netverify.model import Cluster, Pod
+from netverify.ports import MAX_PORT, MIN_PORT, Protocol
+from netverify.selectors import LabelSelector, parse_selector_string
+
+APP_LABELS = ("app", "app.kubernetes.io/name")
+
+_PORT_RE = re.compile(r"^(?P<port>[0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(/(?P<proto>[A-Za-z]+))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class PortQuery:
+    """A port as typed: a number or a name, with an optional protocol."""
+
+    number: int | None
+    name: str | None
+    protocol: Protocol | None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """An endpoint resolved to pods or to external ranges (exactly one is non-empty)."""
+
+    text: str
+    pods: tuple[Pod, ...] = ()
+    external: tuple[External, ...] = ()
+
+
+def parse_protocol(text: str) -> Protocol:
+    """``tcp``/``TCP`` -> Protocol.TCP.
+
+    Raises:
+        QueryError: for anything but TCP, UDP or SCTP.
+    """
+    try:
+        return Protocol(text.upper())
+    except ValueError:
+        raise QueryError(f"unknown protocol {text!r}", hint="TCP, UDP or SCTP") from None
+
+
+def parse_port(text: str, protocol: str | None = None) -> PortQuery:
+    """Parse ``5432``, ``5432/UDP`` or ``postgres``.
+
+    Raises:
+        QueryError: on a malformed or out-of-range port.
+    """
+    m = _PORT_RE.match(text)
+    if not m:
+        raise QueryError(f"{text!r} is not a port", hint="a number 1-65535 or a port name, "
+                         "optionally followed by /TCP, /UDP or /SCTP")
+    proto = parse_protocol(m.group("proto")) if m.group("proto") else None
+    if protocol is not None:
+        p2 = parse_protocol(protocol)
+        if proto is not None and p2 is not proto:
+            raise QueryError(f"protocol {p2.value} contradicts {text!r}")
+        proto = p2
+    p = m.group("port")
+    if p.isdigit():
+        n = int(p)
+        if not MIN_PORT <= n <= MAX_PORT:
+            raise QueryError(f"port {n} is out of range 1-65535")
+        return PortQuery(n, None, proto)
+    return PortQuery(None, p, proto)
+
+
+def split_port(text: str) -> tuple[str, str | None]:
+    """Split ``ns/name:port/proto`` (and ``[v6]:port``) into endpoint and port text."""
+    if text.startswith("["):
+        end = text.find("]")
+        if end == -1:
+            raise QueryError(f"{text!r}: missing ']' after an IPv6 address")
+        rest = text[end + 1:]
+        if rest and not rest.startswith(":"):
+            raise QueryError(f"{text!r}: expected ':PORT' after ']'")
+        return text[1:end], (rest[1:] or None) if rest else None
+    if _is_ip_or_cidr(text):
+        return text, None
+    if ":" in text:
+        head, _, tail = text.rpartition(":")
+        if _is_ip_or_cidr(head) or "/" in head:
+            return head, tail
+    return text, None
+
+
+def _is_ip_or_cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def resolve(cluster: Cluster, ev: Evaluator, text: str) -> Resolved:
+    """Resolve one endpoint (without port) to pods or external ranges.
+
+    Raises:
+        QueryError: for unknown, ambiguous or malformed endpoints.
+    """
+    if _is_ip_or_cidr(text):
+        net = ipaddress.ip_network(text, strict=False)
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        ranges = ev.split(net.version, lo, hi)
+        return Resolved(text, external=tuple(
+            External(net.version, a, b, format_range(net.version, a, b)) for a, b in ranges))
+    if "/" not in text:
+        hint = "write NAMESPACE/NAME, NAMESPACE/key=value or an IP address or CIDR"
+        cands = sorted({p.namespace for p in cluster.pods if _simple_match(text, p)})
+        if cands:
+            hint = f"did you mean {', '.join(f'{ns}/{text}' for ns in cands[:5])}?"
+        raise QueryError(f"endpoint {text!r} has no namespace", hint=hint)
+    ns, _, name = text.partition("/")
+    if ns not in cluster.namespaces:
+        close = difflib.get_close_matches(ns, list(cluster.namespaces), n=5)
+        known = close or list(cluster.namespaces)[:10]
+        raise QueryError(f"unknown namespace {ns!r} in {text!r}",
+                         hint=f"known namespaces: {', '.join(known)}" if known else None)
+    in_ns = [p for p in cluster.pods if p.namespace == ns]
+    if not name:
+        raise QueryError(f"endpoint {text!r} names no pod",
+                         hint="use NAMESPACE/NAME or NAMESPACE/key=value")
+    if "=" in name or name.startswith("!"):
+        try:
+            sel = parse_selector_string(name)
+        except SelectorError as e:
+            raise QueryError(e.message) from None
+        pods = tuple(p for p in in_ns if sel.matches(p.labels))
+        if not pods:
+            raise QueryError(f"selector {name!r} matches no pod in namespace {ns}",
+                             hint=_label_hint(in_ns, sel))
+        return Resolved(text, pods=pods)
+    exact = [p for p in in_ns if p.name == name]
+    if exact:
+        return Resolved(text, pods=tuple(exact))
+    by_workload = [p for p in in_ns if p.workload == name]
+    if by_workload:
+        return Resolved(text, pods=tuple(by_workload))
+    by_app = [p for p in in_ns if any(p.labels.get(k) == name for k in APP_LABELS)]
+    groups = sorted({p.group for p in by_app})
+    if len(groups) == 1:
+        return Resolved(text, pods=tuple(by_app))
+    if len(groups) > 1:
+        raise QueryError(
+            f"{text!r} is ambiguous: the app label {name!r} is on {len(groups)} workloads "
+            f"({', '.join(groups[:6])})",
+            hint=f"name one of them, or use {ns}/app={name} for all of them")
+    names = sorted({p.name for p in in_ns} | {p.workload for p in in_ns if p.workload} | {
+        p.labels[k] for p in in_ns for k in APP_LABELS if k in p.labels})
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    elsewhere = sorted({p.namespace for p in cluster.pods if _simple_match(name, p)})
+    hint_parts = []
+    if close:
+        hint_parts.append(f"close matches in {ns}: {', '.join(close)}")
+    if elsewhere:
+        hint_parts.append(f"{name!r} exists in {', '.join(f'{n}/{name}' for n in elsewhere[:5])}")
+    if not hint_parts and names:
+        hint_parts.append(f"pods in {ns}: {', '.join(names[:10])}")
+    if not names:
+        hint_parts.append(f"namespace {ns} has no pods")
+    raise QueryError(f"no pod, workload or app label named {name!r} in namespace {ns}",
+                     hint="; ".join(hint_parts) or None)
+
+
+def _simple_match(name: str, p: Pod) -> bool:
+    return p.name == name or p.workload == name or any(p.labels.get(k) == name
+                                                       for k in APP_LABELS)
+
+
+def _label_hint(pods: list[Pod], sel: LabelSelector) -> str | None:
+    keys = sel.keys()
+    vals = sorted({f"{k}={p.labels[k]}" for p in pods for k in keys if k in p.labels})
+    if vals:
+        return f"values present: {', '.join(vals[:10])}"
+    return None

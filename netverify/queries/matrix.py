@@ -1,0 +1,136 @@
+"""``matrix``: the connectivity of every ordered pair of pods, workloads or namespaces.
+
+Computed once for all pairs by the all-pairs engine.  Conventions:
+
+- Pod level: the diagonal of a real pod is loopback (always allowed); the
+  diagonal of a workload's representative is the replica-to-replica verdict.
+- Group level (``workload``, ``namespace``): a cell counts allowed ordered pod
+  pairs among all ordered pairs of *distinct* pods between the groups (a
+  workload representative counts as a pair with its own replicas); its ports
+  are the union over those pairs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from netverify.engines.allpairs import compute_all_pairs
+from netverify.errors import QueryError
+from netverify.model import Cluster, Pod
+from netverify.ports import PortSet, Protocol
+from netverify.queries.endpoints import parse_protocol
+from netverify.results import MatrixCell, MatrixResult
+
+GROUPINGS = ("pod", "workload", "namespace")
+
+
+def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
+           protocol: str | None = None, namespaces: tuple[str, ...] = ()) -> MatrixResult:
+    """Compute the connectivity matrix.
+
+    ``port`` (with ``protocol``, default TCP) asks about one port; without it
+    each cell holds the allowed ports.  ``namespaces`` limits the pods (as
+    sources and destinations) to those namespaces.
+
+    >>> m = matrix(cluster, by="namespace", port=443)  # doctest: +SKIP
+
+    Raises:
+        QueryError: for an unknown grouping, namespace or protocol.
+    """
+    if by not in GROUPINGS:
+        raise QueryError(f"unknown grouping {by!r}", hint=f"one of {', '.join(GROUPINGS)}")
+    proto = parse_protocol(protocol) if protocol else None
+    if port is not None and proto is None:
+        proto = Protocol.TCP
+    for ns in namespaces:
+        if ns not in cluster.namespaces:
+            raise QueryError(f"unknown namespace {ns!r}",
+                             hint=f"known: {', '.join(list(cluster.namespaces)[:10])}")
+    pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
+    caveats = list(cluster.warnings)
+    if not pods:
+        return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
+                            caveats=(*caveats, "no pods in the input"))
+
+    only = (proto, port) if port is not None and proto is not None else None
+    ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
+    cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
+    if only is not None:
+        allowed_cls = ap.allowed_on(*only)
+    else:
+        allowed_cls = ap.any_allowed()
+
+    def restrict(ps: PortSet) -> PortSet:
+        return ps.restrict(proto, port)
+
+    if by == "pod":
+        cells = []
+        cache: dict[tuple[int, int], PortSet] = {}
+        for i, a in enumerate(pods):
+            for j, b in enumerate(pods):
+                if i == j and not a.is_template:
+                    ps = restrict(PortSet.all())
+                else:
+                    key = (int(cls[i]), int(cls[j]))
+                    got = cache.get(key)
+                    if got is None:
+                        got = restrict(ap.portset(*key))
+                        cache[key] = got
+                    ps = got
+                cells.append(MatrixCell(src=a.key, dst=b.key, allowed=ps))
+        return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(p.key for p in pods),
+                            cells=tuple(cells), caveats=tuple(caveats))
+
+    def group_of(p: Pod) -> str:
+        return p.namespace if by == "namespace" else p.group
+
+    names = sorted({group_of(p) for p in pods})
+    gi = {g: i for i, g in enumerate(names)}
+    G, C = len(names), len(ap.pods.members)
+    member = np.zeros((C, G), dtype=np.int64)  # pods of class c in group g
+    bare_diag = np.zeros(G, dtype=np.int64)  # real pods: their self-pair is not counted
+    bare_by: dict[int, list[int]] = defaultdict(list)
+    for p, c in zip(pods, cls, strict=True):
+        g = gi[group_of(p)]
+        member[c, g] += 1
+        if not p.is_template:
+            bare_diag[g] += 1
+            bare_by[g].append(int(c))
+    sizes = member.sum(axis=0)
+    a = allowed_cls.astype(np.int64)
+    allowed_pairs = member.T @ a @ member
+    for g, cs in bare_by.items():
+        allowed_pairs[g, g] -= sum(int(allowed_cls[c, c]) for c in cs)
+    pairs = np.outer(sizes, sizes)
+    pairs[np.diag_indices(G)] -= bare_diag
+
+    # Port unions per group pair: OR the signature words over the member classes.
+    # A class holding a single real pod has no pair of distinct pods on its diagonal.
+    per_class = member.sum(axis=1)
+    lone = np.zeros(C, dtype=bool)
+    for p, c in zip(pods, cls, strict=True):
+        if per_class[c] == 1 and not p.is_template:
+            lone[c] = True
+    present = [np.flatnonzero(member[:, g]) for g in range(G)]
+    union_words = []
+    for w in ap.words:
+        w = w.copy()
+        w[np.flatnonzero(lone), np.flatnonzero(lone)] = 0
+        rows = np.stack([np.bitwise_or.reduce(w[present[g], :], axis=0) for g in range(G)])
+        union_words.append(np.stack([np.bitwise_or.reduce(rows[:, present[g]], axis=1)
+                                     for g in range(G)], axis=1))
+    cells = []
+    for s in range(G):
+        for d in range(G):
+            if allowed_pairs[s, d] == 0:
+                ps = PortSet.empty()
+            else:
+                ps = restrict(ap.portset_of_signature(tuple(int(u[s, d]) for u in union_words)))
+            cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
+                                    allowed_pairs=int(allowed_pairs[s, d]),
+                                    pairs=int(pairs[s, d])))
+    return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(names), cells=tuple(cells),
+                        caveats=tuple(caveats))
+

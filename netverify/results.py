@@ -1,0 +1,135 @@
+"""Result types: verdicts and explanations as data, never text.
+
+Queries return these; renderers turn them into tables, JSON or Markdown.  No
+``__str__`` meant for users lives here and nothing here knows about colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netverify.model import Direction
+from netverify.ports import PortSet, Protocol
+from netverify.source import SourceRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    """One side of a connection: a pod (``ns/name``) or an external address range."""
+
+    name: str  # "ns/name" for pods, CIDR or range text for external endpoints
+    kind: str  # Pod, Deployment, ..., or "External"
+    namespace: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    host_network: bool = False
+
+    @property
+    def is_external(self) -> bool:
+        """True for addresses outside the cluster's pods."""
+        return self.kind == "External"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleRef:
+    """A rule that allows traffic on one side, with the peer that matched."""
+
+    policy: str  # ns/name
+    direction: Direction
+    rule_index: int
+    peer_index: int | None  # None: the rule has no from/to (matches every peer)
+    peer: str  # human description of the matched peer ("every peer" when None)
+    ports: PortSet  # what this rule allows towards this destination
+    port_indexes: tuple[int, ...] | None  # None: no ports list (all ports)
+    source: SourceRef | None
+
+    @property
+    def field(self) -> str:
+        """``spec.ingress[0].from[1]`` style path of the matched peer (or rule)."""
+        base = f"spec.{self.direction.field}[{self.rule_index}]"
+        if self.peer_index is None:
+            return base
+        return f"{base}.{self.direction.peers_field}[{self.peer_index}]"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyRef:
+    """A policy that selects (isolates) a pod for one direction."""
+
+    policy: str
+    source: SourceRef | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SideVerdict:
+    """What one direction (source egress or destination ingress) allows.
+
+    ``governed`` is False when NetworkPolicy does not apply to the subject at all
+    (an external endpoint, or a hostNetwork pod); then everything is allowed.
+    """
+
+    direction: Direction
+    subject: str
+    governed: bool
+    isolated: bool
+    isolating: tuple[PolicyRef, ...]
+    allowed: PortSet
+    rules: tuple[RuleRef, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairVerdict:
+    """The verdict for one (source, destination) pair, with both sides explained."""
+
+    src: Endpoint
+    dst: Endpoint
+    allowed: PortSet  # after restricting to the asked port/protocol, if any
+    egress: SideVerdict
+    ingress: SideVerdict
+    loopback: bool = False  # a pod talking to itself: always allowed
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def is_allowed(self) -> bool:
+        """True when at least one (protocol, port) is allowed."""
+        return not self.allowed.is_empty
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanReachResult:
+    """Answer to ``can-reach``: one PairVerdict per (source, destination) pair."""
+
+    src: str
+    dst: str
+    port: int | None
+    port_name: str | None
+    protocol: Protocol | None
+    pairs: tuple[PairVerdict, ...]
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        """True when every pair allows the asked traffic (some traffic when no port was asked)."""
+        return bool(self.pairs) and all(p.is_allowed for p in self.pairs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatrixCell:
+    """One ordered pair (or group pair) of the matrix."""
+
+    src: str
+    dst: str
+    allowed: PortSet  # pod level; for groups the union over the allowed pod pairs
+    allowed_pairs: int = 0  # group level only
+    pairs: int = 0  # group level only
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatrixResult:
+    """The connectivity matrix over pods, workloads or namespaces."""
+
+    by: str  # pod | workload | namespace
+    port: int | None
+    protocol: Protocol | None
+    rows: tuple[str, ...]  # group names in order (sources and destinations alike)
+    cells: tuple[MatrixCell, ...]  # every ordered pair of rows, row-major
+    caveats: tuple[str, ...] = ()

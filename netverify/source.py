@@ -1,0 +1,56 @@
+"""Where an object or a field came from: file, document, list item, line.
+
+Every model object keeps a ``SourceRef`` so that errors, verdicts and findings
+can point the user back to the exact manifest text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceRef:
+    """A location in the input: ``file`` as given by the user, 1-based indexes."""
+
+    file: str
+    document: int  # 1-based index of the YAML document in the file
+    item: int | None = None  # 1-based index inside a ``kind: List``
+    line: int | None = None  # 1-based line of the object (or of ``field``)
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    field: str | None = None  # e.g. spec.ingress[0].from[1]
+
+    def with_object(self, kind: str | None, namespace: str | None, name: str | None) -> SourceRef:
+        """Return a copy naming the object this location holds."""
+        return replace(self, kind=kind, namespace=namespace, name=name)
+
+    def at(self, field: str, line: int | None = None) -> SourceRef:
+        """Return a copy pointing at ``field`` inside the object."""
+        return replace(self, field=field, line=line if line is not None else self.line)
+
+    @property
+    def object_ref(self) -> str:
+        """``Kind ns/name`` (or ``Kind name`` for cluster-scoped objects)."""
+        if self.kind is None:
+            return ""
+        if self.namespace:
+            return f"{self.kind} {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}" if self.name else self.kind
+
+    def location(self) -> str:
+        """``file:line`` (line omitted when unknown)."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def describe(self) -> str:
+        """One-line location used in error messages.
+
+        ``policies.yaml:14: document 3 (NetworkPolicy backend/allow-web)``
+        """
+        where = f"document {self.document}"
+        if self.item is not None:
+            where += f" item {self.item}"
+        if self.kind is not None:
+            where += f" ({self.object_ref})"
+        return f"{self.location()}: {where}"
