@@ -166,12 +166,16 @@ class Peer:
         if self.ip_block is not None:
             ex = f" except {','.join(self.ip_block.excepts)}" if self.ip_block.excepts else ""
             return f"ipBlock {self.ip_block.cidr}{ex}"
-        parts = []
-        if self.namespace_selector is not None:
-            parts.append(f"namespaces {{{self.namespace_selector}}}")
-        if self.pod_selector is not None:
-            parts.append(f"pods {{{self.pod_selector}}}")
-        return " and ".join(parts)
+        ns = self.namespace_selector
+        if ns is None:
+            where = "this namespace"
+        elif ns.is_empty:
+            where = "all namespaces"
+        else:
+            where = f"namespaces {{{ns}}}"
+        ps = self.pod_selector
+        pods = "all pods" if ps is None or ps.is_empty else f"pods {{{ps}}}"
+        return f"{pods} in {where}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

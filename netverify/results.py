@@ -70,6 +70,7 @@ class SideVerdict:
     direction: Direction
     subject: str
     governed: bool
+    external: bool  # the subject is an address outside the cluster's pods
     isolated: bool
     isolating: tuple[PolicyRef, ...]
     allowed: PortSet

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,12 +115,26 @@ def valid_label_value(value: str) -> bool:
     return len(value) <= 63 and bool(_VALUE_RE.match(value))
 
 
-def parse_selector(raw: Any, *, source: SourceRef | None, field: str) -> LabelSelector:
+Locate = Callable[[str], "SourceRef | None"]
+
+
+def parse_selector(raw: Any, *, source: SourceRef | None, field: str,
+                   locate: Locate | None = None) -> LabelSelector:
     """Parse a LabelSelector mapping; ``None`` is treated as ``{}`` by the caller.
+
+    ``locate(field)`` may return a more precise location (the line of that field)
+    for error messages.
 
     Raises:
         SelectorError: on a non-mapping, an unknown operator or badly formed values.
     """
+    if locate is not None:
+        return _parse_selector(raw, field, locate)
+    return _parse_selector(raw, field, lambda _f: source)
+
+
+def _parse_selector(raw: Any, field: str, locate: Locate) -> LabelSelector:
+    source = locate(field)
     if raw is None:
         return MATCH_ALL
     if not isinstance(raw, dict):
@@ -153,7 +167,8 @@ def parse_selector(raw: Any, *, source: SourceRef | None, field: str) -> LabelSe
             raise SelectorError(f"must be a list, got {_kind(me)}", source=source,
                                 field=f"{field}.matchExpressions")
         for i, expr in enumerate(me):
-            reqs.add(_parse_requirement(expr, source=source, field=f"{field}.matchExpressions[{i}]"))
+            efield = f"{field}.matchExpressions[{i}]"
+            reqs.add(_parse_requirement(expr, source=locate(efield), field=efield))
     return LabelSelector(tuple(sorted(reqs, key=_req_sort_key)))
 
 

@@ -142,12 +142,13 @@ class Evaluator:
         """
         name = subject.key if isinstance(subject, Pod) else subject.label
         if not isinstance(subject, Pod) or subject.host_network:
-            return SideVerdict(direction=direction, subject=name, governed=False, isolated=False,
+            return SideVerdict(direction=direction, subject=name, governed=False,
+                               external=not isinstance(subject, Pod), isolated=False,
                                isolating=(), allowed=PortSet.all(), rules=())
         policies = self.selecting(subject, direction)
         if not policies:
-            return SideVerdict(direction=direction, subject=name, governed=True, isolated=False,
-                               isolating=(), allowed=PortSet.all(), rules=())
+            return SideVerdict(direction=direction, subject=name, governed=True, external=False,
+                               isolated=False, isolating=(), allowed=PortSet.all(), rules=())
         allowed = PortSet.empty()
         refs: list[RuleRef] = []
         for pol in policies:
@@ -168,7 +169,7 @@ class Evaluator:
                 ))
                 allowed = allowed.union(ports)
         return SideVerdict(
-            direction=direction, subject=name, governed=True, isolated=True,
+            direction=direction, subject=name, governed=True, external=False, isolated=True,
             isolating=tuple(PolicyRef(policy=p.key, source=p.source) for p in policies),
             allowed=allowed, rules=tuple(refs),
         )

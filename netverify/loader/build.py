@@ -84,6 +84,8 @@ class _Builder:
         api = data.get("apiVersion")
         if api not in KNOWN_VERSIONS[kind]:
             ns, name = _meta_names(data)
+            if kind != "Namespace":
+                ns = ns or DEFAULT_NAMESPACE
             raise ManifestError(
                 f"unknown apiVersion {api!r} for {kind}",
                 source=src.with_object(kind, ns, name), field="apiVersion",

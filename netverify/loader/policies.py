@@ -47,6 +47,13 @@ class _Ctx:
         self.raw = raw
         self.src = src
 
+    def locate(self, field: str) -> SourceRef:
+        """Source of a dotted field path such as ``spec.podSelector.matchExpressions[0]``."""
+        path: list[str | int] = []
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", field):
+            path.append(int(part[1:-1]) if part.startswith("[") else part)
+        return self.ref(path)
+
     def ref(self, path: list[str | int]) -> SourceRef:
         return self.src.at(_path_text(path), self.raw.line_of(path))
 
@@ -80,8 +87,8 @@ def build_network_policy(raw: RawObject, src: SourceRef) -> NetworkPolicy:
     if not isinstance(spec, dict):
         raise ctx.error(["spec"], "must be a mapping")
     _no_unknown(ctx, spec, ["spec"], {"podSelector", "policyTypes", "ingress", "egress"})
-    pod_selector = parse_selector(spec.get("podSelector"), source=ctx.ref(["spec", "podSelector"]),
-                                  field="spec.podSelector")
+    pod_selector = parse_selector(spec.get("podSelector"), source=None,
+                                  field="spec.podSelector", locate=ctx.locate)
 
     ingress = _rules(ctx, spec, Direction.INGRESS)
     egress = _rules(ctx, spec, Direction.EGRESS)
@@ -178,12 +185,12 @@ def _peer(ctx: _Ctx, raw: Any, path: list[str | int], index: int) -> Peer:
     pod_sel = None
     ns_sel = None
     if "podSelector" in raw:
-        pod_sel = parse_selector(raw["podSelector"], source=ctx.ref([*path, "podSelector"]),
-                                 field=_path_text([*path, "podSelector"]))
+        pod_sel = parse_selector(raw["podSelector"], source=None,
+                                 field=_path_text([*path, "podSelector"]), locate=ctx.locate)
     if "namespaceSelector" in raw:
-        ns_sel = parse_selector(raw["namespaceSelector"],
-                                source=ctx.ref([*path, "namespaceSelector"]),
-                                field=_path_text([*path, "namespaceSelector"]))
+        ns_sel = parse_selector(raw["namespaceSelector"], source=None,
+                                field=_path_text([*path, "namespaceSelector"]),
+                                locate=ctx.locate)
     return Peer(index=index, pod_selector=pod_sel, namespace_selector=ns_sel, source=src)
 
 

@@ -1,8 +1,8 @@
 """Parse and resolve the endpoints users type: ``ns/name``, ``ns/k=v``, IPs and CIDRs.
 
 Resolution order for ``NAMESPACE/NAME`` (documented in the README): a pod name,
-else a workload name (the pods standing for it), else a value of the ``app`` or
-``app.kubernetes.io/name`` label.  Anything ambiguous or unknown is an error
+else a workload name (the pods standing for it), else a value of the ``app``,
+``app.kubernetes.io/name`` or ``k8s-app`` label.  Anything ambiguous or unknown is an error
 listing close candidates, never a guess.
 """
 
@@ -20,7 +20,8 @@ from netverify.model import Cluster, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, Protocol
 from netverify.selectors import LabelSelector, parse_selector_string
 
-APP_LABELS = ("app", "app.kubernetes.io/name")
+# ``k8s-app`` too: cluster add-ons (kube-dns, metrics-server) are labelled with it.
+APP_LABELS = ("app", "app.kubernetes.io/name", "k8s-app")
 
 _PORT_RE = re.compile(r"^(?P<port>[0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(/(?P<proto>[A-Za-z]+))?$")
 

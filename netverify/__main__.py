@@ -1,0 +1,5 @@
+"""``python -m netverify``."""
+
+from netverify.cli import main
+
+main()

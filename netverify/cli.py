@@ -1,0 +1,158 @@
+"""The ``netverify`` command: thin click wrappers over the library.
+
+Each command parses options, loads the cluster, calls one query, renders the
+result and maps it to an exit code.  ``NetverifyError`` becomes one line on
+stderr and exit 2; any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from netverify import __version__
+from netverify.errors import NetverifyError
+from netverify.loader import load_cluster
+from netverify.model import Cluster
+from netverify.queries import can_reach, matrix
+from netverify.renderers import FORMATS, RenderOptions, render
+from netverify.results import CanReachResult, MatrixResult
+
+
+class ExitCode(enum.IntEnum):
+    """Exit statuses, the same for every command (documented in the README)."""
+
+    OK = 0  # allowed / passed
+    FAILED = 1  # denied / failed
+    USAGE = 2  # bad arguments, manifests or specs
+
+
+def exit_code_for(result: object) -> ExitCode:
+    """Map a query result to the process exit status."""
+    if isinstance(result, CanReachResult):
+        return ExitCode.OK if result.allowed else ExitCode.FAILED
+    return ExitCode.OK
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NetverifyError as e:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"netverify: error: {e}", err=True)
+            ctx.exit(ExitCode.USAGE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="netverify")
+@click.option("--debug", is_flag=True, help="Show tracebacks of input errors too.")
+def main(debug: bool) -> None:
+    """Verify Kubernetes network reachability from manifests, exactly and with reasons.
+
+    Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error.
+    """
+
+
+def _files_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-f", "--file", "files", multiple=True, required=True, metavar="PATH",
+        help="Manifest file, folder (recursive *.yaml, *.yml, *.json) or - for stdin. "
+             "Repeatable.")(f)
+
+
+def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                         default="-", help="Write the result here instead of stdout.")(f)
+        f = click.option("--color", type=click.Choice(["auto", "always", "never"]),
+                         default="auto", show_default=True, help="Colour in text output.")(f)
+        f = click.option("-v", "--verbose", is_flag=True,
+                         help="Explain every pair; list skipped kinds and assumptions.")(f)
+        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default="text",
+                         show_default=True, help="Output format.")(f)
+        return _files_option(f)
+    return deco
+
+
+def _load(files: Sequence[str], verbose: bool) -> Cluster:
+    t0 = time.perf_counter()
+    cluster = load_cluster(files)
+    if verbose:
+        click.echo(f"loaded {len(cluster.pods)} pods, {len(cluster.policies)} policies, "
+                   f"{len(cluster.namespaces)} namespaces in {time.perf_counter() - t0:.2f}s",
+                   err=True)
+        for note in cluster.notes:
+            click.echo(f"note: {note}", err=True)
+    for w in cluster.warnings:
+        click.echo(f"warning: {w}", err=True)
+    return cluster
+
+
+def _emit(result: object, fmt: str, color: str, verbose: bool, output: str) -> NoReturn:
+    to_stdout = output == "-"
+    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
+    text = render(result, fmt, RenderOptions(color=use_color, verbose=verbose))
+    if to_stdout:
+        click.echo(text, nl=False)
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
+    raise SystemExit(int(exit_code_for(result)))
+
+
+@main.command("can-reach")
+@click.argument("src")
+@click.argument("dst")
+@click.option("--port", help="Destination port (number or name); same as DST:PORT.")
+@click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
+@_common(FORMATS[CanReachResult])
+def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
+                  files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+                  output: str) -> None:
+    """Say whether SRC may open connections to DST, and which rules decide it.
+
+    \b
+    SRC and DST are NAMESPACE/NAME (a pod, workload or app label value),
+    NAMESPACE/key=value[,key=value] (a label selector), or an IP address or
+    CIDR outside the cluster.  DST may end in :PORT[/PROTOCOL], for example
+    backend/db:5432, kube-system/kube-dns:53/UDP or backend/db:postgres.
+    Without a port, the allowed ports and protocols are listed.
+
+    Exit status: 0 allowed (for every pair), 1 denied, 2 input error.
+    """
+    cluster = _load(files, verbose)
+    result = can_reach(cluster, src, dst, port=port, protocol=protocol)
+    _emit(result, fmt, color, verbose, output)
+
+
+@main.command("matrix")
+@click.option("--port", type=click.IntRange(1, 65535), help="Ask about one port.")
+@click.option("--protocol", help="TCP (default with --port), UDP or SCTP.")
+@click.option("-n", "--namespace", "namespaces", multiple=True,
+              help="Only pods of this namespace (repeatable).")
+@click.option("--by", type=click.Choice(["pod", "workload", "namespace"]), default="pod",
+              show_default=True, help="Aggregate cells; group cells count allowed pod pairs.")
+@_common(FORMATS[MatrixResult])
+def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
+               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str) -> None:
+    """Print the connectivity matrix of all pods (or workloads, or namespaces).
+
+    Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
+    or namespace it counts allowed pod pairs out of all pod pairs.
+    """
+    cluster = _load(files, verbose)
+    t0 = time.perf_counter()
+    result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces)
+    if verbose:
+        click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
+    _emit(result, fmt, color, verbose, output)

@@ -1,0 +1,39 @@
+"""Renderers: result objects in, strings out.  The CLI picks one by ``--format``."""
+
+from __future__ import annotations
+
+from netverify.renderers.base import RenderOptions, unsupported
+from netverify.renderers.json import render_json, to_jsonable
+from netverify.renderers.tables import render_matrix_csv, render_matrix_markdown
+from netverify.renderers.text import render_can_reach, render_matrix
+from netverify.results import CanReachResult, MatrixResult
+
+FORMATS: dict[type, tuple[str, ...]] = {
+    CanReachResult: ("text", "json"),
+    MatrixResult: ("text", "json", "csv", "md"),
+}
+
+
+def render(result: object, fmt: str, options: RenderOptions) -> str:
+    """Render ``result`` in format ``fmt``.
+
+    Raises:
+        UnsupportedFormat: when ``fmt`` cannot render this kind of result.
+    """
+    supported = list(FORMATS.get(type(result), ()))
+    if fmt not in supported:
+        raise unsupported(fmt, result, supported)
+    if fmt == "json":
+        return render_json(result)
+    if isinstance(result, CanReachResult):
+        return render_can_reach(result, options)
+    if isinstance(result, MatrixResult):
+        if fmt == "csv":
+            return render_matrix_csv(result)
+        if fmt == "md":
+            return render_matrix_markdown(result, options)
+        return render_matrix(result, options)
+    raise unsupported(fmt, result, supported)
+
+
+__all__ = ["FORMATS", "RenderOptions", "render", "to_jsonable"]

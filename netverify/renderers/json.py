@@ -1,0 +1,97 @@
+"""JSON: the canonical, documented machine form of every result.
+
+Schemas are versioned by ``schema_version`` (bump it on any incompatible
+change) and documented in ``docs/json-schema.md``.  Keys are sorted and every
+list has a defined order, so output is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from netverify.results import (
+    CanReachResult,
+    Endpoint,
+    MatrixResult,
+    PairVerdict,
+    RuleRef,
+    SideVerdict,
+)
+from netverify.source import SourceRef
+
+SCHEMA_VERSION = 1
+
+
+def _source(src: SourceRef | None) -> dict[str, Any] | None:
+    if src is None:
+        return None
+    return {"file": src.file, "document": src.document, "item": src.item, "line": src.line}
+
+
+def _endpoint(e: Endpoint) -> dict[str, Any]:
+    return {"name": e.name, "kind": e.kind, "namespace": e.namespace,
+            "host_network": e.host_network}
+
+
+def _rule(r: RuleRef) -> dict[str, Any]:
+    return {"policy": r.policy, "direction": r.direction.value, "rule": r.rule_index,
+            "peer": r.peer_index, "peer_text": r.peer, "field": r.field,
+            "ports": r.ports.to_dict(), "source": _source(r.source)}
+
+
+def _side(s: SideVerdict) -> dict[str, Any]:
+    return {"subject": s.subject, "governed": s.governed, "external": s.external,
+            "isolated": s.isolated,
+            "isolated_by": [{"policy": p.policy, "source": _source(p.source)} for p in s.isolating],
+            "allowed": s.allowed.to_dict(), "rules": [_rule(r) for r in s.rules]}
+
+
+def _pair(p: PairVerdict) -> dict[str, Any]:
+    return {"from": _endpoint(p.src), "to": _endpoint(p.dst), "allowed": p.is_allowed,
+            "connections": p.allowed.to_dict(), "loopback": p.loopback,
+            "egress": _side(p.egress), "ingress": _side(p.ingress), "caveats": list(p.caveats)}
+
+
+def to_jsonable(result: object) -> dict[str, Any]:
+    """The JSON-ready dict of a result."""
+    if isinstance(result, CanReachResult):
+        return {
+            "schema_version": SCHEMA_VERSION, "query": "can-reach",
+            "src": result.src, "dst": result.dst, "port": result.port,
+            "port_name": result.port_name,
+            "protocol": result.protocol.value if result.protocol else None,
+            "allowed": result.allowed, "pairs": [_pair(p) for p in result.pairs],
+            "caveats": list(result.caveats),
+        }
+    if isinstance(result, MatrixResult):
+        return _matrix(result)
+    raise TypeError(f"no JSON form for {type(result).__name__}")
+
+
+def _matrix(m: MatrixResult) -> dict[str, Any]:
+    proto = m.protocol.value if m.protocol else None
+    results: list[dict[str, Any]] = []
+    for c in m.cells:
+        if m.by == "pod":
+            if m.port is not None:
+                results.append({"from": c.src, "to": c.dst, "port": m.port, "protocol": proto,
+                                "allowed": not c.allowed.is_empty})
+            elif not c.allowed.is_empty:
+                results.append({"from": c.src, "to": c.dst, "connections": c.allowed.to_dict()})
+        else:
+            entry: dict[str, Any] = {"from": c.src, "to": c.dst, "allowed_pairs": c.allowed_pairs,
+                                     "pairs": c.pairs}
+            if m.port is not None:
+                entry.update(port=m.port, protocol=proto)
+            else:
+                entry["connections"] = c.allowed.to_dict()
+            results.append(entry)
+    return {"schema_version": SCHEMA_VERSION, "query": "matrix", "by": m.by, "port": m.port,
+            "protocol": proto, "nodes": list(m.rows), "results": results,
+            "caveats": list(m.caveats)}
+
+
+def render_json(result: object) -> str:
+    """Serialize a result as indented, key-sorted JSON."""
+    return json.dumps(to_jsonable(result), indent=2, sort_keys=True) + "\n"

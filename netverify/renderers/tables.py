@@ -1,0 +1,42 @@
+"""CSV and Markdown forms of the matrix (spreadsheets, pull-request comments)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from netverify.renderers.base import RenderOptions
+from netverify.renderers.text import render_matrix
+from netverify.results import MatrixResult
+
+
+def render_matrix_csv(m: MatrixResult) -> str:
+    """One row per ordered pair, columns as in the JSON results."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    proto = m.protocol.value if m.protocol else ""
+    if m.by == "pod":
+        if m.port is not None:
+            w.writerow(["from", "to", "port", "protocol", "allowed"])
+            for c in m.cells:
+                w.writerow([c.src, c.dst, m.port, proto, str(not c.allowed.is_empty).lower()])
+        else:
+            w.writerow(["from", "to", "TCP", "UDP", "SCTP"])
+            for c in m.cells:
+                d = c.allowed.to_dict()
+                w.writerow([c.src, c.dst, d.get("TCP", ""), d.get("UDP", ""), d.get("SCTP", "")])
+    else:
+        w.writerow(["from", "to", "allowed_pairs", "pairs", "TCP", "UDP", "SCTP"])
+        for c in m.cells:
+            d = c.allowed.to_dict()
+            w.writerow([c.src, c.dst, c.allowed_pairs, c.pairs, d.get("TCP", ""),
+                        d.get("UDP", ""), d.get("SCTP", "")])
+    return buf.getvalue()
+
+
+def render_matrix_markdown(m: MatrixResult, opts: RenderOptions) -> str:
+    """The text table in GitHub pipe syntax."""
+    text = render_matrix(m, RenderOptions(color=False, verbose=opts.verbose),
+                         table_format="github")
+    title, _, rest = text.partition("\n")
+    return f"### {title}\n{rest}"

@@ -1,0 +1,163 @@
+"""Text for people: verdicts with their reasons, aligned tables (tabulate)."""
+
+from __future__ import annotations
+
+import click
+from tabulate import tabulate
+
+from netverify.ports import PortSet
+from netverify.renderers.base import RenderOptions
+from netverify.results import CanReachResult, MatrixResult, PairVerdict, SideVerdict
+
+DETAIL_LIMIT = 4  # pairs explained in full without --verbose
+
+YES = "✓"
+NO = "✗"
+
+
+def _paint(text: str, color: str, opts: RenderOptions) -> str:
+    return click.style(text, fg=color, bold=True) if opts.color else text
+
+
+def _asked(r: CanReachResult) -> str:
+    if r.port_name:
+        return f"port {r.port_name}" + (f"/{r.protocol.value}" if r.protocol else "")
+    if r.port is not None and r.protocol is not None:
+        return f"{r.protocol.value} {r.port}"
+    if r.protocol is not None:
+        return f"{r.protocol.value} (any port)"
+    return "any port"
+
+
+def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
+    """Verdict line, then per pair the egress and ingress explanation."""
+    lines: list[str] = []
+    n = len(r.pairs)
+    ok = sum(1 for p in r.pairs if p.is_allowed)
+    if r.allowed:
+        head = _paint("ALLOWED", "green", opts)
+    elif ok:
+        head = _paint("PARTLY ALLOWED", "yellow", opts)
+    else:
+        head = _paint("DENIED", "red", opts)
+    summary = f"{head}  {r.src} -> {r.dst}  ({_asked(r)})"
+    if n > 1:
+        summary += f": {ok} of {n} pairs allowed"
+    elif n == 1 and r.port is None and r.pairs[0].is_allowed:
+        summary += f": {r.pairs[0].allowed}"
+    lines.append(summary)
+    if n > 1:
+        rows = [[p.src.name, p.dst.name, YES if p.is_allowed else NO,
+                 _ports(p.allowed) if r.port is None else ""] for p in r.pairs]
+        lines.append("")
+        lines.append(tabulate(rows, headers=["from", "to", "allowed", "ports"]))
+    detail = r.pairs if (opts.verbose or n <= DETAIL_LIMIT) else ()
+    for p in detail:
+        lines.append("")
+        lines.extend(_explain(p, r, opts))
+    if n > DETAIL_LIMIT and not opts.verbose:
+        lines.append("")
+        lines.append(f"(explanations of the {n} pairs shown with --verbose)")
+    for c in r.caveats:
+        lines.append(f"note: {c}")
+    return "\n".join(lines) + "\n"
+
+
+def _ports(ps: PortSet) -> str:
+    return "" if ps.is_empty else str(ps)
+
+
+def _explain(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
+    verdict = "allowed" if p.is_allowed else "denied"
+    out = [f"{p.src.name} -> {p.dst.name}: {verdict}"
+           + (f" ({p.allowed})" if p.is_allowed and r.port is None else "")]
+    if p.loopback:
+        out.append("  a pod talking to itself (loopback) is always allowed")
+    else:
+        out.extend(_side(p.egress, "egress from", r))
+        out.extend(_side(p.ingress, "ingress to", r))
+        if not p.is_allowed and not p.egress.allowed.is_empty and not p.ingress.allowed.is_empty:
+            out.append(f"  each side allows some ports, but none in common with {_asked(r)}"
+                       if r.port is not None or r.protocol is not None else
+                       "  the two sides allow no port in common")
+    out.extend(f"  note: {c}" for c in p.caveats)
+    return out
+
+
+def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
+    if not s.governed:
+        if s.external:
+            return [f"  {label} {s.subject}: outside the cluster, not subject to NetworkPolicy"]
+        return [f"  {label} {s.subject}: not subject to NetworkPolicy (hostNetwork)"]
+    if not s.isolated:
+        kind = "Egress" if label.startswith("egress") else "Ingress"
+        return [f"  {label} {s.subject}: not isolated (no {kind} policy selects it), "
+                "all traffic allowed"]
+    pols = ", ".join(f"{p.policy}" + (f" ({p.source.location()})" if p.source else "")
+                     for p in s.isolating)
+    out = [f"  {label} {s.subject}: isolated by {pols}"]
+    asked = r.port is not None or r.protocol is not None
+    useful = 0
+    for rule in s.rules:
+        loc = f"  [{rule.source.location()}]" if rule.source else ""
+        ports = rule.ports.restrict(r.protocol, r.port) if asked else rule.ports
+        if ports.is_empty:
+            continue
+        useful += 1
+        out.append(f"    allowed by {rule.policy} {rule.field} ({rule.peer}), "
+                   f"{_ports(rule.ports)}{loc}")
+    others = [rule for rule in s.rules if asked and
+              rule.ports.restrict(r.protocol, r.port).is_empty]
+    if not useful:
+        out.append(f"    no rule allows {_asked(r)} with the other side")
+    for rule in others:
+        out.append(f"    ({rule.policy} {rule.field} matches the other side but allows only "
+                   f"{_ports(rule.ports) or 'no port'})")
+    return out
+
+
+def _cell(ps: PortSet, asked_port: bool) -> str:
+    if asked_port:
+        return YES if not ps.is_empty else NO
+    if ps.is_empty:
+        return NO
+    return str(ps).replace("; ", " ")
+
+
+def render_matrix(m: MatrixResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
+    """A square table: sources down, destinations across (numbered when wide)."""
+    if not m.rows:
+        return "no pods\n"
+    n = len(m.rows)
+    grid = [m.cells[i * n:(i + 1) * n] for i in range(n)]
+    numbered = n > 6
+    if m.by == "pod":
+        body = [[c.allowed for c in row] for row in grid]
+        cells = [[_cell(ps, m.port is not None) for ps in row] for row in body]
+    else:
+        cells = [[_group_cell(c.allowed_pairs, c.pairs) for c in row] for row in grid]
+    if numbered:
+        headers = ["from \\ to", *[str(i + 1) for i in range(n)]]
+        rows = [[f"{i + 1} {m.rows[i]}", *cells[i]] for i in range(n)]
+    else:
+        headers = ["from \\ to", *m.rows]
+        rows = [[m.rows[i], *cells[i]] for i in range(n)]
+    asked = ""
+    if m.port is not None and m.protocol is not None:
+        asked = f" on {m.protocol.value} {m.port}"
+    elif m.protocol is not None:
+        asked = f" on {m.protocol.value}"
+    title = f"Connectivity by {m.by}{asked}"
+    if m.by != "pod":
+        title += " (allowed pod pairs / all pod pairs)"
+    out = [title, "", tabulate(rows, headers=headers, tablefmt=table_format,
+                               disable_numparse=True)]
+    for c in m.caveats:
+        out.append(f"note: {c}")
+    return "\n".join(out) + "\n"
+
+
+def _group_cell(allowed: int, pairs: int) -> str:
+    if pairs == 0:
+        return "-"
+    return f"{allowed}/{pairs}"

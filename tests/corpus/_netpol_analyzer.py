@@ -1,0 +1,326 @@
+"""Support code for the netpol-analyzer corpus test (``test_netpol_analyzer.py``).
+
+Kept apart from the test module so the comparison logic (workload ids, external
+IP coverage) can be read, and reused, on its own.  Nothing here copies corpus
+data: every case is read from ``../shared/corpus/netpol-analyzer`` at run time.
+
+What is compared, per case (see the corpus README, "Analyzer semantics"):
+
+* workload -> workload rows: pods are grouped into the analyzer's workload ids
+  (note 1), self-pairs dropped (note 2), and the allowed ports of a pair of
+  workloads is the union over their member pods (the analyzer refuses inputs
+  where members of one workload could be told apart, so the union is the
+  member verdict; disagreement between members is reported separately);
+* workload <-> External rows: compared by IPv4 coverage (note 4), i.e. per
+  (workload, direction) a map from address interval to allowed ports, with
+  adjacent equal intervals merged and empty ones dropped;
+* ``{ingress-controller}`` rows are skipped: netverify does not model
+  Ingress/Route (note 6).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from netverify.engines.allpairs import compute_all_pairs
+from netverify.engines.concrete import Evaluator, External
+from netverify.ipblocks import IPv4
+from netverify.loader import load_cluster
+from netverify.loader.documents import read_objects
+from netverify.model import DEFAULT_NAMESPACE, Cluster, Pod
+from netverify.ports import PortSet, parse_port_set
+
+# <repo>/tests/corpus/this.py -> parents[2] is the repository root; the corpora
+# live next to it in ../shared/corpus (absent in a user's clone).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CORPUS_ROOT = REPO_ROOT.parent / "shared" / "corpus"
+NPA_ROOT = CORPUS_ROOT / "netpol-analyzer"
+
+INGRESS_CONTROLLER = "{ingress-controller}"
+EXTERNAL = "External"
+IPV4_ALL = (0, 2**32 - 1)
+
+# (from, to) -> allowed, only non-empty entries
+PairMap = dict[tuple[str, str], PortSet]
+# (workload id, "egress"|"ingress") -> merged ((lo, hi, allowed), ...), only non-empty
+Coverage = dict[tuple[str, str], tuple[tuple[int, int, PortSet], ...]]
+
+
+def corpus_available() -> bool:
+    return (NPA_ROOT / "index.json").is_file()
+
+
+@cache
+def normalize_module() -> ModuleType:
+    """The corpus's own ``normalize.py`` (for ``load_expected``), imported by path."""
+    path = NPA_ROOT / "normalize.py"
+    spec = importlib.util.spec_from_file_location("netpol_analyzer_corpus_normalize", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def plain_cases() -> list[str]:
+    """Names of the plain NetworkPolicy cases (``cases/*``; the ``anp/`` ones are excluded)."""
+    index = json.loads((NPA_ROOT / "index.json").read_text())
+    return [c["case"] for c in index["cases"]
+            if c["category"] == "np" and c["dir"] == f"cases/{c['case']}"]
+
+
+def case_dir(case: str) -> Path:
+    return NPA_ROOT / "cases" / case
+
+
+def load_expected(case: str) -> dict[str, Any]:
+    return normalize_module().load_expected(str(case_dir(case)))  # type: ignore[no-any-return]
+
+
+# -- workload ids ------------------------------------------------------------------
+
+
+def pod_owners(input_dir: Path) -> dict[str, tuple[str, str]]:
+    """``ns/pod`` -> (owner name, owner kind) for Pod objects with a controller owner.
+
+    Read from the raw manifests because the analyzer's rule (note 1) uses the
+    direct controller owner as written (a ReplicaSet stays a ReplicaSet, a
+    missing kind is reported as ``Pod``), which is not what netverify's
+    ``Pod.workload`` (the top-level workload) records.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for raw in read_objects([str(input_dir)]):
+        data = raw.data
+        if data.get("kind") != "Pod":
+            continue
+        meta = data.get("metadata") or {}
+        ns = meta.get("namespace") or DEFAULT_NAMESPACE
+        for ref in meta.get("ownerReferences") or []:
+            if isinstance(ref, dict) and ref.get("controller") and ref.get("kind") != "Node":
+                out[f"{ns}/{meta.get('name')}"] = (str(ref["name"]), str(ref.get("kind") or "Pod"))
+                break
+    return out
+
+
+def analyzer_ids(cluster: Cluster, input_dir: Path) -> dict[str, tuple[str, str]]:
+    """netverify pod key -> (analyzer workload id, analyzer kind)."""
+    owners = pod_owners(input_dir)
+    out: dict[str, tuple[str, str]] = {}
+    for pod in cluster.pods:
+        if pod.is_template:
+            out[pod.key] = (pod.key, pod.kind)
+        elif pod.key in owners:
+            name, kind = owners[pod.key]
+            out[pod.key] = (f"{pod.namespace}/{name}", kind)
+        else:
+            out[pod.key] = (pod.key, "Pod")
+    return out
+
+
+def without_pod_ips(cluster: Cluster) -> Cluster:
+    """The cluster as the analyzer sees it: pod IPs ignored, so ipBlocks match no pod (note 3)."""
+    return dataclasses.replace(
+        cluster, pods=tuple(dataclasses.replace(p, ips=()) for p in cluster.pods))
+
+
+# -- netverify's answer ----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Answer:
+    """What netverify says about one case, in the analyzer's terms."""
+
+    ids: dict[str, tuple[str, str]]  # pod key -> (workload id, kind)
+    by_evaluator: PairMap
+    by_allpairs: PairMap
+    external: Coverage
+    # workload pairs whose member pod pairs got different verdicts (should not happen
+    # in this corpus: the analyzer rejects such inputs)
+    member_disagreements: dict[tuple[str, str], set[PortSet]]
+
+
+def _group(pairs: Iterable[tuple[str, str, PortSet]]) -> tuple[PairMap, dict[tuple[str, str], set[PortSet]]]:
+    seen: dict[tuple[str, str], set[PortSet]] = defaultdict(set)
+    for a, b, ps in pairs:
+        seen[(a, b)].add(ps)
+    merged: PairMap = {}
+    for k, v in seen.items():
+        u = PortSet.empty()
+        for ps in v:
+            u = u.union(ps)
+        if not u.is_empty:
+            merged[k] = u
+    return merged, {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def netverify_answer(cluster: Cluster, input_dir: Path) -> Answer:
+    ids = analyzer_ids(cluster, input_dir)
+    wid = {k: v[0] for k, v in ids.items()}
+    pods = list(cluster.pods)
+    ev = Evaluator(cluster)
+
+    by_eval, disagree = _group(
+        (wid[a.key], wid[b.key], ev.allowed_ports(a, b))
+        for a in pods for b in pods if wid[a.key] != wid[b.key])
+
+    ap = compute_all_pairs(cluster)
+    cls = ap.pods.class_of
+    cache_ps: dict[tuple[int, int], PortSet] = {}
+
+    def ap_ports(a: Pod, b: Pod) -> PortSet:
+        k = (cls[a.key], cls[b.key])
+        if k not in cache_ps:
+            cache_ps[k] = ap.portset(*k)
+        return cache_ps[k]
+
+    by_ap, _ = _group((wid[a.key], wid[b.key], ap_ports(a, b))
+                      for a in pods for b in pods if wid[a.key] != wid[b.key])
+
+    ranges = ev.split(IPv4, *IPV4_ALL)
+    rows: list[tuple[str, str, int, int, PortSet]] = []
+    for pod in pods:
+        for lo, hi in ranges:
+            ext = External(IPv4, lo, hi, f"{lo}-{hi}")
+            rows.append((wid[pod.key], "egress", lo, hi, ev.allowed_ports(pod, ext)))
+            rows.append((wid[pod.key], "ingress", lo, hi, ev.allowed_ports(ext, pod)))
+    return Answer(ids=ids, by_evaluator=by_eval, by_allpairs=by_ap,
+                  external=coverage(rows), member_disagreements=disagree)
+
+
+# -- the corpus's answer ---------------------------------------------------------------
+
+
+def parse_ip_ranges(text: str) -> list[tuple[int, int]]:
+    """``a.b.c.d-e.f.g.h[,...]`` -> integer intervals."""
+    import ipaddress
+    out = []
+    for part in text.split(","):
+        lo, hi = part.split("-")
+        out.append((int(ipaddress.IPv4Address(lo)), int(ipaddress.IPv4Address(hi))))
+    return out
+
+
+def coverage(rows: Iterable[tuple[str, str, int, int, PortSet]]) -> Coverage:
+    """Group (workload, direction, lo, hi, allowed) rows into merged, non-empty coverage.
+
+    Overlapping rows are unioned, so the result does not depend on how either side
+    split the address space.
+    """
+    by_key: dict[tuple[str, str], list[tuple[int, int, PortSet]]] = defaultdict(list)
+    for w, d, lo, hi, ps in rows:
+        by_key[(w, d)].append((lo, hi, ps))
+    out: Coverage = {}
+    for key, ivs in by_key.items():
+        cuts = sorted({lo for lo, _, _ in ivs} | {hi + 1 for _, hi, _ in ivs})
+        atoms: list[tuple[int, int, PortSet]] = []
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            ps = PortSet.empty()
+            for lo, hi, p in ivs:
+                if lo <= a and b - 1 <= hi:
+                    ps = ps.union(p)
+            if ps.is_empty:
+                continue
+            if atoms and atoms[-1][1] + 1 == a and atoms[-1][2] == ps:
+                atoms[-1] = (atoms[-1][0], b - 1, ps)
+            else:
+                atoms.append((a, b - 1, ps))
+        if atoms:
+            out[key] = tuple(atoms)
+    return out
+
+
+@dataclasses.dataclass
+class Expected:
+    kinds: dict[str, str]  # workload id -> kind
+    pairs: PairMap
+    external: Coverage
+    skipped_ingress_rows: int
+
+
+def expected_answer(doc: Mapping[str, Any]) -> Expected:
+    peers: Mapping[str, str] = doc["peers"]
+    pairs: PairMap = {}
+    ext_rows: list[tuple[str, str, int, int, PortSet]] = []
+    skipped = 0
+    for row in doc["connections"]:
+        a, b = row["from"], row["to"]
+        ps = parse_port_set(row["allowed"])
+        if INGRESS_CONTROLLER in (a, b):
+            skipped += 1
+            continue
+        ka, kb = peers[a], peers[b]
+        if ka == EXTERNAL and kb == EXTERNAL:
+            raise AssertionError(f"unexpected External -> External row {row}")
+        if ka == EXTERNAL:
+            ext_rows += [(b, "ingress", lo, hi, ps) for lo, hi in parse_ip_ranges(a)]
+        elif kb == EXTERNAL:
+            ext_rows += [(a, "egress", lo, hi, ps) for lo, hi in parse_ip_ranges(b)]
+        else:
+            assert (a, b) not in pairs, f"duplicate row {a} -> {b}"
+            pairs[(a, b)] = ps
+    kinds = {k: v for k, v in peers.items() if v not in (EXTERNAL, "IngressController")}
+    return Expected(kinds=kinds, pairs=pairs, external=coverage(ext_rows),
+                    skipped_ingress_rows=skipped)
+
+
+# -- comparison ----------------------------------------------------------------------
+
+
+def fmt_ip(v: int) -> str:
+    import ipaddress
+    return str(ipaddress.IPv4Address(v))
+
+
+def diff_pairs(got: PairMap, want: PairMap, got_name: str, want_name: str) -> list[str]:
+    out = []
+    for k in sorted(set(got) | set(want)):
+        g, w = got.get(k), want.get(k)
+        if g != w:
+            out.append(f"  {k[0]} -> {k[1]}: {got_name}={g.to_dict() if g else None} "
+                       f"{want_name}={w.to_dict() if w else None}")
+    return out
+
+
+def diff_coverage(got: Coverage, want: Coverage) -> list[str]:
+    out = []
+    for k in sorted(set(got) | set(want)):
+        g, w = got.get(k, ()), want.get(k, ())
+        if g != w:
+            def show(c: tuple[tuple[int, int, PortSet], ...]) -> str:
+                return "; ".join(f"{fmt_ip(lo)}-{fmt_ip(hi)}={ps}" for lo, hi, ps in c) or "none"
+            out.append(f"  {k[0]} {k[1]} external:\n    netverify: {show(g)}\n"
+                       f"    expected:  {show(w)}")
+    return out
+
+
+def compare(answer: Answer, expected: Expected) -> list[str]:
+    """Every difference, as readable lines (empty when netverify agrees with the corpus)."""
+    problems: list[str] = []
+    if answer.by_evaluator != answer.by_allpairs:
+        problems.append("Evaluator and compute_all_pairs disagree:")
+        problems += diff_pairs(answer.by_evaluator, answer.by_allpairs, "evaluator", "allpairs")
+    for k, v in sorted(answer.member_disagreements.items()):
+        problems.append(f"members of {k[0]} -> {k[1]} get different verdicts: "
+                        f"{sorted(str(p) for p in v)}")
+    got_ids = {w: kind for w, kind in answer.ids.values()}
+    for wid, kind in sorted(expected.kinds.items()):
+        if wid not in got_ids:
+            problems.append(f"workload {wid} [{kind}] of the corpus is unknown to netverify")
+        elif got_ids[wid] != kind:
+            problems.append(f"workload {wid}: kind {got_ids[wid]} in netverify, {kind} in corpus")
+    d = diff_pairs(answer.by_evaluator, expected.pairs, "netverify", "expected")
+    if d:
+        problems.append("workload-to-workload rows differ:")
+        problems += d
+    d = diff_coverage(answer.external, expected.external)
+    if d:
+        problems.append("external coverage differs:")
+        problems += d
+    return problems

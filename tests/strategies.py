@@ -1,0 +1,321 @@
+"""Hypothesis strategies for Kubernetes manifests: namespaces, pods, workloads, NetworkPolicies.
+
+Everything is drawn as *raw manifest dicts* (what ``kubectl get -o yaml`` or a
+chart would hold), never as ``netverify.model`` objects: the property tests dump
+them to YAML and read them back through ``netverify.loader.load_text``, so the
+loader's validation and normalisation are exercised too, and the independent
+oracle in ``tests/engines/test_agreement.py`` reads the same dicts.
+
+Alphabets are deliberately tiny (label keys ``app``/``tier``, values
+``a``/``b``/``c``, ports 53/80/443/8080/8443, a few overlapping CIDRs) so that
+selectors, port ranges and ipBlocks overlap often; random clusters over large
+alphabets would almost never exercise the interesting cases.
+
+Only manifests the API server accepts are drawn (the loader rejects the rest,
+which ``tests/loader/`` covers): unique container-port names per pod, ``endPort``
+only with a numeric ``port``, ``except`` entries strictly inside ``cidr``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from hypothesis import strategies as st
+
+Manifest = dict[str, Any]
+
+LABEL_KEYS = ("app", "tier")
+LABEL_VALUES = ("a", "b", "c")
+NAMESPACE_NAMES = ("default", "alpha", "beta")
+NAMESPACE_LABEL_KEYS = ("team", "app")
+NAME_LABEL = "kubernetes.io/metadata.name"
+PORTS = (53, 80, 443, 8080, 8443)
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+PORT_NAMES = ("http", "dns")
+# A name no container declares: a named policy port that resolves to nothing.
+POLICY_PORT_NAMES = (*PORT_NAMES, "metrics")
+
+WORKLOAD_KINDS = {
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "ReplicationController": "v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+}
+
+# Pod addresses: inside, at the edges of and outside the ipBlocks below.
+POD_IPS = (
+    "10.0.0.5", "10.0.0.130", "10.0.1.5", "10.0.1.200",
+    "192.168.0.7", "192.168.3.4", "172.16.0.1", "fd00::5", "fd00::1:5",
+)
+# (cidr, possible except lists); every except is a strict subset of its cidr.
+IP_BLOCKS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("10.0.0.0/24", ((), ("10.0.0.0/28",), ("10.0.0.128/25",))),
+    ("10.0.1.0/24", ((), ("10.0.1.0/25",))),
+    ("10.0.0.0/16", ((), ("10.0.1.0/24",), ("10.0.0.0/24", "10.0.1.128/25"))),
+    ("192.168.0.0/16", ((), ("192.168.0.0/24",))),
+    ("0.0.0.0/0", ((), ("10.0.0.0/8",), ("192.168.0.0/16", "10.0.1.0/24"))),
+    ("fd00::/64", ((), ("fd00::/120",))),
+)
+
+
+def rarely(p: float = 0.1) -> st.SearchStrategy[bool]:
+    """True with probability about ``p`` (shrinks to False)."""
+    n = max(2, round(1 / p))
+    return st.integers(0, n - 1).map(lambda i: i == n - 1)
+
+
+# -- labels and selectors -------------------------------------------------------------------
+
+
+def label_sets(keys: tuple[str, ...] = LABEL_KEYS,
+               values: tuple[str, ...] = LABEL_VALUES) -> st.SearchStrategy[dict[str, str]]:
+    """Label maps over a small alphabet (possibly empty)."""
+    return st.dictionaries(st.sampled_from(keys), st.sampled_from(values), max_size=len(keys))
+
+
+@st.composite
+def label_selectors(draw: st.DrawFn, keys: tuple[str, ...] = LABEL_KEYS,
+                    values: tuple[str, ...] = LABEL_VALUES,
+                    extra: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """A raw LabelSelector: ``{}``, ``matchLabels``, ``matchExpressions`` or both.
+
+    ``extra`` adds keys with their own value alphabets (``kubernetes.io/metadata.name``
+    over namespace names, for namespace selectors).
+    """
+    alphabet = {k: values for k in keys}
+    alphabet.update(extra or {})
+    key_st = st.sampled_from(sorted(alphabet))
+    sel: dict[str, Any] = {}
+    if draw(st.booleans()):
+        ml = draw(st.dictionaries(key_st, st.just(""), max_size=2))
+        sel["matchLabels"] = {k: draw(st.sampled_from(alphabet[k])) for k in ml}
+    if draw(st.booleans()):
+        exprs = []
+        for _ in range(draw(st.integers(0, 2))):
+            key = draw(key_st)
+            op = draw(st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")))
+            expr: dict[str, Any] = {"key": key, "operator": op}
+            if op in ("In", "NotIn"):
+                expr["values"] = draw(st.lists(st.sampled_from(alphabet[key]), min_size=1,
+                                               max_size=2, unique=True))
+            elif draw(rarely(0.3)):
+                expr["values"] = []  # allowed (and meaningless) for Exists/DoesNotExist
+            exprs.append(expr)
+        sel["matchExpressions"] = exprs
+    return sel
+
+
+def namespace_selectors(names: tuple[str, ...] = NAMESPACE_NAMES
+                        ) -> st.SearchStrategy[dict[str, Any]]:
+    """Selectors over namespace labels, including the automatic name label."""
+    return label_selectors(keys=NAMESPACE_LABEL_KEYS, extra={NAME_LABEL: names})
+
+
+# -- namespaces and pods --------------------------------------------------------------------
+
+
+@st.composite
+def namespaces(draw: st.DrawFn, max_namespaces: int = 3) -> list[Manifest]:
+    """1-3 ``Namespace`` objects; an undeclared one is marked ``declared: False``.
+
+    Undeclared namespaces are not emitted as manifests by ``clusters``; pods still
+    live in them, so the loader's implicit-namespace path (name label only) runs.
+    """
+    names = draw(st.lists(st.sampled_from(NAMESPACE_NAMES), min_size=1,
+                          max_size=max_namespaces, unique=True))
+    out = []
+    for name in names:
+        labels = draw(label_sets(NAMESPACE_LABEL_KEYS))
+        if draw(rarely(0.1)):
+            # A wrong name label: the API server overwrites it with the real name.
+            labels[NAME_LABEL] = "bogus"
+        meta: dict[str, Any] = {"name": name}
+        if labels:
+            meta["labels"] = labels
+        out.append({"apiVersion": "v1", "kind": "Namespace", "metadata": meta,
+                    "declared": not draw(rarely(0.15))})
+    return out
+
+
+@st.composite
+def container_ports(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """``ports`` of one container; names unique (the API server requires it)."""
+    out = []
+    names = list(PORT_NAMES)
+    for _ in range(draw(st.integers(0, 3))):
+        cp: dict[str, Any] = {"containerPort": draw(st.sampled_from(PORTS))}
+        if names and draw(st.booleans()):
+            name = draw(st.sampled_from(names))
+            names.remove(name)
+            cp["name"] = name
+        proto = draw(st.sampled_from((None, "TCP", "UDP", "UDP", "SCTP")))
+        if proto is not None:
+            cp["protocol"] = proto
+        out.append(cp)
+    return out
+
+
+@st.composite
+def pods(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int) -> Manifest:
+    """One bare ``Pod`` (maybe with IPs) or one workload (represented by its template)."""
+    ns = draw(st.sampled_from(namespace_names))
+    kind = draw(st.sampled_from(("Pod", "Pod", "Pod", *WORKLOAD_KINDS)))
+    labels = draw(label_sets())
+    name = f"p{index}" if kind == "Pod" else f"w{index}"
+    meta: dict[str, Any] = {"name": name}
+    if ns != "default" or draw(st.booleans()):
+        meta["namespace"] = ns
+    ports = draw(container_ports())
+    containers = [{"name": "main", "image": "img", "ports": ports}]
+    if ports and draw(rarely(0.2)):
+        # Split the ports over two containers: named ports are looked up pod-wide.
+        containers = [{"name": "main", "image": "img", "ports": ports[:1]},
+                      {"name": "side", "image": "img", "ports": ports[1:]}]
+    spec: dict[str, Any] = {"containers": containers}
+    if draw(rarely(0.1)):
+        spec["hostNetwork"] = True
+    if kind == "Pod":
+        if labels:
+            meta["labels"] = labels
+        doc: Manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+        ips = draw(st.lists(st.sampled_from(POD_IPS), max_size=2, unique=True))
+        if ips:
+            if len(ips) == 1 and draw(st.booleans()):
+                doc["status"] = {"podIP": ips[0]}
+            else:
+                doc["status"] = {"podIP": ips[0], "podIPs": [{"ip": ip} for ip in ips]}
+        return doc
+    template: dict[str, Any] = {"metadata": {"labels": labels} if labels else {}, "spec": spec}
+    wspec: dict[str, Any] = {"template": template}
+    if labels and kind not in ("Job", "CronJob"):
+        wspec["selector"] = ({"matchLabels": labels} if kind != "ReplicationController"
+                             else labels)
+    if kind in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
+        wspec["replicas"] = draw(st.sampled_from((1, 2, 3)))
+    if kind == "CronJob":
+        wspec = {"schedule": "* * * * *", "jobTemplate": {"spec": wspec}}
+    return {"apiVersion": WORKLOAD_KINDS[kind], "kind": kind, "metadata": meta, "spec": wspec}
+
+
+# -- network policies -----------------------------------------------------------------------
+
+
+@st.composite
+def ip_blocks(draw: st.DrawFn) -> dict[str, Any]:
+    """A raw ``ipBlock`` with an optional ``except``."""
+    cidr, excepts = draw(st.sampled_from(IP_BLOCKS))
+    ex = draw(st.sampled_from(excepts))
+    block: dict[str, Any] = {"cidr": cidr}
+    if ex or draw(rarely(0.2)):
+        block["except"] = list(ex)
+    return block
+
+
+@st.composite
+def peers(draw: st.DrawFn, namespace_names: tuple[str, ...] = NAMESPACE_NAMES) -> dict[str, Any]:
+    """One ``from``/``to`` element: podSelector, namespaceSelector, both, or ipBlock."""
+    shape = draw(st.sampled_from(("pod", "ns", "both", "ip")))
+    if shape == "ip":
+        return {"ipBlock": draw(ip_blocks())}
+    peer: dict[str, Any] = {}
+    if shape in ("pod", "both"):
+        peer["podSelector"] = draw(label_selectors())
+    if shape in ("ns", "both"):
+        peer["namespaceSelector"] = draw(namespace_selectors(namespace_names))
+    return peer
+
+
+@st.composite
+def ports(draw: st.DrawFn) -> dict[str, Any]:
+    """One ``ports`` entry: all ports of a protocol, a number, a range or a name."""
+    shape = draw(st.sampled_from(("all", "num", "num", "range", "name")))
+    entry: dict[str, Any] = {}
+    proto = draw(st.sampled_from((None, *PROTOCOLS)))
+    if proto is not None:
+        entry["protocol"] = proto
+    if shape == "num":
+        entry["port"] = draw(st.sampled_from(PORTS))
+    elif shape == "range":
+        lo = draw(st.sampled_from(PORTS))
+        entry["port"] = lo
+        entry["endPort"] = draw(st.sampled_from([p for p in PORTS if p >= lo]))
+    elif shape == "name":
+        entry["port"] = draw(st.sampled_from(POLICY_PORT_NAMES))
+    return entry
+
+
+@st.composite
+def rules(draw: st.DrawFn, peers_field: str, namespace_names: tuple[str, ...]
+          ) -> dict[str, Any]:
+    """One ingress/egress rule; ``from``/``to`` and ``ports`` missing, empty or listed."""
+    rule: dict[str, Any] = {}
+    how = draw(st.sampled_from(("missing", "empty", "list", "list")))
+    if how == "empty":
+        rule[peers_field] = []
+    elif how == "list":
+        rule[peers_field] = draw(st.lists(peers(namespace_names), min_size=1, max_size=3))
+    how = draw(st.sampled_from(("missing", "empty", "list", "list")))
+    if how == "empty":
+        rule["ports"] = []
+    elif how == "list":
+        rule["ports"] = draw(st.lists(ports(), min_size=1, max_size=3))
+    return rule
+
+
+@st.composite
+def network_policies(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int) -> Manifest:
+    """One ``NetworkPolicy`` in one of ``namespace_names`` using every spec feature."""
+    ns = draw(st.sampled_from(namespace_names))
+    spec: dict[str, Any] = {"podSelector": draw(label_selectors())}
+    types = draw(st.sampled_from((None, None, [], ["Ingress"], ["Egress"],
+                                  ["Ingress", "Egress"], ["Egress", "Ingress"])))
+    if types is not None:
+        spec["policyTypes"] = types
+    for field, pf in (("ingress", "from"), ("egress", "to")):
+        how = draw(st.sampled_from(("missing", "empty", "list", "list")))
+        if how == "empty":
+            spec[field] = []
+        elif how == "list":
+            spec[field] = draw(st.lists(rules(pf, namespace_names), min_size=1, max_size=3))
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"np{index}", "namespace": ns}, "spec": spec}
+
+
+def deny_all(namespace: str, name: str = "zz-deny-all") -> Manifest:
+    """A policy selecting every pod of ``namespace`` for both directions, with no rules."""
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+
+
+# -- whole clusters -------------------------------------------------------------------------
+
+
+@st.composite
+def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4,
+             max_namespaces: int = 3) -> list[Manifest]:
+    """A list of manifests: namespaces, 1..max_pods pods/workloads, 0..max_policies policies.
+
+    The manifests come in a drawn order (the loader must not depend on it).
+    """
+    ns_docs = draw(namespaces(max_namespaces))
+    names = tuple(d["metadata"]["name"] for d in ns_docs)
+    n_pods = draw(st.integers(1, max_pods))
+    pod_docs = [draw(pods(names, i)) for i in range(n_pods)]
+    n_pol = draw(st.integers(0, max_policies))
+    pol_docs = [draw(network_policies(names, i)) for i in range(n_pol)]
+    docs = [_emit_namespace(d) for d in ns_docs if d["declared"]] + pod_docs + pol_docs
+    return draw(st.permutations(docs))
+
+
+def _emit_namespace(doc: Manifest) -> Manifest:
+    return {k: v for k, v in doc.items() if k != "declared"}
+
+
+def to_yaml(manifests: list[Manifest]) -> str:
+    """Multi-document YAML, as a user would write it."""
+    return yaml.safe_dump_all(manifests, sort_keys=False)
