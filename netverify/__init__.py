@@ -12,10 +12,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from netverify.errors import ManifestError, NetverifyError, QueryError  # noqa: E402
-from netverify.loader import load_cluster, load_text  # noqa: E402
-from netverify.queries import can_reach, matrix  # noqa: E402
-from netverify.results import CanReachResult, MatrixResult, PairVerdict  # noqa: E402
+from netverify.errors import ManifestError, NetverifyError, QueryError
+from netverify.loader import load_cluster, load_text
+from netverify.queries import can_reach, matrix
+from netverify.results import CanReachResult, MatrixResult, PairVerdict
 
 __all__ = [
     "CanReachResult",

@@ -162,7 +162,7 @@ class Peer:
     source: SourceRef | None = None
 
     def describe(self) -> str:
-        """Compact human form: ``ns:{team=a} pod:{app=web}`` or ``ipBlock 10.0.0.0/8 except ...``."""
+        """Human form: ``pods {app=web} in namespaces {team=a}`` or ``ipBlock 10.0.0.0/8``."""
         if self.ip_block is not None:
             ex = f" except {','.join(self.ip_block.excepts)}" if self.ip_block.excepts else ""
             return f"ipBlock {self.ip_block.cidr}{ex}"

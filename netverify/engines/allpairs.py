@@ -67,7 +67,8 @@ class AllPairs:
         k = self.ports.class_of(protocol, port)
         if k not in self.computed:
             raise ValueError(f"port class {k} was not computed")
-        return (self.words[k // 64] >> np.uint64(k % 64)) & np.uint64(1) != 0
+        bits: BoolArray = ((self.words[k // 64] >> np.uint64(k % 64)) & np.uint64(1)) != 0
+        return bits
 
 
 class _Builder:
@@ -194,8 +195,8 @@ class _Builder:
         selecting: list[list[int]] = [[] for _ in range(C)]
         pols = [p for p in self.cluster.policies if direction in p.policy_types]
         for pi, pol in enumerate(pols):
-            for c in np.flatnonzero(self.selected(pol)):
-                selecting[int(c)].append(pi)
+            for sel in np.flatnonzero(self.selected(pol)):
+                selecting[int(sel)].append(pi)
         rule_terms: dict[int, list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]] = {}
 
         def terms(pi: int) -> list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]:
@@ -219,7 +220,7 @@ class _Builder:
                 rep = self.reps[c]
                 sig += (tuple(sorted((cp.name, cp.protocol.value, cp.port)
                                      for cp in rep.container_ports if cp.name)),)
-            row = sig_index.get(sig)
+            row: int | None = sig_index.get(sig)
             if row is None:
                 acc = np.zeros((K, C), dtype=bool)
                 for pi in selecting[c]:
@@ -239,7 +240,7 @@ class _Builder:
                 row = len(stack)
                 sig_index[sig] = row
                 stack.append(acc)
-            idx[c] = row
+            idx[c] = int(row)
         return np.stack(stack), idx
 
 

@@ -11,6 +11,7 @@ class, so a 65535-port space shrinks to a few dozen classes.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -133,7 +134,7 @@ def port_classes(predicates: set[tuple[Protocol, int, int]]) -> PortClasses:
         pts = sorted(cuts)
         starts: list[int] = []
         cls: list[int] = []
-        for a, b in zip(pts, pts[1:], strict=False):
+        for a, b in itertools.pairwise(pts):
             sig = (proto, tuple(i for i, (lo, hi) in enumerate(by_proto.get(proto, ()))
                                 if lo <= a and b - 1 <= hi))
             # Different protocols never share a class: that keeps each class's

@@ -123,7 +123,8 @@ class Evaluator:
             return False
         return peer.pod_selector is None or peer.pod_selector.matches(other.labels)
 
-    def matching_peer(self, policy: NetworkPolicy, rule: Rule, other: Subject) -> Peer | None | bool:
+    def matching_peer(self, policy: NetworkPolicy, rule: Rule,
+                      other: Subject) -> Peer | bool | None:
         """The first peer of ``rule`` matching ``other``; True when the rule has no peers list."""
         if rule.peers is None:
             return True
@@ -188,10 +189,7 @@ class Evaluator:
                                "its traffic is node traffic; whether node traffic is filtered "
                                "depends on the CNI")
         loopback = _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template
-        if loopback:
-            allowed = PortSet.all()
-        else:
-            allowed = egress.allowed.intersection(ingress.allowed)
+        allowed = PortSet.all() if loopback else egress.allowed.intersection(ingress.allowed)
         if _same_pod(src, dst) and isinstance(src, Pod) and src.is_template:
             caveats.append(f"{src.key} stands for the replicas of a {src.kind}: this is the "
                            "replica-to-replica verdict; a pod reaching itself over loopback is "
@@ -239,7 +237,8 @@ class Evaluator:
         return out
 
 
-def evaluate_all(cluster: Cluster, pods: Sequence[Pod] | None = None) -> dict[tuple[str, str], PortSet]:
+def evaluate_all(cluster: Cluster,
+                 pods: Sequence[Pod] | None = None) -> dict[tuple[str, str], PortSet]:
     """Every ordered pod pair's allowed ports, pair by pair (slow; for tests and small inputs)."""
     ev = Evaluator(cluster)
     ps = list(cluster.pods if pods is None else pods)

@@ -63,7 +63,8 @@ class _Builder:
         self.namespaces: dict[str, Namespace] = {}
         self.pods: list[tuple[Pod, tuple[str, str] | None]] = []  # pod, controller owner
         self.workloads: list[tuple[Pod, tuple[str, str] | None]] = []
-        self.owners: dict[tuple[str, str, str], tuple[str, str] | None] = {}  # (ns,kind,name)->owner
+        # (namespace, kind, name) -> controller owner (kind, name)
+        self.owners: dict[tuple[str, str, str], tuple[str, str] | None] = {}
         self.services: list[Service] = []
         self.policies: list[NetworkPolicy] = []
         self.skipped: Counter[str] = Counter()

@@ -56,9 +56,9 @@ def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
         for k, v in node.value:
             if getattr(k, "value", None) == step:
                 return v  # type: ignore[no-any-return]
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-        if 0 <= step < len(node.value):
-            return node.value[step]  # type: ignore[no-any-return]
+    if (isinstance(node, yaml.SequenceNode) and isinstance(step, int)
+            and 0 <= step < len(node.value)):
+        return node.value[step]  # type: ignore[no-any-return]
     return None
 
 

@@ -57,10 +57,7 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
     only = (proto, port) if port is not None and proto is not None else None
     ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
-    if only is not None:
-        allowed_cls = ap.allowed_on(*only)
-    else:
-        allowed_cls = ap.any_allowed()
+    allowed_cls = ap.allowed_on(*only) if only is not None else ap.any_allowed()
 
     def restrict(ps: PortSet) -> PortSet:
         return ps.restrict(proto, port)
@@ -99,8 +96,8 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
             bare_diag[g] += 1
             bare_by[g].append(int(c))
     sizes = member.sum(axis=0)
-    a = allowed_cls.astype(np.int64)
-    allowed_pairs = member.T @ a @ member
+    allowed_int = allowed_cls.astype(np.int64)
+    allowed_pairs = member.T @ allowed_int @ member
     for g, cs in bare_by.items():
         allowed_pairs[g, g] -= sum(int(allowed_cls[c, c]) for c in cs)
     pairs = np.outer(sizes, sizes)
