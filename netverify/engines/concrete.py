@@ -188,6 +188,8 @@ class Evaluator:
                 caveats.append(f"{s.key} uses hostNetwork: NetworkPolicy does not apply to it and "
                                "its traffic is node traffic; whether node traffic is filtered "
                                "depends on the CNI")
+        caveats.extend(self._unknown_ip_caveats(egress, dst))
+        caveats.extend(self._unknown_ip_caveats(ingress, src))
         loopback = _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template
         allowed = PortSet.all() if loopback else egress.allowed.intersection(ingress.allowed)
         if _same_pod(src, dst) and isinstance(src, Pod) and src.is_template:
@@ -201,6 +203,31 @@ class Evaluator:
             allowed=allowed, egress=egress, ingress=ingress, loopback=loopback,
             caveats=tuple(caveats),
         )
+
+    def _unknown_ip_caveats(self, side: SideVerdict, other: Subject) -> list[str]:
+        """Say when an ipBlock of the deciding policies could match ``other`` at run time.
+
+        A pod without ``status.podIPs`` in the manifests is never matched by an
+        ipBlock here; on a CNI that matches pod IPs it may be, once it has an address.
+        """
+        if not side.isolated or not isinstance(other, Pod) or other.ips or other.host_network:
+            return []
+        by_key = {p.key: p for p in self._by_ns.get(side.subject.split("/", 1)[0], ())}
+        out = []
+        for ref in side.isolating:
+            pol = by_key.get(ref.policy)
+            if pol is None:
+                continue
+            for rule in pol.rules(side.direction):
+                for peer in rule.peers or ():
+                    if peer.ip_block is not None:
+                        out.append(
+                            f"{other.key} has no known IP, so {pol.key} "
+                            f"spec.{side.direction.field}[{rule.index}]."
+                            f"{side.direction.peers_field}[{peer.index}] "
+                            f"(ipBlock {peer.ip_block.cidr}) is not matched against it; a CNI "
+                            "that matches pod IPs would match it if its address is inside")
+        return out
 
     def allowed_ports(self, src: Subject, dst: Subject) -> PortSet:
         """Just the allowed PortSet of a pair (no explanation)."""

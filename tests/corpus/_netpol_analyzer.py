@@ -210,29 +210,40 @@ def parse_ip_ranges(text: str) -> list[tuple[int, int]]:
 def coverage(rows: Iterable[tuple[str, str, int, int, PortSet]]) -> Coverage:
     """Group (workload, direction, lo, hi, allowed) rows into merged, non-empty coverage.
 
-    Overlapping rows are unioned, so the result does not depend on how either side
-    split the address space.
+    Overlapping rows are unioned and adjacent equal ones merged, so the result does
+    not depend on how either side split the address space.
     """
     by_key: dict[tuple[str, str], list[tuple[int, int, PortSet]]] = defaultdict(list)
     for w, d, lo, hi, ps in rows:
         by_key[(w, d)].append((lo, hi, ps))
     out: Coverage = {}
     for key, ivs in by_key.items():
-        cuts = sorted({lo for lo, _, _ in ivs} | {hi + 1 for _, hi, _ in ivs})
-        atoms: list[tuple[int, int, PortSet]] = []
-        for a, b in zip(cuts, cuts[1:], strict=False):
-            ps = PortSet.empty()
-            for lo, hi, p in ivs:
-                if lo <= a and b - 1 <= hi:
-                    ps = ps.union(p)
+        ivs.sort(key=lambda t: (t[0], t[1]))
+        if any(a[1] >= b[0] for a, b in zip(ivs, ivs[1:], strict=False)):
+            ivs = _atoms(ivs)
+        merged: list[tuple[int, int, PortSet]] = []
+        for lo, hi, ps in ivs:
             if ps.is_empty:
                 continue
-            if atoms and atoms[-1][1] + 1 == a and atoms[-1][2] == ps:
-                atoms[-1] = (atoms[-1][0], b - 1, ps)
+            if merged and merged[-1][1] + 1 == lo and merged[-1][2] == ps:
+                merged[-1] = (merged[-1][0], hi, ps)
             else:
-                atoms.append((a, b - 1, ps))
-        if atoms:
-            out[key] = tuple(atoms)
+                merged.append((lo, hi, ps))
+        if merged:
+            out[key] = tuple(merged)
+    return out
+
+
+def _atoms(ivs: list[tuple[int, int, PortSet]]) -> list[tuple[int, int, PortSet]]:
+    """Cut overlapping intervals into disjoint atoms, each with the union of its covers."""
+    cuts = sorted({lo for lo, _, _ in ivs} | {hi + 1 for _, hi, _ in ivs})
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        ps = PortSet.empty()
+        for lo, hi, p in ivs:
+            if lo <= a and b - 1 <= hi:
+                ps = ps.union(p)
+        out.append((a, b - 1, ps))
     return out
 
 

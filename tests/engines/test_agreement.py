@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, currently_in_test_context, given, note, settings
 from hypothesis import strategies as st
 
 from netverify.engines.allpairs import compute_all_pairs
@@ -234,7 +234,8 @@ class Oracle:
 
 def load(manifests: list[dict[str, Any]]) -> Cluster:
     text = S.to_yaml(manifests)
-    note(f"manifests:\n{text}")
+    if currently_in_test_context():
+        note(f"manifests:\n{text}")
     return load_text(text, "hypothesis.yaml")
 
 
@@ -333,11 +334,20 @@ def check_namespace_matrix(cluster: Cluster, port: int | None = None,
 
 
 def check_deny_all(manifests: list[dict[str, Any]], cluster: Cluster, namespace: str) -> None:
-    """(e): a deny-all (Ingress+Egress) in ``namespace`` never adds a connection; it cuts
-    every non-loopback connection touching a policy-governed pod of ``namespace`` and leaves
-    all other pairs alone."""
+    """(e): a deny-all (Ingress+Egress) in ``namespace`` never adds a connection.
+
+    More precisely: it empties every non-loopback pair whose source it newly isolates for
+    egress or whose destination it newly isolates for ingress (a side already isolated keeps
+    its rules: policies are additive), and leaves every other pair exactly as it was.
+    """
     after = load([*manifests, S.deny_all(namespace)])
     ev0, ev1 = Evaluator(cluster), Evaluator(after)
+    oracle = Oracle(manifests)
+
+    def newly_isolated(p: Pod, direction: str) -> bool:
+        return (p.namespace == namespace and not p.host_network
+                and not oracle.isolating(oracle.pods[p.key], direction))
+
     pods0 = {p.key: p for p in cluster.pods}
     assert set(pods0) == {p.key for p in after.pods}
     bad = []
@@ -348,8 +358,8 @@ def check_deny_all(manifests: list[dict[str, Any]], cluster: Cluster, namespace:
             if new.intersection(old) != new:
                 bad.append(f"{src.key} -> {dst.key}: deny-all added {new} (was {old})")
                 continue
-            touched = any(p.namespace == namespace and not p.host_network for p in (src, dst))
-            if is_loopback(src, dst) or not touched:
+            cut = newly_isolated(src, "Egress") or newly_isolated(dst, "Ingress")
+            if is_loopback(src, dst) or not cut:
                 expect = old
             else:
                 expect = PortSet.empty()
