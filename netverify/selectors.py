@@ -159,7 +159,7 @@ def _parse_selector(raw: Any, field: str, locate: Locate) -> LabelSelector:
                                     field=f"{field}.matchLabels")
             if value is None or not valid_label_value(value):
                 raise SelectorError(f"invalid label value {v!r} for key {key!r}", source=source,
-                                    field=f"{field}.matchLabels.{key}")
+                                    field=f"{field}.matchLabels.{key}", hint=_QUOTE_HINT)
             reqs.add(Requirement(key, Operator.IN, frozenset({value})))
     me = raw.get("matchExpressions")
     if me is not None:
@@ -206,7 +206,7 @@ def _parse_requirement(expr: Any, *, source: SourceRef | None, field: str) -> Re
         s = _scalar_str(v)
         if s is None or not valid_label_value(s):
             raise SelectorError(f"invalid label value {v!r}", source=source,
-                                field=f"{field}.values")
+                                field=f"{field}.values", hint=_QUOTE_HINT)
         values.add(s)
     if op in (Operator.IN, Operator.NOT_IN) and not values:
         raise SelectorError(f"operator {op.value} needs at least one value", source=source,
@@ -217,14 +217,14 @@ def _parse_requirement(expr: Any, *, source: SourceRef | None, field: str) -> Re
     return Requirement(key, op, frozenset(values))
 
 
+_QUOTE_HINT = ("values are strings of at most 63 letters, digits, '-', '_' and '.'; quote "
+               "numbers and booleans")
+
+
 def _scalar_str(v: Any) -> str | None:
-    """Label values written unquoted in YAML may parse as bool/int; Kubernetes rejects them,
-    but they are obvious intent, so accept ints and reject other non-strings."""
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, (str, int)):
-        return str(v)
-    return None
+    """Label values must be strings, as the API requires: an unquoted ``1.10`` or ``010``
+    has already been rewritten by YAML (to 1.1 and 8), so accepting it would be a guess."""
+    return v if isinstance(v, str) else None
 
 
 def _kind(v: Any) -> str:

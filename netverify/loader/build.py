@@ -145,10 +145,12 @@ class _Builder:
         out = {}
         for k, v in labels.items():
             key = str(k)
-            if isinstance(v, bool) or v is None or not isinstance(v, (str, int, float)):
+            if not isinstance(v, str):
+                # The API rejects non-strings, and YAML has already rewritten them
+                # (1.10 -> 1.1, 010 -> 8): accepting them would silently change labels.
                 raise ManifestError(f"label {key!r} has value {v!r}, which is not a string",
                                     source=src, field=f"{path}.labels.{key}",
-                                    hint="quote values such as \"true\" or \"1.0\"")
+                                    hint="quote values such as \"true\", \"1.10\" or \"010\"")
             value = str(v)
             if not valid_label_key(key):
                 raise ManifestError(f"invalid label key {key!r}", source=src,
@@ -184,6 +186,12 @@ class _Builder:
                     if not isinstance(p, dict):
                         raise ManifestError("must be a mapping", source=src, field=fld)
                     num = p.get("containerPort")
+                    if num is None:
+                        near = [k for k in p if str(k).lower() == "containerport"]
+                        raise ManifestError(
+                            "containerPort is required", source=src, field=fld,
+                            hint=f"field names are case-sensitive: {near[0]!r} is not "
+                                 "containerPort" if near else None)
                     if isinstance(num, bool) or not isinstance(num, int) or not (
                             MIN_PORT <= num <= MAX_PORT):
                         raise ManifestError(f"containerPort {num!r} is not a port 1-65535",

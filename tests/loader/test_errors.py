@@ -175,3 +175,17 @@ items:
 """)
     assert "document 1 item 2 (Deployment default/bad)" in msg
     assert msg.startswith("policies.yaml:7:")
+
+
+def test_unquoted_numeric_label_values_are_rejected_not_rewritten():
+    # YAML reads 1.10 as the float 1.1: accepting it would silently change the label.
+    assert "not a string" in err("apiVersion: v1\nkind: Pod\n"
+                                 "metadata: {name: x, labels: {version: 1.10}}\n")
+    msg = err(NP_HEAD + "spec:\n  podSelector: {matchLabels: {version: 010}}\n")
+    assert "invalid label value 8" in msg and "quote" in msg
+
+
+def test_missing_container_port_names_the_case_mismatch():
+    msg = err("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n"
+              "spec: {containers: [{name: c, ports: [{containerport: 3535}]}]}\n")
+    assert "containerPort is required" in msg and "'containerport'" in msg
