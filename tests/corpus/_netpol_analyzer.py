@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import ipaddress
 import json
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,6 +37,7 @@ from netverify.engines.allpairs import compute_all_pairs
 from netverify.engines.concrete import Evaluator, External
 from netverify.ipblocks import IPv4
 from netverify.loader import load_cluster
+from netverify.loader.build import build_cluster
 from netverify.loader.documents import read_objects
 from netverify.model import DEFAULT_NAMESPACE, Cluster, Pod
 from netverify.ports import PortSet, parse_port_set
@@ -124,10 +128,48 @@ def analyzer_ids(cluster: Cluster, input_dir: Path) -> dict[str, tuple[str, str]
     return out
 
 
-def without_pod_ips(cluster: Cluster) -> Cluster:
-    """The cluster as the analyzer sees it: pod IPs ignored, so ipBlocks match no pod (note 3)."""
-    return dataclasses.replace(
-        cluster, pods=tuple(dataclasses.replace(p, ips=()) for p in cluster.pods))
+def load(input_dir: Path) -> Cluster:
+    """Load a case's input exactly as a user would."""
+    return load_cluster([str(input_dir)])
+
+
+def load_dropping_portless_container_ports(input_dir: Path) -> tuple[Cluster, list[str]]:
+    """Load a case's input, first dropping ``ports`` entries that have no ``containerPort``.
+
+    For manifests the API server would reject (``containerPort`` is required) but the
+    analyzer reads anyway.  Returns the cluster and a description of what was dropped.
+    """
+    dropped: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for ckey in ("containers", "initContainers"):
+                for c in node.get(ckey) or []:
+                    if isinstance(c, dict) and isinstance(c.get("ports"), list):
+                        keep = [p for p in c["ports"]
+                                if not isinstance(p, dict) or "containerPort" in p]
+                        dropped.extend(f"{where}: {p}" for p in c["ports"] if p not in keep)
+                        c["ports"] = keep
+            for v in node.values():
+                walk(v, where)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, where)
+
+    objects = list(read_objects([str(input_dir)]))
+    for raw in objects:
+        walk(raw.data, raw.source.describe())
+    return build_cluster(objects), dropped
+
+
+def with_analyzer_peers(cluster: Cluster) -> Cluster:
+    """The pods as the analyzer sees them (README note 3, and its hostNetwork handling).
+
+    * pod IPs are ignored, so an ipBlock never matches a pod;
+    * hostNetwork pods are ordinary pods: selected by policies, matched by selectors.
+    """
+    pods = tuple(dataclasses.replace(p, ips=(), host_network=False) for p in cluster.pods)
+    return dataclasses.replace(cluster, pods=pods)
 
 
 # -- netverify's answer ----------------------------------------------------------------
@@ -146,7 +188,8 @@ class Answer:
     member_disagreements: dict[tuple[str, str], set[PortSet]]
 
 
-def _group(pairs: Iterable[tuple[str, str, PortSet]]) -> tuple[PairMap, dict[tuple[str, str], set[PortSet]]]:
+def _group(pairs: Iterable[tuple[str, str, PortSet]]
+           ) -> tuple[PairMap, dict[tuple[str, str], set[PortSet]]]:
     seen: dict[tuple[str, str], set[PortSet]] = defaultdict(set)
     for a, b, ps in pairs:
         seen[(a, b)].add(ps)
@@ -199,7 +242,6 @@ def netverify_answer(cluster: Cluster, input_dir: Path) -> Answer:
 
 def parse_ip_ranges(text: str) -> list[tuple[int, int]]:
     """``a.b.c.d-e.f.g.h[,...]`` -> integer intervals."""
-    import ipaddress
     out = []
     for part in text.split(","):
         lo, hi = part.split("-")
@@ -219,7 +261,7 @@ def coverage(rows: Iterable[tuple[str, str, int, int, PortSet]]) -> Coverage:
     out: Coverage = {}
     for key, ivs in by_key.items():
         ivs.sort(key=lambda t: (t[0], t[1]))
-        if any(a[1] >= b[0] for a, b in zip(ivs, ivs[1:], strict=False)):
+        if any(a[1] >= b[0] for a, b in pairwise(ivs)):
             ivs = _atoms(ivs)
         merged: list[tuple[int, int, PortSet]] = []
         for lo, hi, ps in ivs:
@@ -237,14 +279,11 @@ def coverage(rows: Iterable[tuple[str, str, int, int, PortSet]]) -> Coverage:
 def _atoms(ivs: list[tuple[int, int, PortSet]]) -> list[tuple[int, int, PortSet]]:
     """Cut overlapping intervals into disjoint atoms, each with the union of its covers."""
     cuts = sorted({lo for lo, _, _ in ivs} | {hi + 1 for _, hi, _ in ivs})
-    out = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        ps = PortSet.empty()
-        for lo, hi, p in ivs:
-            if lo <= a and b - 1 <= hi:
-                ps = ps.union(p)
-        out.append((a, b - 1, ps))
-    return out
+    acc = [PortSet.empty() for _ in cuts[:-1]]
+    for lo, hi, p in ivs:
+        for i in range(bisect_left(cuts, lo), bisect_left(cuts, hi + 1)):
+            acc[i] = acc[i].union(p)
+    return [(cuts[i], cuts[i + 1] - 1, acc[i]) for i in range(len(acc))]
 
 
 @dataclasses.dataclass
@@ -284,54 +323,81 @@ def expected_answer(doc: Mapping[str, Any]) -> Expected:
 # -- comparison ----------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One difference; ``workloads`` are the workload ids of the row (empty: not a row)."""
+
+    text: str
+    workloads: frozenset[str] = frozenset()
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def fmt_ip(v: int) -> str:
-    import ipaddress
     return str(ipaddress.IPv4Address(v))
 
 
-def diff_pairs(got: PairMap, want: PairMap, got_name: str, want_name: str) -> list[str]:
+def diff_pairs(got: PairMap, want: PairMap, got_name: str, want_name: str) -> list[Problem]:
     out = []
     for k in sorted(set(got) | set(want)):
         g, w = got.get(k), want.get(k)
         if g != w:
-            out.append(f"  {k[0]} -> {k[1]}: {got_name}={g.to_dict() if g else None} "
-                       f"{want_name}={w.to_dict() if w else None}")
+            out.append(Problem(f"{k[0]} -> {k[1]}: {got_name}={g.to_dict() if g else None} "
+                               f"{want_name}={w.to_dict() if w else None}", frozenset(k)))
     return out
 
 
-def diff_coverage(got: Coverage, want: Coverage) -> list[str]:
+def diff_coverage(got: Coverage, want: Coverage) -> list[Problem]:
+    def show(c: tuple[tuple[int, int, PortSet], ...]) -> str:
+        return "; ".join(f"{fmt_ip(lo)}-{fmt_ip(hi)}={ps}" for lo, hi, ps in c) or "none"
+
     out = []
     for k in sorted(set(got) | set(want)):
         g, w = got.get(k, ()), want.get(k, ())
         if g != w:
-            def show(c: tuple[tuple[int, int, PortSet], ...]) -> str:
-                return "; ".join(f"{fmt_ip(lo)}-{fmt_ip(hi)}={ps}" for lo, hi, ps in c) or "none"
-            out.append(f"  {k[0]} {k[1]} external:\n    netverify: {show(g)}\n"
-                       f"    expected:  {show(w)}")
+            out.append(Problem(f"{k[0]} {k[1]} with External:\n    netverify: {show(g)}\n"
+                               f"    expected:  {show(w)}", frozenset({k[0]})))
     return out
 
 
-def compare(answer: Answer, expected: Expected) -> list[str]:
-    """Every difference, as readable lines (empty when netverify agrees with the corpus)."""
-    problems: list[str] = []
+def check_case(case: str, cluster: Cluster) -> tuple[Answer, list[Problem]]:
+    """netverify's answer on ``cluster`` (loaded from ``case``) and its differences."""
+    answer = netverify_answer(cluster, case_dir(case) / "input")
+    return answer, compare(answer, expected_answer(load_expected(case)))
+
+
+def compare(answer: Answer, expected: Expected) -> list[Problem]:
+    """Every difference (empty when netverify agrees with the corpus)."""
+    problems: list[Problem] = []
     if answer.by_evaluator != answer.by_allpairs:
-        problems.append("Evaluator and compute_all_pairs disagree:")
-        problems += diff_pairs(answer.by_evaluator, answer.by_allpairs, "evaluator", "allpairs")
+        problems += [Problem(f"Evaluator and compute_all_pairs disagree: {p}")
+                     for p in diff_pairs(answer.by_evaluator, answer.by_allpairs,
+                                         "evaluator", "allpairs")]
     for k, v in sorted(answer.member_disagreements.items()):
-        problems.append(f"members of {k[0]} -> {k[1]} get different verdicts: "
-                        f"{sorted(str(p) for p in v)}")
-    got_ids = {w: kind for w, kind in answer.ids.values()}
+        problems.append(Problem(f"members of {k[0]} -> {k[1]} get different verdicts: "
+                                f"{sorted(str(p) for p in v)}"))
+    got_ids = dict(answer.ids.values())
     for wid, kind in sorted(expected.kinds.items()):
         if wid not in got_ids:
-            problems.append(f"workload {wid} [{kind}] of the corpus is unknown to netverify")
+            problems.append(Problem(f"workload {wid} [{kind}] of the corpus is unknown to "
+                                    "netverify"))
         elif got_ids[wid] != kind:
-            problems.append(f"workload {wid}: kind {got_ids[wid]} in netverify, {kind} in corpus")
-    d = diff_pairs(answer.by_evaluator, expected.pairs, "netverify", "expected")
-    if d:
-        problems.append("workload-to-workload rows differ:")
-        problems += d
-    d = diff_coverage(answer.external, expected.external)
-    if d:
-        problems.append("external coverage differs:")
-        problems += d
+            problems.append(Problem(f"workload {wid}: kind {got_ids[wid]} in netverify, {kind} "
+                                    "in corpus"))
+    problems += diff_pairs(answer.by_evaluator, expected.pairs, "netverify", "expected")
+    problems += diff_coverage(answer.external, expected.external)
     return problems
+
+
+def host_network_workloads(cluster: Cluster, answer: Answer) -> frozenset[str]:
+    """Workload ids with at least one hostNetwork pod."""
+    return frozenset(answer.ids[p.key][0] for p in cluster.pods if p.host_network)
+
+
+def report(case: str, problems: list[Problem], limit: int = 60) -> str:
+    lines = [f"{case}: netverify differs from netpol-analyzer ({len(problems)} difference(s)):"]
+    lines += [f"  {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more")
+    return "\n".join(lines)

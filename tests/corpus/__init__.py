@@ -1,0 +1,1 @@
+"""Tests against third-party correctness corpora in ``../shared/corpus`` (skipped if absent)."""
