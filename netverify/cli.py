@@ -21,8 +21,9 @@ from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
 from netverify.queries import can_reach, matrix
+from netverify.queries.hypothetical import can_reach_hypothetical
 from netverify.renderers import FORMATS, RenderOptions, render
-from netverify.results import CanReachResult, MatrixResult
+from netverify.results import CanReachResult, HypotheticalResult, MatrixResult
 
 
 class ExitCode(enum.IntEnum):
@@ -31,11 +32,16 @@ class ExitCode(enum.IntEnum):
     OK = 0  # allowed / passed
     FAILED = 1  # denied / failed
     USAGE = 2  # bad arguments, manifests or specs
+    UNDECIDED = 3  # the solver could not decide (timeout): neither yes nor no
 
 
 def exit_code_for(result: object) -> ExitCode:
     """Map a query result to the process exit status."""
     if isinstance(result, CanReachResult):
+        return ExitCode.OK if result.allowed else ExitCode.FAILED
+    if isinstance(result, HypotheticalResult):
+        if result.outcome == "undecided":
+            return ExitCode.UNDECIDED
         return ExitCode.OK if result.allowed else ExitCode.FAILED
     return ExitCode.OK
 
@@ -115,8 +121,18 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str) -> N
 @click.argument("dst")
 @click.option("--port", help="Destination port (number or name); same as DST:PORT.")
 @click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
+@click.option("--hypothetical", is_flag=True,
+              help="Range over every pod that could exist (SMT); endpoints may be NS/*, "
+                   "NS/key=value, */* or */key=value.")
+@click.option("--new-namespaces", is_flag=True,
+              help="With --hypothetical: */... also admits namespaces that do not exist yet.")
+@click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
+              show_default=True, help="Engine deciding existing pairs (for cross-checking).")
+@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
+              metavar="SECONDS", help="Solver time limit; past it the answer is undecided.")
 @_common(FORMATS[CanReachResult])
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
+                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: int,
                   files: tuple[str, ...], fmt: str, verbose: bool, color: str,
                   output: str) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
@@ -128,10 +144,22 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     backend/db:5432, kube-system/kube-dns:53/UDP or backend/db:postgres.
     Without a port, the allowed ports and protocols are listed.
 
-    Exit status: 0 allowed (for every pair), 1 denied, 2 input error.
+    With --hypothetical the question is whether ANY pod matching SRC (existing or
+    not) may reach DST: yes comes with a witness pod, no is a proof.
+
+    Exit status: 0 allowed (for every pair) / yes, 1 denied / no, 2 input error,
+    3 undecided (solver time limit).
     """
     cluster = _load(files, verbose)
-    result = can_reach(cluster, src, dst, port=port, protocol=protocol)
+    if new_namespaces and not hypothetical:
+        raise click.UsageError("--new-namespaces needs --hypothetical")
+    result: object
+    if hypothetical:
+        result = can_reach_hypothetical(cluster, src, dst, port=port, protocol=protocol,
+                                        new_namespaces=new_namespaces,
+                                        timeout_ms=smt_timeout * 1000)
+    else:
+        result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
     _emit(result, fmt, color, verbose, output)
 
 

@@ -134,3 +134,42 @@ class MatrixResult:
     rows: tuple[str, ...]  # group names in order (sources and destinations alike)
     cells: tuple[MatrixCell, ...]  # every ordered pair of rows, row-major
     caveats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessPod:
+    """A pod (existing or hypothetical) read back from a solver model."""
+
+    namespace: str
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    namespace_labels: tuple[tuple[str, str], ...]
+    existing: bool  # an existing pod named in the question
+    new_namespace: bool  # lives in a namespace that does not exist yet
+    ips: tuple[str, ...] = ()
+    named_ports: tuple[str, ...] = ()  # "http=8080/TCP"
+    external: bool = False  # an address outside the cluster (then ``ips`` holds it)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HypotheticalResult:
+    """Answer to ``can-reach --hypothetical``: yes with a witness, no with reasons, or undecided."""
+
+    src: str
+    dst: str
+    port: int | None
+    protocol: Protocol | None
+    outcome: str  # "yes" | "no" | "undecided"
+    witness_src: WitnessPod | None = None
+    witness_dst: WitnessPod | None = None
+    witness_port: int | None = None
+    witness_protocol: Protocol | None = None
+    admitted_by: tuple[str, ...] = ()  # rules that admit the witness ("policy field")
+    reasons: tuple[str, ...] = ()  # why not, or why undecided
+    verified: bool = False  # the witness was re-checked by the concrete engine
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        """True only for a proven yes."""
+        return self.outcome == "yes"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from netverify.engines.concrete import Evaluator, External
+from netverify.engines.smt.endpoints import SymEndpoint
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
@@ -11,7 +14,7 @@ from netverify.results import CanReachResult, PairVerdict
 
 
 def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
-              protocol: str | None = None) -> CanReachResult:
+              protocol: str | None = None, engine: str = "concrete") -> CanReachResult:
     """Answer whether ``src`` may reach ``dst``, with the deciding rules.
 
     ``dst`` may carry ``:PORT[/PROTOCOL]``; ``port``/``protocol`` say the same.
@@ -21,9 +24,14 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     >>> r.allowed  # doctest: +SKIP
     True
 
+    ``engine="smt"`` decides each pair's ports with the SMT engine instead (the
+    explanation still lists the concrete rules); a disagreement is reported.
+
     Raises:
         QueryError: for unknown or ambiguous endpoints and malformed ports.
     """
+    if engine not in ("concrete", "smt"):
+        raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")
     ev = Evaluator(cluster)
     src_text, src_port = split_port(src)
     if src_port is not None:
@@ -45,6 +53,7 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     dsts: list[Pod | External] = [*d.pods, *d.external]
 
     pairs: list[PairVerdict] = []
+    asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]] = []
     caveats: list[str] = []
     resolved_any = False
     for dp in dsts:
@@ -60,8 +69,8 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
                                    f"{'/' + pq.protocol.value if pq.protocol else ''}: nothing "
                                    "can reach it by that name")
                     for sp in srcs:
-                        v = ev.pair(sp, dp, protocol=proto or Protocol.TCP, port=0)
-                        pairs.append(v)
+                        pairs.append(ev.pair(sp, dp, protocol=proto or Protocol.TCP, port=0))
+                        asked.append((sp, dp, proto or Protocol.TCP, 0))
                     continue
                 number = nums[0]
                 resolved_any = True
@@ -69,9 +78,13 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
                 proto = Protocol.TCP
         for sp in srcs:
             pairs.append(ev.pair(sp, dp, protocol=proto, port=number))
+            asked.append((sp, dp, proto, number))
     if pq is not None and pq.name is not None and not resolved_any:
         raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
                          f"{pq.name!r}", hint=_ports_hint(d.pods))
+    if engine == "smt":
+        pairs, more = _decide_with_smt(cluster, pairs, asked)
+        caveats.extend(more)
     return CanReachResult(
         src=src_text, dst=dst_text,
         port=pq.number if pq else None, port_name=pq.name if pq else None,
@@ -98,3 +111,27 @@ def _ports_hint(pods: tuple[Pod, ...]) -> str | None:
     names = sorted({f"{cp.name} ({cp.port}/{cp.protocol.value})" for p in pods
                     for cp in p.container_ports if cp.name})
     return f"named ports: {', '.join(names)}" if names else "the pods declare no named ports"
+
+
+def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
+                     asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]]
+                     ) -> tuple[list[PairVerdict], list[str]]:
+    """Decide each pair's ports with the SMT engine; any disagreement is reported."""
+    from netverify.engines.smt.engine import SmtEngine
+
+    smt = SmtEngine(cluster)
+
+    def ep(x: Pod | External) -> SymEndpoint:
+        return smt.pod(x) if isinstance(x, Pod) else smt.external(x.family, x.lo, x.hi)
+
+    out, notes = [], []
+    for p, (s, d, proto, number) in zip(pairs, asked, strict=True):
+        if p.loopback:
+            out.append(p)
+            continue
+        got = smt.allowed_ports(ep(s), ep(d)).restrict(proto, number)
+        if got != p.allowed:
+            notes.append(f"the SMT and concrete engines disagree on {p.src.name} -> "
+                         f"{p.dst.name} ({got} vs {p.allowed}); please report this as a bug")
+        out.append(replace(p, allowed=got))
+    return out, notes

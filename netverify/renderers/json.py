@@ -13,10 +13,12 @@ from typing import Any
 from netverify.results import (
     CanReachResult,
     Endpoint,
+    HypotheticalResult,
     MatrixResult,
     PairVerdict,
     RuleRef,
     SideVerdict,
+    WitnessPod,
 )
 from netverify.source import SourceRef
 
@@ -53,6 +55,15 @@ def _pair(p: PairVerdict) -> dict[str, Any]:
             "egress": _side(p.egress), "ingress": _side(p.ingress), "caveats": list(p.caveats)}
 
 
+def _witness(w: WitnessPod | None) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {"namespace": w.namespace, "name": w.name, "labels": dict(w.labels),
+            "namespace_labels": dict(w.namespace_labels), "existing": w.existing,
+            "new_namespace": w.new_namespace, "external": w.external, "ips": list(w.ips),
+            "named_ports": list(w.named_ports)}
+
+
 def to_jsonable(result: object) -> dict[str, Any]:
     """The JSON-ready dict of a result."""
     if isinstance(result, CanReachResult):
@@ -66,6 +77,19 @@ def to_jsonable(result: object) -> dict[str, Any]:
         }
     if isinstance(result, MatrixResult):
         return _matrix(result)
+    if isinstance(result, HypotheticalResult):
+        return {
+            "schema_version": SCHEMA_VERSION, "query": "can-reach-hypothetical",
+            "src": result.src, "dst": result.dst, "port": result.port,
+            "protocol": result.protocol.value if result.protocol else None,
+            "outcome": result.outcome, "allowed": result.allowed,
+            "witness": None if result.outcome != "yes" else {
+                "from": _witness(result.witness_src), "to": _witness(result.witness_dst),
+                "port": result.witness_port,
+                "protocol": result.witness_protocol.value if result.witness_protocol else None,
+                "admitted_by": list(result.admitted_by), "verified": result.verified},
+            "reasons": list(result.reasons), "caveats": list(result.caveats),
+        }
     raise TypeError(f"no JSON form for {type(result).__name__}")
 
 

@@ -7,7 +7,14 @@ from tabulate import tabulate
 
 from netverify.ports import PortSet
 from netverify.renderers.base import RenderOptions
-from netverify.results import CanReachResult, MatrixResult, PairVerdict, SideVerdict
+from netverify.results import (
+    CanReachResult,
+    HypotheticalResult,
+    MatrixResult,
+    PairVerdict,
+    SideVerdict,
+    WitnessPod,
+)
 
 DETAIL_LIMIT = 4  # pairs explained in full without --verbose
 
@@ -161,3 +168,53 @@ def _group_cell(allowed: int, pairs: int) -> str:
     if pairs == 0:
         return "-"
     return f"{allowed}/{pairs}"
+
+
+def _witness_lines(role: str, w: WitnessPod) -> list[str]:
+    if w.external:
+        return [f"  {role}: the address {w.name}"]
+    if w.existing:
+        return [f"  {role}: the existing pod {w.namespace}/{w.name}"]
+    labels = ", ".join(f"{k}={v}" for k, v in w.labels) or "(no labels)"
+    ns = f"namespace {w.namespace}"
+    if w.new_namespace:
+        nsl = ", ".join(f"{k}={v}" for k, v in w.namespace_labels)
+        ns = f"a NEW namespace {w.namespace} labelled {nsl}"
+    out = [f"  {role}: a pod in {ns} labelled {labels}"]
+    if w.ips:
+        out.append(f"    with address {', '.join(w.ips)}")
+    if w.named_ports:
+        out.append(f"    declaring container ports {', '.join(w.named_ports)}")
+    return out
+
+
+def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
+    """Yes with the witness and the admitting rules, no with reasons, or undecided."""
+    asked = (f"{r.protocol.value} {r.port}" if r.port is not None and r.protocol else
+             f"{r.protocol.value} (any port)" if r.protocol else "any port")
+    head = {"yes": _paint("YES", "green", opts), "no": _paint("NO", "red", opts),
+            "undecided": _paint("UNDECIDED", "yellow", opts)}[r.outcome]
+    lines = [f"{head}  could {r.src} reach {r.dst} ({asked})?"]
+    if r.outcome == "yes":
+        lines.append("")
+        lines.append("witness (re-checked with the concrete engine):" if r.verified
+                     else "witness:")
+        if r.witness_src:
+            lines.extend(_witness_lines("source", r.witness_src))
+        if r.witness_dst:
+            lines.extend(_witness_lines("destination", r.witness_dst))
+        if r.witness_port is not None and r.witness_protocol is not None:
+            lines.append(f"  traffic: {r.witness_protocol.value} {r.witness_port}")
+        if r.admitted_by:
+            lines.append(f"  admitted by: {', '.join(r.admitted_by)}")
+        else:
+            lines.append("  admitted because neither side is isolated for this traffic")
+    elif r.outcome == "no":
+        lines.append("")
+        lines.append("proof: no pod that could match the source, existing or not, may open "
+                     "this connection:")
+        lines.extend(f"  - {x}" for x in r.reasons)
+    else:
+        lines.extend(f"  {x}" for x in r.reasons)
+    lines.extend(f"note: {c}" for c in r.caveats)
+    return "\n".join(lines) + "\n"

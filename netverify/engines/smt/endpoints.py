@@ -1,0 +1,174 @@
+"""Symbolic and concrete endpoints of a connection, as Z3 terms.
+
+An endpoint is what a policy can observe about one side of a connection:
+
+- ``is_pod``: a pod (subject to NetworkPolicy) or an address outside the cluster;
+- ``ns``: an Int, the index of an existing namespace in ``Universe.namespaces``,
+  or ``len(namespaces)`` for a namespace that does not exist yet;
+- labels of the pod and of its namespace: for each key of the universe a Bool
+  "present" and an Int value index (``Universe.other(key)`` = any unmentioned
+  value).  An existing namespace's labels are constants, chosen by an If-chain
+  on ``ns``; a new namespace's labels are free variables, except that its
+  ``kubernetes.io/metadata.name`` is present and names no existing namespace;
+- addresses: an optional IPv4 (32-bit bit-vector) and an optional IPv6
+  (128-bit); a pod without a known address is matched by no ipBlock, as in the
+  concrete engine;
+- named container ports: for each (name, protocol) any policy uses, a Bool
+  "declared" and a 16-bit port.  A concrete pod has constants; a hypothetical
+  pod may declare any port under any name.
+
+Concrete pods become the same shape with constant terms, so one formula
+builder serves existing and hypothetical pods alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from netverify.engines.smt.universe import Universe
+from netverify.ipblocks import IPv4, IPv6
+from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
+from netverify.ports import Protocol
+
+PROTOCOL_CODE = {Protocol.TCP: 0, Protocol.UDP: 1, Protocol.SCTP: 2}
+CODE_PROTOCOL = {v: k for k, v in PROTOCOL_CODE.items()}
+
+
+@dataclass
+class Labels:
+    """Per key: presence and value index (terms)."""
+
+    present: dict[str, z3.BoolRef]
+    value: dict[str, z3.ArithRef]
+
+
+@dataclass
+class SymEndpoint:
+    """One side of a connection as Z3 terms plus the constraints that keep it well formed."""
+
+    name: str
+    is_pod: z3.BoolRef
+    host_network: z3.BoolRef
+    ns: z3.ArithRef
+    labels: Labels
+    ns_labels: Labels
+    ip4: list[tuple[z3.BoolRef, z3.BitVecRef]]  # (has address, address)
+    ip6: list[tuple[z3.BoolRef, z3.BitVecRef]]
+    named: dict[tuple[str, Protocol], list[tuple[z3.BoolRef, z3.BitVecRef]]]
+    domain: list[z3.BoolRef] = field(default_factory=list)
+    pod: Pod | None = None  # set for an existing pod
+    fixed_ns: str | None = None  # set when the namespace is known in Python
+
+    def ips(self, family: int) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
+        """The (has, address) terms of one family."""
+        return self.ip4 if family == IPv4 else self.ip6
+
+
+def _ns_label_terms(u: Universe, cluster: Cluster, ns: z3.ArithRef, prefix: str,
+                    allow_new: bool) -> tuple[Labels, list[z3.BoolRef]]:
+    present: dict[str, z3.BoolRef] = {}
+    value: dict[str, z3.ArithRef] = {}
+    domain: list[z3.BoolRef] = []
+    n = len(u.namespaces)
+    for key in u.keys:
+        new_p = z3.Bool(f"{prefix}.nslabel[{key}].present")
+        new_v = z3.Int(f"{prefix}.nslabel[{key}]")
+        p_term: z3.BoolRef = new_p if allow_new else z3.BoolVal(False)
+        v_term: z3.ArithRef = new_v if allow_new else z3.IntVal(u.other(key))
+        for i in reversed(range(n)):
+            labels = cluster.namespace_labels(u.namespaces[i])
+            has = key in labels
+            p_term = z3.If(ns == i, z3.BoolVal(has), p_term)
+            v_term = z3.If(ns == i, z3.IntVal(u.value_index(key, labels[key]) if has
+                                              else u.other(key)), v_term)
+        present[key] = p_term
+        value[key] = v_term
+        if allow_new:
+            domain.append(z3.And(new_v >= 0, new_v <= u.other(key)))
+            if key == NAMESPACE_NAME_LABEL:
+                existing = [u.value_index(key, name) for name in u.namespaces]
+                domain.append(z3.Implies(ns == n, z3.And(new_p, *[new_v != i for i in existing])))
+    return Labels(present, value), domain
+
+
+def symbolic_pod(u: Universe, cluster: Cluster, prefix: str, *,
+                 namespaces: list[str] | None = None, allow_new_namespace: bool = False
+                 ) -> SymEndpoint:
+    """A pod that could exist: any labels, any addresses, any named ports.
+
+    ``namespaces`` limits it to some existing namespaces (all when None);
+    ``allow_new_namespace`` also admits a namespace that does not exist yet.
+    """
+    ns = z3.Int(f"{prefix}.namespace")
+    n = len(u.namespaces)
+    allowed = [u.namespaces.index(x) for x in (namespaces or u.namespaces) if x in u.namespaces]
+    choices = [ns == i for i in allowed]
+    if allow_new_namespace:
+        choices.append(ns == n)
+    domain: list[z3.BoolRef] = [z3.Or(*choices) if choices else z3.BoolVal(False)]
+    ns_labels, ns_dom = _ns_label_terms(u, cluster, ns, prefix, allow_new_namespace)
+    domain += ns_dom
+    present = {k: z3.Bool(f"{prefix}.label[{k}].present") for k in u.keys}
+    value = {k: z3.Int(f"{prefix}.label[{k}]") for k in u.keys}
+    for k in u.keys:
+        domain.append(z3.And(value[k] >= 0, value[k] <= u.other(k)))
+    named = {}
+    for name, proto in u.port_names:
+        has = z3.Bool(f"{prefix}.port[{name}/{proto.value}].declared")
+        num = z3.BitVec(f"{prefix}.port[{name}/{proto.value}]", 16)
+        domain.append(z3.Implies(has, num != 0))
+        named[(name, proto)] = [(has, num)]
+    fixed = namespaces[0] if namespaces and len(namespaces) == 1 and not allow_new_namespace \
+        else None
+    return SymEndpoint(
+        name=prefix, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(False), ns=ns,
+        labels=Labels(present, value), ns_labels=ns_labels,
+        ip4=[(z3.Bool(f"{prefix}.ipv4.known"), z3.BitVec(f"{prefix}.ipv4", 32))],
+        ip6=[(z3.Bool(f"{prefix}.ipv6.known"), z3.BitVec(f"{prefix}.ipv6", 128))],
+        named=named, domain=domain, fixed_ns=fixed,
+    )
+
+
+def concrete_pod(u: Universe, cluster: Cluster, pod: Pod) -> SymEndpoint:
+    """An existing pod as constant terms."""
+    ns_index = u.namespaces.index(pod.namespace)
+    ns = z3.IntVal(ns_index)
+    ns_labels, _ = _ns_label_terms(u, cluster, ns, pod.key, allow_new=False)
+    present = {k: z3.BoolVal(k in pod.labels) for k in u.keys}
+    value = {k: z3.IntVal(u.value_index(k, pod.labels[k]) if k in pod.labels else u.other(k))
+             for k in u.keys}
+    ip4 = [(z3.BoolVal(True), z3.BitVecVal(ip.value, 32)) for ip in pod.ips if ip.family == IPv4]
+    ip6 = [(z3.BoolVal(True), z3.BitVecVal(ip.value, 128)) for ip in pod.ips
+           if ip.family == IPv6]
+    named = {}
+    for name, proto in u.port_names:
+        named[(name, proto)] = [(z3.BoolVal(True), z3.BitVecVal(n, 16))
+                                for n in pod.named_port(name, proto)]
+    return SymEndpoint(
+        name=pod.key, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(pod.host_network),
+        ns=ns, labels=Labels(present, value), ns_labels=ns_labels, ip4=ip4, ip6=ip6,
+        named=named, pod=pod, fixed_ns=pod.namespace,
+    )
+
+
+def external(u: Universe, prefix: str, family: int, lo: int | None = None,
+             hi: int | None = None) -> SymEndpoint:
+    """An address outside the cluster, anywhere in ``lo..hi`` (any address when None)."""
+    width = 32 if family == IPv4 else 128
+    addr = z3.BitVec(f"{prefix}.ip", width)
+    domain: list[z3.BoolRef] = []
+    if lo is not None:
+        domain.append(z3.UGE(addr, z3.BitVecVal(lo, width)))
+    if hi is not None:
+        domain.append(z3.ULE(addr, z3.BitVecVal(hi, width)))
+    false = z3.BoolVal(False)
+    labels = Labels(dict.fromkeys(u.keys, false), {k: z3.IntVal(u.other(k)) for k in u.keys})
+    entry = [(z3.BoolVal(True), addr)]
+    return SymEndpoint(
+        name=prefix, is_pod=false, host_network=false, ns=z3.IntVal(-1), labels=labels,
+        ns_labels=labels, ip4=entry if family == IPv4 else [],
+        ip6=entry if family == IPv6 else [], named={k: [] for k in u.port_names},
+        domain=domain,
+    )

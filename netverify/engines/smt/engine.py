@@ -1,0 +1,120 @@
+"""The SMT engine's entry point: formulas built once per cluster, solver reused.
+
+``SmtEngine.allowed_ports`` answers the same question as the concrete
+Evaluator for existing pods (that is how the two are cross-checked);
+``exists`` asks whether *some* endpoint matching symbolic constraints is
+allowed, and returns a witness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from netverify.engines.classes import port_classes
+from netverify.engines.smt.endpoints import (
+    PROTOCOL_CODE,
+    SymEndpoint,
+    concrete_pod,
+    external,
+)
+from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
+from netverify.engines.smt.solve import DEFAULT_TIMEOUT_MS, Check, Outcome, check, new_solver
+from netverify.engines.smt.universe import Universe, build_universe
+from netverify.model import Cluster, Direction, Pod
+from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
+from netverify.selectors import LabelSelector
+
+
+@dataclass(frozen=True)
+class Question:
+    """The formula of one connection question, with its parts for explanations."""
+
+    allowed: z3.BoolRef
+    egress_ok: z3.BoolRef
+    ingress_ok: z3.BoolRef
+    domain: list[z3.BoolRef]
+    egress: list[RuleTerm]
+    ingress: list[RuleTerm]
+    traffic: Traffic
+
+
+class UndecidedError(Exception):
+    """The solver could not decide (timeout or unknown); carries Z3's reason."""
+
+
+class SmtEngine:
+    """Encodes one cluster; reuse it for many questions."""
+
+    def __init__(self, cluster: Cluster, *, extra_selectors: list[LabelSelector] | None = None,
+                 timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+        self.cluster = cluster
+        self.universe: Universe = build_universe(cluster, extra_selectors)
+        self.encoder = Encoder(cluster, self.universe)
+        self.timeout_ms = timeout_ms
+        self._pods: dict[str, SymEndpoint] = {}
+
+    def pod(self, pod: Pod) -> SymEndpoint:
+        """The constant endpoint of an existing pod (cached)."""
+        ep = self._pods.get(pod.key)
+        if ep is None:
+            ep = concrete_pod(self.universe, self.cluster, pod)
+            self._pods[pod.key] = ep
+        return ep
+
+    def external(self, family: int, lo: int, hi: int, name: str = "ext") -> SymEndpoint:
+        """An address range outside the cluster."""
+        return external(self.universe, name, family, lo, hi)
+
+    def question(self, src: SymEndpoint, dst: SymEndpoint,
+                 traffic: Traffic | None = None) -> Question:
+        """The formula "src may open a connection to dst" with its well-formedness domain."""
+        t = traffic or Traffic.symbolic()
+        e, i, eg, ing = self.encoder.allowed(src, dst, t)
+        return Question(z3.And(e, i), e, i, [*src.domain, *dst.domain, *t.domain], eg, ing, t)
+
+    def solve(self, q: Question, *extra: z3.BoolRef) -> Check:
+        """Is the question's connection possible (under ``extra``)?"""
+        s = new_solver(self.timeout_ms)
+        s.add(*q.domain)
+        return check(s, q.allowed, *extra)
+
+    def allowed_ports(self, src: SymEndpoint, dst: SymEndpoint) -> PortSet:
+        """The exact allowed ports between two endpoints, decided port class by port class.
+
+        The classes split port space at every number a policy or a destination's
+        named port mentions, so within a class the answer cannot change: one
+        check per class decides it.
+
+        Raises:
+            UndecidedError: when a check times out.
+        """
+        preds: set[tuple[Protocol, int, int]] = set()
+        for pol in self.cluster.policies:
+            for d in Direction:
+                for rule in pol.rules(d):
+                    for spec in rule.ports or ():
+                        if isinstance(spec.port, int):
+                            preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
+        if dst.pod is not None:
+            for cp in dst.pod.container_ports:
+                preds.add((cp.protocol, cp.port, cp.port))
+        classes = port_classes(preds)
+        q = self.question(src, dst)
+        s = new_solver(self.timeout_ms)
+        s.add(*q.domain)
+        s.add(q.allowed)
+        out: dict[Protocol, list[tuple[int, int]]] = {}
+        for ps in classes.portsets:
+            (proto, ivs), = ps.items()
+            rep = ivs[0][0]
+            r = check(s, q.traffic.port == rep, q.traffic.proto == PROTOCOL_CODE[proto])
+            if r.outcome is Outcome.UNDECIDED:
+                raise UndecidedError(r.reason or "unknown")
+            if r.outcome is Outcome.YES:
+                out.setdefault(proto, []).extend(ivs)
+        return PortSet.from_map(out)
+
+
+__all__ = ["MAX_PORT", "MIN_PORT", "Question", "SmtEngine", "UndecidedError"]

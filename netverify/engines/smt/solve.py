@@ -1,0 +1,121 @@
+"""Three-valued checks and witnesses.
+
+``unsat`` is a proof (no pod, existing or hypothetical, is allowed); ``sat``
+comes with a model turned back into a pod, a namespace and traffic; ``unknown``
+(a timeout, or a reason Z3 gives) is reported as undecided, never as yes or no.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import z3
+
+from netverify.engines.smt.endpoints import CODE_PROTOCOL, SymEndpoint
+from netverify.engines.smt.formulas import Traffic
+from netverify.engines.smt.universe import Universe
+from netverify.ipblocks import Address, IPv4, IPv6
+from netverify.model import NAMESPACE_NAME_LABEL, Cluster, ContainerPort, Namespace, Pod
+from netverify.ports import Protocol
+
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+class Outcome(enum.Enum):
+    """The answer of a satisfiability check in the question's terms."""
+
+    YES = "yes"
+    NO = "no"
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True)
+class Check:
+    """An outcome, with the model when YES and the reason when UNDECIDED."""
+
+    outcome: Outcome
+    model: z3.ModelRef | None = None
+    reason: str | None = None
+
+
+def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
+    """Check ``goals`` on top of what ``solver`` holds (push/pop: the solver is reused)."""
+    solver.push()
+    try:
+        solver.add(*goals)
+        r = solver.check()
+        if r == z3.sat:
+            return Check(Outcome.YES, solver.model())
+        if r == z3.unsat:
+            return Check(Outcome.NO)
+        return Check(Outcome.UNDECIDED, reason=solver.reason_unknown())
+    finally:
+        solver.pop()
+
+
+def new_solver(timeout_ms: int = DEFAULT_TIMEOUT_MS) -> z3.Solver:
+    """A solver with a timeout, so a hard question is undecided rather than endless."""
+    s = z3.Solver()
+    s.set("timeout", timeout_ms)
+    return s
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A concrete pod (and namespace, when it is new) read from a model."""
+
+    pod: Pod
+    namespace: Namespace | None  # set when the witness lives in a namespace that does not exist
+    port: int | None
+    protocol: Protocol | None
+
+
+def _bool(m: z3.ModelRef, t: z3.BoolRef) -> bool:
+    return bool(z3.is_true(m.eval(t, model_completion=True)))
+
+
+def _int(m: z3.ModelRef, t: z3.ExprRef) -> int:
+    v = m.eval(t, model_completion=True)
+    return int(v.as_long())
+
+
+def read_traffic(m: z3.ModelRef, traffic: Traffic) -> tuple[int, Protocol]:
+    """The port and protocol a model chose."""
+    return _int(m, traffic.port), CODE_PROTOCOL[_int(m, traffic.proto)]
+
+
+def read_pod(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
+             name: str) -> Witness:
+    """Turn a symbolic pod into a Pod (and a new Namespace when the model chose one)."""
+    if ep.pod is not None:
+        return Witness(ep.pod, None, None, None)
+    ns_index = _int(m, ep.ns)
+    new_ns: Namespace | None = None
+    if ns_index < len(u.namespaces):
+        ns_name = u.namespaces[ns_index]
+    else:
+        labels = {}
+        for key in u.keys:
+            if _bool(m, ep.ns_labels.present[key]):
+                labels[key] = u.value_name(key, _int(m, ep.ns_labels.value[key]))
+        ns_name = labels.get(NAMESPACE_NAME_LABEL) or u.fresh_value(NAMESPACE_NAME_LABEL)
+        labels[NAMESPACE_NAME_LABEL] = ns_name
+        new_ns = Namespace(name=ns_name, labels=labels, declared=False)
+    labels = {}
+    for key in u.keys:
+        if _bool(m, ep.labels.present[key]):
+            labels[key] = u.value_name(key, _int(m, ep.labels.value[key]))
+    ips = []
+    for family, entries in ((IPv4, ep.ip4), (IPv6, ep.ip6)):
+        for has, addr in entries:
+            if _bool(m, has):
+                ips.append(Address(family, _int(m, addr)))
+    ports = []
+    for (pname, proto), entries in ep.named.items():
+        for has, num in entries:
+            if _bool(m, has):
+                ports.append(ContainerPort(port=_int(m, num), protocol=proto, name=pname))
+    pod = Pod(namespace=ns_name, name=name, labels=labels, ips=tuple(ips),
+              container_ports=tuple(ports))
+    return Witness(pod, new_ns, None, None)

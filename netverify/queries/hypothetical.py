@@ -1,0 +1,261 @@
+"""``can-reach --hypothetical``: could *any* pod matching SRC reach DST?
+
+Endpoints: ``NS/NAME`` (an existing pod, as in can-reach), ``NS/*`` (any pod of
+the namespace, any labels), ``NS/key=value,...`` (any pod of the namespace
+with those labels), ``*/*`` and ``*/key=value`` (any existing namespace; with
+``new_namespaces`` also namespaces that do not exist yet), an IP or CIDR.
+
+A "yes" carries a witness read from the Z3 model, which is then instantiated as
+a real pod and re-checked with the concrete engine: the answer is only "yes"
+when both engines agree.  A "no" is a proof; its reasons say which side blocks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+import z3
+
+from netverify.engines.concrete import Evaluator, External
+from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
+from netverify.engines.smt.engine import SmtEngine
+from netverify.engines.smt.formulas import RuleTerm, Traffic
+from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
+from netverify.errors import QueryError, SelectorError
+from netverify.ipblocks import format_range
+from netverify.model import Cluster, Direction, Pod
+from netverify.ports import Protocol
+from netverify.queries.endpoints import parse_port, resolve, split_port
+from netverify.results import HypotheticalResult, WitnessPod
+from netverify.selectors import LabelSelector, parse_selector_string
+
+
+class _Spec:
+    """A parsed endpoint: an existing pod, a symbolic pod, or an address range."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pod: Pod | None = None
+        self.namespaces: list[str] | None = None  # None: any existing
+        self.selector: LabelSelector | None = None
+        self.any_namespace = False
+        self.cidr: tuple[int, int, int] | None = None
+
+
+def _parse(cluster: Cluster, text: str) -> _Spec:
+    spec = _Spec(text)
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        net = None
+    if net is not None:
+        spec.cidr = (net.version, int(net.network_address), int(net.broadcast_address))
+        return spec
+    if "/" not in text:
+        raise QueryError(f"endpoint {text!r} has no namespace",
+                         hint="NS/NAME, NS/*, NS/key=value, */*, */key=value, or an IP/CIDR")
+    ns, _, rest = text.partition("/")
+    if ns == "*":
+        spec.any_namespace = True
+    elif ns not in cluster.namespaces:
+        raise QueryError(f"unknown namespace {ns!r}",
+                         hint="use */... for any namespace; --new-namespaces admits new ones")
+    else:
+        spec.namespaces = [ns]
+    if rest == "*":
+        return spec
+    if "=" in rest or rest.startswith("!"):
+        try:
+            spec.selector = parse_selector_string(rest)
+        except SelectorError as e:
+            raise QueryError(e.message) from None
+        return spec
+    if spec.any_namespace:
+        raise QueryError(f"{text!r}: a pod name needs a namespace",
+                         hint="*/* or */key=value range over namespaces")
+    resolved = resolve(cluster, Evaluator(cluster), text)
+    if len(resolved.pods) != 1:
+        raise QueryError(f"{text!r} names {len(resolved.pods)} pods; hypothetical questions "
+                         "take one existing pod or a pattern",
+                         hint=f"use {ns}/key=value to mean any pod with those labels")
+    spec.pod = resolved.pods[0]
+    return spec
+
+
+def _endpoint(engine: SmtEngine, spec: _Spec, prefix: str, new_ns: bool) -> SymEndpoint:
+    if spec.pod is not None:
+        return engine.pod(spec.pod)
+    if spec.cidr is not None:
+        fam, lo, hi = spec.cidr
+        return engine.external(fam, lo, hi, prefix)
+    ep = symbolic_pod(engine.universe, engine.cluster, prefix, namespaces=spec.namespaces,
+                      allow_new_namespace=new_ns and spec.any_namespace)
+    if spec.selector is not None:
+        ep.domain.append(engine.encoder.selector(spec.selector, ep.labels))
+    return ep
+
+
+def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
+                           port: str | int | None = None, protocol: str | None = None,
+                           new_namespaces: bool = False,
+                           timeout_ms: int = 10_000) -> HypotheticalResult:
+    """Decide whether some pod matching ``src`` may reach some pod matching ``dst``.
+
+    >>> r = can_reach_hypothetical(cluster, "frontend/*", "backend/db:5432")  # doctest: +SKIP
+    >>> r.outcome, r.witness_src  # doctest: +SKIP
+
+    Raises:
+        QueryError: for malformed endpoints or ports.
+    """
+    src_text, sport = split_port(src)
+    if sport is not None:
+        raise QueryError(f"source {src!r} has a port; ports belong to the destination")
+    dst_text, dport = split_port(dst)
+    if dport is not None and port is not None:
+        raise QueryError(f"port given twice: {dst!r} and --port {port}")
+    ptext = dport if dport is not None else (str(port) if port is not None else None)
+    pq = parse_port(ptext, protocol) if ptext is not None else None
+    s_spec, d_spec = _parse(cluster, src_text), _parse(cluster, dst_text)
+    if s_spec.cidr and d_spec.cidr:
+        raise QueryError("both endpoints are outside the cluster")
+    extra = [x.selector for x in (s_spec, d_spec) if x.selector is not None]
+    engine = SmtEngine(cluster, extra_selectors=extra, timeout_ms=timeout_ms)
+    s_ep = _endpoint(engine, s_spec, "src", new_namespaces)
+    d_ep = _endpoint(engine, d_spec, "dst", new_namespaces)
+    traffic = Traffic.symbolic()
+    goals: list[z3.BoolRef] = []
+    number: int | None = None
+    proto: Protocol | None = None
+    if pq is not None:
+        proto = pq.protocol
+        if pq.name is not None:
+            if d_spec.pod is None:
+                raise QueryError("a named port needs an existing destination pod",
+                                 hint="give the port number")
+            found = [cp for cp in d_spec.pod.container_ports
+                     if cp.name == pq.name and (proto is None or cp.protocol is proto)]
+            if not found:
+                raise QueryError(f"{d_spec.pod.key} has no container port named {pq.name!r}")
+            number, proto = found[0].port, found[0].protocol
+        else:
+            number = pq.number
+            proto = proto or Protocol.TCP
+        goals += [traffic.port == number, traffic.proto == PROTOCOL_CODE[proto]]
+    elif protocol is not None:
+        proto = Protocol(protocol.upper())
+        goals.append(traffic.proto == PROTOCOL_CODE[proto])
+    q = engine.question(s_ep, d_ep, traffic)
+    res = engine.solve(q, *goals)
+    base = HypotheticalResult(src=src_text, dst=dst_text, port=number, protocol=proto,
+                              outcome=res.outcome.value)
+    if res.outcome is Outcome.UNDECIDED:
+        return replace(base, reasons=(f"the solver could not decide: {res.reason}",))
+    if res.outcome is Outcome.NO:
+        return replace(base, reasons=tuple(_why_not(engine, q, goals, s_ep, d_ep)))
+    m = res.model
+    assert m is not None
+    wport, wproto = read_traffic(m, traffic)
+    ws = _witness(engine, m, s_ep, "witness-src")
+    wd = _witness(engine, m, d_ep, "witness-dst")
+    admitted = [f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
+                for t in (*q.egress, *q.ingress) if z3.is_true(m.eval(t.term, True))]
+    verified, note = _verify(cluster, ws, wd, wport, wproto)
+    if not verified:
+        return replace(base, outcome="undecided", reasons=(
+            f"internal disagreement: the SMT engine found a witness the concrete engine "
+            f"rejects ({note}); please report this as a bug",))
+    return replace(base, witness_src=_describe(cluster, ws, s_ep),
+                   witness_dst=_describe(cluster, wd, d_ep),
+                   witness_port=wport, witness_protocol=wproto, admitted_by=tuple(admitted),
+                   verified=True, caveats=tuple(_caveats(cluster, ws, wd)))
+
+
+def _witness(engine: SmtEngine, m: z3.ModelRef, ep: SymEndpoint,
+             name: str) -> Witness | External:
+    if not z3.is_true(m.eval(ep.is_pod, True)):
+        fam = 4 if ep.ip4 else 6
+        (_, addr), = ep.ip4 or ep.ip6
+        v = int(m.eval(addr, True).as_long())
+        return External(fam, v, v, format_range(fam, v, v))
+    return read_pod(m, engine.universe, engine.cluster, ep, name)
+
+
+def _verify(cluster: Cluster, ws: Witness | External, wd: Witness | External, port: int,
+            proto: Protocol) -> tuple[bool, str]:
+    """Instantiate the witness in a copy of the cluster and ask the concrete engine."""
+    pods = list(cluster.pods)
+    namespaces = dict(cluster.namespaces)
+    subjects: list[Pod | External] = []
+    for w in (ws, wd):
+        if isinstance(w, External):
+            subjects.append(w)
+            continue
+        if w.namespace is not None:
+            namespaces[w.namespace.name] = w.namespace
+        if w.pod not in pods:
+            pods.append(w.pod)
+        subjects.append(w.pod)
+    trial = replace(cluster, pods=tuple(pods), namespaces=namespaces)
+    v = Evaluator(trial).pair(subjects[0], subjects[1], protocol=proto, port=port)
+    return v.is_allowed, f"{proto.value} {port}"
+
+
+def _describe(cluster: Cluster, w: Witness | External, ep: SymEndpoint) -> WitnessPod:
+    if isinstance(w, External):
+        return WitnessPod(namespace="", name=w.label, labels=(), namespace_labels=(),
+                          existing=False, new_namespace=False, ips=(w.label,), external=True)
+    pod = w.pod
+    ns_labels = w.namespace.labels if w.namespace else cluster.namespace_labels(pod.namespace)
+    return WitnessPod(
+        namespace=pod.namespace, name=pod.name, labels=tuple(sorted(pod.labels.items())),
+        namespace_labels=tuple(sorted(ns_labels.items())), existing=ep.pod is not None,
+        new_namespace=w.namespace is not None, ips=tuple(str(i) for i in pod.ips),
+        named_ports=tuple(f"{cp.name}={cp.port}/{cp.protocol.value}"
+                          for cp in pod.container_ports),
+    )
+
+
+def _caveats(cluster: Cluster, *ws: Witness | External) -> list[str]:
+    out = []
+    for w in ws:
+        if isinstance(w, Witness) and w.pod.ips and w.pod not in cluster.pods:
+            out.append(f"the witness {w.pod.namespace}/{w.pod.name} needs the address "
+                       f"{', '.join(str(i) for i in w.pod.ips)}: an ipBlock admits it, which "
+                       "only matters where the CNI matches pod IPs with ipBlock")
+    return out
+
+
+def _why_not(engine: SmtEngine, q: object, goals: list[z3.BoolRef], s_ep: SymEndpoint,
+             d_ep: SymEndpoint) -> list[str]:
+    """Say which side rules the connection out, proved by separate checks."""
+    from netverify.engines.smt.engine import Question
+
+    assert isinstance(q, Question)
+    out = []
+    eg = engine.solve(replace(q, allowed=q.egress_ok), *goals)
+    ing = engine.solve(replace(q, allowed=q.ingress_ok), *goals)
+    if eg.outcome is Outcome.NO:
+        out.append(_side_reason(engine, Direction.EGRESS, s_ep, q.egress, "source"))
+    if ing.outcome is Outcome.NO:
+        out.append(_side_reason(engine, Direction.INGRESS, d_ep, q.ingress, "destination"))
+    if not out:
+        out.append("each side alone would allow some such connection, but never the same one "
+                   "(the egress rules and ingress rules admit disjoint ports or endpoints)")
+    return out
+
+
+def _side_reason(engine: SmtEngine, direction: Direction, ep: SymEndpoint,
+                 terms: list[RuleTerm], role: str) -> str:
+    pols = sorted({t.policy.key for t in terms})
+    if ep.pod is not None:
+        isolating = [p.key for p in engine.cluster.policies
+                     if p.namespace == ep.pod.namespace and direction in p.policy_types
+                     and p.pod_selector.matches(ep.pod.labels)]
+        return (f"{direction.value.lower()} of the {role} {ep.pod.key} is isolated by "
+                f"{', '.join(isolating) or 'no policy'}, and no rule of them admits the other "
+                "side on this traffic")
+    where = f" ({', '.join(pols)})" if pols else ""
+    return (f"every pod that could match the {role} is isolated for "
+            f"{direction.value.lower()} by a policy whose rules{where} do not admit the other "
+            "side on this traffic")
