@@ -15,6 +15,7 @@ Why each choice:
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -40,6 +41,13 @@ from netverify.selectors import valid_label_key, valid_label_value
 from netverify.source import SourceRef
 
 log = logging.getLogger(__name__)
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_SUBDOMAIN_PART = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _valid_subdomain(name: str) -> bool:
+    return len(name) <= 253 and all(_SUBDOMAIN_PART.match(p) for p in name.split("."))
 
 # apiVersions netverify reads for each kind it understands; older ones whose
 # schema is the same for what netverify reads are accepted.
@@ -114,15 +122,30 @@ class _Builder:
             raise ManifestError("metadata is missing or not a mapping", source=src,
                                 field="metadata")
         name = meta.get("name")
-        if not isinstance(name, str) or not name:
+        if name is None or name == "":
             raise ManifestError("metadata.name is missing", source=src, field="metadata.name")
+        if not isinstance(name, str):
+            raise ManifestError(f"metadata.name {name!r} is not a string", source=src,
+                                field="metadata.name")
+        # Namespaces are DNS labels, other names DNS subdomains.  The API server would
+        # reject anything else, but a name does not change reachability, so say so
+        # and go on (test data often has names like my_policy).
+        if not (_DNS_LABEL.match(name) if kind == "Namespace" else _valid_subdomain(name)):
+            self.warnings.append(
+                f"{src.describe()}: metadata.name {name!r} is not a valid {kind} name; the "
+                "API server would reject this object")
         if kind == "Namespace":
             ns = None
         else:
             ns = meta.get("namespace") or DEFAULT_NAMESPACE
             if not isinstance(ns, str):
-                raise ManifestError(f"metadata.namespace {ns!r} is not a name", source=src,
+                raise ManifestError(f"metadata.namespace {ns!r} is not a name",
+                                    source=src.with_object(kind, None, str(name)),
                                     field="metadata.namespace")
+            if not _DNS_LABEL.match(ns):
+                self.warnings.append(
+                    f"{src.describe()}: metadata.namespace {ns!r} is not a valid namespace "
+                    "name; the API server would reject this object")
         src = raw.source.with_object(kind, ns, name)
         key = (kind, ns or "", name)
         if key in self.seen:

@@ -139,6 +139,8 @@ def parse_text(text: str, label: str) -> Iterator[RawObject]:
 
 
 def _objects_of(data: Any, node: yaml.Node, src: SourceRef) -> Iterator[RawObject]:
+    if data == []:
+        return  # an empty list (what some tools write for "no objects")
     if not isinstance(data, dict):
         raise ManifestError(
             f"is {_a(data)}, not a Kubernetes object (a mapping with apiVersion and kind)",

@@ -171,6 +171,8 @@ def _peer(ctx: _Ctx, raw: Any, path: list[str | int], index: int) -> Peer:
     if not isinstance(raw, dict):
         raise ctx.error(path, "must be a mapping with podSelector, namespaceSelector or ipBlock")
     _no_unknown(ctx, raw, path, {"podSelector", "namespaceSelector", "ipBlock"})
+    # The API server treats an explicit null like an absent field.
+    raw = {k: v for k, v in raw.items() if v is not None}
     present = [k for k in ("podSelector", "namespaceSelector", "ipBlock") if k in raw]
     if not present:
         raise ctx.error(path, "must specify a peer (podSelector, namespaceSelector or ipBlock)",

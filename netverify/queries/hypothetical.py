@@ -146,6 +146,13 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
         proto = Protocol(protocol.upper())
         goals.append(traffic.proto == PROTOCOL_CODE[proto])
     q = engine.question(s_ep, d_ep, traffic)
+    for role, ep, text in (("source", s_ep, src_text), ("destination", d_ep, dst_text)):
+        if ep.domain and engine.solve(replace(q, allowed=z3.And(*ep.domain))).outcome \
+                is Outcome.NO:
+            return HypotheticalResult(
+                src=src_text, dst=dst_text, port=number, protocol=proto, outcome="no",
+                reasons=(f"the {role} {text!r} describes no possible pod: its selector "
+                         "contradicts itself or the namespaces allowed",))
     res = engine.solve(q, *goals)
     base = HypotheticalResult(src=src_text, dst=dst_text, port=number, protocol=proto,
                               outcome=res.outcome.value)

@@ -189,3 +189,27 @@ def test_missing_container_port_names_the_case_mismatch():
     msg = err("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n"
               "spec: {containers: [{name: c, ports: [{containerport: 3535}]}]}\n")
     assert "containerPort is required" in msg and "'containerport'" in msg
+
+
+def test_null_peer_fields_count_as_absent_like_the_api_server():
+    from netverify.loader import load_text as lt
+    c = lt(NP_HEAD + """spec:
+  podSelector: {}
+  ingress: [{from: [{podSelector: {matchLabels: {app: c}}, namespaceSelector: null,
+                     ipBlock: null}]}]
+""")
+    peer = c.policies[0].ingress[0].peers[0]  # type: ignore[index]
+    assert peer.namespace_selector is None and peer.ip_block is None  # own namespace only
+    assert "must specify a peer" in err(NP_HEAD + """spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: null}]}]
+""")
+
+
+def test_invalid_names_are_warned_about():
+    from netverify.loader import load_text as lt
+    c = lt("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+           "metadata: {name: bad_name, namespace: Bad_NS}\nspec: {podSelector: {}}\n")
+    assert any("not a valid NetworkPolicy name" in w for w in c.warnings)
+    assert any("not a valid namespace name" in w for w in c.warnings)
+    assert "is not a string" in err("apiVersion: v1\nkind: Pod\nmetadata: {name: [x]}\n")
