@@ -22,8 +22,9 @@ from netverify.loader import load_cluster
 from netverify.model import Cluster
 from netverify.queries import can_reach, matrix
 from netverify.queries.hypothetical import can_reach_hypothetical
+from netverify.queries.who_can_reach import who_can_reach
 from netverify.renderers import FORMATS, RenderOptions, render
-from netverify.results import CanReachResult, HypotheticalResult, MatrixResult
+from netverify.results import CanReachResult, HypotheticalResult, MatrixResult, WhoCanReachResult
 
 
 class ExitCode(enum.IntEnum):
@@ -39,6 +40,9 @@ def exit_code_for(result: object) -> ExitCode:
     """Map a query result to the process exit status."""
     if isinstance(result, CanReachResult):
         return ExitCode.OK if result.allowed else ExitCode.FAILED
+    if isinstance(result, WhoCanReachResult):
+        anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
+        return ExitCode.OK if anyone else ExitCode.FAILED
     if isinstance(result, HypotheticalResult):
         if result.outcome == "undecided":
             return ExitCode.UNDECIDED
@@ -183,4 +187,28 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces)
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
+    _emit(result, fmt, color, verbose, output)
+
+
+@main.command("who-can-reach")
+@click.argument("dst")
+@click.option("--port", help="Destination port (number or name); same as DST:PORT.")
+@click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
+@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
+              metavar="SECONDS", help="Solver time limit per check.")
+@_common(FORMATS[WhoCanReachResult])
+def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: int,
+                      files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+                      output: str) -> None:
+    """List the existing pods that can reach DST, and describe every possible source.
+
+    Possible sources (pods that do not exist yet, new namespaces, address ranges)
+    are described as label and CIDR constraints, each checked by the solver
+    against the sources' own egress policies.
+
+    Exit status: 0 something can reach DST, 1 nothing can, 2 input error.
+    """
+    cluster = _load(files, verbose)
+    result = who_can_reach(cluster, dst, port=port, protocol=protocol,
+                           timeout_ms=smt_timeout * 1000)
     _emit(result, fmt, color, verbose, output)

@@ -173,3 +173,28 @@ class HypotheticalResult:
     def allowed(self) -> bool:
         """True only for a proven yes."""
         return self.outcome == "yes"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceClass:
+    """One family of possible sources, described by constraints rather than listed."""
+
+    description: str  # "pods {app=web} in namespaces {team=frontend}", "10.0.0.0/8 except ..."
+    ports: PortSet
+    rule: str | None  # "backend/api spec.ingress[0].from[1]"; None when dst is not isolated
+    status: str  # "all" (egress never blocks), "some" (egress blocks some), "none"
+    example: WitnessPod | None = None  # an allowed source of this family
+    blocked_example: WitnessPod | None = None  # one its own egress blocks (status "some")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WhoCanReachResult:
+    """Answer to ``who-can-reach``: existing sources plus the possible ones as constraints."""
+
+    dst: str
+    port: int | None
+    protocol: Protocol | None
+    existing: tuple[tuple[str, PortSet], ...]  # (pod, allowed ports) with something allowed
+    classes: tuple[SourceClass, ...]
+    isolated: bool
+    caveats: tuple[str, ...] = ()

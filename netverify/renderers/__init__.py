@@ -5,13 +5,19 @@ from __future__ import annotations
 from netverify.renderers.base import RenderOptions, unsupported
 from netverify.renderers.json import render_json, to_jsonable
 from netverify.renderers.tables import render_matrix_csv, render_matrix_markdown
-from netverify.renderers.text import render_can_reach, render_hypothetical, render_matrix
-from netverify.results import CanReachResult, HypotheticalResult, MatrixResult
+from netverify.renderers.text import (
+    render_can_reach,
+    render_hypothetical,
+    render_matrix,
+    render_who_can_reach,
+)
+from netverify.results import CanReachResult, HypotheticalResult, MatrixResult, WhoCanReachResult
 
 FORMATS: dict[type, tuple[str, ...]] = {
     CanReachResult: ("text", "json"),
     MatrixResult: ("text", "json", "csv", "md"),
     HypotheticalResult: ("text", "json"),
+    WhoCanReachResult: ("text", "json"),
 }
 
 
@@ -30,6 +36,8 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
         return render_can_reach(result, options)
     if isinstance(result, HypotheticalResult):
         return render_hypothetical(result, options)
+    if isinstance(result, WhoCanReachResult):
+        return render_who_can_reach(result, options)
     if isinstance(result, MatrixResult):
         if fmt == "csv":
             return render_matrix_csv(result)

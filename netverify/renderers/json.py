@@ -18,6 +18,7 @@ from netverify.results import (
     PairVerdict,
     RuleRef,
     SideVerdict,
+    WhoCanReachResult,
     WitnessPod,
 )
 from netverify.source import SourceRef
@@ -77,6 +78,19 @@ def to_jsonable(result: object) -> dict[str, Any]:
         }
     if isinstance(result, MatrixResult):
         return _matrix(result)
+    if isinstance(result, WhoCanReachResult):
+        return {
+            "schema_version": SCHEMA_VERSION, "query": "who-can-reach", "dst": result.dst,
+            "port": result.port, "protocol": result.protocol.value if result.protocol else None,
+            "isolated": result.isolated,
+            "existing": [{"from": k, "connections": p.to_dict()} for k, p in result.existing],
+            "possible": [{"description": c.description, "connections": c.ports.to_dict(),
+                          "admitted_by": c.rule, "status": c.status,
+                          "example": _witness(c.example),
+                          "blocked_example": _witness(c.blocked_example)}
+                         for c in result.classes],
+            "caveats": list(result.caveats),
+        }
     if isinstance(result, HypotheticalResult):
         return {
             "schema_version": SCHEMA_VERSION, "query": "can-reach-hypothetical",

@@ -13,6 +13,7 @@ from netverify.results import (
     MatrixResult,
     PairVerdict,
     SideVerdict,
+    WhoCanReachResult,
     WitnessPod,
 )
 
@@ -216,5 +217,46 @@ def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
         lines.extend(f"  - {x}" for x in r.reasons)
     else:
         lines.extend(f"  {x}" for x in r.reasons)
+    lines.extend(f"note: {c}" for c in r.caveats)
+    return "\n".join(lines) + "\n"
+
+
+def _example(w: WitnessPod) -> str:
+    if w.external:
+        return f"the address {w.name}"
+    labels = ",".join(f"{k}={v}" for k, v in w.labels) or "no labels"
+    where = f"new namespace {w.namespace}" if w.new_namespace else f"namespace {w.namespace}"
+    ip = f", address {w.ips[0]}" if w.ips else ""
+    return f"a pod in {where} with {labels}{ip}"
+
+
+def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
+    """Existing sources as a table, then every possible source family."""
+    asked = (f" on {r.protocol.value} {r.port}" if r.port is not None and r.protocol else
+             f" on {r.protocol.value}" if r.protocol else "")
+    lines = [f"Who can reach {r.dst}{asked}"]
+    lines.append("")
+    if r.existing:
+        lines.append(f"Existing pods ({len(r.existing)}):")
+        lines.append(tabulate([[k, str(p)] for k, p in r.existing], headers=["from", "ports"]))
+    else:
+        lines.append("Existing pods: none")
+    lines.append("")
+    lines.append("Every possible source (existing or not), from the solver:")
+    if not r.classes:
+        lines.append("  none: no ingress rule of the policies isolating it admits anything"
+                     + asked)
+    rows = []
+    word = {"all": "all may connect", "some": "only those whose own egress allows it",
+            "none": "none may connect (their own egress blocks them)",
+            "undecided": "undecided (solver limit)"}
+    for c in r.classes:
+        rows.append([c.description, str(c.ports), word[c.status], c.rule or "not isolated"])
+    if rows:
+        lines.append(tabulate(rows, headers=["sources", "ports", "of those", "admitted by"]))
+    for c in r.classes:
+        if c.status == "some" and c.example and c.blocked_example:
+            lines.append(f"  {c.description}: e.g. {_example(c.example)} may; "
+                         f"{_example(c.blocked_example)} may not")
     lines.extend(f"note: {c}" for c in r.caveats)
     return "\n".join(lines) + "\n"
