@@ -22,9 +22,16 @@ from netverify.loader import load_cluster
 from netverify.model import Cluster
 from netverify.queries import can_reach, matrix
 from netverify.queries.hypothetical import can_reach_hypothetical
+from netverify.queries.lint import lint
 from netverify.queries.who_can_reach import who_can_reach
 from netverify.renderers import FORMATS, RenderOptions, render
-from netverify.results import CanReachResult, HypotheticalResult, MatrixResult, WhoCanReachResult
+from netverify.results import (
+    CanReachResult,
+    HypotheticalResult,
+    LintResult,
+    MatrixResult,
+    WhoCanReachResult,
+)
 
 
 class ExitCode(enum.IntEnum):
@@ -40,6 +47,8 @@ def exit_code_for(result: object) -> ExitCode:
     """Map a query result to the process exit status."""
     if isinstance(result, CanReachResult):
         return ExitCode.OK if result.allowed else ExitCode.FAILED
+    if isinstance(result, LintResult):
+        return ExitCode.FAILED if result.findings else ExitCode.OK
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
         return ExitCode.OK if anyone else ExitCode.FAILED
@@ -212,3 +221,20 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
                            timeout_ms=smt_timeout * 1000)
     _emit(result, fmt, color, verbose, output)
+
+
+@main.command("lint")
+@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
+              metavar="SECONDS", help="Solver time limit per check.")
+@_common(FORMATS[LintResult])
+def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+             output: str) -> None:
+    """Report policies that select nothing, and rules or policies that change nothing.
+
+    Redundancy is decided over every pod that could exist (SMT), not only the
+    existing ones, and each redundant item names the policies that shadow it.
+
+    Exit status: 0 no findings, 1 findings, 2 input error.
+    """
+    cluster = _load(files, verbose)
+    _emit(lint(cluster, timeout_ms=smt_timeout * 1000), fmt, color, verbose, output)

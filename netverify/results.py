@@ -198,3 +198,24 @@ class WhoCanReachResult:
     classes: tuple[SourceClass, ...]
     isolated: bool
     caveats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LintFinding:
+    """One policy-level observation, with the witness that shows it where there is one."""
+
+    code: str  # "selects-no-pod", "redundant-rule", "redundant-policy"
+    policy: str
+    field: str  # "spec.podSelector", "spec.ingress[1]", "" for the whole policy
+    message: str
+    source: SourceRef | None = None
+    covered_by: tuple[str, ...] = ()  # policies that shadow it
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LintResult:
+    """All findings of ``netverify lint``, ordered by policy and field."""
+
+    findings: tuple[LintFinding, ...]
+    policies: int
+    undecided: tuple[str, ...] = ()

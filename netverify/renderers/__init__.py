@@ -8,16 +8,24 @@ from netverify.renderers.tables import render_matrix_csv, render_matrix_markdown
 from netverify.renderers.text import (
     render_can_reach,
     render_hypothetical,
+    render_lint,
     render_matrix,
     render_who_can_reach,
 )
-from netverify.results import CanReachResult, HypotheticalResult, MatrixResult, WhoCanReachResult
+from netverify.results import (
+    CanReachResult,
+    HypotheticalResult,
+    LintResult,
+    MatrixResult,
+    WhoCanReachResult,
+)
 
 FORMATS: dict[type, tuple[str, ...]] = {
     CanReachResult: ("text", "json"),
     MatrixResult: ("text", "json", "csv", "md"),
     HypotheticalResult: ("text", "json"),
     WhoCanReachResult: ("text", "json"),
+    LintResult: ("text", "json"),
 }
 
 
@@ -38,6 +46,8 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
         return render_hypothetical(result, options)
     if isinstance(result, WhoCanReachResult):
         return render_who_can_reach(result, options)
+    if isinstance(result, LintResult):
+        return render_lint(result, options)
     if isinstance(result, MatrixResult):
         if fmt == "csv":
             return render_matrix_csv(result)

@@ -14,6 +14,7 @@ from netverify.results import (
     CanReachResult,
     Endpoint,
     HypotheticalResult,
+    LintResult,
     MatrixResult,
     PairVerdict,
     RuleRef,
@@ -78,6 +79,14 @@ def to_jsonable(result: object) -> dict[str, Any]:
         }
     if isinstance(result, MatrixResult):
         return _matrix(result)
+    if isinstance(result, LintResult):
+        return {
+            "schema_version": SCHEMA_VERSION, "query": "lint", "policies": result.policies,
+            "findings": [{"code": f.code, "policy": f.policy, "field": f.field,
+                          "message": f.message, "source": _source(f.source),
+                          "covered_by": list(f.covered_by)} for f in result.findings],
+            "undecided": list(result.undecided),
+        }
     if isinstance(result, WhoCanReachResult):
         return {
             "schema_version": SCHEMA_VERSION, "query": "who-can-reach", "dst": result.dst,

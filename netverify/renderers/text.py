@@ -10,6 +10,7 @@ from netverify.renderers.base import RenderOptions
 from netverify.results import (
     CanReachResult,
     HypotheticalResult,
+    LintResult,
     MatrixResult,
     PairVerdict,
     SideVerdict,
@@ -259,4 +260,22 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
             lines.append(f"  {c.description}: e.g. {_example(c.example)} may; "
                          f"{_example(c.blocked_example)} may not")
     lines.extend(f"note: {c}" for c in r.caveats)
+    return "\n".join(lines) + "\n"
+
+
+def render_lint(r: LintResult, opts: RenderOptions) -> str:
+    """One line per finding, with its location and what shadows it."""
+    if not r.findings:
+        lines = [f"no findings in {r.policies} policies"]
+    else:
+        rows = []
+        for f in r.findings:
+            loc = f.source.location() if f.source else ""
+            what = f.message + (f" (shadowed by {', '.join(f.covered_by)})" if f.covered_by
+                                else "")
+            rows.append([f.code, f.policy, f.field or "(whole policy)", what, loc])
+        lines = [tabulate(rows, headers=["finding", "policy", "field", "why", "where"])]
+        lines.append("")
+        lines.append(f"{len(r.findings)} finding(s) in {r.policies} policies")
+    lines.extend(f"undecided: {u}" for u in r.undecided)
     return "\n".join(lines) + "\n"

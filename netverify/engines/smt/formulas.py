@@ -62,11 +62,16 @@ class RuleTerm:
 class Encoder:
     """Builds formulas for one cluster over one universe."""
 
-    def __init__(self, cluster: Cluster, universe: Universe) -> None:
+    def __init__(self, cluster: Cluster, universe: Universe, *,
+                 without_rules: frozenset[tuple[str, str, int]] = frozenset(),
+                 without_policies: frozenset[str] = frozenset()) -> None:
+        """``without_*`` leave rules ((policy, direction, index)) or whole policies out:
+        that is how redundancy is asked (is the cluster the same without it?)."""
         self.cluster = cluster
         self.u = universe
-        self.policies = {d: [p for p in cluster.policies if d in p.policy_types]
-                         for d in Direction}
+        self.without_rules = without_rules
+        self.policies = {d: [p for p in cluster.policies if d in p.policy_types
+                             and p.key not in without_policies] for d in Direction}
 
     # -- selectors -----------------------------------------------------------
 
@@ -172,6 +177,8 @@ class Encoder:
         for pol in pols:
             sel = self.selects(pol, subject)
             for rule in pol.rules(direction):
+                if (pol.key, direction.value, rule.index) in self.without_rules:
+                    continue
                 t = z3.And(sel, self.rule(pol, rule, other, dst, traffic))
                 terms.append(RuleTerm(pol, rule, t))
                 admitted.append(t)
