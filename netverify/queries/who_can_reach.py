@@ -10,15 +10,13 @@ not exist yet and address ranges.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import z3
 
 from netverify.engines.concrete import Evaluator, External, ports_of_rule
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Traffic
-from netverify.engines.smt.solve import Outcome, read_pod
+from netverify.engines.smt.solve import Outcome, check, new_solver, read_pod
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4, format_range
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod
@@ -69,13 +67,14 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
 
     smt = SmtEngine(cluster, timeout_ms=timeout_ms)
     dst_ep = smt.pod(target)
+    ctx = _Contexts(smt, cluster, dst_ep)
     policies = ev.selecting(target, Direction.INGRESS)
     classes: list[SourceClass] = []
     caveats: list[str] = []
     if not policies:
         everyone = PortSet.all().restrict(proto, number)
-        classes.append(_family(smt, cluster, "any source, in the cluster or outside",
-                               None, everyone, None, None, dst_ep, proto, number, caveats))
+        classes.append(_family(ctx, "any source, in the cluster or outside", None, everyone,
+                               None, None, caveats))
     for pol in policies:
         for rule in pol.ingress:
             ports = ports_of_rule(rule, target).restrict(proto, number)
@@ -83,13 +82,13 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                 continue
             field = f"{pol.key} spec.ingress[{rule.index}]"
             if rule.peers is None:
-                classes.append(_family(smt, cluster, "any source, in the cluster or outside",
-                                       field, ports, pol, None, dst_ep, proto, number, caveats))
+                classes.append(_family(ctx, "any source, in the cluster or outside", field, ports,
+                                       pol, None, caveats))
                 continue
             for peer in rule.peers:
-                classes.append(_family(smt, cluster, _describe_peer(pol, peer),
-                                       f"{field}.from[{peer.index}]", ports, pol, peer, dst_ep,
-                                       proto, number, caveats))
+                classes.append(_family(ctx, _describe_peer(pol, peer),
+                                       f"{field}.from[{peer.index}]", ports, pol, peer,
+                                       caveats))
     if target.host_network:
         caveats.append(f"{target.key} uses hostNetwork: NetworkPolicy does not apply to it")
     return WhoCanReachResult(dst=target.key, port=number, protocol=proto,
@@ -102,25 +101,45 @@ def _describe_peer(pol: NetworkPolicy, peer: Peer) -> str:
     return text.replace("in this namespace", f"in namespace {pol.namespace}")
 
 
-def _family(smt: SmtEngine, cluster: Cluster, description: str, rule: str | None,
-            ports: PortSet, pol: NetworkPolicy | None, peer: Peer | None, dst: SymEndpoint,
-            proto: Protocol | None, number: int | None, caveats: list[str]) -> SourceClass:
+class _Contexts:
+    """The source candidates (any pod, any address), each encoded once with its own solver.
+
+    Every family is then one push/pop on these solvers, so the policies are
+    encoded once per query, not once per family.
+    """
+
+    def __init__(self, smt: SmtEngine, cluster: Cluster, dst: SymEndpoint) -> None:
+        self.smt = smt
+        self.cluster = cluster
+        self.items = []
+        sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
+                   smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
+        if any(peer.ip_block is not None and peer.ip_block.addresses.family == 6
+               for pol in cluster.policies for d in Direction for rule in pol.rules(d)
+               for peer in rule.peers or ()):
+            # Without IPv6 ipBlocks an IPv6 source behaves like an IPv4 one.
+            sources.append(smt.external(6, 0, (1 << 128) - 1, "src6"))
+        for src in sources:
+            traffic = Traffic.symbolic()
+            q = smt.question(src, dst, traffic)
+            solver = new_solver(smt.timeout_ms)
+            solver.add(*q.domain)
+            self.items.append((src, traffic, q, solver))
+
+
+def _family(ctx: _Contexts, description: str, rule: str | None, ports: PortSet,
+            pol: NetworkPolicy | None, peer: Peer | None, caveats: list[str]) -> SourceClass:
     """Ask the solver whether all, some or none of this family may connect."""
-    candidates: list[SymEndpoint] = []
-    # Pods may match an ipBlock too (by their address), so they are always candidates.
-    candidates.append(symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True))
-    if peer is None or peer.ip_block is not None:
-        fam = peer.ip_block.addresses.family if peer and peer.ip_block else IPv4
-        candidates.append(smt.external(fam, 0, (1 << (32 if fam == IPv4 else 128)) - 1, "src"))
+    smt, cluster = ctx.smt, ctx.cluster
     status = "none"
     example = blocked = None
-    for src in candidates:
-        traffic = Traffic.symbolic()
-        q = smt.question(src, dst, traffic)
+    for src, traffic, q, solver in ctx.items:
+        if peer is not None and peer.ip_block is None and z3.is_false(src.is_pod):
+            continue  # selector peers never match addresses outside the cluster
         member = [smt.encoder.peer(pol, peer, src)] if pol is not None and peer is not None \
             else []
         in_ports = _in_ports(traffic, ports)
-        r = smt.solve(q, *member, in_ports)
+        r = check(solver, q.allowed, *member, in_ports)
         if r.outcome is Outcome.UNDECIDED:
             caveats.append(f"undecided for {description}: {r.reason}")
             status = "undecided"
@@ -130,8 +149,7 @@ def _family(smt: SmtEngine, cluster: Cluster, description: str, rule: str | None
         assert r.model is not None
         example = example or _witness(smt, cluster, r.model, src)
         # Does the source's own egress ever block a member of this family?
-        b = smt.solve(replace(q, allowed=z3.And(q.ingress_ok, z3.Not(q.egress_ok))), *member,
-                      in_ports)
+        b = check(solver, q.ingress_ok, z3.Not(q.egress_ok), *member, in_ports)
         if b.outcome is Outcome.YES and b.model is not None:
             blocked = blocked or _witness(smt, cluster, b.model, src)
             status = "some"

@@ -72,11 +72,23 @@ class Encoder:
         self.without_rules = without_rules
         self.policies = {d: [p for p in cluster.policies if d in p.policy_types
                              and p.key not in without_policies] for d in Direction}
+        # Sub-terms shared between policies (the same selector on the same endpoint)
+        # are built once; keys hold id()s of endpoint parts that live as long as the query.
+        self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
 
     # -- selectors -----------------------------------------------------------
 
     def selector(self, sel: LabelSelector, labels: Labels) -> z3.BoolRef:
         """A LabelSelector over symbolic labels (requirements AND'd; empty is true)."""
+        key = (sel, id(labels))
+        hit = self._sel_cache.get(key)
+        if hit is not None:
+            return hit
+        out = self._selector(sel, labels)
+        self._sel_cache[key] = out
+        return out
+
+    def _selector(self, sel: LabelSelector, labels: Labels) -> z3.BoolRef:
         terms: list[z3.BoolRef] = []
         for req in sel.requirements:
             present = labels.present[req.key]
@@ -100,6 +112,14 @@ class Encoder:
 
     def selects(self, pol: NetworkPolicy, ep: SymEndpoint) -> z3.BoolRef:
         """``pol`` applies to ``ep`` (whatever its policy types)."""
+        key = ("selects", pol.namespace, pol.pod_selector, id(ep))
+        hit = self._sel_cache.get(key)
+        if hit is None:
+            hit = self._selects(pol, ep)
+            self._sel_cache[key] = hit
+        return hit
+
+    def _selects(self, pol: NetworkPolicy, ep: SymEndpoint) -> z3.BoolRef:
         return z3.And(ep.is_pod, z3.Not(ep.host_network), self._in_namespace(pol.namespace, ep),
                       self.selector(pol.pod_selector, ep.labels))
 
@@ -117,6 +137,16 @@ class Encoder:
 
     def peer(self, pol: NetworkPolicy, peer: Peer, ep: SymEndpoint) -> z3.BoolRef:
         """One element of from/to matches ``ep``."""
+        key = ("peer", pol.namespace if peer.namespace_selector is None else None,
+               peer.pod_selector, peer.namespace_selector,
+               peer.ip_block.addresses if peer.ip_block else None, id(ep))
+        hit = self._sel_cache.get(key)
+        if hit is None:
+            hit = self._peer(pol, peer, ep)
+            self._sel_cache[key] = hit
+        return hit
+
+    def _peer(self, pol: NetworkPolicy, peer: Peer, ep: SymEndpoint) -> z3.BoolRef:
         if peer.ip_block is not None:
             addrs = peer.ip_block.addresses
             width = 32 if addrs.family == 4 else 128
@@ -183,7 +213,7 @@ class Encoder:
                 terms.append(RuleTerm(pol, rule, t))
                 admitted.append(t)
         governed = z3.And(subject.is_pod, z3.Not(subject.host_network))
-        isolated = z3.Or(*[self.selects(p, subject) for p in pols])
+        isolated = z3.Or(*[self.selects(p, subject) for p in pols])  # cached terms
         allowed = z3.Or(z3.Not(governed), z3.Not(isolated), *admitted)
         return allowed, terms
 
