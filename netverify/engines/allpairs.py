@@ -256,20 +256,30 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
     b = _Builder(cluster, classes)
     eg, eidx = b.direction(Direction.EGRESS)
     ig, iidx = b.direction(Direction.INGRESS)
-    C, K = b.C, b.K
+    K = b.K
     if only is not None:
         ks = [b.ports.class_of(*only)]
     elif protocol is not None:
         ks = [k for k in range(K) if not b.ports.portsets[k].restrict(protocol, None).is_empty]
     else:
         ks = list(range(K))
-    words = [np.zeros((C, C), dtype=np.uint64) for _ in range((K + 63) // 64)]
-    for k in ks:
-        out_k = eg[eidx, k, :]  # (src, dst)
-        in_k = ig[iidx, k, :]  # (dst, src)
-        a = out_k & in_k.T
-        words[k // 64] |= a.astype(np.uint64) << np.uint64(k % 64)
+    # Pack the port classes of each signature row into 64-bit words, so that one
+    # AND of two (C x C) word matrices decides 64 port classes at once.
+    words = []
+    for w in range((K + 63) // 64):
+        mine = [k for k in ks if k // 64 == w]
+        egw = _pack(eg, mine)  # (signatures, C)
+        igw = _pack(ig, mine)
+        words.append(egw[eidx] & igw[iidx].T)  # [s, d] = OUT(s)[d] & IN(d)[s]
     return AllPairs(pods=classes, ports=b.ports, words=words, computed=tuple(ks))
+
+
+def _pack(stack: BoolArray, ks: list[int]) -> npt.NDArray[np.uint64]:
+    """(n x K x C) booleans -> (n x C) words holding bit ``k % 64`` for each k in ``ks``."""
+    out = np.zeros((stack.shape[0], stack.shape[2]), dtype=np.uint64)
+    for k in ks:
+        out |= stack[:, k, :].astype(np.uint64) << np.uint64(k % 64)
+    return out
 
 
 __all__ = ["PROTOCOLS", "AllPairs", "compute_all_pairs"]

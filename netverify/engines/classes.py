@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
+from netverify.ipblocks import Address, IPSet
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 
@@ -58,30 +59,54 @@ def named_ports_used(cluster: Cluster) -> frozenset[tuple[str, Protocol]]:
     return frozenset(out)
 
 
-def ip_boundaries(cluster: Cluster) -> dict[int, list[int]]:
-    """Sorted ipBlock boundary points per address family."""
-    pts: dict[int, set[int]] = defaultdict(set)
+def ip_blocks(cluster: Cluster) -> list[IPSet]:
+    """The distinct ipBlock address sets of all policies, in a fixed order."""
+    seen: dict[IPSet, None] = {}
     for pol in cluster.policies:
         for d in Direction:
             for rule in pol.rules(d):
                 for peer in rule.peers or ():
                     if peer.ip_block is not None:
-                        a = peer.ip_block.addresses
-                        pts[a.family].update(a.boundaries())
-    return {f: sorted(v) for f, v in pts.items()}
+                        seen.setdefault(peer.ip_block.addresses, None)
+    return list(seen)
+
+
+class _IPMembership:
+    """Which ipBlocks contain an address, computed once per boundary interval.
+
+    Addresses between the same two boundaries are in the same blocks, so a bisect
+    finds the interval and a cache holds its membership.  Two pods on either side
+    of an ``except`` hole that every block treats alike still share a class.
+    """
+
+    def __init__(self, blocks: list[IPSet]) -> None:
+        self.blocks = blocks
+        pts: dict[int, set[int]] = defaultdict(set)
+        for b in blocks:
+            pts[b.family].update(b.boundaries())
+        self.bounds = {f: sorted(v) for f, v in pts.items()}
+        self.cache: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def of(self, addr: Address) -> tuple[int, ...]:
+        key = (addr.family, bisect_right(self.bounds.get(addr.family, ()), addr.value))
+        got = self.cache.get(key)
+        if got is None:
+            got = tuple(i for i, b in enumerate(self.blocks) if b.contains(addr))
+            self.cache[key] = got
+        return got
 
 
 def pod_classes(cluster: Cluster) -> PodClasses:
     """Group ``cluster.pods`` into classes no policy can tell apart."""
     keys = sorted(relevant_label_keys(cluster))
     named = named_ports_used(cluster)
-    bounds = ip_boundaries(cluster)
+    membership = _IPMembership(ip_blocks(cluster))
     groups: dict[tuple[object, ...], list[Pod]] = {}
     for pod in cluster.pods:
         labels = pod.labels
         lab = tuple((k, labels[k]) for k in keys if k in labels)
-        ipsig = tuple(sorted({(ip.family, bisect_right(bounds.get(ip.family, ()), ip.value))
-                              for ip in pod.ips})) if bounds else ()
+        ipsig = tuple(sorted({i for ip in pod.ips for i in membership.of(ip)})) \
+            if membership.blocks else ()
         portsig = tuple(sorted((cp.name, cp.protocol.value, cp.port) for cp in pod.container_ports
                                if cp.name is not None and (cp.name, cp.protocol) in named))
         k = (pod.namespace, pod.host_network, lab, ipsig, portsig)
