@@ -86,16 +86,25 @@ def label_selectors(draw: st.DrawFn, keys: tuple[str, ...] = LABEL_KEYS,
     ``extra`` adds keys with their own value alphabets (``kubernetes.io/metadata.name``
     over namespace names, for namespace selectors).
     """
-    alphabet = {k: values for k in keys}
+    alphabet = dict.fromkeys(keys, values)
     alphabet.update(extra or {})
     key_st = st.sampled_from(sorted(alphabet))
+    # Mostly simple selectors: a conjunction of several random requirements over this
+    # alphabet rarely matches anything, and a selector that matches nothing tests little.
+    shape = draw(st.sampled_from(("empty", "empty", "labels", "labels", "exprs", "both")))
     sel: dict[str, Any] = {}
-    if draw(st.booleans()):
-        ml = draw(st.dictionaries(key_st, st.just(""), max_size=2))
+    if shape == "empty":
+        if draw(rarely(0.2)):
+            # Present but empty fields: still the empty selector, matching everything.
+            sel = draw(st.sampled_from(({"matchLabels": {}}, {"matchExpressions": []},
+                                        {"matchLabels": {}, "matchExpressions": []})))
+        return dict(sel)
+    if shape in ("labels", "both"):
+        ml = draw(st.dictionaries(key_st, st.just(""), min_size=1, max_size=2))
         sel["matchLabels"] = {k: draw(st.sampled_from(alphabet[k])) for k in ml}
-    if draw(st.booleans()):
+    if shape in ("exprs", "both"):
         exprs = []
-        for _ in range(draw(st.integers(0, 2))):
+        for _ in range(draw(st.integers(1, 2))):
             key = draw(key_st)
             op = draw(st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")))
             expr: dict[str, Any] = {"key": key, "operator": op}
@@ -148,7 +157,7 @@ def container_ports(draw: st.DrawFn) -> list[dict[str, Any]]:
     names = list(PORT_NAMES)
     for _ in range(draw(st.integers(0, 3))):
         cp: dict[str, Any] = {"containerPort": draw(st.sampled_from(PORTS))}
-        if names and draw(st.booleans()):
+        if len(names) > 0 and draw(st.booleans()):
             name = draw(st.sampled_from(names))
             names.remove(name)
             cp["name"] = name
@@ -160,29 +169,41 @@ def container_ports(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @st.composite
-def pods(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int) -> Manifest:
-    """One bare ``Pod`` (maybe with IPs) or one workload (represented by its template)."""
-    ns = draw(st.sampled_from(namespace_names))
-    kind = draw(st.sampled_from(("Pod", "Pod", "Pod", *WORKLOAD_KINDS)))
-    labels = draw(label_sets())
+def pods(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int,
+         label_pool: tuple[dict[str, str], ...] = ()) -> Manifest:
+    """One bare ``Pod`` (maybe with IPs) or one workload (represented by its template).
+
+    Labels come from ``label_pool`` most of the time, so that several pods look alike to
+    every selector and differ only in what else they carry (IPs, named ports,
+    hostNetwork, kind): exactly what the all-pairs engine's pod classes must keep apart.
+    """
+    # Half the pods share the first namespace: pods that only meet across namespaces
+    # exercise namespaceSelectors but hardly anything else.
+    ns = namespace_names[0] if draw(st.booleans()) else draw(st.sampled_from(namespace_names))
+    kind = draw(st.sampled_from(("Pod",) * len(WORKLOAD_KINDS) + tuple(WORKLOAD_KINDS)))
+    if label_pool and not draw(rarely(0.3)):
+        labels = dict(draw(st.sampled_from(label_pool)))
+    else:
+        labels = draw(label_sets())
     name = f"p{index}" if kind == "Pod" else f"w{index}"
     meta: dict[str, Any] = {"name": name}
     if ns != "default" or draw(st.booleans()):
         meta["namespace"] = ns
     ports = draw(container_ports())
     containers = [{"name": "main", "image": "img", "ports": ports}]
-    if ports and draw(rarely(0.2)):
+    if len(ports) > 1 and draw(rarely(0.2)):
         # Split the ports over two containers: named ports are looked up pod-wide.
         containers = [{"name": "main", "image": "img", "ports": ports[:1]},
                       {"name": "side", "image": "img", "ports": ports[1:]}]
     spec: dict[str, Any] = {"containers": containers}
-    if draw(rarely(0.1)):
+    if draw(rarely(0.15)):
         spec["hostNetwork"] = True
     if kind == "Pod":
         if labels:
             meta["labels"] = labels
         doc: Manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
-        ips = draw(st.lists(st.sampled_from(POD_IPS), max_size=2, unique=True))
+        ips = [] if draw(rarely(0.2)) else draw(
+            st.lists(st.sampled_from(POD_IPS), min_size=1, max_size=2, unique=True))
         if ips:
             if len(ips) == 1 and draw(st.booleans()):
                 doc["status"] = {"podIP": ips[0]}
@@ -208,9 +229,9 @@ def pods(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int) -> Manif
 def ip_blocks(draw: st.DrawFn) -> dict[str, Any]:
     """A raw ``ipBlock`` with an optional ``except``."""
     cidr, excepts = draw(st.sampled_from(IP_BLOCKS))
-    ex = draw(st.sampled_from(excepts))
+    ex = draw(st.sampled_from(excepts[1:] or excepts)) if draw(st.booleans()) else ()
     block: dict[str, Any] = {"cidr": cidr}
-    if ex or draw(rarely(0.2)):
+    if len(ex) > 0 or draw(rarely(0.2)):
         block["except"] = list(ex)
     return block
 
@@ -218,21 +239,25 @@ def ip_blocks(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def peers(draw: st.DrawFn, namespace_names: tuple[str, ...] = NAMESPACE_NAMES) -> dict[str, Any]:
     """One ``from``/``to`` element: podSelector, namespaceSelector, both, or ipBlock."""
-    shape = draw(st.sampled_from(("pod", "ns", "both", "ip")))
+    shape = draw(st.sampled_from(("pod", "ns", "both", "ip", "ip")))
     if shape == "ip":
         return {"ipBlock": draw(ip_blocks())}
     peer: dict[str, Any] = {}
     if shape in ("pod", "both"):
         peer["podSelector"] = draw(label_selectors())
+    elif draw(rarely(0.1)):
+        peer["podSelector"] = None  # explicit null: the API server reads it as absent
     if shape in ("ns", "both"):
         peer["namespaceSelector"] = draw(namespace_selectors(namespace_names))
+    elif draw(rarely(0.1)):
+        peer["namespaceSelector"] = None  # absent: the policy's namespace, not all of them
     return peer
 
 
 @st.composite
 def ports(draw: st.DrawFn) -> dict[str, Any]:
     """One ``ports`` entry: all ports of a protocol, a number, a range or a name."""
-    shape = draw(st.sampled_from(("all", "num", "num", "range", "name")))
+    shape = draw(st.sampled_from(("all", "num", "num", "range", "range", "name", "name")))
     entry: dict[str, Any] = {}
     proto = draw(st.sampled_from((None, *PROTOCOLS)))
     if proto is not None:
@@ -250,17 +275,22 @@ def ports(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def rules(draw: st.DrawFn, peers_field: str, namespace_names: tuple[str, ...]
-          ) -> dict[str, Any]:
-    """One ingress/egress rule; ``from``/``to`` and ``ports`` missing, empty or listed."""
+          ) -> dict[str, Any] | None:
+    """One ingress/egress rule; ``from``/``to`` and ``ports`` missing, null, empty or listed.
+
+    Rarely the whole rule is null (read as ``{}``: every peer, every port).
+    """
+    if draw(rarely(0.05)):
+        return None
     rule: dict[str, Any] = {}
-    how = draw(st.sampled_from(("missing", "empty", "list", "list")))
-    if how == "empty":
-        rule[peers_field] = []
+    how = draw(st.sampled_from(("missing", "missing", "empty", "list", "list", "list", "null")))
+    if how in ("empty", "null"):
+        rule[peers_field] = [] if how == "empty" else None
     elif how == "list":
         rule[peers_field] = draw(st.lists(peers(namespace_names), min_size=1, max_size=3))
-    how = draw(st.sampled_from(("missing", "empty", "list", "list")))
-    if how == "empty":
-        rule["ports"] = []
+    how = draw(st.sampled_from(("missing", "empty", "list", "list", "list", "list", "null")))
+    if how in ("empty", "null"):
+        rule["ports"] = [] if how == "empty" else None
     elif how == "list":
         rule["ports"] = draw(st.lists(ports(), min_size=1, max_size=3))
     return rule
@@ -276,9 +306,9 @@ def network_policies(draw: st.DrawFn, namespace_names: tuple[str, ...], index: i
     if types is not None:
         spec["policyTypes"] = types
     for field, pf in (("ingress", "from"), ("egress", "to")):
-        how = draw(st.sampled_from(("missing", "empty", "list", "list")))
-        if how == "empty":
-            spec[field] = []
+        how = draw(st.sampled_from(("missing", "empty", "list", "list", "list", "list", "null")))
+        if how in ("empty", "null"):
+            spec[field] = [] if how == "empty" else None
         elif how == "list":
             spec[field] = draw(st.lists(rules(pf, namespace_names), min_size=1, max_size=3))
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
@@ -300,16 +330,68 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4,
              max_namespaces: int = 3) -> list[Manifest]:
     """A list of manifests: namespaces, 1..max_pods pods/workloads, 0..max_policies policies.
 
-    The manifests come in a drawn order (the loader must not depend on it).
+    The manifests come in a drawn order (the loader must not depend on it), and a prefix
+    of them is sometimes wrapped in a ``kind: List`` (see ``flatten``).
     """
     ns_docs = draw(namespaces(max_namespaces))
     names = tuple(d["metadata"]["name"] for d in ns_docs)
-    n_pods = draw(st.integers(1, max_pods))
-    pod_docs = [draw(pods(names, i)) for i in range(n_pods)]
-    n_pol = draw(st.integers(0, max_policies))
+    # sampled_from, not integers(): uniform sizes (integers() favours the smallest), while
+    # still shrinking towards the small end.
+    n_pods = draw(st.sampled_from(range(1, max_pods + 1)))
+    pool = tuple(draw(st.lists(label_sets(), min_size=1, max_size=3)))
+    pod_docs = [draw(pods(names, i, pool)) for i in range(n_pods)]
+    _add_owners(draw, pod_docs)
+    n_pol = 0 if draw(rarely(0.1)) else draw(st.sampled_from(range(1, max_policies + 1)))
     pol_docs = [draw(network_policies(names, i)) for i in range(n_pol)]
     docs = [_emit_namespace(d) for d in ns_docs if d["declared"]] + pod_docs + pol_docs
-    return draw(st.permutations(docs))
+    docs = draw(st.permutations(docs))
+    if len(docs) > 1 and draw(rarely(0.2)):
+        # Part of the input as ``kubectl get -o yaml`` prints it: one ``kind: List``.
+        cut = draw(st.integers(1, len(docs)))
+        docs = [{"apiVersion": "v1", "kind": "List", "items": docs[:cut]}, *docs[cut:]]
+    return docs
+
+
+def flatten(manifests: list[Manifest]) -> list[Manifest]:
+    """The objects of ``manifests`` with ``kind: List`` wrappers opened."""
+    out = []
+    for doc in manifests:
+        if doc.get("kind") == "List":
+            out.extend(flatten(doc.get("items") or []))
+        else:
+            out.append(doc)
+    return out
+
+
+# Kinds whose controller owns pods directly (a Deployment owns ReplicaSets, a CronJob Jobs).
+DIRECT_OWNER_KINDS = ("StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
+
+
+def _add_owners(draw: st.DrawFn, docs: list[Manifest]) -> None:
+    """Give some bare pods a controller ownerReference, as in a ``kubectl get all`` dump.
+
+    Each namespace gets one owner: a drawn workload of that namespace (whose template
+    representative its real pods then replace) or a ReplicaSet absent from the input.
+    About half the bare pods of the namespace belong to it, so real pods of one workload
+    often differ in labels from each other and share labels with unowned pods, which is what
+    ``matrix(by="workload")`` has to get right.
+    """
+    def ns_of(d: Manifest) -> str:
+        return str(d["metadata"].get("namespace") or "default")
+
+    owner_of: dict[str, tuple[str, str]] = {}
+    for doc in docs:
+        if doc["kind"] != "Pod" or not draw(st.booleans()):
+            continue
+        ns = ns_of(doc)
+        if ns not in owner_of:
+            owners = [(d["kind"], d["metadata"]["name"]) for d in docs
+                      if d["kind"] in DIRECT_OWNER_KINDS and ns_of(d) == ns]
+            owner_of[ns] = draw(st.sampled_from([("ReplicaSet", "gone"), *owners]))
+        kind, name = owner_of[ns]
+        doc["metadata"]["ownerReferences"] = [{
+            "apiVersion": WORKLOAD_KINDS[kind], "kind": kind, "name": name, "uid": f"uid-{name}",
+            "controller": True, "blockOwnerDeletion": True}]
 
 
 def _emit_namespace(doc: Manifest) -> Manifest:

@@ -123,13 +123,13 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
         rows = np.stack([np.bitwise_or.reduce(off[present[g], :], axis=0) for g in range(G)])
         u = np.stack([np.bitwise_or.reduce(rows[:, present[g]], axis=1) for g in range(G)],
                      axis=1)
-        for c in np.flatnonzero(w[diag, diag]):
-            sig = w[c, c]
-            gs = np.flatnonzero(member[c])
-            for g in gs:
-                for g2 in gs:
-                    if g != g2 or member[c, g] >= 2 or template[c, g]:
-                        u[g, g2] |= sig
+        for ci in np.flatnonzero(w[diag, diag]):
+            sig = w[ci, ci]
+            gs = np.flatnonzero(member[ci])
+            for ga in gs:
+                for gb in gs:
+                    if ga != gb or member[ci, ga] >= 2 or template[ci, ga]:
+                        u[ga, gb] |= sig
         union_words.append(u)
     cells = []
     for s in range(G):
