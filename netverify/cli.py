@@ -20,10 +20,6 @@ from netverify import __version__
 from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
-from netverify.queries import can_reach, matrix
-from netverify.queries.hypothetical import can_reach_hypothetical
-from netverify.queries.lint import lint
-from netverify.queries.who_can_reach import who_can_reach
 from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.results import (
     CanReachResult,
@@ -163,6 +159,9 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     Exit status: 0 allowed (for every pair) / yes, 1 denied / no, 2 input error,
     3 undecided (solver time limit).
     """
+    from netverify.queries.can_reach import can_reach
+    from netverify.queries.hypothetical import can_reach_hypothetical
+
     cluster = _load(files, verbose)
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
@@ -191,6 +190,8 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
     or namespace it counts allowed pod pairs out of all pod pairs.
     """
+    from netverify.queries.matrix import matrix
+
     cluster = _load(files, verbose)
     t0 = time.perf_counter()
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces)
@@ -217,6 +218,8 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
 
     Exit status: 0 something can reach DST, 1 nothing can, 2 input error.
     """
+    from netverify.queries.who_can_reach import who_can_reach
+
     cluster = _load(files, verbose)
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
                            timeout_ms=smt_timeout * 1000)
@@ -236,5 +239,7 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
 
     Exit status: 0 no findings, 1 findings, 2 input error.
     """
+    from netverify.queries.lint import lint
+
     cluster = _load(files, verbose)
     _emit(lint(cluster, timeout_ms=smt_timeout * 1000), fmt, color, verbose, output)

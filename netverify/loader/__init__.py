@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -18,7 +19,16 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None) -> Cluster:
     Raises:
         ManifestError: naming file, document, object and field of the first problem.
     """
-    return build_cluster(read_objects(paths, stdin))
+    # Parsing allocates millions of small objects and frees almost none: the cyclic
+    # garbage collector would rescan them over and over (2-3x the load time on a
+    # 10,000-pod dump), and there are no cycles to find here.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return build_cluster(read_objects(paths, stdin))
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_text(text: str, label: str = "<string>") -> Cluster:

@@ -1,6 +1,5 @@
-"""Queries: each takes a Cluster and returns a result object (never text)."""
+"""Queries: each takes a Cluster and returns a result object (never text).
 
-from netverify.queries.can_reach import can_reach
-from netverify.queries.matrix import matrix
-
-__all__ = ["can_reach", "matrix"]
+Import the module you need (``netverify.queries.matrix``...): the SMT ones load
+Z3 and the matrix loads numpy, which the others do not need.
+"""

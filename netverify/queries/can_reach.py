@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from netverify.engines.concrete import Evaluator, External
-from netverify.engines.smt.endpoints import SymEndpoint
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import CanReachResult, PairVerdict
+
+if TYPE_CHECKING:
+    from netverify.engines.smt.endpoints import SymEndpoint
 
 
 def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
