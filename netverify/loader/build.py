@@ -215,16 +215,8 @@ class _Builder:
                             "containerPort is required", source=src, field=fld,
                             hint=f"field names are case-sensitive: {near[0]!r} is not "
                                  "containerPort" if near else None)
-                    if isinstance(num, bool) or not isinstance(num, int) or not (
-                            MIN_PORT <= num <= MAX_PORT):
-                        raise ManifestError(f"containerPort {num!r} is not a port 1-65535",
-                                            source=src, field=f"{fld}.containerPort")
-                    proto_raw = p.get("protocol") or "TCP"
-                    try:
-                        proto = Protocol(proto_raw)
-                    except ValueError:
-                        raise ManifestError(f"unsupported protocol {proto_raw!r}", source=src,
-                                            field=f"{fld}.protocol") from None
+                    num = _port_number(num, src, f"{fld}.containerPort", "containerPort")
+                    proto = _protocol(p, src, fld)
                     pname = p.get("name")
                     ports.append(ContainerPort(port=num, protocol=proto,
                                                name=str(pname) if pname else None))
@@ -283,17 +275,8 @@ class _Builder:
             fld = f"spec.ports[{i}]"
             if not isinstance(p, dict):
                 raise ManifestError("must be a mapping", source=src, field=fld)
-            port = p.get("port")
-            if isinstance(port, bool) or not isinstance(port, int) or not (
-                    MIN_PORT <= port <= MAX_PORT):
-                raise ManifestError(f"port {port!r} is not a port 1-65535", source=src,
-                                    field=f"{fld}.port")
-            proto_raw = p.get("protocol") or "TCP"
-            try:
-                proto = Protocol(proto_raw)
-            except ValueError:
-                raise ManifestError(f"unsupported protocol {proto_raw!r}", source=src,
-                                    field=f"{fld}.protocol") from None
+            port = _port_number(p.get("port"), src, f"{fld}.port", "port")
+            proto = _protocol(p, src, fld)
             target = p.get("targetPort", port)
             if not isinstance(target, (int, str)) or isinstance(target, bool):
                 raise ManifestError(f"targetPort {target!r} is not a port", source=src,
@@ -388,6 +371,24 @@ class _Builder:
                     hint="netverify names a workload's pod after the workload; rename one")
             seen[p.key] = p
         return out
+
+
+def _port_number(value: Any, src: SourceRef, field: str, what: str) -> int:
+    """A port number 1-65535, or a ManifestError naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            MIN_PORT <= value <= MAX_PORT):
+        raise ManifestError(f"{what} {value!r} is not a port 1-65535", source=src, field=field)
+    return value
+
+
+def _protocol(entry: dict[str, Any], src: SourceRef, field: str) -> Protocol:
+    """The entry's protocol (TCP when absent), or a ManifestError naming the field."""
+    raw = entry.get("protocol") or "TCP"
+    try:
+        return Protocol(raw)
+    except ValueError:
+        raise ManifestError(f"unsupported protocol {raw!r}", source=src,
+                            field=f"{field}.protocol") from None
 
 
 def _with_workload(pod: Pod, kind: str, name: str) -> Pod:
