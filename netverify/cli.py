@@ -8,6 +8,7 @@ stderr and exit 2; any other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import enum
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -69,7 +70,10 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="netverify")
 @click.option("--debug", is_flag=True, help="Show tracebacks of input errors too.")
-def main(debug: bool) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Parse every file afresh (large files' parses are cached by default; "
+                   "NETVERIFY_NO_CACHE=1 says the same).")
+def main(debug: bool, no_cache: bool) -> None:
     """Verify Kubernetes network reachability from manifests, exactly and with reasons.
 
     Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error.
@@ -99,7 +103,10 @@ def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[.
 
 def _load(files: Sequence[str], verbose: bool) -> Cluster:
     t0 = time.perf_counter()
-    cluster = load_cluster(files)
+    root = click.get_current_context().find_root()
+    cache = not root.params.get("no_cache") and os.environ.get(
+        "NETVERIFY_NO_CACHE", "") in ("", "0")
+    cluster = load_cluster(files, use_cache=cache)
     if verbose:
         click.echo(f"loaded {len(cluster.pods)} pods, {len(cluster.policies)} policies, "
                    f"{len(cluster.namespaces)} namespaces in {time.perf_counter() - t0:.2f}s",

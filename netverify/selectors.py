@@ -13,6 +13,7 @@ the values; ``NotIn`` matches when the key is absent or its value is not listed;
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -105,11 +106,13 @@ _KEY_RE = re.compile(rf"^([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_NAME}$")
 _VALUE_RE = re.compile(rf"^({_NAME})?$")
 
 
+@functools.lru_cache(maxsize=65536)
 def valid_label_key(key: str) -> bool:
     """Return whether ``key`` is a syntactically valid label key."""
     return bool(_KEY_RE.match(key))
 
 
+@functools.lru_cache(maxsize=65536)
 def valid_label_value(value: str) -> bool:
     """Return whether ``value`` is a syntactically valid label value (may be empty)."""
     return len(value) <= 63 and bool(_VALUE_RE.match(value))

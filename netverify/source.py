@@ -6,7 +6,7 @@ can point the user back to the exact manifest text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,11 +24,16 @@ class SourceRef:
 
     def with_object(self, kind: str | None, namespace: str | None, name: str | None) -> SourceRef:
         """Return a copy naming the object this location holds."""
-        return replace(self, kind=kind, namespace=namespace, name=name)
+        # Spelled out rather than dataclasses.replace: this runs once per object loaded.
+        return SourceRef(file=self.file, document=self.document, item=self.item,
+                         line=self.line, kind=kind, namespace=namespace, name=name,
+                         field=self.field)
 
     def at(self, field: str, line: int | None = None) -> SourceRef:
         """Return a copy pointing at ``field`` inside the object."""
-        return replace(self, field=field, line=line if line is not None else self.line)
+        return SourceRef(file=self.file, document=self.document, item=self.item,
+                         line=line if line is not None else self.line, kind=self.kind,
+                         namespace=self.namespace, name=self.name, field=field)
 
     @property
     def object_ref(self) -> str:

@@ -11,8 +11,11 @@ from netverify.loader.documents import parse_text, read_objects
 from netverify.model import Cluster
 
 
-def load_cluster(paths: Sequence[str], stdin: TextIO | None = None) -> Cluster:
+def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
+                 use_cache: bool = False) -> Cluster:
     """Load files, folders or ``-`` (stdin) into a Cluster.
+
+    ``use_cache`` reuses the parse of large unchanged files (``netverify.loader.cache``).
 
     >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
 
@@ -25,7 +28,7 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None) -> Cluster:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build_cluster(read_objects(paths, stdin))
+        return build_cluster(read_objects(paths, stdin, use_cache=use_cache))
     finally:
         if enabled:
             gc.enable()

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import yaml
 
 from netverify.errors import ManifestError
+from netverify.loader.cache import cached_parse
 from netverify.source import SourceRef
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python parser.
@@ -86,21 +87,43 @@ class RawObject:
 
     data: dict[str, Any]
     source: SourceRef
-    node: yaml.Node | None = None
+    # path -> line of every value inside the object; kept for NetworkPolicies only,
+    # whose rules, peers and ports are cited by line in every verdict.
+    lines: dict[tuple[str | int, ...], int] | None = None
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """Line (1-based) of the value at ``path`` inside this object, or the nearest parent's."""
-        node = self.node
-        line = self.source.line
-        for step in path:
-            if node is None:
-                break
-            child = _child(node, step)
-            if child is None:
-                break
-            node = child
-            line = node.start_mark.line + 1
-        return line
+        if self.lines:
+            key = tuple(path)
+            while key:
+                line = self.lines.get(key)
+                if line is not None:
+                    return line
+                key = key[:-1]
+        return self.source.line
+
+
+def _line_table(node: yaml.Node) -> dict[tuple[str | int, ...], int]:
+    """Every value's path and line inside one object."""
+    out: dict[tuple[str | int, ...], int] = {}
+    stack: list[tuple[tuple[str | int, ...], yaml.Node]] = [((), node)]
+    while stack:
+        path, n = stack.pop()
+        out[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    stack.append(((*path, k.value), v))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                stack.append(((*path, i), v))
+    return out
+
+
+def _raw(data: dict[str, Any], node: yaml.Node | None, src: SourceRef) -> RawObject:
+    lines = _line_table(node) if node is not None and data.get("kind") == "NetworkPolicy" \
+        else None
+    return RawObject(data=data, source=src, lines=lines)
 
 
 def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
@@ -142,8 +165,11 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     return out
 
 
-def read_objects(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[RawObject]:
+def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
+                 use_cache: bool = False) -> Iterator[RawObject]:
     """Yield every object in ``paths`` in input order.
+
+    ``use_cache`` reuses the parse of large files from an earlier run (see ``cache``).
 
     Raises:
         ManifestError: on unreadable files, malformed YAML or documents that are not
@@ -161,7 +187,10 @@ def read_objects(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[
             except OSError as e:
                 raise ManifestError(f"{file}: cannot read: {e.strerror}") from None
             label = file
-        yield from parse_text(text, label)
+        if use_cache and file != "-":
+            yield from cached_parse(file, text, parse_text)
+        else:
+            yield from parse_text(text, label)
 
 
 def parse_text(text: str, label: str) -> Iterator[RawObject]:
@@ -225,7 +254,7 @@ def _objects_of(data: Any, node: yaml.Node, src: SourceRef) -> Iterator[RawObjec
                     item.setdefault("apiVersion", data["apiVersion"])
             yield from _objects_of_item(item, item_node, isrc)
         return
-    yield RawObject(data=data, source=src, node=node)
+    yield _raw(data, node, src)
 
 
 def _objects_of_item(item: dict[str, Any], node: yaml.Node | None,
@@ -234,7 +263,7 @@ def _objects_of_item(item: dict[str, Any], node: yaml.Node | None,
     if isinstance(kind, str) and kind.endswith("List") and "items" in item and node is not None:
         yield from _objects_of(item, node, src)
     else:
-        yield RawObject(data=item, source=src, node=node)
+        yield _raw(item, node, src)
 
 
 def _a(v: Any) -> str:
