@@ -26,3 +26,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# CLI runs cache parses by default; keep the tests' entries out of the user's cache.
+if "NETVERIFY_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["NETVERIFY_CACHE_DIR"] = tempfile.mkdtemp(prefix="netverify-test-cache-")
