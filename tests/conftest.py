@@ -2,7 +2,7 @@
 
 Hypothesis profiles: ``dev`` (the default; quick enough for every local run) and
 ``ci`` (more examples, no deadline: CI machines are slow and noisy).  Pick one
-with ``HYPOTHESIS_PROFILE=ci pytest``.
+with ``HYPOTHESIS_PROFILE=ci pytest``; CI (``CI=true``) picks ``ci``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# CI (which sets CI=true) runs the same command with more examples.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE",
+                                     "ci" if os.environ.get("CI") else "dev"))
 
 # CLI runs cache parses by default; keep the tests' entries out of the user's cache.
 if "NETVERIFY_CACHE_DIR" not in os.environ:

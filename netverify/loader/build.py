@@ -204,6 +204,9 @@ class _Builder:
             for ci, c in enumerate(containers):
                 if not isinstance(c, dict):
                     continue
+                if ckey == "initContainers" and c.get("restartPolicy") != "Always":
+                    # Only sidecars (init containers that keep running) serve ports.
+                    continue
                 for pi, p in enumerate(c.get("ports") or []):
                     fld = f"{path}.{ckey}[{ci}].ports[{pi}]"
                     if not isinstance(p, dict):

@@ -169,3 +169,18 @@ def test_missing_path_and_empty_folder(tmp_path):
 def test_empty_documents_are_ignored():
     c = load_text("---\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n")
     assert len(c.pods) == 1
+
+
+def test_sidecar_ports_count_but_plain_init_container_ports_do_not():
+    c = load_text("""
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  initContainers:
+    - {name: setup, ports: [{containerPort: 9000, name: setup}]}
+    - {name: proxy, restartPolicy: Always, ports: [{containerPort: 15001, name: proxy}]}
+  containers: [{name: c}]
+""")
+    assert c.pods[0].named_port("proxy", Protocol.TCP) == (15001,)
+    assert c.pods[0].named_port("setup", Protocol.TCP) == ()
