@@ -189,9 +189,12 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
               help="Only pods of this namespace (repeatable).")
 @click.option("--by", type=click.Choice(["pod", "workload", "namespace"]), default="pod",
               show_default=True, help="Aggregate cells; group cells count allowed pod pairs.")
+@click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
+              show_default=True, help="smt: decide every pair with Z3 (cross-checking, slow).")
 @_common(FORMATS[MatrixResult])
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
-               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str) -> None:
+               engine: str, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+               output: str) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
@@ -201,7 +204,8 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 
     cluster = _load(files, verbose)
     t0 = time.perf_counter()
-    result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces)
+    result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
+                    engine=engine)
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
     _emit(result, fmt, color, verbose, output)

@@ -27,7 +27,8 @@ GROUPINGS = ("pod", "workload", "namespace")
 
 
 def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
-           protocol: str | None = None, namespaces: tuple[str, ...] = ()) -> MatrixResult:
+           protocol: str | None = None, namespaces: tuple[str, ...] = (),
+           engine: str = "concrete") -> MatrixResult:
     """Compute the connectivity matrix.
 
     ``port`` (with ``protocol``, default TCP) asks about one port; without it
@@ -36,9 +37,18 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
 
     >>> m = matrix(cluster, by="namespace", port=443)  # doctest: +SKIP
 
+    ``engine="smt"`` decides every pod pair with the SMT engine instead (pod level
+    only; one solver question per pair and port class, so for cross-checking on
+    small inputs, not for speed).
+
     Raises:
-        QueryError: for an unknown grouping, namespace or protocol.
+        QueryError: for an unknown grouping, namespace, protocol or engine.
     """
+    if engine not in ("concrete", "smt"):
+        raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")
+    if engine == "smt" and by != "pod":
+        raise QueryError("the SMT engine answers --by pod only",
+                         hint="group counts come from the concrete engine's exact relation")
     if by not in GROUPINGS:
         raise QueryError(f"unknown grouping {by!r}", hint=f"one of {', '.join(GROUPINGS)}")
     proto = parse_protocol(protocol) if protocol else None
@@ -54,6 +64,8 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
         return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
                             caveats=(*caveats, "no pods in the input"))
 
+    if engine == "smt":
+        return _smt_matrix(cluster, pods, proto, port, tuple(caveats))
     only = (proto, port) if port is not None and proto is not None else None
     ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
@@ -148,3 +160,21 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
     return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(names), cells=tuple(cells),
                         caveats=tuple(caveats))
 
+
+
+def _smt_matrix(cluster: Cluster, pods: list[Pod], proto: Protocol | None, port: int | None,
+                caveats: tuple[str, ...]) -> MatrixResult:
+    """Every pod pair decided by the SMT engine (loopback as in the concrete engine)."""
+    from netverify.engines.smt.engine import SmtEngine
+
+    smt = SmtEngine(cluster)
+    cells = []
+    for a in pods:
+        for b in pods:
+            if a.key == b.key and not a.is_template:
+                ps = PortSet.all()
+            else:
+                ps = smt.allowed_ports(smt.pod(a), smt.pod(b))
+            cells.append(MatrixCell(src=a.key, dst=b.key, allowed=ps.restrict(proto, port)))
+    return MatrixResult(by="pod", port=port, protocol=proto, rows=tuple(p.key for p in pods),
+                        cells=tuple(cells), caveats=caveats)

@@ -135,3 +135,10 @@ def test_output_file_written_only_on_success(tmp_path):
     out2 = tmp_path / "none.json"
     run("matrix", "-f", str(tmp_path / "missing"), "--format", "json", "-o", str(out2))
     assert not out2.exists()
+
+
+def test_matrix_engines_agree_on_the_demo():
+    concrete = json.loads(run("matrix", "-f", DEMO, "--format", "json").stdout)
+    smt = json.loads(run("matrix", "-f", DEMO, "--format", "json", "--engine", "smt").stdout)
+    assert concrete["results"] == smt["results"]
+    assert run("matrix", "-f", DEMO, "--engine", "smt", "--by", "namespace").exit_code == 2
