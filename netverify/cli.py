@@ -101,8 +101,15 @@ def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[.
     return deco
 
 
+def _progress(message: str) -> None:
+    """A progress line on stderr, only for a person watching a terminal."""
+    if sys.stderr.isatty():
+        click.echo(f"netverify: {message}", err=True)
+
+
 def _load(files: Sequence[str], verbose: bool) -> Cluster:
     t0 = time.perf_counter()
+    _progress(f"loading {', '.join(files)} ...")
     root = click.get_current_context().find_root()
     cache = not root.params.get("no_cache") and os.environ.get(
         "NETVERIFY_NO_CACHE", "") in ("", "0")
@@ -204,6 +211,7 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 
     cluster = _load(files, verbose)
     t0 = time.perf_counter()
+    _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
                     engine=engine)
     if verbose:
