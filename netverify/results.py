@@ -219,3 +219,32 @@ class LintResult:
     findings: tuple[LintFinding, ...]
     policies: int
     undecided: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssertionResult:
+    """The outcome of one spec assertion."""
+
+    file: str
+    index: int
+    name: str
+    expect: str  # allow | deny
+    scope: str  # existing | any
+    status: str  # pass | fail | undecided
+    message: str  # one line
+    details: tuple[str, ...] = ()  # the counterexample and its explanation
+    counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckReport:
+    """All assertions of all spec files, in file order."""
+
+    results: tuple[AssertionResult, ...]
+    files: tuple[str, ...]
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when every assertion passed."""
+        return all(r.status == "pass" for r in self.results)

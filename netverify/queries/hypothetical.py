@@ -167,7 +167,7 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     wd = _witness(engine, m, d_ep, "witness-dst")
     admitted = [f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                 for t in (*q.egress, *q.ingress) if z3.is_true(m.eval(t.term, True))]
-    verified, note = _verify(cluster, ws, wd, wport, wproto)
+    verified, note = verify_witness(cluster, ws, wd, wport, wproto)
     if not verified:
         return replace(base, outcome="undecided", reasons=(
             f"internal disagreement: the SMT engine found a witness the concrete engine "
@@ -188,7 +188,7 @@ def _witness(engine: SmtEngine, m: z3.ModelRef, ep: SymEndpoint,
     return read_pod(m, engine.universe, engine.cluster, ep, name)
 
 
-def _verify(cluster: Cluster, ws: Witness | External, wd: Witness | External, port: int,
+def verify_witness(cluster: Cluster, ws: Witness | External, wd: Witness | External, port: int,
             proto: Protocol) -> tuple[bool, str]:
     """Instantiate the witness in a copy of the cluster and ask the concrete engine."""
     pods = list(cluster.pods)

@@ -1,0 +1,309 @@
+"""``check``: run the assertions of spec files and report counterexamples.
+
+``expect: allow`` holds when every matching source reaches every matching
+destination (on the port, or on some port when none is given); ``expect:
+deny`` when no matching source reaches any matching destination.  With
+``scope: existing`` (default) the sources and destinations are the pods in the
+manifests, and a side that matches nothing fails the assertion rather than
+passing vacuously.  With ``scope: any`` the source ranges over every pod that
+could exist (SMT), and a failure carries a hypothetical witness pod that the
+concrete engine re-checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import z3
+
+from netverify.engines.concrete import Evaluator, External
+from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
+from netverify.engines.smt.engine import SmtEngine
+from netverify.engines.smt.formulas import Traffic
+from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
+from netverify.errors import NetverifyError, QueryError
+from netverify.loader import load_cluster
+from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
+from netverify.ports import Protocol
+from netverify.queries.endpoints import parse_port, resolve, split_port
+from netverify.queries.hypothetical import verify_witness
+from netverify.results import AssertionResult, CheckReport, PairVerdict
+from netverify.selectors import LabelSelector, parse_selector, parse_selector_string
+from netverify.specs import Assertion, SpecError, SpecFile, load_spec
+
+DNS = "dns"
+
+
+@dataclass
+class _Side:
+    """An endpoint of an assertion: existing pods/addresses and, for scope any, a pattern."""
+
+    text: str
+    pods: list[Pod]
+    external: list[External]
+    namespace: str | None = None  # pattern: a fixed namespace ...
+    ns_selector: LabelSelector | None = None  # ... or namespaces matching this
+    pod_selector: LabelSelector | None = None
+    cidr: str | None = None
+    pattern: bool = False  # can range over pods that do not exist
+
+
+def check(spec_paths: list[str], *, manifests: list[str] | None = None,
+          timeout_ms: int = 10_000) -> CheckReport:
+    """Run every assertion of the spec files.
+
+    ``manifests`` (the CLI's ``-f``) replaces each file's ``manifests:``.
+
+    Raises:
+        SpecError: for an invalid spec file or one without manifests.
+        ManifestError: for invalid manifests.
+    """
+    results: list[AssertionResult] = []
+    caveats: list[str] = []
+    clusters: dict[tuple[str, ...], Cluster] = {}
+    for path in spec_paths:
+        spec = load_spec(path)
+        paths = tuple(manifests) if manifests else spec.manifests
+        if not paths:
+            raise SpecError(f"{path}: no manifests: give manifests: in the spec or -f")
+        if paths not in clusters:
+            try:
+                clusters[paths] = load_cluster(list(paths), use_cache=True)
+            except NetverifyError as e:
+                if not manifests and "no such file" in e.message:
+                    raise SpecError(f"{path}: manifests: {e.message}") from None
+                raise
+        cluster = clusters[paths]
+        if spec.cni:
+            caveats.append(f"{path}: cni: {spec.cni} is recorded, but CNI-aware answers are not "
+                           "implemented yet: assertions check what the policies say")
+        for a in spec.assertions:
+            results.append(_run(cluster, spec, a, timeout_ms))
+    return CheckReport(results=tuple(results), files=tuple(spec_paths),
+                       caveats=tuple(caveats))
+
+
+def _result(spec: SpecFile, a: Assertion, status: str, message: str,
+            details: list[str] | None = None, cx: dict[str, Any] | None = None
+            ) -> AssertionResult:
+    return AssertionResult(file=spec.path, index=a.index, name=a.name, expect=a.expect,
+                           scope=a.scope, status=status, message=message,
+                           details=tuple(details or ()), counterexample=cx)
+
+
+def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> AssertionResult:
+    try:
+        src = _side(cluster, a.src, "from")
+        dst_raw, port_text = a.dst, None
+        if isinstance(dst_raw, str) and dst_raw != DNS:
+            dst_raw, port_text = split_port(dst_raw)
+        dst = _side(cluster, dst_raw, "to")
+        probes = _probes(a, port_text, dst_is_dns=a.dst == DNS)
+    except NetverifyError as e:
+        return _result(spec, a, "fail", f"invalid endpoint: {e}")
+    if a.scope == "any":
+        return _run_any(cluster, spec, a, src, dst, probes, timeout_ms)
+    for side, what in ((src, "from"), (dst, "to")):
+        if not side.pods and not side.external:
+            return _result(spec, a, "fail", f"{what}: {side.text} matches nothing",
+                           ["an assertion over no pods would pass vacuously; check the "
+                            "namespace and labels"])
+    ev = Evaluator(cluster)
+    sources: list[Pod | External] = [*src.pods, *src.external]
+    targets: list[Pod | External] = [*dst.pods, *dst.external]
+    for s in sources:
+        for d in targets:
+            if isinstance(s, External) and isinstance(d, External):
+                continue
+            for proto, number, name in probes:
+                n = number
+                if name is not None:
+                    nums = d.named_port(name, proto or Protocol.TCP) if isinstance(d, Pod) else ()
+                    n = nums[0] if nums else 0
+                v = ev.pair(s, d, protocol=proto, port=n)
+                if a.expect == "allow" and not v.is_allowed:
+                    return _result(spec, a, "fail", f"{v.src.name} cannot reach {v.dst.name}"
+                                   f" ({_traffic(proto, number, name)})", _explain(v),
+                                   _cx(v, proto, number or name))
+                if a.expect == "deny" and v.is_allowed:
+                    return _result(spec, a, "fail", f"{v.src.name} can reach {v.dst.name}"
+                                   f" ({_traffic(proto, number, name)}: {v.allowed})",
+                                   _explain(v), _cx(v, proto, number or name))
+    n = (len(src.pods) + len(src.external)) * (len(dst.pods) + len(dst.external))
+    return _result(spec, a, "pass", f"{n} pair(s) checked")
+
+
+def _traffic(proto: Protocol | None, number: int | None, name: str | None) -> str:
+    if name is not None:
+        return f"port {name}"
+    if number is not None and proto is not None:
+        return f"{proto.value} {number}"
+    return f"{proto.value}, any port" if proto else "any port"
+
+
+def _probes(a: Assertion, port_text: str | None, *, dst_is_dns: bool
+            ) -> list[tuple[Protocol | None, int | None, str | None]]:
+    """The traffic to check: (protocol, number, port name); DNS means UDP and TCP 53."""
+    if dst_is_dns and a.port is None and port_text is None:
+        return [(Protocol.UDP, 53, None), (Protocol.TCP, 53, None)]
+    if port_text is not None and a.port is not None:
+        raise QueryError("port given twice (in 'to' and in 'port')")
+    text = port_text if port_text is not None else (str(a.port) if a.port is not None else None)
+    if text is None:
+        return [(Protocol(a.protocol) if a.protocol else None, None, None)]
+    pq = parse_port(text, a.protocol)
+    return [(pq.protocol or Protocol.TCP, pq.number, pq.name)]
+
+
+def _side(cluster: Cluster, raw: str | dict[str, Any], what: str) -> _Side:
+    ev = Evaluator(cluster)
+    if raw == DNS:
+        sel = parse_selector_string("k8s-app=kube-dns")
+        pods = [p for p in cluster.pods if p.namespace == "kube-system"
+                and sel.matches(p.labels)]
+        return _Side("dns (k8s-app=kube-dns in kube-system)", pods, [],
+                     namespace="kube-system", pod_selector=sel, pattern=True)
+    if isinstance(raw, str):
+        head, _, rest = raw.partition("/")
+        if rest == "*" and head in cluster.namespaces:
+            return _Side(raw, [p for p in cluster.pods if p.namespace == head], [],
+                         namespace=head, pattern=True)
+        if rest == "*" and head == "*":
+            return _Side(raw, list(cluster.pods), [], ns_selector=LabelSelector(), pattern=True)
+        if ("=" in rest or rest.startswith("!")) and head in cluster.namespaces:
+            # A selector may match nothing today: that is for the caller to report.
+            sel = parse_selector_string(rest)
+            pods = [p for p in cluster.pods if p.namespace == head and sel.matches(p.labels)]
+            return _Side(raw, pods, [], namespace=head, pod_selector=sel, pattern=True)
+        r = resolve(cluster, ev, raw)
+        return _Side(raw, list(r.pods), list(r.external))
+    ns: str | None = raw.get("namespace")
+    ns_sel = parse_selector(raw["namespaceSelector"], source=None,
+                            field=f"{what}.namespaceSelector") \
+        if "namespaceSelector" in raw else None
+    pod_sel = parse_selector(raw["podSelector"], source=None, field=f"{what}.podSelector") \
+        if "podSelector" in raw else None
+    if "cidr" in raw:
+        if len(raw) > 1:
+            raise QueryError(f"{what}: cidr cannot be combined with selectors")
+        r = resolve(cluster, ev, raw["cidr"])
+        if not r.external:
+            raise QueryError(f"{what}: {raw['cidr']!r} is not a CIDR")
+        return _Side(raw["cidr"], [], list(r.external), cidr=raw["cidr"])
+    if ns is not None and ns not in cluster.namespaces:
+        raise QueryError(f"{what}: unknown namespace {ns!r}")
+    pods = [p for p in cluster.pods
+            if (ns is None or p.namespace == ns)
+            and (ns_sel is None or ns_sel.matches(cluster.namespace_labels(p.namespace)))
+            and (pod_sel is None or pod_sel.matches(p.labels))]
+    text = ", ".join(f"{k}: {v}" for k, v in raw.items())
+    return _Side(f"{{{text}}}", pods, [], namespace=ns, ns_selector=ns_sel, pod_selector=pod_sel,
+                 pattern=True)
+
+
+def _explain(v: PairVerdict) -> list[str]:
+    out = []
+    for side, label in ((v.egress, "egress from"), (v.ingress, "ingress to")):
+        if not side.governed:
+            out.append(f"{label} {side.subject}: not subject to NetworkPolicy")
+        elif not side.isolated:
+            out.append(f"{label} {side.subject}: not isolated (no policy selects it)")
+        else:
+            pols = ", ".join(p.policy for p in side.isolating)
+            out.append(f"{label} {side.subject}: isolated by {pols}")
+            for r in side.rules:
+                loc = f" [{r.source.location()}]" if r.source else ""
+                out.append(f"  {r.policy} {r.field} ({r.peer}) allows {r.ports}{loc}")
+    out.extend(v.caveats)
+    return out
+
+
+def _cx(v: PairVerdict, proto: Protocol | None, port: int | str | None) -> dict[str, Any]:
+    return {"from": v.src.name, "to": v.dst.name, "protocol": proto.value if proto else None,
+            "port": port, "allowed": v.allowed.to_dict()}
+
+
+def _symbolic(engine: SmtEngine, cluster: Cluster, side: _Side, prefix: str) -> SymEndpoint:
+    new_ns = side.namespace is None  # a namespaceSelector may match namespaces not yet made
+    ep = symbolic_pod(engine.universe, cluster, prefix,
+                      namespaces=[side.namespace] if side.namespace else None,
+                      allow_new_namespace=new_ns)
+    if side.ns_selector is not None:
+        ep.domain.append(engine.encoder.selector(side.ns_selector, ep.ns_labels))
+    if side.pod_selector is not None:
+        ep.domain.append(engine.encoder.selector(side.pod_selector, ep.labels))
+    return ep
+
+
+def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _Side,
+             probes: list[tuple[Protocol | None, int | None, str | None]],
+             timeout_ms: int) -> AssertionResult:
+    if not src.pattern:
+        return _result(spec, a, "fail", "scope: any needs a source pattern",
+                       ["use a mapping (namespace, namespaceSelector, podSelector), "
+                        "NAMESPACE/*, NAMESPACE/key=value or */*"])
+    if not dst.pods and not dst.external:
+        return _result(spec, a, "fail", f"to: {dst.text} matches nothing")
+    extra = [s for s in (src.ns_selector, src.pod_selector) if s is not None]
+    engine = SmtEngine(cluster, extra_selectors=extra, timeout_ms=timeout_ms)
+    s_ep = _symbolic(engine, cluster, src, "src")
+    for d in dst.pods:
+        d_ep = engine.pod(d)
+        for proto, number, name in probes:
+            n = number
+            if name is not None:
+                nums = d.named_port(name, proto or Protocol.TCP)
+                n = nums[0] if nums else None
+                if n is None:
+                    continue  # nothing can reach a port the pod does not declare
+            traffic = Traffic.symbolic()
+            goals: list[z3.BoolRef] = []
+            if proto is not None:
+                goals.append(traffic.proto == PROTOCOL_CODE[proto])
+            if n is not None:
+                goals.append(traffic.port == n)
+            q = engine.question(s_ep, d_ep, traffic)
+            # allow: is there a matching pod that may NOT connect? deny: one that may?
+            target = z3.Not(q.allowed) if a.expect == "allow" else q.allowed
+            if a.expect == "allow" and n is None:
+                return _result(spec, a, "fail", "scope: any with expect: allow needs a port",
+                               ["'some port is open for every possible pod' is not checked; "
+                                "name the port"])
+            r = engine.solve(replace(q, allowed=target), *goals)
+            if r.outcome is Outcome.UNDECIDED:
+                return _result(spec, a, "undecided", f"the solver could not decide: {r.reason}")
+            if r.outcome is Outcome.NO:
+                continue
+            assert r.model is not None
+            w = read_pod(r.model, engine.universe, cluster, s_ep, "hypothetical-pod")
+            wport, wproto = read_traffic(r.model, traffic)
+            ok, _ = verify_witness(cluster, w, Witness(d, None, None, None), wport, wproto)
+            if ok != (a.expect == "deny"):
+                return _result(spec, a, "undecided",
+                               "internal disagreement between the SMT and concrete engines on "
+                               "the counterexample; please report this as a bug")
+            labels = ",".join(f"{k}={v}" for k, v in sorted(w.pod.labels.items())) or "none"
+            where = w.pod.namespace
+            if w.namespace is not None:
+                nsl = ",".join(f"{k}={v}" for k, v in sorted(w.namespace.labels.items())
+                               if k != NAMESPACE_NAME_LABEL)
+                where = f"a new namespace {w.pod.namespace}" + (f" ({nsl})" if nsl else "")
+            verb = "cannot reach" if a.expect == "allow" else "can reach"
+            pair = Evaluator(_with(cluster, w)).pair(w.pod, d, protocol=wproto, port=wport)
+            return _result(
+                spec, a, "fail",
+                f"a pod that could exist in {where} with labels {labels} {verb} {d.key} "
+                f"({wproto.value} {wport})", _explain(pair),
+                {"from": {"namespace": w.pod.namespace, "labels": dict(w.pod.labels),
+                          "new_namespace": w.namespace is not None},
+                 "to": d.key, "protocol": wproto.value, "port": wport,
+                 "hypothetical": True})
+    return _result(spec, a, "pass", f"proved for every pod that could match {src.text}")
+
+
+def _with(cluster: Cluster, w: Witness) -> Cluster:
+    namespaces = dict(cluster.namespaces)
+    if w.namespace is not None:
+        namespaces[w.namespace.name] = w.namespace
+    return replace(cluster, pods=(*cluster.pods, w.pod), namespaces=namespaces)

@@ -1,0 +1,129 @@
+"""Assertion spec files: schema, loading and validation.
+
+A spec file lists reachability promises (``expect: allow``) and prohibitions
+(``expect: deny``) kept next to the manifests; ``netverify check`` runs them.
+The JSON Schema in ``netverify/schemas/spec.schema.json`` is the format's one
+definition: the loader validates against it (unknown keys are errors) and
+editors can use the same file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netverify.errors import NetverifyError
+
+
+class SpecError(NetverifyError):
+    """A spec file cannot be read or does not follow the schema."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assertion:
+    """One promise or prohibition."""
+
+    index: int  # 0-based position in the file's assertions
+    name: str
+    src: str | dict[str, Any]
+    dst: str | dict[str, Any]
+    expect: str  # allow | deny
+    scope: str  # existing | any
+    port: int | str | None = None
+    protocol: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpecFile:
+    """A parsed spec file; ``manifests`` are resolved against the file's folder."""
+
+    path: str
+    manifests: tuple[str, ...]
+    cni: str | None
+    assertions: tuple[Assertion, ...]
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The spec JSON Schema shipped in the package."""
+    text = resources.files("netverify").joinpath("schemas/spec.schema.json").read_text()
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def load_spec(path: str) -> SpecFile:
+    """Read and validate one spec file.
+
+    Raises:
+        SpecError: naming the file, the assertion and the field.
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise SpecError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{path}{line}: malformed YAML: {getattr(e, 'problem', e)}") from None
+    validator = Draft202012Validator(schema())
+    err = best_match(validator.iter_errors(data))
+    if err is not None:
+        where = _where(err.absolute_path) or "(top level)"
+        name = ""
+        p = list(err.absolute_path)
+        if len(p) >= 2 and p[0] == "assertions" and isinstance(p[1], int):
+            a = data["assertions"][p[1]]
+            if isinstance(a, dict) and isinstance(a.get("name"), str):
+                name = f" ({a['name']})"
+        raise SpecError(f"{path}: {where}{name}: {err.message}",
+                        hint="the format is described by netverify/schemas/spec.schema.json")
+    base = Path(path).parent
+    raw_manifests = data.get("manifests") or []
+    if isinstance(raw_manifests, str):
+        raw_manifests = [raw_manifests]
+    manifests = tuple(str(base / m) for m in raw_manifests)
+    assertions = []
+    for i, a in enumerate(data["assertions"]):
+        assertions.append(Assertion(
+            index=i, name=a["name"], src=a["from"], dst=a["to"], expect=a["expect"],
+            scope=a.get("scope", "existing"), port=a.get("port"), protocol=a.get("protocol")))
+    return SpecFile(path=path, manifests=manifests, cni=data.get("cni"),
+                    assertions=tuple(assertions))
+
+
+def find_specs(paths: list[str]) -> list[str]:
+    """Spec files named directly or found (``*.yaml``, ``*.yml``) in folders, sorted.
+
+    Raises:
+        SpecError: when a path does not exist or a folder holds no spec.
+    """
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(str(f) for f in path.rglob("*") if f.suffix in (".yaml", ".yml"))
+            if not found:
+                raise SpecError(f"{p}: folder holds no *.yaml spec files")
+            out.extend(found)
+        elif path.is_file():
+            out.append(p)
+        else:
+            raise SpecError(f"{p}: no such spec file or folder")
+    return out
