@@ -24,6 +24,7 @@ from netverify.model import Cluster
 from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.results import (
     CanReachResult,
+    CheckReport,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -46,6 +47,8 @@ def exit_code_for(result: object) -> ExitCode:
         return ExitCode.OK if result.allowed else ExitCode.FAILED
     if isinstance(result, LintResult):
         return ExitCode.FAILED if result.findings else ExitCode.OK
+    if isinstance(result, CheckReport):
+        return ExitCode.OK if result.passed else ExitCode.FAILED
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
         return ExitCode.OK if anyone else ExitCode.FAILED
@@ -262,3 +265,39 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
 
     cluster = _load(files, verbose)
     _emit(lint(cluster, timeout_ms=smt_timeout * 1000), fmt, color, verbose, output)
+
+
+@main.command("check")
+@click.argument("specs", nargs=-1, metavar="[SPEC_OR_DIR]...")
+@click.option("-f", "--file", "files", multiple=True, metavar="PATH",
+              help="Manifests to check instead of each spec's manifests: (repeatable).")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False),
+              help="Also write JUnit XML here (one test case per assertion).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format on stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write the result here instead of stdout.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in text output.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
+@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
+              metavar="SECONDS", help="Solver time limit for scope: any assertions.")
+def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None, fmt: str,
+              output: str, color: str, verbose: bool, smt_timeout: int) -> None:
+    """Run the assertion specs (default: specs/) and report counterexamples.
+
+    Exit status: 0 every assertion passed, 1 some failed or are undecided,
+    2 invalid spec or manifests.
+    """
+    from netverify.queries.check import check
+    from netverify.renderers.junit import render_junit
+    from netverify.specs import find_specs
+
+    paths = find_specs(list(specs) or ["specs"])
+    result = check(paths, manifests=list(files) or None, timeout_ms=smt_timeout * 1000)
+    if junit:
+        try:
+            Path(junit).write_text(render_junit(result), encoding="utf-8")
+        except OSError as e:
+            raise NetverifyError(f"cannot write {junit}: {e.strerror}") from None
+    _emit(result, fmt, color, verbose, output)

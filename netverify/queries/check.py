@@ -212,6 +212,8 @@ def _explain(v: PairVerdict) -> list[str]:
         else:
             pols = ", ".join(p.policy for p in side.isolating)
             out.append(f"{label} {side.subject}: isolated by {pols}")
+            if not side.rules:
+                out.append("  no rule of these policies admits the other side")
             for r in side.rules:
                 loc = f" [{r.source.location()}]" if r.source else ""
                 out.append(f"  {r.policy} {r.field} ({r.peer}) allows {r.ports}{loc}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from netverify.renderers.base import RenderOptions, unsupported
 from netverify.renderers.json import render_json, to_jsonable
+from netverify.renderers.junit import render_junit
 from netverify.renderers.tables import render_matrix_csv, render_matrix_markdown
 from netverify.renderers.text import (
     render_can_reach,
+    render_check,
     render_hypothetical,
     render_lint,
     render_matrix,
@@ -14,6 +16,7 @@ from netverify.renderers.text import (
 )
 from netverify.results import (
     CanReachResult,
+    CheckReport,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -26,6 +29,7 @@ FORMATS: dict[type, tuple[str, ...]] = {
     HypotheticalResult: ("text", "json"),
     WhoCanReachResult: ("text", "json"),
     LintResult: ("text", "json"),
+    CheckReport: ("text", "json", "junit"),
 }
 
 
@@ -40,6 +44,8 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
         raise unsupported(fmt, result, supported)
     if fmt == "json":
         return render_json(result)
+    if fmt == "junit" and isinstance(result, CheckReport):
+        return render_junit(result)
     if isinstance(result, CanReachResult):
         return render_can_reach(result, options)
     if isinstance(result, HypotheticalResult):
@@ -48,6 +54,8 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
         return render_who_can_reach(result, options)
     if isinstance(result, LintResult):
         return render_lint(result, options)
+    if isinstance(result, CheckReport):
+        return render_check(result, options)
     if isinstance(result, MatrixResult):
         if fmt == "csv":
             return render_matrix_csv(result)

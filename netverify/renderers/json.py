@@ -12,6 +12,7 @@ from typing import Any
 
 from netverify.results import (
     CanReachResult,
+    CheckReport,
     Endpoint,
     HypotheticalResult,
     LintResult,
@@ -79,6 +80,16 @@ def to_jsonable(result: object) -> dict[str, Any]:
         }
     if isinstance(result, MatrixResult):
         return _matrix(result)
+    if isinstance(result, CheckReport):
+        return {
+            "schema_version": SCHEMA_VERSION, "query": "check", "files": list(result.files),
+            "passed": result.passed,
+            "results": [{"file": a.file, "index": a.index, "name": a.name, "expect": a.expect,
+                         "scope": a.scope, "status": a.status, "message": a.message,
+                         "details": list(a.details), "counterexample": a.counterexample}
+                        for a in result.results],
+            "caveats": list(result.caveats),
+        }
     if isinstance(result, LintResult):
         return {
             "schema_version": SCHEMA_VERSION, "query": "lint", "policies": result.policies,

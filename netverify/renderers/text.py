@@ -9,6 +9,7 @@ from netverify.ports import PortSet
 from netverify.renderers.base import RenderOptions
 from netverify.results import (
     CanReachResult,
+    CheckReport,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -278,4 +279,33 @@ def render_lint(r: LintResult, opts: RenderOptions) -> str:
         lines.append("")
         lines.append(f"{len(r.findings)} finding(s) in {r.policies} policies")
     lines.extend(f"undecided: {u}" for u in r.undecided)
+    return "\n".join(lines) + "\n"
+
+
+def render_check(r: CheckReport, opts: RenderOptions) -> str:
+    """A line per assertion (✓/✗), the counterexample under each failure, a summary."""
+    lines: list[str] = []
+    current = None
+    for a in r.results:
+        if a.file != current:
+            if current is not None:
+                lines.append("")
+            lines.append(a.file)
+            current = a.file
+        mark = {"pass": _paint(YES, "green", opts), "fail": _paint(NO, "red", opts),
+                "undecided": _paint("?", "yellow", opts)}[a.status]
+        scope = " [any pod]" if a.scope == "any" else ""
+        lines.append(f"  {mark} {a.name}{scope}")
+        if a.status != "pass" or opts.verbose:
+            lines.append(f"      {a.message}")
+            lines.extend(f"      {d}" for d in a.details)
+    passed = sum(x.status == "pass" for x in r.results)
+    failed = sum(x.status == "fail" for x in r.results)
+    undecided = len(r.results) - passed - failed
+    lines.append("")
+    summary = f"{passed} passed, {failed} failed"
+    if undecided:
+        summary += f", {undecided} undecided"
+    lines.append(summary)
+    lines.extend(f"note: {c}" for c in r.caveats)
     return "\n".join(lines) + "\n"
