@@ -294,7 +294,8 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
     from netverify.specs import find_specs
 
     paths = find_specs(list(specs) or ["specs"])
-    result = check(paths, manifests=list(files) or None, timeout_ms=smt_timeout * 1000)
+    result = check(paths, load=lambda p: _load(p, verbose), manifests=list(files) or None,
+                   timeout_ms=smt_timeout * 1000)
     if junit:
         try:
             Path(junit).write_text(render_junit(result), encoding="utf-8")

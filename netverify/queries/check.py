@@ -12,6 +12,7 @@ concrete engine re-checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +24,6 @@ from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Traffic
 from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
 from netverify.errors import NetverifyError, QueryError
-from netverify.loader import load_cluster
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
@@ -49,11 +49,14 @@ class _Side:
     pattern: bool = False  # can range over pods that do not exist
 
 
-def check(spec_paths: list[str], *, manifests: list[str] | None = None,
-          timeout_ms: int = 10_000) -> CheckReport:
+def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
+          manifests: list[str] | None = None, timeout_ms: int = 10_000) -> CheckReport:
     """Run every assertion of the spec files.
 
+    ``load`` reads manifests (the caller's loader: queries do no I/O of their own);
     ``manifests`` (the CLI's ``-f``) replaces each file's ``manifests:``.
+
+    >>> check(["specs/demo.yaml"], load=load_cluster)  # doctest: +SKIP
 
     Raises:
         SpecError: for an invalid spec file or one without manifests.
@@ -69,7 +72,7 @@ def check(spec_paths: list[str], *, manifests: list[str] | None = None,
             raise SpecError(f"{path}: no manifests: give manifests: in the spec or -f")
         if paths not in clusters:
             try:
-                clusters[paths] = load_cluster(list(paths), use_cache=True)
+                clusters[paths] = load(list(paths))
             except NetverifyError as e:
                 if not manifests and "no such file" in e.message:
                     raise SpecError(f"{path}: manifests: {e.message}") from None

@@ -20,7 +20,7 @@ def demo():
 
 def test_existing_sources_and_families(demo):
     r = who_can_reach(demo, "backend/api")
-    assert dict((k, str(p)) for k, p in r.existing) == {
+    assert {k: str(p) for k, p in r.existing} == {
         "frontend/web": "TCP 8080", "monitoring/prometheus": "TCP 9090"}
     fams = {c.description: (str(c.ports), c.status) for c in r.classes}
     assert fams == {"pods {app=web} in namespaces {team=frontend}": ("TCP 8080", "all"),

@@ -1,0 +1,171 @@
+"""check: spec files, every endpoint form, vacuous selectors, JUnit, schema errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from netverify.cli import main
+from netverify.loader import load_cluster
+from netverify.queries.check import check
+from netverify.specs import SpecError, load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = str(ROOT / "fixtures" / "demo")
+
+
+def spec(tmp_path: Path, body: str, name: str = "s.yaml") -> str:
+    p = tmp_path / name
+    p.write_text(f"manifests: [{DEMO}]\nassertions:\n{body}")
+    return str(p)
+
+
+def statuses(path: str) -> list[tuple[str, str]]:
+    return [(r.name, r.status) for r in check([path], load=load_cluster).results]
+
+
+def test_the_projects_own_specs_pass(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    r = CliRunner().invoke(main, ["check"])
+    assert r.exit_code == 0, r.stdout
+    assert "8 passed, 0 failed" in r.stdout
+
+
+def test_the_readme_ci_example_runs_as_written(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"```sh\n(netverify check [^\n]*)\n```", readme).group(1)
+    args = command.split()[1:]
+    monkeypatch.chdir(ROOT)
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path) as fs:
+        (Path(fs) / "specs").symlink_to(ROOT / "specs")
+        (Path(fs) / "fixtures").symlink_to(ROOT / "fixtures")
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 0, r.stdout
+        junit = ET.parse(Path(fs) / "netverify-junit.xml").getroot()
+        assert junit.get("tests") == "8" and junit.get("failures") == "0"
+
+
+def test_every_endpoint_form(tmp_path):
+    path = spec(tmp_path, """
+  - {name: pod names, from: frontend/web, to: backend/api:8080, expect: allow}
+  - {name: label selector, from: backend/app=api, to: backend/db:postgres, expect: allow}
+  - {name: namespace star, from: monitoring/*, to: backend/api, port: 9090, expect: allow}
+  - name: mapping
+    from: {namespaceSelector: {matchLabels: {team: platform}}, podSelector: {}}
+    to: {namespace: frontend}
+    port: 8080
+    expect: allow
+  - {name: cidr, from: {cidr: 198.51.100.0/24}, to: frontend/web:8080, expect: allow}
+  - {name: ip string, from: 10.1.2.3, to: frontend/web, expect: deny}
+  - {name: dns, from: backend/*, to: dns, expect: allow}
+  - {name: protocol key, from: frontend/web, to: dns, port: 53, protocol: UDP, expect: allow}
+  - {name: no port deny, from: frontend/web, to: backend/db, expect: deny}
+""")
+    assert all(s == "pass" for _, s in statuses(path)), statuses(path)
+
+
+def test_failures_carry_a_counterexample(tmp_path):
+    path = spec(tmp_path, """
+  - {name: wrong allow, from: frontend/web, to: backend/db:5432/TCP, expect: allow}
+  - {name: wrong deny, from: backend/api, to: backend/db, expect: deny}
+""")
+    allow, deny = check([path], load=load_cluster).results
+    assert allow.status == "fail" and "cannot reach backend/db" in allow.message
+    assert any("isolated by backend/db" in d for d in allow.details)
+    assert deny.status == "fail" and "can reach backend/db" in deny.message
+    assert any("backend/db spec.ingress[0].from[0]" in d for d in deny.details)
+    assert deny.counterexample == {"from": "backend/api", "to": "backend/db",
+                                   "protocol": None, "port": None,
+                                   "allowed": {"TCP": "5432"}}
+
+
+def test_scope_any_finds_hypothetical_counterexamples(tmp_path):
+    path = spec(tmp_path, """
+  - name: only frontend could reach the API
+    from:
+      namespaceSelector:
+        matchExpressions: [{key: team, operator: NotIn, values: [frontend]}]
+    to: backend/api:8080
+    expect: deny
+    scope: any
+  - name: any backend pod could reach the database
+    from: {namespace: backend}
+    to: backend/db:5432
+    expect: allow
+    scope: any
+""")
+    ok, bad = check([path], load=load_cluster).results
+    assert ok.status == "pass"
+    assert bad.status == "fail" and "a pod that could exist in backend" in bad.message
+    assert bad.counterexample is not None and bad.counterexample["hypothetical"] is True
+
+
+def test_vacuous_selector_fails_instead_of_passing(tmp_path):
+    path = spec(tmp_path, """
+  - {name: nobody, from: frontend/app=nope, to: backend/db, expect: deny}
+  - name: empty mapping
+    from: {namespace: frontend, podSelector: {matchLabels: {x: y}}}
+    to: backend/db
+    expect: deny
+""")
+    results = check([path], load=load_cluster).results
+    assert [r.status for r in results] == ["fail", "fail"]
+    assert all("matches nothing" in r.message for r in results)
+
+
+def test_junit_and_json_outputs(tmp_path):
+    path = spec(tmp_path, """
+  - {name: "a <tricky> & name", from: frontend/web, to: backend/db:5432, expect: allow}
+  - {name: fine, from: frontend/web, to: backend/api:8080, expect: allow}
+""")
+    out = tmp_path / "j.xml"
+    r = CliRunner().invoke(main, ["check", path, "--junit", str(out), "--format", "json"])
+    assert r.exit_code == 1
+    data = json.loads(r.stdout)
+    assert data["query"] == "check" and data["passed"] is False
+    assert [x["status"] for x in data["results"]] == ["fail", "pass"]
+    root = ET.parse(out).getroot()
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "1"
+    case = suite.findall("testcase")[0]
+    assert case.get("name") == "a <tricky> & name"
+    failure = case.find("failure")
+    assert failure is not None and "cannot reach backend/db" in failure.get("message", "")
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("  - {name: x, from: a/b, to: c/d, expect: maybe}\n", "assertions[0].expect"),
+    ("  - {name: x, from: a/b, to: c/d, expect: allow, colour: red}\n", "colour"),
+    ("  - {name: x, from: a/b, expect: allow}\n", "'to' is a required property"),
+    ("  - {name: x, from: {podSelector: {matchLabels: {a: 1}}}, to: c/d, expect: deny}\n",
+     "assertions[0].from"),
+])
+def test_schema_errors_name_file_assertion_and_field(tmp_path, body, expected):
+    path = spec(tmp_path, body)
+    with pytest.raises(SpecError) as e:
+        load_spec(path)
+    assert str(e.value).startswith(path) and expected in str(e.value)
+    r = CliRunner().invoke(main, ["check", path])
+    assert r.exit_code == 2 and "netverify: error:" in r.stderr
+
+
+def test_missing_manifests_path_is_an_input_error(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text("manifests: [nowhere]\nassertions: []\n")
+    r = CliRunner().invoke(main, ["check", str(p)])
+    assert r.exit_code == 2 and "manifests" in r.stderr and "no such file" in r.stderr
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "absent.yaml")])
+    assert r.exit_code == 2
+
+
+def test_f_overrides_the_spec_manifests(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text("manifests: [nowhere]\nassertions:\n"
+                 "  - {name: x, from: frontend/web, to: backend/api:8080, expect: allow}\n")
+    r = CliRunner().invoke(main, ["check", str(p), "-f", DEMO])
+    assert r.exit_code == 0, r.stdout + r.stderr
