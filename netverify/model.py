@@ -87,6 +87,7 @@ class Pod:
     ips: tuple[Address, ...] = ()
     container_ports: tuple[ContainerPort, ...] = ()
     host_network: bool = False
+    containers: tuple[tuple[str, str], ...] = ()  # (name, image): how CNIs are recognised
     source: SourceRef | None = None
 
     @property
@@ -244,6 +245,8 @@ class Cluster:
     services: tuple[Service, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
     skipped: Mapping[str, int] = field(default_factory=dict)  # kind -> count
+    # (kind, namespace, name) of the skipped objects: CNI detection reads ConfigMaps and CRDs
+    others: tuple[tuple[str, str, str], ...] = ()
     notes: tuple[str, ...] = ()  # informational (shown with -v)
     warnings: tuple[str, ...] = ()  # semantics the user should know about
 

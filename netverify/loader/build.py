@@ -76,6 +76,7 @@ class _Builder:
         self.services: list[Service] = []
         self.policies: list[NetworkPolicy] = []
         self.skipped: Counter[str] = Counter()
+        self.others: list[tuple[str, str, str]] = []
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.seen: dict[tuple[str, str, str], SourceRef] = {}
@@ -89,6 +90,8 @@ class _Builder:
                                 "and kind")
         if kind not in KNOWN_VERSIONS:
             self.skipped[kind] += 1
+            ns, name = _meta_names(data)
+            self.others.append((kind, ns or "", name or ""))
             return
         api = data.get("apiVersion")
         if api not in KNOWN_VERSIONS[kind]:
@@ -191,12 +194,13 @@ class _Builder:
         self.namespaces[name] = Namespace(name=name, labels=labels, declared=True, source=src)
 
     def _pod_fields(self, raw: RawObject, src: SourceRef, spec: Any, path: str
-                    ) -> tuple[tuple[ContainerPort, ...], bool]:
+                    ) -> tuple[tuple[ContainerPort, ...], bool, tuple[tuple[str, str], ...]]:
         if spec is None:
-            return (), False
+            return (), False, ()
         if not isinstance(spec, dict):
             raise ManifestError("must be a mapping", source=src, field=path)
         ports: list[ContainerPort] = []
+        images: list[tuple[str, str]] = []
         for ckey in ("containers", "initContainers"):
             containers = spec.get(ckey) or []
             if not isinstance(containers, list):
@@ -204,6 +208,7 @@ class _Builder:
             for ci, c in enumerate(containers):
                 if not isinstance(c, dict):
                     continue
+                images.append((str(c.get("name") or ""), str(c.get("image") or "")))
                 if ckey == "initContainers" and c.get("restartPolicy") != "Always":
                     # Only sidecars (init containers that keep running) serve ports.
                     continue
@@ -223,18 +228,18 @@ class _Builder:
                     pname = p.get("name")
                     ports.append(ContainerPort(port=num, protocol=proto,
                                                name=str(pname) if pname else None))
-        return tuple(ports), bool(spec.get("hostNetwork"))
+        return tuple(ports), bool(spec.get("hostNetwork")), tuple(images)
 
     def _pod(self, raw: RawObject, src: SourceRef) -> None:
         data = raw.data
         meta = data["metadata"]
         labels = self._labels(raw, src, meta, "metadata")
-        cports, host_net = self._pod_fields(raw, src, data.get("spec"), "spec")
+        cports, host_net, images = self._pod_fields(raw, src, data.get("spec"), "spec")
         ips = _pod_ips(data.get("status"), src)
         owner = _controller_owner(meta)
         pod = Pod(namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
                   labels=labels, kind="Pod", ips=ips, container_ports=cports,
-                  host_network=host_net, source=src)
+                  host_network=host_net, containers=images, source=src)
         self.pods.append((pod, owner))
 
     def _workload(self, raw: RawObject, src: SourceRef, kind: str) -> None:
@@ -253,7 +258,8 @@ class _Builder:
         if not isinstance(template, dict):
             raise ManifestError("pod template is missing", source=src, field=path)
         labels = self._labels(raw, src, template.get("metadata"), f"{path}.metadata")
-        cports, host_net = self._pod_fields(raw, src, template.get("spec"), f"{path}.spec")
+        cports, host_net, images = self._pod_fields(raw, src, template.get("spec"),
+                                                    f"{path}.spec")
         replicas = spec.get("replicas", 1) if kind not in ("DaemonSet", "Job", "CronJob") else None
         if replicas is not None and (isinstance(replicas, bool) or not isinstance(replicas, int)):
             raise ManifestError(f"replicas {replicas!r} is not a number", source=src,
@@ -263,7 +269,8 @@ class _Builder:
         self.owners[(ns, kind, src.name or "")] = owner
         pod = Pod(namespace=ns, name=src.name or "", labels=labels, kind=kind,
                   workload=src.name, workload_kind=kind, replicas=replicas,
-                  container_ports=cports, host_network=host_net, source=src)
+                  container_ports=cports, host_network=host_net, containers=images,
+                  source=src)
         self.workloads.append((pod, owner))
 
     def _service(self, raw: RawObject, src: SourceRef) -> None:
@@ -319,6 +326,7 @@ class _Builder:
             services=tuple(sorted(self.services, key=lambda s: (s.namespace, s.name))),
             policies=tuple(sorted(self.policies, key=lambda p: (p.namespace, p.name))),
             skipped=dict(sorted(self.skipped.items())),
+            others=tuple(self.others),
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
         )
