@@ -156,11 +156,16 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str) -> N
               show_default=True, help="Engine deciding existing pairs (for cross-checking).")
 @click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
               metavar="SECONDS", help="Solver time limit; past it the answer is undecided.")
+@click.option("--cni", metavar="NAME[@VERSION]",
+              help="The cluster's network plugin (default: detected from the manifests), "
+                   "e.g. flannel, calico, cilium@1.14.")
+@click.option("--policy-only", is_flag=True,
+              help="Answer what the policies say, ignoring what the CNI enforces.")
 @_common(FORMATS[CanReachResult])
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: int,
-                  files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-                  output: str) -> None:
+                  cni: str | None, policy_only: bool, files: tuple[str, ...], fmt: str,
+                  verbose: bool, color: str, output: str) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
 
     \b
@@ -188,7 +193,8 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                                         new_namespaces=new_namespaces,
                                         timeout_ms=smt_timeout * 1000)
     else:
-        result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
+        result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
+                           cni=cni, policy_only=policy_only)
     _emit(result, fmt, color, verbose, output)
 
 

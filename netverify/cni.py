@@ -242,6 +242,8 @@ def effective(cluster: Cluster, prof: CniProfile) -> tuple[Cluster, tuple[str, .
                      f"all traffic flows ({prof.source})")
         return replace(cluster, policies=()), tuple(notes)
     if prof.enforces is None:
+        if prof.name == "unknown":
+            return cluster, ()  # the caller already said that nothing was detected
         notes.append(f"{prof.label}: enforcement is assumed; the answer is what the policies "
                      "say (name the plugin with --cni to check what it enforces)")
         return cluster, tuple(notes)

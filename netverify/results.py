@@ -106,11 +106,21 @@ class CanReachResult:
     protocol: Protocol | None
     pairs: tuple[PairVerdict, ...]
     caveats: tuple[str, ...] = ()
+    # What the cluster's CNI actually does (None when only the policy answer was asked).
+    effective: tuple[PairVerdict, ...] | None = None
+    cni: str | None = None
+    cni_notes: tuple[str, ...] = ()
+
+    @property
+    def policy_allowed(self) -> bool:
+        """The policies allow the asked traffic for every pair."""
+        return bool(self.pairs) and all(p.is_allowed for p in self.pairs)
 
     @property
     def allowed(self) -> bool:
-        """True when every pair allows the asked traffic (some traffic when no port was asked)."""
-        return bool(self.pairs) and all(p.is_allowed for p in self.pairs)
+        """The answer that decides the exit status: effective when known, else the policy one."""
+        pairs = self.effective if self.effective is not None else self.pairs
+        return bool(pairs) and all(p.is_allowed for p in pairs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

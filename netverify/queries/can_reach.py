@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
+from netverify.queries.enforcement import choose
 from netverify.results import CanReachResult, PairVerdict
 
 if TYPE_CHECKING:
@@ -17,21 +19,35 @@ if TYPE_CHECKING:
 
 
 def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
-              protocol: str | None = None, engine: str = "concrete") -> CanReachResult:
-    """Answer whether ``src`` may reach ``dst``, with the deciding rules.
-
-    ``dst`` may carry ``:PORT[/PROTOCOL]``; ``port``/``protocol`` say the same.
-    Without a port the result holds the allowed port ranges of every pair.
+              protocol: str | None = None, engine: str = "concrete",
+              cni: str | None = None, policy_only: bool = False) -> CanReachResult:
+    """Answer whether ``src`` may reach ``dst``: what the policies say and, unless
+    ``policy_only``, what the CNI (``cni`` as ``name[@version]``, else detected) does.
 
     >>> r = can_reach(cluster, "frontend/web", "backend/db:5432")  # doctest: +SKIP
     >>> r.allowed  # doctest: +SKIP
     True
 
+    Raises:
+        QueryError: for unknown or ambiguous endpoints, malformed ports, unknown CNIs.
+    """
+    result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
+    if policy_only:
+        return result
+    prof, notes = choose(cluster, cni)
+    eff_cluster, eff_notes = effective(cluster, prof)
+    if eff_cluster is cluster:
+        return replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
+    eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol, engine=engine)
+    return replace(result, effective=eff.pairs, cni=prof.label, cni_notes=(*notes, *eff_notes))
+
+
+def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
+               protocol: str | None = None, engine: str = "concrete") -> CanReachResult:
+    """The policy answer, pair by pair, with the deciding rules.
+
     ``engine="smt"`` decides each pair's ports with the SMT engine instead (the
     explanation still lists the concrete rules); a disagreement is reported.
-
-    Raises:
-        QueryError: for unknown or ambiguous endpoints and malformed ports.
     """
     if engine not in ("concrete", "smt"):
         raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")

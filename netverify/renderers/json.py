@@ -75,7 +75,12 @@ def to_jsonable(result: object) -> dict[str, Any]:
             "src": result.src, "dst": result.dst, "port": result.port,
             "port_name": result.port_name,
             "protocol": result.protocol.value if result.protocol else None,
-            "allowed": result.allowed, "pairs": [_pair(p) for p in result.pairs],
+            "allowed": result.allowed, "policy_allowed": result.policy_allowed,
+            "pairs": [_pair(p) for p in result.pairs],
+            "effective": None if result.effective is None else [
+                {"from": p.src.name, "to": p.dst.name, "allowed": p.is_allowed,
+                 "connections": p.allowed.to_dict()} for p in result.effective],
+            "cni": result.cni, "cni_notes": list(result.cni_notes),
             "caveats": list(result.caveats),
         }
     if isinstance(result, MatrixResult):

@@ -51,6 +51,9 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     else:
         head = _paint("DENIED", "red", opts)
     summary = f"{head}  {r.src} -> {r.dst}  ({_asked(r)})"
+    if r.effective is not None and r.policy_allowed != r.allowed:
+        summary += (f"  with {r.cni}; by the policies alone: "
+                    f"{'allowed' if r.policy_allowed else 'denied'}")
     if n > 1:
         summary += f": {ok} of {n} pairs allowed"
     elif n == 1 and r.port is None and r.pairs[0].is_allowed:
@@ -70,7 +73,30 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
         lines.append(f"(explanations of the {n} pairs shown with --verbose)")
     for c in r.caveats:
         lines.append(f"note: {c}")
+    lines.extend(_effective_lines(r, opts))
     return "\n".join(lines) + "\n"
+
+
+def _effective_lines(r: CanReachResult, opts: RenderOptions) -> list[str]:
+    """What the CNI does, when it differs from what the policies say (and the CNI notes)."""
+    out: list[str] = []
+    if r.effective is not None:
+        changed = [(p, e) for p, e in zip(r.pairs, r.effective, strict=True)
+                   if p.allowed != e.allowed]
+        if changed:
+            verdict = (_paint("ALLOWED", "green", opts) if r.allowed
+                       else _paint("DENIED", "red", opts))
+            out.append("")
+            out.append(f"EFFECTIVE with {r.cni}: {verdict}  (the policies say otherwise)")
+            for p, e in changed:
+                pol = str(p.allowed) if p.is_allowed else "denied"
+                eff = str(e.allowed) if e.is_allowed else "denied"
+                out.append(f"  {p.src.name} -> {p.dst.name}: policies: {pol}; "
+                           f"{r.cni}: {eff}")
+    if r.cni_notes:
+        out.append("")
+        out.extend(f"note: {n}" for n in r.cni_notes)
+    return out
 
 
 def _ports(ps: PortSet) -> str:

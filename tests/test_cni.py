@@ -1,0 +1,96 @@
+"""CNI profiles: detection from manifests and the effective answer beside the policy one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from netverify.cli import main
+from netverify.cni import detect, profile
+from netverify.errors import QueryError
+from netverify.loader import load_cluster
+from netverify.queries.can_reach import can_reach
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "cni"
+APP = str(FIX / "app")
+
+
+def load(name: str):
+    return load_cluster([APP, str(FIX / name)])
+
+
+@pytest.mark.parametrize(("folder", "name", "version"), [
+    ("flannel", "flannel", None),
+    ("canal", "canal", None),  # calico-node + flannel containers and CRDs: Canal wins
+    ("calico-flannel", "calico", None),  # the policy engine wins over a bare Flannel
+    ("cilium-1.14", "cilium", "v1.14.5"),
+    ("cilium-1.16", "cilium", "v1.16.1"),
+    ("kube-router", "kube-router", None),
+    ("aws-agent", "aws-vpc-cni", None),
+    ("aws-no-agent", "aws-vpc-cni-no-agent", None),
+    ("two-engines", "unknown", None),  # two engines: refuse to guess
+])
+def test_detection(folder, name, version):
+    d = detect(load(folder))
+    assert (d.profile.name, d.profile.version) == (name, version)
+    assert d.evidence
+    if name == "unknown":
+        assert d.confidence == "none" and "several plugins" in d.evidence[0]
+
+
+def test_nothing_detected_means_enforcement_assumed_and_said():
+    r = can_reach(load_cluster([APP]), "shop/server", "shop/client")
+    assert r.effective is None and not r.allowed
+    assert "none detected" in r.cni_notes[0] and "assumed" in r.cni_notes[0]
+
+
+# (folder or --cni, src, dst, policy answer, effective answer)
+CASES = [
+    ("flannel", "shop/server", "shop/client:80", False, True),
+    ("aws-no-agent", "shop/server", "shop/client:80", False, True),
+    ("aws-agent", "shop/server", "shop/client:80", False, False),
+    ("cilium-1.14", "shop/client", "shop/server:8100", True, False),  # endPort ignored
+    ("cilium-1.14", "shop/client", "shop/server:8000", True, True),  # `port` still enforced
+    ("cilium-1.16", "shop/client", "shop/server:8100", True, True),
+    ("cilium-1.16", "shop/legacy", "shop/server:8100", True, False),  # ipBlock: no pod IPs
+    ("kube-router", "shop/legacy", "shop/server:8100", True, True),
+    ("kube-router", "shop/client", "shop/server:9000/SCTP", True, False),  # no SCTP
+    ("calico-flannel", "shop/client", "shop/server:8100", True, True),
+]
+
+
+@pytest.mark.parametrize(("folder", "src", "dst", "policy", "eff"), CASES)
+def test_both_answers(folder, src, dst, policy, eff):
+    r = can_reach(load(folder), src, dst)
+    assert r.policy_allowed is policy
+    assert r.allowed is eff
+    assert can_reach(load(folder), src, dst, policy_only=True).allowed is policy
+    if policy != eff:
+        assert r.effective is not None and r.cni_notes
+
+
+def test_named_cni_overrides_detection_and_versions_matter():
+    c = load("cilium-1.16")
+    assert can_reach(c, "shop/client", "shop/server:8100", cni="cilium@1.14").allowed is False
+    assert can_reach(c, "shop/client", "shop/server:8100", cni="cilium@1.16").allowed is True
+    assert can_reach(c, "shop/server", "shop/client:80", cni="flannel").allowed is True
+    with pytest.raises(QueryError, match="unknown CNI"):
+        profile("nope")
+
+
+def test_unknown_feature_support_is_said_not_guessed():
+    r = can_reach(load_cluster([APP]), "shop/client", "shop/server:8100", cni="gke-dataplane-v2")
+    assert r.allowed is True
+    assert any("not confirmed" in n for n in r.cni_notes)
+
+
+def test_cli_prints_both_answers_and_exits_on_the_effective_one():
+    args = ["can-reach", "shop/server", "shop/client:80", "-f", APP, "-f", str(FIX / "flannel")]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0
+    assert "with Flannel; by the policies alone: denied" in r.stdout
+    assert "Flannel does not enforce NetworkPolicy" in r.stdout
+    r = CliRunner().invoke(main, [*args, "--policy-only"])
+    assert r.exit_code == 1
