@@ -207,10 +207,14 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
               show_default=True, help="Aggregate cells; group cells count allowed pod pairs.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
               show_default=True, help="smt: decide every pair with Z3 (cross-checking, slow).")
+@click.option("--cni", metavar="NAME[@VERSION]",
+              help="The cluster's network plugin (default: detected from the manifests).")
+@click.option("--policy-only", is_flag=True,
+              help="What the policies say, ignoring what the CNI enforces.")
 @_common(FORMATS[MatrixResult])
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
-               engine: str, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-               output: str) -> None:
+               engine: str, cni: str | None, policy_only: bool, files: tuple[str, ...],
+               fmt: str, verbose: bool, color: str, output: str) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
@@ -222,7 +226,7 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     t0 = time.perf_counter()
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
-                    engine=engine)
+                    engine=engine, cni=cni, policy_only=policy_only)
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
     _emit(result, fmt, color, verbose, output)

@@ -35,6 +35,7 @@ class Assertion:
     dst: str | dict[str, Any]
     expect: str  # allow | deny
     scope: str  # existing | any
+    answer: str = "effective"  # effective (what the CNI does) | policy (what policies say)
     port: int | str | None = None
     protocol: str | None = None
 
@@ -103,7 +104,8 @@ def load_spec(path: str) -> SpecFile:
     for i, a in enumerate(data["assertions"]):
         assertions.append(Assertion(
             index=i, name=a["name"], src=a["from"], dst=a["to"], expect=a["expect"],
-            scope=a.get("scope", "existing"), port=a.get("port"), protocol=a.get("protocol")))
+            scope=a.get("scope", "existing"), answer=a.get("answer", "effective"),
+            port=a.get("port"), protocol=a.get("protocol")))
     return SpecFile(path=path, manifests=manifests, cni=data.get("cni"),
                     assertions=tuple(assertions))
 

@@ -94,3 +94,22 @@ def test_cli_prints_both_answers_and_exits_on_the_effective_one():
     assert "Flannel does not enforce NetworkPolicy" in r.stdout
     r = CliRunner().invoke(main, [*args, "--policy-only"])
     assert r.exit_code == 1
+
+
+def test_specs_check_the_effective_answer_unless_asked_for_the_policy_one(tmp_path):
+    from netverify.queries.check import check
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"""manifests: [{APP}]
+cni: flannel
+assertions:
+  - {{name: server cannot reach client, from: shop/server, to: shop/client:80, expect: deny}}
+  - name: the policies forbid it
+    from: shop/server
+    to: shop/client:80
+    expect: deny
+    answer: policy
+""")
+    eff, pol = check([str(spec)], load=load_cluster).results
+    assert eff.status == "fail" and "effective with Flannel" in eff.message
+    assert pol.status == "pass"

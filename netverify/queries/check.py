@@ -18,6 +18,7 @@ from typing import Any
 
 import z3
 
+from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
@@ -27,6 +28,7 @@ from netverify.errors import NetverifyError, QueryError
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
+from netverify.queries.enforcement import choose
 from netverify.queries.hypothetical import verify_witness
 from netverify.results import AssertionResult, CheckReport, PairVerdict
 from netverify.selectors import LabelSelector, parse_selector, parse_selector_string
@@ -78,11 +80,15 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
                     raise SpecError(f"{path}: manifests: {e.message}") from None
                 raise
         cluster = clusters[paths]
-        if spec.cni:
-            caveats.append(f"{path}: cni: {spec.cni} is recorded, but CNI-aware answers are not "
-                           "implemented yet: assertions check what the policies say")
+        prof, notes = choose(cluster, spec.cni)
+        eff_cluster, eff_notes = effective(cluster, prof)
+        caveats.extend(f"{path}: {n}" for n in (*notes, *eff_notes))
         for a in spec.assertions:
-            results.append(_run(cluster, spec, a, timeout_ms))
+            on = cluster if a.answer == "policy" else eff_cluster
+            r = _run(on, spec, a, timeout_ms)
+            if a.answer == "effective" and eff_cluster is not cluster:
+                r = replace(r, message=f"{r.message} (effective with {prof.label})")
+            results.append(r)
     return CheckReport(results=tuple(results), files=tuple(spec_paths),
                        caveats=tuple(caveats))
 

@@ -16,11 +16,13 @@ from collections import defaultdict
 
 import numpy as np
 
+from netverify.cni import effective
 from netverify.engines.allpairs import compute_all_pairs
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_protocol
+from netverify.queries.enforcement import choose
 from netverify.results import MatrixCell, MatrixResult
 
 GROUPINGS = ("pod", "workload", "namespace")
@@ -28,7 +30,8 @@ GROUPINGS = ("pod", "workload", "namespace")
 
 def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
            protocol: str | None = None, namespaces: tuple[str, ...] = (),
-           engine: str = "concrete") -> MatrixResult:
+           engine: str = "concrete", cni: str | None = None,
+           policy_only: bool = False) -> MatrixResult:
     """Compute the connectivity matrix.
 
     ``port`` (with ``protocol``, default TCP) asks about one port; without it
@@ -36,6 +39,10 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
     sources and destinations) to those namespaces.
 
     >>> m = matrix(cluster, by="namespace", port=443)  # doctest: +SKIP
+
+    Unless ``policy_only``, cells hold the effective answer: what the CNI (``cni``
+    as ``name[@version]``, else detected from the manifests) actually enforces;
+    the caveats say which plugin and what it ignores.
 
     ``engine="smt"`` decides every pod pair with the SMT engine instead (pod level
     only; one solver question per pair and port class, so for cross-checking on
@@ -58,8 +65,15 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
         if ns not in cluster.namespaces:
             raise QueryError(f"unknown namespace {ns!r}",
                              hint=f"known: {', '.join(list(cluster.namespaces)[:10])}")
-    pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
     caveats = list(cluster.warnings)
+    if not policy_only:
+        prof, notes = choose(cluster, cni)
+        cluster, eff_notes = effective(cluster, prof)
+        caveats.extend((*notes, *eff_notes))
+    else:
+        caveats.append("policy answer only (--policy-only): what the CNI enforces is not "
+                       "applied")
+    pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
     if not pods:
         return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
                             caveats=(*caveats, "no pods in the input"))

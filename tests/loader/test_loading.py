@@ -26,7 +26,10 @@ spec: {template: {metadata: {labels: {app: s}}, spec: {containers: [{name: c}]}}
 apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: ds, namespace: w}
-spec: {template: {metadata: {labels: {app: ds}}, spec: {hostNetwork: true, containers: [{name: c}]}}}
+spec:
+  template:
+    metadata: {labels: {app: ds}}
+    spec: {hostNetwork: true, containers: [{name: c}]}
 ---
 apiVersion: apps/v1
 kind: ReplicaSet
