@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from netverify.engines.smt.endpoints import SymEndpoint
 
 
+NODE_LOCAL = ("traffic from a pod's own node (kubelet probes, and hostNetwork pods on that node) "
+              "is always allowed, whatever the policies say")
+
+
 def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
               protocol: str | None = None, engine: str = "concrete",
               cni: str | None = None, policy_only: bool = False) -> CanReachResult:
@@ -32,6 +36,8 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
         QueryError: for unknown or ambiguous endpoints, malformed ports, unknown CNIs.
     """
     result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
+    if any(p.ingress.isolated for p in result.pairs):
+        result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
     if policy_only:
         return result
     prof, notes = choose(cluster, cni)
