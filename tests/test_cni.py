@@ -113,3 +113,13 @@ assertions:
     eff, pol = check([str(spec)], load=load_cluster).results
     assert eff.status == "fail" and "effective with Flannel" in eff.message
     assert pol.status == "pass"
+
+
+def test_k3s_is_named_not_detected_and_inherits_kube_routers_gaps():
+    # k3s ships no CNI DaemonSet a manifest dump would show: it is named with --cni.
+    c = load_cluster([APP])
+    assert detect(c).profile.name == "unknown"
+    r = can_reach(c, "shop/client", "shop/server:9000/SCTP", cni="k3s")
+    assert r.policy_allowed is True and r.allowed is False
+    assert any("SCTP" in n for n in r.cni_notes)
+    assert can_reach(c, "shop/server", "shop/client:80", cni="k3s").allowed is False
