@@ -57,6 +57,24 @@ def intersect_intervals(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> tup
     return tuple(out)
 
 
+def subtract_intervals(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> tuple[Interval, ...]:
+    """Normalized ``a`` minus normalized ``b``."""
+    out: list[Interval] = []
+    for lo, hi in a:
+        cur = lo
+        for blo, bhi in b:
+            if bhi < cur or blo > hi:
+                continue
+            if blo > cur:
+                out.append((cur, blo - 1))
+            cur = max(cur, bhi + 1)
+            if cur > hi:
+                break
+        if cur <= hi:
+            out.append((cur, hi))
+    return tuple(out)
+
+
 def format_intervals(intervals: tuple[Interval, ...]) -> str:
     """``80,443-445`` or ``all`` for the whole 1-65535 range."""
     if intervals == ((MIN_PORT, MAX_PORT),):
@@ -141,6 +159,10 @@ class PortSet:
             intersect_intervals(self.udp, other.udp),
             intersect_intervals(self.sctp, other.sctp),
         )
+
+    def difference(self, other: PortSet) -> PortSet:
+        """The ports in this set and not in ``other``."""
+        return PortSet(*(subtract_intervals(self.get(p), other.get(p)) for p in PROTOCOLS))
 
     def restrict(self, protocol: Protocol | None, port: int | None) -> PortSet:
         """Keep only ``protocol`` (if given) and ``port`` (if given)."""

@@ -258,3 +258,41 @@ class CheckReport:
     def passed(self) -> bool:
         """True when every assertion passed."""
         return all(r.status == "pass" for r in self.results)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffRow:
+    """A change between two groups: ports newly allowed and newly denied."""
+
+    src: str  # "ns/workload" or "ns/*" when a whole namespace pair changed alike
+    dst: str
+    added: PortSet
+    removed: PortSet
+    pairs: int  # pod pairs this row stands for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffWitness:
+    """A possible connection whose verdict differs, from the solver."""
+
+    direction: str  # "allowed" (newly allowed) | "denied" (newly denied)
+    src: WitnessPod
+    dst: WitnessPod
+    port: int
+    protocol: Protocol
+    rules: tuple[str, ...]  # the rules that admit it (in the side that allows it)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffResult:
+    """What a change to the manifests does to reachability."""
+
+    old: str
+    new: str
+    rows: tuple[DiffRow, ...]  # existing pods, grouped
+    pods_added: tuple[str, ...]
+    pods_removed: tuple[str, ...]
+    any_allowed: str  # "yes" | "no" | "undecided": newly allowed traffic for some possible pod
+    any_denied: str
+    witnesses: tuple[DiffWitness, ...] = ()
+    caveats: tuple[str, ...] = ()

@@ -1,0 +1,184 @@
+"""``diff``: what a change to the policies (or workloads) newly allows and newly blocks.
+
+Two answers, both exact:
+
+- over existing pods: every (source, destination) pod pair present on both
+  sides whose allowed ports changed, from the all-pairs engine on each side;
+  rows are per workload pair, and collapse to ``ns/*`` when every workload pair
+  between two namespaces changed the same way;
+- over every pod that could exist: the SMT engine asks whether some pod,
+  address and port is allowed by the new policies and not by the old (and the
+  reverse), with a witness; "no" proves the change only tightens (or loosens).
+
+Both sides are encoded over one label alphabet; hypothetical pods see the
+*new* namespaces' labels.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+import z3
+
+from netverify.engines.allpairs import compute_all_pairs
+from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
+from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
+from netverify.engines.smt.solve import Outcome, Witness, check, new_solver, read_pod, read_traffic
+from netverify.engines.smt.universe import Universe, build_universe
+from netverify.ipblocks import IPv4, format_range
+from netverify.model import Cluster, Pod
+from netverify.ports import PortSet
+from netverify.results import DiffResult, DiffRow, DiffWitness, WitnessPod
+
+
+def _relation(cluster: Cluster) -> dict[tuple[str, str], PortSet]:
+    ap = compute_all_pairs(cluster)
+    out: dict[tuple[str, str], PortSet] = {}
+    cache: dict[tuple[int, int], PortSet] = {}
+    pods = cluster.pods
+    cls = [ap.pods.class_of[p.key] for p in pods]
+    for i, a in enumerate(pods):
+        for j, b in enumerate(pods):
+            if i == j and not a.is_template:
+                continue  # loopback never changes
+            key = (cls[i], cls[j])
+            ps = cache.get(key)
+            if ps is None:
+                ps = ap.portset(*key)
+                cache[key] = ps
+            out[(a.key, b.key)] = ps
+    return out
+
+
+def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str = "new",
+         timeout_ms: int = 10_000) -> DiffResult:
+    """Compare two clusters' reachability.
+
+    >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
+    """
+    before, after = _relation(old), _relation(new)
+    group_old = {p.key: p.group for p in old.pods}
+    group_new = {p.key: p.group for p in new.pods}
+    per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
+    for key in sorted(set(before) & set(after)):
+        a, b = before[key], after[key]
+        if a == b:
+            continue
+        s, d = key
+        per_group[(group_new.get(s, group_old[s]), group_new.get(d, group_old[d]))].append(
+            (b.difference(a), a.difference(b)))
+    rows = []
+    for (s, d), changes in per_group.items():
+        added, removed = PortSet.empty(), PortSet.empty()
+        for ad, rm in changes:
+            added, removed = added.union(ad), removed.union(rm)
+        rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes)))
+    rows = _collapse(rows, old, new)
+    old_keys = {p.key for p in old.pods}
+    new_keys = {p.key for p in new.pods}
+    any_allowed, any_denied, witnesses, caveats = _symbolic(old, new, timeout_ms)
+    return DiffResult(old=old_label, new=new_label,
+                      rows=tuple(sorted(rows, key=lambda r: (r.src, r.dst))),
+                      pods_added=tuple(sorted(new_keys - old_keys)),
+                      pods_removed=tuple(sorted(old_keys - new_keys)),
+                      any_allowed=any_allowed, any_denied=any_denied,
+                      witnesses=tuple(witnesses), caveats=tuple(caveats))
+
+
+def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
+    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when every workload
+    pair between the two namespaces changed in exactly the same way."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for p in (*old.pods, *new.pods):
+        groups[p.namespace].add(p.group)
+    by_ns: dict[tuple[str, str], list[DiffRow]] = defaultdict(list)
+    for r in rows:
+        by_ns[(r.src.split("/")[0], r.dst.split("/")[0])].append(r)
+    out = []
+    for (sn, dn), rs in by_ns.items():
+        full = len(groups[sn]) * len(groups[dn])
+        same = len({(r.added, r.removed) for r in rs}) == 1
+        if same and len(rs) == full and len(rs) > 1:
+            out.append(replace(rs[0], src=f"{sn}/*", dst=f"{dn}/*",
+                               pairs=sum(r.pairs for r in rs)))
+        else:
+            out.extend(rs)
+    return out
+
+
+def _merged(old: Cluster, new: Cluster) -> Cluster:
+    return replace(new, policies=(*old.policies, *new.policies),
+                   namespaces={**old.namespaces, **new.namespaces})
+
+
+def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
+              ) -> tuple[str, str, list[DiffWitness], list[str]]:
+    u = build_universe(_merged(old, new))
+    enc_old, enc_new = Encoder(old, u), Encoder(new, u)
+    caveats: list[str] = []
+    if {n: dict(ns.labels) for n, ns in old.namespaces.items() if n in new.namespaces} != {
+            n: dict(new.namespaces[n].labels) for n in old.namespaces if n in new.namespaces}:
+        caveats.append("namespace labels changed: hypothetical pods are checked against the new "
+                       "namespaces' labels")
+    src = symbolic_pod(u, new, "src", allow_new_namespace=True)
+    dst = symbolic_pod(u, new, "dst", allow_new_namespace=True)
+    ext = _external(u, "ext")
+    traffic = Traffic.symbolic()
+    solver = new_solver(timeout_ms)
+    solver.add(*src.domain, *dst.domain, *ext.domain, *traffic.domain)
+    answers = {}
+    witnesses: list[DiffWitness] = []
+    for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
+        outcome = "no"
+        for a, b in ((src, dst), (ext, dst), (dst, ext)):
+            e1, i1, eg1, in1 = first.allowed(a, b, traffic)
+            e2, i2, _, _ = second.allowed(a, b, traffic)
+            r = check(solver, z3.And(e1, i1), z3.Not(z3.And(e2, i2)))
+            if r.outcome is Outcome.UNDECIDED:
+                outcome = "undecided"
+                caveats.append(f"newly {direction}: the solver could not decide ({r.reason})")
+                continue
+            if r.outcome is Outcome.YES and r.model is not None:
+                outcome = "yes"
+                witnesses.append(_witness(r.model, u, new, a, b, traffic, direction,
+                                          [*eg1, *in1]))
+                break
+        answers[direction] = outcome
+    return answers["allowed"], answers["denied"], witnesses, caveats
+
+
+def _external(u: Universe, prefix: str) -> SymEndpoint:
+    from netverify.engines.smt.endpoints import external
+
+    return external(u, prefix, IPv4, 0, (1 << 32) - 1)
+
+
+def _describe(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
+              name: str) -> WitnessPod:
+    if z3.is_false(ep.is_pod):
+        (_, addr), = ep.ip4
+        v = int(m.eval(addr, True).as_long())
+        label = format_range(IPv4, v, v)
+        return WitnessPod(namespace="", name=label, labels=(), namespace_labels=(),
+                          existing=False, new_namespace=False, ips=(label,), external=True)
+    w: Witness = read_pod(m, u, cluster, ep, name)
+    pod: Pod = w.pod
+    ns_labels = w.namespace.labels if w.namespace else cluster.namespace_labels(pod.namespace)
+    return WitnessPod(namespace=pod.namespace, name=pod.name,
+                      labels=tuple(sorted(pod.labels.items())),
+                      namespace_labels=tuple(sorted(ns_labels.items())), existing=False,
+                      new_namespace=w.namespace is not None,
+                      ips=tuple(str(i) for i in pod.ips),
+                      named_ports=tuple(f"{c.name}={c.port}/{c.protocol.value}"
+                                        for c in pod.container_ports))
+
+
+def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,
+             traffic: Traffic, direction: str, terms: list[RuleTerm]) -> DiffWitness:
+    port, proto = read_traffic(m, traffic)
+    rules = tuple(f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
+                  for t in terms if z3.is_true(m.eval(t.term, True)))
+    return DiffWitness(direction=direction, src=_describe(m, u, cluster, a, "example-src"),
+                       dst=_describe(m, u, cluster, b, "example-dst"), port=port,
+                       protocol=proto, rules=rules)

@@ -1,0 +1,95 @@
+"""diff: existing pods grouped, and every possible pod proved or witnessed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netverify.queries.diff import diff
+from tests.support import cluster, deployment, ns, policy, ports
+
+DENY = policy("a", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
+API = {"podSelector": {"matchLabels": {"app": "api"}}, "ingress": [
+    {"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 8080}]}]}
+
+
+def shop(*extra: dict[str, Any], api: dict[str, Any] | None = None, deny: bool = True,
+         web_labels: dict[str, str] | None = None):
+    return cluster(
+        ns("a"), ns("b", team="b"),
+        deployment("a", "web", web_labels or {"app": "web"}),
+        deployment("a", "api", {"app": "api"}),
+        deployment("b", "client", {"app": "client"}),
+        *([DENY] if deny else []),
+        policy("a", "api", api or API),
+        *extra)
+
+
+def test_identical_sets_differ_in_nothing_proved():
+    r = diff(shop(), shop())
+    assert r.rows == () and r.any_allowed == "no" and r.any_denied == "no"
+
+
+def test_equivalent_despite_different_yaml():
+    rewritten = {"podSelector": {"matchExpressions": [
+        {"key": "app", "operator": "In", "values": ["api"]}]},
+        "ingress": [{"ports": [{"port": 8080, "protocol": "TCP"}],
+                     "from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]}
+    r = diff(shop(), shop(api=rewritten))
+    assert r.rows == () and r.any_allowed == "no" and r.any_denied == "no"
+
+
+def test_an_extra_peer_matters_only_for_a_pod_that_could_exist():
+    wider = {**API, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "nope"}}},
+                                          {"podSelector": {"matchLabels": {"app": "web"}}}],
+                                 "ports": [{"port": 8080}]}]}
+    r = diff(shop(), shop(api=wider))
+    assert r.rows == ()  # no pod is labelled app=nope today
+    assert r.any_allowed == "yes" and r.any_denied == "no"
+    w = r.witnesses[0]
+    assert ("app", "nope") in w.src.labels and w.src.namespace == "a"
+    assert (w.protocol.value, w.port) == ("TCP", 8080)
+
+
+def test_widened_port_range():
+    wide = {**API, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                                "ports": [{"port": 8080, "endPort": 8090}]}]}
+    r = diff(shop(), shop(api=wide))
+    assert [(x.src, x.dst, x.added, x.removed) for x in r.rows] == [
+        ("a/web", "a/api", ports(TCP="8081-8090"), ports())]
+    assert r.any_allowed == "yes" and r.any_denied == "no"
+    assert any("a/api spec.ingress[0]" in rule for rule in r.witnesses[0].rules)
+
+
+def test_removed_default_deny_newly_allows_and_blocks_nothing():
+    r = diff(shop(), shop(deny=False))
+    pairs = {(x.src, x.dst) for x in r.rows}
+    assert ("b/client", "a/web") in pairs and ("a/api", "a/web") in pairs
+    assert all(x.removed.is_empty for x in r.rows)
+    assert r.any_allowed == "yes" and r.any_denied == "no"
+
+
+def test_relabelled_deployment_shows_up():
+    r = diff(shop(), shop(web_labels={"app": "frontend"}))
+    assert [(x.src, x.dst, str(x.removed)) for x in r.rows] == [("a/web", "a/api", "TCP 8080")]
+    assert r.any_denied == "no"  # the policies did not change: a pod labelled app=web still could
+
+
+def test_change_visible_only_for_a_hypothetical_pod():
+    team = policy("a", "from-team", {"podSelector": {"matchLabels": {"app": "api"}},
+                                     "ingress": [{"from": [{"namespaceSelector": {
+                                         "matchLabels": {"team": "new"}}}]}]})
+    r = diff(shop(), shop(team))
+    assert r.rows == ()  # no existing namespace has team=new
+    assert r.any_allowed == "yes"
+    w = r.witnesses[0]
+    assert w.src.new_namespace and ("team", "new") in w.src.namespace_labels
+    assert "a/from-team spec.ingress[0]" in w.rules
+
+
+def test_whole_namespace_pairs_collapse_to_one_row():
+    open_b = policy("a", "from-b", {"podSelector": {}, "ingress": [{"from": [
+        {"namespaceSelector": {"matchLabels": {"team": "b"}}}], "ports": [{"port": 443}]}]})
+    r = diff(shop(deployment("b", "cron", {"app": "cron"})),
+             shop(deployment("b", "cron", {"app": "cron"}), open_b))
+    assert [(x.src, x.dst, str(x.added), x.pairs) for x in r.rows] == [
+        ("b/*", "a/*", "TCP 443", 4)]
