@@ -25,6 +25,7 @@ from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.results import (
     CanReachResult,
     CheckReport,
+    DiffResult,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -49,6 +50,8 @@ def exit_code_for(result: object) -> ExitCode:
         return ExitCode.FAILED if result.findings else ExitCode.OK
     if isinstance(result, CheckReport):
         return ExitCode.OK if result.passed else ExitCode.FAILED
+    if isinstance(result, DiffResult):
+        return ExitCode.OK  # --fail-on decides in the command
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
         return ExitCode.OK if anyone else ExitCode.FAILED
@@ -312,3 +315,48 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
         except OSError as e:
             raise NetverifyError(f"cannot write {junit}: {e.strerror}") from None
     _emit(result, fmt, color, verbose, output)
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--fail-on", type=click.Choice(["allow", "deny", "any"]),
+              help="Exit 1 when traffic is newly allowed (allow), newly denied (deny) or either, "
+                   "for existing pods or any pod that could exist.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text",
+              show_default=True, help="Output format (md for a pull-request comment).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write the result here instead of stdout.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in text output.")
+@click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
+@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
+              metavar="SECONDS", help="Solver time limit per check.")
+def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, color: str,
+             verbose: bool, smt_timeout: int) -> None:
+    """Show what changing OLD into NEW newly allows and newly blocks.
+
+    OLD and NEW are files, folders or git:REF:PATH (read from the current git
+    repository), e.g. netverify diff git:main:k8s k8s.
+
+    Exit status: 0, or 1 with --fail-on when such a change exists; 2 input error.
+    """
+    from netverify.queries.diff import diff
+
+    before, after = _load([old], verbose), _load([new], verbose)
+    result = diff(before, after, old_label=old, new_label=new, timeout_ms=smt_timeout * 1000)
+    allowed = any(not r.added.is_empty for r in result.rows) or result.any_allowed != "no"
+    denied = any(not r.removed.is_empty for r in result.rows) or result.any_denied != "no"
+    failed = (fail_on == "allow" and allowed) or (fail_on == "deny" and denied) or (
+        fail_on == "any" and (allowed or denied))
+    text = render(result, fmt, RenderOptions(
+        color=color == "always" or (color == "auto" and output == "-" and sys.stdout.isatty()),
+        verbose=verbose))
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
+    raise SystemExit(int(ExitCode.FAILED if failed else ExitCode.OK))

@@ -145,7 +145,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     """
     out: list[str] = []
     for p in paths:
-        if p == "-":
+        if p == "-" or p.startswith("git:"):
             out.append(p)
             continue
         path = Path(p)
@@ -176,6 +176,11 @@ def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
             Kubernetes objects.
     """
     for file in expand_paths(paths):
+        if file.startswith("git:"):
+            from netverify.loader.git import read_git
+
+            yield from read_git(file)
+            continue
         if file == "-":
             text = (stdin or sys.stdin).read()
             label = "<stdin>"

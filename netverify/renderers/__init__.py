@@ -5,10 +5,15 @@ from __future__ import annotations
 from netverify.renderers.base import RenderOptions, unsupported
 from netverify.renderers.json import render_json, to_jsonable
 from netverify.renderers.junit import render_junit
-from netverify.renderers.tables import render_matrix_csv, render_matrix_markdown
+from netverify.renderers.tables import (
+    render_diff_markdown,
+    render_matrix_csv,
+    render_matrix_markdown,
+)
 from netverify.renderers.text import (
     render_can_reach,
     render_check,
+    render_diff,
     render_hypothetical,
     render_lint,
     render_matrix,
@@ -17,6 +22,7 @@ from netverify.renderers.text import (
 from netverify.results import (
     CanReachResult,
     CheckReport,
+    DiffResult,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -30,6 +36,7 @@ FORMATS: dict[type, tuple[str, ...]] = {
     WhoCanReachResult: ("text", "json"),
     LintResult: ("text", "json"),
     CheckReport: ("text", "json", "junit"),
+    DiffResult: ("text", "json", "md"),
 }
 
 
@@ -56,6 +63,10 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
         return render_lint(result, options)
     if isinstance(result, CheckReport):
         return render_check(result, options)
+    if isinstance(result, DiffResult):
+        if fmt == "md":
+            return render_diff_markdown(result, options)
+        return render_diff(result, options)
     if isinstance(result, MatrixResult):
         if fmt == "csv":
             return render_matrix_csv(result)

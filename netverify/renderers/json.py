@@ -13,6 +13,7 @@ from typing import Any
 from netverify.results import (
     CanReachResult,
     CheckReport,
+    DiffResult,
     Endpoint,
     HypotheticalResult,
     LintResult,
@@ -85,6 +86,20 @@ def to_jsonable(result: object) -> dict[str, Any]:
         }
     if isinstance(result, MatrixResult):
         return _matrix(result)
+    if isinstance(result, DiffResult):
+        return {
+            "schema_version": SCHEMA_VERSION, "query": "diff", "old": result.old,
+            "new": result.new,
+            "changes": [{"from": x.src, "to": x.dst, "added": x.added.to_dict(),
+                         "removed": x.removed.to_dict(), "pairs": x.pairs} for x in result.rows],
+            "pods_added": list(result.pods_added), "pods_removed": list(result.pods_removed),
+            "any_newly_allowed": result.any_allowed, "any_newly_denied": result.any_denied,
+            "witnesses": [{"direction": w.direction, "from": _witness(w.src),
+                           "to": _witness(w.dst), "port": w.port,
+                           "protocol": w.protocol.value, "rules": list(w.rules)}
+                          for w in result.witnesses],
+            "caveats": list(result.caveats),
+        }
     if isinstance(result, CheckReport):
         return {
             "schema_version": SCHEMA_VERSION, "query": "check", "files": list(result.files),

@@ -6,8 +6,8 @@ import csv
 import io
 
 from netverify.renderers.base import RenderOptions
-from netverify.renderers.text import render_matrix
-from netverify.results import MatrixResult
+from netverify.renderers.text import render_diff, render_matrix
+from netverify.results import DiffResult, MatrixResult
 
 
 def render_matrix_csv(m: MatrixResult) -> str:
@@ -38,5 +38,13 @@ def render_matrix_markdown(m: MatrixResult, opts: RenderOptions) -> str:
     """The text table in GitHub pipe syntax."""
     text = render_matrix(m, RenderOptions(color=False, verbose=opts.verbose),
                          table_format="github")
+    title, _, rest = text.partition("\n")
+    return f"### {title}\n{rest}"
+
+
+def render_diff_markdown(r: DiffResult, opts: RenderOptions) -> str:
+    """The diff for a pull-request comment."""
+    text = render_diff(r, RenderOptions(color=False, verbose=opts.verbose),
+                       table_format="github")
     title, _, rest = text.partition("\n")
     return f"### {title}\n{rest}"

@@ -10,6 +10,7 @@ from netverify.renderers.base import RenderOptions
 from netverify.results import (
     CanReachResult,
     CheckReport,
+    DiffResult,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -333,5 +334,42 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
     if undecided:
         summary += f", {undecided} undecided"
     lines.append(summary)
+    lines.extend(f"note: {c}" for c in r.caveats)
+    return "\n".join(lines) + "\n"
+
+
+def _diff_rows(r: DiffResult) -> list[list[str]]:
+    return [[x.src, x.dst, _ports(x.added) or "-", _ports(x.removed) or "-", str(x.pairs)]
+            for x in r.rows]
+
+
+def _diff_symbolic(r: DiffResult) -> list[str]:
+    words = {"yes": "yes", "no": "no (proved)", "undecided": "undecided (solver limit)"}
+    out = [f"newly allowed for some pod that could exist: {words[r.any_allowed]}",
+           f"newly denied for some pod that could exist: {words[r.any_denied]}"]
+    for w in r.witnesses:
+        rules = f" (by {', '.join(w.rules)})" if w.rules else ""
+        out.append(f"  e.g. newly {w.direction}: {_example(w.src)} -> {_example(w.dst)} "
+                   f"on {w.protocol.value} {w.port}{rules}")
+    if r.any_allowed == "no" and r.any_denied != "no":
+        out.append("  the change only tightens")
+    return out
+
+
+def render_diff(r: DiffResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
+    """Existing pods' changes as a table, then the answer over every possible pod."""
+    lines = [f"Reachability changes from {r.old} to {r.new}", ""]
+    if r.rows:
+        lines.append(tabulate(_diff_rows(r), headers=["from", "to", "newly allowed",
+                                                     "newly denied", "pod pairs"],
+                              tablefmt=table_format, disable_numparse=True))
+    else:
+        lines.append("existing pods: no pair changed")
+    if r.pods_added:
+        lines.append(f"pods only in {r.new}: {', '.join(r.pods_added)}")
+    if r.pods_removed:
+        lines.append(f"pods only in {r.old}: {', '.join(r.pods_removed)}")
+    lines.append("")
+    lines.extend(_diff_symbolic(r))
     lines.extend(f"note: {c}" for c in r.caveats)
     return "\n".join(lines) + "\n"
