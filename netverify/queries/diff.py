@@ -19,9 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+import numpy as np
+import numpy.typing as npt
 import z3
 
-from netverify.engines.allpairs import compute_all_pairs
+from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
 from netverify.engines.smt.solve import Outcome, Witness, check, new_solver, read_pod, read_traffic
@@ -32,22 +34,45 @@ from netverify.ports import PortSet
 from netverify.results import DiffResult, DiffRow, DiffWitness, WitnessPod
 
 
-def _relation(cluster: Cluster) -> dict[tuple[str, str], PortSet]:
-    ap = compute_all_pairs(cluster)
-    out: dict[tuple[str, str], PortSet] = {}
-    cache: dict[tuple[int, int], PortSet] = {}
-    pods = cluster.pods
-    cls = [ap.pods.class_of[p.key] for p in pods]
-    for i, a in enumerate(pods):
-        for j, b in enumerate(pods):
-            if i == j and not a.is_template:
-                continue  # loopback never changes
-            key = (cls[i], cls[j])
-            ps = cache.get(key)
-            if ps is None:
-                ps = ap.portset(*key)
-                cache[key] = ps
-            out[(a.key, b.key)] = ps
+def _portset_ids(ap: AllPairs, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
+                 ids: dict[PortSet, int]) -> npt.NDArray[np.intp]:
+    """(len(rows) x len(cols)) ids of the PortSets of those class pairs, in a shared id space."""
+    stack = np.stack([w[rows][:, cols] for w in ap.words], axis=-1)
+    flat = stack.reshape(-1, stack.shape[-1])
+    uniq, inverse = np.unique(flat, axis=0, return_inverse=True)
+    uid = np.array([ids.setdefault(ap.portset_of_signature(tuple(int(x) for x in u)), len(ids))
+                    for u in uniq], dtype=np.intp)
+    return uid[inverse.reshape(-1)].reshape(len(rows), len(cols))
+
+
+def _changes(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSet]]:
+    """Pod pairs present on both sides whose allowed ports differ: (src, dst, old, new).
+
+    Pods are grouped by their (old class, new class): every pair of two such joint
+    classes has the same old and new verdicts, so the comparison is one vectorized
+    pass over joint classes, and only the pairs that changed are listed.
+    """
+    ap_old, ap_new = compute_all_pairs(old), compute_all_pairs(new)
+    old_pods = {p.key: p for p in old.pods}
+    common = [p for p in new.pods if p.key in old_pods]
+    joint: dict[tuple[int, int], list[Pod]] = defaultdict(list)
+    for p in common:
+        joint[(ap_old.pods.class_of[p.key], ap_new.pods.class_of[p.key])].append(p)
+    keys = list(joint)
+    co = np.array([k[0] for k in keys], dtype=np.intp)
+    cn = np.array([k[1] for k in keys], dtype=np.intp)
+    ids: dict[PortSet, int] = {}
+    before = _portset_ids(ap_old, co, co, ids)
+    after = _portset_ids(ap_new, cn, cn, ids)
+    by_id = {v: k for k, v in ids.items()}
+    out = []
+    for a, b in zip(*np.nonzero(before != after), strict=True):
+        ps_old, ps_new = by_id[int(before[a, b])], by_id[int(after[a, b])]
+        for s in joint[keys[a]]:
+            for d in joint[keys[b]]:
+                if s.key == d.key and not s.is_template:
+                    continue  # loopback never changes
+                out.append((s, d, ps_old, ps_new))
     return out
 
 
@@ -57,17 +82,9 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
 
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
-    before, after = _relation(old), _relation(new)
-    group_old = {p.key: p.group for p in old.pods}
-    group_new = {p.key: p.group for p in new.pods}
     per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
-    for key in sorted(set(before) & set(after)):
-        a, b = before[key], after[key]
-        if a == b:
-            continue
-        s, d = key
-        per_group[(group_new.get(s, group_old[s]), group_new.get(d, group_old[d]))].append(
-            (b.difference(a), a.difference(b)))
+    for src_pod, dst_pod, a, b in _changes(old, new):
+        per_group[(src_pod.group, dst_pod.group)].append((b.difference(a), a.difference(b)))
     rows = []
     for (s, d), changes in per_group.items():
         added, removed = PortSet.empty(), PortSet.empty()
@@ -129,12 +146,22 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     solver.add(*src.domain, *dst.domain, *ext.domain, *traffic.domain)
     answers = {}
     witnesses: list[DiffWitness] = []
+    terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
+
+    def allowed(enc: Encoder, a: SymEndpoint, b: SymEndpoint) -> tuple[z3.BoolRef,
+                                                                      list[RuleTerm]]:
+        key = (id(enc), id(a), id(b))  # each side's formula is built once, used twice
+        if key not in terms:
+            e, i, eg, ing = enc.allowed(a, b, traffic)
+            terms[key] = (z3.And(e, i), [*eg, *ing])
+        return terms[key]
+
     for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
         outcome = "no"
         for a, b in ((src, dst), (ext, dst), (dst, ext)):
-            e1, i1, eg1, in1 = first.allowed(a, b, traffic)
-            e2, i2, _, _ = second.allowed(a, b, traffic)
-            r = check(solver, z3.And(e1, i1), z3.Not(z3.And(e2, i2)))
+            yes, rule_terms = allowed(first, a, b)
+            no, _ = allowed(second, a, b)
+            r = check(solver, yes, z3.Not(no))
             if r.outcome is Outcome.UNDECIDED:
                 outcome = "undecided"
                 caveats.append(f"newly {direction}: the solver could not decide ({r.reason})")
@@ -142,7 +169,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
             if r.outcome is Outcome.YES and r.model is not None:
                 outcome = "yes"
                 witnesses.append(_witness(r.model, u, new, a, b, traffic, direction,
-                                          [*eg1, *in1]))
+                                          rule_terms))
                 break
         answers[direction] = outcome
     return answers["allowed"], answers["denied"], witnesses, caveats
