@@ -12,6 +12,7 @@ from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.queries.enforcement import choose
+from netverify.queries.services import find_service, service_target
 from netverify.results import CanReachResult, PairVerdict
 
 if TYPE_CHECKING:
@@ -70,6 +71,12 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
     proto_only = parse_protocol(protocol) if protocol is not None and pq is None else None
 
     s = resolve(cluster, ev, src_text)
+    client_ns = s.pods[0].namespace if s.pods else None
+    svc = None if _is_pod_endpoint(cluster, dst_text) else find_service(
+        cluster, dst_text, client_ns)
+    if svc is not None:
+        return _through_service(ev, src_text, dst_text, s.pods, s.external, svc, dst_port or (
+            str(port) if port is not None else None), protocol)
     d = resolve(cluster, ev, dst_text)
     if s.external and d.external:
         raise QueryError("both endpoints are outside the cluster",
@@ -160,3 +167,37 @@ def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
                          f"{p.dst.name} ({got} vs {p.allowed}); please report this as a bug")
         out.append(replace(p, allowed=got))
     return out, notes
+
+
+def _is_pod_endpoint(cluster: Cluster, text: str) -> bool:
+    """``NS/NAME`` forms name pods; only ``svc/...`` and DNS names name Services."""
+    return "/" in text and not text.startswith("svc/")
+
+
+def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tuple[Pod, ...],
+                     src_ext: tuple[External, ...], svc: object, port_text: str | None,
+                     protocol: str | None) -> CanReachResult:
+    """One verdict per endpoint pod, on the port the Service forwards to."""
+    from netverify.model import Service
+
+    assert isinstance(svc, Service)
+    proto = parse_protocol(protocol) if protocol else None
+    target = service_target(ev.cluster, svc, port_text, proto)
+    pairs: list[PairVerdict] = []
+    srcs: list[Pod | External] = [*src_pods, *src_ext]
+    for pod, number in target.endpoints:
+        for sp in srcs:
+            if target.port is None:
+                pairs.append(ev.pair(sp, pod))
+            else:
+                pairs.append(ev.pair(sp, pod, protocol=target.port.protocol,
+                                     port=number if number is not None else 0))
+    return CanReachResult(
+        src=src_text, dst=f"svc/{svc.namespace}/{svc.name}",
+        # The pods receive on the target port (per pod when it is named), so the
+        # result names the Service port and its target rather than one number.
+        port=None,
+        port_name=(f"{target.port.port} -> {target.port.target_port}"
+                   if target.port else None),
+        protocol=target.port.protocol if target.port else proto,
+        pairs=tuple(pairs), caveats=target.notes)

@@ -95,7 +95,7 @@ def split_port(text: str) -> tuple[str, str | None]:
         return text, None
     if ":" in text:
         head, _, tail = text.rpartition(":")
-        if _is_ip_or_cidr(head) or "/" in head:
+        if _is_ip_or_cidr(head) or "/" in head or re.fullmatch(r"[a-z0-9][-a-z0-9.]*", head):
             return head, tail
     return text, None
 
