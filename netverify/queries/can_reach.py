@@ -72,7 +72,7 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
 
     s = resolve(cluster, ev, src_text)
     client_ns = s.pods[0].namespace if s.pods else None
-    svc = None if _is_pod_endpoint(cluster, dst_text) else find_service(
+    svc = None if _is_pod_endpoint(dst_text) else find_service(
         cluster, dst_text, client_ns)
     if svc is not None:
         return _through_service(ev, src_text, dst_text, s.pods, s.external, svc, dst_port or (
@@ -169,7 +169,7 @@ def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
     return out, notes
 
 
-def _is_pod_endpoint(cluster: Cluster, text: str) -> bool:
+def _is_pod_endpoint(text: str) -> bool:
     """``NS/NAME`` forms name pods; only ``svc/...`` and DNS names name Services."""
     return "/" in text and not text.startswith("svc/")
 
