@@ -1,0 +1,1 @@
+"""Audit rules: one small module per rule, listed by a registry (see ``registry``)."""

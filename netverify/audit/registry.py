@@ -1,0 +1,79 @@
+"""The rule registry: codes, titles, severities; the report and docs come from it.
+
+A rule is one class in one module under ``audit/rules/``, registered with
+``@register``. Its docstring's first line equals ``title`` and the body has the
+sections **Anti-pattern**, **Why it hurts** and **Fix**, in that order (a test
+checks this). Codes are never reused.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from netverify.model import Cluster
+from netverify.source import SourceRef
+
+
+class Severity(enum.Enum):
+    """How much a finding matters."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One rule hit: data only; renderers turn it into words."""
+
+    code: str
+    message: str
+    object: str  # "Kind ns/name"
+    path: str = ""  # field path inside the object, e.g. spec.podSelector
+    source: SourceRef | None = None
+
+
+class Rule:
+    """Base class of every rule."""
+
+    code: ClassVar[str]
+    title: ClassVar[str]
+    severity: ClassVar[Severity]
+
+    def check(self, cluster: Cluster) -> Iterator[Finding]:
+        """Yield the findings of this rule on ``cluster``."""
+        raise NotImplementedError
+
+    def finding(self, message: str, obj: str, path: str = "",
+                source: SourceRef | None = None) -> Finding:
+        """A finding of this rule."""
+        return Finding(code=self.code, message=message, object=obj, path=path, source=source)
+
+
+_RULES: dict[str, type[Rule]] = {}
+
+RETIRED: dict[str, str] = {}  # code -> why it was retired; never reuse these
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator adding a rule to the registry."""
+    if cls.code in _RULES or cls.code in RETIRED:
+        raise ValueError(f"rule code {cls.code} is already used")
+    _RULES[cls.code] = cls
+    return cls
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every registered rule, by code."""
+    import netverify.audit.rules  # noqa: F401  (registers the rules)
+
+    return [_RULES[c] for c in sorted(_RULES)]
+
+
+def get_rule(code: str) -> type[Rule]:
+    """The rule with this code (KeyError when unknown)."""
+    all_rules()
+    return _RULES[code]

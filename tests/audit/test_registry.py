@@ -1,0 +1,37 @@
+"""The rules explain themselves and have fixtures: the review work, done by a test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from netverify.audit.registry import all_rules
+
+RULES = Path(__file__).resolve().parents[2] / "netverify" / "audit" / "rules"
+CASES = Path(__file__).parent / "cases"
+
+
+def test_codes_are_well_formed_unique_and_match_modules():
+    codes = [r.code for r in all_rules()]
+    assert all(re.fullmatch(r"NV\d{3}", c) for c in codes)
+    assert len(codes) == len(set(codes))
+    modules = sorted(p.stem for p in RULES.glob("nv*.py"))
+    assert [m[:5].upper() for m in modules] == codes
+
+
+def test_docstrings_have_title_and_sections_in_order():
+    for rule in all_rules():
+        doc = rule.__doc__ or ""
+        assert doc.splitlines()[0] == rule.title, rule.code
+        positions = [doc.find(s) for s in ("**Anti-pattern**", "**Why it hurts**", "**Fix**")]
+        assert -1 not in positions and positions == sorted(positions), rule.code
+
+
+def test_every_rule_has_failing_and_passing_cases():
+    files = {yaml.safe_load(f.read_text())["rule"]: f for f in CASES.glob("NV*.yml")}
+    assert set(files) == {r.code for r in all_rules()}
+    for code, f in files.items():
+        cases = yaml.safe_load(f.read_text())["cases"]
+        assert any(c["expect"] for c in cases) and any(not c["expect"] for c in cases), code
