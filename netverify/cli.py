@@ -360,3 +360,34 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
         except OSError as e:
             raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
     raise SystemExit(int(ExitCode.FAILED if failed else ExitCode.OK))
+
+
+@main.command("audit")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+              show_default=True, help="Exit 1 when a finding at or above this severity exists.")
+@click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
+@_common(("text", "json"))
+def audit_cmd(fail_on: str, rules: tuple[str, ...], files: tuple[str, ...], fmt: str,
+              verbose: bool, color: str, output: str) -> None:
+    """Report risks and anti-patterns in the manifests (rules NVxxx).
+
+    Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error.
+    """
+    from netverify.audit.registry import Severity
+    from netverify.audit.run import ORDER, audit
+
+    cluster = _load(files, verbose)
+    report = audit(cluster, only=set(rules) or None)
+    limit = ORDER[Severity(fail_on)]
+    failed = any(ORDER[report.severities[f.code]] <= limit for f in report.findings)
+    to_stdout = output == "-"
+    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
+    text = render(report, fmt, RenderOptions(color=use_color, verbose=verbose))
+    if to_stdout:
+        click.echo(text, nl=False)
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
+    raise SystemExit(int(ExitCode.FAILED if failed else ExitCode.OK))

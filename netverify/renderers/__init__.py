@@ -40,15 +40,27 @@ FORMATS: dict[type, tuple[str, ...]] = {
 }
 
 
+def _audit_formats() -> dict[type, tuple[str, ...]]:
+    from netverify.audit.run import AuditReport
+
+    return {AuditReport: ("text", "json")}
+
+
 def render(result: object, fmt: str, options: RenderOptions) -> str:
     """Render ``result`` in format ``fmt``.
 
     Raises:
         UnsupportedFormat: when ``fmt`` cannot render this kind of result.
     """
-    supported = list(FORMATS.get(type(result), ()))
+    supported = list(FORMATS.get(type(result), ()) or _audit_formats().get(type(result), ()))
     if fmt not in supported:
         raise unsupported(fmt, result, supported)
+    from netverify.audit.run import AuditReport
+
+    if isinstance(result, AuditReport):
+        from netverify.renderers.audit import render_audit, render_audit_json
+
+        return render_audit_json(result) if fmt == "json" else render_audit(result, options)
     if fmt == "json":
         return render_json(result)
     if fmt == "junit" and isinstance(result, CheckReport):

@@ -35,3 +35,19 @@ def test_every_rule_has_failing_and_passing_cases():
     for code, f in files.items():
         cases = yaml.safe_load(f.read_text())["cases"]
         assert any(c["expect"] for c in cases) and any(not c["expect"] for c in cases), code
+
+
+def test_audit_cli_exit_codes_and_json():
+    import json
+
+    from click.testing import CliRunner
+
+    from netverify.cli import main
+
+    demo = str(Path(__file__).resolve().parents[2] / "fixtures" / "demo")
+    r = CliRunner().invoke(main, ["audit", "-f", demo, "--format", "json"])
+    assert r.exit_code == 0  # only warnings; the default --fail-on is error
+    data = json.loads(r.stdout)
+    assert {f["object"] for f in data["findings"]} == {"Namespace kube-system",
+                                                       "Namespace monitoring"}
+    assert CliRunner().invoke(main, ["audit", "-f", demo, "--fail-on", "warning"]).exit_code == 1
