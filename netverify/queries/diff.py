@@ -26,12 +26,19 @@ import z3
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
-from netverify.engines.smt.solve import Outcome, Witness, check, new_solver, read_pod, read_traffic
+from netverify.engines.smt.solve import (
+    Outcome,
+    check,
+    describe,
+    new_solver,
+    read_endpoint,
+    read_traffic,
+)
 from netverify.engines.smt.universe import Universe, build_universe
-from netverify.ipblocks import IPv4, format_range
+from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet
-from netverify.results import DiffResult, DiffRow, DiffWitness, WitnessPod
+from netverify.results import DiffResult, DiffRow, DiffWitness
 
 
 def _portset_ids(ap: AllPairs, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
@@ -181,31 +188,13 @@ def _external(u: Universe, prefix: str) -> SymEndpoint:
     return external(u, prefix, IPv4, 0, (1 << 32) - 1)
 
 
-def _describe(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
-              name: str) -> WitnessPod:
-    if z3.is_false(ep.is_pod):
-        (_, addr), = ep.ip4
-        v = int(m.eval(addr, True).as_long())
-        label = format_range(IPv4, v, v)
-        return WitnessPod(namespace="", name=label, labels=(), namespace_labels=(),
-                          existing=False, new_namespace=False, ips=(label,), external=True)
-    w: Witness = read_pod(m, u, cluster, ep, name)
-    pod: Pod = w.pod
-    ns_labels = w.namespace.labels if w.namespace else cluster.namespace_labels(pod.namespace)
-    return WitnessPod(namespace=pod.namespace, name=pod.name,
-                      labels=tuple(sorted(pod.labels.items())),
-                      namespace_labels=tuple(sorted(ns_labels.items())), existing=False,
-                      new_namespace=w.namespace is not None,
-                      ips=tuple(str(i) for i in pod.ips),
-                      named_ports=tuple(f"{c.name}={c.port}/{c.protocol.value}"
-                                        for c in pod.container_ports))
-
-
 def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,
              traffic: Traffic, direction: str, terms: list[RuleTerm]) -> DiffWitness:
     port, proto = read_traffic(m, traffic)
     rules = tuple(f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                   for t in terms if z3.is_true(m.eval(t.term, True)))
-    return DiffWitness(direction=direction, src=_describe(m, u, cluster, a, "example-src"),
-                       dst=_describe(m, u, cluster, b, "example-dst"), port=port,
+    return DiffWitness(direction=direction,
+                       src=describe(cluster, read_endpoint(m, u, cluster, a, "example-src")),
+                       dst=describe(cluster, read_endpoint(m, u, cluster, b, "example-dst")),
+                       port=port,
                        protocol=proto, rules=rules)

@@ -21,13 +21,18 @@ from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import RuleTerm, Traffic
-from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
+from netverify.engines.smt.solve import (
+    Outcome,
+    Witness,
+    describe,
+    read_endpoint,
+    read_traffic,
+)
 from netverify.errors import QueryError, SelectorError
-from netverify.ipblocks import format_range
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
-from netverify.results import HypotheticalResult, WitnessPod
+from netverify.results import HypotheticalResult, PairVerdict
 from netverify.selectors import LabelSelector, parse_selector_string
 
 
@@ -163,34 +168,23 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     m = res.model
     assert m is not None
     wport, wproto = read_traffic(m, traffic)
-    ws = _witness(engine, m, s_ep, "witness-src")
-    wd = _witness(engine, m, d_ep, "witness-dst")
+    ws = read_endpoint(m, engine.universe, cluster, s_ep, "witness-src")
+    wd = read_endpoint(m, engine.universe, cluster, d_ep, "witness-dst")
     admitted = [f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                 for t in (*q.egress, *q.ingress) if z3.is_true(m.eval(t.term, True))]
-    verified, note = verify_witness(cluster, ws, wd, wport, wproto)
-    if not verified:
+    if not verify_witness(cluster, ws, wd, wport, wproto).is_allowed:
         return replace(base, outcome="undecided", reasons=(
             f"internal disagreement: the SMT engine found a witness the concrete engine "
-            f"rejects ({note}); please report this as a bug",))
-    return replace(base, witness_src=_describe(cluster, ws, s_ep),
-                   witness_dst=_describe(cluster, wd, d_ep),
+            f"rejects ({wproto.value} {wport}); please report this as a bug",))
+    return replace(base, witness_src=describe(cluster, ws, existing=s_ep.pod is not None),
+                   witness_dst=describe(cluster, wd, existing=d_ep.pod is not None),
                    witness_port=wport, witness_protocol=wproto, admitted_by=tuple(admitted),
                    verified=True, caveats=tuple(_caveats(cluster, ws, wd)))
 
 
-def _witness(engine: SmtEngine, m: z3.ModelRef, ep: SymEndpoint,
-             name: str) -> Witness | External:
-    if not z3.is_true(m.eval(ep.is_pod, True)):
-        fam = 4 if ep.ip4 else 6
-        (_, addr), = ep.ip4 or ep.ip6
-        v = int(m.eval(addr, True).as_long())
-        return External(fam, v, v, format_range(fam, v, v))
-    return read_pod(m, engine.universe, engine.cluster, ep, name)
-
-
 def verify_witness(cluster: Cluster, ws: Witness | External, wd: Witness | External, port: int,
-            proto: Protocol) -> tuple[bool, str]:
-    """Instantiate the witness in a copy of the cluster and ask the concrete engine."""
+                   proto: Protocol) -> PairVerdict:
+    """Instantiate the witnesses in a copy of the cluster and ask the concrete engine."""
     pods = list(cluster.pods)
     namespaces = dict(cluster.namespaces)
     subjects: list[Pod | External] = []
@@ -204,23 +198,7 @@ def verify_witness(cluster: Cluster, ws: Witness | External, wd: Witness | Exter
             pods.append(w.pod)
         subjects.append(w.pod)
     trial = replace(cluster, pods=tuple(pods), namespaces=namespaces)
-    v = Evaluator(trial).pair(subjects[0], subjects[1], protocol=proto, port=port)
-    return v.is_allowed, f"{proto.value} {port}"
-
-
-def _describe(cluster: Cluster, w: Witness | External, ep: SymEndpoint) -> WitnessPod:
-    if isinstance(w, External):
-        return WitnessPod(namespace="", name=w.label, labels=(), namespace_labels=(),
-                          existing=False, new_namespace=False, ips=(w.label,), external=True)
-    pod = w.pod
-    ns_labels = w.namespace.labels if w.namespace else cluster.namespace_labels(pod.namespace)
-    return WitnessPod(
-        namespace=pod.namespace, name=pod.name, labels=tuple(sorted(pod.labels.items())),
-        namespace_labels=tuple(sorted(ns_labels.items())), existing=ep.pod is not None,
-        new_namespace=w.namespace is not None, ips=tuple(str(i) for i in pod.ips),
-        named_ports=tuple(f"{cp.name}={cp.port}/{cp.protocol.value}"
-                          for cp in pod.container_ports),
-    )
+    return Evaluator(trial).pair(subjects[0], subjects[1], protocol=proto, port=port)
 
 
 def _caveats(cluster: Cluster, *ws: Witness | External) -> list[str]:

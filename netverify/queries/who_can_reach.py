@@ -16,10 +16,10 @@ from netverify.engines.concrete import Evaluator, External, ports_of_rule
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Traffic
-from netverify.engines.smt.solve import Outcome, check, new_solver, read_pod
+from netverify.engines.smt.solve import Outcome, check, describe, new_solver, read_endpoint
 from netverify.errors import QueryError
-from netverify.ipblocks import IPv4, format_range
-from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod
+from netverify.ipblocks import IPv4
+from netverify.model import Cluster, Direction, NetworkPolicy, Peer
 from netverify.ports import MAX_PORT, PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
@@ -169,23 +169,7 @@ def _in_ports(traffic: Traffic, ports: PortSet) -> z3.BoolRef:
 
 
 def _witness(smt: SmtEngine, cluster: Cluster, m: z3.ModelRef, src: SymEndpoint) -> WitnessPod:
-    if not z3.is_true(m.eval(src.is_pod, True)):
-        fam = IPv4 if src.ip4 else 6
-        (_, addr), = src.ip4 or src.ip6
-        v = int(m.eval(addr, True).as_long())
-        label = format_range(fam, v, v)
-        return WitnessPod(namespace="", name=label, labels=(), namespace_labels=(),
-                          existing=False, new_namespace=False, ips=(label,), external=True)
-    w = read_pod(m, smt.universe, cluster, src, "example")
-    pod: Pod = w.pod
-    ns_labels = w.namespace.labels if w.namespace else cluster.namespace_labels(pod.namespace)
-    return WitnessPod(namespace=pod.namespace, name=pod.name,
-                      labels=tuple(sorted(pod.labels.items())),
-                      namespace_labels=tuple(sorted(ns_labels.items())), existing=False,
-                      new_namespace=w.namespace is not None,
-                      ips=tuple(str(i) for i in pod.ips),
-                      named_ports=tuple(f"{c.name}={c.port}/{c.protocol.value}"
-                                        for c in pod.container_ports))
+    return describe(cluster, read_endpoint(m, smt.universe, cluster, src, "example"))
 
 
 __all__ = ["External", "who_can_reach"]

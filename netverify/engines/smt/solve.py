@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import z3
 
+from netverify.engines.concrete import External
 from netverify.engines.smt.endpoints import CODE_PROTOCOL, SymEndpoint
 from netverify.engines.smt.formulas import Traffic
 from netverify.engines.smt.universe import Universe
-from netverify.ipblocks import Address, IPv4, IPv6
+from netverify.ipblocks import Address, IPv4, IPv6, format_range
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, ContainerPort, Namespace, Pod
 from netverify.ports import Protocol
+from netverify.results import WitnessPod
 
 DEFAULT_TIMEOUT_MS = 10_000
 
@@ -119,3 +121,30 @@ def read_pod(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
     pod = Pod(namespace=ns_name, name=name, labels=labels, ips=tuple(ips),
               container_ports=tuple(ports))
     return Witness(pod, new_ns, None, None)
+
+
+def read_endpoint(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
+                  name: str) -> Witness | External:
+    """Read one side of a connection from a model: a pod (maybe in a new namespace) or an
+    address outside the cluster."""
+    if not _bool(m, ep.is_pod):
+        family = IPv4 if ep.ip4 else IPv6
+        (_, addr), = ep.ip4 or ep.ip6
+        v = _int(m, addr)
+        return External(family, v, v, format_range(family, v, v))
+    return read_pod(m, u, cluster, ep, name)
+
+
+def describe(cluster: Cluster, w: Witness | External, *, existing: bool = False) -> WitnessPod:
+    """The result-facing form of a witness (``existing``: a pod the question named)."""
+    if isinstance(w, External):
+        return WitnessPod(namespace="", name=w.label, labels=(), namespace_labels=(),
+                          existing=False, new_namespace=False, ips=(w.label,), external=True)
+    pod = w.pod
+    ns_labels = w.namespace.labels if w.namespace else cluster.namespace_labels(pod.namespace)
+    return WitnessPod(
+        namespace=pod.namespace, name=pod.name, labels=tuple(sorted(pod.labels.items())),
+        namespace_labels=tuple(sorted(ns_labels.items())), existing=existing,
+        new_namespace=w.namespace is not None, ips=tuple(str(i) for i in pod.ips),
+        named_ports=tuple(f"{cp.name}={cp.port}/{cp.protocol.value}"
+                          for cp in pod.container_ports))
