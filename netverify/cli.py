@@ -25,7 +25,6 @@ from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.results import (
     CanReachResult,
     CheckReport,
-    DiffResult,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -50,8 +49,6 @@ def exit_code_for(result: object) -> ExitCode:
         return ExitCode.FAILED if result.findings else ExitCode.OK
     if isinstance(result, CheckReport):
         return ExitCode.OK if result.passed else ExitCode.FAILED
-    if isinstance(result, DiffResult):
-        return ExitCode.OK  # --fail-on decides in the command
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
         return ExitCode.OK if anyone else ExitCode.FAILED
@@ -131,7 +128,12 @@ def _load(files: Sequence[str], verbose: bool) -> Cluster:
     return cluster
 
 
-def _emit(result: object, fmt: str, color: str, verbose: bool, output: str) -> NoReturn:
+def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
+          code: ExitCode | None = None) -> NoReturn:
+    """Render, write to stdout or ``output`` (only once the query succeeded), and exit.
+
+    ``code`` overrides ``exit_code_for`` for commands whose status depends on options.
+    """
     to_stdout = output == "-"
     use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
     text = render(result, fmt, RenderOptions(color=use_color, verbose=verbose))
@@ -142,7 +144,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str) -> N
             Path(output).write_text(text, encoding="utf-8")
         except OSError as e:
             raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
-    raise SystemExit(int(exit_code_for(result)))
+    raise SystemExit(int(exit_code_for(result) if code is None else code))
 
 
 @main.command("can-reach")
@@ -349,17 +351,7 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     denied = any(not r.removed.is_empty for r in result.rows) or result.any_denied != "no"
     failed = (fail_on == "allow" and allowed) or (fail_on == "deny" and denied) or (
         fail_on == "any" and (allowed or denied))
-    text = render(result, fmt, RenderOptions(
-        color=color == "always" or (color == "auto" and output == "-" and sys.stdout.isatty()),
-        verbose=verbose))
-    if output == "-":
-        click.echo(text, nl=False)
-    else:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
-    raise SystemExit(int(ExitCode.FAILED if failed else ExitCode.OK))
+    _emit(result, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)
 
 
 @main.command("audit")
@@ -380,14 +372,4 @@ def audit_cmd(fail_on: str, rules: tuple[str, ...], files: tuple[str, ...], fmt:
     report = audit(cluster, only=set(rules) or None)
     limit = ORDER[Severity(fail_on)]
     failed = any(ORDER[report.severities[f.code]] <= limit for f in report.findings)
-    to_stdout = output == "-"
-    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
-    text = render(report, fmt, RenderOptions(color=use_color, verbose=verbose))
-    if to_stdout:
-        click.echo(text, nl=False)
-    else:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
-    raise SystemExit(int(ExitCode.FAILED if failed else ExitCode.OK))
+    _emit(report, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)
