@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from netverify.engines.classes import ip_blocks
 from netverify.ipblocks import IPSet
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, PortSpec, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
@@ -242,15 +243,8 @@ class Evaluator:
 
     def ip_boundaries(self, family: int) -> list[int]:
         """Every point where some ipBlock of the cluster starts or ends (sorted)."""
-        pts: set[int] = set()
-        for pol in self.cluster.policies:
-            for d in Direction:
-                for rule in pol.rules(d):
-                    for peer in rule.peers or ():
-                        ib = peer.ip_block
-                        if ib is not None and ib.addresses.family == family:
-                            pts.update(ib.addresses.boundaries())
-        return sorted(pts)
+        return sorted({b for block in ip_blocks(self.cluster) if block.family == family
+                       for b in block.boundaries()})
 
     def split(self, family: int, lo: int, hi: int) -> list[tuple[int, int]]:
         """Split ``lo..hi`` at ipBlock boundaries into ranges every ipBlock treats alike."""
