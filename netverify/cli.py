@@ -365,11 +365,11 @@ def audit_cmd(fail_on: str, rules: tuple[str, ...], files: tuple[str, ...], fmt:
 
     Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error.
     """
-    from netverify.audit.registry import Severity
-    from netverify.audit.run import ORDER, audit
+    from netverify.audit.run import audit
+    from netverify.results import Severity
 
     cluster = _load(files, verbose)
-    report = audit(cluster, only=set(rules) or None)
-    limit = ORDER[Severity(fail_on)]
-    failed = any(ORDER[report.severities[f.code]] <= limit for f in report.findings)
+    report = audit(cluster, only=set(rules) or None, inputs=files)
+    limit = Severity(fail_on).rank
+    failed = any(report.severity(f).rank <= limit for f in report.findings)
     _emit(report, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)

@@ -6,7 +6,8 @@ Queries return these; renderers turn them into tables, JSON or Markdown.  No
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, field
 
 from netverify.model import Direction
 from netverify.ports import PortSet, Protocol
@@ -296,3 +297,72 @@ class DiffResult:
     any_denied: str
     witnesses: tuple[DiffWitness, ...] = ()
     caveats: tuple[str, ...] = ()
+
+
+class Severity(enum.Enum):
+    """How much an audit finding matters."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe: sort keys and ``--fail-on`` thresholds use it."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Related:
+    """Another object a finding involves (a policy that isolates, a Service, a route)."""
+
+    object: str  # "Kind ns/name"
+    role: str  # why it is involved, e.g. "isolates egress"
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One rule hit: data only; renderers turn it into words.
+
+    ``example`` is a concrete traffic pair when the finding is about traffic
+    (``shop/web -> kube-system/coredns UDP 53``), so a reviewer can re-check it with
+    ``netverify can-reach``.
+    """
+
+    code: str
+    message: str
+    object: str  # "Kind ns/name"
+    path: str = ""  # field path inside the object, e.g. spec.podSelector
+    source: SourceRef | None = None
+    example: str = ""
+    related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleInfo:
+    """What the report says about a rule that ran."""
+
+    code: str
+    title: str
+    severity: Severity
+    help_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditReport:
+    """All findings, most severe first, then by code and object.
+
+    ``suppressed`` holds findings silenced by a ``netverify.io/ignore`` annotation:
+    kept so that reports can count them, never shown as findings.
+    """
+
+    findings: tuple[Finding, ...]
+    rules: dict[str, RuleInfo]  # code -> rule, for every rule that ran
+    suppressed: tuple[Finding, ...] = ()
+    inputs: tuple[str, ...] = ()  # the manifest paths, for report headers
+    cluster_summary: dict[str, int] = field(default_factory=dict)  # pods, policies, ...
+
+    def severity(self, f: Finding) -> Severity:
+        """The severity of a finding (its rule's)."""
+        return self.rules[f.code].severity

@@ -8,32 +8,14 @@ checks this). Codes are never reused.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import ClassVar
 
+__all__ = ["Finding", "Related", "Rule", "Severity", "all_rules", "get_rule", "register"]
+
 from netverify.model import Cluster
+from netverify.results import Finding, Related, Severity
 from netverify.source import SourceRef
-
-
-class Severity(enum.Enum):
-    """How much a finding matters."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Finding:
-    """One rule hit: data only; renderers turn it into words."""
-
-    code: str
-    message: str
-    object: str  # "Kind ns/name"
-    path: str = ""  # field path inside the object, e.g. spec.podSelector
-    source: SourceRef | None = None
 
 
 class Rule:
@@ -48,9 +30,11 @@ class Rule:
         raise NotImplementedError
 
     def finding(self, message: str, obj: str, path: str = "",
-                source: SourceRef | None = None) -> Finding:
+                source: SourceRef | None = None, *, example: str = "",
+                related: tuple[Related, ...] = ()) -> Finding:
         """A finding of this rule."""
-        return Finding(code=self.code, message=message, object=obj, path=path, source=source)
+        return Finding(code=self.code, message=message, object=obj, path=path, source=source,
+                       example=example, related=related)
 
 
 _RULES: dict[str, type[Rule]] = {}

@@ -1,34 +1,28 @@
-"""Run the registered rules over a cluster."""
+"""Run the registered rules over a cluster and apply suppressions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from netverify.audit.registry import Finding, Severity, all_rules
+from netverify.audit.registry import all_rules
 from netverify.model import Cluster
-
-ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditReport:
-    """All findings, most severe first, then by code and object."""
-
-    findings: tuple[Finding, ...]
-    severities: dict[str, Severity]  # code -> severity
-    titles: dict[str, str]  # code -> title
+from netverify.results import AuditReport, Finding, RuleInfo
 
 
-def audit(cluster: Cluster, *, only: set[str] | None = None) -> AuditReport:
+def audit(cluster: Cluster, *, only: set[str] | None = None,
+          inputs: Sequence[str] = ()) -> AuditReport:
     """Run every rule (or the ``only`` codes) and collect the findings."""
     findings: list[Finding] = []
-    sev: dict[str, Severity] = {}
-    titles: dict[str, str] = {}
+    rules: dict[str, RuleInfo] = {}
     for rule_cls in all_rules():
         if only and rule_cls.code not in only:
             continue
-        sev[rule_cls.code] = rule_cls.severity
-        titles[rule_cls.code] = rule_cls.title
+        rules[rule_cls.code] = RuleInfo(code=rule_cls.code, title=rule_cls.title,
+                                        severity=rule_cls.severity)
         findings.extend(rule_cls().check(cluster))
-    findings.sort(key=lambda f: (ORDER[sev[f.code]], f.code, f.object, f.path))
-    return AuditReport(findings=tuple(findings), severities=sev, titles=titles)
+    findings.sort(key=lambda f: (rules[f.code].severity.rank, f.code, f.object, f.path,
+                                 f.message))
+    summary = {"namespaces": len(cluster.namespaces), "pods": len(cluster.pods),
+               "services": len(cluster.services), "policies": len(cluster.policies)}
+    return AuditReport(findings=tuple(findings), rules=rules, inputs=tuple(inputs),
+                       cluster_summary=summary)

@@ -20,6 +20,7 @@ from netverify.renderers.text import (
     render_who_can_reach,
 )
 from netverify.results import (
+    AuditReport,
     CanReachResult,
     CheckReport,
     DiffResult,
@@ -37,13 +38,8 @@ FORMATS: dict[type, tuple[str, ...]] = {
     LintResult: ("text", "json"),
     CheckReport: ("text", "json", "junit"),
     DiffResult: ("text", "json", "md"),
+    AuditReport: ("text", "json"),
 }
-
-
-def _audit_formats() -> dict[type, tuple[str, ...]]:
-    from netverify.audit.run import AuditReport
-
-    return {AuditReport: ("text", "json")}
 
 
 def render(result: object, fmt: str, options: RenderOptions) -> str:
@@ -52,11 +48,9 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
     Raises:
         UnsupportedFormat: when ``fmt`` cannot render this kind of result.
     """
-    supported = list(FORMATS.get(type(result), ()) or _audit_formats().get(type(result), ()))
+    supported = list(FORMATS.get(type(result), ()))
     if fmt not in supported:
         raise unsupported(fmt, result, supported)
-    from netverify.audit.run import AuditReport
-
     if isinstance(result, AuditReport):
         from netverify.renderers.audit import render_audit, render_audit_json
 

@@ -7,20 +7,20 @@ from typing import Any
 
 from tabulate import tabulate
 
-from netverify.audit.run import AuditReport
 from netverify.renderers.base import RenderOptions
 from netverify.renderers.json import SCHEMA_VERSION
+from netverify.results import AuditReport
 
 
 def render_audit(r: AuditReport, opts: RenderOptions) -> str:
     """One row per finding, most severe first, then a count per severity."""
     if not r.findings:
         return "no findings\n"
-    rows = [[r.severities[f.code].value, f.code, f.object, f.path or "",
+    rows = [[r.severity(f).value, f.code, f.object, f.path or "",
              f.message, f.source.location() if f.source else ""] for f in r.findings]
     counts: dict[str, int] = {}
     for f in r.findings:
-        counts[r.severities[f.code].value] = counts.get(r.severities[f.code].value, 0) + 1
+        counts[r.severity(f).value] = counts.get(r.severity(f).value, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     return tabulate(rows, headers=["severity", "rule", "object", "field", "finding", "where"]
                     ) + f"\n\n{len(r.findings)} finding(s): {summary}\n"
@@ -30,9 +30,9 @@ def render_audit_json(r: AuditReport) -> str:
     """The canonical machine form."""
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "query": "audit",
-        "rules": [{"code": c, "title": r.titles[c], "severity": r.severities[c].value}
-                  for c in sorted(r.titles)],
-        "findings": [{"code": f.code, "severity": r.severities[f.code].value,
+        "rules": [{"code": c, "title": r.rules[c].title, "severity": r.rules[c].severity.value}
+                  for c in sorted(r.rules)],
+        "findings": [{"code": f.code, "severity": r.severity(f).value,
                       "object": f.object, "path": f.path, "message": f.message,
                       "source": None if f.source is None else {
                           "file": f.source.file, "document": f.source.document,
