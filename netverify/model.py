@@ -135,7 +135,149 @@ class Service:
     ports: tuple[ServicePort, ...] = ()
     cluster_ip: str | None = None
     external_name: str | None = None
+    external_traffic_policy: str = "Cluster"  # Cluster or Local (NodePort/LoadBalancer)
+    session_affinity: str = "None"  # None or ClientIP
+    load_balancer_source_ranges: tuple[str, ...] = ()
     source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def headless(self) -> bool:
+        """``clusterIP: None``: DNS answers with the endpoint pods' IPs."""
+        return self.cluster_ip == "None"
+
+    @property
+    def external(self) -> bool:
+        """Reachable from outside the cluster: NodePort or LoadBalancer."""
+        return self.type in ("NodePort", "LoadBalancer")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackendRef:
+    """Where a route sends traffic: a Service port (or another kind, reported as such).
+
+    ``port`` is a number or a Service port name (Ingress ``port.name``); None when
+    the route gives none (HTTPRoute requires one for Services; the loader checks).
+    """
+
+    namespace: str
+    name: str
+    port: int | str | None
+    weight: int = 1
+    kind: str = "Service"  # anything else (a Resource backend, a custom kind) is reported
+    field: str = ""  # e.g. spec.rules[0].http.paths[1].backend
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathMatch:
+    """One request match: a path (Prefix, Exact, ImplementationSpecific, RegularExpression)
+    plus, for HTTPRoute, exact header and method conditions."""
+
+    path: str = "/"
+    path_type: str = "Prefix"
+    headers: tuple[tuple[str, str], ...] = ()
+    method: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """One routing rule, the common shape of an Ingress path and an HTTPRoute rule.
+
+    ``hosts`` empty means any host.  ``matches`` empty means every request (an
+    Ingress default backend or an HTTPRoute rule without matches).  Backends share
+    traffic by ``weight`` (Ingress backends have one backend of weight 1).
+    """
+
+    hosts: tuple[str, ...]
+    matches: tuple[PathMatch, ...]
+    backends: tuple[BackendRef, ...]
+    field: str  # e.g. spec.rules[0].http.paths[1]
+    is_default: bool = False  # Ingress spec.defaultBackend
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TLSConfig:
+    """An Ingress ``tls`` entry or a TLS Gateway listener: hosts served over HTTPS."""
+
+    hosts: tuple[str, ...]  # empty: every host of the object (Ingress default certificate)
+    secret_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ingress:
+    """A networking.k8s.io/v1 Ingress, flattened into routes."""
+
+    namespace: str
+    name: str
+    ingress_class: str | None  # spec.ingressClassName or the kubernetes.io/ingress.class annotation
+    routes: tuple[Route, ...]
+    tls: tuple[TLSConfig, ...] = ()
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Listener:
+    """A Gateway listener: the port, protocol and hostname it accepts."""
+
+    name: str
+    port: int
+    protocol: str  # HTTP, HTTPS, TLS, TCP, UDP
+    hostname: str | None = None
+    tls: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gateway:
+    """A gateway.networking.k8s.io Gateway."""
+
+    namespace: str
+    name: str
+    gateway_class: str
+    listeners: tuple[Listener, ...]
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParentRef:
+    """An HTTPRoute ``parentRefs`` entry (a Gateway, optionally one listener)."""
+
+    namespace: str
+    name: str
+    section_name: str | None = None
+    kind: str = "Gateway"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HTTPRoute:
+    """A gateway.networking.k8s.io HTTPRoute, flattened into routes."""
+
+    namespace: str
+    name: str
+    parents: tuple[ParentRef, ...]
+    routes: tuple[Route, ...]
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,6 +386,11 @@ class Cluster:
     pods: tuple[Pod, ...]
     services: tuple[Service, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
+    ingresses: tuple[Ingress, ...] = ()
+    gateways: tuple[Gateway, ...] = ()
+    http_routes: tuple[HTTPRoute, ...] = ()
+    # "Kind ns/name" -> audit rule codes silenced by its netverify.io/ignore annotation
+    suppressions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     skipped: Mapping[str, int] = field(default_factory=dict)  # kind -> count
     # (kind, namespace, name) of the skipped objects: CNI detection reads ConfigMaps and CRDs
     others: tuple[tuple[str, str, str], ...] = ()

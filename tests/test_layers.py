@@ -1,4 +1,4 @@
-"""The import direction of DESIGN.md: cli -> queries -> engines -> model; loader -> model.
+"""The import direction of DESIGN.md: cli -> queries, audit -> engines -> model; loader -> model.
 
 Renderers see results only; nothing below the CLI prints or knows about processes.
 """
@@ -17,11 +17,12 @@ FORBIDDEN = {
     "model": {"loader", "engines", "queries", "renderers", "cli"},
     "selectors": {"loader", "engines", "queries", "renderers", "cli", "model"},
     "ports": {"loader", "engines", "queries", "renderers", "cli", "model"},
-    "results": {"loader", "engines", "queries", "renderers", "cli"},
+    "results": {"loader", "engines", "queries", "renderers", "cli", "audit"},
     "loader": {"engines", "queries", "renderers", "cli"},
     "engines": {"loader", "queries", "renderers", "cli"},
     "queries": {"loader", "renderers", "cli"},
-    "renderers": {"loader", "engines", "queries", "cli"},
+    "audit": {"loader", "renderers", "cli"},  # rules are queries over the model
+    "renderers": {"loader", "engines", "queries", "cli", "audit"},
 }
 
 

@@ -1,8 +1,12 @@
-"""Every rule module, imported explicitly in code order (a test compares with the files)."""
+"""Every rule module (``nvNNN_*.py``), imported in code order so that each registers itself.
 
-from netverify.audit.rules import (  # noqa: F401
-    nv101_no_default_deny_ingress,
-    nv102_policy_selects_nothing,
-    nv110_egress_blocks_dns,
-    nv501_service_without_endpoints,
-)
+Adding a rule is adding a module here and a case file in ``tests/audit/cases/``; the
+registry tests check that codes, module names, docstrings and cases agree.
+"""
+
+import importlib
+import pkgutil
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if _info.name.startswith("nv"):
+        importlib.import_module(f"{__name__}.{_info.name}")
