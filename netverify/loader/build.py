@@ -24,12 +24,22 @@ from netverify.errors import ManifestError
 from netverify.ipblocks import Address, parse_address
 from netverify.loader.documents import RawObject
 from netverify.loader.policies import NETWORK_POLICY_VERSIONS, build_network_policy
+from netverify.loader.routes import (
+    GATEWAY_VERSIONS,
+    INGRESS_VERSIONS,
+    build_gateway,
+    build_http_route,
+    build_ingress,
+)
 from netverify.model import (
     DEFAULT_NAMESPACE,
     NAMESPACE_NAME_LABEL,
     WORKLOAD_KINDS,
     Cluster,
     ContainerPort,
+    Gateway,
+    HTTPRoute,
+    Ingress,
     Namespace,
     NetworkPolicy,
     Pod,
@@ -63,7 +73,14 @@ KNOWN_VERSIONS: dict[str, set[str]] = {
     "Job": {"batch/v1"},
     "CronJob": {"batch/v1", "batch/v1beta1"},
     "NetworkPolicy": set(NETWORK_POLICY_VERSIONS),
+    "Ingress": set(INGRESS_VERSIONS),
+    "Gateway": GATEWAY_VERSIONS,
+    "HTTPRoute": GATEWAY_VERSIONS,
 }
+
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+IGNORE_ANNOTATION = "netverify.io/ignore"
+_IGNORE_CODE = re.compile(r"^(NV\d{3}|\*)$")
 
 
 class _Builder:
@@ -75,6 +92,10 @@ class _Builder:
         self.owners: dict[tuple[str, str, str], tuple[str, str] | None] = {}
         self.services: list[Service] = []
         self.policies: list[NetworkPolicy] = []
+        self.ingresses: list[Ingress] = []
+        self.gateways: list[Gateway] = []
+        self.http_routes: list[HTTPRoute] = []
+        self.suppressions: dict[str, frozenset[str]] = {}
         self.skipped: Counter[str] = Counter()
         self.others: list[tuple[str, str, str]] = []
         self.notes: list[str] = []
@@ -88,12 +109,15 @@ class _Builder:
         if not isinstance(kind, str) or not kind:
             raise ManifestError("has no kind", source=src, hint="every object needs apiVersion "
                                 "and kind")
-        if kind not in KNOWN_VERSIONS:
-            self.skipped[kind] += 1
+        api = data.get("apiVersion")
+        if kind not in KNOWN_VERSIONS or (
+                kind in ("Gateway", "HTTPRoute") and isinstance(api, str)
+                and not api.startswith("gateway.networking.k8s.io/")):
+            # Istio and others have their own kinds named Gateway: not the Gateway API's.
+            self.skipped[kind if kind not in KNOWN_VERSIONS else f"{kind} ({api})"] += 1
             ns, name = _meta_names(data)
             self.others.append((kind, ns or "", name or ""))
             return
-        api = data.get("apiVersion")
         if api not in KNOWN_VERSIONS[kind]:
             ns, name = _meta_names(data)
             if kind != "Namespace":
@@ -104,6 +128,7 @@ class _Builder:
                 hint=f"netverify reads {', '.join(sorted(KNOWN_VERSIONS[kind]))}",
             )
         src = self._identify(raw, kind)
+        self._suppression(raw, src)
         if kind == "Namespace":
             self._namespace(raw, src)
         elif kind == "Pod":
@@ -117,6 +142,33 @@ class _Builder:
                 self.notes.append(f"{src.describe()}: apiVersion {api} is deprecated; read as "
                                   "networking.k8s.io/v1")
             self.policies.append(build_network_policy(raw, src))
+        elif kind == "Ingress":
+            if INGRESS_VERSIONS.get(str(api)):
+                self.notes.append(f"{src.describe()}: apiVersion {api} is deprecated; read as "
+                                  "networking.k8s.io/v1")
+            self.ingresses.append(build_ingress(raw, src))
+        elif kind == "Gateway":
+            self.gateways.append(build_gateway(raw, src))
+        elif kind == "HTTPRoute":
+            self.http_routes.append(build_http_route(raw, src))
+
+    def _suppression(self, raw: RawObject, src: SourceRef) -> None:
+        """Read ``netverify.io/ignore: "NV101, NV110"`` (``*``: every rule)."""
+        meta = raw.data.get("metadata")
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        if not isinstance(ann, dict) or IGNORE_ANNOTATION not in ann:
+            return
+        value = ann[IGNORE_ANNOTATION]
+        codes = [c.upper() for c in re.split(r"[\s,]+", str(value)) if c]
+        bad = [c for c in codes if not _IGNORE_CODE.match(c)]
+        if bad or not codes:
+            raise ManifestError(
+                f"annotation {IGNORE_ANNOTATION} {value!r} is not a list of rule codes",
+                source=src.at(f"metadata.annotations.{IGNORE_ANNOTATION}"),
+                field=f"metadata.annotations.{IGNORE_ANNOTATION}",
+                hint='e.g. "NV101, NV110", or "*" for every rule')
+        key = src.object_ref if src.namespace else f"{src.kind} {src.name}"
+        self.suppressions[key] = frozenset(codes)
 
     def _identify(self, raw: RawObject, kind: str) -> SourceRef:
         meta = raw.data.get("metadata")
@@ -295,17 +347,36 @@ class _Builder:
             ports.append(ServicePort(port=port, target_port=target, protocol=proto,
                                      name=p.get("name"),
                                      node_port=node_port if isinstance(node_port, int) else None))
+        stype = str(spec.get("type") or "ClusterIP")
+        if stype not in SERVICE_TYPES:
+            raise ManifestError(f"unknown Service type {stype!r}", source=src, field="spec.type",
+                                hint=f"one of {', '.join(SERVICE_TYPES)}")
+        etp = str(spec.get("externalTrafficPolicy") or "Cluster")
+        if etp not in ("Cluster", "Local"):
+            raise ManifestError(f"externalTrafficPolicy {etp!r} is not Cluster or Local",
+                                source=src, field="spec.externalTrafficPolicy")
+        affinity = str(spec.get("sessionAffinity") or "None")
+        if affinity not in ("None", "ClientIP"):
+            raise ManifestError(f"sessionAffinity {affinity!r} is not None or ClientIP",
+                                source=src, field="spec.sessionAffinity")
+        ranges = spec.get("loadBalancerSourceRanges") or []
+        if not isinstance(ranges, list):
+            raise ManifestError("must be a list of CIDRs", source=src,
+                                field="spec.loadBalancerSourceRanges")
         self.services.append(Service(
             namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
-            type=str(spec.get("type") or "ClusterIP"),
+            type=stype,
             selector={str(k): str(v) for k, v in sel.items()} if sel else None,
             ports=tuple(ports), cluster_ip=spec.get("clusterIP"),
-            external_name=spec.get("externalName"), source=src))
+            external_name=spec.get("externalName"), external_traffic_policy=etp,
+            session_affinity=affinity,
+            load_balancer_source_ranges=tuple(str(r) for r in ranges), source=src))
 
     def finish(self) -> Cluster:
         pods = self._resolve_pods()
         referenced = {p.namespace for p in pods} | {s.namespace for s in self.services} | {
-            p.namespace for p in self.policies}
+            p.namespace for p in self.policies} | {i.namespace for i in self.ingresses} | {
+            r.namespace for r in self.http_routes} | {g.namespace for g in self.gateways}
         for ns in sorted(referenced - set(self.namespaces)):
             self.namespaces[ns] = Namespace(name=ns, labels={NAMESPACE_NAME_LABEL: ns},
                                             declared=False)
@@ -325,6 +396,10 @@ class _Builder:
             pods=tuple(pods),
             services=tuple(sorted(self.services, key=lambda s: (s.namespace, s.name))),
             policies=tuple(sorted(self.policies, key=lambda p: (p.namespace, p.name))),
+            ingresses=tuple(sorted(self.ingresses, key=lambda i: (i.namespace, i.name))),
+            gateways=tuple(sorted(self.gateways, key=lambda g: (g.namespace, g.name))),
+            http_routes=tuple(sorted(self.http_routes, key=lambda r: (r.namespace, r.name))),
+            suppressions=self.suppressions,
             skipped=dict(sorted(self.skipped.items())),
             others=tuple(self.others),
             notes=tuple(self.notes),

@@ -25,7 +25,7 @@ from netverify.source import SourceRef
 if TYPE_CHECKING:
     from netverify.loader.documents import RawObject
 
-FORMAT = 1
+FORMAT = 2  # bumped when RawObject rows change (2: line tables for routes and Services)
 MIN_SIZE = 2 * 1024  # below this, parsing is about as cheap as reading an entry
 
 

@@ -87,8 +87,8 @@ class RawObject:
 
     data: dict[str, Any]
     source: SourceRef
-    # path -> line of every value inside the object; kept for NetworkPolicies only,
-    # whose rules, peers and ports are cited by line in every verdict.
+    # path -> line of every value inside the object; kept for the kinds whose fields
+    # verdicts and findings cite by line (policies, Services, routes), not for pods.
     lines: dict[tuple[str | int, ...], int] | None = None
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
@@ -101,6 +101,9 @@ class RawObject:
                     return line
                 key = key[:-1]
         return self.source.line
+
+
+LINE_KINDS = frozenset({"NetworkPolicy", "Service", "Ingress", "HTTPRoute", "Gateway"})
 
 
 def _line_table(node: yaml.Node) -> dict[tuple[str | int, ...], int]:
@@ -121,7 +124,7 @@ def _line_table(node: yaml.Node) -> dict[tuple[str | int, ...], int]:
 
 
 def _raw(data: dict[str, Any], node: yaml.Node | None, src: SourceRef) -> RawObject:
-    lines = _line_table(node) if node is not None and data.get("kind") == "NetworkPolicy" \
+    lines = _line_table(node) if node is not None and data.get("kind") in LINE_KINDS \
         else None
     return RawObject(data=data, source=src, lines=lines)
 
