@@ -1,0 +1,63 @@
+"""NV607."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from netverify.audit.registry import Finding, Related, Rule, Severity, register
+from netverify.model import Cluster
+
+
+@register
+class CrossNamespaceBackend(Rule):
+    """HTTPRoute backend in another namespace without a ReferenceGrant there
+
+    **Anti-pattern**
+
+    An HTTPRoute sends traffic to a Service in another namespace, and that namespace has
+    no ReferenceGrant::
+
+        kind: HTTPRoute
+        metadata: {namespace: web}
+        spec:
+          rules:
+            - backendRefs: [{name: api, namespace: backend, port: 80}]
+
+    **Why it hurts**
+
+    Gateway API forbids cross-namespace references unless the target namespace allows
+    them: the Gateway marks the reference ``RefNotPermitted``, and requests routed to it
+    fail with 500.
+
+    **Fix**
+
+    Let the backend namespace accept references from the route's namespace::
+
+        apiVersion: gateway.networking.k8s.io/v1beta1
+        kind: ReferenceGrant
+        metadata: {name: from-web, namespace: backend}
+        spec:
+          from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}]
+          to: [{group: "", kind: Service}]
+
+    netverify does not read a ReferenceGrant's content: any ReferenceGrant in the backend
+    namespace silences this rule, so check its ``from`` and ``to`` by hand.
+    """
+
+    code = "NV607"
+    title = "HTTPRoute backend in another namespace without a ReferenceGrant there"
+    severity = Severity.WARNING
+
+    def check(self, cluster: Cluster) -> Iterator[Finding]:
+        granted = {ns for kind, ns, _ in cluster.others if kind == "ReferenceGrant"}
+        for hr in cluster.http_routes:
+            for route in hr.routes:
+                for b in route.backends:
+                    if b.namespace == hr.namespace or b.namespace in granted:
+                        continue
+                    target = f"{b.kind} {b.namespace}/{b.name}"
+                    yield self.finding(
+                        f"backend {target} is in namespace {b.namespace}, which has no "
+                        "ReferenceGrant in the input: the reference is not permitted and "
+                        "requests routed to it fail", f"HTTPRoute {hr.key}", b.field, b.source,
+                        related=(Related(object=target, role="cross-namespace backend"),))
