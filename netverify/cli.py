@@ -28,6 +28,8 @@ from netverify.results import (
     HypotheticalResult,
     LintResult,
     MatrixResult,
+    PathsResult,
+    UrlResult,
     WhoCanReachResult,
 )
 
@@ -52,6 +54,8 @@ def exit_code_for(result: object) -> ExitCode:
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
         return ExitCode.OK if anyone else ExitCode.FAILED
+    if isinstance(result, UrlResult):
+        return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
     if isinstance(result, HypotheticalResult):
         if result.outcome == "undecided":
             return ExitCode.UNDECIDED
@@ -166,10 +170,16 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
                    "e.g. flannel, calico, cilium@1.14.")
 @click.option("--policy-only", is_flag=True,
               help="Answer what the policies say, ignoring what the CNI enforces.")
+@click.option("-H", "--header", "headers", multiple=True, metavar="'NAME: VALUE'",
+              help="With a URL: a request header HTTPRoute rules may match (repeatable).")
+@click.option("--controller", metavar="NS/NAME",
+              help="With a URL: the ingress controller or gateway pods, when they are not "
+                   "recognised in the manifests.")
 @_common(FORMATS[CanReachResult])
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: int,
-                  cni: str | None, policy_only: bool, files: tuple[str, ...], fmt: str,
+                  cni: str | None, policy_only: bool, headers: tuple[str, ...],
+                  controller: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
 
@@ -180,16 +190,43 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     backend/db:5432, kube-system/kube-dns:53/UDP or backend/db:postgres.
     Without a port, the allowed ports and protocols are listed.
 
+    DST may also be a Service: svc/NAMESPACE/NAME[:PORT] or a DNS name
+    (api-service.backend:80); each endpoint pod gets its own verdict.  From
+    outside, SRC internet (or an IP) and DST a URL follows the request
+    through Ingress or Gateway API routes:
+    netverify can-reach internet https://app.example.com/api
+
     With --hypothetical the question is whether ANY pod matching SRC (existing or
     not) may reach DST: yes comes with a witness pod, no is a proof.
 
     Exit status: 0 allowed (for every pair) / yes, 1 denied / no, 2 input error,
-    3 undecided (solver time limit).
+    3 undecided (solver time limit, or a URL hop netverify cannot check).
     """
     from netverify.queries.can_reach import can_reach
     from netverify.queries.hypothetical import can_reach_hypothetical
 
     cluster = _load(files, verbose)
+    if src.lower() in ("internet", "external") and not dst.lower().startswith(
+            ("http://", "https://")) and ("." in dst.split("/", 1)[0] or "/" not in dst):
+        raise click.UsageError(f"{dst!r}: from {src}, the destination is a URL, e.g. "
+                               f"https://{dst.removeprefix('//')}")
+    if dst.lower().startswith(("http://", "https://")):
+        from netverify.queries.paths import can_reach_url
+
+        pairs = []
+        for h in headers:
+            name, sep, value = h.partition(":")
+            if not sep or not name.strip():
+                raise click.BadParameter(f"{h!r} is not 'NAME: VALUE'", param_hint="--header")
+            pairs.append((name.strip(), value.strip()))
+        if hypothetical or port or protocol:
+            raise click.UsageError("a URL destination takes no --hypothetical, --port or "
+                                   "--protocol (the URL names the port)")
+        url_result = can_reach_url(cluster, src, dst, headers=pairs, controller=controller,
+                                   cni=cni, policy_only=policy_only)
+        if fmt not in FORMATS[UrlResult]:
+            raise click.UsageError(f"--format {fmt} is not available for a URL destination")
+        _emit(url_result, fmt, color, verbose, output)
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: object
@@ -201,6 +238,34 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
         result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
                            cni=cni, policy_only=policy_only)
     _emit(result, fmt, color, verbose, output)
+
+
+@main.command("paths")
+@click.option("--controller", metavar="NS/NAME",
+              help="The ingress controller or gateway pods, when not recognised by image.")
+@click.option("--cni", metavar="NAME[@VERSION]",
+              help="The cluster's network plugin (default: detected from the manifests).")
+@click.option("--policy-only", is_flag=True,
+              help="What the policies say, ignoring what the CNI enforces.")
+@click.option("--fail-on-blocked", is_flag=True,
+              help="Exit 1 when some route is blocked (for CI).")
+@_common(FORMATS[PathsResult])
+def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
+              files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+              output: str) -> None:
+    """List every way in from outside: Ingress and HTTPRoute routes, NodePort and
+    LoadBalancer Services, with TLS, backends, endpoint pods and whether
+    NetworkPolicy lets the controller (or the outside) reach them.
+
+    Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error.
+    """
+    from netverify.queries.paths import paths
+
+    cluster = _load(files, verbose)
+    result = paths(cluster, controller=controller, cni=cni, policy_only=policy_only)
+    blocked = any(p.verdict == "no" for p in result.routes)
+    _emit(result, fmt, color, verbose, output,
+          ExitCode.FAILED if fail_on_blocked and blocked else ExitCode.OK)
 
 
 @main.command("matrix")

@@ -228,6 +228,16 @@ class Ingress:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IngressClass:
+    """An IngressClass: which controller (``spec.controller``) serves Ingresses of this class."""
+
+    name: str
+    controller: str
+    default: bool = False  # ingressclass.kubernetes.io/is-default-class: "true"
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Listener:
     """A Gateway listener: the port, protocol and hostname it accepts."""
 
@@ -236,6 +246,9 @@ class Listener:
     protocol: str  # HTTP, HTTPS, TLS, TCP, UDP
     hostname: str | None = None
     tls: bool = False
+    # allowedRoutes.namespaces: Same (the default), All, or Selector (with ``route_selector``)
+    routes_from: str = "Same"
+    route_selector: LabelSelector | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -261,6 +274,7 @@ class ParentRef:
     namespace: str
     name: str
     section_name: str | None = None
+    port: int | None = None
     kind: str = "Gateway"
 
 
@@ -272,6 +286,7 @@ class HTTPRoute:
     name: str
     parents: tuple[ParentRef, ...]
     routes: tuple[Route, ...]
+    created: str | None = None  # metadata.creationTimestamp (RFC 3339): the oldest wins ties
     source: SourceRef | None = None
 
     @property
@@ -387,6 +402,7 @@ class Cluster:
     services: tuple[Service, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
     ingresses: tuple[Ingress, ...] = ()
+    ingress_classes: tuple[IngressClass, ...] = ()
     gateways: tuple[Gateway, ...] = ()
     http_routes: tuple[HTTPRoute, ...] = ()
     # "Kind ns/name" -> audit rule codes silenced by its netverify.io/ignore annotation

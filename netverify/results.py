@@ -366,3 +366,92 @@ class AuditReport:
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
         return self.rules[f.code].severity
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hop:
+    """One step of an end-to-end path and whether traffic passes it.
+
+    ``status`` is ``ok``, ``blocked`` or ``unknown`` (netverify cannot tell from
+    the manifests, e.g. no controller pods in the input).
+    """
+
+    step: str  # e.g. "internet -> ingress-nginx/ingress-nginx-controller"
+    status: str
+    detail: str
+    verdicts: tuple[PairVerdict, ...] = ()  # examples of blocked pairs, explained by renderers
+    port: int | None = None  # the TCP port the verdicts were asked about
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackendPath:
+    """One backend of a route: the Service, its share of traffic and its endpoint pods."""
+
+    service: str  # ns/name
+    service_port: str  # as the route names it (number or name)
+    target: str  # "8080" or "http -> 8080/8081" (per pod)
+    weight: int
+    share: float  # weight / total weight (0..1)
+    endpoints: tuple[str, ...]  # pod keys
+    reachable: tuple[str, ...]  # endpoint pods every controller pod may reach
+    problem: str | None = None  # missing Service, port, endpoints, ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutedPath:
+    """One way in from outside: an entry point, the route it picks, and every hop."""
+
+    entry: str  # "Ingress shop/app (class nginx)" or "HTTPRoute shop/r via Gateway infra/gw"
+    route_object: str  # "Ingress shop/app"
+    route_field: str  # spec.rules[0].http.paths[1]
+    host: str  # "app.example.com" or "*" for any host
+    match: str  # "Prefix /api"
+    tls: str  # "app-tls", "none", "listener https"
+    controller: tuple[str, ...]  # pods that proxy the request
+    backends: tuple[BackendPath, ...]
+    hops: tuple[Hop, ...]
+    verdict: str  # yes, no, unknown
+    notes: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlResult:
+    """Answer to ``can-reach internet URL``: one RoutedPath per entry point that routes it."""
+
+    src: str
+    url: str
+    paths: tuple[RoutedPath, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        """yes when every entry point delivers, no when one fails or none routes the URL."""
+        if not self.paths:
+            return "no"
+        if any(p.verdict == "no" for p in self.paths):
+            return "no"
+        return "unknown" if any(p.verdict == "unknown" for p in self.paths) else "yes"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExposedService:
+    """A NodePort or LoadBalancer Service: reachable from outside without an Ingress."""
+
+    service: str
+    type: str
+    ports: tuple[str, ...]  # "80/TCP -> 8080 (nodePort 30080)"
+    external_traffic_policy: str
+    endpoints: tuple[str, ...]
+    reachable: tuple[str, ...]  # endpoint pods whose policies admit traffic from outside
+    notes: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathsResult:
+    """Answer to ``paths``: every externally reachable route and exposed Service."""
+
+    routes: tuple[RoutedPath, ...]
+    exposed: tuple[ExposedService, ...]
+    notes: tuple[str, ...] = ()

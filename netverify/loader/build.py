@@ -30,6 +30,7 @@ from netverify.loader.routes import (
     build_gateway,
     build_http_route,
     build_ingress,
+    build_ingress_class,
 )
 from netverify.model import (
     DEFAULT_NAMESPACE,
@@ -40,6 +41,7 @@ from netverify.model import (
     Gateway,
     HTTPRoute,
     Ingress,
+    IngressClass,
     Namespace,
     NetworkPolicy,
     Pod,
@@ -74,10 +76,12 @@ KNOWN_VERSIONS: dict[str, set[str]] = {
     "CronJob": {"batch/v1", "batch/v1beta1"},
     "NetworkPolicy": set(NETWORK_POLICY_VERSIONS),
     "Ingress": set(INGRESS_VERSIONS),
+    "IngressClass": {"networking.k8s.io/v1", "networking.k8s.io/v1beta1"},
     "Gateway": GATEWAY_VERSIONS,
     "HTTPRoute": GATEWAY_VERSIONS,
 }
 
+CLUSTER_SCOPED = frozenset({"Namespace", "IngressClass"})
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 IGNORE_ANNOTATION = "netverify.io/ignore"
 _IGNORE_CODE = re.compile(r"^(NV\d{3}|\*)$")
@@ -93,6 +97,7 @@ class _Builder:
         self.services: list[Service] = []
         self.policies: list[NetworkPolicy] = []
         self.ingresses: list[Ingress] = []
+        self.ingress_classes: list[IngressClass] = []
         self.gateways: list[Gateway] = []
         self.http_routes: list[HTTPRoute] = []
         self.suppressions: dict[str, frozenset[str]] = {}
@@ -147,6 +152,8 @@ class _Builder:
                 self.notes.append(f"{src.describe()}: apiVersion {api} is deprecated; read as "
                                   "networking.k8s.io/v1")
             self.ingresses.append(build_ingress(raw, src))
+        elif kind == "IngressClass":
+            self.ingress_classes.append(build_ingress_class(raw, src))
         elif kind == "Gateway":
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
@@ -189,7 +196,7 @@ class _Builder:
             self.warnings.append(
                 f"{src.describe()}: metadata.name {name!r} is not a valid {kind} name; the "
                 "API server would reject this object")
-        if kind == "Namespace":
+        if kind in CLUSTER_SCOPED:
             ns = None
         else:
             ns = meta.get("namespace") or DEFAULT_NAMESPACE
@@ -397,6 +404,7 @@ class _Builder:
             services=tuple(sorted(self.services, key=lambda s: (s.namespace, s.name))),
             policies=tuple(sorted(self.policies, key=lambda p: (p.namespace, p.name))),
             ingresses=tuple(sorted(self.ingresses, key=lambda i: (i.namespace, i.name))),
+            ingress_classes=tuple(sorted(self.ingress_classes, key=lambda c: c.name)),
             gateways=tuple(sorted(self.gateways, key=lambda g: (g.namespace, g.name))),
             http_routes=tuple(sorted(self.http_routes, key=lambda r: (r.namespace, r.name))),
             suppressions=self.suppressions,

@@ -19,6 +19,7 @@ from netverify.model import (
     Gateway,
     HTTPRoute,
     Ingress,
+    IngressClass,
     Listener,
     ParentRef,
     PathMatch,
@@ -26,6 +27,7 @@ from netverify.model import (
     TLSConfig,
 )
 from netverify.ports import MAX_PORT, MIN_PORT
+from netverify.selectors import parse_selector
 from netverify.source import SourceRef
 
 INGRESS_VERSIONS = {"networking.k8s.io/v1": None,
@@ -39,6 +41,7 @@ INGRESS_PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 ROUTE_PATH_TYPES = {"Exact": "Exact", "PathPrefix": "Prefix",
                     "RegularExpression": "RegularExpression"}
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -210,10 +213,23 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
         protocol = _str(ctx, e.get("protocol"), [*at, "protocol"], required=True)
         hostname = _host(ctx, e["hostname"], [*at, "hostname"]) if e.get("hostname") else None
         tls = e.get("tls")
+        allowed = _mapping(ctx, e.get("allowedRoutes"), [*at, "allowedRoutes"])
+        nsr = _mapping(ctx, allowed.get("namespaces"), [*at, "allowedRoutes", "namespaces"])
+        routes_from = nsr.get("from", "Same")
+        if routes_from not in ("Same", "All", "Selector"):
+            raise ctx.error([*at, "allowedRoutes", "namespaces", "from"],
+                            f"{routes_from!r} is not Same, All or Selector")
+        selector = None
+        if routes_from == "Selector":
+            sel_path: list[str | int] = [*at, "allowedRoutes", "namespaces", "selector"]
+            if nsr.get("selector") is None:
+                raise ctx.error(sel_path, "is required when from is Selector")
+            selector = parse_selector(nsr["selector"], source=None,
+                                      field=ctx.ref(sel_path).field or "", locate=ctx.locate)
         assert name is not None and protocol is not None
         listeners.append(Listener(
             name=name, port=_port(ctx, e.get("port"), [*at, "port"]), protocol=protocol,
-            hostname=hostname,
+            hostname=hostname, routes_from=routes_from, route_selector=selector,
             tls=protocol in ("HTTPS", "TLS") and (
                 tls is None or _mapping(ctx, tls, [*at, "tls"]).get("mode", "Terminate")
                 in ("Terminate", "Passthrough"))))
@@ -268,6 +284,8 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
             or ns, name=name,
             section_name=_str(ctx, pm.get("sectionName"), ["spec", "parentRefs", i,
                                                              "sectionName"]),
+            port=None if pm.get("port") is None else _port(ctx, pm["port"],
+                                                            ["spec", "parentRefs", i, "port"]),
             kind=_str(ctx, pm.get("kind"), ["spec", "parentRefs", i, "kind"]) or "Gateway"))
     hosts = tuple(_host(ctx, h, ["spec", "hostnames", i])
                   for i, h in enumerate(_list(ctx, spec.get("hostnames"), ["spec", "hostnames"])))
@@ -296,5 +314,17 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
         routes.append(Route(hosts=hosts, matches=_route_matches(ctx, r.get("matches"), at),
                             backends=tuple(backends), field=ctx.ref(at).field or "",
                             source=ctx.ref(at)))
+    created = (raw.data.get("metadata") or {}).get("creationTimestamp")
     return HTTPRoute(namespace=ns, name=src.name or "", parents=tuple(parents),
-                     routes=tuple(routes), source=src)
+                     routes=tuple(routes), created=str(created) if created else None,
+                     source=src)
+
+
+def build_ingress_class(raw: RawObject, src: SourceRef) -> IngressClass:
+    """An IngressClass: its controller and whether it is the cluster's default class."""
+    ctx = _Ctx(raw, src)
+    spec = _mapping(ctx, raw.data.get("spec"), ["spec"])
+    controller = _str(ctx, spec.get("controller"), ["spec", "controller"], required=True)
+    default = read_annotations(raw, src).get(DEFAULT_CLASS_ANNOTATION) == "true"
+    assert controller is not None
+    return IngressClass(name=src.name or "", controller=controller, default=default, source=src)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from netverify.renderers.base import RenderOptions, unsupported
 from netverify.renderers.json import render_json, to_jsonable
 from netverify.renderers.junit import render_junit
+from netverify.renderers.paths import render_paths, render_paths_markdown, render_url
 from netverify.renderers.tables import (
     render_diff_markdown,
     render_matrix_csv,
@@ -27,6 +28,8 @@ from netverify.results import (
     HypotheticalResult,
     LintResult,
     MatrixResult,
+    PathsResult,
+    UrlResult,
     WhoCanReachResult,
 )
 
@@ -38,6 +41,8 @@ FORMATS: dict[type, tuple[str, ...]] = {
     LintResult: ("text", "json"),
     CheckReport: ("text", "json", "junit"),
     DiffResult: ("text", "json", "md"),
+    UrlResult: ("text", "json"),
+    PathsResult: ("text", "json", "md"),
     AuditReport: ("text", "json"),
 }
 
@@ -73,6 +78,12 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
         if fmt == "md":
             return render_diff_markdown(result, options)
         return render_diff(result, options)
+    if isinstance(result, UrlResult):
+        return render_url(result, options)
+    if isinstance(result, PathsResult):
+        if fmt == "md":
+            return render_paths_markdown(result, options)
+        return render_paths(result, options)
     if isinstance(result, MatrixResult):
         if fmt == "csv":
             return render_matrix_csv(result)

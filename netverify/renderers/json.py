@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from netverify.renderers.paths import paths_json, url_json
 from netverify.results import (
     CanReachResult,
     CheckReport,
@@ -19,8 +20,10 @@ from netverify.results import (
     LintResult,
     MatrixResult,
     PairVerdict,
+    PathsResult,
     RuleRef,
     SideVerdict,
+    UrlResult,
     WhoCanReachResult,
     WitnessPod,
 )
@@ -144,6 +147,10 @@ def to_jsonable(result: object) -> dict[str, Any]:
                 "admitted_by": list(result.admitted_by), "verified": result.verified},
             "reasons": list(result.reasons), "caveats": list(result.caveats),
         }
+    if isinstance(result, UrlResult):
+        return url_json(result, SCHEMA_VERSION)
+    if isinstance(result, PathsResult):
+        return paths_json(result, SCHEMA_VERSION)
     raise TypeError(f"no JSON form for {type(result).__name__}")
 
 

@@ -1,0 +1,171 @@
+"""End-to-end paths as text, Markdown and JSON: one hop per line, failures explained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from tabulate import tabulate
+
+from netverify.ports import Protocol
+from netverify.renderers.base import RenderOptions
+from netverify.renderers.text import _explain
+from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
+from netverify.source import SourceRef
+
+MARK = {"ok": "✓", "blocked": "✗", "unknown": "?"}
+WORD = {"yes": ("REACHABLE", "green"), "no": ("NOT REACHABLE", "red"),
+        "unknown": ("UNDECIDED", "yellow")}
+
+
+def _paint(text: str, color: str, opts: RenderOptions) -> str:
+    return click.style(text, fg=color, bold=True) if opts.color else text
+
+
+def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
+    loc = f"  [{h.source.location()}]" if h.source and h.source.line else ""
+    out = [f"  {MARK[h.status]} {h.step}: {h.detail}{loc}"]
+    if h.status == "blocked" or opts.verbose:
+        for v in h.verdicts:
+            r = CanReachResult(src=v.src.name, dst=v.dst.name, port=h.port, port_name=None,
+                               protocol=Protocol.TCP if h.port else None, pairs=(v,))
+            out.extend("      " + line for line in _explain(v, r, opts))
+    return out
+
+
+def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
+    word, color = WORD[p.verdict]
+    out = [f"{_paint(word, color, opts)} via {p.entry}",
+           f"  route: {p.route_object} {p.route_field}: host {p.host}, {p.match}"
+           + (f"  [{p.source.location()}]" if p.source and p.source.line else ""),
+           f"  TLS: {p.tls}"]
+    for b in p.backends:
+        share = f" ({b.share:.0%} of requests, weight {b.weight})" if len(p.backends) > 1 else ""
+        pods = ", ".join(b.endpoints) or "no endpoints"
+        out.append(f"  backend: svc/{b.service}:{b.service_port}{share} -> "
+                   f"{b.target or '?'} on {pods}")
+    for h in p.hops:
+        out.extend(_hop_lines(h, opts))
+    out.extend(f"  note: {n}" for n in p.notes)
+    return out
+
+
+def render_url(r: UrlResult, opts: RenderOptions) -> str:
+    """The verdict, then each entry point's route, backends and hops."""
+    word, color = WORD[r.verdict]
+    lines = [f"{_paint(word, color, opts)}  {r.src} -> {r.url}"
+             + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else "")]
+    for p in r.paths:
+        lines.append("")
+        lines.extend(_path_lines(p, opts))
+    if r.notes:
+        lines.append("")
+        lines.extend(f"note: {n}" for n in r.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _route_rows(r: PathsResult) -> list[list[str]]:
+    rows = []
+    for p in r.routes:
+        backends = "; ".join(
+            f"{b.service}:{b.service_port}" + (f" {b.share:.0%}" if len(p.backends) > 1 else "")
+            for b in p.backends) or "-"
+        pods = sum(len(b.endpoints) for b in p.backends)
+        ok = sum(len(b.reachable) for b in p.backends)
+        blocked = [h.step for h in p.hops if h.status == "blocked"]
+        verdict = {"yes": "reachable", "no": "BLOCKED", "unknown": "unknown"}[p.verdict]
+        if blocked:
+            verdict += f" ({blocked[0].split(' (')[0]})"
+        rows.append([p.host, p.match, p.entry, p.tls, backends, f"{ok}/{pods}", verdict])
+    return rows
+
+
+def _exposed_rows(r: PathsResult) -> list[list[str]]:
+    return [[e.service, e.type, "; ".join(e.ports), e.external_traffic_policy,
+             f"{len(e.reachable)}/{len(e.endpoints)}"] for e in r.exposed]
+
+
+ROUTE_HEADERS = ["host", "path", "entry", "TLS", "service", "pods reachable", "verdict"]
+EXPOSED_HEADERS = ["service", "type", "ports", "externalTrafficPolicy", "pods reachable"]
+
+
+def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
+    """Two tables: routes from outside, and Services exposed without a route."""
+    out = []
+    if r.routes:
+        out.append(tabulate(_route_rows(r), headers=ROUTE_HEADERS, tablefmt=table_format))
+    else:
+        out.append("no Ingress or HTTPRoute routes in the input")
+    if r.exposed:
+        out.append(tabulate(_exposed_rows(r), headers=EXPOSED_HEADERS, tablefmt=table_format))
+    failing = [p for p in r.routes if p.verdict == "no"]
+    if failing and table_format == "simple":
+        blocks = []
+        for p in failing:
+            blocks.append("\n".join([f"blocked: {p.host} {p.match} ({p.route_object}):",
+                                     *_path_lines(p, opts)[1:]]))
+        out.append("\n\n".join(blocks))
+    notes = list(r.notes) + sorted({n for p in r.routes for n in p.notes})
+    if notes:
+        out.append("\n".join(f"note: {n}" for n in notes))
+    return "\n\n".join(out) + "\n"
+
+
+def render_paths_markdown(r: PathsResult, opts: RenderOptions) -> str:
+    """GitHub-flavoured Markdown tables (cells escaped)."""
+    def esc(rows: list[list[str]]) -> list[list[str]]:
+        return [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in rows]
+
+    out = ["## Routes from outside the cluster", ""]
+    out.append(tabulate(esc(_route_rows(r)), headers=ROUTE_HEADERS, tablefmt="github")
+               if r.routes else "_none_")
+    out += ["", "## Services exposed directly (NodePort, LoadBalancer)", ""]
+    out.append(tabulate(esc(_exposed_rows(r)), headers=EXPOSED_HEADERS, tablefmt="github")
+               if r.exposed else "_none_")
+    notes = list(r.notes) + sorted({n for p in r.routes for n in p.notes})
+    if notes:
+        out += ["", *[f"- {n}" for n in notes]]
+    return "\n".join(out) + "\n"
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+def _src(s: SourceRef | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"file": s.file, "document": s.document, "item": s.item, "line": s.line}
+
+
+def _path_json(p: RoutedPath) -> dict[str, Any]:
+    return {
+        "entry": p.entry, "route": p.route_object, "field": p.route_field, "host": p.host,
+        "match": p.match, "tls": p.tls, "proxy_pods": list(p.controller),
+        "verdict": p.verdict, "source": _src(p.source), "notes": list(p.notes),
+        "backends": [{"service": b.service, "port": b.service_port, "target": b.target,
+                      "weight": b.weight, "share": round(b.share, 4),
+                      "endpoints": list(b.endpoints), "reachable": list(b.reachable),
+                      "problem": b.problem} for b in p.backends],
+        "hops": [{"step": h.step, "status": h.status, "detail": h.detail, "port": h.port,
+                  "source": _src(h.source),
+                  "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts]}
+                 for h in p.hops],
+    }
+
+
+def url_json(r: UrlResult, version: int) -> dict[str, Any]:
+    """JSON form of ``can-reach SRC URL``."""
+    return {"schema_version": version, "query": "can-reach-url", "src": r.src, "url": r.url,
+            "verdict": r.verdict, "paths": [_path_json(p) for p in r.paths],
+            "notes": list(r.notes)}
+
+
+def paths_json(r: PathsResult, version: int) -> dict[str, Any]:
+    """JSON form of ``paths``."""
+    return {"schema_version": version, "query": "paths",
+            "routes": [_path_json(p) for p in r.routes],
+            "exposed": [{"service": e.service, "type": e.type, "ports": list(e.ports),
+                         "external_traffic_policy": e.external_traffic_policy,
+                         "endpoints": list(e.endpoints), "reachable": list(e.reachable),
+                         "notes": list(e.notes), "source": _src(e.source)}
+                        for e in r.exposed],
+            "notes": list(r.notes)}

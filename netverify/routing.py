@@ -1,0 +1,283 @@
+"""Which route serves an HTTP request: host and path matching of Ingress and HTTPRoute.
+
+Pure functions over the model, following the API specifications:
+
+- Ingress (networking.k8s.io/v1): a rule's host is exact or a one-label
+  wildcard (``*.example.com`` matches ``app.example.com``, not ``example.com``
+  nor ``a.b.example.com``).  Exact hosts win over wildcards, which win over
+  rules without a host.  Among the paths of the chosen host the longest
+  matching path wins, Exact before Prefix at equal length.  ``Prefix`` matches
+  by path elements (``/api`` matches ``/api`` and ``/api/x``, not ``/apix``; a
+  trailing slash is ignored).  ``ImplementationSpecific`` depends on the
+  controller; it is matched as Prefix and the choice is reported.  With no
+  matching path the Ingress's ``defaultBackend`` serves the request.
+- HTTPRoute (gateway.networking.k8s.io): the route's hostnames must intersect
+  the listener's hostname; among matching rules an Exact path wins, then the
+  longest prefix, then a method match, then the most header matches, then the
+  older route (by namespace/name here: creation time is not in manifests).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from netverify.model import Cluster, Gateway, HTTPRoute, Ingress, Listener, PathMatch, Route
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """An HTTP request as far as routing cares."""
+
+    scheme: str  # http or https
+    host: str
+    port: int
+    path: str = "/"
+    headers: tuple[tuple[str, str], ...] = ()  # names lower-cased
+    method: str = "GET"
+
+    @property
+    def url(self) -> str:
+        """The request as a URL (default ports left out)."""
+        default = 443 if self.scheme == "https" else 80
+        port = "" if self.port == default else f":{self.port}"
+        return f"{self.scheme}://{self.host}{port}{self.path}"
+
+
+def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
+              method: str = "GET") -> Request:
+    """Parse ``https://host[:port]/path`` (ValueError with a readable message)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{text!r} is not an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{text!r} has no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValueError(f"{text!r} has an invalid port") from None
+    return Request(scheme=parts.scheme, host=parts.hostname.lower().rstrip("."), port=port,
+                   path=parts.path or "/", method=method.upper(),
+                   headers=tuple((k.lower(), v) for k, v in headers))
+
+
+# -- matching --------------------------------------------------------------------------------
+
+def host_matches(pattern: str, host: str, *, gateway_api: bool = False) -> bool:
+    """Exact host, or a wildcard: for Ingress ``*.`` stands for exactly one label; for the
+    Gateway API (listener and HTTPRoute hostnames) for one or more labels."""
+    if pattern.startswith("*."):
+        suffix = pattern[1:]
+        if not host.endswith(suffix) or len(host) <= len(suffix):
+            return False
+        return gateway_api or "." not in host[: -len(suffix)]
+    return pattern == host
+
+
+def host_rank(pattern: str | None) -> int:
+    """Specificity: 2 exact host, 1 wildcard, 0 any host (no host given)."""
+    if pattern is None:
+        return 0
+    return 1 if pattern.startswith("*.") else 2
+
+
+def _elements(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+def path_matches(match: PathMatch, path: str) -> bool:
+    """Whether one path match accepts ``path`` (headers and method checked elsewhere)."""
+    if match.path_type == "Exact":
+        return path == match.path
+    if match.path_type == "RegularExpression":
+        try:
+            return re.fullmatch(match.path, path) is not None
+        except re.error:
+            return False
+    # Prefix and ImplementationSpecific: element-wise prefix, trailing slash ignored.
+    want = _elements(match.path)
+    return _elements(path)[: len(want)] == want
+
+
+def _request_matches(match: PathMatch, req: Request) -> bool:
+    if not path_matches(match, req.path):
+        return False
+    if match.method is not None and match.method.upper() != req.method:
+        return False
+    got = dict(req.headers)
+    return all(got.get(k) == v for k, v in match.headers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteChoice:
+    """The route that serves a request at one entry point, and why."""
+
+    object_kind: str  # Ingress or HTTPRoute
+    namespace: str
+    name: str
+    route: Route
+    match: PathMatch | None  # None: a default backend
+    host: str | None  # the host pattern that matched (None: any host)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def object(self) -> str:
+        """``Kind ns/name``."""
+        return f"{self.object_kind} {self.namespace}/{self.name}"
+
+
+def describe_match(match: PathMatch | None) -> str:
+    """``Prefix /api``, ``Exact /``, ``default backend``."""
+    if match is None:
+        return "default backend"
+    extra = "".join(f" {k}={v}" for k, v in match.headers)
+    method = f" {match.method}" if match.method else ""
+    return f"{match.path_type} {match.path}{method}{extra}"
+
+
+def choose_ingress_route(ingresses: list[Ingress], req: Request) -> RouteChoice | None:
+    """The Ingress route serving ``req`` among Ingresses of one class, or None."""
+    candidates: list[tuple[int, Ingress, Route, str | None]] = []
+    for ing in ingresses:
+        for route in ing.routes:
+            if route.is_default:
+                continue
+            pattern = route.hosts[0] if route.hosts else None
+            if pattern is None or host_matches(pattern, req.host):
+                candidates.append((host_rank(pattern), ing, route, pattern))
+    if candidates:
+        best_rank = max(c[0] for c in candidates)
+        # Only the most specific host's rules are looked at, as controllers build one
+        # virtual server per host.
+        scored = []
+        for rank, ing, route, pattern in candidates:
+            if rank != best_rank:
+                continue
+            for m in route.matches:
+                if path_matches(m, req.path):
+                    length = len(m.path.rstrip("/")) if m.path_type != "Exact" else len(m.path)
+                    scored.append(((length, m.path_type == "Exact"), ing, route, m, pattern))
+        if scored:
+            scored.sort(key=lambda s: (s[0], s[1].namespace, s[1].name), reverse=True)
+            key, ing, route, m, pattern = scored[0]
+            notes = []
+            if m.path_type == "ImplementationSpecific":
+                notes.append(f"{m.path} is pathType ImplementationSpecific: matched here by path "
+                             "elements like Prefix; controllers differ (ingress-nginx matches a "
+                             "plain string prefix, so it would also match longer words)")
+            ties = [s for s in scored if s[0] == key and s[1] is not ing]
+            if ties:
+                notes.append(f"{len(ties) + 1} Ingresses define this host and path equally; "
+                             f"which one wins depends on the controller (chose {ing.key})")
+            return RouteChoice(object_kind="Ingress", namespace=ing.namespace, name=ing.name,
+                               route=route, match=m, host=pattern, notes=tuple(notes))
+    for ing in sorted(ingresses, key=lambda i: (i.namespace, i.name)):
+        for route in ing.routes:
+            if route.is_default:
+                return RouteChoice(object_kind="Ingress", namespace=ing.namespace,
+                                   name=ing.name, route=route, match=None, host=None,
+                                   notes=(f"no rule of the Ingresses matches {req.host}"
+                                          f"{req.path}; {ing.key}'s defaultBackend serves it",))
+    return None
+
+
+def listener_accepts(listener: Listener, req: Request) -> bool:
+    """Whether a Gateway listener receives the request (port, protocol, hostname)."""
+    proto = "HTTPS" if req.scheme == "https" else "HTTP"
+    if listener.port != req.port or listener.protocol != proto:
+        return False
+    return listener.hostname is None or host_matches(listener.hostname, req.host,
+                                                     gateway_api=True)
+
+
+def hostnames_intersect(a: str, b: str) -> bool:
+    """Whether two Gateway API hostnames (either may be a wildcard) share some host."""
+    return host_matches(a, b, gateway_api=True) or host_matches(b, a, gateway_api=True) or (
+        a.startswith("*.") and b.startswith("*.") and (a.endswith(b[1:]) or b.endswith(a[1:])))
+
+
+def route_attaches(cluster: Cluster, route: HTTPRoute, gw: Gateway, listener: Listener) -> bool:
+    """Whether an HTTPRoute is attached to this listener of ``gw``.
+
+    The parentRef must name the Gateway (and the listener's ``sectionName`` and ``port``
+    when given); the listener's ``allowedRoutes`` must admit the route's namespace
+    (``Same`` by default); and the route's hostnames, when it has some, must intersect
+    the listener's hostname ("a Route is not accepted" otherwise).
+    """
+    named = any(p.kind == "Gateway" and p.namespace == gw.namespace and p.name == gw.name
+                and p.section_name in (None, listener.name) and p.port in (None, listener.port)
+                for p in route.parents)
+    if not named:
+        return False
+    if listener.routes_from == "Same" and route.namespace != gw.namespace:
+        return False
+    if listener.routes_from == "Selector" and not (
+            listener.route_selector is not None
+            and listener.route_selector.matches(cluster.namespace_labels(route.namespace))):
+        return False
+    if listener.hostname is None:
+        return True
+    hosts = {h for r in route.routes for h in r.hosts}
+    return not hosts or any(hostnames_intersect(h, listener.hostname) for h in hosts)
+
+
+def _route_host(route: Route, req: Request, listener: Listener) -> str | bool | None:
+    """The hostname that lets ``route`` serve ``req`` on ``listener`` (False: none)."""
+    if not route.hosts:
+        return None
+    matching = [h for h in route.hosts if host_matches(h, req.host, gateway_api=True)]
+    if not matching:
+        return False
+    # An exact hostname is the most specific, then the longest wildcard.
+    return max(matching, key=lambda h: (not h.startswith("*."), len(h)))
+
+
+def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
+                      ) -> tuple[Listener | None, RouteChoice | None]:
+    """The listener of ``gw`` that takes ``req`` and the HTTPRoute rule that serves it."""
+    listeners = [li for li in gw.listeners if listener_accepts(li, req)]
+    if not listeners:
+        return None, None
+    # The most specific listener hostname takes the request.
+    listener = max(listeners, key=lambda li: (host_rank(li.hostname), len(li.hostname or "")))
+    scored = []
+    for hr in cluster.http_routes:
+        if not route_attaches(cluster, hr, gw, listener):
+            continue
+        for r_index, route in enumerate(hr.routes):
+            host = _route_host(route, req, listener)
+            if host is False:
+                continue
+            for m in route.matches:
+                if _request_matches(m, req):
+                    h = host if isinstance(host, str) else None
+                    key = (host_rank(h), len(h or ""), m.path_type == "Exact",
+                           len(m.path) if m.path_type == "Prefix" else 0,
+                           m.method is not None, len(m.headers))
+                    scored.append((key, hr, r_index, route, m, host))
+    if not scored:
+        return listener, None
+    best = max(s[0] for s in scored)
+    # Ties: the oldest route (creationTimestamp, when the manifests carry it), then
+    # namespace/name, then the first rule of the route.
+    top = sorted((s for s in scored if s[0] == best),
+                 key=lambda s: (s[1].created is None, s[1].created or "", s[1].namespace,
+                                s[1].name, s[2]))
+    _, hr, _, route, m, host = top[0]
+    notes: tuple[str, ...] = ()
+    tied = {(s[1].namespace, s[1].name) for s in top}
+    if len(tied) > 1 and any(s[1].created is None for s in top):
+        notes = (f"{len(tied)} HTTPRoutes match equally; the oldest wins, and without "
+                 f"creationTimestamp in the manifests {hr.key} was chosen by name",)
+    return listener, RouteChoice(object_kind="HTTPRoute", namespace=hr.namespace, name=hr.name,
+                                 route=route, match=m,
+                                 host=host if isinstance(host, str) else None, notes=notes)
+
+
+def tls_covers(ing: Ingress, host: str) -> str | None:
+    """The TLS secret serving ``host`` for an Ingress ("" when the entry names none), or None."""
+    for t in ing.tls:
+        if not t.hosts or any(host_matches(h, host) for h in t.hosts):
+            return t.secret_name or ""
+    return None
