@@ -1,0 +1,145 @@
+"""NV121."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from netverify.audit.registry import Finding, Related, Rule, Severity, register
+from netverify.audit.rules.nv120_reachable_from_internet import InternetIngress, example_port
+from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.classes import pod_classes
+from netverify.engines.concrete import Evaluator
+from netverify.model import Cluster, Direction
+from netverify.ports import PortSet, Protocol
+
+# Every pod must reach the cluster DNS: traffic on these ports says nothing about exposure.
+DNS_PORTS = PortSet.from_map({Protocol.TCP: [(53, 53)], Protocol.UDP: [(53, 53)]})
+
+# With fewer other namespaces, "every other namespace" is one or two pairs, not a pattern.
+MIN_OTHER_NAMESPACES = 2
+
+
+def port_class_bits(ap: AllPairs, ignore: PortSet) -> tuple[int, ...]:
+    """Per 64-bit word of ``ap``, the computed port classes with a port outside ``ignore``."""
+    words = [0] * len(ap.words)
+    for k in ap.computed:
+        if not ap.ports.portsets[k].difference(ignore).is_empty:
+            words[k // 64] |= 1 << (k % 64)
+    return tuple(words)
+
+
+@register
+class ReachableFromEveryNamespace(Rule):
+    """Namespace that every other namespace may connect to
+
+    **Anti-pattern**
+
+    The namespace's ingress policies admit the whole cluster, typically with an empty
+    ``namespaceSelector``::
+
+        kind: NetworkPolicy
+        metadata: {name: api, namespace: payments}
+        spec:
+          podSelector: {matchLabels: {app: api}}
+          ingress:
+            - from: [{namespaceSelector: {}}]      # every pod of every namespace
+              ports: [{port: 8080}]
+
+    **Why it hurts**
+
+    A compromise of any pod anywhere in the cluster (a test namespace, a forgotten
+    debug pod) reaches the namespace's pods: isolation between teams and environments is
+    gone for this traffic, and the policies look as if it were there.
+
+    How it is decided: the rule fires when *every* policy-governed pod of *every* other
+    namespace may open a connection to *some* pod of the namespace on *some* port, with
+    the sources' egress policies taken into account (computed over pod classes with the
+    all-pairs engine). What does not count, so that reports stay about real exposure:
+
+    - DNS (UDP and TCP 53): every pod must reach the cluster DNS, so kube-system is not
+      reported for serving it;
+    - ports a pod also accepts from the internet (NV120 reports those, once);
+    - pods no ingress policy isolates (NV101 reports their namespace);
+    - inputs with fewer than two other namespaces holding pods, and hostNetwork pods,
+      as sources or destinations (NetworkPolicy does not apply to them).
+
+    **Fix**
+
+    Admit the namespaces that are clients, by label, instead of all of them::
+
+        ingress:
+          - from:
+              - namespaceSelector: {matchLabels: {team: checkout}}
+                podSelector: {matchLabels: {app: web}}
+            ports: [{port: 8080}]
+    """
+
+    code = "NV121"
+    title = "Namespace that every other namespace may connect to"
+    severity = Severity.WARNING
+
+    def check(self, cluster: Cluster) -> Iterator[Finding]:
+        ev = Evaluator(cluster)
+        classes = pod_classes(cluster)
+        reps = classes.reps
+        governed = [c for c, r in enumerate(reps) if not r.host_network]
+        spaces = {reps[c].namespace for c in governed}
+        if len(spaces) <= MIN_OTHER_NAMESPACES:
+            return
+        targets: dict[str, list[int]] = {}
+        for c in governed:
+            if ev.selecting(reps[c], Direction.INGRESS):
+                targets.setdefault(reps[c].namespace, []).append(c)
+        if not targets:
+            return
+        ap = compute_all_pairs(cluster, classes=classes)
+        internet = InternetIngress(ev)
+        # keep[w][t]: port classes that count towards the target class t.
+        keep = np.zeros((len(ap.words), len(reps)), dtype=np.uint64)
+        by_ignore: dict[PortSet, tuple[int, ...]] = {}
+        for cs in targets.values():
+            for t in cs:
+                exp = internet.exposure(reps[t])
+                ignore = DNS_PORTS if exp is None else DNS_PORTS.union(exp.ports)
+                bits = by_ignore.get(ignore)
+                if bits is None:
+                    bits = by_ignore[ignore] = port_class_bits(ap, ignore)
+                keep[:, t] = bits
+        for ns in sorted(targets):
+            tcols = np.array(targets[ns], dtype=np.intp)
+            srows = np.array([c for c in governed if reps[c].namespace != ns], dtype=np.intp)
+            hit = np.zeros((len(srows), len(tcols)), dtype=bool)
+            for w, words in enumerate(ap.words):
+                hit |= (words[np.ix_(srows, tcols)] & keep[w, tcols][None, :]) != 0
+            if not hit.any(axis=1).all():
+                continue
+            # The example's source is one that reaches the fewest pod classes: the rules
+            # admitting it are the sweeping ones, not a rule written for that client.
+            row = int(np.argmin(hit.sum(axis=1)))
+            yield self._finding(cluster, ev, ap, keep, ns, int(srows[row]),
+                                int(tcols[int(np.flatnonzero(hit[row])[0])]), len(spaces) - 1)
+
+    def _finding(self, cluster: Cluster, ev: Evaluator, ap: AllPairs,
+                 keep: npt.NDArray[np.uint64], ns: str, s: int, t: int,
+                 others: int) -> Finding:
+        """The finding for ``ns``, with source class ``s`` -> target class ``t`` as example."""
+        src, dst = ap.pods.members[s][0], ap.pods.members[t][0]
+        sig = tuple(int(w[s, t]) & int(keep[i, t]) for i, w in enumerate(ap.words))
+        ports = ap.portset_of_signature(sig).difference(DNS_PORTS)
+        proto, port = example_port(ports, dst)
+        verdict = ev.pair(src, dst, protocol=proto, port=port)
+        refs = [r for r in verdict.ingress.rules if r.ports.contains(proto, port)]
+        rules = "; ".join(f"{r.policy} {r.field} ({r.peer})" for r in refs[:3])
+        target_ns = cluster.namespaces.get(ns)
+        return self.finding(
+            f"every pod of the {others} other namespaces may connect to some pod of namespace "
+            f"{ns} on a port other than DNS, for example {dst.key} on {proto.value} {port}, "
+            f"admitted by {rules}", f"Namespace {ns}",
+            source=target_ns.source if target_ns else None,
+            example=f"{src.key} -> {dst.key} {proto.value} {port}",
+            related=tuple(Related(object=f"NetworkPolicy {r.policy}",
+                                  role=f"admits the example ({r.field})", source=r.source)
+                          for r in refs))
