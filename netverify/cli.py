@@ -23,6 +23,7 @@ from netverify.loader import load_cluster
 from netverify.model import Cluster
 from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.results import (
+    AuditReport,
     CanReachResult,
     CheckReport,
     HypotheticalResult,
@@ -419,14 +420,54 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     _emit(result, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)
 
 
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename.
+
+    Whoever reads the report (a browser, a CI step uploading SARIF) sees the old
+    file or the whole new one, never a partial one; a failure leaves nothing behind.
+    """
+    import tempfile
+
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:
+        raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        if target.exists():
+            mode = target.stat().st_mode & 0o777
+        else:  # what a plain open() would have given: 0666 less the umask
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
+        raise
+
+
 @main.command("audit")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-              show_default=True, help="Exit 1 when a finding at or above this severity exists.")
+              show_default=True,
+              help="Exit 1 when a finding at or above this severity exists (hidden ones too).")
+@click.option("--min-severity", type=click.Choice(["error", "warning", "info"]),
+              help="Show only findings at or above this severity; the report counts the rest.")
 @click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
-@_common(("text", "json"))
-def audit_cmd(fail_on: str, rules: tuple[str, ...], files: tuple[str, ...], fmt: str,
-              verbose: bool, color: str, output: str) -> None:
+@_common(FORMATS[AuditReport])
+def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
+              files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str) -> None:
     """Report risks and anti-patterns in the manifests (rules NVxxx).
+
+    \b
+    Formats: text (terminal), md (GitHub: Mermaid graph), html (one
+    self-contained file), json (docs/json-schema.md), sarif (code scanning).
+    Silence a rule on an object or a whole namespace with the annotation
+    netverify.io/ignore: "NV101,NV110" (or "*"); suppressed findings are counted.
 
     Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error.
     """
@@ -434,7 +475,12 @@ def audit_cmd(fail_on: str, rules: tuple[str, ...], files: tuple[str, ...], fmt:
     from netverify.results import Severity
 
     cluster = _load(files, verbose)
-    report = audit(cluster, only=set(rules) or None, inputs=files)
-    limit = Severity(fail_on).rank
-    failed = any(report.severity(f).rank <= limit for f in report.findings)
-    _emit(report, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)
+    report = audit(cluster, only=rules or None, inputs=files,
+                   min_severity=Severity(min_severity) if min_severity else None,
+                   connectivity=fmt in ("md", "html", "json"))
+    code = ExitCode.FAILED if report.reaches(Severity(fail_on)) else ExitCode.OK
+    if output == "-":
+        _emit(report, fmt, color, verbose, output, code)
+    text = render(report, fmt, RenderOptions(color=color == "always", verbose=verbose))
+    _write_atomically(output, text)
+    raise SystemExit(int(code))

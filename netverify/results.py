@@ -341,12 +341,21 @@ class Finding:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuleInfo:
-    """What the report says about a rule that ran."""
+    """What the report says about a rule that ran.
+
+    The three sections come from the rule's docstring as Markdown (code blocks
+    fenced), so that SARIF help, the HTML report and ``docs/rules.md`` say the
+    same thing the code says.
+    """
 
     code: str
     title: str
     severity: Severity
     help_uri: str = ""
+    name: str = ""  # the rule's class name, e.g. EgressBlocksDns (SARIF ``name``)
+    anti_pattern: str = ""
+    why: str = ""
+    fix: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -354,18 +363,33 @@ class AuditReport:
     """All findings, most severe first, then by code and object.
 
     ``suppressed`` holds findings silenced by a ``netverify.io/ignore`` annotation:
-    kept so that reports can count them, never shown as findings.
+    kept so that reports can count them, never shown as findings.  ``hidden`` holds
+    the findings below ``min_severity``: counted, not shown, but still judged by
+    ``--fail-on`` (a display filter must not open a gate).
+
+    ``connectivity`` is the namespace-level matrix (what the policies allow) and
+    ``workload_connectivity`` the workload-level one, present only when there are
+    few enough workloads to read; both are None when the caller did not ask for them.
     """
 
     findings: tuple[Finding, ...]
     rules: dict[str, RuleInfo]  # code -> rule, for every rule that ran
     suppressed: tuple[Finding, ...] = ()
+    hidden: tuple[Finding, ...] = ()
+    min_severity: Severity | None = None
     inputs: tuple[str, ...] = ()  # the manifest paths, for report headers
     cluster_summary: dict[str, int] = field(default_factory=dict)  # pods, policies, ...
+    connectivity: MatrixResult | None = None
+    workload_connectivity: MatrixResult | None = None
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
         return self.rules[f.code].severity
+
+    def reaches(self, level: Severity) -> bool:
+        """True when an unsuppressed finding (shown or hidden) is at or above ``level``."""
+        return any(self.severity(f).rank <= level.rank for f in (*self.findings, *self.hidden))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hop:

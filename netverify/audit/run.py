@@ -1,28 +1,109 @@
-"""Run the registered rules over a cluster and apply suppressions."""
+"""Run the registered rules over a cluster, apply suppressions, add the connectivity shown.
+
+This is the audit's query: it returns an ``AuditReport`` (data only) and leaves
+every presentation decision (which findings to print, how to draw the graph) to
+the renderers.  Three things happen here and nowhere else:
+
+- **Suppression.**  ``cluster.suppressions`` maps ``"Kind ns/name"`` (and
+  ``"Namespace name"``) to the codes its ``netverify.io/ignore`` annotation
+  silences (``*`` for all).  A finding is suppressed by its own object's
+  annotation or by the annotation of the namespace the object lives in.
+  Suppressed findings are kept in the report, so every format can count them.
+- **Severity filter.**  Findings below ``min_severity`` move to ``hidden``: not
+  shown, but counted and still judged by ``--fail-on``.
+- **Connectivity.**  The namespace matrix always, the workload matrix when it is
+  small enough to read (``max_workloads`` groups).  Both are the *policy* answer:
+  the report shows what the manifests allow, while what a CNI fails to enforce is
+  the business of the CNI rules, which say so as findings.  (An effective matrix
+  on a Flannel cluster would be "everything to everything" and hide the intent
+  the reviewer is checking.)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
+from netverify.audit.docs import rule_info
 from netverify.audit.registry import all_rules
+from netverify.errors import QueryError
 from netverify.model import Cluster
-from netverify.results import AuditReport, Finding, RuleInfo
+from netverify.queries.matrix import matrix
+from netverify.results import AuditReport, Finding, MatrixResult, RuleInfo, Severity
+
+MAX_WORKLOADS = 40  # beyond this a workload graph or table is no longer read by anyone
+EVERY_RULE = "*"
 
 
-def audit(cluster: Cluster, *, only: set[str] | None = None,
-          inputs: Sequence[str] = ()) -> AuditReport:
-    """Run every rule (or the ``only`` codes) and collect the findings."""
-    findings: list[Finding] = []
+def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
+          inputs: Sequence[str] = (), min_severity: Severity | None = None,
+          connectivity: bool = True, max_workloads: int = MAX_WORKLOADS) -> AuditReport:
+    """Run every rule (or the ``only`` codes) and collect the findings.
+
+    ``connectivity=False`` skips the matrices (formats that do not show them need
+    not pay for the all-pairs computation).
+
+    Raises:
+        QueryError: when ``only`` names a code no rule has.
+    """
+    registry = all_rules()
+    wanted = set(only) if only else None
+    if wanted:
+        unknown = sorted(wanted - {r.code for r in registry})
+        if unknown:
+            raise QueryError(f"unknown rule {', '.join(unknown)}",
+                             hint=f"known rules: {', '.join(r.code for r in registry)}")
     rules: dict[str, RuleInfo] = {}
-    for rule_cls in all_rules():
-        if only and rule_cls.code not in only:
+    found: list[Finding] = []
+    for rule_cls in registry:
+        if wanted and rule_cls.code not in wanted:
             continue
-        rules[rule_cls.code] = RuleInfo(code=rule_cls.code, title=rule_cls.title,
-                                        severity=rule_cls.severity)
-        findings.extend(rule_cls().check(cluster))
-    findings.sort(key=lambda f: (rules[f.code].severity.rank, f.code, f.object, f.path,
-                                 f.message))
+        rules[rule_cls.code] = rule_info(rule_cls)
+        found.extend(rule_cls().check(cluster))
+    found.sort(key=lambda f: (rules[f.code].severity.rank, f.code, f.object, f.path,
+                              f.message))
+    shown: list[Finding] = []
+    hidden: list[Finding] = []
+    suppressed: list[Finding] = []
+    for f in found:
+        if is_suppressed(f, cluster.suppressions):
+            suppressed.append(f)
+        elif min_severity is not None and rules[f.code].severity.rank > min_severity.rank:
+            hidden.append(f)
+        else:
+            shown.append(f)
     summary = {"namespaces": len(cluster.namespaces), "pods": len(cluster.pods),
-               "services": len(cluster.services), "policies": len(cluster.policies)}
-    return AuditReport(findings=tuple(findings), rules=rules, inputs=tuple(inputs),
-                       cluster_summary=summary)
+               "workloads": len({p.group for p in cluster.pods}),
+               "services": len(cluster.services), "policies": len(cluster.policies),
+               "ingresses": len(cluster.ingresses)}
+    by_ns: MatrixResult | None = None
+    by_workload: MatrixResult | None = None
+    if connectivity:
+        by_ns = matrix(cluster, by="namespace", policy_only=True)
+        if summary["workloads"] <= max_workloads:
+            by_workload = matrix(cluster, by="workload", policy_only=True)
+    return AuditReport(findings=tuple(shown), rules=rules, suppressed=tuple(suppressed),
+                       hidden=tuple(hidden), min_severity=min_severity, inputs=tuple(inputs),
+                       cluster_summary=summary, connectivity=by_ns,
+                       workload_connectivity=by_workload)
+
+
+def namespace_of(obj: str) -> str | None:
+    """The namespace a ``"Kind ns/name"`` (or ``"Namespace name"``) object lives in."""
+    kind, _, rest = obj.partition(" ")
+    if kind == "Namespace":
+        return rest or None
+    ns, slash, _ = rest.partition("/")
+    return ns if slash else None
+
+
+def is_suppressed(f: Finding, suppressions: Mapping[str, frozenset[str]]) -> bool:
+    """True when the object's or its namespace's ``netverify.io/ignore`` covers the code."""
+    keys = [f.object]
+    ns = namespace_of(f.object)
+    if ns is not None and f.object != f"Namespace {ns}":
+        keys.append(f"Namespace {ns}")
+    for key in keys:
+        codes = suppressions.get(key)
+        if codes and (f.code in codes or EVERY_RULE in codes):
+            return True
+    return False

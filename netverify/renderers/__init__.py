@@ -43,7 +43,7 @@ FORMATS: dict[type, tuple[str, ...]] = {
     DiffResult: ("text", "json", "md"),
     UrlResult: ("text", "json"),
     PathsResult: ("text", "json", "md"),
-    AuditReport: ("text", "json"),
+    AuditReport: ("text", "md", "html", "json", "sarif"),
 }
 
 
@@ -57,9 +57,7 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
     if fmt not in supported:
         raise unsupported(fmt, result, supported)
     if isinstance(result, AuditReport):
-        from netverify.renderers.audit import render_audit, render_audit_json
-
-        return render_audit_json(result) if fmt == "json" else render_audit(result, options)
+        return _render_audit(result, fmt, options)
     if fmt == "json":
         return render_json(result)
     if fmt == "junit" and isinstance(result, CheckReport):
@@ -91,6 +89,25 @@ def render(result: object, fmt: str, options: RenderOptions) -> str:
             return render_matrix_markdown(result, options)
         return render_matrix(result, options)
     raise unsupported(fmt, result, supported)
+
+
+def _render_audit(report: AuditReport, fmt: str, options: RenderOptions) -> str:
+    """Audit formats load lazily: Jinja2 is imported only for HTML."""
+    if fmt == "md":
+        from netverify.renderers.audit_md import render_audit_markdown
+
+        return render_audit_markdown(report)
+    if fmt == "html":
+        from netverify.renderers.audit_html import render_audit_html
+
+        return render_audit_html(report)
+    if fmt == "sarif":
+        from netverify.renderers.audit_sarif import render_audit_sarif
+
+        return render_audit_sarif(report)
+    from netverify.renderers.audit import render_audit, render_audit_json
+
+    return render_audit_json(report) if fmt == "json" else render_audit(report, options)
 
 
 __all__ = ["FORMATS", "RenderOptions", "render", "to_jsonable"]

@@ -1,0 +1,86 @@
+"""Audit report as one self-contained HTML file: summary, findings, matrix and an inline SVG.
+
+The template (``templates/audit.html.j2``, shipped as package data) only loops and
+branches; this module prepares plain values for it.  Jinja2 runs with
+``autoescape=True``, so every name, label and message from the manifests is
+escaped wherever it lands (text, attributes, SVG ``<text>`` and ``<title>``), and
+with ``StrictUndefined``, so a missing field is an error and not an empty cell.
+The file loads nothing: inline CSS, no scripts, no fonts or images from URLs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from netverify.renderers.audit import counts_sentence, plain_text, severity_counts
+from netverify.renderers.audit_graph import build_graph, port_summary
+from netverify.renderers.audit_svg import layout
+from netverify.results import AuditReport, Finding, MatrixResult
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja2 environment, loading templates from the installed package."""
+    return Environment(loader=PackageLoader("netverify", "renderers/templates"),
+                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _finding(r: AuditReport, f: Finding) -> dict[str, Any]:
+    return {"code": f.code, "title": r.rules[f.code].title, "object": f.object,
+            "path": f.path, "message": f.message, "example": f.example,
+            "where": f.source.location() if f.source else "",
+            "related": [{"role": x.role, "object": x.object,
+                         "where": x.source.location() if x.source else ""}
+                        for x in f.related]}
+
+
+def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
+    """Rows of cells: ``allowed/all`` pod pairs, shaded none/some/all, ports as tooltip."""
+    if m is None or not m.rows:
+        return None
+    cells = {(c.src, c.dst): c for c in m.cells}
+    rows = []
+    for src in m.rows:
+        row = []
+        for dst in m.rows:
+            c = cells[(src, dst)]
+            shade = ("none" if c.allowed_pairs == 0 else
+                     "all" if c.allowed_pairs == c.pairs else "some")
+            row.append({"text": f"{c.allowed_pairs}/{c.pairs}", "shade": shade,
+                        "title": f"{src} \u2192 {dst}: "
+                                 + (port_summary(c.allowed) if c.allowed_pairs else "nothing")})
+        rows.append({"name": src, "cells": row})
+    return {"names": list(m.rows), "rows": rows}
+
+
+def audit_html_context(r: AuditReport) -> dict[str, Any]:
+    """The values the template shows (plain data; the template escapes them)."""
+    counts = severity_counts(r, r.findings)
+    graph = build_graph(r)
+    return {
+        "inputs": list(r.inputs),
+        "cluster": list(r.cluster_summary.items()),
+        "counts": [{"severity": s.value, "count": n} for s, n in counts.items()],
+        "summary": counts_sentence(r),
+        "sections": [{"severity": s.value, "count": n,
+                      "findings": [_finding(r, f) for f in r.findings if r.severity(f) is s]}
+                     for s, n in counts.items() if n],
+        "rules": [{"code": c, "title": r.rules[c].title,
+                   "severity": r.rules[c].severity.value,
+                   "help": "\n\n".join(f"{h}:\n{plain_text(t)}" for h, t in (
+                       ("Anti-pattern", r.rules[c].anti_pattern),
+                       ("Why it hurts", r.rules[c].why), ("Fix", r.rules[c].fix)) if t)}
+                  for c in sorted(r.rules)],
+        "matrix": _matrix(r.connectivity),
+        "graph": None if graph is None else {"level": graph.level, "notes": list(graph.notes),
+                                             "picture": layout(graph)},
+    }
+
+
+def render_audit_html(r: AuditReport) -> str:
+    """The HTML text of the report."""
+    return environment().get_template("audit.html.j2").render(audit_html_context(r))

@@ -1,0 +1,159 @@
+"""Names from manifests are untrusted: every format must show them as text, never as markup.
+
+The loader validates label keys and values (a ``<script>`` or 300-character label
+value is an input error), but accepts any object name, so hostile text reaches
+the reports through names and the findings' messages.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from netverify.audit.run import audit
+from netverify.cli import main
+from netverify.loader import load_text
+from netverify.renderers import RenderOptions, render
+from netverify.results import AuditReport
+
+SCRIPT = "<script>alert(1)</script>"
+QUOTES = 'x" onmouseover="alert(2)'
+PIPES = "a|b`c`\\d [e](f) *g* $h$"
+LONG = "n" * 300
+NEWLINE = "line1\nline2 | x"
+
+
+def _doc(kind: str, name: str, ns: str | None = None, **extra: object) -> dict:
+    meta: dict = {"name": name}
+    if ns is not None:
+        meta["namespace"] = ns
+    api = {"NetworkPolicy": "networking.k8s.io/v1"}.get(kind, "v1")
+    return {"apiVersion": api, "kind": kind, "metadata": meta, **extra}
+
+
+@cache
+def hostile_report() -> AuditReport:
+    docs = [_doc("Namespace", SCRIPT), _doc("Namespace", QUOTES), _doc("Namespace", "shop")]
+    for i, name in enumerate([SCRIPT, QUOTES, PIPES, LONG]):
+        docs.append(_doc("Pod", name, SCRIPT if i % 2 == 0 else QUOTES,
+                         metadata={"name": name, "namespace": SCRIPT if i % 2 == 0 else QUOTES,
+                                   "labels": {"app": f"a{i}"}},
+                         spec={"containers": [{"name": "c"}]}))
+    docs.append(_doc("NetworkPolicy", NEWLINE, "shop",
+                     spec={"podSelector": {"matchLabels": {"app": "none"}},
+                           "policyTypes": ["Ingress"]}))
+    docs.append(_doc("Service", PIPES, QUOTES,
+                     spec={"selector": {"app": "missing"}, "ports": [{"port": 80}]}))
+    docs.append(_doc("Pod", "web", "shop", metadata={
+        "name": "web", "namespace": "shop", "labels": {"app": "web"},
+        "annotations": {"note": SCRIPT + QUOTES + PIPES}}, spec={"containers": [{"name": "c"}]}))
+    cluster = load_text(yaml.safe_dump_all(docs), f"hostile/{PIPES}.yaml")
+    report = audit(cluster, inputs=[f"hostile/{SCRIPT}"])
+    assert report.findings, "the hostile manifest should trigger findings"
+    return report
+
+
+def out(fmt: str) -> str:
+    return render(hostile_report(), fmt, RenderOptions())
+
+
+class _Tags(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attrs: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attrs.update(a for a, _ in attrs)
+
+
+def test_html_shows_hostile_names_as_text():
+    text = out("html")
+    assert "<script" not in text.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    parser = _Tags()
+    parser.feed(text)
+    assert "script" not in parser.tags
+    assert not {a for a in parser.attrs if a.startswith("on")}, "an attribute was injected"
+    assert "onmouseover=&#34;" in text or "onmouseover=&quot;" in text
+    assert LONG in text  # long names are kept (the table wraps them)
+
+
+def test_html_is_self_contained():
+    text = out("html")
+    assert not re.search(r"<script\b|<link\b|<img\b|<iframe\b|@import|url\(\s*['\"]?https?:",
+                         text, re.I)
+    assert not re.search(r"\b(src|href)\s*=\s*['\"]?https?:", text, re.I)
+
+
+def _cells(row: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", row)) - 1
+
+
+def test_markdown_table_rows_stay_intact():
+    text = out("md")
+    tables: list[list[str]] = []
+    previous = ""
+    for line in text.splitlines():
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append(line)
+        previous = line
+    assert tables
+    for table in tables:
+        widths = {_cells(row) for row in table}
+        assert len(widths) == 1, f"a row has the wrong number of cells: {table}"
+        assert all(row.endswith(" |") for row in table)
+    assert "<script>" not in text
+    assert "\\<script\\>" in text
+    assert "\\`c\\`" in text
+
+
+def test_mermaid_ids_are_sanitized_and_labels_escaped():
+    text = out("md")
+    block = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    ident = r"[A-Za-z0-9_]+"
+    label = r'"(?:[A-Za-z0-9 ._/:=,+-]|#\d+;)*"'
+    patterns = [r"flowchart LR", r"end", rf"subgraph {ident}\[{label}\]",
+                rf"{ident}\[{label}\]", rf"{ident} -->\|{label}\| {ident}"]
+    lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+    assert len(lines) > 3
+    for ln in lines:
+        assert any(re.fullmatch(p, ln) for p in patterns), f"unsafe Mermaid line: {ln}"
+    assert "#60;script#62;" in block
+
+
+def test_json_and_sarif_stay_valid():
+    data = json.loads(out("json"))
+    assert any(SCRIPT in f["object"] for f in data["findings"])
+    from tests.audit.test_sarif import sarif
+
+    log = sarif(hostile_report())
+    assert any(SCRIPT in r["message"]["text"] for r in log["runs"][0]["results"])
+
+
+def test_text_output_renders():
+    assert SCRIPT in out("text")
+
+
+def test_a_300_character_label_value_is_an_input_error(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_doc("Pod", "web", "shop", metadata={
+        "name": "web", "namespace": "shop", "labels": {"app": LONG}})))
+    r = CliRunner().invoke(main, ["audit", "-f", str(bad), "--format", "html"])
+    assert r.exit_code == 2
+    assert "invalid label value" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "sarif", "text"])
+def test_every_format_renders_the_hostile_report(fmt: str):
+    assert out(fmt)

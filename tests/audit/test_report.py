@@ -1,0 +1,132 @@
+"""``audit()`` as a query: suppression, the severity filter, the connectivity it carries."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from netverify.audit.run import audit, is_suppressed, namespace_of
+from netverify.errors import QueryError
+from netverify.loader import load_text
+from netverify.results import Finding, Severity
+
+SHOP = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: typo, namespace: shop%(policy_ann)s}
+spec:
+  podSelector: {matchLabels: {app: wbe}}
+  policyTypes: [Ingress]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+"""
+
+
+def shop(policy_ann: str = "", ns_ann: str = ""):
+    text = SHOP % {"policy_ann": policy_ann}
+    if ns_ann:
+        text = text.replace("metadata: {name: shop}", "metadata: {name: shop" + ns_ann + "}")
+    return load_text(text, "shop.yaml")
+
+
+def codes(findings: tuple[Finding, ...]) -> set[tuple[str, str]]:
+    return {(f.code, f.object) for f in findings}
+
+
+RULES = {"NV101", "NV102", "NV501"}
+
+
+def test_unsuppressed_findings_are_shown():
+    r = audit(shop(), only=RULES)
+    assert codes(r.findings) == {("NV101", "Namespace shop"),
+                                 ("NV102", "NetworkPolicy shop/typo"),
+                                 ("NV501", "Service shop/api")}
+    assert r.suppressed == ()
+
+
+def test_object_annotation_suppresses_its_codes_only():
+    r = audit(shop(policy_ann=', annotations: {netverify.io/ignore: "NV102, NV999"}'),
+              only=RULES)
+    assert codes(r.suppressed) == {("NV102", "NetworkPolicy shop/typo")}
+    assert ("NV102", "NetworkPolicy shop/typo") not in codes(r.findings)
+    assert len(r.findings) == 2
+
+
+def test_namespace_annotation_suppresses_every_object_in_it():
+    r = audit(shop(ns_ann=', annotations: {netverify.io/ignore: "NV501,NV101"}'), only=RULES)
+    assert codes(r.suppressed) == {("NV101", "Namespace shop"), ("NV501", "Service shop/api")}
+    assert codes(r.findings) == {("NV102", "NetworkPolicy shop/typo")}
+
+
+def test_star_suppresses_every_rule():
+    r = audit(shop(ns_ann=', annotations: {netverify.io/ignore: "*"}'), only=RULES)
+    assert r.findings == () and len(r.suppressed) == 3
+
+
+def test_suppressions_given_directly_on_the_cluster():
+    c = dataclasses.replace(shop(), suppressions={"Service shop/api": frozenset({"NV501"})})
+    r = audit(c, only=RULES)
+    assert codes(r.suppressed) == {("NV501", "Service shop/api")}
+
+
+def test_suppression_keys():
+    f = Finding(code="NV101", message="m", object="Deployment shop/web")
+    assert namespace_of("Deployment shop/web") == "shop"
+    assert namespace_of("Namespace shop") == "shop"
+    assert namespace_of("ClusterRole admin") is None
+    assert is_suppressed(f, {"Namespace shop": frozenset({"NV101"})})
+    assert is_suppressed(f, {"Deployment shop/web": frozenset({"*"})})
+    assert not is_suppressed(f, {"Deployment shop/web": frozenset({"NV102"})})
+    assert not is_suppressed(f, {"Namespace shopx": frozenset({"*"})})
+
+
+def test_min_severity_hides_but_fail_on_still_sees():
+    r = audit(shop(), only=RULES, min_severity=Severity.ERROR)
+    assert {r.severity(f) for f in r.findings} == {Severity.ERROR}
+    assert {r.severity(f) for f in r.hidden} == {Severity.WARNING}
+    assert r.reaches(Severity.WARNING)  # the hidden warnings still count for --fail-on
+    assert not audit(shop(ns_ann=', annotations: {netverify.io/ignore: "*"}'),
+                     only=RULES).reaches(Severity.INFO)
+
+
+def test_findings_sorted_most_severe_first():
+    r = audit(shop(), only=RULES)
+    ranks = [r.severity(f).rank for f in r.findings]
+    assert ranks == sorted(ranks)
+
+
+def test_unknown_rule_is_a_query_error():
+    with pytest.raises(QueryError, match="NV999"):
+        audit(shop(), only={"NV999"})
+
+
+def test_connectivity_is_the_policy_answer_by_namespace_and_workload():
+    r = audit(shop(), only={"NV101"})
+    assert r.connectivity is not None and r.connectivity.by == "namespace"
+    assert r.workload_connectivity is not None and r.workload_connectivity.by == "workload"
+    assert any("policy answer only" in c for c in r.connectivity.caveats)
+    small = audit(shop(), only={"NV101"}, max_workloads=0)
+    assert small.connectivity is not None and small.workload_connectivity is None
+    assert audit(shop(), only={"NV101"}, connectivity=False).connectivity is None
+
+
+def test_rule_info_carries_the_docstring_sections():
+    info = audit(shop(), only={"NV110"}).rules["NV110"]
+    assert info.name == "EgressBlocksDns"
+    assert "```yaml" in info.anti_pattern and "::" not in info.anti_pattern
+    assert info.why and info.fix
