@@ -133,6 +133,37 @@ def _load(files: Sequence[str], verbose: bool) -> Cluster:
     return cluster
 
 
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename.
+
+    Whoever reads the report (a browser, a CI step uploading SARIF) sees the old
+    file or the whole new one, never a partial one; a failure leaves nothing behind.
+    """
+    import tempfile
+
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:
+        raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        if target.exists():
+            mode = target.stat().st_mode & 0o777
+        else:  # what a plain open() would have given: 0666 less the umask
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
+        raise
+
+
 def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
           code: ExitCode | None = None) -> NoReturn:
     """Render, write to stdout or ``output`` (only once the query succeeded), and exit.
@@ -145,10 +176,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
     if to_stdout:
         click.echo(text, nl=False)
     else:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise NetverifyError(f"cannot write {output}: {e.strerror}") from None
+        _write_atomically(output, text)
     raise SystemExit(int(exit_code_for(result) if code is None else code))
 
 
@@ -420,37 +448,6 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     _emit(result, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename.
-
-    Whoever reads the report (a browser, a CI step uploading SARIF) sees the old
-    file or the whole new one, never a partial one; a failure leaves nothing behind.
-    """
-    import tempfile
-
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        if target.exists():
-            mode = target.stat().st_mode & 0o777
-        else:  # what a plain open() would have given: 0666 less the umask
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
-        raise
-
-
 @main.command("audit")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
               show_default=True,
@@ -479,8 +476,4 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
                    min_severity=Severity(min_severity) if min_severity else None,
                    connectivity=fmt in ("md", "html", "json"))
     code = ExitCode.FAILED if report.reaches(Severity(fail_on)) else ExitCode.OK
-    if output == "-":
-        _emit(report, fmt, color, verbose, output, code)
-    text = render(report, fmt, RenderOptions(color=color == "always", verbose=verbose))
-    _write_atomically(output, text)
-    raise SystemExit(int(code))
+    _emit(report, fmt, color, verbose, output, code)

@@ -22,6 +22,7 @@ FORBIDDEN = {
     "engines": {"loader", "queries", "renderers", "cli"},
     "queries": {"loader", "renderers", "cli"},
     "audit": {"loader", "renderers", "cli"},  # rules are queries over the model
+    "routing": {"loader", "engines", "queries", "renderers", "cli", "audit"},
     "renderers": {"loader", "engines", "queries", "cli", "audit"},
 }
 

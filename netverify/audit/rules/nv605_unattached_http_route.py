@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify import routing
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
 from netverify.model import Cluster, Gateway, HTTPRoute, Listener, ParentRef
 
@@ -11,21 +12,8 @@ ROUTE_PROTOCOLS = ("HTTP", "HTTPS")  # listeners an HTTPRoute may attach to
 
 
 def hostnames_intersect(a: str | None, b: str | None) -> bool:
-    """Whether two Gateway API hostnames (None: any) can both match one request host.
-
-    Gateway API wildcards are suffix matches over one or more labels:
-    ``*.example.com`` matches ``a.example.com`` and ``a.b.example.com``, not
-    ``example.com`` (https://gateway-api.sigs.k8s.io/reference/spec/#hostname).
-    """
-    if a is None or b is None or a == b:
-        return True
-    if a.startswith("*.") and b.startswith("*."):
-        return a.endswith(b[1:]) or b.endswith(a[1:])
-    if a.startswith("*."):
-        return b.endswith(a[1:])
-    if b.startswith("*."):
-        return a.endswith(b[1:])
-    return False
+    """Whether two Gateway API hostnames (None: any) can both match one request host."""
+    return a is None or b is None or routing.hostnames_intersect(a, b)
 
 
 def _hosts(hr: HTTPRoute) -> tuple[str, ...]:
@@ -33,7 +21,7 @@ def _hosts(hr: HTTPRoute) -> tuple[str, ...]:
     return hr.routes[0].hosts if hr.routes else ()
 
 
-def _problem(hr: HTTPRoute, i: int, ref: ParentRef, gw: Gateway | None
+def _problem(cluster: Cluster, hr: HTTPRoute, i: int, ref: ParentRef, gw: Gateway | None
              ) -> tuple[str, str] | None:
     """(field path, message) when the route cannot attach to this parent, else None."""
     name = f"Gateway {ref.namespace}/{ref.name}"
@@ -56,6 +44,17 @@ def _problem(hr: HTTPRoute, i: int, ref: ParentRef, gw: Gateway | None
         shown = ", ".join(lst.hostname or "*" for lst in http)
         return "spec.hostnames", f"hostnames {', '.join(hosts)} match no listener hostname " \
             f"of {name} ({shown}): the route is not attached there"
+    ported = [lst for lst in http if ref.port in (None, lst.port)]
+    if not ported:
+        return f"spec.parentRefs[{i}].port", f"{name} has no HTTP or HTTPS listener on port " \
+            f"{ref.port}: the route is not attached"
+    if not any(routing.route_attaches(cluster, hr, gw, lst) for lst in ported):
+        admits = "; ".join(f"{lst.name} admits routes from " + (
+            f"namespace {gw.namespace} only" if lst.routes_from == "Same" else
+            f"namespaces matching {{{lst.route_selector}}}") for lst in ported
+            if lst.routes_from != "All")
+        return f"spec.parentRefs[{i}]", f"the listeners of {name} do not admit routes from " \
+            f"namespace {hr.namespace} (allowedRoutes: {admits}): the route is not attached"
     return None
 
 
@@ -106,7 +105,7 @@ class UnattachedHttpRoute(Rule):
                 if ref.kind != "Gateway":
                     continue  # a mesh parent (a Service) or another implementation's kind
                 gw = gateways.get((ref.namespace, ref.name))
-                problem = _problem(hr, i, ref, gw)
+                problem = _problem(cluster, hr, i, ref, gw)
                 if problem is None:
                     continue
                 path, message = problem
