@@ -67,7 +67,9 @@ def render_audit(r: AuditReport, opts: RenderOptions) -> str:
         return "no findings" + "".join(f"; {x}" for x in not_shown(r)) + "\n"
     rows = [[r.severity(f).value, f.code, f.object, f.path or "",
              f.message, f.source.location() if f.source else ""] for f in r.findings]
-    text = tabulate(rows, headers=["severity", "rule", "object", "field", "finding", "where"])
+    # Messages are sentences: wrapped so that a row fits a terminal, never cut.
+    text = tabulate(rows, headers=["severity", "rule", "object", "field", "finding", "where"],
+                    maxcolwidths=[None, None, 36, 28, 64, None])
     if opts.verbose:
         details = []
         for f in r.findings:
