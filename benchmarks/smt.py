@@ -61,10 +61,11 @@ def main() -> None:
         c = load_cluster([str(path)])
         dst = c.pods[len(c.pods) // 2]
         ns = sorted(c.namespaces)[0]
-        t1, r1 = best(args.repeat, lambda: can_reach_hypothetical(c, f"{ns}/*", f"{dst.key}:8080"))
-        t2, r2 = best(args.repeat, lambda: can_reach_hypothetical(
+        t1, r1 = best(args.repeat, lambda c=c, ns=ns, dst=dst: can_reach_hypothetical(
+            c, f"{ns}/*", f"{dst.key}:8080"))
+        t2, r2 = best(args.repeat, lambda c=c, dst=dst: can_reach_hypothetical(
             c, "*/*", f"{dst.key}:8080", new_namespaces=True))
-        t3, r3 = best(args.repeat, lambda: who_can_reach(c, dst.key))
+        t3, r3 = best(args.repeat, lambda c=c, dst=dst: who_can_reach(c, dst.key))
         rows.append([pods, len(c.policies), f"{t1:.2f} ({r1.outcome})",  # type: ignore[attr-defined]
                      f"{t2:.2f} ({r2.outcome})", f"{t3:.2f} ({len(r3.classes)} families)"])  # type: ignore[attr-defined]
     print(tabulate(rows, headers=["pods", "policies", "NS/* -> pod s", "*/* (+new ns) -> pod s",
