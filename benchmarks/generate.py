@@ -169,7 +169,7 @@ class Generator:
                                         "controller": True, "blockOwnerDeletion": True}]
         ip = self.pod_ip()
         containers = [{
-            "name": "main", "image": f"registry.example.com/{labels.get('app', name)}:1.0",
+            "name": "main", "image": _image(labels.get("app", name)),
             "ports": [{"name": pn, "containerPort": num, "protocol": proto}
                       for pn, num, proto in ports],
         }]
@@ -187,7 +187,7 @@ class Generator:
             "template": {
                 "metadata": {"labels": dict(labels)},
                 "spec": {"containers": [{
-                    "name": "main", "image": f"registry.example.com/{labels['app']}:1.0",
+                    "name": "main", "image": _image(labels["app"]),
                     "ports": [{"name": pn, "containerPort": num, "protocol": proto}
                               for pn, num, proto in ports]}]},
             },
@@ -564,7 +564,50 @@ class Generator:
             if self.policy_objs[ns.name]:
                 counts["policies"] += len(self.policy_objs[ns.name])
                 _dump(out / "policies" / f"{ns.name}.yaml", self.policy_objs[ns.name])
+        if with_workloads:
+            routes = _routes(self.namespaces)
+            counts["services"] = sum(1 for o in routes if o["kind"] == "Service")
+            counts["ingresses"] = sum(1 for o in routes if o["kind"] == "Ingress")
+            _dump(out / "workloads" / "routes.yaml", routes)
         return counts
+
+
+def _image(app: str) -> str:
+    # The controller's real image, so that netverify recognises it (paths, NV608).
+    if app == "ingress-nginx":
+        return "registry.k8s.io/ingress-nginx/controller:v1.10.1"
+    return f"registry.example.com/{app}:1.0"
+
+
+def _routes(namespaces: list[Namespace]) -> list[Obj]:
+    """A Service per web and api workload and an Ingress per namespace routing to them."""
+    out: list[Obj] = []
+    for ns in namespaces:
+        backends = []
+        for tier in ("frontend", "backend"):
+            ws = ns.by_tier(tier)
+            if not ws or not ws[0].ports:
+                continue
+            w = ws[0]
+            out.append({"apiVersion": "v1", "kind": "Service",
+                        "metadata": {"name": w.name, "namespace": ns.name},
+                        "spec": {"selector": {"app": w.labels["app"]},
+                                 "ports": [{"name": "http", "port": 80,
+                                            "targetPort": w.ports[0][0]}]}})
+            backends.append(("/" if tier == "frontend" else "/api", w.name))
+        if not backends or ns.team == "platform":
+            continue
+        host = f"{ns.name}.example.com"
+        out.append({
+            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": ns.name, "namespace": ns.name},
+            "spec": {"ingressClassName": "nginx",
+                     "tls": [{"hosts": [host], "secretName": f"{ns.name}-tls"}],
+                     "rules": [{"host": host, "http": {"paths": [
+                         {"path": path, "pathType": "Prefix",
+                          "backend": {"service": {"name": name, "port": {"number": 80}}}}
+                         for path, name in backends]}}]}})
+    return out
 
 
 def _dump(path: Path, objs: list[Obj]) -> None:

@@ -100,17 +100,21 @@ def _image_matches(image: str, fragment: str) -> bool:
 
 def ingress_controllers(cluster: Cluster) -> list[tuple[KnownController, tuple[Pod, ...]]]:
     """Recognised ingress controllers in the input, with their pods."""
+    images = {img for p in cluster.pods for _, img in p.containers}
     out = []
     for known in CONTROLLERS:
-        pods = tuple(p for p in cluster.pods if any(
-            _image_matches(img, f) for _, img in p.containers for f in known.images))
-        if pods:
-            out.append((known, pods))
+        hits = {img for img in images if any(_image_matches(img, f) for f in known.images)}
+        if not hits:
+            continue
+        pods = tuple(p for p in cluster.pods if any(img in hits for _, img in p.containers))
+        out.append((known, pods))
     return out
 
 
 def ingress_proxy(cluster: Cluster, ingress_class: str | None,
-                  override: tuple[Pod, ...] = ()) -> tuple[Proxy | None, tuple[str, ...]]:
+                  override: tuple[Pod, ...] = (),
+                  found: list[tuple[KnownController, tuple[Pod, ...]]] | None = None
+                  ) -> tuple[Proxy | None, tuple[str, ...]]:
     """The controller pods serving Ingresses of ``ingress_class``, and notes on the choice.
 
     An IngressClass object in the input decides (its ``spec.controller``; an Ingress
@@ -119,7 +123,8 @@ def ingress_proxy(cluster: Cluster, ingress_class: str | None,
     """
     if override:
         return Proxy("controller (--controller)", override, "named with --controller"), ()
-    found = ingress_controllers(cluster)
+    if found is None:
+        found = ingress_controllers(cluster)
     by_name = {c.name: c for c in cluster.ingress_classes}
     cls_obj = by_name.get(ingress_class) if ingress_class else next(
         (c for c in cluster.ingress_classes if c.default), None)
@@ -399,6 +404,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
     ev, notes = _prepare(cluster, cni, policy_only)
     sources = external_sources(ev, src)
     override = resolve(cluster, ev, controller).pods if controller else ()
+    found = ingress_controllers(cluster)
     paths: list[RoutedPath] = []
     for cls, ingresses in sorted(_classes(cluster).items(), key=lambda kv: str(kv[0])):
         choice = choose_ingress_route(ingresses, req)
@@ -406,7 +412,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             continue
         ing = next(i for i in ingresses if i.namespace == choice.namespace
                    and i.name == choice.name)
-        proxy, pnotes = ingress_proxy(cluster, cls, override)
+        proxy, pnotes = ingress_proxy(cluster, cls, override, found)
         tls, tls_hop = _tls_hop(req, ing)
         paths.append(_follow(ev, entry=f"Ingress class {cls or '(default)'}", choice=choice,
                              host=choice.host or "*", tls=tls, tls_hop=tls_hop, proxy=proxy,
@@ -446,9 +452,10 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
     ev, notes = _prepare(cluster, cni, policy_only)
     sources = external_sources(ev, "internet")
     override = resolve(cluster, ev, controller).pods if controller else ()
+    found = ingress_controllers(cluster)
     routes: list[RoutedPath] = []
     for ing in cluster.ingresses:
-        proxy, pnotes = ingress_proxy(cluster, ing.ingress_class, override)
+        proxy, pnotes = ingress_proxy(cluster, ing.ingress_class, override, found)
         for route in ing.routes:
             for host in route.hosts or ("*",):
                 matches = route.matches or (None,)
