@@ -182,6 +182,21 @@ class PathMatch:
     path_type: str = "Prefix"
     headers: tuple[tuple[str, str], ...] = ()
     method: str | None = None
+    query_params: tuple[tuple[str, str], ...] = ()  # HTTPRoute Exact queryParams (name, value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteFilter:
+    """An HTTPRoute filter, kept so that what netverify does not follow stays visible.
+
+    ``terminal`` filters answer the request themselves (``RequestRedirect``): the rule
+    then contacts no backend.  ``detail`` is a short human summary (``301 to https``).
+    """
+
+    type: str  # RequestRedirect, URLRewrite, RequestHeaderModifier, ExtensionRef, ...
+    detail: str = ""
+    terminal: bool = False
+    field: str = ""  # e.g. spec.rules[0].filters[1]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,6 +214,7 @@ class Route:
     field: str  # e.g. spec.rules[0].http.paths[1]
     is_default: bool = False  # Ingress spec.defaultBackend
     source: SourceRef | None = None
+    filters: tuple[RouteFilter, ...] = ()  # HTTPRoute rule filters, in order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,6 +236,7 @@ class Ingress:
     tls: tuple[TLSConfig, ...] = ()
     annotations: Mapping[str, str] = field(default_factory=dict)
     source: SourceRef | None = None
+    created: str | None = None  # metadata.creationTimestamp (RFC 3339), when given
 
     @property
     def key(self) -> str:
@@ -249,6 +266,8 @@ class Listener:
     # allowedRoutes.namespaces: Same (the default), All, or Selector (with ``route_selector``)
     routes_from: str = "Same"
     route_selector: LabelSelector | None = None
+    # allowedRoutes.kinds as (group, kind); empty: the kinds the protocol supports
+    route_kinds: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,16 +14,41 @@ Pure functions over the model, following the API specifications:
 - HTTPRoute (gateway.networking.k8s.io): the route's hostnames must intersect
   the listener's hostname; among matching rules an Exact path wins, then the
   longest prefix, then a method match, then the most header matches, then the
-  older route (by namespace/name here: creation time is not in manifests).
+  most query param matches, then the older route (``creationTimestamp`` when the
+  manifests carry it, else namespace/name), then the first rule of the route.
+  A route attaches to HTTP and HTTPS listeners only, and only where the
+  listener's ``allowedRoutes`` admit its namespace and kind.  A backendRef to
+  another namespace needs a ReferenceGrant there.
+- The request path is normalised as RFC 3986 section 5.2.4 says (``.`` and ``..``
+  segments removed) before any match, as proxies do.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from netverify.model import Cluster, Gateway, HTTPRoute, Ingress, Listener, PathMatch, Route
+from netverify.model import (
+    BackendRef,
+    Cluster,
+    Gateway,
+    HTTPRoute,
+    Ingress,
+    Listener,
+    PathMatch,
+    Route,
+)
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+# Listener protocols an HTTPRoute may attach to (Gateway API: HTTPRoute is the route
+# kind of HTTP and HTTPS listeners; TLS, TCP and UDP listeners take other kinds).
+HTTP_ROUTE_PROTOCOLS = ("HTTP", "HTTPS")
+# Kinds whose presence in a namespace lets routes from other namespaces refer to it;
+# ReferencePolicy is the v1alpha2 name of ReferenceGrant.
+REFERENCE_GRANT_KINDS = ("ReferenceGrant", "ReferencePolicy")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,18 +61,49 @@ class Request:
     path: str = "/"
     headers: tuple[tuple[str, str], ...] = ()  # names lower-cased
     method: str = "GET"
+    query: tuple[tuple[str, str], ...] = ()  # (name, value) in URL order
 
     @property
     def url(self) -> str:
         """The request as a URL (default ports left out)."""
         default = 443 if self.scheme == "https" else 80
         port = "" if self.port == default else f":{self.port}"
-        return f"{self.scheme}://{self.host}{port}{self.path}"
+        query = "?" + "&".join(f"{k}={v}" for k, v in self.query) if self.query else ""
+        return f"{self.scheme}://{self.host}{port}{self.path}{query}"
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4: resolve ``.`` and ``..`` segments (``/a/../b`` is ``/b``).
+
+    Proxies normalise the path this way before they match routes, so ``/public/../admin``
+    is routed as ``/admin``.
+    """
+    inp, out = path, ""
+    while inp:
+        if inp.startswith("../"):
+            inp = inp[3:]
+        elif inp.startswith(("./", "/./")):
+            inp = inp[2:]
+        elif inp == "/.":
+            inp = "/"
+        elif inp.startswith("/../") or inp == "/..":
+            inp = "/" + inp[4:]
+            out = out[: out.rfind("/")] if "/" in out else ""
+        elif inp in (".", ".."):
+            inp = ""
+        else:
+            cut = inp.find("/", 1)
+            seg, inp = (inp, "") if cut < 0 else (inp[:cut], inp[cut:])
+            out += seg
+    return out or "/"
 
 
 def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
               method: str = "GET") -> Request:
-    """Parse ``https://host[:port]/path`` (ValueError with a readable message)."""
+    """Parse ``https://host[:port]/path[?query]`` (ValueError with a readable message).
+
+    The path has its dot segments removed (RFC 3986 section 5.2.4).
+    """
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"{text!r} is not an http:// or https:// URL")
@@ -58,8 +114,9 @@ def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
     except ValueError:
         raise ValueError(f"{text!r} has an invalid port") from None
     return Request(scheme=parts.scheme, host=parts.hostname.lower().rstrip("."), port=port,
-                   path=parts.path or "/", method=method.upper(),
-                   headers=tuple((k.lower(), v) for k, v in headers))
+                   path=remove_dot_segments(parts.path or "/"), method=method.upper(),
+                   headers=tuple((k.lower(), v) for k, v in headers),
+                   query=tuple(parse_qsl(parts.query, keep_blank_values=True)))
 
 
 # -- matching --------------------------------------------------------------------------------
@@ -100,13 +157,24 @@ def path_matches(match: PathMatch, path: str) -> bool:
     return _elements(path)[: len(want)] == want
 
 
+def _first_values(pairs: Iterable[tuple[str, str]]) -> Mapping[str, str]:
+    out: dict[str, str] = {}
+    for k, v in pairs:
+        out.setdefault(k, v)
+    return out
+
+
 def _request_matches(match: PathMatch, req: Request) -> bool:
     if not path_matches(match, req.path):
         return False
     if match.method is not None and match.method.upper() != req.method:
         return False
     got = dict(req.headers)
-    return all(got.get(k) == v for k, v in match.headers)
+    if not all(got.get(k) == v for k, v in match.headers):
+        return False
+    # A repeated query param: the Gateway API recommends matching its first value.
+    query = _first_values(req.query)
+    return all(query.get(k) == v for k, v in match.query_params)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,7 +201,9 @@ def describe_match(match: PathMatch | None) -> str:
         return "default backend"
     extra = "".join(f" {k}={v}" for k, v in match.headers)
     method = f" {match.method}" if match.method else ""
-    return f"{match.path_type} {match.path}{method}{extra}"
+    query = ("?" + "&".join(f"{k}={v}" for k, v in match.query_params)
+             if match.query_params else "")
+    return f"{match.path_type} {match.path}{query}{method}{extra}"
 
 
 def choose_ingress_route(ingresses: list[Ingress], req: Request) -> RouteChoice | None:
@@ -197,14 +267,34 @@ def hostnames_intersect(a: str, b: str) -> bool:
         a.startswith("*.") and b.startswith("*.") and (a.endswith(b[1:]) or b.endswith(a[1:])))
 
 
+def listener_admits_kind(listener: Listener, group: str = GATEWAY_GROUP,
+                         kind: str = "HTTPRoute") -> bool:
+    """Whether a listener takes routes of this kind.
+
+    ``allowedRoutes.kinds``, when given, lists the kinds (the loader fills in the
+    omitted group, gateway.networking.k8s.io; "" is the core group); and HTTPRoute goes
+    to HTTP and HTTPS listeners only (a TCP, UDP or TLS listener takes TCPRoute,
+    UDPRoute or TLSRoute).
+    """
+    if kind == "HTTPRoute" and listener.protocol not in HTTP_ROUTE_PROTOCOLS:
+        return False
+    if not listener.route_kinds:
+        return True
+    return (group, kind) in listener.route_kinds
+
+
 def route_attaches(cluster: Cluster, route: HTTPRoute, gw: Gateway, listener: Listener) -> bool:
     """Whether an HTTPRoute is attached to this listener of ``gw``.
 
-    The parentRef must name the Gateway (and the listener's ``sectionName`` and ``port``
-    when given); the listener's ``allowedRoutes`` must admit the route's namespace
-    (``Same`` by default); and the route's hostnames, when it has some, must intersect
-    the listener's hostname ("a Route is not accepted" otherwise).
+    The listener must take HTTPRoutes (an HTTP or HTTPS listener whose
+    ``allowedRoutes.kinds``, when given, list HTTPRoute); the parentRef must name the
+    Gateway (and the listener's ``sectionName`` and ``port`` when given); the
+    listener's ``allowedRoutes`` must admit the route's namespace (``Same`` by
+    default); and the route's hostnames, when it has some, must intersect the
+    listener's hostname ("a Route is not accepted" otherwise).
     """
+    if not listener_admits_kind(listener):
+        return False
     named = any(p.kind == "Gateway" and p.namespace == gw.namespace and p.name == gw.name
                 and p.section_name in (None, listener.name) and p.port in (None, listener.port)
                 for p in route.parents)
@@ -254,7 +344,7 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
                     h = host if isinstance(host, str) else None
                     key = (host_rank(h), len(h or ""), m.path_type == "Exact",
                            len(m.path) if m.path_type == "Prefix" else 0,
-                           m.method is not None, len(m.headers))
+                           m.method is not None, len(m.headers), len(m.query_params))
                     scored.append((key, hr, r_index, route, m, host))
     if not scored:
         return listener, None
@@ -262,8 +352,7 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
     # Ties: the oldest route (creationTimestamp, when the manifests carry it), then
     # namespace/name, then the first rule of the route.
     top = sorted((s for s in scored if s[0] == best),
-                 key=lambda s: (s[1].created is None, s[1].created or "", s[1].namespace,
-                                s[1].name, s[2]))
+                 key=lambda s: (*created_key(s[1].created), s[1].namespace, s[1].name, s[2]))
     _, hr, _, route, m, host = top[0]
     notes: tuple[str, ...] = ()
     tied = {(s[1].namespace, s[1].name) for s in top}
@@ -275,9 +364,117 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
                                  host=host if isinstance(host, str) else None, notes=notes)
 
 
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def created_key(created: str | None) -> tuple[bool, dt.datetime]:
+    """Sort key for "the oldest wins": RFC 3339 times compared as times (``+02:00`` and
+    fractions included), objects without a timestamp after every object with one."""
+    if created is None:
+        return True, _EPOCH
+    try:
+        stamp = dt.datetime.fromisoformat(created)
+    except ValueError:
+        return True, _EPOCH
+    return False, stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
 def tls_covers(ing: Ingress, host: str) -> str | None:
     """The TLS secret serving ``host`` for an Ingress ("" when the entry names none), or None."""
     for t in ing.tls:
         if not t.hosts or any(host_matches(h, host) for h in t.hosts):
             return t.secret_name or ""
     return None
+
+
+class TLSHosts:
+    """Which TLS secret a controller serves each host with, from the Ingresses it serves.
+
+    Controller behaviour, not the Ingress API: ingress-nginx builds one server per
+    host out of every Ingress of its class, so a ``tls`` entry of *any* of them
+    covering the host serves HTTPS for all of them; the oldest Ingress's entry wins
+    (here by ``creationTimestamp``, then namespace/name, then entry order).  A ``tls``
+    entry without hosts only counts for the hosts of its own Ingress's rules.
+    Built once and looked up per host, as ``paths`` asks for thousands of hosts.
+    """
+
+    def __init__(self, ingresses: Iterable[Ingress]) -> None:
+        ordered = sorted(ingresses, key=lambda i: (*created_key(i.created), i.namespace, i.name))
+        # pattern -> (order, secret, ingress); exact hosts, and wildcards by their suffix
+        self._exact: dict[str, tuple[int, str, Ingress]] = {}
+        self._wild: dict[str, tuple[int, str, Ingress]] = {}
+        self._any: tuple[int, str, Ingress] | None = None
+        order = 0
+        for ing in ordered:
+            for t in ing.tls:
+                hit = (order, t.secret_name or "", ing)
+                order += 1
+                patterns: list[str | None] = list(t.hosts)
+                if not t.hosts:
+                    patterns = [h for r in ing.routes if not r.is_default
+                                for h in (r.hosts or (None,))]
+                for pattern in patterns:
+                    if pattern is None:
+                        self._any = self._any or hit
+                    elif pattern.startswith("*."):
+                        self._wild.setdefault(pattern[1:], hit)
+                    else:
+                        self._exact.setdefault(pattern, hit)
+
+    def lookup(self, host: str) -> tuple[str, Ingress] | None:
+        """The secret ("" for the controller's default certificate) and its Ingress."""
+        dot = host.find(".")
+        hits = [self._exact.get(host), self._wild.get(host[dot:]) if dot > 0 else None,
+                self._any]
+        found = [h for h in hits if h is not None]
+        if not found:
+            return None
+        _, secret, ing = min(found, key=lambda h: h[0])
+        return secret, ing
+
+
+def tls_secret_for(ingresses: Iterable[Ingress], host: str) -> tuple[str, Ingress] | None:
+    """The TLS secret a controller serves ``host`` with, and the Ingress it comes from.
+
+    Pass the Ingresses of one controller: see ``TLSHosts`` for the controller
+    behaviour this follows (a ``tls`` entry of any of them counts).  The secret is ""
+    when the entry names none (the controller's default certificate).
+    """
+    return TLSHosts(ingresses).lookup(host)
+
+
+def reference_permitted(cluster: Cluster, route_namespace: str, backend: BackendRef
+                        ) -> bool | None:
+    """Whether a route in ``route_namespace`` may send traffic to ``backend``.
+
+    Gateway API: a backendRef to another namespace is only valid when a ReferenceGrant
+    in the *target* namespace allows it; otherwise the route's ``ResolvedRefs``
+    condition is False with reason ``RefNotPermitted`` and requests for that backend
+    get a 500.  netverify keeps only the names of ReferenceGrants (their ``from`` and
+    ``to`` are not read), so the answer is True for the same namespace, False when the
+    target namespace has no ReferenceGrant in the input, and None when it has one
+    whose content decides.  Ingress backends are always in the Ingress's namespace.
+    """
+    if backend.namespace == route_namespace:
+        return True
+    grants = [name for kind, ns, name in cluster.others
+              if kind in REFERENCE_GRANT_KINDS and ns == backend.namespace]
+    return None if grants else False
+
+
+def default_ingress_class(cluster: Cluster) -> str | None:
+    """The IngressClass marked ``ingressclass.kubernetes.io/is-default-class: "true"``.
+
+    None when there is none, or several: the DefaultIngressClass admission plugin then
+    rejects new Ingresses without a class, so none gets a default.
+    """
+    defaults = [c.name for c in cluster.ingress_classes if c.default]
+    return defaults[0] if len(defaults) == 1 else None
+
+
+def effective_ingress_class(cluster: Cluster, ing: Ingress) -> str | None:
+    """The class an Ingress ends up with: its ``ingressClassName`` (or the legacy
+    ``kubernetes.io/ingress.class`` annotation), else the default IngressClass, which
+    the DefaultIngressClass admission plugin writes into Ingresses created without one.
+    """
+    return ing.ingress_class or default_ingress_class(cluster)

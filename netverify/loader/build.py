@@ -271,7 +271,11 @@ class _Builder:
                 if ckey == "initContainers" and c.get("restartPolicy") != "Always":
                     # Only sidecars (init containers that keep running) serve ports.
                     continue
-                for pi, p in enumerate(c.get("ports") or []):
+                cports = c.get("ports") or []
+                if not isinstance(cports, list):
+                    raise ManifestError("must be a list", source=src,
+                                        field=f"{path}.{ckey}[{ci}].ports")
+                for pi, p in enumerate(cports):
                     fld = f"{path}.{ckey}[{ci}].ports[{pi}]"
                     if not isinstance(p, dict):
                         raise ManifestError("must be a mapping", source=src, field=fld)
@@ -340,7 +344,10 @@ class _Builder:
         if sel is not None and not isinstance(sel, dict):
             raise ManifestError("must be a mapping of labels", source=src, field="spec.selector")
         ports = []
-        for i, p in enumerate(spec.get("ports") or []):
+        raw_ports = spec.get("ports") or []
+        if not isinstance(raw_ports, list):
+            raise ManifestError("must be a list", source=src, field="spec.ports")
+        for i, p in enumerate(raw_ports):
             fld = f"spec.ports[{i}]"
             if not isinstance(p, dict):
                 raise ManifestError("must be a mapping", source=src, field=fld)

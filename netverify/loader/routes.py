@@ -3,12 +3,14 @@
 Both APIs say the same thing ("requests for this host and path go to these
 Service ports"), so the loader flattens them into one shape and the routing
 code has one matcher.  Field errors name the object and the field as the API
-server would; what netverify does not interpret (filters, non-Service
-backends, TCPRoute and friends) is kept visible, never silently dropped.
+server would; what netverify does not interpret (filters other than
+RequestRedirect, non-Service backends, TCPRoute and friends) is kept visible,
+never silently dropped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -24,6 +26,7 @@ from netverify.model import (
     ParentRef,
     PathMatch,
     Route,
+    RouteFilter,
     TLSConfig,
 )
 from netverify.ports import MAX_PORT, MIN_PORT
@@ -42,8 +45,22 @@ ROUTE_PATH_TYPES = {"Exact": "Exact", "PathPrefix": "Prefix",
                     "RegularExpression": "RegularExpression"}
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                "PATCH")
+# HTTPRoute filter types (the CRD's enum), and the field each one's settings live in.
+FILTER_FIELDS = {"RequestHeaderModifier": "requestHeaderModifier",
+                 "ResponseHeaderModifier": "responseHeaderModifier",
+                 "RequestMirror": "requestMirror", "RequestRedirect": "requestRedirect",
+                 "URLRewrite": "urlRewrite", "ExtensionRef": "extensionRef",
+                 # experimental channel
+                 "CORS": "cors", "ExternalAuth": "externalAuth"}
 
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# HTTPPathMatch value for Exact and PathPrefix: the CRD's pattern and CEL rules.
+_ROUTE_PATH = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
+_ROUTE_PATH_FORBIDDEN = ("//", "/./", "/../", "%2f", "%2F", "#")
+_ROUTE_PATH_SUFFIXES = ("/..", "/.")
 
 
 def _mapping(ctx: _Ctx, value: Any, path: list[str | int]) -> dict[str, Any]:
@@ -71,6 +88,39 @@ def _str(ctx: _Ctx, value: Any, path: list[str | int], *, required: bool = False
     if not isinstance(value, str):
         raise ctx.error(path, f"{value!r} is not a string")
     return value
+
+
+def _choice(ctx: _Ctx, value: Any, path: list[str | int], allowed: Any, what: str) -> str:
+    """``value`` when it is a string among ``allowed`` (a mapping or a tuple), else a field
+    error: a list or mapping from the YAML must not reach a dict lookup (unhashable)."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ctx.error(path, f"unknown {what} {value!r}", hint=f"one of {', '.join(allowed)}")
+    return value
+
+
+def created_timestamp(ctx: _Ctx, raw: RawObject) -> str | None:
+    """``metadata.creationTimestamp`` as RFC 3339 text (None when absent).
+
+    YAML reads an unquoted timestamp as a datetime; a string must parse as RFC 3339,
+    as the API server's ``metav1.Time`` demands.
+    """
+    meta = raw.data.get("metadata")
+    value = meta.get("creationTimestamp") if isinstance(meta, dict) else None
+    path: list[str | int] = ["metadata", "creationTimestamp"]
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return stamp.isoformat()
+    if isinstance(value, str):
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise ctx.error(path, f"{value!r} is not an RFC 3339 time",
+                    hint="e.g. 2024-05-01T12:00:00Z")
 
 
 def _port(ctx: _Ctx, value: Any, path: list[str | int]) -> int:
@@ -112,7 +162,7 @@ def _ingress_backend(ctx: _Ctx, raw: Any, path: list[str | int], ns: str) -> Bac
     if "serviceName" in b:  # extensions/v1beta1 and networking.k8s.io/v1beta1
         name = _str(ctx, b.get("serviceName"), [*path, "serviceName"], required=True)
         port_raw = b.get("servicePort")
-        if isinstance(port_raw, str) and not port_raw.isdigit():
+        if isinstance(port_raw, str) and not re.fullmatch(r"[0-9]+", port_raw):
             port: int | str = port_raw
         else:
             port = _port(ctx, int(port_raw) if isinstance(port_raw, str) else port_raw,
@@ -167,9 +217,7 @@ def build_ingress(raw: RawObject, src: SourceRef) -> Ingress:
                 if raw.data.get("apiVersion") == "networking.k8s.io/v1":
                     raise ctx.error([*at, "pathType"], "is required",
                                     hint=f"one of {', '.join(INGRESS_PATH_TYPES)}")
-            if ptype not in INGRESS_PATH_TYPES:
-                raise ctx.error([*at, "pathType"], f"unknown pathType {ptype!r}",
-                                hint=f"one of {', '.join(INGRESS_PATH_TYPES)}")
+            ptype = _choice(ctx, ptype, [*at, "pathType"], INGRESS_PATH_TYPES, "pathType")
             path = _str(ctx, e.get("path"), [*at, "path"]) or "/"
             if ptype != "ImplementationSpecific" and not path.startswith("/"):
                 raise ctx.error([*at, "path"], f"path {path!r} must start with /")
@@ -192,7 +240,8 @@ def build_ingress(raw: RawObject, src: SourceRef) -> Ingress:
                         for k, h in enumerate(hosts_raw)),
             secret_name=_str(ctx, t.get("secretName"), ["spec", "tls", i, "secretName"])))
     return Ingress(namespace=ns, name=src.name or "", ingress_class=ingress_class,
-                   routes=tuple(routes), tls=tuple(tls), annotations=ann, source=src)
+                   routes=tuple(routes), tls=tuple(tls), annotations=ann, source=src,
+                   created=created_timestamp(ctx, raw))
 
 
 # -- Gateway API ---------------------------------------------------------------------------
@@ -215,10 +264,9 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
         tls = e.get("tls")
         allowed = _mapping(ctx, e.get("allowedRoutes"), [*at, "allowedRoutes"])
         nsr = _mapping(ctx, allowed.get("namespaces"), [*at, "allowedRoutes", "namespaces"])
-        routes_from = nsr.get("from", "Same")
-        if routes_from not in ("Same", "All", "Selector"):
-            raise ctx.error([*at, "allowedRoutes", "namespaces", "from"],
-                            f"{routes_from!r} is not Same, All or Selector")
+        routes_from = _choice(ctx, nsr.get("from", "Same"),
+                              [*at, "allowedRoutes", "namespaces", "from"],
+                              ("Same", "All", "Selector"), "allowedRoutes.namespaces.from")
         selector = None
         if routes_from == "Selector":
             sel_path: list[str | int] = [*at, "allowedRoutes", "namespaces", "selector"]
@@ -226,10 +274,23 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
                 raise ctx.error(sel_path, "is required when from is Selector")
             selector = parse_selector(nsr["selector"], source=None,
                                       field=ctx.ref(sel_path).field or "", locate=ctx.locate)
+        kinds = []
+        for k, kind_raw in enumerate(_list(ctx, allowed.get("kinds"),
+                                           [*at, "allowedRoutes", "kinds"])):
+            kat: list[str | int] = [*at, "allowedRoutes", "kinds", k]
+            km = _mapping(ctx, kind_raw, kat)
+            kind = _str(ctx, km.get("kind"), [*kat, "kind"], required=True)
+            # an omitted group is the Gateway API's; "" is the core group
+            group_raw = km.get("group")
+            group = GATEWAY_GROUP if group_raw is None else (
+                _str(ctx, group_raw, [*kat, "group"]) or "")
+            assert kind is not None
+            kinds.append((group, kind))
         assert name is not None and protocol is not None
         listeners.append(Listener(
             name=name, port=_port(ctx, e.get("port"), [*at, "port"]), protocol=protocol,
             hostname=hostname, routes_from=routes_from, route_selector=selector,
+            route_kinds=tuple(kinds),
             tls=protocol in ("HTTPS", "TLS") and (
                 tls is None or _mapping(ctx, tls, [*at, "tls"]).get("mode", "Terminate")
                 in ("Terminate", "Passthrough"))))
@@ -238,35 +299,135 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
                    gateway_class=cls, listeners=tuple(listeners), source=src)
 
 
+def _route_path(ctx: _Ctx, p: dict[str, Any], mat: list[str | int]) -> tuple[str, str]:
+    """(model path type, value) of an HTTPPathMatch, validated as the CRD does."""
+    ptype = _choice(ctx, p.get("type", "PathPrefix"), [*mat, "path", "type"],
+                    ROUTE_PATH_TYPES, "path match type")
+    vat: list[str | int] = [*mat, "path", "value"]
+    value = _str(ctx, p.get("value"), vat) or "/"
+    if len(value) > 1024:
+        raise ctx.error(vat, "is longer than 1024 characters")
+    if ptype == "RegularExpression":
+        return ROUTE_PATH_TYPES[ptype], value
+    if not value.startswith("/"):
+        raise ctx.error(vat, f"path {value!r} must start with /")
+    bad = [x for x in _ROUTE_PATH_FORBIDDEN if x in value]
+    bad += [f"end with {x!r}" for x in _ROUTE_PATH_SUFFIXES if value.endswith(x)][:1]
+    if bad:
+        what = bad[0] if bad[0].startswith("end with") else f"contain {bad[0]!r}"
+        raise ctx.error(vat, f"path {value!r} must not {what} (type {ptype})")
+    if not _ROUTE_PATH.match(value):
+        raise ctx.error(vat, f"path {value!r} has characters the API server rejects",
+                        hint="letters, digits, -/._~!$&'()*+,;=:@ and %XX escapes")
+    return ROUTE_PATH_TYPES[ptype], value
+
+
+def _name_values(ctx: _Ctx, raw: Any, at: list[str | int], what: str, *, lower: bool
+                 ) -> tuple[tuple[str, str], ...]:
+    """Exact ``headers`` or ``queryParams`` matches as (name, value); the first entry of a
+    name counts ("subsequent entries with an equivalent name MUST be ignored")."""
+    out: dict[str, str] = {}
+    field = at[-1]
+    for h, hd in enumerate(_list(ctx, raw, at)):
+        hat: list[str | int] = [*at, h]
+        hdm = _mapping(ctx, hd, hat)
+        htype = hdm.get("type", "Exact")
+        if htype != "Exact":
+            if not isinstance(htype, str) or htype != "RegularExpression":
+                raise ctx.error([*hat, "type"], f"unknown {what} match type {htype!r}",
+                                hint="one of Exact, RegularExpression")
+            raise ctx.error([*hat, "type"], f"{what} match type {htype!r} is not supported",
+                            hint=f"netverify matches Exact {field} only")
+        hname = _str(ctx, hdm.get("name"), [*hat, "name"], required=True)
+        hvalue = _str(ctx, hdm.get("value"), [*hat, "value"], required=True)
+        assert hname is not None and hvalue is not None
+        out.setdefault(hname.lower() if lower else hname, hvalue)
+    return tuple(out.items())
+
+
 def _route_matches(ctx: _Ctx, raw: Any, at: list[str | int]) -> tuple[PathMatch, ...]:
     out = []
     for k, m in enumerate(_list(ctx, raw, [*at, "matches"])):
         mat: list[str | int] = [*at, "matches", k]
         md = _mapping(ctx, m, mat)
-        p = _mapping(ctx, md.get("path"), [*mat, "path"])
-        ptype = p.get("type", "PathPrefix")
-        if ptype not in ROUTE_PATH_TYPES:
-            raise ctx.error([*mat, "path", "type"], f"unknown path match type {ptype!r}",
-                            hint=f"one of {', '.join(ROUTE_PATH_TYPES)}")
-        value = _str(ctx, p.get("value"), [*mat, "path", "value"]) or "/"
-        if ptype != "RegularExpression" and not value.startswith("/"):
-            raise ctx.error([*mat, "path", "value"], f"path {value!r} must start with /")
-        headers = []
-        for h, hd in enumerate(_list(ctx, md.get("headers"), [*mat, "headers"])):
-            hat: list[str | int] = [*mat, "headers", h]
-            hdm = _mapping(ctx, hd, hat)
-            if hdm.get("type", "Exact") != "Exact":
-                raise ctx.error([*hat, "type"], f"header match type {hdm.get('type')!r} is "
-                                "not supported", hint="netverify matches Exact headers only")
-            hname = _str(ctx, hdm.get("name"), [*hat, "name"], required=True)
-            hvalue = _str(ctx, hdm.get("value"), [*hat, "value"], required=True)
-            assert hname is not None and hvalue is not None
-            headers.append((hname.lower(), hvalue))
-        out.append(PathMatch(path=value, path_type=ROUTE_PATH_TYPES[ptype],
-                             headers=tuple(headers),
-                             method=_str(ctx, md.get("method"), [*mat, "method"])))
+        ptype, value = _route_path(ctx, _mapping(ctx, md.get("path"), [*mat, "path"]), mat)
+        headers = _name_values(ctx, md.get("headers"), [*mat, "headers"], "header",
+                               lower=True)
+        query = _name_values(ctx, md.get("queryParams"), [*mat, "queryParams"],
+                             "query param", lower=False)
+        method = _str(ctx, md.get("method"), [*mat, "method"])
+        if method is not None:
+            method = _choice(ctx, method, [*mat, "method"], HTTP_METHODS, "method")
+        out.append(PathMatch(path=value, path_type=ptype, headers=headers, method=method,
+                             query_params=query))
     # A rule without matches matches every request (path prefix /).
     return tuple(out) or (PathMatch(path="/", path_type="Prefix"),)
+
+
+def _redirect_detail(ctx: _Ctx, r: dict[str, Any], at: list[str | int]) -> str:
+    """``301 to https``, ``302 to https://www.example.com:8443/new``."""
+    code = r.get("statusCode", 302)
+    if isinstance(code, bool) or code not in (301, 302, 303, 307, 308):
+        raise ctx.error([*at, "statusCode"], f"statusCode {code!r} is not a redirect status",
+                        hint="301 or 302 (303, 307, 308 in the experimental channel)")
+    scheme = r.get("scheme")
+    if scheme is not None:
+        scheme = _choice(ctx, scheme, [*at, "scheme"], ("http", "https"), "scheme")
+    host = _str(ctx, r.get("hostname"), [*at, "hostname"])
+    port = None if r.get("port") is None else _port(ctx, r["port"], [*at, "port"])
+    path = _mapping(ctx, r.get("path"), [*at, "path"])
+    new_path = ""
+    if path:
+        ptype = _choice(ctx, path.get("type"), [*at, "path", "type"],
+                        ("ReplaceFullPath", "ReplacePrefixMatch"), "path modifier type")
+        key = "replaceFullPath" if ptype == "ReplaceFullPath" else "replacePrefixMatch"
+        new_path = _str(ctx, path.get(key), [*at, "path", key]) or "/"
+        if ptype == "ReplacePrefixMatch":
+            new_path = f" (path prefix replaced by {new_path})"
+    target = scheme or ""
+    if host or port is not None:
+        target += ("://" if scheme else "//") + (host or "") + (
+            f":{port}" if port is not None else "")
+    if new_path.startswith("/"):
+        target += new_path
+        new_path = ""
+    return f"{code} to {target or 'the same URL'}{new_path}"
+
+
+def _filters(ctx: _Ctx, raw: Any, at: list[str | int], *, rule: bool
+             ) -> tuple[RouteFilter, ...]:
+    """A rule's (or backendRef's) ``filters``: type-checked, summarised, kept in order."""
+    out = []
+    types = []
+    for f, entry in enumerate(_list(ctx, raw, [*at, "filters"])):
+        fat: list[str | int] = [*at, "filters", f]
+        fm = _mapping(ctx, entry, fat)
+        ftype = _choice(ctx, fm.get("type"), [*fat, "type"], FILTER_FIELDS, "filter type")
+        for other, key in FILTER_FIELDS.items():
+            if other != ftype and fm.get(key) is not None:
+                raise ctx.error([*fat, key], f"must not be set for a {ftype} filter")
+        settings = fm.get(FILTER_FIELDS[ftype])
+        if settings is None:
+            raise ctx.error([*fat, FILTER_FIELDS[ftype]], f"is required for a {ftype} filter")
+        body = _mapping(ctx, settings, [*fat, FILTER_FIELDS[ftype]])
+        detail = ""
+        if ftype == "RequestRedirect":
+            detail = _redirect_detail(ctx, body, [*fat, "requestRedirect"])
+        elif ftype == "RequestMirror":
+            ref = _mapping(ctx, body.get("backendRef"), [*fat, "requestMirror", "backendRef"])
+            mirror = _str(ctx, ref.get("name"), [*fat, "requestMirror", "backendRef", "name"],
+                          required=True)
+            detail = f"copies requests to {mirror} (responses ignored)"
+        elif ftype == "ExtensionRef":
+            kind = _str(ctx, body.get("kind"), [*fat, "extensionRef", "kind"], required=True)
+            name = _str(ctx, body.get("name"), [*fat, "extensionRef", "name"], required=True)
+            detail = f"{kind} {name} (implementation-specific)"
+        types.append(ftype)
+        out.append(RouteFilter(type=ftype, detail=detail, terminal=rule and
+                               ftype == "RequestRedirect", field=ctx.ref(fat).field or ""))
+    if "RequestRedirect" in types and "URLRewrite" in types:
+        raise ctx.error([*at, "filters"], "may not have both RequestRedirect and URLRewrite")
+    return tuple(out)
 
 
 def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
@@ -293,6 +454,7 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
     for i, rule in enumerate(_list(ctx, spec.get("rules"), ["spec", "rules"])):
         at: list[str | int] = ["spec", "rules", i]
         r = _mapping(ctx, rule, at)
+        filters = list(_filters(ctx, r.get("filters"), at, rule=True))
         backends = []
         for k, b in enumerate(_list(ctx, r.get("backendRefs"), [*at, "backendRefs"])):
             bat: list[str | int] = [*at, "backendRefs", k]
@@ -307,17 +469,19 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
             if kind == "Service" and port is None:
                 raise ctx.error([*bat, "port"], "is required for a Service backend")
             assert name is not None
+            filters += _filters(ctx, bm.get("filters"), bat, rule=False)
             backends.append(BackendRef(
                 namespace=_str(ctx, bm.get("namespace"), [*bat, "namespace"]) or ns,
                 name=name, port=None if port is None else _port(ctx, port, [*bat, "port"]),
                 weight=weight, kind=kind, field=ctx.ref(bat).field or "", source=ctx.ref(bat)))
+        if backends and any(f.type == "RequestRedirect" for f in filters if f.terminal):
+            raise ctx.error([*at, "filters"], "a RequestRedirect filter must not be used "
+                            "together with backendRefs")
         routes.append(Route(hosts=hosts, matches=_route_matches(ctx, r.get("matches"), at),
                             backends=tuple(backends), field=ctx.ref(at).field or "",
-                            source=ctx.ref(at)))
-    created = (raw.data.get("metadata") or {}).get("creationTimestamp")
+                            source=ctx.ref(at), filters=tuple(filters)))
     return HTTPRoute(namespace=ns, name=src.name or "", parents=tuple(parents),
-                     routes=tuple(routes), created=str(created) if created else None,
-                     source=src)
+                     routes=tuple(routes), created=created_timestamp(ctx, raw), source=src)
 
 
 def build_ingress_class(raw: RawObject, src: SourceRef) -> IngressClass:

@@ -8,13 +8,21 @@ default deny in the backend namespace that forgot the controller.  So each
 path is followed the way the cluster follows it (``netverify.routing`` picks
 the route; ``service_target`` resolves the Service) and every hop gets a
 verdict from the concrete engine, on the CNI's effective policies.
+
+Ingresses are grouped by the controller that serves them (after the default
+IngressClass is applied), because one controller routes all of its Ingresses
+together; a class no detected controller serves is unknown, not guessed.  What
+the manifests cannot tell (ExternalName and selector-less Services, a proxy port
+nothing is known to expose) is ``unknown``; what the specifications say fails
+(no ReferenceGrant, every weight 0, a port the proxy's Service does not expose)
+is ``blocked``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
@@ -24,7 +32,7 @@ from netverify.model import BackendRef, Cluster, Gateway, Ingress, Pod, Service
 from netverify.ports import Protocol
 from netverify.queries.endpoints import resolve
 from netverify.queries.enforcement import choose
-from netverify.queries.services import service_target
+from netverify.queries.services import ServiceTarget, service_target
 from netverify.results import (
     BackendPath,
     ExposedService,
@@ -37,12 +45,14 @@ from netverify.results import (
 from netverify.routing import (
     Request,
     RouteChoice,
+    TLSHosts,
     choose_http_route,
     choose_ingress_route,
     describe_match,
+    effective_ingress_class,
     parse_url,
+    reference_permitted,
     route_attaches,
-    tls_covers,
 )
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
@@ -70,8 +80,13 @@ CONTROLLERS = (
     KnownController("Kong", ("kong/kong-gateway", "library/kong", "kong"), frozenset({"kong"}),
                     "ingress-controllers.konghq.com/kong"),
 )
-GATEWAY_LABELS = ("gateway.networking.k8s.io/gateway-name", "istio.io/gateway-name",
-                  "gateway.envoyproxy.io/owning-gateway-name")
+# Labels implementations put on a Gateway's data-plane pods.  The first two hold the
+# Gateway's name only, so they count in the Gateway's namespace; Envoy Gateway puts its
+# proxies in its own namespace and names the Gateway's namespace in a second label.
+NAMESPACED_GATEWAY_LABELS = ("gateway.networking.k8s.io/gateway-name", "istio.io/gateway-name")
+ENVOY_GATEWAY_NAME = "gateway.envoyproxy.io/owning-gateway-name"
+ENVOY_GATEWAY_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace"
+GATEWAY_LABELS = (*NAMESPACED_GATEWAY_LABELS, ENVOY_GATEWAY_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,26 @@ class Proxy:
     label: str
     pods: tuple[Pod, ...]
     how: str  # how they were found, for the notes
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Identity for caches: the label and the pods."""
+        return (self.label, *(p.key for p in self.pods))
+
+
+@dataclass(frozen=True, slots=True)
+class IngressEntry:
+    """Who serves Ingresses of one (effective) class.
+
+    ``group`` is the same for every class one controller serves: ingress-nginx builds
+    a single configuration out of all of them (one server per host), so their
+    Ingresses are routed together.
+    """
+
+    ingress_class: str | None
+    group: tuple[str, ...]
+    proxy: Proxy | None
+    notes: tuple[str, ...]
 
 
 def _repo(image: str) -> str:
@@ -111,45 +146,87 @@ def ingress_controllers(cluster: Cluster) -> list[tuple[KnownController, tuple[P
     return out
 
 
-def ingress_proxy(cluster: Cluster, ingress_class: str | None,
+def _pods_group(known: KnownController, pods: tuple[Pod, ...]) -> tuple[str, ...]:
+    return ("pods", known.name, *(p.key for p in pods))
+
+
+def ingress_entry(cluster: Cluster, ingress_class: str | None,
                   override: tuple[Pod, ...] = (),
                   found: list[tuple[KnownController, tuple[Pod, ...]]] | None = None
-                  ) -> tuple[Proxy | None, tuple[str, ...]]:
-    """The controller pods serving Ingresses of ``ingress_class``, and notes on the choice.
+                  ) -> IngressEntry:
+    """The controller serving Ingresses of the *effective* class ``ingress_class``.
 
-    An IngressClass object in the input decides (its ``spec.controller``; an Ingress
-    without a class gets the default class); otherwise the class name is matched to
-    the controllers' default class names.
+    An IngressClass object in the input decides (its ``spec.controller``); otherwise
+    the class name is matched to the recognised controllers' default class names.
+    A class no detected controller serves is not "assumed" to be theirs: ingress-nginx
+    serves only the classes whose IngressClass names its controller (``nginx`` by
+    default), so such an Ingress may belong to a controller that is not in the input,
+    and its hops are unknown.  An Ingress with no class at all (and no default
+    IngressClass) is ignored by ingress-nginx unless it runs with
+    ``--watch-ingress-without-class=true``; netverify follows that default.
+    ``override`` (``--controller``) supplies the pods but not the grouping.
     """
-    if override:
-        return Proxy("controller (--controller)", override, "named with --controller"), ()
     if found is None:
         found = ingress_controllers(cluster)
-    by_name = {c.name: c for c in cluster.ingress_classes}
-    cls_obj = by_name.get(ingress_class) if ingress_class else next(
-        (c for c in cluster.ingress_classes if c.default), None)
+    group, proxy, notes = _resolve_controller(cluster, ingress_class, found)
+    if override:
+        proxy = Proxy("controller (--controller)", override, "named with --controller")
+        notes = tuple(n for n in notes if "--controller" not in n)
+    return IngressEntry(ingress_class=ingress_class, group=group, proxy=proxy, notes=notes)
+
+
+def _resolve_controller(cluster: Cluster, ingress_class: str | None,
+                        found: list[tuple[KnownController, tuple[Pod, ...]]]
+                        ) -> tuple[tuple[str, ...], Proxy | None, tuple[str, ...]]:
+    name_it = "name its pods with --controller NS/NAME to check the NetworkPolicy hops"
+    if ingress_class is None:
+        return ("no class",), None, (
+            "the Ingress has no ingressClassName and the input has no default IngressClass "
+            "(annotation ingressclass.kubernetes.io/is-default-class: \"true\"): "
+            "ingress-nginx serves such Ingresses only when started with "
+            "--watch-ingress-without-class=true (default false), and other controllers "
+            f"differ; if one serves it, {name_it}",)
+    cls_obj = next((c for c in cluster.ingress_classes if c.name == ingress_class), None)
     if cls_obj is not None:
         serving = [c for c in found if c[0].controller_id == cls_obj.controller]
         if not serving:
-            return None, (f"IngressClass {cls_obj.name} is served by {cls_obj.controller}, whose "
-                          "pods are not recognised in the input; name them with --controller "
-                          "NS/NAME to check the NetworkPolicy hops",)
+            return ("controller", cls_obj.controller), None, (
+                f"IngressClass {cls_obj.name} is served by {cls_obj.controller}, whose pods "
+                f"are not recognised in the input; {name_it}",)
+        group_key: tuple[str, ...] = ("controller", cls_obj.controller)
     else:
         serving = [c for c in found if ingress_class in c[0].classes]
-    if len(serving) == 1 or (not serving and len(found) == 1):
-        known, pods = (serving or found)[0]
-        notes: tuple[str, ...] = ()
-        if not serving:
-            notes = (f"class {ingress_class or '(none)'} is not a default class of {known.name}; "
-                     f"assumed served by {known.name}, the only controller in the input",)
-        return Proxy(known.name, pods, "recognised by image"), notes
+        group_key = ("class", ingress_class)
+    if len(serving) == 1:
+        known, pods = serving[0]
+        return _pods_group(known, pods), Proxy(known.name, pods, "recognised by image"), ()
+    if serving:
+        names = ", ".join(c[0].name for c in serving)
+        return group_key, None, (f"several ingress controllers could serve class "
+                                 f"{ingress_class}: {names}; name one with --controller "
+                                 "NS/NAME",)
     if not found:
-        return None, ("no ingress controller pods in the input (ingress-nginx, Traefik, "
-                      "HAProxy, Kong are recognised by image); name them with --controller "
-                      "NS/NAME to check the NetworkPolicy hops",)
-    names = ", ".join(c[0].name for c in (serving or found))
-    return None, (f"several ingress controllers could serve class {ingress_class}: {names}; "
-                  "name one with --controller NS/NAME",)
+        return group_key, None, ("no ingress controller pods in the input (ingress-nginx, "
+                                 "Traefik, HAProxy, Kong are recognised by image); name "
+                                 "them with --controller NS/NAME to check the NetworkPolicy "
+                                 "hops",)
+    served = "; ".join(f"{k.name} serves {', '.join(sorted(k.classes))}" for k, _ in found)
+    return group_key, None, (
+        f"no IngressClass {ingress_class} in the input, and no detected controller serves "
+        f"class {ingress_class} ({served}; ingress-nginx serves only the classes whose "
+        "IngressClass names its controller): the Ingress may belong to a controller that is "
+        f"not in the input, such as a cloud load balancer controller; {name_it}",)
+
+
+def _gateway_pod(pod: Pod, gw: Gateway) -> bool:
+    # gateway-name labels hold the name only: the pods live in the Gateway's namespace
+    # (Istio, and the GEP-1762 convention for in-cluster deployments).
+    if pod.namespace == gw.namespace and any(
+            pod.labels.get(k) == gw.name for k in NAMESPACED_GATEWAY_LABELS):
+        return True
+    # Envoy Gateway runs the proxies in its own namespace and labels both.
+    return pod.labels.get(ENVOY_GATEWAY_NAME) == gw.name and pod.labels.get(
+        ENVOY_GATEWAY_NAMESPACE, pod.namespace) == gw.namespace
 
 
 def gateway_proxy(cluster: Cluster, gw: Gateway, override: tuple[Pod, ...] = ()
@@ -157,9 +234,7 @@ def gateway_proxy(cluster: Cluster, gw: Gateway, override: tuple[Pod, ...] = ()
     """The data-plane pods of a Gateway (by the implementations' gateway-name labels)."""
     if override:
         return Proxy("gateway (--controller)", override, "named with --controller"), ()
-    pods = tuple(p for p in cluster.pods if any(p.labels.get(k) == gw.name for k in GATEWAY_LABELS)
-                 and p.labels.get("gateway.envoyproxy.io/owning-gateway-namespace",
-                                  gw.namespace) == gw.namespace)
+    pods = tuple(p for p in cluster.pods if _gateway_pod(p, gw))
     if pods:
         return Proxy(f"Gateway {gw.key}", pods, "gateway-name label"), ()
     return None, (f"no pods of Gateway {gw.key} in the input (implementations create them at "
@@ -185,197 +260,398 @@ def external_sources(ev: Evaluator, src: str) -> tuple[External, ...]:
     return resolve(ev.cluster, ev, src).external
 
 
-def _proxy_port(cluster: Cluster, proxy: Proxy, req_port: int) -> tuple[int, str]:
-    """The port the proxy pods receive ``req_port`` on: through a Service selecting them,
-    else a container port of that number, else the number itself."""
-    for svc in cluster.services:
-        if svc.selector and any(_selects(svc, p) for p in proxy.pods):
-            for sp in svc.ports:
-                if sp.port == req_port or sp.node_port == req_port:
-                    tp = sp.target_port
-                    if isinstance(tp, int):
-                        return tp, f"Service {svc.key} {sp.port} -> {tp}"
-                    for p in proxy.pods:
-                        nums = p.named_port(tp, sp.protocol)
-                        if nums:
-                            return nums[0], f"Service {svc.key} {sp.port} -> {tp} ({nums[0]})"
-    return req_port, f"port {req_port}"
-
-
 def _selects(svc: Service, pod: Pod) -> bool:
     return bool(svc.selector) and pod.namespace == svc.namespace and all(
         pod.labels.get(k) == v for k, v in (svc.selector or {}).items())
 
 
-def _exposure_note(cluster: Cluster, proxy: Proxy) -> str | None:
-    svcs = [s for s in cluster.services if s.external and any(_selects(s, p) for p in proxy.pods)]
-    if svcs:
-        return None
-    if all(p.host_network for p in proxy.pods):
-        return None
-    return (f"no LoadBalancer or NodePort Service selects {proxy.label}'s pods in the input; "
-            "it is assumed reachable (hostPort or a Service defined elsewhere)")
+@dataclass(frozen=True, slots=True)
+class _Endpoints:
+    """A Service port resolved and checked from one proxy (shared by every route to it)."""
+
+    target: ServiceTarget | None
+    error: str | None  # the Service has no such port, ...
+    reachable: tuple[str, ...] = ()
+    blocked: tuple[PairVerdict, ...] = ()
+    missing: tuple[str, ...] = ()  # endpoints without the named target port
 
 
-def _inbound_hop(ev: Evaluator, sources: tuple[External, ...], src_label: str, proxy: Proxy,
-                 port: int, port_how: str) -> Hop:
-    verdicts: list[PairVerdict] = []
-    open_ranges: list[str] = []
-    closed = 0
-    for pod in proxy.pods:
-        for ext in sources:
-            v = ev.pair(ext, pod, protocol=Protocol.TCP, port=port)
-            if v.is_allowed:
-                open_ranges.append(ext.label)
-            else:
-                closed += 1
-                verdicts.append(v)
-    step = f"{src_label} -> {proxy.label} ({', '.join(p.key for p in proxy.pods)})"
-    if not open_ranges:
-        return Hop(step=step, status="blocked", detail=f"NetworkPolicy admits no source address "
-                   f"on TCP {port} ({port_how})", verdicts=tuple(verdicts[:3]), port=port)
-    if closed:
-        shown = ", ".join(sorted(set(open_ranges))[:4])
-        return Hop(step=step, status="ok", detail=f"TCP {port} ({port_how}) admitted only from "
-                   f"{shown}{', ...' if len(set(open_ranges)) > 4 else ''}")
-    return Hop(step=step, status="ok", detail=f"TCP {port} ({port_how}) admitted")
+class _Run:
+    """One query's evaluator, sources and caches.
 
+    ``paths`` follows thousands of routes that share a few proxies and Services, so
+    what depends only on (proxy, port) or (Service, port, proxy) is computed once:
+    the port the proxy receives on, the inbound hop, the exposure note and the
+    endpoint verdicts.  Service endpoints are looked up in a per-namespace view of the
+    cluster, as a Service only selects pods of its own namespace.
+    """
 
-def _backend(ev: Evaluator, ref: BackendRef, total: int, proxy: Proxy | None
-             ) -> tuple[BackendPath, Hop]:
-    svc_key = f"{ref.namespace}/{ref.name}"
-    share = ref.weight / total if total else 0.0
-    step = f"{proxy.label if proxy else 'proxy'} -> svc/{svc_key}:{ref.port}"
-    if ref.kind != "Service":
-        bp = BackendPath(service=svc_key, service_port=str(ref.port), target="", weight=ref.weight,
-                         share=share, endpoints=(), reachable=(),
-                         problem=f"backend kind {ref.kind} is not followed")
-        return bp, Hop(step=step, status="unknown", detail=bp.problem or "", source=ref.source)
-    svc = next((s for s in ev.cluster.services
-                if s.namespace == ref.namespace and s.name == ref.name), None)
+    def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str) -> None:
+        self.ev = ev
+        self.cluster = ev.cluster
+        self.sources = sources
+        self.src_label = src_label
+        self.services = {(s.namespace, s.name): s for s in self.cluster.services}
+        pods: dict[str, list[Pod]] = {}
+        for p in self.cluster.pods:
+            pods.setdefault(p.namespace, []).append(p)
+        self._pods = {ns: tuple(ps) for ns, ps in pods.items()}
+        self._views: dict[str, Cluster] = {}
+        self._inbound: dict[tuple[object, ...], Hop] = {}
+        self._exposure: dict[tuple[str, ...], str | None] = {}
+        self._proxy_services: dict[tuple[str, ...], tuple[Service, ...]] = {}
+        self._endpoints: dict[tuple[object, ...], _Endpoints] = {}
 
-    def failed(problem: str) -> tuple[BackendPath, Hop]:
-        bp = BackendPath(service=svc_key, service_port=str(ref.port), target="",
-                         weight=ref.weight, share=share, endpoints=(), reachable=(),
-                         problem=problem)
-        return bp, Hop(step=step, status="blocked" if ref.weight else "ok",
-                       detail=problem + ("" if ref.weight else " (weight 0: no traffic)"),
-                       source=ref.source)
+    def view(self, namespace: str) -> Cluster:
+        """The cluster with only the pods of ``namespace`` (for Service endpoints)."""
+        if namespace not in self._views:
+            self._views[namespace] = replace(self.cluster,
+                                             pods=self._pods.get(namespace, ()))
+        return self._views[namespace]
 
-    if svc is None:
-        return failed(f"Service {svc_key} does not exist in the input (the proxy answers 503)")
-    try:
-        target = service_target(ev.cluster, svc, None if ref.port is None else str(ref.port),
-                                Protocol.TCP)
-    except QueryError as e:
-        return failed(e.message)
-    if not target.endpoints:
-        why = [n for n in target.notes if "no endpoints" in n or "no selector" in n]
-        return failed(why[0] if why else f"Service {svc_key} has no endpoints")
-    numbers = sorted({n for _, n in target.endpoints if n is not None})
-    tp = target.port.target_port if target.port else "?"
-    target_text = (str(tp) if isinstance(tp, int)
-                   else f"{tp} -> {'/'.join(map(str, numbers)) or 'none'}")
-    reachable: list[str] = []
-    blocked: list[PairVerdict] = []
-    missing: list[str] = []
-    for pod, number in target.endpoints:
-        if number is None:
-            missing.append(pod.key)
-            continue
-        if proxy is None:
-            continue
-        verdicts = [ev.pair(src, pod, protocol=Protocol.TCP, port=number) for src in proxy.pods]
-        bad = [v for v in verdicts if not v.is_allowed]
-        if bad:
-            blocked.extend(bad)
+    def proxy_services(self, proxy: Proxy) -> tuple[Service, ...]:
+        """Services selecting the proxy pods: LoadBalancer and NodePort first."""
+        if proxy.key not in self._proxy_services:
+            namespaces = {p.namespace for p in proxy.pods}
+            svcs = [s for s in self.cluster.services if s.namespace in namespaces
+                    and any(_selects(s, p) for p in proxy.pods)]
+            svcs.sort(key=lambda s: (not s.external, s.namespace, s.name))
+            self._proxy_services[proxy.key] = tuple(svcs)
+        return self._proxy_services[proxy.key]
+
+    # -- the proxy's side ----------------------------------------------------------------
+
+    def proxy_port(self, proxy: Proxy, req_port: int, *, listener: bool
+                   ) -> tuple[int, str, tuple[str, str] | None]:
+        """The port the proxy pods receive ``req_port`` on, how, and a problem if any.
+
+        Through a Service selecting them (its ``port`` or ``nodePort``, resolved to the
+        target port), else a container port of that number.  A request port no
+        LoadBalancer or NodePort Service of the proxy exposes is refused (problem
+        ``blocked``); without such a Service, a port the pods do not declare is
+        ``unknown`` (a Service or hostPort elsewhere may expose it).  A Gateway
+        ``listener`` port is known to be served, so it is taken as is.
+        """
+        services = self.proxy_services(proxy)
+        for svc in services:
+            for sp in svc.ports:
+                if sp.protocol is not Protocol.TCP or req_port not in (sp.port, sp.node_port):
+                    continue
+                tp = sp.target_port
+                if isinstance(tp, int):
+                    return tp, f"Service {svc.key} {sp.port} -> {tp}", None
+                for p in proxy.pods:
+                    nums = p.named_port(tp, sp.protocol)
+                    if nums:
+                        return nums[0], f"Service {svc.key} {sp.port} -> {tp} ({nums[0]})", None
+        declared = {cp.port for p in proxy.pods for cp in p.container_ports
+                    if cp.protocol is Protocol.TCP}
+        external = [s for s in services if s.external]
+        if req_port in declared and (not external or all(p.host_network for p in proxy.pods)):
+            return req_port, f"container port {req_port}", None
+        if external:
+            listed = "; ".join(f"Service {s.key}: " + (", ".join(
+                str(sp.port) for sp in s.ports if sp.protocol is Protocol.TCP) or "no TCP port")
+                for s in external)
+            return req_port, f"port {req_port}", (
+                "blocked", f"no Service port {req_port} on the controller ({listed}): the "
+                "connection is refused or times out")
+        if listener:
+            return req_port, f"listener port {req_port}", None
+        return req_port, f"port {req_port}", (
+            "unknown", f"no Service in the input selects {proxy.label}'s pods and they declare "
+            f"no container port {req_port}: whether anything receives TCP {req_port} is not "
+            "known")
+
+    def exposure_note(self, proxy: Proxy) -> str | None:
+        """Why the proxy is assumed reachable when no external Service selects it."""
+        if proxy.key not in self._exposure:
+            note = None
+            if not any(s.external for s in self.proxy_services(proxy)) and not all(
+                    p.host_network for p in proxy.pods):
+                note = (f"no LoadBalancer or NodePort Service selects {proxy.label}'s pods in "
+                        "the input; it is assumed reachable (hostPort or a Service defined "
+                        "elsewhere)")
+            self._exposure[proxy.key] = note
+        return self._exposure[proxy.key]
+
+    def inbound_hop(self, proxy: Proxy, req_port: int, *, listener: bool) -> Hop:
+        """Outside -> proxy pods on the port they receive the request on."""
+        key = (*proxy.key, req_port, listener)
+        if key not in self._inbound:
+            port, how, problem = self.proxy_port(proxy, req_port, listener=listener)
+            self._inbound[key] = self._inbound_hop(proxy, port, how, problem)
+        return self._inbound[key]
+
+    def _inbound_hop(self, proxy: Proxy, port: int, port_how: str,
+                     problem: tuple[str, str] | None) -> Hop:
+        step = f"{self.src_label} -> {proxy.label} ({', '.join(p.key for p in proxy.pods)})"
+        if problem is not None and problem[0] == "blocked":
+            return Hop(step=step, status="blocked", detail=problem[1], port=port)
+        verdicts: list[PairVerdict] = []
+        open_ranges: list[str] = []
+        closed = 0
+        for pod in proxy.pods:
+            for ext in self.sources:
+                v = self.ev.pair(ext, pod, protocol=Protocol.TCP, port=port)
+                if v.is_allowed:
+                    open_ranges.append(ext.label)
+                else:
+                    closed += 1
+                    verdicts.append(v)
+        if not open_ranges:
+            return Hop(step=step, status="blocked", detail=f"NetworkPolicy admits no source "
+                       f"address on TCP {port} ({port_how})", verdicts=tuple(verdicts[:3]),
+                       port=port)
+        detail = f"TCP {port} ({port_how}) admitted"
+        if closed:
+            shown = ", ".join(sorted(set(open_ranges))[:4])
+            more = ", ..." if len(set(open_ranges)) > 4 else ""
+            detail = f"TCP {port} ({port_how}) admitted only from {shown}{more}"
+        if problem is not None:
+            return Hop(step=step, status="unknown", detail=f"{problem[1]}; NetworkPolicy: "
+                       f"{detail}", port=port)
+        return Hop(step=step, status="ok", detail=detail)
+
+    # -- the backends ----------------------------------------------------------------------
+
+    def endpoints(self, svc: Service, port: int | str | None, proxy: Proxy | None
+                  ) -> _Endpoints:
+        """``svc``'s endpoints on ``port`` and which of them admit the proxy (cached)."""
+        key = (svc.namespace, svc.name, port, proxy.key if proxy else None)
+        if key in self._endpoints:
+            return self._endpoints[key]
+        try:
+            target = service_target(self.view(svc.namespace), svc,
+                                    None if port is None else str(port), Protocol.TCP)
+        except QueryError as e:
+            result = _Endpoints(target=None, error=e.message)
         else:
-            reachable.append(pod.key)
-    endpoints = tuple(p.key for p, _ in target.endpoints)
-    bp = BackendPath(service=svc_key, service_port=str(ref.port), target=target_text,
-                     weight=ref.weight, share=share, endpoints=endpoints,
-                     reachable=tuple(reachable),
-                     problem=(f"no container port named {tp!r} on {', '.join(missing)}"
-                              if missing else None))
-    if proxy is None:
-        return bp, Hop(step=step, status="unknown", detail=f"{len(endpoints)} endpoint(s); "
-                       "the proxy pods are unknown, so NetworkPolicy is not checked",
-                       source=ref.source)
-    n = len(endpoints)
-    if len(reachable) == n:
-        return bp, Hop(step=step, status="ok", detail=f"{n}/{n} endpoint(s) admit the proxy on "
-                       f"TCP {target_text}", source=ref.source)
-    why = []
-    if blocked:
-        deny = sorted({v.dst.name for v in blocked})
-        why.append(f"NetworkPolicy blocks the proxy from {', '.join(deny)} (requests routed "
-                   "there fail with 502/504)")
-    if missing:
-        why.append(bp.problem or "")
-    status = "blocked" if ref.weight else "ok"
-    return bp, Hop(step=step, status=status,
-                   detail=f"{len(reachable)}/{n} endpoint(s) reachable: " + "; ".join(why),
-                   verdicts=tuple(blocked[:3]), source=ref.source,
-                   port=numbers[0] if len(numbers) == 1 else None)
+            reachable: list[str] = []
+            blocked: list[PairVerdict] = []
+            missing: list[str] = []
+            for pod, number in target.endpoints:
+                if number is None:
+                    missing.append(pod.key)
+                    continue
+                if proxy is None:
+                    continue
+                verdicts = [self.ev.pair(src, pod, protocol=Protocol.TCP, port=number)
+                            for src in proxy.pods]
+                bad = [v for v in verdicts if not v.is_allowed]
+                if bad:
+                    blocked.extend(bad)
+                else:
+                    reachable.append(pod.key)
+            result = _Endpoints(target=target, error=None, reachable=tuple(reachable),
+                                blocked=tuple(blocked), missing=tuple(missing))
+        self._endpoints[key] = result
+        return result
+
+    def backend(self, ref: BackendRef, total: int, proxy: Proxy | None, route_namespace: str
+                ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
+        """One backend of a route: its share, endpoints, and the proxy -> pods hop."""
+        svc_key = f"{ref.namespace}/{ref.name}"
+        share = ref.weight / total if total else 0.0
+        step = f"{proxy.label if proxy else 'proxy'} -> svc/{svc_key}:{ref.port}"
+        idle = "" if ref.weight else " (weight 0: no traffic)"
+
+        def outcome(status: str, problem: str, notes: tuple[str, ...] = ()
+                    ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
+            bp = BackendPath(service=svc_key, service_port=str(ref.port), target="",
+                             weight=ref.weight, share=share, endpoints=(), reachable=(),
+                             problem=problem)
+            return bp, Hop(step=step, status=status if ref.weight else "ok",
+                           detail=problem + idle, source=ref.source), notes
+
+        if ref.kind != "Service":
+            return outcome("unknown", f"backend kind {ref.kind} is not followed")
+        notes: tuple[str, ...] = ()
+        permitted = reference_permitted(self.cluster, route_namespace, ref)
+        if permitted is False:
+            return outcome("blocked", f"backendRef to Service {svc_key} in another namespace "
+                           f"and no ReferenceGrant in {ref.namespace} permits it: the route's "
+                           "ResolvedRefs condition is False (RefNotPermitted) and requests for "
+                           "this backend get 500")
+        if permitted is None:
+            notes = (f"backendRef to Service {svc_key} crosses namespaces; a ReferenceGrant "
+                     f"exists in {ref.namespace} but its from/to are not read, so it is "
+                     "assumed to permit this route",)
+        svc = self.services.get((ref.namespace, ref.name))
+        if svc is None:
+            return outcome("blocked", f"Service {svc_key} does not exist in the input (the "
+                           "proxy answers 503)", notes)
+        if svc.type == "ExternalName":
+            return outcome("unknown", f"Service {svc_key} is ExternalName: the proxy connects "
+                           f"to {svc.external_name or 'its DNS name'} itself, outside the "
+                           "endpoints netverify checks", notes)
+        found = self.endpoints(svc, ref.port, proxy)
+        if found.error is not None or found.target is None:
+            return outcome("blocked", found.error or f"Service {svc_key} cannot be resolved",
+                           notes)
+        if svc.selector is None:
+            return outcome("unknown", f"Service {svc_key} has no selector: its endpoints are "
+                           "managed by hand (EndpointSlices are not read), so NetworkPolicy "
+                           "to them is not checked", notes)
+        target = found.target
+        if not target.endpoints:
+            why = [n for n in target.notes if "no endpoints" in n]
+            return outcome("blocked", why[0] if why else f"Service {svc_key} has no endpoints",
+                           notes)
+        numbers = sorted({n for _, n in target.endpoints if n is not None})
+        tp = target.port.target_port if target.port else "?"
+        target_text = (str(tp) if isinstance(tp, int)
+                       else f"{tp} -> {'/'.join(map(str, numbers)) or 'none'}")
+        endpoints = tuple(p.key for p, _ in target.endpoints)
+        bp = BackendPath(service=svc_key, service_port=str(ref.port), target=target_text,
+                         weight=ref.weight, share=share, endpoints=endpoints,
+                         reachable=found.reachable,
+                         problem=(f"no container port named {tp!r} on "
+                                  f"{', '.join(found.missing)}" if found.missing else None))
+        if proxy is None:
+            return bp, Hop(step=step, status="unknown", detail=f"{len(endpoints)} endpoint(s); "
+                           "the proxy pods are unknown, so NetworkPolicy is not checked",
+                           source=ref.source), notes
+        n = len(endpoints)
+        if len(found.reachable) == n:
+            return bp, Hop(step=step, status="ok", detail=f"{n}/{n} endpoint(s) admit the "
+                           f"proxy on TCP {target_text}{idle}", source=ref.source), notes
+        why = []
+        if found.blocked:
+            deny = sorted({v.dst.name for v in found.blocked})
+            why.append(f"NetworkPolicy blocks the proxy from {', '.join(deny)} (requests "
+                       "routed there fail with 502/504)")
+        if found.missing:
+            why.append(bp.problem or "")
+        return bp, Hop(step=step, status="blocked" if ref.weight else "ok",
+                       detail=f"{len(found.reachable)}/{n} endpoint(s) reachable: "
+                       + "; ".join(why) + idle,
+                       verdicts=found.blocked[:3], source=ref.source,
+                       port=numbers[0] if len(numbers) == 1 else None), notes
+
+    # -- one path --------------------------------------------------------------------------
+
+    def follow(self, *, entry: str, choice: RouteChoice, host: str, tls: str,
+               tls_hop: Hop | None, proxy: Proxy | None, proxy_notes: tuple[str, ...],
+               req_port: int, listener: bool = False) -> RoutedPath:
+        """Every hop of one route, from outside to the backend pods."""
+        route = choice.route
+        hops: list[Hop] = []
+        notes = list(choice.notes) + list(proxy_notes)
+        if tls_hop is not None:
+            hops.append(tls_hop)
+        if proxy is None:
+            hops.append(Hop(step=f"{self.src_label} -> proxy", status="unknown",
+                            detail="the pods serving this entry point are not in the input"))
+        else:
+            hops.append(self.inbound_hop(proxy, req_port, listener=listener))
+            note = self.exposure_note(proxy)
+            if note:
+                notes.append(note)
+        terminal = next((f for f in route.filters if f.terminal), None)
+        for f in route.filters:
+            if f is terminal:
+                continue
+            what = f" ({f.detail})" if f.detail else ""
+            notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
+                         "followed" + (": it may answer requests itself"
+                                       if f.type == "ExtensionRef" else ""))
+        backends = []
+        if terminal is not None:
+            hops.append(Hop(step=f"redirect ({terminal.detail})", status="ok",
+                            detail=f"the proxy answers the request itself ({terminal.field}); "
+                                   "no backend is contacted", source=route.source))
+        elif not route.backends:
+            hops.append(Hop(step="route", status="blocked", detail="the rule has no backends "
+                            "(the proxy answers 500/404)", source=route.source))
+        else:
+            total = sum(b.weight for b in route.backends)
+            if total == 0:
+                hops.append(Hop(step="route", status="blocked", detail="every backend has "
+                                "weight 0: no traffic is forwarded (implementations answer "
+                                "500 or 503)", source=route.source))
+            for ref in route.backends:
+                bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace)
+                backends.append(bp)
+                hops.append(hop)
+                notes.extend(n for n in bnotes if n not in notes)
+        statuses = {h.status for h in hops}
+        verdict = "no" if "blocked" in statuses else "unknown" if "unknown" in statuses else "yes"
+        return RoutedPath(
+            entry=entry, route_object=choice.object, route_field=route.field, host=host,
+            match=describe_match(choice.match), tls=tls,
+            controller=tuple(p.key for p in proxy.pods) if proxy else (),
+            backends=tuple(backends), hops=tuple(hops), verdict=verdict, notes=tuple(notes),
+            source=route.source)
 
 
-def _follow(ev: Evaluator, *, entry: str, choice: RouteChoice, host: str, tls: str,
-            tls_hop: Hop | None, proxy: Proxy | None, proxy_notes: tuple[str, ...],
-            sources: tuple[External, ...], src_label: str, req_port: int) -> RoutedPath:
-    hops: list[Hop] = []
-    notes = list(choice.notes) + list(proxy_notes)
-    if tls_hop is not None:
-        hops.append(tls_hop)
-    if proxy is None:
-        hops.append(Hop(step=f"{src_label} -> proxy", status="unknown",
-                        detail="the pods serving this entry point are not in the input"))
-    else:
-        port, how = _proxy_port(ev.cluster, proxy, req_port)
-        hops.append(_inbound_hop(ev, sources, src_label, proxy, port, how))
-        note = _exposure_note(ev.cluster, proxy)
-        if note:
-            notes.append(note)
-    total = sum(b.weight for b in choice.route.backends)
-    backends = []
-    if not choice.route.backends:
-        hops.append(Hop(step="route", status="blocked", detail="the rule has no backends (the "
-                        "proxy answers 500/404)", source=choice.route.source))
-    for ref in choice.route.backends:
-        bp, hop = _backend(ev, ref, total, proxy)
-        backends.append(bp)
-        hops.append(hop)
-    statuses = {h.status for h in hops}
-    verdict = "no" if "blocked" in statuses else "unknown" if "unknown" in statuses else "yes"
-    return RoutedPath(
-        entry=entry, route_object=choice.object, route_field=choice.route.field, host=host,
-        match=describe_match(choice.match), tls=tls,
-        controller=tuple(p.key for p in proxy.pods) if proxy else (),
-        backends=tuple(backends), hops=tuple(hops), verdict=verdict, notes=tuple(notes),
-        source=choice.route.source)
+# -- Ingress entry points ----------------------------------------------------------------
+
+class _Ingresses:
+    """The Ingresses grouped by the controller that serves them, with each class's entry."""
+
+    def __init__(self, cluster: Cluster, override: tuple[Pod, ...]) -> None:
+        found = ingress_controllers(cluster)
+        self.entries: dict[str | None, IngressEntry] = {}
+        self.groups: dict[tuple[str, ...], list[Ingress]] = {}
+        self.classes: dict[tuple[str, str], str | None] = {}
+        self._tls: dict[tuple[str, ...], TLSHosts] = {}
+        for ing in cluster.ingresses:
+            cls = effective_ingress_class(cluster, ing)
+            if cls not in self.entries:
+                self.entries[cls] = ingress_entry(cluster, cls, override, found)
+            self.classes[(ing.namespace, ing.name)] = cls
+            self.groups.setdefault(self.entries[cls].group, []).append(ing)
+
+    def entry(self, ing: Ingress) -> IngressEntry:
+        """Who serves ``ing``."""
+        return self.entries[self.classes[(ing.namespace, ing.name)]]
+
+    def tls(self, group: tuple[str, ...]) -> TLSHosts:
+        """The TLS hosts of one controller's Ingresses (built once)."""
+        if group not in self._tls:
+            self._tls[group] = TLSHosts(self.groups[group])
+        return self._tls[group]
 
 
-def _classes(cluster: Cluster) -> dict[str | None, list[Ingress]]:
-    out: dict[str | None, list[Ingress]] = {}
-    for ing in cluster.ingresses:
-        out.setdefault(ing.ingress_class, []).append(ing)
-    return out
+def _entry_label(cls: str | None) -> str:
+    return f"Ingress class {cls}" if cls else "Ingress (no class)"
 
 
-def _tls_hop(req: Request, ing: Ingress) -> tuple[str, Hop | None]:
-    secret = tls_covers(ing, req.host)
+def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
+             ) -> tuple[str, Hop | None]:
+    """The TLS hop of an https request (or the redirect of an http one).
+
+    ``known``: the controller is identified.  An unidentified one may take its
+    certificates from elsewhere (the AWS Load Balancer Controller reads annotations),
+    so a host without a ``tls`` entry is then unknown rather than a failure.
+    """
+    found = tls_hosts.lookup(req.host)
+    secret = None if found is None else found[0]
+    other = "" if found is None or found[1] is ing else (
+        f" (tls entry of Ingress {found[1].key}: ingress-nginx serves one server per host "
+        "for all the Ingresses of its class)")
     if req.scheme != "https":
         if secret is not None:
             return secret or "default", Hop(
-                step="TLS", status="ok", detail="plain HTTP; the Ingress has TLS for this host, "
-                "so controllers such as ingress-nginx redirect to https")
+                step="TLS", status="ok", detail="plain HTTP; an Ingress has TLS for this host, "
+                f"so controllers such as ingress-nginx redirect to https{other}")
         return "none", None
     if secret is None:
+        if not known:
+            return "none", Hop(step="TLS", status="unknown",
+                               detail=f"no tls entry of {ing.key} covers {req.host}; the "
+                                      "controller is not identified, and some take "
+                                      "certificates from annotations or their own settings",
+                               source=ing.source)
         return "none", Hop(step="TLS", status="blocked",
-                           detail=f"no tls entry of {ing.key} covers {req.host}: the controller "
-                                  "answers with its default certificate, which clients reject",
+                           detail=f"no tls entry of {ing.key} or of another Ingress of its "
+                                  f"controller covers {req.host}: the controller answers with "
+                                  "its default certificate, which clients reject",
                            source=ing.source)
     return secret or "default", Hop(step="TLS", status="ok",
-                                    detail=f"certificate from Secret {secret or '(default)'}")
+                                    detail=f"certificate from Secret {secret or '(default)'}"
+                                           f"{other}")
 
 
 def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
@@ -394,6 +670,11 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                   policy_only: bool = False) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
 
+    Ingresses served by one controller are routed together (one path per controller),
+    each Gateway separately.  Example::
+
+        can_reach_url(cluster, "internet", "https://app.example.com/api").verdict
+
     Raises:
         QueryError: for a malformed URL or source, or an unknown ``controller``.
     """
@@ -402,22 +683,22 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes = _prepare(cluster, cni, policy_only)
-    sources = external_sources(ev, src)
+    run = _Run(ev, external_sources(ev, src), src)
     override = resolve(cluster, ev, controller).pods if controller else ()
-    found = ingress_controllers(cluster)
+    ingresses = _Ingresses(cluster, override)
     paths: list[RoutedPath] = []
-    for cls, ingresses in sorted(_classes(cluster).items(), key=lambda kv: str(kv[0])):
-        choice = choose_ingress_route(ingresses, req)
+    for key, group in sorted(ingresses.groups.items(), key=lambda kv: kv[0]):
+        choice = choose_ingress_route(group, req)
         if choice is None:
             continue
-        ing = next(i for i in ingresses if i.namespace == choice.namespace
+        ing = next(i for i in group if i.namespace == choice.namespace
                    and i.name == choice.name)
-        proxy, pnotes = ingress_proxy(cluster, cls, override, found)
-        tls, tls_hop = _tls_hop(req, ing)
-        paths.append(_follow(ev, entry=f"Ingress class {cls or '(default)'}", choice=choice,
-                             host=choice.host or "*", tls=tls, tls_hop=tls_hop, proxy=proxy,
-                             proxy_notes=pnotes, sources=sources, src_label=src,
-                             req_port=req.port))
+        entry = ingresses.entry(ing)
+        tls, tls_hop = _tls_hop(req, ingresses.tls(key), ing, known=entry.proxy is not None)
+        paths.append(run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
+                                host=choice.host or "*", tls=tls, tls_hop=tls_hop,
+                                proxy=entry.proxy, proxy_notes=entry.notes,
+                                req_port=req.port))
     unrouted: list[str] = []
     for gw in cluster.gateways:
         listener, choice = choose_http_route(cluster, gw, req)
@@ -429,11 +710,11 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         proxy, pnotes = gateway_proxy(cluster, gw, override)
         tls_hop = Hop(step="TLS", status="ok", detail=f"listener {listener.name} terminates "
                       "TLS") if listener.tls else None
-        paths.append(_follow(ev, entry=f"Gateway {gw.key} listener {listener.name}",
-                             choice=choice, host=choice.host or listener.hostname or "*",
-                             tls=f"listener {listener.name}" if listener.tls else "none",
-                             tls_hop=tls_hop, proxy=proxy, proxy_notes=pnotes, sources=sources,
-                             src_label=src, req_port=req.port))
+        paths.append(run.follow(entry=f"Gateway {gw.key} listener {listener.name}",
+                                choice=choice, host=choice.host or listener.hostname or "*",
+                                tls=f"listener {listener.name}" if listener.tls else "none",
+                                tls_hop=tls_hop, proxy=proxy, proxy_notes=pnotes,
+                                req_port=req.port, listener=True))
     if not paths:
         notes = (*notes, *unrouted)
         hosts = sorted({h for i in cluster.ingresses for r in i.routes for h in r.hosts} | {
@@ -450,53 +731,56 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
           policy_only: bool = False) -> PathsResult:
     """Every route from outside (Ingress and HTTPRoute rules) and every exposed Service."""
     ev, notes = _prepare(cluster, cni, policy_only)
-    sources = external_sources(ev, "internet")
+    run = _Run(ev, external_sources(ev, "internet"), "internet")
     override = resolve(cluster, ev, controller).pods if controller else ()
-    found = ingress_controllers(cluster)
+    ingresses = _Ingresses(cluster, override)
     routes: list[RoutedPath] = []
     for ing in cluster.ingresses:
-        proxy, pnotes = ingress_proxy(cluster, ing.ingress_class, override, found)
+        entry = ingresses.entry(ing)
+        tls_hosts = ingresses.tls(entry.group)
         for route in ing.routes:
             for host in route.hosts or ("*",):
-                matches = route.matches or (None,)
-                for m in matches:
-                    secret = tls_covers(ing, host) if host != "*" else (
-                        "" if any(not t.hosts for t in ing.tls) else None)
+                if host == "*":
+                    secret = "" if any(not t.hosts for t in ing.tls) else None
+                else:
+                    found = tls_hosts.lookup(host)
+                    secret = None if found is None else found[0]
+                for m in route.matches or (None,):
                     choice = RouteChoice(object_kind="Ingress", namespace=ing.namespace,
                                          name=ing.name, route=route, match=m,
                                          host=None if host == "*" else host)
-                    routes.append(_follow(
-                        ev, entry=f"Ingress class {ing.ingress_class or '(default)'}",
-                        choice=choice, host=host,
+                    routes.append(run.follow(
+                        entry=_entry_label(entry.ingress_class), choice=choice, host=host,
                         tls="none" if secret is None else (secret or "default"), tls_hop=None,
-                        proxy=proxy, proxy_notes=pnotes, sources=sources, src_label="internet",
+                        proxy=entry.proxy, proxy_notes=entry.notes,
                         req_port=443 if secret is not None else 80))
     for hr in cluster.http_routes:
+        attached = False
         for gw in cluster.gateways:
             for listener in gw.listeners:
                 if not route_attaches(cluster, hr, gw, listener):
                     continue
+                attached = True
                 proxy, pnotes = gateway_proxy(cluster, gw, override)
                 for route in hr.routes:
                     for m in route.matches:
                         choice = RouteChoice(object_kind="HTTPRoute", namespace=hr.namespace,
                                              name=hr.name, route=route, match=m, host=None)
                         host = ", ".join(route.hosts) or listener.hostname or "*"
-                        routes.append(_follow(
-                            ev, entry=f"Gateway {gw.key} listener {listener.name}",
+                        routes.append(run.follow(
+                            entry=f"Gateway {gw.key} listener {listener.name}",
                             choice=choice, host=host,
                             tls=f"listener {listener.name}" if listener.tls else "none",
-                            tls_hop=None, proxy=proxy, proxy_notes=pnotes, sources=sources,
-                            src_label="internet", req_port=listener.port))
-        if not any(route_attaches(cluster, hr, gw, li) for gw in cluster.gateways
-                   for li in gw.listeners):
+                            tls_hop=None, proxy=proxy, proxy_notes=pnotes,
+                            req_port=listener.port, listener=True))
+        if not attached:
             notes = (*notes, f"HTTPRoute {hr.key} attaches to no Gateway in the input; its "
                      "routes are not listed")
-    exposed = [_exposed(ev, svc, sources) for svc in cluster.services if svc.external]
+    exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes)
 
 
-def _exposed(ev: Evaluator, svc: Service, sources: tuple[External, ...]) -> ExposedService:
+def _exposed(run: _Run, svc: Service) -> ExposedService:
     ports = []
     reachable: set[str] = set()
     endpoints: set[str] = set()
@@ -504,12 +788,12 @@ def _exposed(ev: Evaluator, svc: Service, sources: tuple[External, ...]) -> Expo
     for sp in svc.ports:
         node = f" (nodePort {sp.node_port})" if sp.node_port else ""
         ports.append(f"{sp.port}/{sp.protocol.value} -> {sp.target_port}{node}")
-        target = service_target(ev.cluster, svc, str(sp.port), sp.protocol)
+        target = service_target(run.view(svc.namespace), svc, str(sp.port), sp.protocol)
         for pod, number in target.endpoints:
             endpoints.add(pod.key)
             if number is not None and any(
-                    ev.pair(ext, pod, protocol=sp.protocol, port=number).is_allowed
-                    for ext in sources):
+                    run.ev.pair(ext, pod, protocol=sp.protocol, port=number).is_allowed
+                    for ext in run.sources):
                 reachable.add(pod.key)
     if svc.external_traffic_policy == "Local":
         notes.append("externalTrafficPolicy Local: the client IP is kept, but only nodes running "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
@@ -67,9 +68,10 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
 def _route_rows(r: PathsResult) -> list[list[str]]:
     rows = []
     for p in r.routes:
+        redirect = next((h.step for h in p.hops if h.step.startswith("redirect (")), None)
         backends = "; ".join(
             f"{b.service}:{b.service_port}" + (f" {b.share:.0%}" if len(p.backends) > 1 else "")
-            for b in p.backends) or "-"
+            for b in p.backends) or redirect or "-"
         pods = sum(len(b.endpoints) for b in p.backends)
         ok = sum(len(b.reachable) for b in p.backends)
         blocked = [h.step for h in p.hops if h.status == "blocked"]
@@ -111,20 +113,39 @@ def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "si
     return "\n\n".join(out) + "\n"
 
 
-def render_paths_markdown(r: PathsResult, opts: RenderOptions) -> str:
-    """GitHub-flavoured Markdown tables (cells escaped)."""
-    def esc(rows: list[list[str]]) -> list[list[str]]:
-        return [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in rows]
+# @user and #123, as audit_md breaks them (which md_text may already have done: a sign
+# followed by the zero-width space, or the # of an entity, is left alone).
+_MENTION = re.compile(r"(?<!&)(@(?=[A-Za-z0-9])|#(?=[0-9]))")
 
+
+def md_cell(text: str) -> str:
+    """Manifest text for a Markdown table cell or list item: ``md_text`` (pipes, backticks,
+    HTML, emphasis and newlines escaped), with ``@name`` and ``#123`` broken by a
+    zero-width space so that a name in a cell or note mentions or links nothing on
+    GitHub (which links them after rendering, so a backslash does not stop it)."""
+    # Imported here: audit_md -> audit -> json -> this module would be a cycle at import.
+    from netverify.renderers.audit_md import md_text
+
+    return _MENTION.sub(r"\1&#8203;", md_text(text))
+
+
+def _md_table(rows: list[list[str]], headers: list[str]) -> str:
+    # The rows are built by hand: tabulate would strip or re-align escaped text, and
+    # reads cells that look like numbers as numbers.
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_paths_markdown(r: PathsResult, opts: RenderOptions) -> str:
+    """GitHub-flavoured Markdown tables; everything from the manifests is escaped."""
     out = ["## Routes from outside the cluster", ""]
-    out.append(tabulate(esc(_route_rows(r)), headers=ROUTE_HEADERS, tablefmt="github")
-               if r.routes else "_none_")
+    out.append(_md_table(_route_rows(r), ROUTE_HEADERS) if r.routes else "_none_")
     out += ["", "## Services exposed directly (NodePort, LoadBalancer)", ""]
-    out.append(tabulate(esc(_exposed_rows(r)), headers=EXPOSED_HEADERS, tablefmt="github")
-               if r.exposed else "_none_")
+    out.append(_md_table(_exposed_rows(r), EXPOSED_HEADERS) if r.exposed else "_none_")
     notes = list(r.notes) + sorted({n for p in r.routes for n in p.notes})
     if notes:
-        out += ["", *[f"- {n}" for n in notes]]
+        out += ["", *[f"- {md_cell(n)}" for n in notes]]
     return "\n".join(out) + "\n"
 
 

@@ -466,3 +466,68 @@ def test_paths_bad_format_and_missing_input_exit_2(tmp_path):
     assert run("paths", "-f", FIXTURE, "--format", "csv").exit_code == 2
     r = run("paths", "-f", str(tmp_path / "missing.yaml"))
     assert r.exit_code == 2 and "netverify: error:" in r.stderr
+
+
+# -- review fixes ------------------------------------------------------------------------------
+
+ALB_INGRESS = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: alb, namespace: shop}
+spec:
+  ingressClassName: internal-alb
+  rules:
+    - host: alb.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix,
+             backend: {service: {name: api-service, port: {number: 80}}}}
+"""
+
+
+def test_ingress_class_no_detected_controller_serves_exits_3(tmp_path):
+    """ingress-nginx serves only its own class: class internal-alb is undecided (exit 3)
+    with a note, never "assumed served by the only controller"."""
+    f = base(tmp_path, ALLOW, ALB_INGRESS)
+    r = run("can-reach", "internet", "http://alb.example.com/", "-f", f)
+    assert r.exit_code == 3, r.stdout
+    assert "internal-alb" in r.stdout and "--controller" in r.stdout
+    assert run("can-reach", "internet", "https://app.example.com/api", "-f", f).exit_code == 0
+
+
+@pytest.mark.parametrize(("doc", "field"), [
+    (CANARY.replace("type: PathPrefix", "type: [PathPrefix]"),
+     "spec.rules[0].matches[0].path.type"),
+    (CANARY.replace("ports: [{port: 80, targetPort: 8080}]}\n---\napiVersion: v1\nkind: "
+                    "Service\nmetadata: {name: checkout-v2", "ports: 5}\n---\napiVersion: "
+                    "v1\nkind: Service\nmetadata: {name: checkout-v2"), "spec.ports"),
+    (CANARY.replace("image: example/checkout:1}", "image: example/checkout:1, ports: 5}"),
+     "spec.template.spec.containers[0].ports"),
+], ids=["path-type-list", "service-ports-int", "container-ports-int"])
+def test_malformed_route_and_port_lists_exit_2_with_the_field(tmp_path, doc, field):
+    """A value of the wrong shape is a usage error naming file, document and field."""
+    f = write(tmp_path, doc)
+    for args in (("paths", "-f", f), ("can-reach", "internet", "http://checkout.example.com/",
+                                      "-f", f)):
+        r = run(*args)
+        assert r.exit_code == 2 and field in r.stderr and "cluster.yaml" in r.stderr
+
+
+def test_paths_markdown_escapes_manifest_text(tmp_path):
+    """Names from the manifests cannot inject Markdown, HTML or @-mentions into the
+    tables and notes (as in the audit Markdown report)."""
+    evil = BASE.replace("IMAGE", NGINX_IMAGE).replace(
+        "backend: {service: {name: api-service,",
+        "backend: {service: {name: \"api|<img src=x>@team`x`\",").replace(
+        "ingressClassName: nginx", "ingressClassName: \"<b>@org #12\"")
+    r = run("paths", "-f", write(tmp_path, evil + ALLOW), "--format", "md")
+    assert r.exit_code == 0
+    out = r.stdout
+    unescaped = re.compile(r"(?<!\\)[<>`|]")
+    assert "@team" not in out and "\\<img" in out and "@&#8203;team" in out
+    row = next(ln for ln in out.splitlines() if "Prefix /api" in ln)
+    assert len(unescaped.findall(row)) == 8  # the table's own pipes: 7 columns
+    notes = [ln for ln in out.splitlines() if ln.startswith("- ")]
+    assert any("\\<b\\>@&#8203;org #&#8203;12" in n for n in notes)
+    assert not any(unescaped.search(n) for n in notes)

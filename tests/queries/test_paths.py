@@ -645,3 +645,245 @@ def test_paths_with_an_unrecognised_controller_is_unknown_until_named():
     assert {p.verdict for p in paths(c).routes} == {"unknown"}
     named = paths(c, controller="ingress-nginx/ingress-nginx-controller")
     assert {p.verdict for p in named.routes} == {"yes"}
+
+
+# -- review fixes: each test cites the rule it checks ------------------------------------------
+
+
+DEFAULT_NGINX_CLASS = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                       "metadata": {"name": "nginx", "annotations": {
+                           "ingressclass.kubernetes.io/is-default-class": "true"}},
+                       "spec": {"controller": "k8s.io/ingress-nginx"}}
+
+
+def classless(doc: dict[str, Any]) -> dict[str, Any]:
+    del doc["spec"]["ingressClassName"]
+    return doc
+
+
+def test_ingress_without_class_joins_the_default_class_controller():
+    """DefaultIngressClass admission gives a class-less Ingress the default IngressClass,
+    so both Ingresses of app.example.com are served by the one ingress-nginx and routed
+    together: the longest path across them wins, as a single controller does it."""
+    web = classless(ingress("shop", "web", "app.example.com", [("/", "web", 80)],
+                            tls_hosts=["app.example.com"]))
+    c = app(ALLOW_CONTROLLER_NS, DEFAULT_NGINX_CLASS, web,
+            deploy("shop", "web", {"app": "web"}, ports=[{"containerPort": 8080}]),
+            service("shop", "web", {"app": "web"}, [{"port": 80, "targetPort": 8080}]))
+    r = can_reach_url(c, "internet", "https://app.example.com/api/x")
+    p = only(r)  # one controller: one entry point, not "(default)" and "nginx"
+    assert p.route_object == "Ingress shop/app" and p.entry == "Ingress class nginx"
+    root = only(can_reach_url(c, "internet", "https://app.example.com/"))
+    assert root.route_object == "Ingress shop/web"
+    assert root.controller == ("ingress-nginx/ingress-nginx-controller",)
+
+
+def test_class_no_detected_controller_serves_is_unknown_not_assumed():
+    """ingress-nginx serves only its own class (IngressClass with controller
+    k8s.io/ingress-nginx, or the name nginx): an Ingress of class internal-alb is not
+    its business, so the hops are unknown, with a note, until --controller names pods."""
+    c = app(ALLOW_CONTROLLER_NS,
+            ingress("shop", "alb", "alb.example.com", [("/", "api-service", 80)],
+                    cls="internal-alb"))
+    for url in ("http://alb.example.com/", "https://alb.example.com/"):
+        r = can_reach_url(c, "internet", url)
+        assert r.verdict == "unknown", url
+        p = only(r)
+        assert p.controller == () and p.entry == "Ingress class internal-alb"
+        assert any("internal-alb" in n and "--controller" in n for n in p.notes)
+    named = can_reach_url(c, "internet", "http://alb.example.com/",
+                          controller="ingress-nginx/ingress-nginx-controller")
+    assert named.verdict == "yes"
+    assert {p.verdict for p in paths(c).routes if p.route_object == "Ingress shop/alb"} == {
+        "unknown"}
+
+
+def test_ingress_without_class_and_without_default_class_is_unknown():
+    """With no ingressClassName and no default IngressClass, ingress-nginx ignores the
+    Ingress unless started with --watch-ingress-without-class=true (default false)."""
+    c = app(ALLOW_CONTROLLER_NS,
+            classless(ingress("shop", "bare", "bare.example.com", [("/", "api-service", 80)])))
+    r = can_reach_url(c, "internet", "http://bare.example.com/")
+    assert r.verdict == "unknown"
+    p = only(r)
+    assert p.entry == "Ingress (no class)" and p.controller == ()
+    assert any("--watch-ingress-without-class" in n for n in p.notes)
+
+
+def test_gateway_name_label_counts_in_the_gateways_namespace_only():
+    """gateway.networking.k8s.io/gateway-name holds a name, not a namespace: pods of
+    another namespace's Gateway of the same name are not this Gateway's data plane."""
+    docs = gateway_docs()
+    docs += [ns("other"),
+             {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+              "metadata": {"name": "public", "namespace": "other"},
+              "spec": {"gatewayClassName": "eg", "listeners": [
+                  {"name": "http", "port": 8081, "protocol": "HTTP"}]}},
+             deploy("other", "public-envoy",
+                    {"gateway.networking.k8s.io/gateway-name": "public"},
+                    image="envoyproxy/envoy:v1.30.1")]
+    p = only(can_reach_url(cluster(*docs), "internet", "http://checkout.example.com/"))
+    assert p.controller == ("infra/public-envoy",)
+
+
+def test_envoy_gateway_pods_are_found_by_their_namespace_label():
+    """Envoy Gateway runs proxies in its own namespace, labelled owning-gateway-name and
+    owning-gateway-namespace."""
+    docs = gateway_docs(data_plane=False)
+    docs += [ns("envoy-gateway-system"),
+             deploy("envoy-gateway-system", "envoy-infra-public",
+                    {"gateway.envoyproxy.io/owning-gateway-name": "public",
+                     "gateway.envoyproxy.io/owning-gateway-namespace": "infra"},
+                    image="envoyproxy/envoy:v1.30.1"),
+             deploy("envoy-gateway-system", "envoy-elsewhere-public",
+                    {"gateway.envoyproxy.io/owning-gateway-name": "public",
+                     "gateway.envoyproxy.io/owning-gateway-namespace": "elsewhere"},
+                    image="envoyproxy/envoy:v1.30.1")]
+    p = only(can_reach_url(cluster(*docs), "internet", "http://checkout.example.com/"))
+    assert p.controller == ("envoy-gateway-system/envoy-infra-public",)
+
+
+def test_query_params_route_the_canary_end_to_end():
+    """HTTPRouteMatch.queryParams: ?canary=1 goes to v2, other requests to the split."""
+    docs = gateway_docs()
+    docs[-2]["spec"]["rules"].insert(0, {
+        "matches": [{"path": {"type": "PathPrefix", "value": "/"},
+                     "queryParams": [{"name": "canary", "value": "1"}]}],
+        "backendRefs": [{"name": "checkout-v2", "port": 80}]})
+    c = cluster(*docs)
+    canary = only(can_reach_url(c, "internet", "http://checkout.example.com/cart?canary=1"))
+    assert canary.route_field == "spec.rules[0]" and canary.match == "Prefix /?canary=1"
+    plain = only(can_reach_url(c, "internet", "http://checkout.example.com/cart?canary=0"))
+    assert plain.route_field == "spec.rules[1]"
+
+
+def test_request_redirect_answers_without_a_backend():
+    """HTTPRequestRedirectFilter "responds to the request with an HTTP redirection": the
+    proxy answers itself, so there is no backend hop (and none is needed)."""
+    docs = gateway_docs()
+    docs[-2]["spec"]["rules"] = [{"filters": [
+        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}},
+        {"type": "ResponseHeaderModifier",
+         "responseHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]}}]}]
+    c = cluster(*docs)
+    r = can_reach_url(c, "internet", "http://checkout.example.com/")
+    p = only(r)
+    assert r.verdict == "yes" and p.backends == ()
+    redirect = hop(p, "redirect")
+    assert redirect.step == "redirect (301 to https)" and redirect.status == "ok"
+    assert [h.step for h in p.hops][-1] == "redirect (301 to https)"
+    assert any("ResponseHeaderModifier" in n and "not followed" in n for n in p.notes)
+    (listed,) = paths(c).routes
+    assert listed.verdict == "yes" and listed.backends == ()
+
+
+def test_all_backends_with_weight_zero_forward_nothing():
+    """HTTPBackendRef.weight: "If weight is set to 0, no traffic should be forwarded for
+    this entry"; with every weight 0 nothing is forwarded (implementations answer 500)."""
+    c = cluster(*gateway_docs(weights=(0, 0)))
+    r = can_reach_url(c, "internet", "http://checkout.example.com/")
+    assert r.verdict == "no"
+    route_hop = hop(only(r), "route")
+    assert route_hop.status == "blocked" and "weight 0" in route_hop.detail
+
+
+def test_cross_namespace_backend_needs_a_reference_grant():
+    """Gateway API ReferenceGrant: without one in the Service's namespace the reference is
+    RefNotPermitted (ResolvedRefs False) and requests for it get a 500."""
+    docs = gateway_docs()
+    route = docs[-2]
+    route["metadata"]["namespace"] = "web"
+    for b in route["spec"]["rules"][0]["backendRefs"]:
+        b["namespace"] = "checkout"
+    docs.insert(0, ns("web"))
+    r = can_reach_url(cluster(*docs), "internet", "http://checkout.example.com/")
+    assert r.verdict == "no"
+    h = hop(only(r), "checkout-v1")
+    assert h.status == "blocked" and "RefNotPermitted" in h.detail
+    grant = {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+             "metadata": {"name": "from-web", "namespace": "checkout"},
+             "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
+                                "namespace": "web"}],
+                      "to": [{"group": "", "kind": "Service"}]}}
+    granted = can_reach_url(cluster(*docs, grant), "internet", "http://checkout.example.com/")
+    assert granted.verdict == "yes"
+    assert any("ReferenceGrant" in n for n in only(granted).notes)
+
+
+def test_external_name_and_selectorless_backends_are_unknown_not_blocked():
+    """An ExternalName Service is a DNS name the proxy connects to itself; a Service
+    without a selector has hand-managed endpoints (EndpointSlices are not read): neither
+    can be judged from the manifests, so the hop is unknown, not blocked."""
+    c = app(ALLOW_CONTROLLER_NS,
+            service("shop", "docs", {}, [{"port": 443}], type="ExternalName",
+                    externalName="docs.example.net"),
+            service("shop", "legacy", {}, [{"port": 80}]),
+            ingress("shop", "misc", "misc.example.com",
+                    [("/docs", "docs", 443), ("/legacy", "legacy", 80)]))
+    for url, svc in (("http://misc.example.com/docs", "docs"),
+                     ("http://misc.example.com/legacy", "legacy")):
+        r = can_reach_url(c, "internet", url)
+        assert r.verdict == "unknown", url
+        assert hop(only(r), f"svc/shop/{svc}").status == "unknown"
+    assert {p.verdict for p in paths(c).routes if p.route_object == "Ingress shop/misc"} == {
+        "unknown"}
+
+
+def test_tls_of_another_ingress_of_the_controller_covers_the_host():
+    """ingress-nginx builds one server per host from all Ingresses of its class, so the
+    tls entry of shop/app serves https for shop/more as well (controller behaviour)."""
+    c = app(ALLOW_CONTROLLER_NS,
+            ingress("shop", "more", "app.example.com", [("/more", "api-service", 80)]))
+    p = only(can_reach_url(c, "internet", "https://app.example.com/more"))
+    assert p.route_object == "Ingress shop/more"
+    assert p.verdict == "yes" and p.tls == "app-tls"
+    assert "shop/app" in hop(p, "TLS").detail
+    listed = next(r for r in paths(c).routes if r.route_object == "Ingress shop/more")
+    assert listed.tls == "app-tls"
+
+
+def test_request_port_the_controller_service_does_not_expose_is_blocked():
+    """A LoadBalancer Service forwards only its ports: :9999 reaches no controller pod."""
+    c = app(ALLOW_CONTROLLER_NS)
+    r = can_reach_url(c, "internet", "https://app.example.com:9999/api")
+    assert r.verdict == "no"
+    h = hop(only(r), "internet ->")
+    assert h.status == "blocked" and "no Service port 9999" in h.detail
+
+
+def test_request_port_without_service_or_container_port_is_unknown():
+    """Without a Service selecting the proxy, a port its pods do not declare may still be
+    served (a hostPort, a Service elsewhere): unknown, not admitted."""
+    docs = [d for d in controller() if d["kind"] != "Service"]
+    c = cluster(*docs, ns("shop"),
+                deploy("shop", "api", {"app": "api"}, ports=[{"containerPort": 8080}]),
+                service("shop", "api-service", {"app": "api"},
+                        [{"port": 80, "targetPort": 8080}]),
+                ingress("shop", "app", "app.example.com", [("/", "api-service", 80)]))
+    assert can_reach_url(c, "internet", "http://app.example.com/").verdict == "yes"
+    r = can_reach_url(c, "internet", "http://app.example.com:9999/")
+    assert r.verdict == "unknown"
+    assert hop(only(r), "internet ->").status == "unknown"
+
+
+def test_paths_reuses_work_across_routes(monkeypatch):
+    """Performance: the Service endpoints of one (Service, port, proxy) are resolved once,
+    however many routes lead there, and in a view holding only the Service's namespace."""
+    import netverify.queries.paths as mod
+
+    calls: list[tuple[str, int]] = []
+    real = mod.service_target
+
+    def counting(c: Cluster, svc: Any, port: Any, proto: Any) -> Any:
+        calls.append((svc.key, len(c.pods)))
+        return real(c, svc, port, proto)
+
+    monkeypatch.setattr(mod, "service_target", counting)
+    extra = [ingress("shop", f"copy-{i}", f"h{i}.example.com", [("/", "api-service", 80)])
+             for i in range(5)]
+    c = app(ALLOW_CONTROLLER_NS, *extra)
+    result = paths(c)
+    assert len([p for p in result.routes if p.backends]) == 6
+    routed = [n for key, n in calls if key == "shop/api-service"]
+    assert len(routed) == 1  # 6 routes, one resolution
+    assert routed == [len([p for p in c.pods if p.namespace == "shop"])]

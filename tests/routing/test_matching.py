@@ -15,13 +15,18 @@ from __future__ import annotations
 import pytest
 
 from netverify.loader import load_text
-from netverify.model import Cluster, PathMatch
+from netverify.model import BackendRef, Cluster, PathMatch
 from netverify.routing import (
     choose_http_route,
     choose_ingress_route,
+    effective_ingress_class,
     host_matches,
     parse_url,
     path_matches,
+    reference_permitted,
+    remove_dot_segments,
+    route_attaches,
+    tls_secret_for,
 )
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -556,3 +561,173 @@ def test_oldest_route_wins_a_tie_when_creation_timestamps_are_given():
         "namespace: app}", "namespace: app, creationTimestamp: '2024-01-01T00:00:00Z'}")
     c = load_text(gateway(HTTP) + new + old, "x.yaml")
     assert chosen(c, "http://h.example.com/") == "zz-old:old"
+
+
+# -- review fixes: each test cites the rule it checks -------------------------------------------
+
+
+def test_query_param_match_picks_the_rule_and_counts_after_headers():
+    """HTTPRouteMatch.queryParams (Exact); precedence: "Largest number of query param
+    matches" comes after headers, so more query params win among otherwise equal rules."""
+    rules = ("    - backendRefs: [{name: canary, port: 80}]\n"
+             "      matches: [{path: {value: /}, queryParams: [{name: canary, value: '1'}]}]\n"
+             "    - backendRefs: [{name: both, port: 80}]\n"
+             "      matches: [{path: {value: /}, queryParams: [{name: canary, value: '1'}, "
+             "{name: beta, value: 'on'}]}]\n" + r("stable", "[{path: {value: /}}]"))
+    c = load_text(gateway(HTTP) + http_route("q", rules), "x.yaml")
+    assert chosen(c, "http://a.example.com/") == "q:stable"
+    assert chosen(c, "http://a.example.com/?canary=1") == "q:canary"
+    assert chosen(c, "http://a.example.com/?beta=on&canary=1") == "q:both"
+    assert chosen(c, "http://a.example.com/?canary=2") == "q:stable"
+    # names are case-sensitive; a repeated param is matched on its first value
+    assert chosen(c, "http://a.example.com/?Canary=1") == "q:stable"
+    assert chosen(c, "http://a.example.com/?canary=1&canary=2") == "q:canary"
+    assert chosen(c, "http://a.example.com/?canary=2&canary=1") == "q:stable"
+
+
+def test_header_matches_rank_before_query_params():
+    """Gateway API precedence: header matches (4th) before query params (5th)."""
+    rules = ("    - backendRefs: [{name: by-query, port: 80}]\n"
+             "      matches: [{queryParams: [{name: a, value: '1'}, {name: b, value: '2'}]}]\n"
+             "    - backendRefs: [{name: by-header, port: 80}]\n"
+             "      matches: [{headers: [{name: x-a, value: '1'}]}]\n")
+    c = load_text(gateway(HTTP) + http_route("q", rules), "x.yaml")
+    assert chosen(c, "http://a.example.com/?a=1&b=2", headers=(("X-A", "1"),)) == "q:by-header"
+
+
+def test_creation_timestamps_compare_as_times_not_strings():
+    """"the oldest Route based on creation timestamp": 2024-01-01T01:00:00+02:00 is
+    2023-12-31T23:00Z, older than 2024-01-01T00:00:00Z although it sorts after it as text."""
+    same = "[{path: {value: /}}]"
+    older = http_route("b-older", r("older", same)).replace(
+        "namespace: app}", "namespace: app, creationTimestamp: '2024-01-01T01:00:00+02:00'}")
+    newer = http_route("a-newer", r("newer", same)).replace(
+        "namespace: app}", "namespace: app, creationTimestamp: '2024-01-01T00:00:00Z'}")
+    c = load_text(gateway(HTTP) + newer + older, "x.yaml")
+    assert chosen(c, "http://h.example.com/") == "b-older:older"
+    # an unquoted YAML timestamp (read as a datetime) works as well
+    unquoted = http_route("c-oldest", r("oldest", same)).replace(
+        "namespace: app}", "namespace: app, creationTimestamp: 2020-01-01T00:00:00Z}")
+    c = load_text(gateway(HTTP) + newer + older + unquoted, "x.yaml")
+    assert chosen(c, "http://h.example.com/") == "c-oldest:oldest"
+
+
+@pytest.mark.parametrize(("raw", "normal"), [
+    ("/a/b/c/./../../g", "/a/g"),  # RFC 3986 section 5.4.1's example
+    ("/public/../admin", "/admin"),
+    ("/..", "/"), ("/a/.", "/a/"), ("/a/b/..", "/a/"), ("/./a", "/a"), ("/a//b", "/a//b"),
+])
+def test_request_paths_lose_their_dot_segments(raw, normal):
+    """RFC 3986 section 5.2.4 remove_dot_segments, as proxies normalise before matching."""
+    assert remove_dot_segments(raw) == normal
+    assert parse_url(f"https://a.example.com{raw}").path == normal
+
+
+def test_dot_segments_cannot_slip_past_a_prefix_rule():
+    """``/public/../admin`` is routed as ``/admin`` (RFC 3986 section 5.2.4)."""
+    text = ingress("i", rule("app.example.com", path("/public", "public"),
+                             path("/admin", "admin")))
+    assert backend_of(text, "https://app.example.com/public/../admin") == "admin"
+
+
+TCP = "{name: db, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}"
+TLS_PASS = ("{name: tls, port: 8443, protocol: TLS, tls: {mode: Passthrough}, "
+            "allowedRoutes: {namespaces: {from: All}}}")
+
+
+def test_http_route_attaches_to_http_and_https_listeners_only():
+    """Gateway API: HTTPRoute is the route kind of HTTP and HTTPS listeners; a TCP or TLS
+    listener takes TCPRoute/TLSRoute, and the route is not attached there."""
+    c = load_text(gateway(HTTP, TCP, TLS_PASS) + http_route("p", r("web")), "x.yaml")
+    (gw,) = c.gateways
+    (hr,) = c.http_routes
+    assert [li.name for li in gw.listeners if route_attaches(c, hr, gw, li)] == ["http"]
+
+
+def test_allowed_route_kinds_decide_which_routes_attach():
+    """Listener.allowedRoutes.kinds: only the listed kinds (group defaults to
+    gateway.networking.k8s.io) may attach."""
+    grpc_only = ("{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: "
+                 "{from: All}, kinds: [{kind: GRPCRoute}]}}")
+    c = load_text(gateway(grpc_only) + http_route("p", r("web")), "x.yaml")
+    assert chosen(c, "http://a.example.com/") is None
+    both = grpc_only.replace("[{kind: GRPCRoute}]", "[{kind: GRPCRoute}, "
+                             "{group: gateway.networking.k8s.io, kind: HTTPRoute}]")
+    c = load_text(gateway(both) + http_route("p", r("web")), "x.yaml")
+    assert chosen(c, "http://a.example.com/") == "p:web"
+    other_group = grpc_only.replace("[{kind: GRPCRoute}]",
+                                    "[{group: example.com, kind: HTTPRoute}]")
+    c = load_text(gateway(other_group) + http_route("p", r("web")), "x.yaml")
+    assert chosen(c, "http://a.example.com/") is None
+
+
+def test_reference_permitted_needs_a_reference_grant_in_the_target_namespace():
+    """Gateway API ReferenceGrant: a backendRef to another namespace is RefNotPermitted
+    unless a ReferenceGrant in the target namespace allows it."""
+    ref = BackendRef(namespace="db", name="pg", port=5432)
+    c = load_text(gateway(HTTP), "x.yaml")
+    assert reference_permitted(c, "db", ref) is True  # same namespace
+    assert reference_permitted(c, "app", ref) is False
+    grant = """---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: from-app, namespace: db}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: app}]
+  to: [{group: "", kind: Service}]
+"""
+    c = load_text(gateway(HTTP) + grant, "x.yaml")
+    assert reference_permitted(c, "app", ref) is None  # its from/to decide; not read
+    elsewhere = grant.replace("namespace: db}", "namespace: other}")
+    c = load_text(gateway(HTTP) + elsewhere, "x.yaml")
+    assert reference_permitted(c, "app", ref) is False
+
+
+DEFAULT_CLASS = """---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}
+spec: {controller: k8s.io/ingress-nginx}
+"""
+
+
+def test_ingress_without_a_class_gets_the_default_ingress_class():
+    """DefaultIngressClass admission: an Ingress created without ingressClassName gets the
+    IngressClass annotated is-default-class "true"; with two defaults, none is chosen."""
+    classless = ingress("i", rule("a.example.com", path("/", "web"))).replace(
+        "  ingressClassName: nginx\n", "")
+    c = load_text(classless, "x.yaml")
+    assert effective_ingress_class(c, c.ingresses[0]) is None
+    c = load_text(classless + DEFAULT_CLASS, "x.yaml")
+    assert effective_ingress_class(c, c.ingresses[0]) == "nginx"
+    second = DEFAULT_CLASS.replace("name: nginx,", "name: other,")
+    c = load_text(classless + DEFAULT_CLASS + second, "x.yaml")
+    assert effective_ingress_class(c, c.ingresses[0]) is None
+
+
+def test_tls_secret_for_looks_at_every_ingress_of_the_controller():
+    """ingress-nginx merges the Ingresses of its class into one server per host, so a tls
+    entry of any of them covers the host (the oldest Ingress's entry wins)."""
+    tls = "  tls: [{hosts: [app.example.com], secretName: app-tls}]\n"
+    web = ingress("web", rule("app.example.com", path("/", "web")), extra=tls)
+    api = ingress("api", rule("app.example.com", path("/api", "api")))
+    ings = ingresses(web + api)
+    found = tls_secret_for(ings, "app.example.com")
+    assert found is not None and found[0] == "app-tls" and found[1].name == "web"
+    assert tls_secret_for([i for i in ings if i.name == "api"], "app.example.com") is None
+    assert tls_secret_for(ings, "other.example.com") is None
+    # a tls entry without hosts covers the hosts of its own Ingress's rules only
+    bare = ingress("bare", rule("b.example.com", path("/", "b")),
+                   extra="  tls: [{secretName: bare-tls}]\n")
+    ings = ingresses(bare + api)
+    found = tls_secret_for(ings, "b.example.com")
+    assert found is not None and found[0] == "bare-tls"
+    assert tls_secret_for(ings, "app.example.com") is None
+
+
+def test_allowed_route_kind_with_the_core_group_is_not_http_route():
+    """RouteGroupKind.group: omitted means gateway.networking.k8s.io, "" the core group."""
+    core = ("{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: "
+            "{from: All}, kinds: [{group: '', kind: HTTPRoute}]}}")
+    c = load_text(gateway(core) + http_route("p", r("web")), "x.yaml")
+    assert chosen(c, "http://a.example.com/") is None
