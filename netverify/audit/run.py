@@ -7,8 +7,14 @@ the renderers.  Three things happen here and nowhere else:
 - **Suppression.**  ``cluster.suppressions`` maps ``"Kind ns/name"`` (and
   ``"Namespace name"``) to the codes its ``netverify.io/ignore`` annotation
   silences (``*`` for all).  A finding is suppressed by its own object's
-  annotation or by the annotation of the namespace the object lives in.
-  Suppressed findings are kept in the report, so every format can count them.
+  annotation or by the annotation of the namespace the object lives in.  Rules
+  name a pod by its workload (``audit/naming.py``), so the pods a workload stands
+  for lend it their annotations: in a cluster dump the annotation sits on the pods
+  (copied from the template), and ``Pod ns/web-7d9f8-abcde`` ignoring NV120 also
+  silences NV120 on ``Deployment ns/web``.  One annotated pod is enough (its
+  siblings come from the same template; during a rollout the newest template is the
+  intent).  Suppressed findings are kept in the report, so every format can count
+  them.
 - **Severity filter.**  Findings below ``min_severity`` move to ``hidden``: not
   shown, but counted and still judged by ``--fail-on``.
 - **Connectivity.**  The namespace matrix always, the workload matrix when it is
@@ -24,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from netverify.audit.docs import rule_info
+from netverify.audit.naming import workload_object
 from netverify.audit.registry import all_rules
 from netverify.errors import QueryError
 from netverify.model import Cluster
@@ -64,8 +71,9 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
     shown: list[Finding] = []
     hidden: list[Finding] = []
     suppressed: list[Finding] = []
+    suppressions = effective_suppressions(cluster)
     for f in found:
-        if is_suppressed(f, cluster.suppressions):
+        if is_suppressed(f, suppressions):
             suppressed.append(f)
         elif min_severity is not None and rules[f.code].severity.rank > min_severity.rank:
             hidden.append(f)
@@ -85,6 +93,24 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
                        hidden=tuple(hidden), min_severity=min_severity, inputs=tuple(inputs),
                        cluster_summary=summary, connectivity=by_ns,
                        workload_connectivity=by_workload)
+
+
+def effective_suppressions(cluster: Cluster) -> dict[str, frozenset[str]]:
+    """``cluster.suppressions`` plus, per workload, the codes its pods' annotations silence.
+
+    A pod that belongs to a workload (``Pod.workload``) and carries the annotation
+    adds its codes to ``"Kind ns/workload"``: findings name such pods by their
+    workload, and the annotation of a dumped pod is its template's.
+    """
+    out = dict(cluster.suppressions)
+    for pod in cluster.pods:
+        if pod.is_template or not (pod.workload and pod.workload_kind):
+            continue
+        codes = cluster.suppressions.get(f"{pod.kind} {pod.key}")
+        if codes:
+            key = workload_object(pod)
+            out[key] = out.get(key, frozenset()) | codes
+    return out
 
 
 def namespace_of(obj: str) -> str | None:

@@ -12,9 +12,8 @@ import time
 import pytest
 
 from netverify.audit.registry import all_rules, get_rule
-from netverify.audit.rules.nv502_named_target_port_missing import service_targets
-from netverify.audit.rules.nv601_plain_http_ingress import certificate_covers
 from netverify.audit.rules.nv605_unattached_http_route import hostnames_intersect
+from netverify.audit.services import service_targets
 from netverify.loader import load_text
 from netverify.model import Cluster
 from netverify.queries.services import service_target
@@ -137,7 +136,19 @@ spec: {podSelector: {}}
     ("app.example.com", "*.example.com", False),
 ])
 def test_certificate_wildcards_cover_one_label(cert, host, covered):
-    assert certificate_covers(cert, host) is covered
+    text = f"""\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: web, namespace: shop}}
+spec:
+  tls: [{{hosts: ["{cert}"], secretName: web-tls}}]
+  rules:
+    - host: "{host}"
+      http:
+        paths:
+          - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+"""
+    assert (_findings("NV601", text) == []) is covered
 
 
 @pytest.mark.parametrize(("listener", "route", "match"), [

@@ -13,9 +13,8 @@ from typing import Any
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
+from netverify.audit.exposure import DNS_PORTS, NOT_INTERNET, InternetIngress
 from netverify.audit.registry import Finding, get_rule
-from netverify.audit.rules.nv120_reachable_from_internet import NOT_INTERNET, InternetIngress
-from netverify.audit.rules.nv121_reachable_from_every_namespace import DNS_PORTS
 from netverify.audit.rules.nv122_reaches_kube_system import ports_text
 from netverify.engines.concrete import Evaluator, External
 from netverify.ipblocks import IPv4, parse_network
@@ -203,14 +202,14 @@ def test_nv122_agrees_with_the_evaluator(manifests: list[dict[str, Any]]) -> Non
 
 
 def test_example_address_prefers_the_documentation_block() -> None:
-    from netverify.audit.rules.nv120_reachable_from_internet import example_address
+    from netverify.audit.exposure import example_address
 
     assert example_address(IPv4, 0, 2**32 - 1) == "203.0.113.7"
     assert example_address(IPv4, 1, 5) == "0.0.0.1"
 
 
 def test_port_class_bits_keep_classes_outside_dns() -> None:
-    from netverify.audit.rules.nv121_reachable_from_every_namespace import port_class_bits
+    from netverify.audit.exposure import port_class_bits
     from netverify.engines.allpairs import compute_all_pairs
 
     cluster = load_text(S.to_yaml([

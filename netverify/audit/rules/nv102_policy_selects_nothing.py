@@ -1,10 +1,11 @@
-"""NV102."""
+"""NV102: policies whose podSelector matches no pod of their namespace (often a typo)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Rule, Severity, register
+from netverify.audit.services import pods_by_namespace
 from netverify.model import Cluster
 
 
@@ -35,9 +36,10 @@ class PolicySelectsNothing(Rule):
     severity = Severity.WARNING
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
+        by_ns = pods_by_namespace(cluster)
         for pol in cluster.policies:
-            if not any(p.namespace == pol.namespace and not p.host_network
-                       and pol.pod_selector.matches(p.labels) for p in cluster.pods):
+            if not any(not p.host_network and pol.pod_selector.matches(p.labels)
+                       for p in by_ns.get(pol.namespace, ())):
                 yield self.finding(
                     f"podSelector {{{pol.pod_selector}}} matches no pod in namespace "
                     f"{pol.namespace}", f"NetworkPolicy {pol.key}", "spec.podSelector",

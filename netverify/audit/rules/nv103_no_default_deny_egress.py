@@ -1,10 +1,11 @@
-"""NV103."""
+"""NV103: namespaces holding pods that no egress policy isolates, one finding per namespace."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Rule, Severity, register
+from netverify.audit.text import first_few
 from netverify.engines.concrete import Evaluator
 from netverify.model import Cluster, Direction
 
@@ -63,8 +64,8 @@ class NoEgressIsolation(Rule):
             if not pod.host_network and not ev.selecting(pod, Direction.EGRESS):
                 open_pods.setdefault(pod.namespace, []).append(pod.name)
         for ns, names in sorted(open_pods.items()):
-            shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
             src = cluster.namespaces[ns].source if ns in cluster.namespaces else None
             yield self.finding(
-                f"{len(names)} pod(s) in namespace {ns} may connect anywhere ({shown}): "
+                f"{len(names)} pod(s) in namespace {ns} may connect anywhere "
+                f"({first_few(sorted(names))}): "
                 "no egress policy selects them", f"Namespace {ns}", source=src)

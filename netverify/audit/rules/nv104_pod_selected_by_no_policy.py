@@ -1,17 +1,14 @@
-"""NV104."""
+"""NV104: workloads no policy selects in a namespace that has policies (the forgotten one)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.naming import workload_object
 from netverify.audit.registry import Finding, Rule, Severity, register
+from netverify.audit.text import first_few
 from netverify.engines.concrete import Evaluator
 from netverify.model import Cluster, Direction, Pod
-
-
-def workload_object(pod: Pod) -> str:
-    """``Deployment ns/name`` for a workload's pods, ``Pod ns/name`` for a bare pod."""
-    return f"{pod.workload_kind or pod.kind} {pod.group}"
 
 
 @register
@@ -79,7 +76,7 @@ class PodSelectedByNoPolicy(Rule):
             if first.is_template or obj.startswith("Pod "):
                 who = obj
             else:
-                names = ", ".join(p.name for p in pods[:5]) + (", ..." if len(pods) > 5 else "")
+                names = first_few([p.name for p in pods])
                 who = f"{obj} ({len(pods)} of its {totals[obj]} pod(s): {names})"
             yield self.finding(
                 f"{who} is selected by no NetworkPolicy although namespace {ns} has "

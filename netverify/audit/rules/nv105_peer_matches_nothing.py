@@ -1,10 +1,15 @@
-"""NV105."""
+"""NV105: policy peers (``from``/``to`` elements) whose selectors match no pod of the input.
+
+Selectors are matched against the distinct label sets of each namespace's pods, with
+caches, so that a cluster with many policies stays linear in its peers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
 from netverify.audit.registry import Finding, Rule, Severity, register
+from netverify.audit.text import first_few
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer
 from netverify.selectors import LabelSelector
 
@@ -121,7 +126,7 @@ class _PodIndex:
             if not nss:
                 return (f"has a namespaceSelector {{{peer.namespace_selector}}} that matches "
                         "no namespace")
-            shown = ", ".join(nss[:5]) + (", ..." if len(nss) > 5 else "")
+            shown = first_few(nss)
             where = f"in the namespaces its namespaceSelector matches ({shown})"
         if self.any_pod(nss, peer.pod_selector):
             return None

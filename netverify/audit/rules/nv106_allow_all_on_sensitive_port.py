@@ -1,12 +1,19 @@
-"""NV106."""
+"""NV106: ingress rules open to every source that cover a sensitive port (SSH, databases, ...).
+
+"Every source" is decided from the rule's text (no ``from``, ``namespaceSelector: {}``,
+an ipBlock of a whole address family); the ports from its ``ports`` and the selected
+pods' declared container ports.  ``SENSITIVE_PORTS`` is the list, and the docstring
+repeats it for ``docs/rules.md`` (a test keeps the two equal).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from netverify.audit.exposure import example_address_in
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.rules.nv120_reachable_from_internet import example_address_in
+from netverify.audit.text import first_few
 from netverify.engines.concrete import Evaluator
 from netverify.ipblocks import IPv4, IPv6, parse_network
 from netverify.model import Cluster, Direction, Pod
@@ -135,15 +142,13 @@ class AllowAllOnSensitivePort(Rule):
                     continue
                 names = [f"{SENSITIVE_PORTS[k]} ({k[0].value} {k[1]})"
                          for k in sorted(hits, key=lambda k: (k[1], k[0].value))]
-                services = ", ".join(names[:5]) + (f" and {len(names) - 5} more"
-                                                   if len(names) > 5 else "")
+                services = first_few(names)
                 (proto, port), dst = min(hits.items(), key=lambda kv: (kv[1] is None, kv[0][1]))
                 if dst is None:
                     targets = f"the pods of podSelector {{{pol.pod_selector}}} (none today)"
                     example = ""
                 else:
-                    keys = [p.key for p in selected]
-                    targets = ", ".join(keys[:3]) + (", ..." if len(keys) > 3 else "")
+                    targets = first_few([p.key for p in selected], 3)
                     if ev is None:
                         ev = Evaluator(cluster)
                     src = everyone.example_src or _pod_source(cluster, ev, dst, proto, port)
@@ -163,6 +168,8 @@ def _everyone(rule: PolicyRule) -> _Everyone | None:
         path = f"{base}.from[{peer.index}]"
         src = peer.source or rule.source
         if peer.ip_block is not None:
+            if not peer.ip_block.cidr.strip().endswith("/0"):
+                continue  # only a /0 is a whole family (parsing every allowlist entry is slow)
             family, (lo, hi) = parse_network(peer.ip_block.cidr)
             if (lo, hi) != _WHOLE[family]:
                 continue

@@ -1,4 +1,10 @@
-"""NV121."""
+"""NV121: namespaces that every other namespace may connect to, beyond DNS and the internet.
+
+Computed for all pod classes at once with the all-pairs engine: a namespace is reported
+when every policy-governed pod of every other namespace reaches some pod of it on a
+port that is neither DNS nor already open to the internet (``audit/exposure.py``,
+which NV120 reports).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,17 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
+from netverify.audit.exposure import DNS_PORTS, InternetIngress, example_port, port_class_bits
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
-from netverify.audit.rules.nv120_reachable_from_internet import InternetIngress, example_port
+from netverify.audit.text import first_few
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.classes import pod_classes
 from netverify.engines.concrete import Evaluator
 from netverify.model import Cluster, Direction
-from netverify.ports import PortSet, Protocol
-
-# Every pod must reach the cluster DNS: traffic on these ports says nothing about exposure.
-DNS_PORTS = PortSet.from_map({Protocol.TCP: [(53, 53)], Protocol.UDP: [(53, 53)]})
+from netverify.ports import PortSet
 
 # With fewer other namespaces, "every other namespace" is one or two pairs, not a pattern.
 MIN_OTHER_NAMESPACES = 2
-
-
-def port_class_bits(ap: AllPairs, ignore: PortSet) -> tuple[int, ...]:
-    """Per 64-bit word of ``ap``, the computed port classes with a port outside ``ignore``."""
-    words = [0] * len(ap.words)
-    for k in ap.computed:
-        if not ap.ports.portsets[k].difference(ignore).is_empty:
-            words[k // 64] |= 1 << (k % 64)
-    return tuple(words)
 
 
 @register
@@ -132,7 +127,7 @@ class ReachableFromEveryNamespace(Rule):
         proto, port = example_port(ports, dst)
         verdict = ev.pair(src, dst, protocol=proto, port=port)
         refs = [r for r in verdict.ingress.rules if r.ports.contains(proto, port)]
-        rules = "; ".join(f"{r.policy} {r.field} ({r.peer})" for r in refs[:3])
+        rules = first_few([f"{r.policy} {r.field} ({r.peer})" for r in refs], 3, sep="; ")
         target_ns = cluster.namespaces.get(ns)
         return self.finding(
             f"every pod of the {others} other namespaces may connect to some pod of namespace "

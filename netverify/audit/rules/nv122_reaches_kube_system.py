@@ -1,4 +1,8 @@
-"""NV122."""
+"""NV122: namespaces whose pods may connect to kube-system on ports other than DNS.
+
+An inventory computed for all pod classes at once with the all-pairs engine: one
+finding per source namespace, naming the kube-system workloads and ports it reaches.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from netverify.audit.exposure import DNS_PORTS, example_port, port_class_bits
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.rules.nv120_reachable_from_internet import example_port
-from netverify.audit.rules.nv121_reachable_from_every_namespace import (
-    DNS_PORTS,
-    port_class_bits,
-)
+from netverify.audit.text import first_few
 from netverify.engines.allpairs import compute_all_pairs
 from netverify.engines.classes import pod_classes
 from netverify.model import Cluster
@@ -102,8 +103,6 @@ class ReachesKubeSystem(Rule):
                     name = pod.group + (" (hostNetwork)" if pod.host_network else "")
                     reached[name] = reached.get(name, PortSet.empty()).union(ports)
             listed = [f"{name} on {ports_text(ps)}" for name, ps in sorted(reached.items())]
-            shown = "; ".join(listed[:5]) + (f"; and {len(listed) - 5} more" if len(listed) > 5
-                                             else "")
             rows = hit.any(axis=1)
             n_src = sum(len(classes.members[int(srows[r])]) for r in np.flatnonzero(rows))
             n_all = sum(len(classes.members[int(c)]) for c in srows)
@@ -117,6 +116,6 @@ class ReachesKubeSystem(Rule):
             ns_obj = cluster.namespaces.get(ns)
             yield self.finding(
                 f"{n_src} of the {n_all} pods of namespace {ns} may connect to kube-system on "
-                f"ports other than DNS: {shown}", f"Namespace {ns}",
+                f"ports other than DNS: {first_few(listed, sep='; ')}", f"Namespace {ns}",
                 source=ns_obj.source if ns_obj else None,
                 example=f"{src.key} -> {dst.key} {proto.value} {port}")

@@ -1,66 +1,19 @@
-"""NV502, and the Service endpoint resolution the other Service rules share."""
+"""NV502: Services whose named targetPort some endpoint pod does not declare.
+
+Endpoints come from ``audit/services.py`` (the resolution ``can-reach`` uses): a pod
+whose named port does not resolve gets no endpoint, so the finding says whether some
+or all endpoints lack it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
-from netverify.audit.registry import Finding, Related, Rule, Severity, register
-from netverify.model import Cluster, Pod, Service, ServicePort
-from netverify.queries.services import ServiceTarget, service_target
-
-
-def service_targets(cluster: Cluster
-                    ) -> Iterator[tuple[Service, int, ServicePort, ServiceTarget]]:
-    """Resolve every port of every selector Service to its endpoints, with ``service_target``.
-
-    Yields the Service, the index of the port in ``spec.ports``, the port and its target.
-
-    ``service_target`` scans ``cluster.pods``; it is given a cluster holding only the
-    Service's namespace, so that the whole pass stays linear in pods per namespace
-    rather than pods times Services.  ExternalName Services and Services without a
-    selector (hand-managed endpoints) are left out: they have no endpoints to check.
-    """
-    by_ns: dict[str, list[Pod]] = {}
-    for pod in cluster.pods:
-        by_ns.setdefault(pod.namespace, []).append(pod)
-    views: dict[str, Cluster] = {}
-    for svc in cluster.services:
-        if svc.type == "ExternalName" or svc.selector is None:
-            continue
-        if svc.namespace not in views:
-            views[svc.namespace] = replace(cluster, pods=tuple(by_ns.get(svc.namespace, ())))
-        for index, port in enumerate(svc.ports):
-            yield svc, index, port, service_target(views[svc.namespace], svc, str(port.port),
-                                            port.protocol)
-
-
-def workload(pod: Pod) -> str:
-    """``Deployment ns/name`` for a template or a pod of a known workload, else ``Pod ns/name``."""
-    if pod.workload and pod.workload_kind:
-        return f"{pod.workload_kind} {pod.namespace}/{pod.workload}"
-    return f"{pod.kind} {pod.key}"
-
-
-def related_workloads(pods: list[Pod], role: str) -> tuple[Related, ...]:
-    """One ``Related`` per workload of ``pods`` (replicas collapse into their workload)."""
-    out: dict[str, Related] = {}
-    for pod in pods:
-        name = workload(pod)
-        if name not in out:
-            out[name] = Related(object=name, role=role, source=pod.source)
-    return tuple(out[k] for k in sorted(out))
-
-
-def shown(names: list[str], limit: int = 5) -> str:
-    """``a, b, c`` with ``, ... (N in all)`` past ``limit``."""
-    head = ", ".join(names[:limit])
-    return head + (f", ... ({len(names)} in all)" if len(names) > limit else "")
-
-
-def port_text(port: ServicePort) -> str:
-    """``80/TCP (http)``."""
-    return f"{port.port}/{port.protocol.value}" + (f" ({port.name})" if port.name else "")
+from netverify.audit.naming import related_workloads, workload_object
+from netverify.audit.registry import Finding, Rule, Severity, register
+from netverify.audit.services import port_text, service_targets
+from netverify.audit.text import first_few
+from netverify.model import Cluster
 
 
 @register
@@ -111,14 +64,14 @@ class NamedTargetPortMissing(Rule):
             missing = [pod for pod, number in target.endpoints if number is None]
             if not missing:
                 continue
-            names = sorted({workload(p) for p in missing})
-            having = sorted({workload(p) for p, n in target.endpoints if n is not None})
+            names = sorted({workload_object(p) for p in missing})
+            having = sorted({workload_object(p) for p, n in target.endpoints if n is not None})
             if not having:
-                who = f"no endpoint pod ({shown(names)}) declares"
+                who = f"no endpoint pod ({first_few(names)}) declares"
                 consequence = "every connection to it fails"
             else:
-                who = f"the endpoints of {shown(names)} do not declare (those of " \
-                      f"{shown(having)} do)"
+                who = f"the endpoints of {first_few(names)} do not declare (those of " \
+                      f"{first_few(having)} do)"
                 consequence = "connections balanced onto them fail"
             yield self.finding(
                 f"port {port_text(port)} forwards to targetPort {port.target_port!r}, which "

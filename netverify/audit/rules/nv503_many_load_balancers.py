@@ -1,34 +1,19 @@
-"""NV503, and how the exposure rules recognise HTTP Services and ingress controllers."""
+"""NV503: HTTP LoadBalancer Services, from three on, where one Ingress or Gateway would do.
+
+Which Services serve HTTP and which are a controller's own entry point is decided in
+``audit/services.py`` (NV504 uses the same test).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
-from netverify.model import Cluster, Service
-from netverify.ports import Protocol
+from netverify.audit.services import is_controller_entry, serves_http
+from netverify.model import Cluster
 
 THRESHOLD = 3  # HTTP LoadBalancer Services (controllers aside) from which one entry point pays
 MAX_RELATED = 10  # the others named per finding; the message gives the count
-
-_HTTP_PORTS = frozenset({80, 443, 8000, 8080, 8443})
-_HTTP_NAMES = ("http", "https", "web")
-# Words in a Service's name, namespace or selector values that mark the entry point of an
-# ingress controller or a gateway: that one is the single load balancer to keep.
-_CONTROLLER_HINTS = ("ingress", "gateway", "traefik", "contour", "envoy", "kong", "haproxy",
-                     "istio")
-
-
-def serves_http(svc: Service) -> bool:
-    """Whether a Service port looks like HTTP(S): a web port number or an ``http*`` name."""
-    return any(p.protocol is Protocol.TCP and (
-        p.port in _HTTP_PORTS or (p.name or "").startswith(_HTTP_NAMES)) for p in svc.ports)
-
-
-def is_controller_entry(svc: Service) -> bool:
-    """Whether the Service looks like an ingress controller's or a gateway's own entry point."""
-    words = [svc.name, svc.namespace, *(svc.selector or {}).values()]
-    return any(hint in w.lower() for w in words for hint in _CONTROLLER_HINTS)
 
 
 @register

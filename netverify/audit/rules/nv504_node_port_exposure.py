@@ -1,11 +1,11 @@
-"""NV504."""
+"""NV504: NodePort Services that publish an application (ingress controllers aside)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.rules.nv503_many_load_balancers import is_controller_entry
+from netverify.audit.services import is_controller_entry
 from netverify.model import Cluster
 
 

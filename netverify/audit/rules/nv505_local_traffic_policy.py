@@ -1,16 +1,17 @@
-"""NV505."""
+"""NV505: externalTrafficPolicy Local on Services whose endpoints do not run on every node.
+
+Endpoints come from ``audit/services.py``; a DaemonSet's pods count as running on every
+node, anything else does not.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.naming import related_workloads, workload_object
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.rules.nv502_named_target_port_missing import (
-    related_workloads,
-    service_targets,
-    shown,
-    workload,
-)
+from netverify.audit.services import service_targets
+from netverify.audit.text import first_few
 from netverify.model import Cluster, Pod
 
 
@@ -77,12 +78,12 @@ class LocalTrafficPolicy(Rule):
                 continue
             groups: dict[str, list[Pod]] = {}
             for p in partial:
-                groups.setdefault(workload(p), []).append(p)
+                groups.setdefault(workload_object(p), []).append(p)
             described = [f"{name} ({_replicas(pods)})" for name, pods in sorted(groups.items())]
             node_port = f":{port.node_port}" if port.node_port else " on its node port"
             yield self.finding(
                 f"externalTrafficPolicy Local: only nodes running an endpoint answer, and "
-                f"the endpoints of {shown(described)} do not run on every node (not a "
+                f"the endpoints of {first_few(described)} do not run on every node (not a "
                 "DaemonSet): traffic reaching other nodes is dropped and load is spread per "
                 "node, not per pod",
                 f"Service {svc.key}", "spec.externalTrafficPolicy", svc.source,

@@ -1,4 +1,4 @@
-"""NV506."""
+"""NV506: Services with sessionAffinity ClientIP (clients behind one NAT pile onto one pod)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,19 @@
-"""NV601."""
+"""NV601: hosts an Ingress or a Gateway serves over plain HTTP.
+
+An Ingress host is judged across every Ingress of the same class, as the controller
+merges them per host (``routing.tls_secret_for``, the answer ``can-reach`` gives): a
+``tls`` entry for the host in any of them serves it over HTTPS.  A Gateway's HTTP
+listener is covered only by an HTTPS listener (which terminates TLS) of the same
+Gateway; a TLS listener passes TLS through to TLSRoutes and carries no HTTP.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from netverify import routing
+from netverify.audit.ingresses import class_text, ingress_groups
 from netverify.audit.registry import Finding, Rule, Severity, register
 from netverify.model import Cluster, Gateway, Ingress
 from netverify.source import SourceRef
@@ -19,34 +28,21 @@ CLOUD_TLS_ANNOTATIONS = (
 _RULE = re.compile(r"^spec\.rules\[\d+\]")
 
 
-def certificate_covers(cert_host: str, host: str) -> bool:
-    """Whether a certificate for ``cert_host`` serves ``host``.
-
-    A wildcard covers exactly one label (RFC 6125 6.4.3, as TLS clients check it):
-    ``*.example.com`` covers ``app.example.com``, not ``example.com`` nor
-    ``a.b.example.com``.  A wildcard rule host is covered only by the same wildcard.
-    """
-    if cert_host == host:
-        return True
-    if not cert_host.startswith("*.") or host.startswith("*."):
-        return False
-    head, _, rest = host.partition(".")
-    return bool(head) and rest == cert_host[2:]
-
-
-def _uncovered(ing: Ingress) -> Iterator[tuple[str, str, SourceRef | None]]:
-    """(host, field path, source) of each host the Ingress serves without TLS for it."""
+def _uncovered(ing: Ingress, group: list[Ingress]
+               ) -> Iterator[tuple[str, str, SourceRef | None]]:
+    """(host, field path, source) of each host of ``ing`` no Ingress of ``group`` has TLS for."""
     # A tls entry without hosts gets the controller's default certificate for every
     # host of the Ingress: it covers them all (possibly with the wrong certificate,
     # which is a different problem).
     if any(not t.hosts for t in ing.tls):
         return
-    tls_hosts = [h for t in ing.tls for h in t.hosts]
     seen: set[str] = set()
     for route in ing.routes:
         rule = _RULE.match(route.field)
         if route.hosts:
             host, path = route.hosts[0], f"{rule.group(0) if rule else route.field}.host"
+            if routing.tls_secret_for(group, host) is not None:
+                continue
         elif ing.tls:
             continue  # a host-less rule answers on the TLS hosts too
         else:
@@ -54,23 +50,26 @@ def _uncovered(ing: Ingress) -> Iterator[tuple[str, str, SourceRef | None]]:
         if host in seen:
             continue
         seen.add(host)
-        if not any(certificate_covers(t, host) for t in tls_hosts):
-            yield host, path, route.source  # the rule's first path: the line nearest the host
+        yield host, path, route.source  # the rule's first path: the line nearest the host
 
 
 def _plain_listeners(gw: Gateway) -> Iterator[tuple[int, str]]:
-    """(index, hostname) of HTTP listeners with no TLS listener for the same hostname."""
-    tls = [lst.hostname for lst in gw.listeners if lst.tls]
+    """(index, hostname) of HTTP listeners with no HTTPS listener for the same hostname.
+
+    Only HTTPS listeners serve HTTP over TLS: a ``TLS`` listener (Passthrough or
+    Terminate) takes TLSRoutes and TCP traffic, so it does not give an HTTP host TLS.
+    """
+    https = [lst.hostname for lst in gw.listeners if lst.protocol == "HTTPS" and lst.tls]
     for i, lst in enumerate(gw.listeners):
         if lst.protocol != "HTTP":
             continue
         host = lst.hostname
-        if not any(_listener_covers(t, host) for t in tls):
+        if not any(_listener_covers(t, host) for t in https):
             yield i, host or "*"
 
 
 def _listener_covers(tls_host: str | None, host: str | None) -> bool:
-    """Whether a TLS listener's hostname accepts every request an HTTP listener's does.
+    """Whether an HTTPS listener's hostname accepts every request an HTTP listener's does.
 
     Gateway API listener wildcards match one or more labels (a suffix match).
     """
@@ -87,8 +86,8 @@ class PlainHttpIngress(Rule):
 
     **Anti-pattern**
 
-    An Ingress with hosts and no ``tls`` section (or one that covers only some hosts),
-    or a Gateway with only an HTTP listener::
+    An Ingress host for which no Ingress of the same class has a ``tls`` entry, or a
+    Gateway HTTP listener with no HTTPS listener for its hostname::
 
         kind: Ingress
         spec:
@@ -101,6 +100,12 @@ class PlainHttpIngress(Rule):
     Requests, cookies and passwords cross the internet in clear text, and anyone on the
     path can read or change them. The controller serves such a host on port 80 only (or
     with its default, untrusted certificate on 443).
+
+    Controllers such as ingress-nginx merge the Ingresses of their class per host, so a
+    host is judged across all of them: a second Ingress adding ``/api`` to a host that
+    another Ingress of the class serves with TLS is served over HTTPS too. A ``TLS``
+    listener of a Gateway does not count: it passes TLS through to TLSRoutes and
+    carries no HTTP.
 
     **Fix**
 
@@ -115,8 +120,8 @@ class PlainHttpIngress(Rule):
             - hosts: [app.example.com]
               secretName: app-tls
 
-    For a Gateway, add an HTTPS listener for the hostname and keep the HTTP listener only
-    to redirect.
+    For a Gateway, add an HTTPS listener (``tls.mode: Terminate``) for the hostname and
+    keep the HTTP listener only to redirect.
     """
 
     code = "NV601"
@@ -124,25 +129,33 @@ class PlainHttpIngress(Rule):
     severity = Severity.WARNING
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
-        for ing in cluster.ingresses:
-            if any(a in ing.annotations for a in CLOUD_TLS_ANNOTATIONS):
-                continue
-            for host, path, source in _uncovered(ing):
-                what = "every host" if host == "*" else f"host {host}"
-                why = ("it has no tls section" if not ing.tls else
-                       "no tls entry covers it (TLS hosts: "
-                       f"{', '.join(h for t in ing.tls for h in t.hosts)})")
-                yield self.finding(
-                    f"{what} is served over plain HTTP: {why}",
-                    f"Ingress {ing.key}", path, source or ing.source,
-                    example=f"203.0.113.7 -> http://{'HOST' if host == '*' else host}/ "
-                            "(clear text)")
+        for cls, group in ingress_groups(cluster).items():
+            for ing in group:
+                if any(a in ing.annotations for a in CLOUD_TLS_ANNOTATIONS):
+                    continue
+                for host, path, source in _uncovered(ing, group):
+                    yield self._ingress_finding(ing, cls, len(group), host, path, source)
         for gw in cluster.gateways:
             for i, host in _plain_listeners(gw):
                 what = "every hostname" if host == "*" else f"hostname {host}"
                 yield self.finding(
                     f"HTTP listener {gw.listeners[i].name} serves {what} over plain HTTP and "
-                    "no HTTPS or TLS listener covers it",
+                    "no HTTPS listener of the Gateway covers it",
                     f"Gateway {gw.key}", f"spec.listeners[{i}]", gw.source,
                     example=f"203.0.113.7 -> http://{'HOST' if host == '*' else host}:"
                             f"{gw.listeners[i].port}/ (clear text)")
+
+    def _ingress_finding(self, ing: Ingress, cls: str | None, size: int, host: str,
+                         path: str, source: SourceRef | None) -> Finding:
+        what = "every host" if host == "*" else f"host {host}"
+        if ing.tls:
+            why = ("no tls entry covers it (TLS hosts: "
+                   f"{', '.join(h for t in ing.tls for h in t.hosts)})")
+        else:
+            why = "it has no tls section"
+        if host != "*" and size > 1:
+            why += f", and no other Ingress {class_text(cls)} has a tls entry for it"
+        return self.finding(
+            f"{what} is served over plain HTTP: {why}",
+            f"Ingress {ing.key}", path, source or ing.source,
+            example=f"203.0.113.7 -> http://{'HOST' if host == '*' else host}/ (clear text)")

@@ -1,4 +1,4 @@
-"""NV603."""
+"""NV603: Ingresses for ingress-nginx (or NGINX Inc's controller) without a body size limit."""
 
 from __future__ import annotations
 

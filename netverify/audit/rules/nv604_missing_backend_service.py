@@ -1,24 +1,17 @@
-"""NV604, and the walk over every route backend the backend rules share."""
+"""NV604: route backends naming a Service, or a Service port, that the input does not have.
+
+The walk over every Ingress and HTTPRoute backend is shared with NV606
+(``audit/ingresses.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.ingresses import backends
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
-from netverify.model import BackendRef, Cluster, Route, Service
+from netverify.model import Cluster, Service
 from netverify.ports import Protocol
-
-
-def backends(cluster: Cluster) -> Iterator[tuple[str, Route, BackendRef]]:
-    """(``Ingress ns/name`` or ``HTTPRoute ns/name``, route, backend) for every backend."""
-    for ing in cluster.ingresses:
-        for route in ing.routes:
-            for b in route.backends:
-                yield f"Ingress {ing.key}", route, b
-    for hr in cluster.http_routes:
-        for route in hr.routes:
-            for b in route.backends:
-                yield f"HTTPRoute {hr.key}", route, b
 
 
 def _port_problem(svc: Service, port: int | str) -> str | None:

@@ -1,4 +1,9 @@
-"""NV605, and Gateway API hostname matching."""
+"""NV605: HTTPRoutes that cannot attach to a parent Gateway they name.
+
+Each parentRef is checked in the order a Gateway rejects it (missing Gateway, listener,
+protocol, hostnames, port, allowedRoutes); attachment itself is
+``routing.route_attaches``, as ``can-reach`` decides it.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""NV606."""
+"""NV606: route backends of a kind other than Service, which netverify cannot follow."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.ingresses import backends
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.rules.nv604_missing_backend_service import backends
 from netverify.model import Cluster
 
 

@@ -1,9 +1,13 @@
-"""NV607."""
+"""NV607: HTTPRoute backends in another namespace that no ReferenceGrant there permits.
+
+The answer is ``routing.reference_permitted``, the one ``can-reach`` and ``paths`` give.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify import routing
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
 from netverify.model import Cluster
 
@@ -40,8 +44,9 @@ class CrossNamespaceBackend(Rule):
           from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}]
           to: [{group: "", kind: Service}]
 
-    netverify does not read a ReferenceGrant's content: any ReferenceGrant in the backend
-    namespace silences this rule, so check its ``from`` and ``to`` by hand.
+    netverify does not read a ReferenceGrant's content: any ReferenceGrant (or its
+    v1alpha2 name, ReferencePolicy) in the backend namespace silences this rule, so check
+    its ``from`` and ``to`` by hand.
     """
 
     code = "NV607"
@@ -49,11 +54,11 @@ class CrossNamespaceBackend(Rule):
     severity = Severity.WARNING
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
-        granted = {ns for kind, ns, _ in cluster.others if kind == "ReferenceGrant"}
         for hr in cluster.http_routes:
             for route in hr.routes:
                 for b in route.backends:
-                    if b.namespace == hr.namespace or b.namespace in granted:
+                    # None: a ReferenceGrant is there, and its content (not read) decides.
+                    if routing.reference_permitted(cluster, hr.namespace, b) is not False:
                         continue
                     target = f"{b.kind} {b.namespace}/{b.name}"
                     yield self.finding(

@@ -1,4 +1,8 @@
-"""NV608."""
+"""NV608: routes whose proxy (ingress controller or Gateway) NetworkPolicy keeps from the backend.
+
+The hops come from ``queries.paths`` (the answer ``netverify paths`` gives), on the
+policy answer only: whether the CNI enforces the policies is NV701's question.
+"""
 
 from __future__ import annotations
 

@@ -1,29 +1,16 @@
-"""NV701, and how the CNI rules name the objects a plugin was detected from."""
+"""NV701: NetworkPolicies applied to a cluster whose detected CNI enforces none of them.
+
+One finding per policy, naming the plugin and the objects it was recognised from
+(``audit/cni_gaps.py``), with an example connection the policy means to stop.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netverify.audit.registry import Finding, Related, Rule, Severity, register
-from netverify.cni import Detection, detect
+from netverify.audit.cni_gaps import detected, evidence
+from netverify.audit.registry import Finding, Rule, Severity, register
 from netverify.model import Cluster, Direction, Pod
-
-
-def detected(cluster: Cluster) -> Detection | None:
-    """The plugin the manifests show, or None when nothing (or several) was recognised."""
-    found = detect(cluster)
-    return None if found.confidence == "none" else found
-
-
-def evidence(cluster: Cluster, found: Detection) -> tuple[Related, ...]:
-    """The objects the plugin was recognised from, with their sources when they are pods."""
-    sources = {f"{p.kind} {p.key}": p.source for p in cluster.pods}
-    out = []
-    for why in found.evidence:
-        obj = " ".join(why.split(" ")[:2])  # "DaemonSet ns/name with the ..." -> the object
-        out.append(Related(object=obj, role=f"{found.profile.title} detected here",
-                           source=sources.get(obj)))
-    return tuple(out)
 
 
 @register

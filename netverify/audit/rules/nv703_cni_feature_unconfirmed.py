@@ -1,11 +1,15 @@
-"""NV703."""
+"""NV703: policy fields whose support by the detected CNI no source confirms.
+
+The same walk as NV702 (``audit/cni_gaps.py``), reporting the fields the profile
+answers "unknown" for, so that a review tests them on the real cluster.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.cni_gaps import gap_findings
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.rules.nv702_cni_ignores_feature import gap_findings
 from netverify.model import Cluster
 
 
