@@ -2,12 +2,15 @@
 
 Each command parses options, loads the cluster, calls one query, renders the
 result and maps it to an exit code.  ``NetverifyError`` becomes one line on
-stderr and exit 2; any other exception is a bug and keeps its traceback.
+stderr and exit 2; any other exception is a bug in netverify: one line on stderr
+and exit 4, so that CI never reads it as "denied" or "findings" (``--debug`` shows
+the traceback).
 """
 
 from __future__ import annotations
 
 import enum
+import io
 import os
 import sys
 import time
@@ -22,6 +25,7 @@ from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
 from netverify.renderers import FORMATS, RenderOptions, render
+from netverify.renderers.base import sanitize
 from netverify.results import (
     AuditReport,
     CanReachResult,
@@ -33,6 +37,7 @@ from netverify.results import (
     UrlResult,
     WhoCanReachResult,
 )
+from netverify.source import SourceRef
 
 
 class ExitCode(enum.IntEnum):
@@ -42,6 +47,7 @@ class ExitCode(enum.IntEnum):
     FAILED = 1  # denied / failed
     USAGE = 2  # bad arguments, manifests or specs
     UNDECIDED = 3  # the solver could not decide (timeout): neither yes nor no
+    INTERNAL = 4  # a bug in netverify (an unexpected exception): neither yes nor no
 
 
 def exit_code_for(result: object) -> ExitCode:
@@ -71,13 +77,37 @@ class _Group(click.Group):
         except NetverifyError as e:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"netverify: error: {e}", err=True)
+            click.echo(f"netverify: error: {sanitize(str(e))}", err=True)
             ctx.exit(ExitCode.USAGE)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise  # usage errors (exit 2), --help, --version, Ctrl-C: click reports them
+        except BrokenPipeError:
+            # The reader went away (`| head`): not a bug.  Stop quietly with the status a
+            # shell gives a process killed by SIGPIPE, which no command uses for an answer.
+            _silence_stdout()
+            ctx.exit(128 + 13)
+        except Exception as e:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"netverify: internal error: {type(e).__name__}: {sanitize(str(e))} "
+                       "(please report it; run with --debug for the traceback)", err=True)
+            ctx.exit(ExitCode.INTERNAL)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # no real file descriptor (tests): nothing will be flushed to a closed pipe
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="netverify")
-@click.option("--debug", is_flag=True, help="Show tracebacks of input errors too.")
+@click.option("--debug", is_flag=True,
+              help="Show tracebacks of input errors and internal errors.")
 @click.option("--no-cache", is_flag=True,
               help="Parse every file afresh (large files' parses are cached by default; "
                    "NETVERIFY_NO_CACHE=1 says the same).")
@@ -127,9 +157,9 @@ def _load(files: Sequence[str], verbose: bool) -> Cluster:
                    f"{len(cluster.namespaces)} namespaces in {time.perf_counter() - t0:.2f}s",
                    err=True)
         for note in cluster.notes:
-            click.echo(f"note: {note}", err=True)
-    for w in cluster.warnings:
-        click.echo(f"warning: {w}", err=True)
+            click.echo(f"note: {sanitize(note)}", err=True)
+    for w in cluster.warnings:  # they quote names from the manifests: no raw control characters
+        click.echo(f"warning: {sanitize(w)}", err=True)
     return cluster
 
 
@@ -466,14 +496,52 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     Silence a rule on an object or a whole namespace with the annotation
     netverify.io/ignore: "NV101,NV110" (or "*"); suppressed findings are counted.
 
-    Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error.
+    Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error,
+    4 internal error.
     """
     from netverify.audit.run import audit
+    from netverify.renderers.audit import AuditContext, render_audit_report
     from netverify.results import Severity
 
     cluster = _load(files, verbose)
     report = audit(cluster, only=rules or None, inputs=files,
                    min_severity=Severity(min_severity) if min_severity else None,
                    connectivity=fmt in ("md", "html", "json"))
-    code = ExitCode.FAILED if report.reaches(Severity(fail_on)) else ExitCode.OK
-    _emit(report, fmt, color, verbose, output, code)
+    gate = Severity(fail_on)
+    code = ExitCode.FAILED if report.reaches(gate) else ExitCode.OK
+    context = AuditContext(fail_on=gate,
+                           anchors=_sarif_anchors(cluster) if fmt == "sarif" else {})
+    to_stdout = output == "-"
+    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
+    # As _emit, with what only this command knows: the gate, and SARIF's anchors.
+    text = render_audit_report(report, fmt, RenderOptions(color=use_color, verbose=verbose),
+                               context)
+    if to_stdout:
+        click.echo(text, nl=False)
+    else:
+        _write_atomically(output, text)
+    raise SystemExit(int(code))
+
+
+def _sarif_anchors(cluster: Cluster) -> dict[str, SourceRef]:
+    """Namespace -> its first object with a manifest line: a pod or workload, else a
+    policy, else a Service, the first by file and document; ``""`` -> the first of all.
+
+    SARIF points findings whose own object has no line there (code scanning shows no
+    result without a file and line).
+    """
+    def position(src: SourceRef) -> tuple[str, int, int]:
+        return src.file, src.document, src.item or 0
+
+    anchors: dict[str, SourceRef] = {}
+    for objects in (cluster.pods, cluster.policies, cluster.services):
+        first: dict[str, SourceRef] = {}
+        for obj in objects:
+            src = obj.source
+            for key in (obj.namespace, ""):
+                if src is not None and (key not in first
+                                        or position(src) < position(first[key])):
+                    first[key] = src
+        for key, src in first.items():
+            anchors.setdefault(key, src)
+    return anchors

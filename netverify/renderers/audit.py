@@ -4,20 +4,45 @@ JSON is the reference form (``docs/json-schema.md``, section *audit*): Markdown,
 HTML and SARIF (``audit_md``, ``audit_html``, ``audit_sarif``) show no fact it
 lacks.  The small helpers here (counts, summary sentences) are shared by every
 audit format so that they all count the same way.
+
+``AuditContext`` carries what the ``audit`` command knows besides the report: the
+``--fail-on`` gate (so that every format can say when findings it does not show
+decide the exit status) and, for SARIF, where to point results whose object has no
+manifest line of its own.  Without it (``render(report, ...)`` from the library)
+the reports leave the gate out.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from tabulate import tabulate
 
-from netverify.renderers.base import RenderOptions
+from netverify.renderers.base import RenderOptions, finish, sanitize, unsupported
 from netverify.renderers.json import SCHEMA_VERSION, to_jsonable
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 from netverify.source import SourceRef
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditContext:
+    """The audit command's options that the report itself does not hold.
+
+    ``anchors`` maps a namespace to the first object of it in the input that has a
+    manifest line (a pod or workload, else a policy, else a Service); the key ``""``
+    holds the first located object of the whole input.  SARIF points results whose
+    own object has no line (a namespace that is not declared) there.
+    """
+
+    fail_on: Severity | None = None
+    anchors: Mapping[str, SourceRef] = field(default_factory=dict)
+
+
+NO_CONTEXT = AuditContext()
+AUDIT_FORMATS = ("text", "md", "html", "json", "sarif")
 SEVERITIES = tuple(sorted(Severity, key=lambda s: s.rank))
 
 
@@ -58,29 +83,61 @@ def plain_text(markdown: str) -> str:
     return "\n".join(out)
 
 
-def render_audit(r: AuditReport, opts: RenderOptions) -> str:
+def hidden_at_or_above(r: AuditReport, level: Severity) -> int:
+    """How many findings hidden by ``--min-severity`` are at or above ``level``."""
+    return sum(1 for f in r.hidden if r.severity(f).rank <= level.rank)
+
+
+def gate_sentence(r: AuditReport, ctx: AuditContext) -> str:
+    """Why the exit status is 1 when findings the report does not show trip ``--fail-on``.
+
+    ``exit 1: 2 hidden finding(s) at or above warning (--min-severity error hides
+    them)``; empty when no hidden finding reaches the gate (or the gate is unknown).
+    """
+    if ctx.fail_on is None or r.min_severity is None:
+        return ""
+    n = hidden_at_or_above(r, ctx.fail_on)
+    if not n:
+        return ""
+    return (f"exit 1: {n} hidden finding(s) at or above {ctx.fail_on.value} "
+            f"(--min-severity {r.min_severity.value} hides them)")
+
+
+def _line(s: str) -> str:
+    """An untrusted value that must stay on its line: every control character escaped."""
+    return sanitize(s, newlines=False)
+
+
+def render_audit(r: AuditReport, opts: RenderOptions, ctx: AuditContext = NO_CONTEXT) -> str:
     """One row per finding, most severe first, then the counts.
 
-    With ``verbose``, each finding's example pair and related objects follow.
+    With ``verbose``, each finding's example pair and related objects follow.  Names
+    and messages are untrusted: control characters in them are escaped (``\\x1b``),
+    never sent to the terminal.
     """
+    gate = gate_sentence(r, ctx)
+    tail = f"{gate}\n" if gate else ""
     if not r.findings:
-        return "no findings" + "".join(f"; {x}" for x in not_shown(r)) + "\n"
-    rows = [[r.severity(f).value, f.code, f.object, f.path or "",
-             f.message, f.source.location() if f.source else ""] for f in r.findings]
+        return finish("no findings" + "".join(f"; {x}" for x in not_shown(r)) + "\n" + tail,
+                      opts)
+    rows = [[r.severity(f).value, f.code, _line(f.object), _line(f.path or ""),
+             _line(f.message), _line(f.source.location()) if f.source else ""]
+            for f in r.findings]
     # Messages are sentences: wrapped so that a row fits a terminal, never cut.
     text = tabulate(rows, headers=["severity", "rule", "object", "field", "finding", "where"],
-                    maxcolwidths=[None, None, 36, 28, 64, None])
+                    maxcolwidths=[None, None, 36, 28, 64, None], disable_numparse=True)
     if opts.verbose:
         details = []
         for f in r.findings:
-            extra = [f"    example: {f.example}"] if f.example else []
-            extra += [f"    {x.role}: {x.object}"
-                      + (f"  [{x.source.location()}]" if x.source else "") for x in f.related]
+            extra = [f"    example: {_line(f.example)}"] if f.example else []
+            extra += [f"    {_line(x.role)}: {_line(x.object)}"
+                      + (f"  [{_line(x.source.location())}]" if x.source else "")
+                      for x in f.related]
             if extra:
-                details += [f"{f.code} {f.object}:", *extra]
+                details += [f"{f.code} {_line(f.object)}:", *extra]
         if details:
             text += "\n\n" + "\n".join(details)
-    return text + f"\n\n{counts_sentence(r)}\n"
+    return finish(text + f"\n\n{counts_sentence(r)}\n" + tail, opts)
 
 
 def _source(s: SourceRef | None) -> dict[str, Any] | None:
@@ -105,8 +162,18 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
     return data
 
 
-def audit_jsonable(r: AuditReport) -> dict[str, Any]:
-    """The JSON-ready dict of a report (documented in docs/json-schema.md)."""
+def _gate(r: AuditReport, ctx: AuditContext) -> dict[str, Any] | None:
+    if ctx.fail_on is None:
+        return None
+    return {"fail_on": ctx.fail_on.value, "failed": r.reaches(ctx.fail_on),
+            "hidden_at_or_above": hidden_at_or_above(r, ctx.fail_on)}
+
+
+def audit_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
+    """The JSON-ready dict of a report (documented in docs/json-schema.md).
+
+    ``gate`` is null unless the caller says which ``--fail-on`` decides the exit status.
+    """
     return {
         "schema_version": SCHEMA_VERSION, "query": "audit",
         "inputs": list(r.inputs),
@@ -118,6 +185,7 @@ def audit_jsonable(r: AuditReport) -> dict[str, Any]:
         "suppressed": [_finding(r, f) for f in r.suppressed],
         "min_severity": r.min_severity.value if r.min_severity else None,
         "hidden": len(r.hidden),
+        "gate": _gate(r, ctx),
         "connectivity": None if r.connectivity is None else {
             "answer": "policy",
             "namespaces": _matrix(r.connectivity),
@@ -125,6 +193,32 @@ def audit_jsonable(r: AuditReport) -> dict[str, Any]:
     }
 
 
-def render_audit_json(r: AuditReport) -> str:
+def render_audit_json(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
     """The canonical machine form."""
-    return json.dumps(audit_jsonable(r), indent=2, sort_keys=True) + "\n"
+    return json.dumps(audit_jsonable(r, ctx), indent=2, sort_keys=True) + "\n"
+
+
+def render_audit_report(r: AuditReport, fmt: str, opts: RenderOptions,
+                        ctx: AuditContext = NO_CONTEXT) -> str:
+    """Any audit format, with the command's context (Jinja2 is imported only for HTML).
+
+    Raises:
+        UnsupportedFormat: for a format audit reports do not have.
+    """
+    if fmt == "md":
+        from netverify.renderers.audit_md import render_audit_markdown
+
+        return render_audit_markdown(r, ctx)
+    if fmt == "html":
+        from netverify.renderers.audit_html import render_audit_html
+
+        return render_audit_html(r, ctx)
+    if fmt == "sarif":
+        from netverify.renderers.audit_sarif import render_audit_sarif
+
+        return render_audit_sarif(r, ctx)
+    if fmt == "json":
+        return render_audit_json(r, ctx)
+    if fmt == "text":
+        return render_audit(r, opts, ctx)
+    raise unsupported(fmt, r, list(AUDIT_FORMATS))

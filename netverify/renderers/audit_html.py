@@ -5,7 +5,10 @@ branches; this module prepares plain values for it.  Jinja2 runs with
 ``autoescape=True``, so every name, label and message from the manifests is
 escaped wherever it lands (text, attributes, SVG ``<text>`` and ``<title>``), and
 with ``StrictUndefined``, so a missing field is an error and not an empty cell.
-The file loads nothing: inline CSS, no scripts, no fonts or images from URLs.
+Escaping leaves control characters alone, so the finished text goes through
+``base.sanitize`` (a report opened with ``cat`` or ``less`` sends no escape sequence
+to the terminal).  The file loads nothing: inline CSS, no scripts, no fonts or
+images from URLs.  Unlike Markdown, it keeps every finding.
 """
 
 from __future__ import annotations
@@ -15,9 +18,17 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from netverify.renderers.audit import counts_sentence, plain_text, severity_counts
+from netverify.renderers.audit import (
+    NO_CONTEXT,
+    AuditContext,
+    counts_sentence,
+    gate_sentence,
+    plain_text,
+    severity_counts,
+)
 from netverify.renderers.audit_graph import build_graph, port_summary
 from netverify.renderers.audit_svg import layout
+from netverify.renderers.base import sanitize
 from netverify.results import AuditReport, Finding, MatrixResult
 
 
@@ -57,15 +68,17 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
     return {"names": list(m.rows), "rows": rows}
 
 
-def audit_html_context(r: AuditReport) -> dict[str, Any]:
+def audit_html_context(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
     """The values the template shows (plain data; the template escapes them)."""
     counts = severity_counts(r, r.findings)
     graph = build_graph(r)
+    gate = gate_sentence(r, ctx)
     return {
         "inputs": list(r.inputs),
         "cluster": list(r.cluster_summary.items()),
         "counts": [{"severity": s.value, "count": n} for s, n in counts.items()],
-        "summary": counts_sentence(r),
+        # The template ends the summary with a period: the gate is its second sentence.
+        "summary": counts_sentence(r) + (f". {gate[0].upper()}{gate[1:]}" if gate else ""),
         "sections": [{"severity": s.value, "count": n,
                       "findings": [_finding(r, f) for f in r.findings if r.severity(f) is s]}
                      for s, n in counts.items() if n],
@@ -81,6 +94,7 @@ def audit_html_context(r: AuditReport) -> dict[str, Any]:
     }
 
 
-def render_audit_html(r: AuditReport) -> str:
+def render_audit_html(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
     """The HTML text of the report."""
-    return environment().get_template("audit.html.j2").render(audit_html_context(r))
+    return sanitize(environment().get_template("audit.html.j2").render(
+        audit_html_context(r, ctx)))

@@ -9,6 +9,20 @@ lives in the manifest), so code scanning shows them as dismissed rather than
 forgetting them.  Findings hidden by ``--min-severity`` are left out and counted
 in the run's properties.
 
+Code scanning drops a result without a ``physicalLocation``.  A finding whose object
+has no manifest line (a namespace the manifests use but do not declare) points at
+the first located object of its namespace instead (``AuditContext.anchors``, else
+an object of the report in that namespace, else the first object of the input), and
+its message names that object.
+
+``partialFingerprints`` identify a finding across runs and line moves: rule, object,
+field path and a hash of the message (one rule may report the same field of one
+object twice, e.g. once per parentRef), plus a counter for exact repeats.  The
+message is in them, so rewording a rule's message opens new alerts.
+
+With the ``--fail-on`` gate known, the run has an ``invocations`` entry with the exit
+status, and a notification when findings left out by ``--min-severity`` decide it.
+
 No timestamps, no absolute paths of our own, no random ids: the same input gives
 the same bytes (the test suite validates the output against the OASIS schema in
 ``tests/schemas/``).
@@ -19,11 +33,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
-from netverify.renderers.audit import plain_text
+from netverify.renderers.audit import (
+    NO_CONTEXT,
+    AuditContext,
+    gate_sentence,
+    hidden_at_or_above,
+    plain_text,
+)
 from netverify.results import AuditReport, Finding, RuleInfo, Severity
 from netverify.source import SourceRef
 
@@ -34,6 +55,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 SUPPRESSION = ("silenced by a netverify.io/ignore annotation on the object or on its "
                "namespace")
 _URI_SAFE = "/-._~!$&'()*+,;=:@"
+FINGERPRINT = "netverifyFinding/v2"  # v1 hashed rule, object and path only: it collided
 
 
 def tool_version() -> str:
@@ -94,25 +116,83 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     return out
 
 
-def fingerprint(f: Finding) -> str:
-    """Stable across runs and line moves: rule, object and field, not the message."""
-    key = "\0".join((f.code, f.object, f.path))
+def fingerprint(f: Finding, repeat: int = 0) -> str:
+    """Stable across runs and line moves: rule, object, field and the message's hash.
+
+    ``repeat`` tells apart findings equal in all four (the second one is 1, ...).
+    """
+    message = hashlib.sha256(f.message.encode("utf-8")).hexdigest()
+    key = "\0".join((f.code, f.object, f.path, message)) + (f"\0{repeat}" if repeat else "")
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool) -> dict[str, Any]:
+def namespace_of(obj: str) -> str | None:
+    """The namespace of ``"Kind ns/name"`` or ``"Namespace name"`` (None if cluster-scoped)."""
+    kind, _, rest = obj.partition(" ")
+    if kind == "Namespace":
+        return rest or None
+    ns, slash, _ = rest.partition("/")
+    return ns if slash else None
+
+
+def _located(src: SourceRef | None) -> bool:
+    return src is not None and artifact_uri(src.file) is not None
+
+
+def _anchors(r: AuditReport, given: Mapping[str, SourceRef]) -> dict[str, SourceRef]:
+    """Namespace -> where a finding without a location of its own points.
+
+    The caller's anchors (the first object of each namespace in the input) win; else
+    the first located object the report itself names in that namespace.
+    """
+    out: dict[str, SourceRef] = {k: v for k, v in given.items() if _located(v)}
+    for f in (*r.findings, *r.suppressed, *r.hidden):
+        for obj, src in ((f.object, f.source), *((x.object, x.source) for x in f.related)):
+            ns = namespace_of(obj)
+            if src is not None and _located(src):
+                out.setdefault("", src)
+                if ns is not None:
+                    out.setdefault(ns, src)
+    return out
+
+
+def _object_of(src: SourceRef) -> str:
+    return src.object_ref or src.location()
+
+
+def _fallback(f: Finding, anchors: Mapping[str, SourceRef]) -> tuple[SourceRef, str] | None:
+    """Where a finding without a manifest line points, and the sentence that says so."""
+    ns = namespace_of(f.object)
+    if ns is not None and ns in anchors:
+        src = anchors[ns]
+        return src, (f"(Shown at {_object_of(src)}, an object of namespace {ns}: {f.object} "
+                     "itself has no manifest line code scanning can show.)")
+    if "" in anchors:
+        src = anchors[""]
+        return src, (f"(Shown at {_object_of(src)}, an object of the input: {f.object} "
+                     "itself has no manifest line code scanning can show.)")
+    return None
+
+
+def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
+            anchors: Mapping[str, SourceRef], repeat: int) -> dict[str, Any]:
     kind, _, name = f.object.partition(" ")
     logical: dict[str, Any] = {"name": name or kind, "kind": "resource",
                                "fullyQualifiedName": f.object + (f" {f.path}" if f.path else "")}
     location: dict[str, Any] = {"logicalLocations": [logical]}
+    text = f.message + (f" Example: {f.example}." if f.example else "")
     phys = _physical(f.source)
+    if phys is None:
+        fallback = _fallback(f, anchors)
+        if fallback is not None:
+            phys = _physical(fallback[0])
+            text += " " + fallback[1]
     if phys is not None:
         location["physicalLocation"] = phys
-    text = f.message + (f" Example: {f.example}." if f.example else "")
     res: dict[str, Any] = {
         "ruleId": f.code, "ruleIndex": index[f.code], "level": LEVELS[r.severity(f)],
         "message": {"text": text}, "locations": [location],
-        "partialFingerprints": {"netverifyFinding/v1": fingerprint(f)},
+        "partialFingerprints": {FINGERPRINT: fingerprint(f, repeat)},
     }
     related: list[dict[str, Any]] = []
     for x in f.related:
@@ -127,30 +207,55 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool)
     return res
 
 
-def sarif_jsonable(r: AuditReport) -> dict[str, Any]:
+def _invocation(r: AuditReport, ctx: AuditContext) -> list[dict[str, Any]]:
+    if ctx.fail_on is None:
+        return []
+    failed = r.reaches(ctx.fail_on)
+    inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": 1 if failed else 0,
+                           "exitCodeDescription": (
+                               f"a finding at or above {ctx.fail_on.value} (--fail-on)"
+                               if failed else f"no finding at or above {ctx.fail_on.value} "
+                               "(--fail-on)")}
+    gate = gate_sentence(r, ctx)
+    if gate:
+        inv["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": gate}}]
+    return [inv]
+
+
+def sarif_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
     """The SARIF log as a dict."""
     codes = sorted(r.rules)
     index = {c: i for i, c in enumerate(codes)}
-    results = [_result(r, f, index, False) for f in r.findings]
-    results += [_result(r, f, index, True) for f in r.suppressed]
-    return {
-        "$schema": SARIF_SCHEMA, "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "netverify", "version": tool_version(),
-                "semanticVersion": tool_version(),
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(r.rules[c]) for c in codes]}},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": {"netverify": {
-                "inputs": list(r.inputs), "cluster": dict(sorted(r.cluster_summary.items())),
-                "minSeverity": r.min_severity.value if r.min_severity else None,
-                "hidden": len(r.hidden)}},
-        }],
+    anchors = _anchors(r, ctx.anchors)
+    seen: dict[tuple[str, str, str, str], int] = {}
+    results = []
+    for f, suppressed in (*((f, False) for f in r.findings), *((f, True) for f in r.suppressed)):
+        key = (f.code, f.object, f.path, f.message)
+        repeat = seen[key] = seen.get(key, -1) + 1
+        results.append(_result(r, f, index, suppressed, anchors, repeat))
+    props: dict[str, Any] = {
+        "inputs": list(r.inputs), "cluster": dict(sorted(r.cluster_summary.items())),
+        "minSeverity": r.min_severity.value if r.min_severity else None,
+        "hidden": len(r.hidden)}
+    if ctx.fail_on is not None:
+        props["failOn"] = ctx.fail_on.value
+        props["hiddenAtOrAboveFailOn"] = hidden_at_or_above(r, ctx.fail_on)
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "netverify", "version": tool_version(),
+            "semanticVersion": tool_version(),
+            "informationUri": INFORMATION_URI,
+            "rules": [_rule(r.rules[c]) for c in codes]}},
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {"netverify": props},
     }
+    invocations = _invocation(r, ctx)
+    if invocations:
+        run["invocations"] = invocations
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_audit_sarif(r: AuditReport) -> str:
+def render_audit_sarif(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
     """SARIF 2.1.0 JSON text."""
-    return json.dumps(sarif_jsonable(r), indent=2, sort_keys=True) + "\n"
+    return json.dumps(sarif_jsonable(r, ctx), indent=2, sort_keys=True) + "\n"

@@ -1,12 +1,15 @@
-"""Text for people: verdicts with their reasons, aligned tables (tabulate)."""
+"""Text for people: verdicts with their reasons, aligned tables (tabulate).
+
+Every public renderer returns through ``base.finish``: names from the manifests may hold
+terminal control sequences, which are escaped; colour comes only from ``base.paint``.
+"""
 
 from __future__ import annotations
 
-import click
 from tabulate import tabulate
 
 from netverify.ports import PortSet
-from netverify.renderers.base import RenderOptions
+from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.results import (
     CanReachResult,
     CheckReport,
@@ -26,10 +29,6 @@ YES = "✓"
 NO = "✗"
 
 
-def _paint(text: str, color: str, opts: RenderOptions) -> str:
-    return click.style(text, fg=color, bold=True) if opts.color else text
-
-
 def _asked(r: CanReachResult) -> str:
     if r.port_name:
         return f"port {r.port_name}" + (f"/{r.protocol.value}" if r.protocol else "")
@@ -46,11 +45,11 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     n = len(r.pairs)
     ok = sum(1 for p in r.pairs if p.is_allowed)
     if r.allowed:
-        head = _paint("ALLOWED", "green", opts)
+        head = paint("ALLOWED", "green", opts)
     elif ok:
-        head = _paint("PARTLY ALLOWED", "yellow", opts)
+        head = paint("PARTLY ALLOWED", "yellow", opts)
     else:
-        head = _paint("DENIED", "red", opts)
+        head = paint("DENIED", "red", opts)
     summary = f"{head}  {r.src} -> {r.dst}  ({_asked(r)})"
     if r.effective is not None and r.policy_allowed != r.allowed:
         summary += (f"  with {r.cni}; by the policies alone: "
@@ -75,7 +74,7 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     for c in r.caveats:
         lines.append(f"note: {c}")
     lines.extend(_effective_lines(r, opts))
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)
 
 
 def _effective_lines(r: CanReachResult, opts: RenderOptions) -> list[str]:
@@ -85,8 +84,8 @@ def _effective_lines(r: CanReachResult, opts: RenderOptions) -> list[str]:
         changed = [(p, e) for p, e in zip(r.pairs, r.effective, strict=True)
                    if p.allowed != e.allowed]
         if changed:
-            verdict = (_paint("ALLOWED", "green", opts) if r.allowed
-                       else _paint("DENIED", "red", opts))
+            verdict = (paint("ALLOWED", "green", opts) if r.allowed
+                       else paint("DENIED", "red", opts))
             out.append("")
             out.append(f"EFFECTIVE with {r.cni}: {verdict}  (the policies say otherwise)")
             for p, e in changed:
@@ -191,7 +190,7 @@ def render_matrix(m: MatrixResult, opts: RenderOptions, *, table_format: str = "
                                disable_numparse=True)]
     for c in m.caveats:
         out.append(f"note: {c}")
-    return "\n".join(out) + "\n"
+    return finish("\n".join(out) + "\n", opts)
 
 
 def _group_cell(allowed: int, pairs: int) -> str:
@@ -222,8 +221,8 @@ def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
     """Yes with the witness and the admitting rules, no with reasons, or undecided."""
     asked = (f"{r.protocol.value} {r.port}" if r.port is not None and r.protocol else
              f"{r.protocol.value} (any port)" if r.protocol else "any port")
-    head = {"yes": _paint("YES", "green", opts), "no": _paint("NO", "red", opts),
-            "undecided": _paint("UNDECIDED", "yellow", opts)}[r.outcome]
+    head = {"yes": paint("YES", "green", opts), "no": paint("NO", "red", opts),
+            "undecided": paint("UNDECIDED", "yellow", opts)}[r.outcome]
     lines = [f"{head}  could {r.src} reach {r.dst} ({asked})?"]
     if r.outcome == "yes":
         lines.append("")
@@ -247,7 +246,7 @@ def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
     else:
         lines.extend(f"  {x}" for x in r.reasons)
     lines.extend(f"note: {c}" for c in r.caveats)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)
 
 
 def _example(w: WitnessPod) -> str:
@@ -288,7 +287,7 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
             lines.append(f"  {c.description}: e.g. {_example(c.example)} may; "
                          f"{_example(c.blocked_example)} may not")
     lines.extend(f"note: {c}" for c in r.caveats)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)
 
 
 def render_lint(r: LintResult, opts: RenderOptions) -> str:
@@ -306,7 +305,7 @@ def render_lint(r: LintResult, opts: RenderOptions) -> str:
         lines.append("")
         lines.append(f"{len(r.findings)} finding(s) in {r.policies} policies")
     lines.extend(f"undecided: {u}" for u in r.undecided)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)
 
 
 def render_check(r: CheckReport, opts: RenderOptions) -> str:
@@ -319,8 +318,8 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
                 lines.append("")
             lines.append(a.file)
             current = a.file
-        mark = {"pass": _paint(YES, "green", opts), "fail": _paint(NO, "red", opts),
-                "undecided": _paint("?", "yellow", opts)}[a.status]
+        mark = {"pass": paint(YES, "green", opts), "fail": paint(NO, "red", opts),
+                "undecided": paint("?", "yellow", opts)}[a.status]
         scope = " [any pod]" if a.scope == "any" else ""
         lines.append(f"  {mark} {a.name}{scope}")
         if a.status != "pass" or opts.verbose:
@@ -335,7 +334,7 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
         summary += f", {undecided} undecided"
     lines.append(summary)
     lines.extend(f"note: {c}" for c in r.caveats)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)
 
 
 def _diff_rows(r: DiffResult) -> list[list[str]]:
@@ -372,4 +371,4 @@ def render_diff(r: DiffResult, opts: RenderOptions, *, table_format: str = "simp
     lines.append("")
     lines.extend(_diff_symbolic(r))
     lines.extend(f"note: {c}" for c in r.caveats)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)

@@ -61,6 +61,43 @@ def test_min_severity_hides_but_does_not_open_the_gate():
     assert "2 below --min-severity error not shown" in r.stdout
 
 
+GATE = "exit 1: 2 hidden finding(s) at or above warning (--min-severity error hides them)"
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html", "json", "sarif"])
+def test_every_format_says_when_hidden_findings_decide_the_exit_status(fmt):
+    r = run("-f", DEMO, "--rule", "NV101", "--min-severity", "error", "--fail-on", "warning",
+            "--format", fmt)
+    assert r.exit_code == 1
+    if fmt == "text":
+        assert r.stdout.splitlines()[-1] == GATE
+    elif fmt == "md":
+        assert f"**{GATE}.**" in r.stdout
+    elif fmt == "html":
+        assert "Exit 1: 2 hidden finding(s) at or above warning" in r.stdout
+    elif fmt == "json":
+        gate = json.loads(r.stdout)["gate"]
+        assert gate == {"fail_on": "warning", "failed": True, "hidden_at_or_above": 2}
+    else:
+        (inv,) = json.loads(r.stdout)["runs"][0]["invocations"]
+        assert inv["exitCode"] == 1
+        assert inv["toolExecutionNotifications"][0]["message"]["text"] == GATE
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_no_gate_sentence_when_hidden_findings_do_not_decide(fmt):
+    r = run("-f", DEMO, "--rule", "NV101", "--min-severity", "error", "--format", fmt)
+    assert r.exit_code == 0
+    assert "exit 1" not in r.stdout.lower()
+    r = run("-f", DEMO, "--rule", "NV101", "--fail-on", "warning", "--format", fmt)
+    assert r.exit_code == 1 and "exit 1" not in r.stdout.lower()  # the findings are shown
+
+
+def test_json_gate_without_hidden_findings():
+    gate = json.loads(run("-f", DEMO, "--format", "json").stdout)["gate"]
+    assert gate == {"fail_on": "error", "failed": False, "hidden_at_or_above": 0}
+
+
 def test_exit_2_on_bad_input(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: Pod\nmetadata: {name: [oops]\n")
@@ -96,7 +133,7 @@ def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
     def boom(*_a: object, **_k: object) -> str:
         raise NetverifyError("renderer failed")
 
-    monkeypatch.setattr("netverify.cli.render", boom)
+    monkeypatch.setattr("netverify.renderers.audit.render_audit_report", boom)
     out = tmp_path / "report.html"
     r = run("-f", DEMO, "--format", "html", "-o", str(out))
     assert r.exit_code == 2 and "renderer failed" in r.stderr

@@ -1,8 +1,9 @@
 """Names from manifests are untrusted: every format must show them as text, never as markup.
 
 The loader validates label keys and values (a ``<script>`` or 300-character label
-value is an input error), but accepts any object name, so hostile text reaches
-the reports through names and the findings' messages.
+value is an input error), but accepts any object name (with a warning), so hostile
+text reaches the reports through names and the findings' messages: markup, terminal
+control sequences, GitHub mentions and issue references.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from netverify.audit.run import audit
 from netverify.cli import main
 from netverify.loader import load_text
 from netverify.renderers import RenderOptions, render
+from netverify.renderers.audit_md import md_text
 from netverify.results import AuditReport
 
 SCRIPT = "<script>alert(1)</script>"
@@ -28,6 +30,10 @@ QUOTES = 'x" onmouseover="alert(2)'
 PIPES = "a|b`c`\\d [e](f) *g* $h$"
 LONG = "n" * 300
 NEWLINE = "line1\nline2 | x"
+# OSC 8 (a link), BEL, CSI (colour, clear screen), a C1 CSI, OSC 52 (write the clipboard)
+CONTROL = "evil\x1b]8;;http://x\x07\x1b[31mRED\x1b[2J\x9b6n\x1b]52;c;ZXZpbA==\x07"
+MENTION = "ping @octocat and @github/security about #123"
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # newline aside
 
 
 def _doc(kind: str, name: str, ns: str | None = None, **extra: object) -> dict:
@@ -41,7 +47,7 @@ def _doc(kind: str, name: str, ns: str | None = None, **extra: object) -> dict:
 @cache
 def hostile_report() -> AuditReport:
     docs = [_doc("Namespace", SCRIPT), _doc("Namespace", QUOTES), _doc("Namespace", "shop")]
-    for i, name in enumerate([SCRIPT, QUOTES, PIPES, LONG]):
+    for i, name in enumerate([SCRIPT, QUOTES, PIPES, LONG, CONTROL, MENTION]):
         docs.append(_doc("Pod", name, SCRIPT if i % 2 == 0 else QUOTES,
                          metadata={"name": name, "namespace": SCRIPT if i % 2 == 0 else QUOTES,
                                    "labels": {"app": f"a{i}"}},
@@ -157,3 +163,40 @@ def test_a_300_character_label_value_is_an_input_error(tmp_path: Path):
 @pytest.mark.parametrize("fmt", ["md", "html", "json", "sarif", "text"])
 def test_every_format_renders_the_hostile_report(fmt: str):
     assert out(fmt)
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html", "json", "sarif"])
+def test_no_control_character_reaches_the_output(fmt: str):
+    text = out(fmt)
+    assert not RAW_CONTROL.search(text), repr(RAW_CONTROL.search(text))
+    assert "http://x" in text  # the name is still there, harmless
+
+
+def test_text_shows_control_characters_escaped():
+    text = out("text")
+    assert "evil\\x1b]8;;http://x\\x07\\x1b[31mRED\\x1b[2J\\x9b6n" in text
+
+
+def test_verbose_text_keeps_related_objects_on_their_line():
+    text = render(hostile_report(), "text", RenderOptions(verbose=True))
+    assert not RAW_CONTROL.search(text)
+    assert "line1\nline2" not in text and "line1\\x0aline2" in text  # names stay on one line
+
+
+def test_markdown_breaks_mentions_and_issue_references():
+    # GitHub links mentions after rendering, so a backslash would not stop them
+    # (github/markup#1168); a zero-width space after the sign does.
+    text = out("md")
+    assert "@octocat" not in text and "@github/security" not in text and "#123" not in text
+    assert "@&#8203;octocat" in text
+    assert md_text(MENTION) == "ping @&#8203;octocat and @&#8203;github/security about #&#8203;123"
+    assert md_text("a@b.example, #x, # 1, C#") == "a@&#8203;b.example, #x, # 1, C#"
+    # control characters written out (\x1b), and that backslash escaped for Markdown
+    assert r"\\x1b\]8;;http://x\\x07" in text
+
+
+def test_markdown_leaves_code_and_mermaid_entities_alone():
+    text = out("md")
+    block = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert "&#8203;" not in block  # Mermaid labels use their own #NNN; entities
+    assert "#64;octocat" in block or "octocat" not in block

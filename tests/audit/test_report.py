@@ -1,4 +1,5 @@
-"""``audit()`` as a query: suppression, the severity filter, the connectivity it carries."""
+"""``audit()`` as a query: suppression, the severity filter, the connectivity it carries;
+and how much of a large report the Markdown form shows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from netverify.audit.run import audit, is_suppressed, namespace_of
 from netverify.errors import QueryError
 from netverify.loader import load_text
-from netverify.results import Finding, Severity
+from netverify.renderers import RenderOptions, render
+from netverify.renderers.audit_md import MAX_CELL
+from netverify.results import Finding, Related, Severity
 
 SHOP = """
 apiVersion: v1
@@ -130,3 +133,76 @@ def test_rule_info_carries_the_docstring_sections():
     assert info.name == "EgressBlocksDns"
     assert "```yaml" in info.anti_pattern and "::" not in info.anti_pattern
     assert info.why and info.fix
+
+
+# The Markdown report goes into pull-request comments and job summaries (GitHub caps a
+# comment at 65,536 characters); HTML, JSON and SARIF keep every finding.
+
+def _many(code: str, n: int, message: str = "a message of ordinary length " * 3):
+    return tuple(Finding(code=code, message=f"{message} #{i}", object=f"Ingress shop/app-{i}",
+                         path="metadata.annotations")
+                 for i in range(n))
+
+
+def _md_rows(text: str, code: str) -> int:
+    return sum(1 for line in text.splitlines()  # finding rows, not the rules table's
+               if line.startswith(f"| {code} ") and not line.startswith(f"| {code} |"))
+
+
+def test_markdown_shows_at_most_20_findings_per_rule():
+    base = audit(shop(), only=RULES, connectivity=False)
+    big = dataclasses.replace(base, findings=_many("NV102", 2000) + _many("NV501", 3))
+    md = render(big, "md", RenderOptions())
+    assert len(md) < 60_000
+    assert _md_rows(md, "NV102") == 20 and _md_rows(md, "NV501") == 3
+    assert ("- ... and 1980 more NV102 findings (see the JSON, HTML or SARIF report)"
+            in md.splitlines())
+    assert "1980 finding(s) are left out" in md
+    html = render(big, "html", RenderOptions())
+    assert html.count("<strong>NV102</strong>") == 2000 + 1  # every row, and the rule's help
+    small = render(base, "md", RenderOptions())
+    assert "more NV" not in small and "left out" not in small
+
+
+def test_markdown_stays_under_60k_characters_however_many_rules_hit():
+    base = audit(shop(), connectivity=False)  # every rule ran
+    long = "a long message naming many pods, " * 12
+    findings = tuple(f for code in sorted(base.rules) for f in _many(code, 30, long))
+    big = dataclasses.replace(base, findings=tuple(
+        sorted(findings, key=lambda f: (base.severity(f).rank, f.code))))
+    md = render(big, "md", RenderOptions())
+    assert len(md) < 60_000
+    lines = md.splitlines()
+    per_rule = {_md_rows(md, code) for code in base.rules}
+    assert len(per_rule) == 1 and 1 <= per_rule.pop() < 20  # fewer, but for every rule
+    left = [ln for ln in lines if ln.startswith("- ... ")]
+    assert len(left) == len(base.rules)  # one "and N more" line per rule
+    shown = sum(_md_rows(md, code) for code in base.rules)
+    assert f"{30 * len(base.rules) - shown} finding(s) are left out" in md
+
+
+def test_markdown_puts_the_most_severe_first_when_one_row_per_rule_is_too_much():
+    base = audit(shop(), connectivity=False)
+    huge = "a text as long as a cell may hold " * 20  # every cell is cut to MAX_CELL
+    related = tuple(Related(object=f"Service shop/{huge}", role=huge) for _ in range(3))
+    findings = tuple(Finding(code=code, message=huge, object=f"Pod shop/{i}{huge}", path=huge,
+                             example=huge, related=related)
+                     for code in sorted(base.rules) for i in range(2))
+    big = dataclasses.replace(base, findings=tuple(
+        sorted(findings, key=lambda f: (base.severity(f).rank, f.code))))
+    md = render(big, "md", RenderOptions())
+    assert len(md) < 60_000
+    shown = [code for code in sorted(base.rules, key=lambda c: (base.rules[c].severity.rank, c))
+             if _md_rows(md, code)]
+    assert shown and all(base.rules[c].severity.rank == 0 for c in shown[:3])
+    assert any(ln.startswith("- ... 2 NV") and ln.endswith(
+        "findings not shown here (see the JSON, HTML or SARIF report)")
+        for ln in md.splitlines())
+
+
+def test_markdown_cuts_very_long_cells():
+    base = audit(shop(), only=RULES, connectivity=False)
+    huge = dataclasses.replace(base, findings=_many("NV102", 1, "x" * 10_000))
+    md = render(huge, "md", RenderOptions())
+    (row,) = [ln for ln in md.splitlines() if ln.startswith("| NV102 Policy")]
+    assert len(row) < MAX_CELL + 300 and "x\u2026" in row

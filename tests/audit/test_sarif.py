@@ -107,3 +107,115 @@ def test_min_severity_leaves_hidden_findings_out_and_counts_them(monkeypatch):
 ])
 def test_artifact_uris_are_relative_posix_references(given, uri):
     assert artifact_uri(given) == uri
+
+
+UNDECLARED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: shop, labels: {app: a}}
+spec: {containers: [{name: c}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: typo, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: nothing}}
+  policyTypes: [Ingress]
+"""
+
+
+def test_results_without_a_line_point_at_the_first_object_of_their_namespace(tmp_path):
+    """Code scanning drops results without a physicalLocation: NV101 on an undeclared
+    namespace points at the namespace's first pod, and says so."""
+    from click.testing import CliRunner
+
+    from netverify.cli import main
+
+    path = tmp_path / "shop.yaml"
+    path.write_text(UNDECLARED)
+    r = CliRunner().invoke(main, ["audit", "-f", str(path), "--format", "sarif",
+                                  "--rule", "NV101", "--rule", "NV102"])
+    data = json.loads(r.stdout)
+    assert not list(validator().iter_errors(data))
+    results = {res["ruleId"]: res for res in data["runs"][0]["results"]}
+    nv101 = results["NV101"]
+    phys = nv101["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"]["uri"].endswith("shop.yaml")
+    assert phys["region"]["startLine"] == 2  # the pod, not the policy
+    assert ("(Shown at Pod shop/app, an object of namespace shop: Namespace shop itself has no "
+            "manifest line code scanning can show.)") in nv101["message"]["text"]
+    assert nv101["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Namespace shop"
+    assert "Shown at" not in results["NV102"]["message"]["text"]  # it has its own line
+
+
+def test_every_result_has_a_physical_location(monkeypatch):
+    from tests.audit.test_hostile import hostile_report
+
+    for report in (demo_report(monkeypatch), hostile_report(),
+                   audit(load_text(UNDECLARED, "k8s/shop.yaml"), connectivity=False)):
+        for res in sarif(report)["runs"][0]["results"]:
+            assert "physicalLocation" in res["locations"][0], res["message"]["text"]
+
+
+def test_without_the_command_anchors_the_report_own_objects_are_used():
+    report = audit(load_text(UNDECLARED, "k8s/shop.yaml"), only={"NV101", "NV102"},
+                   connectivity=False)
+    results = {res["ruleId"]: res for res in sarif(report)["runs"][0]["results"]}
+    assert results["NV101"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
+    assert "Shown at NetworkPolicy shop/typo" in results["NV101"]["message"]["text"]
+
+
+def _fingerprints(report: AuditReport) -> list[str]:
+    return [res["partialFingerprints"]["netverifyFinding/v2"]
+            for res in sarif(report)["runs"][0]["results"]]
+
+
+def test_fingerprints_are_unique_and_stable(monkeypatch):
+    from tests.audit.test_hostile import hostile_report
+
+    for report in (demo_report(monkeypatch), hostile_report()):
+        prints = _fingerprints(report)
+        assert len(set(prints)) == len(prints)
+        assert prints == _fingerprints(report)
+
+
+def test_same_rule_object_and_path_twice_get_different_fingerprints(monkeypatch):
+    """One rule may report one field of one object twice (NV605 ``spec.hostnames``,
+    once per parentRef): the message tells them apart, a counter exact repeats."""
+    import dataclasses
+
+    from netverify.renderers.audit_sarif import fingerprint
+    from netverify.results import Finding
+
+    base = demo_report(monkeypatch)
+    f = Finding(code=base.findings[0].code, object="HTTPRoute shop/r", path="spec.hostnames",
+                message="no hostname of listener a matches")
+    g = dataclasses.replace(f, message="no hostname of listener b matches")
+    report = dataclasses.replace(base, findings=(f, g, f), suppressed=(g,))
+    prints = _fingerprints(report)
+    assert len(set(prints)) == 4
+    assert fingerprint(f) == prints[0] and fingerprint(f, 1) == prints[2]
+
+
+def test_the_gate_is_an_invocation_with_its_exit_status(monkeypatch):
+    from netverify.renderers.audit import AuditContext
+    from netverify.renderers.audit_sarif import sarif_jsonable
+    from netverify.results import Severity
+
+    monkeypatch.chdir(ROOT)
+    report = audit(load_cluster(["fixtures/demo"]), only={"NV101"},
+                   min_severity=Severity.ERROR, connectivity=False)
+    assert "invocations" not in sarif(report)["runs"][0]  # no gate given: none claimed
+    run = sarif_jsonable(report, AuditContext(fail_on=Severity.WARNING))["runs"][0]
+    assert run["results"] == []
+    (inv,) = run["invocations"]
+    assert inv["exitCode"] == 1 and inv["executionSuccessful"] is True
+    (note,) = inv["toolExecutionNotifications"]
+    assert note["message"]["text"] == ("exit 1: 2 hidden finding(s) at or above warning "
+                                       "(--min-severity error hides them)")
+    assert run["properties"]["netverify"]["hiddenAtOrAboveFailOn"] == 2
+    errors = list(validator().iter_errors(sarif_jsonable(report,
+                                                         AuditContext(fail_on=Severity.INFO))))
+    assert not errors
+    inv = sarif_jsonable(report, AuditContext(fail_on=Severity.ERROR))["runs"][0]["invocations"]
+    assert inv[0]["exitCode"] == 0 and "toolExecutionNotifications" not in inv[0]
