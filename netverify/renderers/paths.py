@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import click
 from tabulate import tabulate
 
 from netverify.ports import Protocol
-from netverify.renderers.base import RenderOptions
+from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.text import _explain
 from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
 from netverify.source import SourceRef
@@ -17,10 +16,6 @@ from netverify.source import SourceRef
 MARK = {"ok": "✓", "blocked": "✗", "unknown": "?"}
 WORD = {"yes": ("REACHABLE", "green"), "no": ("NOT REACHABLE", "red"),
         "unknown": ("UNDECIDED", "yellow")}
-
-
-def _paint(text: str, color: str, opts: RenderOptions) -> str:
-    return click.style(text, fg=color, bold=True) if opts.color else text
 
 
 def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
@@ -36,7 +31,7 @@ def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
 
 def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
     word, color = WORD[p.verdict]
-    out = [f"{_paint(word, color, opts)} via {p.entry}",
+    out = [f"{paint(word, color, opts)} via {p.entry}",
            f"  route: {p.route_object} {p.route_field}: host {p.host}, {p.match}"
            + (f"  [{p.source.location()}]" if p.source and p.source.line else ""),
            f"  TLS: {p.tls}"]
@@ -54,7 +49,7 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
 def render_url(r: UrlResult, opts: RenderOptions) -> str:
     """The verdict, then each entry point's route, backends and hops."""
     word, color = WORD[r.verdict]
-    lines = [f"{_paint(word, color, opts)}  {r.src} -> {r.url}"
+    lines = [f"{paint(word, color, opts)}  {r.src} -> {r.url}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else "")]
     for p in r.paths:
         lines.append("")
@@ -62,7 +57,7 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     if r.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in r.notes)
-    return "\n".join(lines) + "\n"
+    return finish("\n".join(lines) + "\n", opts)
 
 
 def _route_rows(r: PathsResult) -> list[list[str]]:
@@ -110,7 +105,7 @@ def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "si
     notes = list(r.notes) + sorted({n for p in r.routes for n in p.notes})
     if notes:
         out.append("\n".join(f"note: {n}" for n in notes))
-    return "\n\n".join(out) + "\n"
+    return finish("\n\n".join(out) + "\n", opts)
 
 
 # @user and #123, as audit_md breaks them (which md_text may already have done: a sign

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify import routing
 from netverify.audit.registry import Finding, Rule, Severity, register
 from netverify.model import Cluster, Ingress
 
@@ -13,12 +14,19 @@ NGINX_INC_PREFIX = "nginx.org/"  # NGINX Inc's controller: same class name, othe
 NGINX_INC_BODY_SIZE = NGINX_INC_PREFIX + "client-max-body-size"
 
 
-def _body_size_annotation(ing: Ingress) -> str | None:
-    """The annotation that sets the body limit for this Ingress's nginx, or None if not nginx."""
+def _body_size_annotation(cluster: Cluster, ing: Ingress) -> str | None:
+    """The annotation that sets the body limit for this Ingress's nginx, or None if not nginx.
+
+    The class is the effective one: an Ingress without ``ingressClassName`` gets the
+    default IngressClass, and an IngressClass naming ingress-nginx's controller counts.
+    """
     keys = list(ing.annotations)
     if any(k.startswith(NGINX_INC_PREFIX) for k in keys):
         return NGINX_INC_BODY_SIZE
-    if ing.ingress_class == "nginx" or any(k.startswith(COMMUNITY_PREFIX) for k in keys):
+    cls = routing.effective_ingress_class(cluster, ing)
+    controller = next((c.controller for c in cluster.ingress_classes if c.name == cls), None)
+    if cls == "nginx" or controller == "k8s.io/ingress-nginx" or any(
+            k.startswith(COMMUNITY_PREFIX) for k in keys):
         return COMMUNITY_BODY_SIZE
     return None
 
@@ -63,7 +71,7 @@ class NginxBodySize(Rule):
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
         for ing in cluster.ingresses:
-            wanted = _body_size_annotation(ing)
+            wanted = _body_size_annotation(cluster, ing)
             if wanted is None or wanted in ing.annotations:
                 continue
             host = next((r.hosts[0] for r in ing.routes if r.hosts), "HOST")

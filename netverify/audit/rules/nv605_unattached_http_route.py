@@ -53,6 +53,11 @@ def _problem(cluster: Cluster, hr: HTTPRoute, i: int, ref: ParentRef, gw: Gatewa
     if not ported:
         return f"spec.parentRefs[{i}].port", f"{name} has no HTTP or HTTPS listener on port " \
             f"{ref.port}: the route is not attached"
+    kinded = [lst for lst in ported if routing.listener_admits_kind(lst)]
+    if not kinded:
+        return f"spec.parentRefs[{i}]", f"the listeners of {name} do not take HTTPRoutes " \
+            "(allowedRoutes.kinds): the route is not attached"
+    ported = kinded
     if not any(routing.route_attaches(cluster, hr, gw, lst) for lst in ported):
         admits = "; ".join(f"{lst.name} admits routes from " + (
             f"namespace {gw.namespace} only" if lst.routes_from == "Same" else
