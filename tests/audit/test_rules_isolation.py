@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from netverify.audit.exposure import DNS_PORTS, NOT_INTERNET, InternetIngress
@@ -22,6 +22,10 @@ from netverify.loader import load_text
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import PortSet, Protocol
 from tests import strategies as S
+
+# Rule agreement on small clusters: fewer examples than the engine agreement tests,
+# which carry the semantic weight (the CI profile asks 300 of those).
+RULE_EXAMPLES = settings(max_examples=min(settings.default.max_examples, 75))
 
 
 def _load(manifests: list[dict[str, Any]]) -> Cluster:
@@ -70,6 +74,7 @@ def _governed(cluster: Cluster) -> list[Pod]:
     return [p for p in cluster.pods if not p.host_network]
 
 
+@RULE_EXAMPLES
 @given(S.clusters(max_pods=6, max_policies=4))
 def test_nv104_and_nv105_agree_with_the_evaluator(manifests: list[dict[str, Any]]) -> None:
     cluster = _load(manifests)
@@ -118,6 +123,7 @@ def _admits_internet_somewhere(cluster: Cluster, ev: Evaluator, pod: Pod) -> boo
     return False
 
 
+@RULE_EXAMPLES
 @given(S.clusters(max_pods=6, max_policies=4))
 def test_nv120_and_nv106_examples(manifests: list[dict[str, Any]]) -> None:
     cluster = _load(manifests)
@@ -157,6 +163,7 @@ def _three_namespaces(draw: st.DrawFn) -> list[dict[str, Any]]:
     return docs
 
 
+@RULE_EXAMPLES
 @given(_three_namespaces())
 def test_nv121_agrees_with_the_evaluator(manifests: list[dict[str, Any]]) -> None:
     cluster = _load(manifests)
@@ -178,6 +185,7 @@ def test_nv121_agrees_with_the_evaluator(manifests: list[dict[str, Any]]) -> Non
         _assert_example_allowed(cluster, ev, f.example)
 
 
+@RULE_EXAMPLES
 @given(S.clusters(max_pods=6, max_policies=4))
 def test_nv122_agrees_with_the_evaluator(manifests: list[dict[str, Any]]) -> None:
     cluster = _load(_rename(manifests, "beta", "kube-system"))
