@@ -114,7 +114,8 @@ def _silence_stdout() -> None:
 def main(debug: bool, no_cache: bool) -> None:
     """Verify Kubernetes network reachability from manifests, exactly and with reasons.
 
-    Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error.
+    Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error,
+    3 undecided (solver time limit, unknown hop), 4 internal error (a bug).
     """
 
 
