@@ -155,6 +155,14 @@ class Service:
         """Reachable from outside the cluster: NodePort or LoadBalancer."""
         return self.type in ("NodePort", "LoadBalancer")
 
+    def selects(self, pod: Pod) -> bool:
+        """Whether ``pod`` is an endpoint: in this namespace, carrying every selector label.
+
+        A Service without a selector selects nothing (its endpoints are managed by hand).
+        """
+        return self.selector is not None and pod.namespace == self.namespace and all(
+            pod.labels.get(k) == v for k, v in self.selector.items())
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BackendRef:
@@ -431,6 +439,13 @@ class Cluster:
     others: tuple[tuple[str, str, str], ...] = ()
     notes: tuple[str, ...] = ()  # informational (shown with -v)
     warnings: tuple[str, ...] = ()  # semantics the user should know about
+
+    def pods_by_namespace(self) -> dict[str, tuple[Pod, ...]]:
+        """The pods of each namespace, in order: an index for per-namespace scans."""
+        out: dict[str, list[Pod]] = {}
+        for pod in self.pods:
+            out.setdefault(pod.namespace, []).append(pod)
+        return {ns: tuple(pods) for ns, pods in out.items()}
 
     def namespace_labels(self, name: str) -> Mapping[str, str]:
         """Labels of a namespace (implicit namespaces carry only the name label)."""

@@ -11,9 +11,8 @@ rules' business: nothing here yields one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
-from netverify.model import Cluster, Pod, Service, ServicePort
+from netverify.model import Cluster, Service, ServicePort
 from netverify.ports import Protocol
 from netverify.queries.services import ServiceTarget, service_target
 
@@ -30,30 +29,18 @@ def service_targets(cluster: Cluster
     """Resolve every port of every selector Service to its endpoints, with ``service_target``.
 
     Yields the Service, the index of the port in ``spec.ports``, the port and its target.
-
-    ``service_target`` scans ``cluster.pods``; it is given a cluster holding only the
-    Service's namespace, so that the whole pass stays linear in pods per namespace
-    rather than pods times Services.  ExternalName Services and Services without a
-    selector (hand-managed endpoints) are left out: they have no endpoints to check.
+    Endpoints are looked up among the pods of the Service's namespace only, so the whole
+    pass stays linear in pods rather than pods times Services.  ExternalName Services and
+    Services without a selector (hand-managed endpoints) are left out: they have no
+    endpoints to check.
     """
-    by_ns = pods_by_namespace(cluster)
-    views: dict[str, Cluster] = {}
+    by_ns = cluster.pods_by_namespace()
     for svc in cluster.services:
         if svc.type == "ExternalName" or svc.selector is None:
             continue
-        if svc.namespace not in views:
-            views[svc.namespace] = replace(cluster, pods=tuple(by_ns.get(svc.namespace, ())))
         for index, port in enumerate(svc.ports):
-            yield svc, index, port, service_target(views[svc.namespace], svc, str(port.port),
-                                                   port.protocol)
-
-
-def pods_by_namespace(cluster: Cluster) -> dict[str, list[Pod]]:
-    """The pods of each namespace, in input order (an index for per-namespace scans)."""
-    by_ns: dict[str, list[Pod]] = {}
-    for pod in cluster.pods:
-        by_ns.setdefault(pod.namespace, []).append(pod)
-    return by_ns
+            yield svc, index, port, service_target(cluster, svc, str(port.port), port.protocol,
+                                                   candidates=by_ns.get(svc.namespace, ()))
 
 
 def port_text(port: ServicePort) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
@@ -82,11 +82,6 @@ def external_sources(ev: Evaluator, src: str) -> tuple[External, ...]:
     return resolve(ev.cluster, ev, src).external
 
 
-def _selects(svc: Service, pod: Pod) -> bool:
-    return bool(svc.selector) and pod.namespace == svc.namespace and all(
-        pod.labels.get(k) == v for k, v in (svc.selector or {}).items())
-
-
 @dataclass(frozen=True, slots=True)
 class _Endpoints:
     """A Service port resolved and checked from one proxy (shared by every route to it)."""
@@ -104,8 +99,8 @@ class _Run:
     ``paths`` follows thousands of routes that share a few proxies and Services, so
     what depends only on (proxy, port) or (Service, port, proxy) is computed once:
     the port the proxy receives on, the inbound hop, the exposure note and the
-    endpoint verdicts.  Service endpoints are looked up in a per-namespace view of the
-    cluster, as a Service only selects pods of its own namespace.
+    endpoint verdicts.  Service endpoints are looked up among the pods of the Service's
+    namespace (``pods_by_ns``), as a Service only selects pods of its own namespace.
     """
 
     def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str) -> None:
@@ -114,29 +109,18 @@ class _Run:
         self.sources = sources
         self.src_label = src_label
         self.services = {(s.namespace, s.name): s for s in self.cluster.services}
-        pods: dict[str, list[Pod]] = {}
-        for p in self.cluster.pods:
-            pods.setdefault(p.namespace, []).append(p)
-        self._pods = {ns: tuple(ps) for ns, ps in pods.items()}
-        self._views: dict[str, Cluster] = {}
+        self.pods_by_ns = self.cluster.pods_by_namespace()
         self._inbound: dict[tuple[object, ...], Hop] = {}
         self._exposure: dict[tuple[str, ...], str | None] = {}
         self._proxy_services: dict[tuple[str, ...], tuple[Service, ...]] = {}
         self._endpoints: dict[tuple[object, ...], _Endpoints] = {}
-
-    def view(self, namespace: str) -> Cluster:
-        """The cluster with only the pods of ``namespace`` (for Service endpoints)."""
-        if namespace not in self._views:
-            self._views[namespace] = replace(self.cluster,
-                                             pods=self._pods.get(namespace, ()))
-        return self._views[namespace]
 
     def proxy_services(self, proxy: Proxy) -> tuple[Service, ...]:
         """Services selecting the proxy pods: LoadBalancer and NodePort first."""
         if proxy.key not in self._proxy_services:
             namespaces = {p.namespace for p in proxy.pods}
             svcs = [s for s in self.cluster.services if s.namespace in namespaces
-                    and any(_selects(s, p) for p in proxy.pods)]
+                    and any(s.selects(p) for p in proxy.pods)]
             svcs.sort(key=lambda s: (not s.external, s.namespace, s.name))
             self._proxy_services[proxy.key] = tuple(svcs)
         return self._proxy_services[proxy.key]
@@ -244,8 +228,8 @@ class _Run:
         if key in self._endpoints:
             return self._endpoints[key]
         try:
-            target = service_target(self.view(svc.namespace), svc,
-                                    None if port is None else str(port), Protocol.TCP)
+            target = service_target(self.cluster, svc, None if port is None else str(port),
+                                    Protocol.TCP, candidates=self.pods_by_ns.get(svc.namespace, ()))
         except QueryError as e:
             result = _Endpoints(target=None, error=e.message)
         else:
@@ -610,7 +594,8 @@ def _exposed(run: _Run, svc: Service) -> ExposedService:
     for sp in svc.ports:
         node = f" (nodePort {sp.node_port})" if sp.node_port else ""
         ports.append(f"{sp.port}/{sp.protocol.value} -> {sp.target_port}{node}")
-        target = service_target(run.view(svc.namespace), svc, str(sp.port), sp.protocol)
+        target = service_target(run.cluster, svc, str(sp.port), sp.protocol,
+                                candidates=run.pods_by_ns.get(svc.namespace, ()))
         for pod, number in target.endpoints:
             endpoints.add(pod.key)
             if number is not None and any(

@@ -11,6 +11,7 @@ namespace, ``NAME.NS``, ``NAME.NS.svc`` and ``NAME.NS.svc.cluster.local``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netverify.errors import QueryError
@@ -56,8 +57,12 @@ def _known(cluster: Cluster, ns: str) -> str | None:
 
 
 def service_target(cluster: Cluster, svc: Service, port_text: str | None,
-                   protocol: Protocol | None) -> ServiceTarget:
+                   protocol: Protocol | None, *,
+                   candidates: Sequence[Pod] | None = None) -> ServiceTarget:
     """Resolve a Service's port and endpoints.
+
+    ``candidates`` are the pods to look among (default: every pod of the cluster); callers
+    resolving many Services pass the Service's namespace from ``Cluster.pods_by_namespace``.
 
     Raises:
         QueryError: for an ExternalName Service, or a port the Service does not expose.
@@ -83,8 +88,7 @@ def service_target(cluster: Cluster, svc: Service, port_text: str | None,
         notes.append(f"Service {svc.namespace}/{svc.name} has no selector: its endpoints are "
                      "managed by hand (EndpointSlices are not read), so none are checked")
         return ServiceTarget(svc, port, (), tuple(notes))
-    pods = [p for p in cluster.pods if p.namespace == svc.namespace
-            and all(p.labels.get(k) == v for k, v in svc.selector.items())]
+    pods = [p for p in (cluster.pods if candidates is None else candidates) if svc.selects(p)]
     if not pods:
         sel = ",".join(f"{k}={v}" for k, v in svc.selector.items())
         notes.append(f"Service {svc.namespace}/{svc.name} has no endpoints: its selector {sel} "

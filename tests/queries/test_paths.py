@@ -868,15 +868,15 @@ def test_request_port_without_service_or_container_port_is_unknown():
 
 def test_paths_reuses_work_across_routes(monkeypatch):
     """Performance: the Service endpoints of one (Service, port, proxy) are resolved once,
-    however many routes lead there, and in a view holding only the Service's namespace."""
+    however many routes lead there, among the pods of the Service's namespace only."""
     import netverify.queries.paths as mod
 
     calls: list[tuple[str, int]] = []
     real = mod.service_target
 
-    def counting(c: Cluster, svc: Any, port: Any, proto: Any) -> Any:
-        calls.append((svc.key, len(c.pods)))
-        return real(c, svc, port, proto)
+    def counting(c: Cluster, svc: Any, port: Any, proto: Any, *, candidates: Any = None) -> Any:
+        calls.append((svc.key, len(c.pods if candidates is None else candidates)))
+        return real(c, svc, port, proto, candidates=candidates)
 
     monkeypatch.setattr(mod, "service_target", counting)
     extra = [ingress("shop", f"copy-{i}", f"h{i}.example.com", [("/", "api-service", 80)])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.services import pods_by_namespace
 from netverify.model import Cluster
 
 
@@ -36,7 +35,7 @@ class PolicySelectsNothing(Rule):
     severity = Severity.WARNING
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
-        by_ns = pods_by_namespace(cluster)
+        by_ns = cluster.pods_by_namespace()
         for pol in cluster.policies:
             if not any(not p.host_network and pol.pod_selector.matches(p.labels)
                        for p in by_ns.get(pol.namespace, ())):

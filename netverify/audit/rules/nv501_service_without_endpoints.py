@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Rule, Severity, register
-from netverify.audit.services import pods_by_namespace
 from netverify.model import Cluster
 
 
@@ -37,12 +36,11 @@ class ServiceWithoutEndpoints(Rule):
     severity = Severity.ERROR
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
-        by_ns = pods_by_namespace(cluster)
+        by_ns = cluster.pods_by_namespace()
         for svc in cluster.services:
             if svc.selector is None or svc.type == "ExternalName":
                 continue
-            if not any(all(p.labels.get(k) == v for k, v in svc.selector.items())
-                       for p in by_ns.get(svc.namespace, ())):
+            if not any(svc.selects(p) for p in by_ns.get(svc.namespace, ())):
                 sel = ",".join(f"{k}={v}" for k, v in svc.selector.items())
                 yield self.finding(f"selector {sel} matches no pod in namespace "
                                    f"{svc.namespace}: the Service has no endpoints",
