@@ -40,8 +40,11 @@ def valid_port_name(name: str) -> bool:
     return len(name) <= 15 and bool(_PORT_NAME_RE.match(name))
 
 
-class _Ctx:
-    """Carries the object and its source so every error names file, document and field."""
+class FieldContext:
+    """Carries the object and its source so every error names file, document and field.
+
+    Shared by the loaders of every kind whose fields are cited by line (policies, routes).
+    """
 
     def __init__(self, raw: RawObject, src: SourceRef) -> None:
         self.raw = raw
@@ -77,7 +80,7 @@ def build_network_policy(raw: RawObject, src: SourceRef) -> NetworkPolicy:
     Raises:
         ManifestError: naming the field, for anything the API server would reject.
     """
-    ctx = _Ctx(raw, src)
+    ctx = FieldContext(raw, src)
     data = raw.data
     namespace = src.namespace or DEFAULT_NAMESPACE
     name = src.name or ""
@@ -120,7 +123,8 @@ def build_network_policy(raw: RawObject, src: SourceRef) -> NetworkPolicy:
     )
 
 
-def _no_unknown(ctx: _Ctx, obj: dict[str, Any], path: list[str | int], known: set[str]) -> None:
+def _no_unknown(ctx: FieldContext, obj: dict[str, Any], path: list[str | int],
+                known: set[str]) -> None:
     unknown = sorted(str(k) for k in obj if k not in known)
     if unknown:
         raise ctx.error(
@@ -130,7 +134,7 @@ def _no_unknown(ctx: _Ctx, obj: dict[str, Any], path: list[str | int], known: se
         )
 
 
-def _rules(ctx: _Ctx, spec: dict[str, Any], direction: Direction) -> tuple[Rule, ...]:
+def _rules(ctx: FieldContext, spec: dict[str, Any], direction: Direction) -> tuple[Rule, ...]:
     field = direction.field
     raw = spec.get(field)
     if raw is None:
@@ -167,7 +171,7 @@ def _rules(ctx: _Ctx, spec: dict[str, Any], direction: Direction) -> tuple[Rule,
     return tuple(rules)
 
 
-def _peer(ctx: _Ctx, raw: Any, path: list[str | int], index: int) -> Peer:
+def _peer(ctx: FieldContext, raw: Any, path: list[str | int], index: int) -> Peer:
     if not isinstance(raw, dict):
         raise ctx.error(path, "must be a mapping with podSelector, namespaceSelector or ipBlock")
     _no_unknown(ctx, raw, path, {"podSelector", "namespaceSelector", "ipBlock"})
@@ -196,7 +200,7 @@ def _peer(ctx: _Ctx, raw: Any, path: list[str | int], index: int) -> Peer:
     return Peer(index=index, pod_selector=pod_sel, namespace_selector=ns_sel, source=src)
 
 
-def _ip_block(ctx: _Ctx, raw: Any, path: list[str | int]) -> IPBlock:
+def _ip_block(ctx: FieldContext, raw: Any, path: list[str | int]) -> IPBlock:
     if not isinstance(raw, dict):
         raise ctx.error(path, "must be a mapping with cidr and optional except")
     _no_unknown(ctx, raw, path, {"cidr", "except"})
@@ -230,7 +234,7 @@ def _ip_block(ctx: _Ctx, raw: Any, path: list[str | int]) -> IPBlock:
                    addresses=ipblock_set(family, interval, tuple(excepts)))
 
 
-def _port(ctx: _Ctx, raw: Any, path: list[str | int], index: int) -> PortSpec:
+def _port(ctx: FieldContext, raw: Any, path: list[str | int], index: int) -> PortSpec:
     if not isinstance(raw, dict):
         raise ctx.error(path, "must be a mapping with protocol, port and optional endPort")
     _no_unknown(ctx, raw, path, {"protocol", "port", "endPort"})

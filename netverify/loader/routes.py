@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from netverify.loader.documents import RawObject
-from netverify.loader.policies import _Ctx
+from netverify.loader.policies import FieldContext
 from netverify.model import (
     BackendRef,
     Gateway,
@@ -63,7 +63,7 @@ _ROUTE_PATH_FORBIDDEN = ("//", "/./", "/../", "%2f", "%2F", "#")
 _ROUTE_PATH_SUFFIXES = ("/..", "/.")
 
 
-def _mapping(ctx: _Ctx, value: Any, path: list[str | int]) -> dict[str, Any]:
+def _mapping(ctx: FieldContext, value: Any, path: list[str | int]) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -71,7 +71,7 @@ def _mapping(ctx: _Ctx, value: Any, path: list[str | int]) -> dict[str, Any]:
     return value
 
 
-def _list(ctx: _Ctx, value: Any, path: list[str | int]) -> list[Any]:
+def _list(ctx: FieldContext, value: Any, path: list[str | int]) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -79,7 +79,7 @@ def _list(ctx: _Ctx, value: Any, path: list[str | int]) -> list[Any]:
     return value
 
 
-def _str(ctx: _Ctx, value: Any, path: list[str | int], *, required: bool = False
+def _str(ctx: FieldContext, value: Any, path: list[str | int], *, required: bool = False
          ) -> str | None:
     if value is None or value == "":
         if required:
@@ -90,7 +90,7 @@ def _str(ctx: _Ctx, value: Any, path: list[str | int], *, required: bool = False
     return value
 
 
-def _choice(ctx: _Ctx, value: Any, path: list[str | int], allowed: Any, what: str) -> str:
+def _choice(ctx: FieldContext, value: Any, path: list[str | int], allowed: Any, what: str) -> str:
     """``value`` when it is a string among ``allowed`` (a mapping or a tuple), else a field
     error: a list or mapping from the YAML must not reach a dict lookup (unhashable)."""
     if not isinstance(value, str) or value not in allowed:
@@ -98,7 +98,7 @@ def _choice(ctx: _Ctx, value: Any, path: list[str | int], allowed: Any, what: st
     return value
 
 
-def created_timestamp(ctx: _Ctx, raw: RawObject) -> str | None:
+def created_timestamp(ctx: FieldContext, raw: RawObject) -> str | None:
     """``metadata.creationTimestamp`` as RFC 3339 text (None when absent).
 
     YAML reads an unquoted timestamp as a datetime; a string must parse as RFC 3339,
@@ -123,14 +123,14 @@ def created_timestamp(ctx: _Ctx, raw: RawObject) -> str | None:
                     hint="e.g. 2024-05-01T12:00:00Z")
 
 
-def _port(ctx: _Ctx, value: Any, path: list[str | int]) -> int:
+def _port(ctx: FieldContext, value: Any, path: list[str | int]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not (
             MIN_PORT <= value <= MAX_PORT):
         raise ctx.error(path, f"port {value!r} is not a port 1-65535")
     return value
 
 
-def _host(ctx: _Ctx, value: Any, path: list[str | int]) -> str:
+def _host(ctx: FieldContext, value: Any, path: list[str | int]) -> str:
     host = _str(ctx, value, path, required=True)
     assert host is not None
     if not _HOST.match(host):
@@ -141,7 +141,7 @@ def _host(ctx: _Ctx, value: Any, path: list[str | int]) -> str:
 
 def read_annotations(raw: RawObject, src: SourceRef) -> dict[str, str]:
     """``metadata.annotations`` as strings (the API requires string values)."""
-    ctx = _Ctx(raw, src)
+    ctx = FieldContext(raw, src)
     meta = raw.data.get("metadata") or {}
     ann = _mapping(ctx, meta.get("annotations"), ["metadata", "annotations"])
     out = {}
@@ -156,7 +156,7 @@ def read_annotations(raw: RawObject, src: SourceRef) -> dict[str, str]:
 
 # -- Ingress -------------------------------------------------------------------------------
 
-def _ingress_backend(ctx: _Ctx, raw: Any, path: list[str | int], ns: str) -> BackendRef:
+def _ingress_backend(ctx: FieldContext, raw: Any, path: list[str | int], ns: str) -> BackendRef:
     b = _mapping(ctx, raw, path)
     field = ctx.ref(path).field or ""
     if "serviceName" in b:  # extensions/v1beta1 and networking.k8s.io/v1beta1
@@ -194,7 +194,7 @@ def _ingress_backend(ctx: _Ctx, raw: Any, path: list[str | int], ns: str) -> Bac
 
 def build_ingress(raw: RawObject, src: SourceRef) -> Ingress:
     """Validate an Ingress and flatten its rules and default backend into routes."""
-    ctx = _Ctx(raw, src)
+    ctx = FieldContext(raw, src)
     ns = src.namespace or "default"
     spec = _mapping(ctx, raw.data.get("spec"), ["spec"])
     ann = read_annotations(raw, src)
@@ -248,7 +248,7 @@ def build_ingress(raw: RawObject, src: SourceRef) -> Ingress:
 
 def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
     """Validate a Gateway's class and listeners."""
-    ctx = _Ctx(raw, src)
+    ctx = FieldContext(raw, src)
     spec = _mapping(ctx, raw.data.get("spec"), ["spec"])
     cls = _str(ctx, spec.get("gatewayClassName"), ["spec", "gatewayClassName"], required=True)
     listeners = []
@@ -299,7 +299,7 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
                    gateway_class=cls, listeners=tuple(listeners), source=src)
 
 
-def _route_path(ctx: _Ctx, p: dict[str, Any], mat: list[str | int]) -> tuple[str, str]:
+def _route_path(ctx: FieldContext, p: dict[str, Any], mat: list[str | int]) -> tuple[str, str]:
     """(model path type, value) of an HTTPPathMatch, validated as the CRD does."""
     ptype = _choice(ctx, p.get("type", "PathPrefix"), [*mat, "path", "type"],
                     ROUTE_PATH_TYPES, "path match type")
@@ -322,7 +322,7 @@ def _route_path(ctx: _Ctx, p: dict[str, Any], mat: list[str | int]) -> tuple[str
     return ROUTE_PATH_TYPES[ptype], value
 
 
-def _name_values(ctx: _Ctx, raw: Any, at: list[str | int], what: str, *, lower: bool
+def _name_values(ctx: FieldContext, raw: Any, at: list[str | int], what: str, *, lower: bool
                  ) -> tuple[tuple[str, str], ...]:
     """Exact ``headers`` or ``queryParams`` matches as (name, value); the first entry of a
     name counts ("subsequent entries with an equivalent name MUST be ignored")."""
@@ -345,7 +345,7 @@ def _name_values(ctx: _Ctx, raw: Any, at: list[str | int], what: str, *, lower: 
     return tuple(out.items())
 
 
-def _route_matches(ctx: _Ctx, raw: Any, at: list[str | int]) -> tuple[PathMatch, ...]:
+def _route_matches(ctx: FieldContext, raw: Any, at: list[str | int]) -> tuple[PathMatch, ...]:
     out = []
     for k, m in enumerate(_list(ctx, raw, [*at, "matches"])):
         mat: list[str | int] = [*at, "matches", k]
@@ -364,7 +364,7 @@ def _route_matches(ctx: _Ctx, raw: Any, at: list[str | int]) -> tuple[PathMatch,
     return tuple(out) or (PathMatch(path="/", path_type="Prefix"),)
 
 
-def _redirect_detail(ctx: _Ctx, r: dict[str, Any], at: list[str | int]) -> str:
+def _redirect_detail(ctx: FieldContext, r: dict[str, Any], at: list[str | int]) -> str:
     """``301 to https``, ``302 to https://www.example.com:8443/new``."""
     code = r.get("statusCode", 302)
     if isinstance(code, bool) or code not in (301, 302, 303, 307, 308):
@@ -394,7 +394,7 @@ def _redirect_detail(ctx: _Ctx, r: dict[str, Any], at: list[str | int]) -> str:
     return f"{code} to {target or 'the same URL'}{new_path}"
 
 
-def _filters(ctx: _Ctx, raw: Any, at: list[str | int], *, rule: bool
+def _filters(ctx: FieldContext, raw: Any, at: list[str | int], *, rule: bool
              ) -> tuple[RouteFilter, ...]:
     """A rule's (or backendRef's) ``filters``: type-checked, summarised, kept in order."""
     out = []
@@ -432,7 +432,7 @@ def _filters(ctx: _Ctx, raw: Any, at: list[str | int], *, rule: bool
 
 def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
     """Validate an HTTPRoute and flatten its rules into weighted routes."""
-    ctx = _Ctx(raw, src)
+    ctx = FieldContext(raw, src)
     ns = src.namespace or "default"
     spec = _mapping(ctx, raw.data.get("spec"), ["spec"])
     parents = []
@@ -486,7 +486,7 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
 
 def build_ingress_class(raw: RawObject, src: SourceRef) -> IngressClass:
     """An IngressClass: its controller and whether it is the cluster's default class."""
-    ctx = _Ctx(raw, src)
+    ctx = FieldContext(raw, src)
     spec = _mapping(ctx, raw.data.get("spec"), ["spec"])
     controller = _str(ctx, spec.get("controller"), ["spec", "controller"], required=True)
     default = read_annotations(raw, src).get(DEFAULT_CLASS_ANNOTATION) == "true"

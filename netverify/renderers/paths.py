@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from netverify.ports import Protocol
 from netverify.renderers.base import RenderOptions, finish, paint
-from netverify.renderers.text import _explain
+from netverify.renderers.text import explain_pair
 from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
 from netverify.source import SourceRef
 
@@ -25,7 +25,7 @@ def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
         for v in h.verdicts:
             r = CanReachResult(src=v.src.name, dst=v.dst.name, port=h.port, port_name=None,
                                protocol=Protocol.TCP if h.port else None, pairs=(v,))
-            out.extend("      " + line for line in _explain(v, r, opts))
+            out.extend("      " + line for line in explain_pair(v, r, opts))
     return out
 
 

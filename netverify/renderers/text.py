@@ -67,7 +67,7 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     detail = r.pairs if (opts.verbose or n <= DETAIL_LIMIT) else ()
     for p in detail:
         lines.append("")
-        lines.extend(_explain(p, r, opts))
+        lines.extend(explain_pair(p, r, opts))
     if n > DETAIL_LIMIT and not opts.verbose:
         lines.append("")
         lines.append(f"(explanations of the {n} pairs shown with --verbose)")
@@ -103,7 +103,7 @@ def _ports(ps: PortSet) -> str:
     return "" if ps.is_empty else str(ps)
 
 
-def _explain(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
+def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
     verdict = "allowed" if p.is_allowed else "denied"
     out = [f"{p.src.name} -> {p.dst.name}: {verdict}"
            + (f" ({p.allowed})" if p.is_allowed and r.port is None else "")]
