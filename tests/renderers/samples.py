@@ -69,34 +69,42 @@ def results() -> dict[str, object]:
     old = dataclasses.replace(demo, policies=tuple(
         p for p in demo.policies if (p.namespace, p.name) != ("backend", "db")))
     ingress = load_cluster([str(INGRESS)])
-    folder = Path(tempfile.mkdtemp(prefix="netverify-samples-"))
-    # A policy that selects no pod, and one that repeats frontend/web: lint findings.
-    unused = folder / "unused.yaml"
-    unused.write_text(
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-        "metadata: {name: web-unused, namespace: frontend}\n"
-        "spec: {podSelector: {matchLabels: {app: nothing}}, policyTypes: [Ingress]}\n",
-        encoding="utf-8")
-    spec = folder / "demo.yaml"
-    spec.write_text(f"manifests: [{DEMO}]\nassertions:\n"
-                    "  - {name: web reaches the db, from: frontend/web, to: backend/db:5432,"
-                    " expect: allow}\n"
-                    "  - {name: web reaches the api, from: frontend/web, to: backend/api:8080,"
-                    " expect: allow}\n"
-                    "  - {name: web never reaches the api, from: {namespace: frontend},"
-                    " to: backend/api, port: 8080, expect: deny, scope: any}\n",
-                    encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="netverify-samples-") as tmp:
+        folder = Path(tmp)
+        # A second api pod (can-reach with several pairs) and a policy that selects no
+        # pod (a lint finding).
+        extra = folder / "extra.yaml"
+        extra.write_text(
+            "apiVersion: v1\nkind: Pod\n"
+            "metadata: {name: api-2, namespace: backend, labels: {app: api}}\n"
+            "spec: {containers: [{name: api, ports: [{name: http, containerPort: 8080}]}]}\n"
+            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            "metadata: {name: web-unused, namespace: frontend}\n"
+            "spec: {podSelector: {matchLabels: {app: nothing}}, policyTypes: [Ingress]}\n",
+            encoding="utf-8")
+        more = load_cluster([str(DEMO), str(extra)])
+        spec = folder / "demo.yaml"
+        spec.write_text(
+            f"manifests: [{DEMO}]\nassertions:\n"
+            "  - {name: web reaches the db, from: frontend/web, to: backend/db:5432,"
+            " expect: allow}\n"
+            "  - {name: web reaches the api, from: frontend/web, to: backend/api:8080,"
+            " expect: allow}\n"
+            "  - {name: web never reaches the api, from: {namespace: frontend},"
+            " to: backend/api, port: 8080, expect: deny, scope: any}\n",
+            encoding="utf-8")
+        checked = check([str(spec)], load=load_cluster)
     return {
         "can-reach": can_reach(demo, "frontend/web", "backend/api"),
         "can-reach-denied": can_reach(demo, "frontend/web", "backend/db:5432"),
-        "can-reach-pairs": can_reach(demo, "monitoring/prometheus", "backend/api"),
+        "can-reach-pairs": can_reach(more, "frontend/web", "backend/app=api"),
         "hypothetical": can_reach_hypothetical(demo, "frontend/*", "backend/api:8080"),
         "matrix": matrix(demo),
         "matrix-port": matrix(demo, port=8080),
         "matrix-namespace": matrix(demo, by="namespace"),
         "who-can-reach": who_can_reach(demo, "backend/api"),
-        "lint": lint(load_cluster([str(DEMO), str(unused)])),
-        "check": check([str(spec)], load=load_cluster),
+        "lint": lint(more),
+        "check": checked,
         "diff": diff(old, demo, old_label="old/backend", new_label="new/backend"),
         "paths": paths(ingress),
         "url": can_reach_url(ingress, "internet", "https://checkout.example.com/"),
