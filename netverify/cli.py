@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -24,6 +23,7 @@ from netverify import __version__
 from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
+from netverify.output import write_output
 from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.renderers.base import sanitize
 from netverify.results import (
@@ -143,7 +143,7 @@ def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[.
 def _progress(message: str) -> None:
     """A progress line on stderr, only for a person watching a terminal."""
     if sys.stderr.isatty():
-        click.echo(f"netverify: {message}", err=True)
+        click.echo(f"netverify: {sanitize(message)}", err=True)
 
 
 def _load(files: Sequence[str], verbose: bool) -> Cluster:
@@ -164,37 +164,6 @@ def _load(files: Sequence[str], verbose: bool) -> Cluster:
     return cluster
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename.
-
-    Whoever reads the report (a browser, a CI step uploading SARIF) sees the old
-    file or the whole new one, never a partial one; a failure leaves nothing behind.
-    """
-    import tempfile
-
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        if target.exists():
-            mode = target.stat().st_mode & 0o777
-        else:  # what a plain open() would have given: 0666 less the umask
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
-        raise
-
-
 def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
           code: ExitCode | None = None) -> NoReturn:
     """Render, write to stdout or ``output`` (only once the query succeeded), and exit.
@@ -207,7 +176,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
     if to_stdout:
         click.echo(text, nl=False)
     else:
-        _write_atomically(output, text)
+        write_output(output, text)
     raise SystemExit(int(exit_code_for(result) if code is None else code))
 
 
@@ -437,10 +406,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
     result = check(paths, load=lambda p: _load(p, verbose), manifests=list(files) or None,
                    timeout_ms=smt_timeout * 1000)
     if junit:
-        try:
-            Path(junit).write_text(render_junit(result), encoding="utf-8")
-        except OSError as e:
-            raise NetverifyError(f"cannot write {junit}: {e.strerror}") from None
+        write_output(junit, render_junit(result))
     _emit(result, fmt, color, verbose, output)
 
 
@@ -520,7 +486,7 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     if to_stdout:
         click.echo(text, nl=False)
     else:
-        _write_atomically(output, text)
+        write_output(output, text)
     raise SystemExit(int(code))
 
 

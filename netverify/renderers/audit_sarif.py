@@ -23,6 +23,12 @@ message is in them, so rewording a rule's message opens new alerts.
 With the ``--fail-on`` gate known, the run has an ``invocations`` entry with the exit
 status, and a notification when findings left out by ``--min-severity`` decide it.
 
+Names are untrusted.  JSON escapes control characters itself (and ``json.dumps``
+writes every non-ASCII character as ``\\uXXXX``), but code scanning shows messages and
+locations on a web page, where a bidi control would reorder the text around it: the
+texts people read (messages, location names) go through ``base.sanitize``, so such
+characters show as ``\\u202e``.  Fingerprints hash the names as they are.
+
 No timestamps, no absolute paths of our own, no random ids: the same input gives
 the same bytes (the test suite validates the output against the OASIS schema in
 ``tests/schemas/``).
@@ -45,6 +51,7 @@ from netverify.renderers.audit import (
     hidden_at_or_above,
     plain_text,
 )
+from netverify.renderers.base import sanitize
 from netverify.results import AuditReport, Finding, RuleInfo, Severity
 from netverify.source import SourceRef
 
@@ -80,10 +87,24 @@ def artifact_uri(file: str) -> str | None:
     while path.startswith("./"):
         path = path[2:]
     if path.startswith("/") or re.match(r"^[A-Za-z]:/", path):
-        return "file://" + ("" if path.startswith("/") else "/") + quote(path, safe=_URI_SAFE)
-    uri = quote(path, safe=_URI_SAFE)
+        return "file://" + ("" if path.startswith("/") else "/") + _quote(path)
+    uri = _quote(path)
     # "a:b/c.yaml" would read as a URI scheme: make the first segment unambiguous.
     return "./" + uri if ":" in uri.split("/", 1)[0] else uri
+
+
+def _quote(path: str) -> str:
+    """Percent-encode a path's bytes as they are on disk.
+
+    A file name that is not UTF-8 reaches Python with its bytes as lone surrogates
+    (PEP 383); ``surrogateescape`` turns them back into those bytes (``%FF``).  Any
+    other lone surrogate is encoded as it is (``surrogatepass``) rather than crash.
+    """
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "surrogatepass")
+    return quote(raw, safe=_URI_SAFE)
 
 
 def _physical(src: SourceRef | None) -> dict[str, Any] | None:
@@ -121,9 +142,10 @@ def fingerprint(f: Finding, repeat: int = 0) -> str:
 
     ``repeat`` tells apart findings equal in all four (the second one is 1, ...).
     """
-    message = hashlib.sha256(f.message.encode("utf-8")).hexdigest()
+    # surrogatepass: a message may quote a file name that is not UTF-8 (see _quote).
+    message = hashlib.sha256(f.message.encode("utf-8", "surrogatepass")).hexdigest()
     key = "\0".join((f.code, f.object, f.path, message)) + (f"\0{repeat}" if repeat else "")
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def namespace_of(obj: str) -> str | None:
@@ -177,8 +199,10 @@ def _fallback(f: Finding, anchors: Mapping[str, SourceRef]) -> tuple[SourceRef, 
 def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
             anchors: Mapping[str, SourceRef], repeat: int) -> dict[str, Any]:
     kind, _, name = f.object.partition(" ")
-    logical: dict[str, Any] = {"name": name or kind, "kind": "resource",
-                               "fullyQualifiedName": f.object + (f" {f.path}" if f.path else "")}
+    logical: dict[str, Any] = {
+        "name": sanitize(name or kind, newlines=False), "kind": "resource",
+        "fullyQualifiedName": sanitize(f.object + (f" {f.path}" if f.path else ""),
+                                       newlines=False)}
     location: dict[str, Any] = {"logicalLocations": [logical]}
     text = f.message + (f" Example: {f.example}." if f.example else "")
     phys = _physical(f.source)
@@ -191,7 +215,7 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
         location["physicalLocation"] = phys
     res: dict[str, Any] = {
         "ruleId": f.code, "ruleIndex": index[f.code], "level": LEVELS[r.severity(f)],
-        "message": {"text": text}, "locations": [location],
+        "message": {"text": sanitize(text)}, "locations": [location],
         "partialFingerprints": {FINGERPRINT: fingerprint(f, repeat)},
     }
     related: list[dict[str, Any]] = []
@@ -199,7 +223,7 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
         rel = _physical(x.source)
         if rel is not None:
             related.append({"id": len(related), "physicalLocation": rel,
-                            "message": {"text": f"{x.role}: {x.object}"}})
+                            "message": {"text": sanitize(f"{x.role}: {x.object}")}})
     if related:
         res["relatedLocations"] = related
     if suppressed:

@@ -3,6 +3,11 @@
 Schemas are versioned by ``schema_version`` (bump it on any incompatible
 change) and documented in ``docs/json-schema.md``.  Keys are sorted and every
 list has a defined order, so output is deterministic.
+
+Names are data here and stay exactly as in the manifests (a consumer must be able to
+look them up): nothing is rewritten.  The text is still inert, because ``json.dumps``
+writes control characters and every non-ASCII character, bidi controls included, as
+``\\uXXXX`` escapes.  A consumer that shows a decoded name to people escapes it itself.
 """
 
 from __future__ import annotations

@@ -160,10 +160,11 @@ def _cell(ps: PortSet, asked_port: bool) -> str:
     return str(ps).replace("; ", " ")
 
 
-def render_matrix(m: MatrixResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
-    """A square table: sources down, destinations across (numbered when wide)."""
-    if not m.rows:
-        return "no pods\n"
+def matrix_table(m: MatrixResult) -> tuple[str, list[str], list[list[str]]]:
+    """The title, headers and rows of the matrix (shared with its Markdown form).
+
+    A square table: sources down, destinations across (numbered when wide).
+    """
     n = len(m.rows)
     grid = [m.cells[i * n:(i + 1) * n] for i in range(n)]
     numbered = n > 6
@@ -186,8 +187,15 @@ def render_matrix(m: MatrixResult, opts: RenderOptions, *, table_format: str = "
     title = f"Connectivity by {m.by}{asked}"
     if m.by != "pod":
         title += " (allowed pod pairs / all pod pairs)"
-    out = [title, "", tabulate(rows, headers=headers, tablefmt=table_format,
-                               disable_numparse=True)]
+    return title, headers, rows
+
+
+def render_matrix(m: MatrixResult, opts: RenderOptions) -> str:
+    """The matrix as an aligned table, then its caveats."""
+    if not m.rows:
+        return "no pods\n"
+    title, headers, rows = matrix_table(m)
+    out = [title, "", tabulate(rows, headers=headers, disable_numparse=True)]
     for c in m.caveats:
         out.append(f"note: {c}")
     return finish("\n".join(out) + "\n", opts)
@@ -337,12 +345,17 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
     return finish("\n".join(lines) + "\n", opts)
 
 
-def _diff_rows(r: DiffResult) -> list[list[str]]:
+DIFF_HEADERS = ["from", "to", "newly allowed", "newly denied", "pod pairs"]
+
+
+def diff_rows(r: DiffResult) -> list[list[str]]:
+    """One row per changed pair of existing workloads (shared with the Markdown form)."""
     return [[x.src, x.dst, _ports(x.added) or "-", _ports(x.removed) or "-", str(x.pairs)]
             for x in r.rows]
 
 
-def _diff_symbolic(r: DiffResult) -> list[str]:
+def diff_symbolic(r: DiffResult) -> list[str]:
+    """The answer over every pod that could exist, with witnesses (one line each)."""
     words = {"yes": "yes", "no": "no (proved)", "undecided": "undecided (solver limit)"}
     out = [f"newly allowed for some pod that could exist: {words[r.any_allowed]}",
            f"newly denied for some pod that could exist: {words[r.any_denied]}"]
@@ -355,13 +368,11 @@ def _diff_symbolic(r: DiffResult) -> list[str]:
     return out
 
 
-def render_diff(r: DiffResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
+def render_diff(r: DiffResult, opts: RenderOptions) -> str:
     """Existing pods' changes as a table, then the answer over every possible pod."""
     lines = [f"Reachability changes from {r.old} to {r.new}", ""]
     if r.rows:
-        lines.append(tabulate(_diff_rows(r), headers=["from", "to", "newly allowed",
-                                                     "newly denied", "pod pairs"],
-                              tablefmt=table_format, disable_numparse=True))
+        lines.append(tabulate(diff_rows(r), headers=DIFF_HEADERS, disable_numparse=True))
     else:
         lines.append("existing pods: no pair changed")
     if r.pods_added:
@@ -369,6 +380,6 @@ def render_diff(r: DiffResult, opts: RenderOptions, *, table_format: str = "simp
     if r.pods_removed:
         lines.append(f"pods only in {r.old}: {', '.join(r.pods_removed)}")
     lines.append("")
-    lines.extend(_diff_symbolic(r))
+    lines.extend(diff_symbolic(r))
     lines.extend(f"note: {c}" for c in r.caveats)
     return finish("\n".join(lines) + "\n", opts)
