@@ -1,0 +1,2 @@
+def spec_files():
+    return []
