@@ -701,7 +701,11 @@ def render_case(c: Case) -> str:
             out.append(f"      - {_flow(m)}")
         else:
             body = _block(m, 8)
-            out.append("      - " + body.lstrip())
+            if body.count("\n") > 120:  # e.g. 101 rules of a validation case: one line each
+                body = _block(m, 8).split("\n")[0]
+                out.append("      - " + _flow(m))
+            else:
+                out.append("      - " + body.lstrip())
     if c.invalid:
         out.append(f"    invalid: {_flow(c.invalid)}")
     if c.expect:
