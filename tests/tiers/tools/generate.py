@@ -118,7 +118,7 @@ def conformance_files() -> list[tuple[str, str, str | list[str], list[Case]]]:
     for fname, var, test_file, manifests, states, feats in v2:
         skip = (0,) if "named-port" in fname else ()
         cases = gc.conformance_cases(version=2, test_file=test_file, test_var=var,
-                                     manifests=manifests, states=states, prefix=fname[9:],
+                                     manifests=manifests, states=states, prefix=fname.replace("-conformance", ""),
                                      skip_states=skip, features=feats)
         hdr = (f"Transcribed from the v1alpha2 conformance test {var} of kubernetes-sigs/"
                f"network-policy-api at main {V2_COMMIT[:7]}: one case per state of the test "
@@ -187,7 +187,7 @@ def conformance_files() -> list[tuple[str, str, str | list[str], list[Case]]]:
     ]
     for fname, var, test_file, manifests, states, skip, feats in v1:
         cases = gc.conformance_cases(version=1, test_file=test_file, test_var=var,
-                                     manifests=manifests, states=states, prefix=fname[9:],
+                                     manifests=manifests, states=states, prefix=fname.replace("-conformance", ""),
                                      skip_states=skip, features=feats)
         hdr = (f"Transcribed from the v1alpha1 conformance test {var} of kubernetes-sigs/"
                f"network-policy-api at v0.1.7 ({V1_COMMIT[:7]}): one case per state of the test "
