@@ -41,7 +41,7 @@ KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PINNED = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+/blob/[0-9a-f]{40}/\S+")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(path: Path) -> dict:
     # The C loader when available: the files hold about 1.7 MB of YAML.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -52,7 +52,9 @@ def load(path: Path) -> dict:
 def sources(value) -> list[str]:
     if isinstance(value, str):
         return [value]
-    assert isinstance(value, list) and value, f"source must be a string or a non-empty list: {value!r}"
+    assert isinstance(value, list) and value, (
+        f"source must be a string or a non-empty list: {value!r}"
+    )
     assert all(isinstance(s, str) for s in value), value
     return value
 
@@ -91,14 +93,16 @@ def check_case(case: dict, fname: str) -> None:
     where = f"{fname}: {name}"
     assert isinstance(name, str) and KEBAB.match(name), f"{where}: name must be kebab-case"
     assert set(case) <= CASE_KEYS, f"{where}: unknown keys {sorted(set(case) - CASE_KEYS)}"
-    assert isinstance(case.get("description"), str) and case["description"].strip(), \
+    assert isinstance(case.get("description"), str) and case["description"].strip(), (
         f"{where}: description required"
+    )
     if "source" in case:
         check_source(case["source"], where)
     if "features" in case:
         assert set(case["features"]) <= FEATURES, f"{where}: unknown features {case['features']}"
-    assert ("expect" in case) != ("invalid" in case), \
+    assert ("expect" in case) != ("invalid" in case), (
         f"{where}: a case has either 'expect' (queries) or 'invalid' (rejected object)"
+    )
 
     manifests = case.get("manifests")
     assert isinstance(manifests, list) and manifests, f"{where}: manifests must be a non-empty list"
@@ -106,10 +110,12 @@ def check_case(case: dict, fname: str) -> None:
 
     if "invalid" in case:
         inv = case["invalid"]
-        assert isinstance(inv, dict) and set(inv) == {"kind", "name", "field"}, \
+        assert isinstance(inv, dict) and set(inv) == {"kind", "name", "field"}, (
             f"{where}: invalid must be {{kind, name, field}}"
-        assert (inv["kind"], inv["name"]) in index["objects"], \
+        )
+        assert (inv["kind"], inv["name"]) in index["objects"], (
             f"{where}: invalid names {inv['kind']} {inv['name']}, which is not in the manifests"
+        )
         assert isinstance(inv["field"], str) and inv["field"], where
         return
 
@@ -125,14 +131,19 @@ def check_manifests(manifests: list, where: str) -> dict:
         assert isinstance(m, dict), f"{where}: manifest must be a mapping"
         kind, api = m.get("kind"), m.get("apiVersion")
         md = m.get("metadata") or {}
-        assert kind and api and md.get("name"), f"{where}: manifest needs apiVersion, kind, metadata.name"
+        assert kind and api and md.get("name"), (
+            f"{where}: manifest needs apiVersion, kind, metadata.name"
+        )
         if kind in POLICY_API:
             assert api == POLICY_API[kind], f"{where}: {kind} must be {POLICY_API[kind]}, not {api}"
             assert isinstance(m.get("spec"), dict), f"{where}: {kind} {md['name']} needs a spec"
         else:
             assert kind in CORE_KINDS and api == "v1", f"{where}: unexpected object {api} {kind}"
-        key = (kind, md["name"]) if kind not in ("Pod", "Service", "NetworkPolicy") else \
-            (kind, f"{md.get('namespace')}/{md['name']}")
+        key = (
+            (kind, md["name"])
+            if kind not in ("Pod", "Service", "NetworkPolicy")
+            else (kind, f"{md.get('namespace')}/{md['name']}")
+        )
         assert key not in objects, f"{where}: duplicate {key}"
         objects.add(key)
         objects.add((kind, md["name"]))
@@ -141,8 +152,12 @@ def check_manifests(manifests: list, where: str) -> dict:
         elif kind == "Pod":
             assert md.get("namespace"), f"{where}: pod {md['name']} needs a namespace"
             ips = [p.get("ip") for p in (m.get("status") or {}).get("podIPs") or []]
-            assert ips and all(is_address(i) for i in ips), f"{where}: pod {md['name']} needs status.podIPs"
-            assert (m.get("spec") or {}).get("containers"), f"{where}: pod {md['name']} needs containers"
+            assert ips and all(is_address(i) for i in ips), (
+                f"{where}: pod {md['name']} needs status.podIPs"
+            )
+            assert (m.get("spec") or {}).get("containers"), (
+                f"{where}: pod {md['name']} needs containers"
+            )
             pods.add(f"{md['namespace']}/{md['name']}")
         elif kind == "Service":
             services.add(f"{md.get('namespace')}/{md['name']}")
@@ -158,7 +173,9 @@ def check_endpoint(ep, index: dict, where: str, role: str) -> None:
     assert isinstance(ep, str) and ep, f"{where}: {role} must be a string"
     if ep.startswith("svc/"):
         assert role == "to", f"{where}: a Service can only be a destination"
-        assert ep[4:] in index["services"], f"{where}: {role} {ep}: no such Service in the manifests"
+        assert ep[4:] in index["services"], (
+            f"{where}: {role} {ep}: no such Service in the manifests"
+        )
     elif is_address(ep):
         pass
     else:
@@ -168,7 +185,9 @@ def check_endpoint(ep, index: dict, where: str, role: str) -> None:
 def check_query(q: dict, index: dict, where: str) -> None:
     assert isinstance(q, dict), f"{where}: a query must be a mapping"
     assert set(q) <= QUERY_KEYS, f"{where}: unknown query keys {sorted(set(q) - QUERY_KEYS)}"
-    assert {"from", "to", "port", "verdict"} <= set(q), f"{where}: query needs from, to, port, verdict"
+    assert {"from", "to", "port", "verdict"} <= set(q), (
+        f"{where}: query needs from, to, port, verdict"
+    )
     w = f"{where}: {q.get('from')} -> {q.get('to')}:{q.get('port')}"
     check_endpoint(q["from"], index, w, "from")
     check_endpoint(q["to"], index, w, "to")
@@ -192,26 +211,32 @@ def check_query(q: dict, index: dict, where: str) -> None:
                 assert set(item) <= {"tier", "direction"}, f"{w}: the default tier has no policy"
             if "policy" in item and item["tier"] in ("admin", "baseline"):
                 kinds = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
-                assert any((k, item["policy"]) in index["objects"] for k in kinds), \
+                assert any((k, item["policy"]) in index["objects"] for k in kinds), (
                     f"{w}: decided_by names policy {item['policy']}, which is not in the manifests"
+                )
             if "policy" in item and item["tier"] == "networkpolicy":
-                assert ("NetworkPolicy", item["policy"]) in index["objects"], \
+                assert ("NetworkPolicy", item["policy"]) in index["objects"], (
                     f"{w}: decided_by names NetworkPolicy {item['policy']}, not in the manifests"
+                )
 
 
 def test_case_names_are_unique():
     seen: dict[str, str] = {}
     for path in FILES:
         for case in load(path)["cases"]:
-            assert case["name"] not in seen, f"{case['name']} in {path.name} and {seen[case['name']]}"
+            assert case["name"] not in seen, (
+                f"{case['name']} in {path.name} and {seen[case['name']]}"
+            )
             seen[case["name"]] = path.name
 
 
 def test_queries_are_not_repeated_within_a_case():
     for path in FILES:
         for case in load(path)["cases"]:
-            keys = [(q["from"], q["to"], q["port"], q.get("protocol", "TCP"))
-                    for q in case.get("expect", [])]
+            keys = [
+                (q["from"], q["to"], q["port"], q.get("protocol", "TCP"))
+                for q in case.get("expect", [])
+            ]
             dup = {k for k in keys if keys.count(k) > 1}
             assert not dup, f"{path.name}: {case['name']}: repeated queries {sorted(dup)}"
 

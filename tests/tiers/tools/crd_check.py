@@ -18,17 +18,22 @@ from typing import Any
 
 import jsonschema
 import yaml
-
 from gen_conformance import git_show
 from gen_lib import V1_COMMIT, V2_COMMIT
 
 CRDS = {
-    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"):
-        (V1_COMMIT, "config/crd/experimental/policy.networking.k8s.io_adminnetworkpolicies.yaml"),
-    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy"):
-        (V1_COMMIT, "config/crd/experimental/policy.networking.k8s.io_baselineadminnetworkpolicies.yaml"),
-    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"):
-        (V2_COMMIT, "config/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml"),
+    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"): (
+        V1_COMMIT,
+        "config/crd/experimental/policy.networking.k8s.io_adminnetworkpolicies.yaml",
+    ),
+    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy"): (
+        V1_COMMIT,
+        "config/crd/experimental/policy.networking.k8s.io_baselineadminnetworkpolicies.yaml",
+    ),
+    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"): (
+        V2_COMMIT,
+        "config/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml",
+    ),
 }
 _cache: dict = {}
 
@@ -60,20 +65,29 @@ def _named_port_rule(self: dict, ports_key: str, port_field: str, peer_fields: t
     return not (bad_peer and has_named)
 
 
+_ANP_NAMED = (
+    "!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && "
+    "has(self.ports) && self.ports.exists(port, has(port.namedPort)))"
+)
+_BANP_NAMED = (
+    "!(self.to.exists(peer, has(peer.networks) || has(peer.nodes)) && has(self.ports) && "
+    "self.ports.exists(port, has(port.namedPort)))"
+)
+_CNP_NAMED = (
+    "!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && "
+    "has(self.protocols) && self.protocols.exists(protocol, has(protocol.destinationNamedPort)))"
+)
 CEL = {
     "isCIDR(self)": lambda s: _is_cidr(s),
     "self.start < self.end": lambda s: s["start"] < s["end"],
     "self.metadata.name == 'default'": lambda s: s["metadata"]["name"] == "default",
-    "!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && "
-    "has(self.ports) && self.ports.exists(port, has(port.namedPort)))":
-        lambda s: _named_port_rule(s, "ports", "namedPort", ("networks", "nodes", "domainNames")),
-    "!(self.to.exists(peer, has(peer.networks) || has(peer.nodes)) && has(self.ports) && "
-    "self.ports.exists(port, has(port.namedPort)))":
-        lambda s: _named_port_rule(s, "ports", "namedPort", ("networks", "nodes")),
-    "!(self.to.exists(peer, has(peer.networks) || has(peer.nodes) || has(peer.domainNames)) && "
-    "has(self.protocols) && self.protocols.exists(protocol, has(protocol.destinationNamedPort)))":
-        lambda s: _named_port_rule(s, "protocols", "destinationNamedPort",
-                                   ("networks", "nodes", "domainNames")),
+    _ANP_NAMED: lambda s: _named_port_rule(
+        s, "ports", "namedPort", ("networks", "nodes", "domainNames")
+    ),
+    _BANP_NAMED: lambda s: _named_port_rule(s, "ports", "namedPort", ("networks", "nodes")),
+    _CNP_NAMED: lambda s: _named_port_rule(
+        s, "protocols", "destinationNamedPort", ("networks", "nodes", "domainNames")
+    ),
 }
 
 
@@ -123,10 +137,10 @@ def _cel_errors(obj: Any, schema: dict, path: list) -> list[str]:
     if isinstance(obj, dict) and "properties" in schema:
         for k, sv in obj.items():
             if k in schema["properties"]:
-                errs += _cel_errors(sv, schema["properties"][k], path + [k])
+                errs += _cel_errors(sv, schema["properties"][k], [*path, k])
     elif isinstance(obj, list) and "items" in schema:
         for i, item in enumerate(obj):
-            errs += _cel_errors(item, schema["items"], path + [i])
+            errs += _cel_errors(item, schema["items"], [*path, i])
     return errs
 
 
@@ -136,7 +150,7 @@ def errors(obj: dict) -> list[str]:
     o = prune_and_default(copy.deepcopy(obj), schema)
     o["metadata"] = obj["metadata"]  # metadata is validated by the server, not by the CRD
     out = []
-    v = jsonschema.Draft4Validator({k: s for k, s in schema.items()})
+    v = jsonschema.Draft4Validator(dict(schema.items()))
     for e in v.iter_errors(o):
         p = list(e.absolute_path)
         if e.validator == "required":

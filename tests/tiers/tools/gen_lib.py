@@ -47,6 +47,7 @@ def v2url(path: str, anchor: str = "") -> str:
 
 # ---------------------------------------------------------------- Kubernetes objects
 
+
 def namespace(name: str, labels: dict[str, str] | None = None) -> dict:
     md: dict[str, Any] = {"name": name}
     if labels:
@@ -54,9 +55,15 @@ def namespace(name: str, labels: dict[str, str] | None = None) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": md}
 
 
-def pod(ns: str, name: str, labels: dict[str, str] | None, ip: str | list[str],
-        ports: list[tuple] | None = None, host_network: bool = False,
-        node: str | None = None) -> dict:
+def pod(
+    ns: str,
+    name: str,
+    labels: dict[str, str] | None,
+    ip: str | list[str],
+    ports: list[tuple] | None = None,
+    host_network: bool = False,
+    node: str | None = None,
+) -> dict:
     """ports: (name or None, containerPort, protocol)."""
     cports = []
     for pname, num, proto in ports or []:
@@ -65,7 +72,10 @@ def pod(ns: str, name: str, labels: dict[str, str] | None, ip: str | list[str],
             p["name"] = pname
         p["protocol"] = proto
         cports.append(p)
-    container: dict[str, Any] = {"name": "c", "image": "registry.k8s.io/e2e-test-images/agnhost:2.45"}
+    container: dict[str, Any] = {
+        "name": "c",
+        "image": "registry.k8s.io/e2e-test-images/agnhost:2.45",
+    }
     if cports:
         container["ports"] = cports
     spec: dict[str, Any] = {}
@@ -78,26 +88,47 @@ def pod(ns: str, name: str, labels: dict[str, str] | None, ip: str | list[str],
     md: dict[str, Any] = {"name": name, "namespace": ns}
     if labels:
         md["labels"] = dict(labels)
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec,
-            "status": {"podIP": ips[0], "podIPs": [{"ip": i} for i in ips]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": md,
+        "spec": spec,
+        "status": {"podIP": ips[0], "podIPs": [{"ip": i} for i in ips]},
+    }
 
 
 def node_obj(name: str, labels: dict[str, str], addresses: list[tuple[str, str]]) -> dict:
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": dict(labels)},
-            "status": {"addresses": [{"type": t, "address": a} for t, a in addresses]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "status": {"addresses": [{"type": t, "address": a} for t, a in addresses]},
+    }
 
 
-def service(ns: str, name: str, selector: dict[str, str], ports: list[tuple],
-            cluster_ip: str) -> dict:
+def service(
+    ns: str, name: str, selector: dict[str, str], ports: list[tuple], cluster_ip: str
+) -> dict:
     """ports: (port, targetPort, protocol)."""
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
-            "spec": {"selector": dict(selector), "clusterIP": cluster_ip,
-                     "ports": [{"port": p, "targetPort": t, "protocol": pr} for p, t, pr in ports]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "selector": dict(selector),
+            "clusterIP": cluster_ip,
+            "ports": [{"port": p, "targetPort": t, "protocol": pr} for p, t, pr in ports],
+        },
+    }
 
 
 def netpol(ns: str, name: str, spec: dict) -> dict:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
 
 
 def ml(**labels: str) -> dict:
@@ -120,6 +151,7 @@ def ns_name(name: str) -> dict:
 
 # ---------------------------------------------------------------- policy DSL
 
+
 @dataclass
 class Rule:
     name: str | None
@@ -138,8 +170,12 @@ class Pol:
     egress: list[Rule] = field(default_factory=list)
 
 
-def R(action: str, peers: list[tuple] | tuple, ports: list[tuple] | tuple | None = None,
-      name: str | None = None) -> Rule:
+def R(
+    action: str,
+    peers: list[tuple] | tuple,
+    ports: list[tuple] | tuple | None = None,
+    name: str | None = None,
+) -> Rule:
     if isinstance(peers, tuple):
         peers = [peers]
     if isinstance(ports, tuple):
@@ -185,8 +221,10 @@ def NAMED(name: str) -> tuple:
     return ("named", name)
 
 
-ACTIONS = {1: {"accept": "Allow", "deny": "Deny", "pass": "Pass"},
-           2: {"accept": "Accept", "deny": "Deny", "pass": "Pass"}}
+ACTIONS = {
+    1: {"accept": "Allow", "deny": "Deny", "pass": "Pass"},
+    2: {"accept": "Accept", "deny": "Deny", "pass": "Pass"},
+}
 
 
 def _render_peer(p: tuple) -> dict:
@@ -228,7 +266,9 @@ def _render_ports(ports: list[tuple], version: int) -> tuple[str, list]:
             if p[0] == "num":
                 out.append({p[1].lower(): {"destinationPort": {"number": p[2]}}})
             elif p[0] == "range":
-                out.append({p[1].lower(): {"destinationPort": {"range": {"start": p[2], "end": p[3]}}}})
+                out.append(
+                    {p[1].lower(): {"destinationPort": {"range": {"start": p[2], "end": p[3]}}}}
+                )
             elif p[0] == "named":
                 out.append({"destinationNamedPort": p[1]})
             elif p[0] == "raw":
@@ -283,6 +323,7 @@ def render(pol: Pol, version: int) -> dict:
 
 # ---------------------------------------------------------------- queries
 
+
 @dataclass
 class Q:
     frm: str
@@ -296,8 +337,13 @@ class Q:
     nocheck_reason: str | None = None
 
     def to_yaml(self) -> dict:
-        d: dict[str, Any] = {"from": self.frm, "to": self.to, "port": self.port,
-                             "protocol": self.protocol, "verdict": self.verdict}
+        d: dict[str, Any] = {
+            "from": self.frm,
+            "to": self.to,
+            "port": self.port,
+            "protocol": self.protocol,
+            "verdict": self.verdict,
+        }
         if self.why:
             d["why"] = self.why
         if self.by:
@@ -318,8 +364,13 @@ def undecided(frm, to, port, proto="TCP", why=None, by=None, **kw) -> Q:
     return Q(frm, to, port, proto, "undecided", why, by, **kw)
 
 
-def by(tier: str, policy: str | None = None, rule: str | None = None, action: str | None = None,
-       direction: str | None = None) -> dict:
+def by(
+    tier: str,
+    policy: str | None = None,
+    rule: str | None = None,
+    action: str | None = None,
+    direction: str | None = None,
+) -> dict:
     d: dict[str, Any] = {"tier": tier}
     if policy:
         d["policy"] = policy
@@ -333,6 +384,7 @@ def by(tier: str, policy: str | None = None, rule: str | None = None, action: st
 
 
 # ---------------------------------------------------------------- reference evaluator
+
 
 def _match_selector(s: dict | None, labels: dict[str, str]) -> bool:
     if s is None:
@@ -388,15 +440,25 @@ class Evaluator:
                 lab["kubernetes.io/metadata.name"] = md["name"]
                 self.ns_labels[md["name"]] = lab
             elif k == "Pod":
-                ports = [(p.get("name"), p["containerPort"], p.get("protocol", "TCP"))
-                         for c in m["spec"]["containers"] for p in c.get("ports") or []]
+                ports = [
+                    (p.get("name"), p["containerPort"], p.get("protocol", "TCP"))
+                    for c in m["spec"]["containers"]
+                    for p in c.get("ports") or []
+                ]
                 ip = m["status"]["podIPs"][0]["ip"]
                 self.pods[(md["namespace"], md["name"])] = Ep(
-                    "pod", ip, md["namespace"], md["name"], dict(md.get("labels") or {}),
-                    bool(m["spec"].get("hostNetwork")), ports)
+                    "pod",
+                    ip,
+                    md["namespace"],
+                    md["name"],
+                    dict(md.get("labels") or {}),
+                    bool(m["spec"].get("hostNetwork")),
+                    ports,
+                )
             elif k == "Node":
-                self.nodes.append((dict(md.get("labels") or {}),
-                                   [a["address"] for a in m["status"]["addresses"]]))
+                self.nodes.append(
+                    (dict(md.get("labels") or {}), [a["address"] for a in m["status"]["addresses"]])
+                )
             elif k == "Service":
                 self.services[(md["namespace"], md["name"])] = m["spec"]
             elif k == "NetworkPolicy":
@@ -418,8 +480,11 @@ class Evaluator:
         if s.startswith("svc/"):
             _, ns, name = s.split("/")
             spec = self.services[(ns, name)]
-            backs = [p for (pns, _), p in self.pods.items()
-                     if pns == ns and _match_selector({"matchLabels": spec["selector"]}, p.labels)]
+            backs = [
+                p
+                for (pns, _), p in self.pods.items()
+                if pns == ns and _match_selector({"matchLabels": spec["selector"]}, p.labels)
+            ]
             return [(b, None) for b in backs], True
         if "/" in s and not s[0].isdigit() and ":" not in s:
             ns, name = s.split("/")
@@ -430,26 +495,42 @@ class Evaluator:
     def _peer_match(self, peer: dict, other: Ep, dns: bool) -> bool | None:
         """True/False; None for a peer with no known field (fail closed)."""
         if "namespaces" in peer:
-            return (other.kind == "pod" and not other.host_network
-                    and _match_selector(peer["namespaces"], self.ns_labels[other.ns]))
+            return (
+                other.kind == "pod"
+                and not other.host_network
+                and _match_selector(peer["namespaces"], self.ns_labels[other.ns])
+            )
         if "pods" in peer:
             p = peer["pods"]
-            nssel = p.get("namespaceSelector", {}) if self.version == 2 else p.get("namespaceSelector")
-            return (other.kind == "pod" and not other.host_network
-                    and _match_selector(nssel, self.ns_labels[other.ns])
-                    and _match_selector(p["podSelector"], other.labels))
+            nssel = (
+                p.get("namespaceSelector", {}) if self.version == 2 else p.get("namespaceSelector")
+            )
+            return (
+                other.kind == "pod"
+                and not other.host_network
+                and _match_selector(nssel, self.ns_labels[other.ns])
+                and _match_selector(p["podSelector"], other.labels)
+            )
         if "networks" in peer:
             a = ipaddress.ip_address(other.ip)
-            return any(a in ipaddress.ip_network(c, strict=False) for c in peer["networks"]
-                       if ipaddress.ip_network(c, strict=False).version == a.version)
+            return any(
+                a in ipaddress.ip_network(c, strict=False)
+                for c in peer["networks"]
+                if ipaddress.ip_network(c, strict=False).version == a.version
+            )
         if "nodes" in peer:
-            return any(_match_selector(peer["nodes"], lab) and other.ip in addrs
-                       for lab, addrs in self.nodes)
+            return any(
+                _match_selector(peer["nodes"], lab) and other.ip in addrs
+                for lab, addrs in self.nodes
+            )
         if "domainNames" in peer:
             # Only addresses outside the cluster can be answers for an external name; the
             # spec leaves which ones to DNS: evaluate both ways.
-            if other.kind == "ip" and not any(other.ip in a for _, a in self.nodes) \
-                    and not any(other.ip == p.ip for p in self.pods.values()):
+            if (
+                other.kind == "ip"
+                and not any(other.ip in a for _, a in self.nodes)
+                and not any(other.ip == p.ip for p in self.pods.values())
+            ):
                 return dns
             return False
         return None
@@ -468,9 +549,8 @@ class Evaluator:
                     pr = p["portRange"]
                     if pr.get("protocol", "TCP") == proto and pr["start"] <= port <= pr["end"]:
                         return True
-                elif "namedPort" in p:
-                    if self._named(dst, p["namedPort"], port, proto):
-                        return True
+                elif "namedPort" in p and self._named(dst, p["namedPort"], port, proto):
+                    return True
             else:
                 if "destinationNamedPort" in p:
                     if self._named(dst, p["destinationNamedPort"], port, proto):
@@ -489,8 +569,11 @@ class Evaluator:
 
     @staticmethod
     def _named(dst: Ep, name: str, port: int, proto: str) -> bool:
-        return (dst.kind == "pod" and not dst.host_network
-                and any(n == name and num == port and pr == proto for n, num, pr in dst.ports))
+        return (
+            dst.kind == "pod"
+            and not dst.host_network
+            and any(n == name and num == port and pr == proto for n, num, pr in dst.ports)
+        )
 
     def _selects(self, subject: dict, p: Ep) -> bool:
         if p.kind != "pod" or p.host_network:
@@ -499,11 +582,21 @@ class Evaluator:
             return _match_selector(subject["namespaces"], self.ns_labels[p.ns])
         s = subject["pods"]
         nssel = s.get("namespaceSelector", {}) if self.version == 2 else s.get("namespaceSelector")
-        return (_match_selector(nssel, self.ns_labels[p.ns])
-                and _match_selector(s["podSelector"], p.labels))
+        return _match_selector(nssel, self.ns_labels[p.ns]) and _match_selector(
+            s["podSelector"], p.labels
+        )
 
-    def _first_action(self, spec: dict, direction: str, subj: Ep, other: Ep, dst: Ep,
-                      port: int, proto: str, dns: bool) -> str | None:
+    def _first_action(
+        self,
+        spec: dict,
+        direction: str,
+        subj: Ep,
+        other: Ep,
+        dst: Ep,
+        port: int,
+        proto: str,
+        dns: bool,
+    ) -> str | None:
         for rule in spec.get(direction) or []:
             action = rule["action"].lower()
             action = "accept" if action in ("allow", "accept") else action
@@ -548,18 +641,19 @@ class Evaluator:
             spec = np["spec"]
             if not _match_selector(spec.get("podSelector") or {}, subj.labels):
                 continue
-            types = spec.get("policyTypes") or (["Ingress"] + (["Egress"] if spec.get("egress") else []))
+            types = spec.get("policyTypes") or (
+                ["Ingress"] + (["Egress"] if spec.get("egress") else [])
+            )
             if ptype not in types:
                 continue
             isolated = True
             for rule in spec.get(direction) or []:
                 peers = rule.get("from" if direction == "ingress" else "to")
-                if peers:
-                    if not any(self._np_peer(pe, other, subj.ns) for pe in peers):
-                        continue
-                if rule.get("ports"):
-                    if not any(self._np_port(pp, dst, port, proto) for pp in rule["ports"]):
-                        continue
+                if peers and not any(self._np_peer(pe, other, subj.ns) for pe in peers):
+                    continue
+                ports = rule.get("ports")
+                if ports and not any(self._np_port(pp, dst, port, proto) for pp in ports):
+                    continue
                 ok = True
         return ok if isolated else None
 
@@ -619,8 +713,12 @@ class Evaluator:
                         for sp in spec["ports"]:
                             if sp["port"] == q.port and sp.get("protocol", "TCP") == q.protocol:
                                 port = sp["targetPort"]
-                    hairpin = (src.kind == "pod" and dst.kind == "pod"
-                               and (src.ns, src.name) == (dst.ns, dst.name) and not via_svc)
+                    hairpin = (
+                        src.kind == "pod"
+                        and dst.kind == "pod"
+                        and (src.ns, src.name) == (dst.ns, dst.name)
+                        and not via_svc
+                    )
                     if hairpin and self.version == 1:
                         results.add(None)
                         continue
@@ -641,6 +739,7 @@ class Evaluator:
 
 
 # ---------------------------------------------------------------- YAML output
+
 
 def _flow(obj: Any) -> str:
     return yaml.safe_dump(obj, default_flow_style=True, sort_keys=False, width=10**9).strip()
@@ -726,8 +825,10 @@ def check_case(c: Case) -> list[str]:
             continue
         got = ev.verdict(q)
         if got != q.verdict:
-            problems.append(f"{c.name}: {q.frm} -> {q.to} {q.protocol}/{q.port}: "
-                            f"expected {q.verdict}, reference evaluator says {got}")
+            problems.append(
+                f"{c.name}: {q.frm} -> {q.to} {q.protocol}/{q.port}: "
+                f"expected {q.verdict}, reference evaluator says {got}"
+            )
     return problems
 
 
@@ -746,7 +847,7 @@ def emit_file(path: str, header: str, source: str | list[str], cases: list[Case]
     body = "\n".join(parts) + "\n" + "\n".join(render_case(c) for c in cases) + "\n"
     # Round-trip check: the text must load back to exactly the data we meant.
     loaded = yaml.safe_load(body)
-    for c, lc in zip(cases, loaded["cases"]):
+    for c, lc in zip(cases, loaded["cases"], strict=False):
         assert lc["manifests"] == c.manifests, (path, c.name)
         assert [dict(e) for e in lc.get("expect", [])] == [q.to_yaml() for q in c.expect], c.name
     with open(path, "w") as f:
