@@ -24,10 +24,12 @@ from netverify.renderers.audit import (
     AuditContext,
     counts_sentence,
     gate_sentence,
+    incomplete_sentence,
     severity_counts,
 )
 from netverify.renderers.audit_graph import Graph, build_graph
 from netverify.renderers.base import sanitize
+from netverify.renderers.coverage import ignored_line
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
@@ -211,6 +213,12 @@ def render_audit_markdown(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str
     gate = gate_sentence(r, ctx)
     if gate:
         head += ["", f"**{md_text(gate)}.**"]
+    incomplete = incomplete_sentence(r)
+    if incomplete:
+        head += ["", f"**INCOMPLETE**: {md_text(incomplete.removeprefix('incomplete: '))}."]
+    ignored = ignored_line(r.coverage)
+    if ignored:
+        head += ["", md_text(ignored) + "."]
     tail = _connectivity(r)
     tail += ["", "## Rules that ran", "", "| Code | Title | Severity |", "| --- | --- | --- |"]
     tail += [f"| {c} | {md_text(r.rules[c].title)} | {r.rules[c].severity.value} |"

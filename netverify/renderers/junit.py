@@ -1,6 +1,10 @@
 """JUnit XML for CI systems: one testsuite per spec file, one testcase per assertion.
 
-Built with ElementTree (escaping is the library's job, never string joins).
+A failed assertion is a ``failure``, an undecided one (solver limit) an ``error``, an
+incomplete one (it depends on traffic policies netverify does not evaluate) is
+``skipped`` with the objects in its message: not run to a verdict, and the exit status
+(3) still tells CI that the answer is missing.  Built with ElementTree (escaping is the
+library's job, never string joins).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ def render_junit(report: CheckReport) -> str:
         suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(results)),
                               failures=str(sum(r.status == "fail" for r in results)),
                               errors=str(sum(r.status == "undecided" for r in results)),
-                              skipped="0")
+                              skipped=str(sum(r.status == "incomplete" for r in results)))
         for r in results:
             case = ET.SubElement(suite, "testcase", name=r.name,
                                  classname=f"{file}.assertions[{r.index}]")
@@ -35,6 +39,8 @@ def render_junit(report: CheckReport) -> str:
                               type=f"expect-{r.expect}").text = body
             elif r.status == "undecided":
                 ET.SubElement(case, "error", message=r.message, type="undecided").text = body
+            elif r.status == "incomplete":
+                ET.SubElement(case, "skipped", message=f"incomplete: {r.message}").text = body
             else:
                 ET.SubElement(case, "system-out").text = r.message
     ET.indent(root)

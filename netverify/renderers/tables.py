@@ -7,30 +7,39 @@ import io
 
 from netverify.renderers.base import RenderOptions
 from netverify.renderers.text import render_diff, render_matrix
-from netverify.results import DiffResult, MatrixResult
+from netverify.results import DiffResult, MatrixCell, MatrixResult
 
 
 def render_matrix_csv(m: MatrixResult) -> str:
-    """One row per ordered pair, columns as in the JSON results."""
+    """One row per ordered pair, columns as in the JSON results.
+
+    ``complete`` is false for a pair a traffic policy netverify does not evaluate could
+    change; the CSV has no room for which one (the JSON and text forms list them).
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     proto = m.protocol.value if m.protocol else ""
+    def done(c: MatrixCell) -> str:
+        return str(c.complete).lower()
+
     if m.by == "pod":
         if m.port is not None:
-            w.writerow(["from", "to", "port", "protocol", "allowed"])
+            w.writerow(["from", "to", "port", "protocol", "allowed", "complete"])
             for c in m.cells:
-                w.writerow([c.src, c.dst, m.port, proto, str(not c.allowed.is_empty).lower()])
+                w.writerow([c.src, c.dst, m.port, proto, str(not c.allowed.is_empty).lower(),
+                            done(c)])
         else:
-            w.writerow(["from", "to", "TCP", "UDP", "SCTP"])
+            w.writerow(["from", "to", "TCP", "UDP", "SCTP", "complete"])
             for c in m.cells:
                 d = c.allowed.to_dict()
-                w.writerow([c.src, c.dst, d.get("TCP", ""), d.get("UDP", ""), d.get("SCTP", "")])
+                w.writerow([c.src, c.dst, d.get("TCP", ""), d.get("UDP", ""), d.get("SCTP", ""),
+                            done(c)])
     else:
-        w.writerow(["from", "to", "allowed_pairs", "pairs", "TCP", "UDP", "SCTP"])
+        w.writerow(["from", "to", "allowed_pairs", "pairs", "TCP", "UDP", "SCTP", "complete"])
         for c in m.cells:
             d = c.allowed.to_dict()
             w.writerow([c.src, c.dst, c.allowed_pairs, c.pairs, d.get("TCP", ""),
-                        d.get("UDP", ""), d.get("SCTP", "")])
+                        d.get("UDP", ""), d.get("SCTP", ""), done(c)])
     return buf.getvalue()
 
 
