@@ -341,15 +341,17 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
     LoadBalancer Services, with TLS, backends, endpoint pods and whether
     NetworkPolicy lets the controller (or the outside) reach them.
 
-    Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error.
+    Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error;
+    3 incomplete (traffic policies netverify does not evaluate leave hops undecided).
     """
     from netverify.queries.paths import paths
 
     cluster = _load(files, verbose, ignore_kinds)
     result = paths(cluster, controller=controller, cni=cni, policy_only=policy_only)
-    blocked = any(p.verdict == "no" for p in result.routes)
+    blocked = any(p.verdict == "no" for p in result.routes)  # certain: not changed by coverage
     _emit(result, fmt, color, verbose, output,
-          ExitCode.FAILED if fail_on_blocked and blocked else ExitCode.OK)
+          ExitCode.FAILED if fail_on_blocked and blocked
+          else ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED)
 
 
 @main.command("matrix")
