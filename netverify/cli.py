@@ -130,7 +130,8 @@ def main(debug: bool, no_cache: bool) -> None:
     """Verify Kubernetes network reachability from manifests, exactly and with reasons.
 
     Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error,
-    3 undecided (solver time limit, unknown hop), 4 internal error (a bug).
+    3 undecided (solver time limit, unknown hop) or incomplete (traffic policies
+    netverify does not evaluate, see --ignore-kind), 4 internal error (a bug).
     """
 
 
@@ -284,7 +285,8 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     not) may reach DST: yes comes with a witness pod, no is a proof.
 
     Exit status: 0 allowed (for every pair) / yes, 1 denied / no, 2 input error,
-    3 undecided (solver time limit, or a URL hop netverify cannot check).
+    3 undecided (solver time limit, or a URL hop netverify cannot check) or
+    incomplete (traffic policies netverify does not evaluate apply).
     """
     from netverify.queries.can_reach import can_reach
     from netverify.queries.hypothetical import can_reach_hypothetical
@@ -376,6 +378,9 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
     or namespace it counts allowed pod pairs out of all pod pairs.
+
+    Exit status: 0, 2 input error, 3 incomplete (cells marked ? depend on traffic
+    policies netverify does not evaluate).
     """
     from netverify.queries.matrix import matrix
 
@@ -405,7 +410,8 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     are described as label and CIDR constraints, each checked by the solver
     against the sources' own egress policies.
 
-    Exit status: 0 something can reach DST, 1 nothing can, 2 input error.
+    Exit status: 0 something can reach DST, 1 nothing can, 2 input error,
+    3 incomplete.
     """
     from netverify.queries.who_can_reach import who_can_reach
 
@@ -426,7 +432,8 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
     Redundancy is decided over every pod that could exist (SMT), not only the
     existing ones, and each redundant item names the policies that shadow it.
 
-    Exit status: 0 no findings, 1 findings, 2 input error.
+    Exit status: 0 no findings, 1 findings, 2 input error, 3 no findings but
+    incomplete (other kinds of policy may make more rules redundant).
     """
     from netverify.queries.lint import lint
 
@@ -456,7 +463,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
     """Run the assertion specs (default: specs/) and report counterexamples.
 
     Exit status: 0 every assertion passed, 1 some failed or are undecided,
-    2 invalid spec or manifests.
+    2 invalid spec or manifests, 3 none failed but some are incomplete.
     """
     from netverify.queries.check import check
     from netverify.renderers.junit import render_junit
