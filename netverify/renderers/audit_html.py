@@ -63,9 +63,12 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
             c = cells[(src, dst)]
             shade = ("none" if c.allowed_pairs == 0 else
                      "all" if c.allowed_pairs == c.pairs else "some")
-            row.append({"text": f"{c.allowed_pairs}/{c.pairs}", "shade": shade,
+            undecided = "" if c.complete else " ?"
+            row.append({"text": f"{c.allowed_pairs}/{c.pairs}{undecided}", "shade": shade,
                         "title": f"{src} \u2192 {dst}: "
-                                 + (port_summary(c.allowed) if c.allowed_pairs else "nothing")})
+                                 + (port_summary(c.allowed) if c.allowed_pairs else "nothing")
+                                 + ("" if c.complete else " by the NetworkPolicies; not "
+                                    "decided: policies netverify does not evaluate apply")})
         rows.append({"name": src, "cells": row})
     return {"names": list(m.rows), "rows": rows}
 

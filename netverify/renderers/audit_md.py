@@ -102,12 +102,16 @@ def mermaid(g: Graph) -> list[str]:
 
 
 def matrix_table(m: MatrixResult) -> list[str]:
-    """Allowed pod pairs / all pod pairs between namespaces, row to column."""
+    """Allowed pod pairs / all pod pairs between namespaces, row to column.
+
+    ``?`` marks a cell that traffic policies netverify does not evaluate could change.
+    """
     cells = {(c.src, c.dst): c for c in m.cells}
     out = ["| from \\ to | " + " | ".join(md_text(n) for n in m.rows) + " |",
            "| --- |" + " ---: |" * len(m.rows)]
     for src in m.rows:
-        row = [f"{cells[(src, d)].allowed_pairs}/{cells[(src, d)].pairs}" for d in m.rows]
+        row = [f"{cells[(src, d)].allowed_pairs}/{cells[(src, d)].pairs}"
+               + ("" if cells[(src, d)].complete else " ?") for d in m.rows]
         out.append(f"| **{md_text(src)}** | " + " | ".join(row) + " |")
     return out
 

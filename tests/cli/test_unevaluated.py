@@ -416,8 +416,10 @@ def test_audit_reports_nv704_in_every_format(tmp_path: Path) -> None:
     assert note["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     md = run("audit", "-f", files, "--format", "md").stdout
     assert "**INCOMPLETE**: the input holds 1 traffic policy" in md
+    assert "| **other** | 2/2 | 4/4 ? |" in md  # the namespace matrix marks shop's cells
     html = run("audit", "-f", files, "--format", "html").stdout
     assert "<strong>INCOMPLETE</strong>: the input holds 1 traffic policy" in html
+    assert ">4/4 ?</td>" in html
 
 
 def test_kinds_that_restrict_nothing_stay_quiet(tmp_path: Path) -> None:
