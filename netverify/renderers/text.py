@@ -390,7 +390,9 @@ def _diff_rows(r: DiffResult) -> list[list[str]]:
 
 
 def _diff_symbolic(r: DiffResult) -> list[str]:
-    words = {"yes": "yes", "no": "no (proved)", "undecided": "undecided (solver limit)"}
+    words = {"yes": "yes", "no": "no (proved)" if r.coverage.complete
+             else "no (proved for the policies netverify evaluates)",
+             "undecided": "undecided (solver limit)"}
     out = [f"newly allowed for some pod that could exist: {words[r.any_allowed]}",
            f"newly denied for some pod that could exist: {words[r.any_denied]}"]
     for w in r.witnesses:
