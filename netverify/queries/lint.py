@@ -7,6 +7,10 @@
   allowances, so: nothing the rule admits is lost without it).
 - ``redundant-policy``: removing the whole policy, isolation included, changes
   no verdict for any possible pod.
+
+Only NetworkPolicies are compared.  Policies of kinds netverify does not evaluate
+(``Cluster.coverage``) cannot make a finding false, but can make more rules
+redundant than the findings say: the result is then marked incomplete.
 Each redundant item names the policies that shadow it, found by asking the
 same question with only one other policy's rules left.
 """
@@ -99,8 +103,12 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
                         covered_by=tuple(_coverers(cluster, smt, pol, (direction, rule.index)))))
     del ev
     findings.sort(key=lambda f: (f.policy, f.field, f.code))
+    # Another kind of policy may make a NetworkPolicy rule redundant (a cluster-wide deny
+    # covering what it allows) wherever it applies: with policies to judge, every object
+    # netverify does not evaluate leaves the search incomplete.  Findings stay true.
+    coverage = cluster.coverage if cluster.policies else cluster.coverage.affecting(())
     return LintResult(findings=tuple(findings), policies=len(cluster.policies),
-                      undecided=tuple(undecided))
+                      undecided=tuple(undecided), coverage=coverage)
 
 
 def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,

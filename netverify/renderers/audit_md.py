@@ -24,10 +24,12 @@ from netverify.renderers.audit import (
     AuditContext,
     counts_sentence,
     gate_sentence,
+    incomplete_sentence,
     severity_counts,
 )
 from netverify.renderers.audit_graph import Graph, build_graph
 from netverify.renderers.base import sanitize
+from netverify.renderers.coverage import ignored_line
 from netverify.renderers.markdown import md_text
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 
@@ -88,12 +90,16 @@ def mermaid(g: Graph) -> list[str]:
 
 
 def matrix_table(m: MatrixResult) -> list[str]:
-    """Allowed pod pairs / all pod pairs between namespaces, row to column."""
+    """Allowed pod pairs / all pod pairs between namespaces, row to column.
+
+    ``?`` marks a cell that traffic policies netverify does not evaluate could change.
+    """
     cells = {(c.src, c.dst): c for c in m.cells}
     out = ["| from \\ to | " + " | ".join(md_text(n) for n in m.rows) + " |",
            "| --- |" + " ---: |" * len(m.rows)]
     for src in m.rows:
-        row = [f"{cells[(src, d)].allowed_pairs}/{cells[(src, d)].pairs}" for d in m.rows]
+        row = [f"{cells[(src, d)].allowed_pairs}/{cells[(src, d)].pairs}"
+               + ("" if cells[(src, d)].complete else " ?") for d in m.rows]
         out.append(f"| **{md_text(src)}** | " + " | ".join(row) + " |")
     return out
 
@@ -199,6 +205,12 @@ def render_audit_markdown(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str
     gate = gate_sentence(r, ctx)
     if gate:
         head += ["", f"**{md_text(gate)}.**"]
+    incomplete = incomplete_sentence(r)
+    if incomplete:
+        head += ["", f"**INCOMPLETE**: {md_text(incomplete.removeprefix('incomplete: '))}."]
+    ignored = ignored_line(r.coverage)
+    if ignored:
+        head += ["", md_text(ignored) + "."]
     tail = _connectivity(r)
     tail += ["", "## Rules that ran", "", "| Code | Title | Severity |", "| --- | --- | --- |"]
     tail += [f"| {c} | {md_text(r.rules[c].title)} | {r.rules[c].severity.value} |"

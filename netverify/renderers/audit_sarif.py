@@ -22,6 +22,8 @@ message is in them, so rewording a rule's message opens new alerts.
 
 With the ``--fail-on`` gate known, the run has an ``invocations`` entry with the exit
 status, and a notification when findings left out by ``--min-severity`` decide it.
+An incomplete report (traffic policies netverify does not evaluate) has a warning
+``toolExecutionNotification`` listing them, with or without the gate.
 
 Names are untrusted.  JSON escapes control characters itself (and ``json.dumps``
 writes every non-ASCII character as ``\\uXXXX``), but code scanning shows messages and
@@ -47,8 +49,10 @@ from urllib.parse import quote
 from netverify.renderers.audit import (
     NO_CONTEXT,
     AuditContext,
+    exit_status,
     gate_sentence,
     hidden_at_or_above,
+    incomplete_sentence,
     plain_text,
 )
 from netverify.renderers.base import sanitize
@@ -231,18 +235,45 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
     return res
 
 
+def _incomplete_notification(r: AuditReport) -> dict[str, Any] | None:
+    """A notification naming the traffic policies netverify did not evaluate."""
+    text = incomplete_sentence(r)
+    if not text:
+        return None
+    locations = []
+    for o in r.coverage.unevaluated:
+        phys = _physical(o.source)
+        loc: dict[str, Any] = {"logicalLocations": [{
+            "name": o.name, "kind": "resource", "fullyQualifiedName": o.ref}]}
+        if phys is not None:
+            loc["physicalLocation"] = phys
+        locations.append(loc)
+    return {"level": "warning", "message": {"text": text}, "locations": locations,
+            "associatedRule": {"id": "NV704"}}
+
+
 def _invocation(r: AuditReport, ctx: AuditContext) -> list[dict[str, Any]]:
+    incomplete = _incomplete_notification(r)
     if ctx.fail_on is None:
-        return []
+        if incomplete is None:
+            return []
+        return [{"executionSuccessful": True, "toolExecutionNotifications": [incomplete]}]
     failed = r.reaches(ctx.fail_on)
-    inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": 1 if failed else 0,
+    code = exit_status(r, ctx.fail_on)
+    inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": code,
                            "exitCodeDescription": (
                                f"a finding at or above {ctx.fail_on.value} (--fail-on)"
                                if failed else f"no finding at or above {ctx.fail_on.value} "
-                               "(--fail-on)")}
+                               "(--fail-on)" + ("" if code == 0 else ", but the report is "
+                                                "incomplete"))}
+    notes = []
     gate = gate_sentence(r, ctx)
     if gate:
-        inv["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": gate}}]
+        notes.append({"level": "warning", "message": {"text": gate}})
+    if incomplete is not None:
+        notes.append(incomplete)
+    if notes:
+        inv["toolExecutionNotifications"] = notes
     return [inv]
 
 

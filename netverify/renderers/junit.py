@@ -5,6 +5,11 @@ escapes markup but passes on what XML 1.0 forbids (most C0 controls, lone surrog
 U+FFFE, U+FFFF), which makes the whole file unreadable to a CI system; so every string
 from a spec or the manifests first goes through ``base.sanitize``, which writes those out
 (and bidi controls, which a CI web page would reorder text around).
+
+A failed assertion is a ``failure``, an undecided one (solver limit) an ``error``, an
+incomplete one (it depends on traffic policies netverify does not evaluate) is
+``skipped`` with the objects in its message: not run to a verdict, and the exit status
+(3) still tells CI that the answer is missing.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ def render_junit(report: CheckReport) -> str:
         suite = ET.SubElement(root, "testsuite", name=_line(file), tests=str(len(results)),
                               failures=str(sum(r.status == "fail" for r in results)),
                               errors=str(sum(r.status == "undecided" for r in results)),
-                              skipped="0")
+                              skipped=str(sum(r.status == "incomplete" for r in results)))
         for r in results:
             case = ET.SubElement(suite, "testcase", name=_line(r.name),
                                  classname=_line(f"{file}.assertions[{r.index}]"))
@@ -46,6 +51,9 @@ def render_junit(report: CheckReport) -> str:
                               type=_line(f"expect-{r.expect}")).text = body
             elif r.status == "undecided":
                 ET.SubElement(case, "error", message=message, type="undecided").text = body
+            elif r.status == "incomplete":
+                ET.SubElement(case, "skipped",
+                              message=_line(f"incomplete: {r.message}")).text = body
             else:
                 ET.SubElement(case, "system-out").text = message
     ET.indent(root)

@@ -8,6 +8,7 @@ from tabulate import tabulate
 
 from netverify.ports import Protocol
 from netverify.renderers.base import RenderOptions, finish, paint
+from netverify.renderers.coverage import coverage_lines
 from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import explain_pair
 from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
@@ -49,8 +50,11 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
 def render_url(r: UrlResult, opts: RenderOptions) -> str:
     """The verdict, then each entry point's route, backends and hops."""
     word, color = WORD[r.verdict]
+    if r.verdict == "unknown" and not r.coverage.complete:
+        word = "INCOMPLETE"
     lines = [f"{paint(word, color, opts)}  {r.src} -> {r.url}"
-             + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else "")]
+             + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
+             *coverage_lines(r.coverage)]
     for p in r.paths:
         lines.append("")
         lines.extend(_path_lines(p, opts))
@@ -89,6 +93,11 @@ EXPOSED_HEADERS = ["service", "type", "ports", "externalTrafficPolicy", "pods re
 def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
     """Two tables: routes from outside, and Services exposed without a route."""
     out = []
+    cov = coverage_lines(r.coverage)
+    if cov:
+        head = [f"{paint('INCOMPLETE', 'yellow', opts)}: some verdicts below are not "
+                "decided"] if not r.coverage.complete else []
+        out.append("\n".join([*head, *cov]))
     if r.routes:
         out.append(tabulate(_route_rows(r), headers=ROUTE_HEADERS, tablefmt=table_format))
     else:
@@ -110,7 +119,13 @@ def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "si
 
 def render_paths_markdown(r: PathsResult, opts: RenderOptions) -> str:
     """GitHub-flavoured Markdown tables; everything from the manifests is escaped."""
-    out = ["## Routes from outside the cluster", ""]
+    out = []
+    cov = coverage_lines(r.coverage)
+    if cov:
+        if not r.coverage.complete:
+            out += ["**INCOMPLETE**: some verdicts below are not decided.", ""]
+        out += [*[f"- {md_text(line.strip())}" for line in cov], ""]
+    out += ["## Routes from outside the cluster", ""]
     out.append(table(ROUTE_HEADERS, _route_rows(r)) if r.routes else "_none_")
     out += ["", "## Services exposed directly (NodePort, LoadBalancer)", ""]
     out.append(table(EXPOSED_HEADERS, _exposed_rows(r)) if r.exposed else "_none_")

@@ -11,14 +11,16 @@ import csv
 import io
 
 from netverify.renderers.base import RenderOptions, sanitize
+from netverify.renderers.coverage import coverage_lines
 from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import (
     DIFF_HEADERS,
+    UNDECIDED_LEGEND,
     diff_rows,
     diff_symbolic,
     matrix_table,
 )
-from netverify.results import DiffResult, MatrixResult
+from netverify.results import DiffResult, MatrixCell, MatrixResult
 
 # Excel, LibreOffice and Google Sheets read a cell starting with one of these as a
 # formula (=HYPERLINK(...), =cmd|...), even inside quotes; OWASP's "CSV Injection"
@@ -39,7 +41,11 @@ def csv_cell(value: object) -> str:
 
 
 def render_matrix_csv(m: MatrixResult) -> str:
-    """One row per ordered pair, columns as in the JSON results."""
+    """One row per ordered pair, columns as in the JSON results.
+
+    ``complete`` is false for a pair a traffic policy netverify does not evaluate could
+    change; the CSV has no room for which one (the JSON and text forms list them).
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
 
@@ -47,22 +53,25 @@ def render_matrix_csv(m: MatrixResult) -> str:
         w.writerow([csv_cell(c) for c in cells])
 
     proto = m.protocol.value if m.protocol else ""
+    def done(c: MatrixCell) -> str:
+        return str(c.complete).lower()
+
     if m.by == "pod":
         if m.port is not None:
-            row("from", "to", "port", "protocol", "allowed")
+            row("from", "to", "port", "protocol", "allowed", "complete")
             for c in m.cells:
-                row(c.src, c.dst, m.port, proto, str(not c.allowed.is_empty).lower())
+                row(c.src, c.dst, m.port, proto, str(not c.allowed.is_empty).lower(), done(c))
         else:
-            row("from", "to", "TCP", "UDP", "SCTP")
+            row("from", "to", "TCP", "UDP", "SCTP", "complete")
             for c in m.cells:
                 d = c.allowed.to_dict()
-                row(c.src, c.dst, d.get("TCP", ""), d.get("UDP", ""), d.get("SCTP", ""))
+                row(c.src, c.dst, d.get("TCP", ""), d.get("UDP", ""), d.get("SCTP", ""), done(c))
     else:
-        row("from", "to", "allowed_pairs", "pairs", "TCP", "UDP", "SCTP")
+        row("from", "to", "allowed_pairs", "pairs", "TCP", "UDP", "SCTP", "complete")
         for c in m.cells:
             d = c.allowed.to_dict()
             row(c.src, c.dst, c.allowed_pairs, c.pairs, d.get("TCP", ""), d.get("UDP", ""),
-                d.get("SCTP", ""))
+                d.get("SCTP", ""), done(c))
     return buf.getvalue()
 
 
@@ -75,26 +84,38 @@ def _notes(lines: list[str]) -> list[str]:
     return ["", *items] if items else []
 
 
+def _incomplete_banner(complete: bool) -> list[str]:
+    return [] if complete else ["**INCOMPLETE**: some verdicts below are not decided.", ""]
+
+
 def render_matrix_markdown(m: MatrixResult, opts: RenderOptions) -> str:
     """The text table in GitHub pipe syntax, every name escaped."""
     if not m.rows:
         return "no pods\n"
     title, headers, rows = matrix_table(m)
-    out = [f"### {md_text(title)}", "", table(headers, rows)]
-    out += _notes([f"note: {c}" for c in m.caveats])
+    out = _incomplete_banner(m.coverage.complete)
+    out += [f"### {md_text(title)}", "", table(headers, rows)]
+    if not m.coverage.complete:
+        out += ["", md_text(UNDECIDED_LEGEND)]
+    out += _notes([*(x.strip() for x in coverage_lines(m.coverage)),
+                   *(f"note: {c}" for c in m.caveats)])
     return "\n".join(out) + "\n"
 
 
 def render_diff_markdown(r: DiffResult, opts: RenderOptions) -> str:
     """The diff for a pull-request comment, every name escaped."""
-    out = [f"### {md_text(f'Reachability changes from {r.old} to {r.new}')}", ""]
+    out = _incomplete_banner(r.coverage.complete)
+    out += [f"### {md_text(f'Reachability changes from {r.old} to {r.new}')}", ""]
     out.append(table(DIFF_HEADERS, diff_rows(r)) if r.rows else
                "existing pods: no pair changed")
+    if not all(x.complete for x in r.rows):
+        out += ["", md_text(UNDECIDED_LEGEND)]
     lines = []
     if r.pods_added:
         lines.append(f"pods only in {r.new}: {', '.join(r.pods_added)}")
     if r.pods_removed:
         lines.append(f"pods only in {r.old}: {', '.join(r.pods_removed)}")
     out += _notes(lines)
-    out += _notes([*diff_symbolic(r), *(f"note: {c}" for c in r.caveats)])
+    out += _notes([*diff_symbolic(r), *(x.strip() for x in coverage_lines(r.coverage)),
+                   *(f"note: {c}" for c in r.caveats)])
     return "\n".join(out) + "\n"

@@ -50,7 +50,7 @@ def test_csv_matrix_of_the_demo_is_plain(tmp_path: Path):
     rows = list(csv.DictReader(io.StringIO(render(results()["matrix"], "csv", RenderOptions()))))
     row = next(r for r in rows if r["from"] == "frontend/web" and r["to"] == "backend/api")
     assert row == {"from": "frontend/web", "to": "backend/api", "TCP": "8080", "UDP": "",
-                   "SCTP": ""}
+                   "SCTP": "", "complete": "true"}
     assert not any(v.startswith("'") for r in rows for v in r.values())
 
 
