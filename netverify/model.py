@@ -12,12 +12,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from netverify.ipblocks import Address, IPSet
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import Protocol
 from netverify.selectors import LabelSelector
 from netverify.source import SourceRef
+
+if TYPE_CHECKING:  # cluster_policies imports Direction from here
+    from netverify.cluster_policies import ClusterPolicy, Node
 
 DEFAULT_NAMESPACE = "default"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -433,6 +437,10 @@ class Cluster:
     ingress_classes: tuple[IngressClass, ...] = ()
     gateways: tuple[Gateway, ...] = ()
     http_routes: tuple[HTTPRoute, ...] = ()
+    # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: by tier, then
+    # priority (netverify.cluster_policies); Nodes, which their ``nodes`` peers select
+    cluster_policies: tuple[ClusterPolicy, ...] = ()
+    nodes: tuple[Node, ...] = ()
     # "Kind ns/name" -> audit rule codes silenced by its netverify.io/ignore annotation
     suppressions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     skipped: Mapping[str, int] = field(default_factory=dict)  # kind -> count

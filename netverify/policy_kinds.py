@@ -94,15 +94,15 @@ REGISTRY: Mapping[tuple[str, str], PolicyKind] = _kinds(
                why="the same NetworkPolicy under its deprecated group, read as "
                    "networking.k8s.io/v1"),
     PolicyKind(group="policy.networking.k8s.io", kind="AdminNetworkPolicy",
-               product="network-policy-api", scope=_CLUSTER,
+               product="network-policy-api", scope=_CLUSTER, evaluated=True,
                why="cluster-scoped Allow/Deny/Pass rules evaluated before NetworkPolicy "
                    "(v1alpha1)"),
     PolicyKind(group="policy.networking.k8s.io", kind="BaselineAdminNetworkPolicy",
-               product="network-policy-api", scope=_CLUSTER,
+               product="network-policy-api", scope=_CLUSTER, evaluated=True,
                why="cluster-scoped default rules for traffic NetworkPolicy leaves undecided "
                    "(v1alpha1)"),
     PolicyKind(group="policy.networking.k8s.io", kind="ClusterNetworkPolicy",
-               product="network-policy-api", scope=_CLUSTER,
+               product="network-policy-api", scope=_CLUSTER, evaluated=True,
                why="v1alpha2 successor of AdminNetworkPolicy and BaselineAdminNetworkPolicy "
                    "(tier Admin or Baseline)"),
     PolicyKind(group="cilium.io", kind="CiliumNetworkPolicy", product="Cilium", scope=_NS,

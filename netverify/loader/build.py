@@ -20,8 +20,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from netverify.cluster_policies import ClusterPolicy, Node
 from netverify.errors import ManifestError
 from netverify.ipblocks import Address, parse_address
+from netverify.loader.cluster_policies import TIER_VERSIONS, build_cluster_policy, build_node
 from netverify.loader.documents import RawObject
 from netverify.loader.policies import NETWORK_POLICY_VERSIONS, build_network_policy
 from netverify.loader.routes import (
@@ -80,9 +82,11 @@ KNOWN_VERSIONS: dict[str, set[str]] = {
     "IngressClass": {"networking.k8s.io/v1", "networking.k8s.io/v1beta1"},
     "Gateway": GATEWAY_VERSIONS,
     "HTTPRoute": GATEWAY_VERSIONS,
+    **TIER_VERSIONS,
+    "Node": {"v1"},
 }
 
-CLUSTER_SCOPED = frozenset({"Namespace", "IngressClass"})
+CLUSTER_SCOPED = frozenset({"Namespace", "IngressClass", "Node", *TIER_VERSIONS})
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 IGNORE_ANNOTATION = "netverify.io/ignore"
 _IGNORE_CODE = re.compile(r"^(NV\d{3}|\*)$")
@@ -101,6 +105,8 @@ class _Builder:
         self.ingress_classes: list[IngressClass] = []
         self.gateways: list[Gateway] = []
         self.http_routes: list[HTTPRoute] = []
+        self.cluster_policies: list[ClusterPolicy] = []
+        self.nodes: list[Node] = []
         self.suppressions: dict[str, frozenset[str]] = {}
         self.skipped: Counter[str] = Counter()
         self.others: list[tuple[str, str, str]] = []
@@ -164,6 +170,11 @@ class _Builder:
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
             self.http_routes.append(build_http_route(raw, src))
+        elif kind in TIER_VERSIONS:
+            self.cluster_policies.append(build_cluster_policy(raw, src, self.warnings))
+        elif kind == "Node":
+            labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
+            self.nodes.append(build_node(raw, src, labels))
 
     def _unevaluated(self, raw: RawObject, entry: PolicyKind) -> None:
         """Keep a traffic policy netverify does not evaluate (Calico's NetworkPolicy, a
@@ -431,6 +442,9 @@ class _Builder:
             ingress_classes=tuple(sorted(self.ingress_classes, key=lambda c: c.name)),
             gateways=tuple(sorted(self.gateways, key=lambda g: (g.namespace, g.name))),
             http_routes=tuple(sorted(self.http_routes, key=lambda r: (r.namespace, r.name))),
+            cluster_policies=tuple(sorted(self.cluster_policies,
+                                          key=lambda c: (c.tier.value, c.order))),
+            nodes=tuple(sorted(self.nodes, key=lambda n: n.name)),
             suppressions=self.suppressions,
             skipped=dict(sorted(self.skipped.items())),
             others=tuple(self.others),

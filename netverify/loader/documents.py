@@ -103,7 +103,9 @@ class RawObject:
         return self.source.line
 
 
-LINE_KINDS = frozenset({"NetworkPolicy", "Service", "Ingress", "HTTPRoute", "Gateway"})
+LINE_KINDS = frozenset({"NetworkPolicy", "Service", "Ingress", "HTTPRoute", "Gateway",
+                        "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+                        "ClusterNetworkPolicy"})
 
 
 def _line_table(node: yaml.Node) -> dict[tuple[str | int, ...], int]:
