@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from netverify.model import Direction
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.source import SourceRef
+
+if TYPE_CHECKING:
+    from netverify.engines.tiers import Decision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +81,10 @@ class SideVerdict:
     isolating: tuple[PolicyRef, ...]
     allowed: PortSet
     rules: tuple[RuleRef, ...]
+    # With cluster-wide tiers: the ports the manifests cannot decide (tied priorities,
+    # domain names), and who decided each part (netverify.engines.tiers.Decision).
+    undecided: PortSet = field(default_factory=PortSet.empty)
+    tiers: tuple[Decision, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +96,7 @@ class PairVerdict:
     allowed: PortSet  # after restricting to the asked port/protocol, if any
     egress: SideVerdict
     ingress: SideVerdict
+    undecided: PortSet = field(default_factory=PortSet.empty)  # neither allowed nor denied
     loopback: bool = False  # a pod talking to itself: always allowed
     caveats: tuple[str, ...] = ()
     # False when a traffic policy netverify does not evaluate could change this pair's

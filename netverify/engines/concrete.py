@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netverify.engines.classes import ip_blocks
+from netverify.engines.tiers import TierEvaluator
 from netverify.ipblocks import IPSet
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, PortSpec, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
@@ -101,6 +102,7 @@ class Evaluator:
         self._by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
         for p in cluster.policies:
             self._by_ns[p.namespace].append(p)
+        self.tiers = TierEvaluator(cluster)
 
     # -- selection -----------------------------------------------------------
 
@@ -149,8 +151,10 @@ class Evaluator:
                                isolating=(), allowed=PortSet.all(), rules=())
         policies = self.selecting(subject, direction)
         if not policies:
-            return SideVerdict(direction=direction, subject=name, governed=True, external=False,
-                               isolated=False, isolating=(), allowed=PortSet.all(), rules=())
+            verdict = SideVerdict(direction=direction, subject=name, governed=True,
+                                  external=False, isolated=False, isolating=(),
+                                  allowed=PortSet.all(), rules=())
+            return self._tiered(verdict, subject, other, dst)
         allowed = PortSet.empty()
         refs: list[RuleRef] = []
         for pol in policies:
@@ -170,11 +174,20 @@ class Evaluator:
                     source=(peer.source if peer and peer.source else rule.source),
                 ))
                 allowed = allowed.union(ports)
-        return SideVerdict(
+        return self._tiered(SideVerdict(
             direction=direction, subject=name, governed=True, external=False, isolated=True,
             isolating=tuple(PolicyRef(policy=p.key, source=p.source) for p in policies),
             allowed=allowed, rules=tuple(refs),
-        )
+        ), subject, other, dst)
+
+    def _tiered(self, np: SideVerdict, subject: Pod, other: Subject, dst: Subject
+                ) -> SideVerdict:
+        """NetworkPolicy's answer for a side, put in its place between the tiers."""
+        if not self.tiers.active:
+            return np
+        out = self.tiers.side(np.direction, subject, other, dst, np_isolated=np.isolated,
+                              np_allowed=np.allowed)
+        return replace(np, allowed=out.allow, undecided=out.undecided, tiers=out.decisions)
 
     # -- a pair --------------------------------------------------------------
 
@@ -198,11 +211,16 @@ class Evaluator:
                            "replica-to-replica verdict; a pod reaching itself over loopback is "
                            "always allowed")
         allowed = allowed.restrict(protocol, port)
+        undecided = PortSet.empty()
+        if not loopback and not (egress.undecided.is_empty and ingress.undecided.is_empty):
+            undecided = egress.allowed.union(egress.undecided).intersection(
+                ingress.allowed.union(ingress.undecided)).difference(allowed).restrict(
+                protocol, port)
         return PairVerdict(
             src=pod_endpoint(src) if isinstance(src, Pod) else external_endpoint(src),
             dst=pod_endpoint(dst) if isinstance(dst, Pod) else external_endpoint(dst),
             allowed=allowed, egress=egress, ingress=ingress, loopback=loopback,
-            caveats=tuple(caveats),
+            caveats=tuple(caveats), undecided=undecided,
         )
 
     def _unknown_ip_caveats(self, side: SideVerdict, other: Subject) -> list[str]:
@@ -244,7 +262,7 @@ class Evaluator:
     def ip_boundaries(self, family: int) -> list[int]:
         """Every point where some ipBlock of the cluster starts or ends (sorted)."""
         return sorted({b for block in ip_blocks(self.cluster) if block.family == family
-                       for b in block.boundaries()})
+                       for b in block.boundaries()} | self.tiers.boundaries(family))
 
     def split(self, family: int, lo: int, hi: int) -> list[tuple[int, int]]:
         """Split ``lo..hi`` at ipBlock boundaries into ranges every ipBlock treats alike."""
