@@ -401,13 +401,17 @@ def _range_of(other: object) -> tuple[int, int, int]:
 
 
 def _addresses_match(peer: TierPeer, pod: Pod) -> tuple[bool | None, str]:
-    """``networks`` against a pod: its IPs when known (networks match pod IPs too)."""
+    """``networks`` against a pod: its IPs when known (networks match pod IPs too).
+
+    A pod whose IP the manifests do not give (a workload's template) is matched only
+    by a network covering a whole address family (``0.0.0.0/0``, ``::/0``), which
+    holds whatever address of that family it gets; narrower networks are taken not
+    to hold it, as NetworkPolicy ipBlocks are (pod addresses come from the cluster's
+    pod range, which the manifests do not give).
+    """
     if pod.ips:
         return any(s.contains(ip) for s in peer.addresses for ip in pod.ips), ""
-    families = {s.family for s in peer.addresses if s.intervals == (_FULL_FAMILY[s.family],)}
-    if families == {IPv4, IPv6}:
-        return True, ""  # every address of both families: whatever the pod's IP is
-    return None, f"{pod.key} has no IP in the manifests (status.podIPs)"
+    return any(s.intervals == (_FULL_FAMILY[s.family],) for s in peer.addresses), ""
 
 
 _FULL_FAMILY = {IPv4: (0, 2**32 - 1), IPv6: (0, 2**128 - 1)}
