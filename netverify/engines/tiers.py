@@ -38,7 +38,7 @@ from netverify.cluster_policies import (
     TierPort,
     TierRule,
 )
-from netverify.ipblocks import IPv4, IPv6, Address
+from netverify.ipblocks import Address, IPv4, IPv6
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 
