@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from netverify.cluster_policies import ClusterPolicy, TierPeer, TierRule
 from netverify.model import Direction
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.source import SourceRef
-
-if TYPE_CHECKING:
-    from netverify.engines.tiers import Decision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +60,43 @@ class PolicyRef:
 
     policy: str
     source: SourceRef | None
+
+
+class Layer(enum.Enum):
+    """Which layer decided a set of ports on one side."""
+
+    ADMIN = "admin"
+    NETWORK_POLICY = "networkpolicy"
+    BASELINE = "baseline"
+    DEFAULT = "default"
+
+
+class Outcome(enum.Enum):
+    """What a side does with a set of ports."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+    UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """Who decided ``ports`` on one side, and how.
+
+    ``passed`` lists the Pass rules the traffic went through before the layer that
+    decided; ``alternatives`` (for undecided ports) the decisions that could apply;
+    ``why`` says what the manifests cannot tell.
+    """
+
+    ports: PortSet
+    outcome: Outcome
+    layer: Layer
+    policy: ClusterPolicy | None = None
+    rule: TierRule | None = None
+    peer: TierPeer | None = None
+    passed: tuple[tuple[ClusterPolicy, TierRule], ...] = ()
+    alternatives: tuple[Decision, ...] = ()
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ PKG = Path(__file__).resolve().parents[1] / "netverify"
 # layer -> netverify subpackages/modules it must not import
 FORBIDDEN = {
     "model": {"loader", "engines", "queries", "renderers", "cli"},
+    "cluster_policies": {"loader", "engines", "queries", "renderers", "cli", "results"},
     "selectors": {"loader", "engines", "queries", "renderers", "cli", "model"},
     "ports": {"loader", "engines", "queries", "renderers", "cli", "model"},
     "policy_kinds": {"loader", "engines", "queries", "renderers", "cli", "audit", "model",

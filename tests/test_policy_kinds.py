@@ -23,12 +23,6 @@ def obj(api_version: str, kind: str, namespace: str | None, name: str = "x") -> 
 
 
 @pytest.mark.parametrize(("api_version", "kind", "product", "scope"), [
-    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", "network-policy-api",
-     Scope.CLUSTER),
-    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy", "network-policy-api",
-     Scope.CLUSTER),
-    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", "network-policy-api",
-     Scope.CLUSTER),
     ("crd.antrea.io/v1beta1", "ClusterNetworkPolicy", "Antrea", Scope.CLUSTER),
     ("crd.antrea.io/v1beta1", "NetworkPolicy", "Antrea", Scope.NAMESPACED),
     ("cilium.io/v2", "CiliumNetworkPolicy", "Cilium", Scope.NAMESPACED),
@@ -64,9 +58,12 @@ def test_kinds_that_restrict_nothing_are_not_caught_by_their_group(api_version: 
     assert lookup(api_version, kind) is None
 
 
-def test_only_the_kubernetes_networkpolicy_is_evaluated() -> None:
+def test_networkpolicy_and_the_policy_tiers_are_evaluated() -> None:
     assert {k.name for k in REGISTRY.values() if k.evaluated} == {
-        "NetworkPolicy.networking.k8s.io", "NetworkPolicy.extensions"}
+        "NetworkPolicy.networking.k8s.io", "NetworkPolicy.extensions",
+        "AdminNetworkPolicy.policy.networking.k8s.io",
+        "BaselineAdminNetworkPolicy.policy.networking.k8s.io",
+        "ClusterNetworkPolicy.policy.networking.k8s.io"}
     assert all(k.why and k.product for k in REGISTRY.values())
 
 
@@ -79,7 +76,7 @@ def test_namespaced_object_affects_pairs_with_a_pod_of_its_namespace() -> None:
 
 
 def test_cluster_scoped_object_affects_every_pair() -> None:
-    anp = obj("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", None)
+    anp = obj("cilium.io/v2", "CiliumClusterwideNetworkPolicy", None)
     assert anp.affects("a", "b") and anp.affects(OUTSIDE, "b") and anp.affects("a", OUTSIDE)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from netverify.engines.allpairs_tiers import TierMasks
 from netverify.engines.classes import PodClasses, PortClasses, pod_classes, port_classes
 from netverify.engines.concrete import Evaluator, ipset_matches
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
@@ -37,6 +38,15 @@ class AllPairs:
     ports: PortClasses
     words: list[npt.NDArray[np.uint64]]
     computed: tuple[int, ...]  # port classes computed (all unless restricted)
+    # Port classes neither allowed nor denied (cluster-wide policies tied at one
+    # priority, ...), in the same layout; None when there are none.
+    undecided: list[npt.NDArray[np.uint64]] | None = None
+
+    def undecided_portset(self, s: int, d: int) -> PortSet:
+        """Ports from class ``s`` to class ``d`` the manifests cannot decide."""
+        if self.undecided is None:
+            return PortSet.empty()
+        return self.portset_of_signature(tuple(int(w[s, d]) for w in self.undecided))
 
     def portset(self, s: int, d: int) -> PortSet:
         """Allowed ports from class ``s`` to class ``d``."""
@@ -93,6 +103,14 @@ class _Builder:
                             preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
                         elif spec.port is None:
                             preds.add((spec.protocol, MIN_PORT, MAX_PORT))
+        for cpol in cluster.cluster_policies:
+            for d in Direction:
+                for trule in cpol.rules(d):
+                    for tport in trule.ports or ():
+                        if tport.protocol is not None and tport.start is not None \
+                                and tport.end is not None:
+                            lo, hi = sorted((tport.start, tport.end))
+                            preds.add((tport.protocol, lo, hi))
         for p in self.reps:
             for cp in p.container_ports:
                 if cp.name is not None:
@@ -100,6 +118,7 @@ class _Builder:
         self.ports = port_classes(preds)
         self.K = len(self.ports)
         self._named_cache: dict[tuple[str, Protocol], BoolArray] = {}
+        self.tiers = TierMasks(self)
 
     # -- masks over pod classes --------------------------------------------
 
@@ -186,10 +205,13 @@ class _Builder:
 
     # -- per direction -------------------------------------------------------
 
-    def direction(self, direction: Direction) -> tuple[BoolArray, npt.NDArray[np.intp]]:
-        """Stack (n x K x C) of allowed (port class, peer class) and each class's row in it.
+    def direction(self, direction: Direction
+                  ) -> tuple[BoolArray, BoolArray | None, npt.NDArray[np.intp]]:
+        """Stacks (n x K x C) of allowed and of undecided (port class, peer class), and
+        each class's row in them (undecided is None without cluster-wide policies).
 
-        Row 0 is "not isolated" (all True).
+        Row 0 is "not isolated" (all True); with the tiers, a row is NetworkPolicy's
+        answer put in its place between them.
         """
         C, K = self.C, self.K
         selecting: list[list[int]] = [[] for _ in range(C)]
@@ -210,17 +232,26 @@ class _Builder:
 
         sig_index: dict[tuple[object, ...], int] = {}
         stack: list[BoolArray] = [np.ones((K, C), dtype=bool)]
+        ustack: list[BoolArray] = [np.zeros((K, C), dtype=bool)]
         idx = np.zeros(C, dtype=np.intp)
+        tiers = self.tiers.active
         for c in range(C):
-            if not selecting[c]:
+            tier_sel = self.tiers.selection(c) if tiers else ((), ())
+            if not selecting[c] and not any(tier_sel):
                 continue
-            sig: tuple[object, ...] = (tuple(selecting[c]),)
+            sig: tuple[object, ...] = (tuple(selecting[c]), tier_sel)
             if direction is Direction.INGRESS:
                 # Named ports resolve on the destination, which is this class.
                 rep = self.reps[c]
                 sig += (tuple(sorted((cp.name, cp.protocol.value, cp.port)
                                      for cp in rep.container_ports if cp.name)),)
             row: int | None = sig_index.get(sig)
+            if row is None and not selecting[c]:
+                allow, und = self.tiers.compose(direction, c, False, stack[0])
+                row = len(stack)
+                sig_index[sig] = row
+                stack.append(allow)
+                ustack.append(und)
             if row is None:
                 acc = np.zeros((K, C), dtype=bool)
                 for pi in selecting[c]:
@@ -237,11 +268,15 @@ class _Builder:
                             for name, proto in named:
                                 cm = cm | self.named_cover(name, proto)
                             acc |= cm & peers[None, :]
+                und = np.zeros((K, C), dtype=bool)
+                if any(tier_sel):
+                    acc, und = self.tiers.compose(direction, c, True, acc)
                 row = len(stack)
                 sig_index[sig] = row
                 stack.append(acc)
+                ustack.append(und)
             idx[c] = int(row)
-        return np.stack(stack), idx
+        return np.stack(stack), (np.stack(ustack) if tiers else None), idx
 
 
 def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
@@ -254,8 +289,8 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
     """
     classes = classes or pod_classes(cluster)
     b = _Builder(cluster, classes)
-    eg, eidx = b.direction(Direction.EGRESS)
-    ig, iidx = b.direction(Direction.INGRESS)
+    eg, egu, eidx = b.direction(Direction.EGRESS)
+    ig, igu, iidx = b.direction(Direction.INGRESS)
     K = b.K
     if only is not None:
         ks = [b.ports.class_of(*only)]
@@ -266,12 +301,21 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
     # Pack the port classes of each signature row into 64-bit words, so that one
     # AND of two (C x C) word matrices decides 64 port classes at once.
     words = []
+    undecided: list[npt.NDArray[np.uint64]] | None = None
+    if egu is not None and igu is not None and (egu.any() or igu.any()):
+        undecided = []
     for w in range((K + 63) // 64):
         mine = [k for k in ks if k // 64 == w]
         egw = _pack(eg, mine)  # (signatures, C)
         igw = _pack(ig, mine)
         words.append(egw[eidx] & igw[iidx].T)  # [s, d] = OUT(s)[d] & IN(d)[s]
-    return AllPairs(pods=classes, ports=b.ports, words=words, computed=tuple(ks))
+        if undecided is not None and egu is not None and igu is not None:
+            # Open on both sides, counting undecided ports, and not allowed for sure.
+            eo = egw | _pack(egu, mine)
+            io = igw | _pack(igu, mine)
+            undecided.append((eo[eidx] & io[iidx].T) & ~words[-1])
+    return AllPairs(pods=classes, ports=b.ports, words=words, computed=tuple(ks),
+                    undecided=undecided)
 
 
 def _pack(stack: BoolArray, ks: list[int]) -> npt.NDArray[np.uint64]:

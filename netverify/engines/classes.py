@@ -44,6 +44,14 @@ def relevant_label_keys(cluster: Cluster) -> frozenset[str]:
                 for peer in rule.peers or ():
                     if peer.pod_selector is not None:
                         keys |= peer.pod_selector.keys()
+    for cp in cluster.cluster_policies:
+        if cp.subject_pods is not None:
+            keys |= cp.subject_pods.keys()
+        for d in Direction:
+            for tr in cp.rules(d):
+                for tp in tr.peers:
+                    if tp.pod_selector is not None:
+                        keys |= tp.pod_selector.keys()
     return frozenset(keys)
 
 
@@ -56,11 +64,19 @@ def named_ports_used(cluster: Cluster) -> frozenset[tuple[str, Protocol]]:
                 for spec in rule.ports or ():
                     if isinstance(spec.port, str):
                         out.add((spec.port, spec.protocol))
+    for cp in cluster.cluster_policies:
+        for d in Direction:
+            for tr in cp.rules(d):
+                for tport in tr.ports or ():
+                    if tport.name is not None:  # any protocol: the container port's own
+                        out.update((tport.name, proto) for proto in PROTOCOLS)
     return frozenset(out)
 
 
 def ip_blocks(cluster: Cluster) -> list[IPSet]:
-    """The distinct ipBlock address sets of all policies, in a fixed order."""
+    """The distinct address sets policies match, in a fixed order: ipBlocks, the tiers'
+    ``networks`` and each Node address (``nodes`` peers).
+    """
     seen: dict[IPSet, None] = {}
     for pol in cluster.policies:
         for d in Direction:
@@ -68,6 +84,14 @@ def ip_blocks(cluster: Cluster) -> list[IPSet]:
                 for peer in rule.peers or ():
                     if peer.ip_block is not None:
                         seen.setdefault(peer.ip_block.addresses, None)
+    for cp in cluster.cluster_policies:
+        for tr in cp.egress:
+            for tp in tr.peers:
+                for s in tp.addresses:
+                    seen.setdefault(s, None)
+    for node in cluster.nodes:  # nodes peers tell host-network pods apart by node address
+        for a in node.addresses:
+            seen.setdefault(IPSet(a.family, ((a.value, a.value),)), None)
     return list(seen)
 
 

@@ -23,7 +23,6 @@ evaluated both ways; where both ways agree, the answer stands.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
@@ -41,47 +40,11 @@ from netverify.cluster_policies import (
 from netverify.ipblocks import Address, IPv4, IPv6
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
+from netverify.results import Decision, Layer, Outcome
 
 # The permutations of tied policies are evaluated one by one; past this many tied
 # policies (never seen in practice) every port they could decide is undecided.
 MAX_TIED = 5
-
-
-class Layer(enum.Enum):
-    """Which layer decided a set of ports on one side."""
-
-    ADMIN = "admin"
-    NETWORK_POLICY = "networkpolicy"
-    BASELINE = "baseline"
-    DEFAULT = "default"
-
-
-class Outcome(enum.Enum):
-    """What a side does with a set of ports."""
-
-    ALLOW = "allow"
-    DENY = "deny"
-    UNDECIDED = "undecided"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Decision:
-    """Who decided ``ports`` on one side, and how.
-
-    ``passed`` lists the Pass rules the traffic went through before the layer that
-    decided; ``alternatives`` (for undecided ports) the decisions that could apply;
-    ``why`` says what the manifests cannot tell.
-    """
-
-    ports: PortSet
-    outcome: Outcome
-    layer: Layer
-    policy: ClusterPolicy | None = None
-    rule: TierRule | None = None
-    peer: TierPeer | None = None
-    passed: tuple[tuple[ClusterPolicy, TierRule], ...] = ()
-    alternatives: tuple[Decision, ...] = ()
-    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +308,7 @@ class TierEvaluator:
                     return False, ""
                 return peer.pod_selector is None or peer.pod_selector.matches(other.labels), ""
             if peer.kind is PeerKind.NETWORKS:
-                return _addresses_match(peer, other)
+                return addresses_match(peer, other)
             if peer.kind is PeerKind.NODES:
                 if not other.host_network:
                     return False, ""
@@ -400,7 +363,7 @@ def _range_of(other: object) -> tuple[int, int, int]:
     return family, lo, hi
 
 
-def _addresses_match(peer: TierPeer, pod: Pod) -> tuple[bool | None, str]:
+def addresses_match(peer: TierPeer, pod: Pod) -> tuple[bool | None, str]:
     """``networks`` against a pod: its IPs when known (networks match pod IPs too).
 
     A pod whose IP the manifests do not give (a workload's template) is matched only

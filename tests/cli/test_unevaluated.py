@@ -61,33 +61,6 @@ spec:
 
 # One object of each kind the issue names, each able to deny shop/web -> shop/api.
 KINDS = {
-    "AdminNetworkPolicy": """\
-apiVersion: policy.networking.k8s.io/v1alpha1
-kind: AdminNetworkPolicy
-metadata: {name: deny-web}
-spec:
-  priority: 10
-  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: api}}}}
-  ingress: [{name: deny, action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {}}}]}]
-""",
-    "BaselineAdminNetworkPolicy": """\
-apiVersion: policy.networking.k8s.io/v1alpha1
-kind: BaselineAdminNetworkPolicy
-metadata: {name: default}
-spec:
-  subject: {namespaces: {}}
-  ingress: [{name: deny, action: Deny, from: [{namespaces: {}}]}]
-""",
-    "ClusterNetworkPolicy": """\
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: baseline-deny}
-spec:
-  tier: Baseline
-  priority: 1
-  subject: {namespaces: {}}
-  ingress: [{name: deny, action: Deny, from: [{namespaces: {}}]}]
-""",
     "ClusterNetworkPolicy.crd.antrea.io": """\
 apiVersion: crd.antrea.io/v1beta1
 kind: ClusterNetworkPolicy

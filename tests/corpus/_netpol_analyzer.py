@@ -80,8 +80,14 @@ def plain_cases() -> list[str]:
             if c["category"] == "np" and c["dir"] == f"cases/{c['case']}"]
 
 
+def anp_cases() -> list[str]:
+    """Names of the AdminNetworkPolicy / BaselineAdminNetworkPolicy cases (``anp/*``)."""
+    return sorted(p.name for p in (NPA_ROOT / "anp").iterdir() if (p / "input").is_dir())
+
+
 def case_dir(case: str) -> Path:
-    return NPA_ROOT / "cases" / case
+    plain = NPA_ROOT / "cases" / case
+    return plain if plain.is_dir() else NPA_ROOT / "anp" / case
 
 
 def load_expected(case: str) -> dict[str, Any]:
@@ -131,6 +137,31 @@ def analyzer_ids(cluster: Cluster, input_dir: Path) -> dict[str, tuple[str, str]
 def load(input_dir: Path) -> Cluster:
     """Load a case's input exactly as a user would."""
     return load_cluster([str(input_dir)])
+
+
+def load_with_default_selectors(input_dir: Path) -> Cluster:
+    """Load a case reading a ``pods`` subject or peer without ``podSelector`` or
+    ``namespaceSelector`` as the analyzer does (an empty selector: everything).
+
+    The AdminNetworkPolicy CRD requires both (v0.1.7 ``NamespacedPod``: ``required:
+    [namespaceSelector, podSelector]``), so the API server, and netverify, reject them.
+    """
+    def fill(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pods" and isinstance(value, dict):
+                    value.setdefault("podSelector", {})
+                    value.setdefault("namespaceSelector", {})
+                fill(value)
+        elif isinstance(node, list):
+            for x in node:
+                fill(x)
+
+    objects = list(read_objects([str(input_dir)]))
+    for raw in objects:
+        if raw.data.get("kind") in ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy"):
+            fill(raw.data.get("spec"))
+    return build_cluster(objects)
 
 
 def load_dropping_portless_container_ports(input_dir: Path) -> tuple[Cluster, list[str]]:

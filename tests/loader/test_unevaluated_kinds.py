@@ -40,10 +40,10 @@ spec: {{selector: all(), types: [Ingress]}}
 
 def test_cluster_scoped_kinds_have_no_namespace_and_namespaced_ones_default() -> None:
     c = load_text("""
-apiVersion: policy.networking.k8s.io/v1alpha1
-kind: AdminNetworkPolicy
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
 metadata: {name: deny, namespace: ignored}
-spec: {priority: 1, subject: {namespaces: {}}}
+spec: {endpointSelector: {}}
 ---
 apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
@@ -51,7 +51,7 @@ metadata: {name: cnp}
 spec: {endpointSelector: {}}
 """)
     anp, cnp = c.coverage.unevaluated
-    assert (anp.namespace, anp.ref) == (None, "AdminNetworkPolicy deny")
+    assert (anp.namespace, anp.ref) == (None, "CiliumClusterwideNetworkPolicy deny")
     assert (cnp.namespace, cnp.ref) == ("default", "CiliumNetworkPolicy default/cnp")
 
 

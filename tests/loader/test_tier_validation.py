@@ -12,7 +12,7 @@ import yaml
 from netverify.errors import ManifestError
 from netverify.loader import load_text
 
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).parents[1] / "tiers" / "cases"
 
 
 def _cases() -> list[tuple[str, dict[str, object]]]:
