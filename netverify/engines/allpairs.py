@@ -18,7 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from netverify.engines.allpairs_tiers import TierMasks
-from netverify.engines.classes import PodClasses, PortClasses, pod_classes, port_classes
+from netverify.engines.classes import (
+    PodClasses,
+    PortClasses,
+    pod_classes,
+    port_classes,
+    tier_port_predicates,
+)
 from netverify.engines.concrete import Evaluator, ipset_matches
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
@@ -103,14 +109,7 @@ class _Builder:
                             preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
                         elif spec.port is None:
                             preds.add((spec.protocol, MIN_PORT, MAX_PORT))
-        for cpol in cluster.cluster_policies:
-            for d in Direction:
-                for trule in cpol.rules(d):
-                    for tport in trule.ports or ():
-                        if tport.protocol is not None and tport.start is not None \
-                                and tport.end is not None:
-                            lo, hi = sorted((tport.start, tport.end))
-                            preds.add((tport.protocol, lo, hi))
+        preds |= tier_port_predicates(cluster)
         for p in self.reps:
             for cp in p.container_ports:
                 if cp.name is not None:

@@ -211,3 +211,21 @@ def port_classes(predicates: set[tuple[Protocol, int, int]]) -> PortClasses:
         starts, cls = atoms[proto]
         cover.setdefault((proto, MIN_PORT, MAX_PORT), tuple(sorted(set(cls))))
     return PortClasses(portsets=portsets, _cover=cover, _atoms=atoms)
+
+
+def tier_port_predicates(cluster: Cluster) -> set[tuple[Protocol, int, int]]:
+    """The (protocol, lo, hi) ranges the cluster-wide policies' rules name.
+
+    Port classes must split at them too, so that one check per class decides the
+    tiers' answer as well (a reversed v1alpha1 range counts between its ends).
+    """
+    out: set[tuple[Protocol, int, int]] = set()
+    for cp in cluster.cluster_policies:
+        for d in Direction:
+            for rule in cp.rules(d):
+                for port in rule.ports or ():
+                    if port.protocol is not None and port.start is not None \
+                            and port.end is not None:
+                        lo, hi = sorted((port.start, port.end))
+                        out.add((port.protocol, lo, hi))
+    return out

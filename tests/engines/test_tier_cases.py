@@ -74,3 +74,16 @@ def verdict(case: dict[str, Any], q: dict[str, Any]) -> str:
 def test_tier_case(name: str, case: dict[str, Any], query: dict[str, Any]) -> None:
     got = verdict(case, query)
     assert got == query["verdict"], f"{name}: {query} -> {got}"
+
+
+_PAIR_QUERIES = [q for q in _queries() if not str(q[2]["to"]).startswith("svc/")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "case", "query"), _PAIR_QUERIES,
+                         ids=[q[0] for q in _PAIR_QUERIES])
+def test_the_smt_engine_agrees_on_the_tier_cases(name: str, case: dict[str, Any],
+                                                 query: dict[str, Any]) -> None:
+    r = can_reach(_cluster(case), str(query["from"]), str(query["to"]), port=query["port"],
+                  protocol=query.get("protocol"), engine="smt", policy_only=True)
+    assert not [c for c in r.caveats if "disagree" in c], r.caveats

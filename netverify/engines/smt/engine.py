@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import z3
 
-from netverify.engines.classes import port_classes
+from netverify.engines.classes import port_classes, tier_port_predicates
 from netverify.engines.smt.endpoints import (
     PROTOCOL_CODE,
     SymEndpoint,
@@ -97,6 +97,7 @@ class SmtEngine:
                     for spec in rule.ports or ():
                         if isinstance(spec.port, int):
                             preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
+        preds |= tier_port_predicates(self.cluster)
         if dst.pod is not None:
             for cp in dst.pod.container_ports:
                 preds.add((cp.protocol, cp.port, cp.port))

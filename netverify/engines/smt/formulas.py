@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import z3
 
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, Labels, SymEndpoint
+from netverify.engines.smt.tiers import TierFormulas
 from netverify.engines.smt.universe import Universe
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Rule
 from netverify.ports import MAX_PORT, MIN_PORT
@@ -75,6 +76,7 @@ class Encoder:
         # Sub-terms shared between policies (the same selector on the same endpoint)
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
         self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
+        self.tiers = TierFormulas(cluster, self.selector)
 
     # -- selectors -----------------------------------------------------------
 
@@ -200,7 +202,19 @@ class Encoder:
 
     def side(self, direction: Direction, subject: SymEndpoint, other: SymEndpoint,
              dst: SymEndpoint, traffic: Traffic) -> tuple[z3.BoolRef, list[RuleTerm]]:
-        """What ``subject``'s policies of ``direction`` allow, and each rule's own term."""
+        """What ``subject``'s policies of ``direction`` allow for sure, and each
+        NetworkPolicy rule's own term."""
+        lo, _, terms = self.side_bounds(direction, subject, other, dst, traffic)
+        return lo, terms
+
+    def side_bounds(self, direction: Direction, subject: SymEndpoint, other: SymEndpoint,
+                    dst: SymEndpoint, traffic: Traffic
+                    ) -> tuple[z3.BoolRef, z3.BoolRef, list[RuleTerm]]:
+        """(allowed for sure, allowed for some choice the manifests leave open, rule terms).
+
+        The two differ only with cluster-wide policies tied at one priority or rules
+        that may match (``engines.smt.tiers``).
+        """
         pols = self._candidates(direction, subject)
         terms: list[RuleTerm] = []
         admitted = []
@@ -214,8 +228,12 @@ class Encoder:
                 admitted.append(t)
         governed = z3.And(subject.is_pod, z3.Not(subject.host_network))
         isolated = z3.Or(*[self.selects(p, subject) for p in pols])  # cached terms
-        allowed = z3.Or(z3.Not(governed), z3.Not(isolated), *admitted)
-        return allowed, terms
+        if not self.tiers.active:
+            allowed = z3.Or(z3.Not(governed), z3.Not(isolated), *admitted)
+            return allowed, allowed, terms
+        lo, hi = self.tiers.side(direction, subject, other, dst, traffic, isolated,
+                                 z3.Or(*admitted))
+        return z3.Or(z3.Not(governed), lo), z3.Or(z3.Not(governed), hi), terms
 
     def allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
                 ) -> tuple[z3.BoolRef, z3.BoolRef, list[RuleTerm], list[RuleTerm]]:
@@ -227,3 +245,14 @@ class Encoder:
         e, eterms = self.side(Direction.EGRESS, src, dst, dst, traffic)
         i, iterms = self.side(Direction.INGRESS, dst, src, dst, traffic)
         return e, i, eterms, iterms
+
+    def possibly_allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
+                         ) -> z3.BoolRef:
+        """Allowed for some choice the manifests leave open (equal to the sure answer
+        unless cluster-wide policies tie or may match): a proof of "no" negates this."""
+        if (src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key
+                and not src.pod.is_template):
+            return z3.BoolVal(True)
+        _, e, _ = self.side_bounds(Direction.EGRESS, src, dst, dst, traffic)
+        _, i, _ = self.side_bounds(Direction.INGRESS, dst, src, dst, traffic)
+        return z3.And(e, i)

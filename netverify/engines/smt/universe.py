@@ -77,6 +77,17 @@ def build_universe(cluster: Cluster, extra: list[LabelSelector] | None = None) -
                 for spec in rule.ports or ():
                     if isinstance(spec.port, str):
                         names.add((spec.port, spec.protocol))
+    for cp in cluster.cluster_policies:
+        _selector_values(cp.subject_namespaces, vals)
+        _selector_values(cp.subject_pods, vals)
+        for d in Direction:
+            for trule in cp.rules(d):
+                for tpeer in trule.peers:
+                    _selector_values(tpeer.namespace_selector, vals)
+                    _selector_values(tpeer.pod_selector, vals)
+                for tport in trule.ports or ():
+                    if tport.name is not None:  # the container port's own protocol
+                        names.update((tport.name, proto) for proto in Protocol)
     for sel in extra or ():
         _selector_values(sel, vals)
     # Only keys some selector reads matter; values nobody mentions all behave
