@@ -2,8 +2,8 @@
 
 Two pods that no policy can tell apart (same namespace, same values for every
 label key any pod selector reads, same position relative to every ipBlock
-boundary, same resolution of every named port any policy uses, same
-hostNetwork flag) get the same verdict against every other pod, so the engine
+boundary, same address families, same resolution of every named port any
+policy uses, same hostNetwork flag) get the same verdict against every other pod, so the engine
 evaluates one representative per class.  Likewise ports: two ports that every
 ``ports`` entry (and every named-port resolution) treats alike form one port
 class, so a 65535-port space shrinks to a few dozen classes.
@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
-from netverify.ipblocks import Address, IPSet
+from netverify.ipblocks import Address, IPSet, usable_families
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 
@@ -109,7 +109,9 @@ def pod_classes(cluster: Cluster) -> PodClasses:
             if membership.blocks else ()
         portsig = tuple(sorted((cp.name, cp.protocol.value, cp.port) for cp in pod.container_ports
                                if cp.name is not None and (cp.name, cp.protocol) in named))
-        k = (pod.namespace, pod.host_network, lab, ipsig, portsig)
+        # The families decide which pods can connect at all (one family per connection).
+        fams = tuple(sorted(usable_families(pod.ips)))
+        k = (pod.namespace, pod.host_network, lab, ipsig, fams, portsig)
         groups.setdefault(k, []).append(pod)
     members = tuple(tuple(g) for g in groups.values())
     class_of = {p.key: i for i, g in enumerate(members) for p in g}

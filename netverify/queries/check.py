@@ -275,8 +275,10 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             if n is not None:
                 goals.append(traffic.port == n)
             q = engine.question(s_ep, d_ep, traffic)
-            # allow: is there a matching pod that may NOT connect? deny: one that may?
-            target = z3.Not(q.allowed) if a.expect == "allow" else q.allowed
+            # allow: is there a matching pod that may NOT connect (over either address
+            # family, as the concrete engine judges a pair)? deny: one that may?
+            target = z3.Not(traffic.either_family(q.allowed)) if a.expect == "allow" \
+                else q.allowed
             if a.expect == "allow" and n is None:
                 return _result(spec, a, "fail", "scope: any with expect: allow needs a port",
                                ["'some port is open for every possible pod' is not checked; "

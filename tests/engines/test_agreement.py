@@ -177,16 +177,19 @@ class Oracle:
                 and oracle_selector_matches((pol.get("spec") or {}).get("podSelector"),
                                             pod.labels)]
 
-    def peer_matches(self, pol: dict[str, Any], peer: dict[str, Any], other: OPod) -> bool:
+    def peer_matches(self, pol: dict[str, Any], peer: dict[str, Any], other: OPod,
+                     family: int) -> bool:
         # An explicit null is the same as an absent field (API server decoding).
         peer = {k: v for k, v in peer.items() if v is not None}
         if "ipBlock" in peer:
+            # The connection uses one address family; the block sees the pod's address of it.
             block = peer["ipBlock"]
             net = ipaddress.ip_network(block["cidr"], strict=False)
             excepts = [ipaddress.ip_network(e, strict=False) for e in block.get("except") or []]
-            return any(ip.version == net.version and ip in net
-                       and not any(ip.version == e.version and ip in e for e in excepts)
-                       for ip in other.ips)
+            return net.version == family and any(
+                ip.version == family and ip in net
+                and not any(ip.version == e.version and ip in e for e in excepts)
+                for ip in other.ips)
         if other.host_network:
             return False  # node traffic: only ipBlock can match it
         if "namespaceSelector" in peer:
@@ -218,7 +221,7 @@ class Oracle:
         return False
 
     def side_allows(self, direction: str, subject: OPod, other: OPod, dst: OPod,
-                    proto: str, port: int) -> bool:
+                    proto: str, port: int, family: int) -> bool:
         pols = self.isolating(subject, direction)
         if not pols:
             return True
@@ -227,17 +230,24 @@ class Oracle:
             for rule in (pol.get("spec") or {}).get(field) or []:
                 rule = rule or {}
                 peers = rule.get(peers_field)
-                if peers and not any(self.peer_matches(pol, pr, other) for pr in peers):
+                if peers and not any(self.peer_matches(pol, pr, other, family) for pr in peers):
                     continue
                 if self.port_matches(rule, dst, proto, port):
                     return True
         return False
 
+    @staticmethod
+    def families(pod: OPod) -> set[int]:
+        """Families a pod can connect over: those of its addresses; both when none is known."""
+        return {ip.version for ip in pod.ips} or {4, 6}
+
     def allowed(self, src: OPod, dst: OPod, proto: str, port: int) -> bool:
         if src.key == dst.key and src.kind == "Pod":
             return True  # loopback never leaves the pod
-        return (self.side_allows("Egress", src, dst, dst, proto, port)
-                and self.side_allows("Ingress", dst, src, dst, proto, port))
+        # A connection uses one address family both ends have; allowed when one such works.
+        return any(self.side_allows("Egress", src, dst, dst, proto, port, family)
+                   and self.side_allows("Ingress", dst, src, dst, proto, port, family)
+                   for family in sorted(self.families(src) & self.families(dst)))
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ An endpoint is what a policy can observe about one side of a connection:
   ``kubernetes.io/metadata.name`` is present and names no existing namespace;
 - addresses: an optional IPv4 (32-bit bit-vector) and an optional IPv6
   (128-bit); a pod without a known address is matched by no ipBlock, as in the
-  concrete engine;
+  concrete engine.  ``can_use`` says which families an endpoint can connect
+  over: those it has an address of, or both when it has none known;
 - named container ports: for each (name, protocol) any policy uses, a Bool
   "declared" and a 16-bit port.  A concrete pod has constants; a hypothetical
   pod may declare any port under any name.
@@ -64,6 +65,17 @@ class SymEndpoint:
     def ips(self, family: int) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
         """The (has, address) terms of one family."""
         return self.ip4 if family == IPv4 else self.ip6
+
+
+def can_use(ep: SymEndpoint, family: int) -> z3.BoolRef:
+    """``ep`` can take part in a connection over ``family``.
+
+    It has an address of that family, or no known address at all (then it may
+    have either, as ``ipblocks.usable_families`` says for concrete pods).
+    """
+    mine = [has for has, _ in ep.ips(family)]
+    every = [has for has, _ in (*ep.ip4, *ep.ip6)]
+    return z3.Or(*mine, z3.Not(z3.Or(*every)))
 
 
 def _ns_label_terms(u: Universe, cluster: Cluster, ns: z3.ArithRef, prefix: str,
