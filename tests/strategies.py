@@ -18,6 +18,7 @@ only with a numeric ``port``, ``except`` entries strictly inside ``cidr``.
 
 from __future__ import annotations
 
+import copy as copy_module
 from typing import Any
 
 import yaml
@@ -367,6 +368,39 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4,
         # Part of the input as ``kubectl get -o yaml`` prints it: one ``kind: List``.
         cut = draw(st.integers(1, len(docs)))
         docs = [{"apiVersion": "v1", "kind": "List", "items": docs[:cut]}, *docs[cut:]]
+    return docs
+
+
+@st.composite
+def clusters_with_overlaps(draw: st.DrawFn, max_pods: int = 4,
+                           max_policies: int = 3) -> list[Manifest]:
+    """``clusters`` plus, often, policies that overlap: a copy of a policy (as is, without
+    its ``policyTypes``, or with a rule repeated) and allow-all egress rules without
+    ``policyTypes``, so that ``lint`` has redundant rules and policies to report."""
+    docs = draw(clusters(max_pods, max_policies))
+    policies = [d for d in flatten(docs) if d["kind"] == "NetworkPolicy"]
+    if policies and draw(st.booleans()):
+        original = draw(st.sampled_from(policies))
+        copy = copy_module.deepcopy(original)
+        copy["metadata"]["name"] = original["metadata"]["name"] + "-copy"
+        spec = copy["spec"]
+        how = draw(st.sampled_from(("same", "no-types", "repeat-rule")))
+        if how == "no-types":
+            spec.pop("policyTypes", None)
+        elif how == "repeat-rule":
+            fields = [f for f in ("ingress", "egress") if spec.get(f)]
+            if fields:
+                field = draw(st.sampled_from(fields))
+                spec[field].append(copy_module.deepcopy(draw(st.sampled_from(spec[field]))))
+        docs = [*docs, copy]
+    if draw(rarely(0.3)):
+        ns = draw(st.sampled_from(sorted({d["metadata"].get("namespace") or "default"
+                                          for d in flatten(docs) if d["kind"] != "Namespace"})))
+        spec = {"podSelector": draw(label_selectors()), "egress": [{}]}
+        if draw(st.booleans()):
+            spec["ingress"] = [{"from": [{"podSelector": {}}]}]
+        docs = [*docs, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                        "metadata": {"name": "open-egress", "namespace": ns}, "spec": spec}]
     return docs
 
 

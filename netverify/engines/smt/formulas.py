@@ -91,16 +91,13 @@ class RuleTerm:
 class Encoder:
     """Builds formulas for one cluster over one universe."""
 
-    def __init__(self, cluster: Cluster, universe: Universe, *,
-                 without_rules: frozenset[tuple[str, str, int]] = frozenset(),
-                 without_policies: frozenset[str] = frozenset()) -> None:
-        """``without_*`` leave rules ((policy, direction, index)) or whole policies out:
-        that is how redundancy is asked (is the cluster the same without it?)."""
+    def __init__(self, cluster: Cluster, universe: Universe) -> None:
+        """Encode ``cluster``'s policies; lint asks about edits by encoding the edited
+        cluster over the same universe."""
         self.cluster = cluster
         self.u = universe
-        self.without_rules = without_rules
-        self.policies = {d: [p for p in cluster.policies if d in p.policy_types
-                             and p.key not in without_policies] for d in Direction}
+        self.policies = {d: [p for p in cluster.policies if d in p.policy_types]
+                         for d in Direction}
         # Sub-terms shared between policies (the same selector on the same endpoint)
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
         self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
@@ -239,8 +236,6 @@ class Encoder:
         for pol in pols:
             sel = self.selects(pol, subject)
             for rule in pol.rules(direction):
-                if (pol.key, direction.value, rule.index) in self.without_rules:
-                    continue
                 t = z3.And(sel, self.rule(pol, rule, other, dst, traffic))
                 terms.append(RuleTerm(pol, rule, t))
                 admitted.append(t)
