@@ -33,6 +33,11 @@ class CniProfile:
     end_port: bool | None = None
     sctp: bool | None = None
     named_ports: bool | None = True
+    # A pod reaching itself through a Service (the service proxy sends the connection back
+    # to it): True when the plugin judges that by the pod's policies, False when it lets it
+    # through as it does a connection to the pod's own address.  NetworkPolicy leaves this
+    # undefined (kubernetes#95879); None: not confirmed for this plugin.
+    service_hairpin_policed: bool | None = None
     source: str = ""
 
     @property
@@ -87,7 +92,9 @@ _TABLE: dict[str, CniProfile] = {p.name: p for p in (
                ipblock_matches_pod_ips=True, sctp=False,
                source="k3s embeds kube-router's controller; kube-router#1019"),
     CniProfile(name="antrea", title="Antrea", ipblock_matches_pod_ips=True, end_port=True,
-               source="network-policy-api implementations.md"),
+               service_hairpin_policed=False,
+               source="network-policy-api implementations.md; antrea#5687 (a pod reaching "
+                      "itself through a Service is always allowed, with AntreaProxy)"),
     CniProfile(name="aws-vpc-cni", title="AWS VPC CNI with the network policy agent",
                ipblock_matches_pod_ips=True,
                source="EKS user guide: enforcement is opt-in (enableNetworkPolicy)"),

@@ -214,8 +214,13 @@ class Evaluator:
     # -- a pair --------------------------------------------------------------
 
     def pair(self, src: Subject, dst: Subject, *, protocol: Protocol | None = None,
-             port: int | None = None) -> PairVerdict:
-        """The full verdict for ``src`` -> ``dst``, optionally restricted to one port/protocol."""
+             port: int | None = None, self_exempt: bool = True) -> PairVerdict:
+        """The full verdict for ``src`` -> ``dst``, optionally restricted to one port/protocol.
+
+        A pod reaching itself is allowed whatever the policies say (``loopback``);
+        ``self_exempt=False`` judges it by the policies instead, as a plugin that
+        filters a pod's connection to itself through a Service does.
+        """
         fams = connection_families(src, dst)
         per_family = [(f, self.side(Direction.EGRESS, src, dst, dst, frozenset({f})),
                        self.side(Direction.INGRESS, dst, src, dst, frozenset({f})))
@@ -239,7 +244,8 @@ class Evaluator:
                                "depends on the CNI")
         caveats.extend(self._unknown_ip_caveats(egress, dst))
         caveats.extend(self._unknown_ip_caveats(ingress, src))
-        loopback = _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template
+        loopback = self_exempt and _same_pod(src, dst) and isinstance(src, Pod) \
+            and not src.is_template
         if not fams and not loopback:
             caveats.append(f"{_label(src)} ({_families_text(src)}) and {_label(dst)} "
                            f"({_families_text(dst)}) have no address family in common: no "

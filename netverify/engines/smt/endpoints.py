@@ -78,6 +78,23 @@ def can_use(ep: SymEndpoint, family: int) -> z3.BoolRef:
     return z3.Or(*mine, z3.Not(z3.Or(*every)))
 
 
+def fresh_addresses(ep: SymEndpoint, cluster: Cluster) -> list[z3.BoolRef]:
+    """Constraints keeping ``ep``'s known addresses off every existing pod's address.
+
+    A pod that does not exist yet gets a fresh address; a witness that needs an
+    existing pod's address (a /32 ipBlock) is only that pod, or one that takes its
+    address after it is gone, and callers say so instead.
+    """
+    out: list[z3.BoolRef] = []
+    for family, width in ((IPv4, 32), (IPv6, 128)):
+        taken = sorted({ip.value for p in cluster.pods for ip in p.ips if ip.family == family})
+        for has, addr in ep.ips(family):
+            if taken:
+                out.append(z3.Implies(has, z3.And(*[addr != z3.BitVecVal(v, width)
+                                                    for v in taken])))
+    return out
+
+
 def _ns_label_terms(u: Universe, cluster: Cluster, ns: z3.ArithRef, prefix: str,
                     allow_new: bool) -> tuple[Labels, list[z3.BoolRef]]:
     present: dict[str, z3.BoolRef] = {}
