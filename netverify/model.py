@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from netverify.ipblocks import Address, IPSet
+from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import Protocol
 from netverify.selectors import LabelSelector
 from netverify.source import SourceRef
@@ -460,6 +461,9 @@ class Cluster:
     others: tuple[tuple[str, str, str], ...] = ()
     notes: tuple[str, ...] = ()  # informational (shown with -v)
     warnings: tuple[str, ...] = ()  # semantics the user should know about
+    # Objects of kinds that restrict traffic which netverify does not evaluate
+    # (policy_kinds.REGISTRY), and those ignored on request (--ignore-kind).
+    coverage: Coverage = COMPLETE
 
     def pods_by_namespace(self) -> dict[str, tuple[Pod, ...]]:
         """The pods of each namespace, in order: an index for per-namespace scans."""

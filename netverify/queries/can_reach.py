@@ -10,6 +10,7 @@ from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
+from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.queries.enforcement import choose
 from netverify.queries.services import find_service, service_target
@@ -33,23 +34,34 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     >>> r.allowed  # doctest: +SKIP
     True
 
+    Pairs that a traffic policy netverify does not evaluate (a CiliumNetworkPolicy, an
+    AdminNetworkPolicy, ...) could change are marked ``complete=False`` and the objects
+    listed in ``coverage``: the answer is then incomplete unless another pair is denied
+    for sure (``denied``).
+
     Raises:
         QueryError: for unknown or ambiguous endpoints, malformed ports, unknown CNIs.
     """
     result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
-    if policy_only:
-        return result
-    prof, notes = choose(cluster, cni)
-    eff_cluster, eff_notes = effective(cluster, prof)
-    if eff_cluster is cluster and prof.service_hairpin_policed is None:
-        return replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-    eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol, engine=engine,
-                     hairpin=prof.service_hairpin_policed, cni_label=prof.label)
-    if eff_cluster is cluster and eff.pairs == result.pairs:
-        return replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-    return replace(result, effective=eff.pairs, cni=prof.label, cni_notes=(*notes, *eff_notes))
+    if not policy_only:
+        prof, notes = choose(cluster, cni)
+        eff_cluster, eff_notes = effective(cluster, prof)
+        result = replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
+        if eff_cluster is not cluster or prof.service_hairpin_policed is not None:
+            # The plugin's treatment of a pod reaching itself through a Service can make
+            # its answer differ even when it enforces every policy as written.
+            eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
+                             engine=engine, hairpin=prof.service_hairpin_policed,
+                             cni_label=prof.label)
+            if eff_cluster is not cluster or eff.pairs != result.pairs:
+                result = replace(result, effective=eff.pairs)
+    cov = cluster.coverage
+    return replace(result, pairs=mark_pairs(result.pairs, cov),
+                   effective=None if result.effective is None else mark_pairs(
+                       result.effective, cov),
+                   coverage=pairs_coverage(result.pairs, cov))
 
 
 def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,

@@ -14,6 +14,10 @@ is one that matches every namespace).
 Both scopes count a pod's connection to itself, which is always allowed (see
 ``engines/concrete.py``): when a destination pod also matches the source,
 ``expect: deny`` fails on that pair in either scope.
+
+An assertion that depends on a pair a traffic policy netverify does not evaluate
+could change (``Cluster.coverage``) is ``incomplete``, neither pass nor fail,
+unless a pair no such policy applies to already fails it.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from netverify.engines.smt.formulas import Traffic
 from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
 from netverify.errors import NetverifyError, QueryError
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
+from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
+from netverify.queries.coverage import objects_text
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.enforcement import choose
 from netverify.queries.hypothetical import verify_witness
@@ -101,8 +107,13 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
             if a.answer == "effective" and eff_cluster is not cluster:
                 r = replace(r, message=f"{r.message} (effective with {prof.label})")
             results.append(r)
+    coverage = Coverage()
+    for r in results:
+        coverage = coverage.merged(r.coverage)
+    for cluster in clusters.values():  # what --ignore-kind left out, even where nothing was
+        coverage = coverage.merged(cluster.coverage.affecting(()))
     return CheckReport(results=tuple(results), files=tuple(spec_paths),
-                       caveats=tuple(caveats))
+                       caveats=tuple(caveats), coverage=coverage)
 
 
 def _result(spec: SpecFile, a: Assertion, status: str, message: str,
@@ -111,6 +122,21 @@ def _result(spec: SpecFile, a: Assertion, status: str, message: str,
     return AssertionResult(file=spec.path, index=a.index, name=a.name, expect=a.expect,
                            scope=a.scope, status=status, message=message,
                            details=tuple(details or ()), counterexample=cx)
+
+
+def _incomplete(spec: SpecFile, a: Assertion, coverage: Coverage, what: str
+                ) -> AssertionResult:
+    """Neither pass nor fail: ``what`` depends on objects netverify does not evaluate."""
+    return replace(_result(spec, a, "incomplete",
+                           f"{what} not decided: {objects_text(coverage)} not evaluated",
+                           ["these objects restrict traffic and netverify does not evaluate "
+                            "them; --ignore-kind KIND leaves them out on purpose"]),
+                   coverage=coverage)
+
+
+def _space(x: Pod | External) -> str | None:
+    """The namespace of a pod, ``OUTSIDE`` for an address."""
+    return x.namespace if isinstance(x, Pod) else OUTSIDE
 
 
 def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> AssertionResult:
@@ -133,9 +159,17 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> Ass
     ev = Evaluator(cluster)
     sources: list[Pod | External] = [*src.pods, *src.external]
     targets: list[Pod | External] = [*dst.pods, *dst.external]
+    cov = cluster.coverage
+    undecided: set[tuple[str | None, str | None]] = set()
+    skipped = 0
     for s in sources:
         for d in targets:
             if isinstance(s, External) and isinstance(d, External):
+                continue
+            loopback = isinstance(s, Pod) and s is d and not s.is_template
+            if not loopback and cov.affects(_space(s), _space(d)):
+                undecided.add((_space(s), _space(d)))  # decided below only if another fails
+                skipped += 1
                 continue
             for proto, number, name in probes:
                 n = number
@@ -152,6 +186,8 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> Ass
                                    f" ({_traffic(proto, number, name)}: {v.allowed})",
                                    _explain(v), _cx(v, proto, number or name))
     n = (len(src.pods) + len(src.external)) * (len(dst.pods) + len(dst.external))
+    if undecided:
+        return _incomplete(spec, a, cov.affecting(undecided), f"{skipped} of {n} pair(s)")
     return _result(spec, a, "pass", f"{n} pair(s) checked")
 
 
@@ -282,6 +318,9 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                         "NAMESPACE/*, NAMESPACE/key=value or */*"])
     if not dst.pods and not dst.external:
         return _result(spec, a, "fail", f"to: {dst.text} matches nothing")
+    # The source may be any pod of its namespace, or of any namespace (a selector).
+    src_spaces = (src.namespace,) if src.namespace is not None else (ANY,)
+    cov = cluster.coverage.affecting((s, d.namespace) for s in src_spaces for d in dst.pods)
     extra = [s for s in (src.ns_selector, src.pod_selector) if s is not None]
     engine = SmtEngine(cluster, extra_selectors=extra, timeout_ms=timeout_ms)
     s_ep = _symbolic(engine, cluster, src, "src")
@@ -352,6 +391,9 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                 where = f"a new namespace {w.pod.namespace}" + (f" ({nsl})" if nsl else "")
             addrs = ", ".join(str(ip) for ip in w.pod.ips)
             verb = "cannot reach" if a.expect == "allow" else "can reach"
+            if cov.affects(w.pod.namespace, d.namespace):
+                return _incomplete(spec, a, cov.affecting([(w.pod.namespace, d.namespace)]),
+                                   f"a counterexample in namespace {w.pod.namespace}")
             return _result(
                 spec, a, "fail",
                 f"a pod that could exist in {where} "
@@ -363,5 +405,7 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                           "ips": [str(ip) for ip in w.pod.ips]},
                  "to": d.key, "protocol": wproto.value, "port": wport,
                  "hypothetical": True})
+    if not cov.complete:
+        return _incomplete(spec, a, cov, f"every pod that could match {src.text}")
     return _result(spec, a, "pass", f"proved for every pod that could match {src.text}")
 

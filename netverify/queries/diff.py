@@ -12,6 +12,10 @@ Two answers, both exact:
 
 Both sides are encoded over one label alphabet; hypothetical pods see the
 *new* namespaces' labels.
+
+Traffic policies netverify does not evaluate, on either side, are listed in the
+result's coverage; rows they could change are marked incomplete, and so is the
+answer over every possible pod.
 """
 
 from __future__ import annotations
@@ -106,6 +110,10 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
             added, removed = added.union(ad), removed.union(rm)
         rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes)))
     rows = _collapse(rows, old, new)
+    coverage = old.coverage.merged(new.coverage)
+    if not coverage.complete:
+        rows = [r if not coverage.affects(_namespace(r.src), _namespace(r.dst))
+                else replace(r, complete=False) for r in rows]
     old_keys = {p.key for p in old.pods}
     new_keys = {p.key for p in new.pods}
     any_allowed, any_denied, witnesses, caveats = _symbolic(old, new, timeout_ms)
@@ -114,7 +122,12 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
                       pods_added=tuple(sorted(new_keys - old_keys)),
                       pods_removed=tuple(sorted(old_keys - new_keys)),
                       any_allowed=any_allowed, any_denied=any_denied,
-                      witnesses=tuple(witnesses), caveats=tuple(caveats))
+                      witnesses=tuple(witnesses), caveats=tuple(caveats), coverage=coverage)
+
+
+def _namespace(group: str) -> str:
+    """The namespace of a row's ``ns/workload`` (or ``ns/*``)."""
+    return group.partition("/")[0]
 
 
 def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:

@@ -44,6 +44,7 @@ from netverify.engines.smt.solve import (
 )
 from netverify.errors import QueryError, SelectorError
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Direction, Pod
+from netverify.policy_kinds import ANY, OUTSIDE
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.witnesses import address_notes, settle, taken
@@ -169,6 +170,8 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     d_spec = _parse(cluster, dst_text, new_namespaces)
     if s_spec.cidr and d_spec.cidr:
         raise QueryError("both endpoints are outside the cluster")
+    coverage = cluster.coverage.affecting(
+        (a, b) for a in _spaces(s_spec) for b in _spaces(d_spec))
     extra = [x.selector for x in (s_spec, d_spec) if x.selector is not None]
     extra += [LabelSelector((Requirement(NAMESPACE_NAME_LABEL, Operator.IN,
                                          frozenset({x.new_namespace})),))
@@ -202,14 +205,17 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     for role, ep, text in (("source", s_ep, src_text), ("destination", d_ep, dst_text)):
         if ep.domain and engine.solve(replace(q, allowed=z3.And(*ep.domain))).outcome \
                 is Outcome.NO:
+            # No pod can match: nothing any policy says changes that.
             return HypotheticalResult(
                 src=src_text, dst=dst_text, port=number, protocol=proto, outcome="no",
                 reasons=(f"the {role} {text!r} describes no possible pod: its selector "
-                         "contradicts itself or the namespaces allowed",))
+                         "contradicts itself or the namespaces allowed",),
+                coverage=coverage.affecting(()))
     notes = _self_notes(cluster, s_spec, d_spec)
     res = engine.solve(q, *goals)
     base = HypotheticalResult(src=src_text, dst=dst_text, port=number, protocol=proto,
-                              outcome=res.outcome.value, caveats=tuple(notes))
+                              outcome=res.outcome.value, coverage=coverage,
+                              caveats=tuple(notes))
     if res.outcome is Outcome.UNDECIDED:
         return replace(base, reasons=(f"the solver could not decide: {res.reason}",))
     if res.outcome is Outcome.NO:
@@ -243,6 +249,17 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
                    witness_dst=describe(cluster, wd, existing=d_ep.pod is not None),
                    witness_port=wport, witness_protocol=wproto, admitted_by=tuple(admitted),
                    verified=True, caveats=tuple(notes))
+
+
+def _spaces(spec: _Spec) -> tuple[str | None, ...]:
+    """Where the pods an endpoint ranges over live: namespaces, ``OUTSIDE`` or ``ANY``."""
+    if spec.pod is not None:
+        return (spec.pod.namespace,)
+    if spec.cidr is not None:
+        return (OUTSIDE,)
+    if spec.namespaces is not None:
+        return tuple(spec.namespaces)
+    return (ANY,)
 
 
 def verify_witness(cluster: Cluster, ws: Witness | External, wd: Witness | External, port: int,

@@ -14,8 +14,13 @@ The findings are advice, so each is checked by applying it: the edited cluster
 is encoded again and compared with the original.  They are found one after the
 other with the earlier ones applied, and each is also checked alone, so any
 one of them, or all of them together, can be deleted (two identical rules are
-not both reported).  Each redundant item names the policies that shadow it,
-found by asking the same question with only one other policy's rules left.
+not both reported).
+
+Only NetworkPolicies are compared.  Policies of kinds netverify does not evaluate
+(``Cluster.coverage``) cannot make a finding false, but can make more rules
+redundant than the findings say: the result is then marked incomplete.
+Each redundant item names the policies that shadow it, found by asking the
+same question with only one other policy's rules left.
 """
 
 from __future__ import annotations
@@ -132,8 +137,12 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
                                 f"for every possible pod{more}", source=rule.source,
                         covered_by=tuple(_coverers(cluster, smt, pol, (direction, rule.index)))))
     findings.sort(key=lambda f: (f.policy, f.field, f.code))
+    # Another kind of policy may make a NetworkPolicy rule redundant (a cluster-wide deny
+    # covering what it allows) wherever it applies: with policies to judge, every object
+    # netverify does not evaluate leaves the search incomplete.  Findings stay true.
+    coverage = cluster.coverage if cluster.policies else cluster.coverage.affecting(())
     return LintResult(findings=tuple(findings), policies=len(cluster.policies),
-                      undecided=tuple(undecided))
+                      undecided=tuple(undecided), coverage=coverage)
 
 
 def _without_policy(cluster: Cluster, key: str) -> Cluster:

@@ -20,6 +20,7 @@ from netverify.engines.smt.solve import Outcome, check, describe, new_solver, re
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer
+from netverify.policy_kinds import ANY
 from netverify.ports import MAX_PORT, PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
@@ -91,9 +92,12 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                                        caveats))
     if target.host_network:
         caveats.append(f"{target.key} uses hostNetwork: NetworkPolicy does not apply to it")
+    # Sources range over every pod and address, so any object applying to traffic into
+    # the destination's namespace, or out of any namespace, could change the answer.
     return WhoCanReachResult(dst=target.key, port=number, protocol=proto,
                              existing=tuple(existing), classes=tuple(classes),
-                             isolated=bool(policies), caveats=tuple(dict.fromkeys(caveats)))
+                             isolated=bool(policies), caveats=tuple(dict.fromkeys(caveats)),
+                             coverage=cluster.coverage.affecting([(ANY, target.namespace)]))
 
 
 def _describe_peer(pol: NetworkPolicy, peer: Peer) -> str:
