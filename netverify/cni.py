@@ -278,7 +278,10 @@ def effective(cluster: Cluster, prof: CniProfile) -> tuple[Cluster, tuple[str, .
     if uses["ipBlock"] and prof.ipblock_matches_pod_ips is False:
         notes.append(f"{prof.label} never matches pod IPs with ipBlock: ipBlock rules only admit "
                      "addresses outside the cluster")
-        pods = tuple(replace(p, ips=()) if not p.host_network else p for p in pods)
+        # ipBlocks no longer see the addresses, but the pod still has them: it connects
+        # over their families only.
+        pods = tuple(replace(p, ips=(), hidden_families=p.families)
+                     if not p.host_network and p.ips else p for p in pods)
     elif uses["ipBlock"] and prof.ipblock_matches_pod_ips is None:
         notes.append(f"whether {prof.label} matches pod IPs with ipBlock is not confirmed; the "
                      "answer assumes it does")

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from netverify.ipblocks import Address, IPSet
+from netverify.ipblocks import Address, IPSet, usable_families
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import Protocol
 from netverify.selectors import LabelSelector
@@ -90,11 +90,21 @@ class Pod:
     host_network: bool = False
     containers: tuple[tuple[str, str], ...] = ()  # (name, image): how CNIs are recognised
     source: SourceRef | None = None
+    # The families of addresses ipBlocks may not see (a plugin that never matches pod IPs
+    # hides ``ips``, but the pod still connects only over these); None: those of ``ips``.
+    hidden_families: frozenset[int] | None = None
 
     @property
     def key(self) -> str:
         """``namespace/name``: the name used in every output."""
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def families(self) -> frozenset[int]:
+        """The address families this pod can connect over (both when none is known)."""
+        if self.hidden_families is not None:
+            return self.hidden_families
+        return usable_families(self.ips)
 
     @property
     def is_template(self) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from netverify.engines.allpairs import AllPairs
 from netverify.engines.concrete import Evaluator, ports_of_rule
-from netverify.ipblocks import IPSet, IPv4, IPv6, parse_network, usable_families
+from netverify.ipblocks import IPSet, IPv4, IPv6, parse_network
 from netverify.model import Direction, NetworkPolicy, Pod, Rule
 from netverify.ports import (
     Interval,
@@ -257,7 +257,7 @@ class InternetIngress:
         pods are not subject to policy at all.
         """
         policies = self.ev.selecting(pod, Direction.INGRESS)
-        families = usable_families(pod.ips)
+        families = pod.families
         if not any(ra.reaches_internet for p in policies for _r, ra in self._rules(p, families)):
             return None
         key = (tuple(p.key for p in policies), families,

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from netverify.engines.classes import PodClasses, PortClasses, pod_classes, port_classes
 from netverify.engines.concrete import Evaluator, ipset_matches
-from netverify.ipblocks import IPv4, usable_families
+from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 
@@ -271,7 +271,9 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
         ks = [k for k in range(K) if not b.ports.portsets[k].restrict(protocol, None).is_empty]
     else:
         ks = list(range(K))
-    known = sorted({ip.family for p in b.reps for ip in p.ips})
+    known = sorted({ip.family for p in b.reps for ip in p.ips}
+                   | {f for p in b.reps if p.hidden_families is not None
+                      for f in p.hidden_families})
     passes = known if len(known) > 1 else known or [IPv4]
     words = [np.zeros((b.C, b.C), dtype=np.uint64) for _ in range((K + 63) // 64)]
     for family in passes:
@@ -279,7 +281,7 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
         ig, iidx = b.direction(Direction.INGRESS, family)
         both: BoolArray | None = None
         if len(passes) > 1:
-            can = np.array([family in usable_families(p.ips) for p in b.reps], dtype=bool)
+            can = np.array([family in p.families for p in b.reps], dtype=bool)
             both = can[:, None] & can[None, :]
         # Pack the port classes of each signature row into 64-bit words, so that one
         # AND of two (C x C) word matrices decides 64 port classes at once.

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
-from netverify.ipblocks import Address, IPSet, usable_families
+from netverify.ipblocks import Address, IPSet
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 
@@ -110,7 +110,7 @@ def pod_classes(cluster: Cluster) -> PodClasses:
         portsig = tuple(sorted((cp.name, cp.protocol.value, cp.port) for cp in pod.container_ports
                                if cp.name is not None and (cp.name, cp.protocol) in named))
         # The families decide which pods can connect at all (one family per connection).
-        fams = tuple(sorted(usable_families(pod.ips)))
+        fams = tuple(sorted(pod.families))
         k = (pod.namespace, pod.host_network, lab, ipsig, fams, portsig)
         groups.setdefault(k, []).append(pod)
     members = tuple(tuple(g) for g in groups.values())

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from netverify.engines.classes import ip_blocks
-from netverify.ipblocks import FAMILIES, IPSet, family_name, usable_families
+from netverify.ipblocks import FAMILIES, IPSet, family_name
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, PortSpec, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 from netverify.results import Endpoint, PairVerdict, PolicyRef, RuleRef, SideVerdict
@@ -98,7 +98,7 @@ def ports_of_rule(rule: Rule, dst: Subject) -> PortSet:
 def families_of(subject: Subject) -> frozenset[int]:
     """The address families ``subject`` can connect over (an external range: its own)."""
     if isinstance(subject, Pod):
-        return usable_families(subject.ips)
+        return subject.families
     return frozenset({subject.family})
 
 

@@ -60,6 +60,7 @@ class SymEndpoint:
     named: dict[tuple[str, Protocol], list[tuple[z3.BoolRef, z3.BitVecRef]]]
     domain: list[z3.BoolRef] = field(default_factory=list)
     pod: Pod | None = None  # set for an existing pod
+    families: frozenset[int] | None = None  # an existing pod's, when its addresses are hidden
     fixed_ns: str | None = None  # set when the namespace is known in Python
 
     def ips(self, family: int) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
@@ -73,6 +74,8 @@ def can_use(ep: SymEndpoint, family: int) -> z3.BoolRef:
     It has an address of that family, or no known address at all (then it may
     have either, as ``ipblocks.usable_families`` says for concrete pods).
     """
+    if ep.families is not None:
+        return z3.BoolVal(family in ep.families)
     mine = [has for has, _ in ep.ips(family)]
     every = [has for has, _ in (*ep.ip4, *ep.ip6)]
     return z3.Or(*mine, z3.Not(z3.Or(*every)))
@@ -178,7 +181,7 @@ def concrete_pod(u: Universe, cluster: Cluster, pod: Pod) -> SymEndpoint:
     return SymEndpoint(
         name=pod.key, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(pod.host_network),
         ns=ns, labels=Labels(present, value), ns_labels=ns_labels, ip4=ip4, ip6=ip6,
-        named=named, pod=pod, fixed_ns=pod.namespace,
+        named=named, pod=pod, fixed_ns=pod.namespace, families=pod.hidden_families,
     )
 
 
