@@ -113,7 +113,7 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
             findings.append(LintFinding(
                 code="redundant-policy", policy=pol.key, field="",
                 message="deleting this policy changes no verdict for any possible pod",
-                source=pol.source, covered_by=tuple(_coverers(cluster, smt, pol, None))))
+                source=pol.source, covered_by=tuple(_coverers(current, smt, pol, None))))
             continue
         for direction in Direction:
             if direction not in pol.policy_types:
@@ -135,7 +135,8 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
                         code="redundant-rule", policy=pol.key, field=field,
                         message="deleting this rule allows and denies exactly the same traffic "
                                 f"for every possible pod{more}", source=rule.source,
-                        covered_by=tuple(_coverers(cluster, smt, pol, (direction, rule.index)))))
+                        covered_by=tuple(_coverers(current, smt, pol,
+                                                   (direction, rule.index)))))
     findings.sort(key=lambda f: (f.policy, f.field, f.code))
     # Another kind of policy may make a NetworkPolicy rule redundant (a cluster-wide deny
     # covering what it allows) wherever it applies: with policies to judge, every object
@@ -156,7 +157,11 @@ def _without_rule(cluster: Cluster, key: str, direction: Direction, index: int) 
 
 def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
               only: tuple[Direction, int] | None) -> list[str]:
-    """Other policies whose rules alone admit everything ``pol`` (or one rule) admits."""
+    """Other policies whose rules alone admit everything ``pol`` (or one rule) admits.
+
+    ``cluster`` is the one with the earlier findings applied: a policy already found
+    redundant (and so to be deleted) shadows nothing.
+    """
     u = smt.universe
     subject = symbolic_pod(u, cluster, "s", allow_new_namespace=True)
     other = symbolic_pod(u, cluster, "o", allow_new_namespace=True)

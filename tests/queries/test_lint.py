@@ -106,3 +106,17 @@ def test_two_identical_rules_are_not_both_reported():
                 policy("a", "p", {"podSelector": {}, "ingress": [
                     {"ports": [{"port": 80}]}, {"ports": [{"port": 80}]}]}))
     assert _redundant(c) == {("a/p", "spec.ingress[0]")}
+
+
+def test_a_policy_already_found_redundant_is_not_named_as_shadowing():
+    # a1 and a2 are the same, and b's first rule admits what they do.  a1 goes first
+    # (shadowed by a2 and b); then a2 is shadowed by b alone, since a1 is to be deleted;
+    # then b's rule is the last one admitting port 80, so it stays.
+    port80 = {"podSelector": {}, "ingress": [{"ports": [{"port": 80}]}]}
+    c = cluster(ns("a"), pod("a", "p", {"app": "p"}),
+                policy("a", "a1", port80), policy("a", "a2", port80),
+                policy("a", "b", {"podSelector": {}, "ingress": [
+                    {"ports": [{"port": 80}]}, {"ports": [{"port": 443}]}]}))
+    assert [p.key for p in c.policies] == ["a/a1", "a/a2", "a/b"]
+    assert _findings(c) == {("redundant-policy", "a/a1", ""): ("a/a2", "a/b"),
+                            ("redundant-policy", "a/a2", ""): ("a/b",)}
