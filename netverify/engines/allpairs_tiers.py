@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netverify.cluster_policies import Action, ClusterPolicy, PeerKind, Tier, TierPeer, TierRule
-from netverify.engines.tiers import TierEvaluator, addresses_match
+from netverify.engines.tiers import TierEvaluator
 from netverify.model import Direction, Pod
 from netverify.ports import PROTOCOLS, PortSet
 
@@ -37,7 +37,7 @@ class TierMasks:
     def __init__(self, b: _Builder) -> None:
         self.b = b
         self.tiers = TierEvaluator(b.cluster)
-        self._peer_cache: dict[int, BoolArray] = {}
+        self._peer_cache: dict[tuple[int, int], BoolArray] = {}
         self._rule_cache: dict[tuple[int, Direction, int], BoolArray | None] = {}
 
     @property
@@ -73,21 +73,22 @@ class TierMasks:
     # -- one subject class -------------------------------------------------
 
     def compose(self, direction: Direction, c: int, np_isolated: bool,
-                np_allowed: BoolArray) -> tuple[BoolArray, BoolArray]:
-        """(allowed, undecided), each (K x C), for class ``c``'s side of ``direction``."""
+                np_allowed: BoolArray, family: int) -> tuple[BoolArray, BoolArray]:
+        """(allowed, undecided), each (K x C), for class ``c``'s side of ``direction``
+        over connections of ``family``."""
         pols = self.b.cluster.cluster_policies
         admin_i, base_i = self.selection(c)
         admin = [pols[i] for i in admin_i]
         base = [pols[i] for i in base_i]
         K, C = self.b.K, self.b.C
         if self.needs_pairs(admin + base, direction):
-            return self._by_pairs(direction, c, np_isolated, np_allowed)
+            return self._by_pairs(direction, c, np_isolated, np_allowed, family)
         allow = np.zeros((K, C), dtype=bool)
         open_ = np.ones((K, C), dtype=bool)
         passed = np.zeros((K, C), dtype=bool)
         for pol in admin:
             for rule in pol.rules(direction):
-                m = self._rule(pol, rule, direction, c)
+                m = self._rule(pol, rule, direction, c, family)
                 if m is None:
                     continue
                 hit = open_ & m
@@ -103,7 +104,7 @@ class TierMasks:
         open_ = to_np
         for pol in base:
             for rule in pol.rules(direction):
-                m = self._rule(pol, rule, direction, c)
+                m = self._rule(pol, rule, direction, c, family)
                 if m is None:
                     continue
                 hit = open_ & m
@@ -115,7 +116,7 @@ class TierMasks:
         return allow, np.zeros((K, C), dtype=bool)
 
     def _by_pairs(self, direction: Direction, c: int, np_isolated: bool,
-                  np_allowed: BoolArray) -> tuple[BoolArray, BoolArray]:
+                  np_allowed: BoolArray, family: int) -> tuple[BoolArray, BoolArray]:
         K, C = self.b.K, self.b.C
         allow = np.zeros((K, C), dtype=bool)
         und = np.zeros((K, C), dtype=bool)
@@ -125,7 +126,7 @@ class TierMasks:
             dst = other if direction is Direction.EGRESS else subject
             np_ports = self._portset(np_allowed[:, d])
             out = self.tiers.side(direction, subject, other, dst, np_isolated=np_isolated,
-                                  np_allowed=np_ports)
+                                  np_allowed=np_ports, families=frozenset({family}))
             allow[:, d] = self._classes(out.allow)
             und[:, d] = self._classes(out.undecided)
         return allow, und
@@ -147,13 +148,13 @@ class TierMasks:
     # -- masks ---------------------------------------------------------------
 
     def _rule(self, pol: ClusterPolicy, rule: TierRule, direction: Direction,
-              c: int) -> BoolArray | None:
+              c: int, family: int) -> BoolArray | None:
         """(K x C) cells the rule matches for subject class ``c`` (None: nothing)."""
         if _fails_closed(rule):
             return np.ones((self.b.K, self.b.C), dtype=bool)  # a Deny-all rule
         peers = np.zeros(self.b.C, dtype=bool)
         for peer in rule.peers:
-            peers |= self._peer(peer)
+            peers |= self._peer(peer, family)
         if not peers.any():
             return None
         cover, named = self._ports(rule)
@@ -184,21 +185,20 @@ class TierMasks:
                 v[list(self.b.ports.cover(port.protocol, port.start, port.end))] = True
         return v, named
 
-    def _peer(self, peer: TierPeer) -> BoolArray:
-        key = id(peer)
+    def _peer(self, peer: TierPeer, family: int) -> BoolArray:
+        key = (id(peer), family)
         m = self._peer_cache.get(key)
         if m is None:
-            m = np.array([self._peer_matches(peer, r) for r in self.b.reps], dtype=bool)
+            fams = frozenset({family})
+            m = np.array([self._peer_matches(peer, r, fams) for r in self.b.reps], dtype=bool)
             self._peer_cache[key] = m
         return m
 
-    def _peer_matches(self, peer: TierPeer, pod: Pod) -> bool:
-        if peer.kind is PeerKind.NETWORKS:
-            return addresses_match(peer, pod)[0] is True
+    def _peer_matches(self, peer: TierPeer, pod: Pod, families: frozenset[int]) -> bool:
         if peer.kind is PeerKind.UNKNOWN:
             return False
-        # namespaces, pods, nodes, domainNames: the pair evaluator's own definition
-        found, _ = self.tiers.peer_matches(peer, _ACCEPT_PROBE, pod)
+        # the pair evaluator's own definition of every peer type
+        found, _ = self.tiers.peer_matches(peer, _ACCEPT_PROBE, pod, families)
         return found is True
 
 

@@ -37,7 +37,7 @@ from netverify.cluster_policies import (
     TierPort,
     TierRule,
 )
-from netverify.ipblocks import Address, IPv4, IPv6
+from netverify.ipblocks import FAMILIES, Address, IPv4, IPv6
 from netverify.model import Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 from netverify.results import Decision, Layer, Outcome
@@ -112,6 +112,7 @@ class TierEvaluator:
         self.admin = [p for p in cluster.cluster_policies if p.tier is Tier.ADMIN]
         self.baseline = [p for p in cluster.cluster_policies if p.tier is Tier.BASELINE]
         self.nodes: Sequence[Node] = cluster.nodes
+        self._families: frozenset[int] = FAMILIES  # of the side being evaluated
 
     @property
     def active(self) -> bool:
@@ -136,12 +137,15 @@ class TierEvaluator:
     # -- one side ------------------------------------------------------------
 
     def side(self, direction: Direction, subject: Pod, other: object, dst: object, *,
-             np_isolated: bool, np_allowed: PortSet) -> SideOutcome:
+             np_isolated: bool, np_allowed: PortSet,
+             families: frozenset[int] = FAMILIES) -> SideOutcome:
         """Every port's fate on ``subject``'s side for ``direction``, with reasons.
 
         ``np_isolated``/``np_allowed`` are NetworkPolicy's answer for this side; ``dst``
-        is the destination of the traffic (named ports resolve on it).
+        is the destination of the traffic (named ports resolve on it); ``families`` the
+        address families the connection uses (``networks`` see that address).
         """
+        self._families = families
         baseline = self.selecting(Tier.BASELINE, subject)
 
         def default(ports: PortSet, passed: tuple[tuple[ClusterPolicy, TierRule], ...]
@@ -277,7 +281,7 @@ class TierEvaluator:
             return _NO_MATCH
         found: tuple[TierPeer, str] | None = None
         for peer in rule.peers:
-            verdict, why = self.peer_matches(peer, rule, other)
+            verdict, why = self.peer_matches(peer, rule, other, self._families)
             if verdict is True:
                 return _Match(sure_ports, maybe_ports, peer,
                               f"{policy.key} {rule.label}: {maybe_ports} unspecified"
@@ -290,9 +294,13 @@ class TierEvaluator:
         return _Match(PortSet.empty(), sure_ports.union(maybe_ports), peer,
                       f"{policy.key} {rule.label} may match: {why}")
 
-    def peer_matches(self, peer: TierPeer, rule: TierRule, other: object
-                     ) -> tuple[bool | None, str]:
-        """True, False, or None (the manifests cannot tell), with the reason for None."""
+    def peer_matches(self, peer: TierPeer, rule: TierRule, other: object,
+                     families: frozenset[int] = FAMILIES) -> tuple[bool | None, str]:
+        """True, False, or None (the manifests cannot tell), with the reason for None.
+
+        ``networks`` and ``nodes`` see the address of the connection's family (one of
+        ``families``).
+        """
         if peer.kind is PeerKind.UNKNOWN:
             return False, ""  # fail closed for Accept rules (Deny and Pass: see _match)
         if rule.action is not Action.ACCEPT and peer.kind is PeerKind.DOMAIN_NAMES and \
@@ -308,18 +316,21 @@ class TierEvaluator:
                     return False, ""
                 return peer.pod_selector is None or peer.pod_selector.matches(other.labels), ""
             if peer.kind is PeerKind.NETWORKS:
-                return addresses_match(peer, other)
+                return addresses_match(peer, other, families)
             if peer.kind is PeerKind.NODES:
                 if not other.host_network:
                     return False, ""
                 if not other.ips:
                     return None, f"{other.key} uses the host network but its node's IP is " \
                                  "not in the manifests"
-                return any(self._node_address(peer, ip) for ip in other.ips), ""
+                return any(self._node_address(peer, ip) for ip in other.ips
+                           if ip.family in families), ""
             return False, ""  # domainNames: a pod IP is not an answer for an outside name
         if peer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
             return False, ""
         family, lo, hi = _range_of(other)
+        if family not in families:
+            return False, ""
         if peer.kind is PeerKind.NETWORKS:
             inside = any(s.family == family and any(a <= lo and hi <= b for a, b in s.intervals)
                          for s in peer.addresses)
@@ -363,8 +374,10 @@ def _range_of(other: object) -> tuple[int, int, int]:
     return family, lo, hi
 
 
-def addresses_match(peer: TierPeer, pod: Pod) -> tuple[bool | None, str]:
-    """``networks`` against a pod: its IPs when known (networks match pod IPs too).
+def addresses_match(peer: TierPeer, pod: Pod, families: frozenset[int] = FAMILIES
+                    ) -> tuple[bool | None, str]:
+    """``networks`` against a pod: its address of the connection's family, when known
+    (networks match pod IPs too).
 
     A pod whose IP the manifests do not give (a workload's template) is matched only
     by a network covering a whole address family (``0.0.0.0/0``, ``::/0``), which
@@ -372,9 +385,10 @@ def addresses_match(peer: TierPeer, pod: Pod) -> tuple[bool | None, str]:
     to hold it, as NetworkPolicy ipBlocks are (pod addresses come from the cluster's
     pod range, which the manifests do not give).
     """
+    sets = [s for s in peer.addresses if s.family in families]
     if pod.ips:
-        return any(s.contains(ip) for s in peer.addresses for ip in pod.ips), ""
-    return any(s.intervals == (_FULL_FAMILY[s.family],) for s in peer.addresses), ""
+        return any(s.contains(ip) for s in sets for ip in pod.ips), ""
+    return any(s.intervals == (_FULL_FAMILY[s.family],) for s in sets), ""
 
 
 _FULL_FAMILY = {IPv4: (0, 2**32 - 1), IPv6: (0, 2**128 - 1)}

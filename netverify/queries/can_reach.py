@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
@@ -49,10 +49,14 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
         prof, notes = choose(cluster, cni)
         eff_cluster, eff_notes = effective(cluster, prof)
         result = replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-        if eff_cluster is not cluster:
+        if eff_cluster is not cluster or prof.service_hairpin_policed is not None:
+            # The plugin's treatment of a pod reaching itself through a Service can make
+            # its answer differ even when it enforces every policy as written.
             eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
-                             engine=engine)
-            result = replace(result, effective=eff.pairs)
+                             engine=engine, hairpin=prof.service_hairpin_policed,
+                             cni_label=prof.label)
+            if eff_cluster is not cluster or eff.pairs != result.pairs:
+                result = replace(result, effective=eff.pairs)
     cov = cluster.coverage
     return replace(result, pairs=mark_pairs(result.pairs, cov),
                    effective=None if result.effective is None else mark_pairs(
@@ -61,11 +65,13 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
 
 
 def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
-               protocol: str | None = None, engine: str = "concrete") -> CanReachResult:
+               protocol: str | None = None, engine: str = "concrete",
+               hairpin: bool | None = None, cni_label: str | None = None) -> CanReachResult:
     """The policy answer, pair by pair, with the deciding rules.
 
     ``engine="smt"`` decides each pair's ports with the SMT engine instead (the
     explanation still lists the concrete rules); a disagreement is reported.
+    ``hairpin`` is the plugin's ``service_hairpin_policed`` (None: not known).
     """
     if engine not in ("concrete", "smt"):
         raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")
@@ -87,7 +93,7 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
         cluster, dst_text, client_ns)
     if svc is not None:
         return _through_service(ev, src_text, dst_text, s.pods, s.external, svc, dst_port or (
-            str(port) if port is not None else None), protocol)
+            str(port) if port is not None else None), protocol, hairpin, cni_label)
     d = resolve(cluster, ev, dst_text)
     if s.external and d.external:
         raise QueryError("both endpoints are outside the cluster",
@@ -180,6 +186,23 @@ def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
     return out, notes
 
 
+def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
+             loopback: PairVerdict, policed: bool | None, cni: str) -> PairVerdict:
+    """A pod reaching itself through a Service, as the plugin treats it."""
+    by_policy = ev.pair(src, pod, self_exempt=False, **traffic)
+    if policed is True:
+        return replace(by_policy, caveats=(
+            *by_policy.caveats, f"through a Service, {cni} judges a pod's connection to itself "
+            "by its policies (the service proxy sends it back out of the pod)"))
+    if policed is False or by_policy.allowed == loopback.allowed:
+        return loopback
+    return replace(loopback, caveats=(
+        *loopback.caveats, f"{pod.key} is an endpoint of the Service, so the connection may "
+        "come back to it (hairpin); a pod's connection to its own address is always allowed, "
+        f"but through a Service whether its policies apply depends on {cni} "
+        f"(kubernetes#95879): by the policies it would be {by_policy.allowed}"))
+
+
 def _is_pod_endpoint(text: str) -> bool:
     """``NS/NAME`` forms name pods; only ``svc/...`` and DNS names name Services."""
     return "/" in text and not text.startswith("svc/")
@@ -187,8 +210,15 @@ def _is_pod_endpoint(text: str) -> bool:
 
 def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tuple[Pod, ...],
                      src_ext: tuple[External, ...], svc: object, port_text: str | None,
-                     protocol: str | None) -> CanReachResult:
-    """One verdict per endpoint pod, on the port the Service forwards to."""
+                     protocol: str | None, hairpin: bool | None = None,
+                     cni_label: str | None = None) -> CanReachResult:
+    """One verdict per endpoint pod, on the port the Service forwards to.
+
+    A source that is itself an endpoint may be sent back to itself ("hairpin"): the
+    connection leaves the pod, and whether the policies judge it depends on the plugin
+    (``hairpin``; kubernetes#95879).  Unknown: the loopback verdict, with a caveat when
+    the policies would say otherwise.
+    """
     from netverify.model import Service
 
     assert isinstance(svc, Service)
@@ -198,11 +228,12 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
     srcs: list[Pod | External] = [*src_pods, *src_ext]
     for pod, number in target.endpoints:
         for sp in srcs:
-            if target.port is None:
-                pairs.append(ev.pair(sp, pod))
-            else:
-                pairs.append(ev.pair(sp, pod, protocol=target.port.protocol,
-                                     port=number if number is not None else 0))
+            traffic: dict[str, Any] = {} if target.port is None else {
+                "protocol": target.port.protocol, "port": number if number is not None else 0}
+            v = ev.pair(sp, pod, **traffic)
+            if v.loopback:
+                v = _hairpin(ev, sp, pod, traffic, v, hairpin, cni_label or "the CNI")
+            pairs.append(v)
     return CanReachResult(
         src=src_text, dst=f"svc/{svc.namespace}/{svc.name}",
         # The pods receive on the target port (per pod when it is named), so the

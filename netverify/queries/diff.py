@@ -28,10 +28,16 @@ import numpy.typing as npt
 import z3
 
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
-from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
+from netverify.engines.smt.endpoints import (
+    SymEndpoint,
+    external,
+    fresh_addresses,
+    symbolic_pod,
+)
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
 from netverify.engines.smt.solve import (
     Outcome,
+    Witness,
     check,
     describe,
     new_solver,
@@ -39,9 +45,10 @@ from netverify.engines.smt.solve import (
     read_traffic,
 )
 from netverify.engines.smt.universe import Universe, build_universe
-from netverify.ipblocks import IPv4
+from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet
+from netverify.queries.witnesses import taken
 from netverify.results import DiffResult, DiffRow, DiffWitness
 
 
@@ -160,10 +167,12 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
                        "namespaces' labels")
     src = symbolic_pod(u, new, "src", allow_new_namespace=True)
     dst = symbolic_pod(u, new, "dst", allow_new_namespace=True)
-    ext = _external(u, "ext")
+    # Addresses outside the cluster of both families: IPv6 ipBlocks admit only IPv6 ones.
+    ext4 = external(u, "ext4", IPv4, 0, (1 << 32) - 1)
+    ext6 = external(u, "ext6", IPv6, 0, (1 << 128) - 1)
     traffic = Traffic.symbolic()
     solver = new_solver(timeout_ms)
-    solver.add(*src.domain, *dst.domain, *ext.domain, *traffic.domain)
+    solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
     answers = {}
     witnesses: list[DiffWitness] = []
     terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
@@ -178,7 +187,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
 
     for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
         outcome = "no"
-        for a, b in ((src, dst), (ext, dst), (dst, ext)):
+        for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
             yes, rule_terms = allowed(first, a, b)
             no, _ = allowed(second, a, b)
             r = check(solver, yes, z3.Not(no))
@@ -188,6 +197,24 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
                 continue
             if r.outcome is Outcome.YES and r.model is not None:
                 outcome = "yes"
+                pods = [ep for ep in (a, b) if ep.pod is None and z3.is_true(ep.is_pod)]
+                # The example pods keep an address only when the difference needs one,
+                # and a new pod gets one no existing pod has, when one will do.
+                kept: list[z3.BoolRef] = []
+                for ep in pods:
+                    assert r.model is not None
+                    if _addresses(r.model, u, new, [ep], taken_only=False):
+                        bare = [z3.Not(has) for has, _ in (*ep.ip4, *ep.ip6)]
+                        again = check(solver, yes, z3.Not(no), *kept, *bare)
+                        if again.outcome is Outcome.YES and again.model is not None:
+                            r, kept = again, [*kept, *bare]
+                assert r.model is not None
+                if _addresses(r.model, u, new, pods, taken_only=True):
+                    fresh = [g for ep in pods for g in fresh_addresses(ep, new)]
+                    again = check(solver, yes, z3.Not(no), *kept, *fresh)
+                    if again.outcome is Outcome.YES and again.model is not None:
+                        r = again
+                assert r.model is not None
                 witnesses.append(_witness(r.model, u, new, a, b, traffic, direction,
                                           rule_terms))
                 break
@@ -195,10 +222,14 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     return answers["allowed"], answers["denied"], witnesses, caveats
 
 
-def _external(u: Universe, prefix: str) -> SymEndpoint:
-    from netverify.engines.smt.endpoints import external
-
-    return external(u, prefix, IPv4, 0, (1 << 32) - 1)
+def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndpoint], *,
+               taken_only: bool) -> bool:
+    """Whether a hypothetical pod of the model has an address (one an existing pod has)."""
+    for ep in pods:
+        w = read_endpoint(m, u, cluster, ep, "example")
+        if isinstance(w, Witness) and w.pod.ips and (not taken_only or taken(cluster, w)):
+            return True
+    return False
 
 
 def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,

@@ -140,8 +140,8 @@ def _family(ctx: _Contexts, description: str, rule: str | None, ports: PortSet,
     for src, traffic, q, solver in ctx.items:
         if peer is not None and peer.ip_block is None and z3.is_false(src.is_pod):
             continue  # selector peers never match addresses outside the cluster
-        member = [smt.encoder.peer(pol, peer, src)] if pol is not None and peer is not None \
-            else []
+        member = [smt.encoder.peer(pol, peer, src, traffic)] \
+            if pol is not None and peer is not None else []
         in_ports = _in_ports(traffic, ports)
         r = check(solver, q.allowed, *member, in_ports)
         if r.outcome is Outcome.UNDECIDED:

@@ -238,12 +238,15 @@ def _witness_lines(role: str, w: WitnessPod) -> list[str]:
         return [f"  {role}: the address {w.name}"]
     if w.existing:
         return [f"  {role}: the existing pod {w.namespace}/{w.name}"]
-    labels = ", ".join(f"{k}={v}" for k, v in w.labels) or "(no labels)"
+    labels = ", ".join(f"{k}={v}" for k, v in w.labels)
+    pod = f"a pod labelled {labels}" if labels else "a pod with no labels"
     ns = f"namespace {w.namespace}"
     if w.new_namespace:
-        nsl = ", ".join(f"{k}={v}" for k, v in w.namespace_labels)
-        ns = f"a NEW namespace {w.namespace} labelled {nsl}"
-    out = [f"  {role}: a pod in {ns} labelled {labels}"]
+        # The name label is implied by the name; show the labels the namespace needs.
+        nsl = ", ".join(f"{k}={v}" for k, v in w.namespace_labels
+                        if k != "kubernetes.io/metadata.name")
+        ns = f"a NEW namespace {w.namespace}" + (f" whose labels are {nsl}" if nsl else "")
+    out = [f"  {role}: {pod}, in {ns}"]
     if w.ips:
         out.append(f"    with address {', '.join(w.ips)}")
     if w.named_ports:

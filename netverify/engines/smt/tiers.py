@@ -127,7 +127,7 @@ class TierFormulas:
         ports_sure, ports_maybe = self._ports(rule, dst, traffic)
         sure_peers, maybe_peers = [], []
         for peer in rule.peers:
-            s, m = self._peer(peer, rule, other)
+            s, m = self._peer(peer, rule, other, traffic)
             sure_peers.append(s)
             maybe_peers.append(m)
         peer_sure = z3.Or(*sure_peers)
@@ -137,9 +137,10 @@ class TierFormulas:
                                   z3.And(peer_sure, ports_maybe)))
         return sure, maybe
 
-    def _peer(self, peer: TierPeer, rule: TierRule, ep: SymEndpoint
+    def _peer(self, peer: TierPeer, rule: TierRule, ep: SymEndpoint, traffic: object
               ) -> tuple[z3.BoolRef, z3.BoolRef]:
-        """(surely matches, may match) for one peer."""
+        """(surely matches, may match) for one peer (addresses: of the traffic's family)."""
+        over = traffic.over  # type: ignore[attr-defined]
         pod = z3.And(ep.is_pod, z3.Not(ep.host_network))
         if peer.kind is PeerKind.UNKNOWN:
             return FALSE, FALSE
@@ -157,19 +158,18 @@ class TierFormulas:
             return z3.And(*terms), FALSE
         if peer.kind is PeerKind.NETWORKS:
             cases = []
-            full = False
+            known = z3.Or(*[has for f in (4, 6) for has, _ in ep.ips(f)])
             for s in peer.addresses:
                 width = 32 if s.family == IPv4 else 128
-                full = full or s.intervals == (_FULL[s.family],)
                 for has, addr in ep.ips(s.family):
-                    cases.append(z3.And(has, z3.Or(*[
+                    cases.append(z3.And(over(s.family), has, z3.Or(*[
                         z3.And(z3.UGE(addr, z3.BitVecVal(lo, width)),
                                z3.ULE(addr, z3.BitVecVal(hi, width)))
                         for lo, hi in s.intervals])))
-            known = z3.Or(*[has for f in (4, 6) for has, _ in ep.ips(f)])
-            # A pod with no address in the manifests: only whole-family networks hold it.
-            if full:
-                cases.append(z3.And(ep.is_pod, z3.Not(known)))
+                if s.intervals == (_FULL[s.family],):
+                    # A pod with no address in the manifests: whole-family networks hold
+                    # whatever address of that family it gets.
+                    cases.append(z3.And(over(s.family), ep.is_pod, z3.Not(known)))
             return z3.Or(*cases), FALSE
         if peer.kind is PeerKind.NODES:
             assert peer.node_selector is not None
@@ -179,7 +179,8 @@ class TierFormulas:
             for a in addrs:
                 width = 32 if a.family == IPv4 else 128
                 for has, addr in ep.ips(a.family):
-                    cases.append(z3.And(has, addr == z3.BitVecVal(a.value, width)))
+                    cases.append(z3.And(over(a.family), has,
+                                        addr == z3.BitVecVal(a.value, width)))
             node_traffic = z3.Or(z3.Not(ep.is_pod), ep.host_network)
             sure = z3.And(node_traffic, z3.Or(*cases))
             known = z3.Or(*[has for f in (4, 6) for has, _ in ep.ips(f)])

@@ -75,7 +75,10 @@ def cluster() -> list[dict]:
         namespace(C, {"team": "c", "env": "dev"}),
         namespace("kube-system"),
         namespace("infra"),
-        pod(A, "a1", {"app": "web"}, "10.1.0.11", [("web", 80, "TCP"), ("metrics", 9090, "TCP")]),
+        # dual-stack, so that queries to IPv6 addresses test the policies, not the
+        # fact that an IPv4-only pod cannot open an IPv6 connection
+        pod(A, "a1", {"app": "web"}, ["10.1.0.11", "fd00:10:1::11"],
+            [("web", 80, "TCP"), ("metrics", 9090, "TCP")]),
         pod(A, "a2", {"app": "db"}, "10.1.0.12", [("postgres", 5432, "TCP")]),
         pod(B, "b1", {"app": "web"}, "10.1.1.11", [("web", 8080, "TCP"), ("dns", 53, "UDP")]),
         pod(B, "b2", {"app": "api"}, "10.1.1.12", [("http", 80, "TCP")]),
