@@ -139,11 +139,8 @@ class TierMasks:
 
     def _classes(self, ports: PortSet) -> BoolArray:
         """Port classes inside ``ports`` (port classes are fine enough to be exact)."""
-        v = np.zeros(self.b.K, dtype=bool)
-        for proto, ivs in ports.items():
-            for lo, hi in ivs:
-                v[list(self.b.ports.cover(proto, lo, hi))] = True
-        return v
+        return np.array([not ps.intersection(ports).is_empty
+                         for ps in self.b.ports.portsets], dtype=bool)
 
     # -- masks ---------------------------------------------------------------
 
