@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netverify.cluster_policies import Action, ClusterPolicy, PeerKind, Tier, TierPeer, TierRule
-from netverify.engines.tiers import TierEvaluator
+from netverify.engines.tiers import TierEvaluator, tier_orders
 from netverify.model import Direction, Pod
 from netverify.ports import PROTOCOLS, PortSet
 
@@ -57,8 +57,9 @@ class TierMasks:
 
     def needs_pairs(self, policies: list[ClusterPolicy], direction: Direction) -> bool:
         """Whether these policies hold something only pair-by-pair evaluation settles."""
-        prios = [p.priority for p in policies]
-        if len(set(prios)) != len(prios):
+        prios = [(p.tier, p.priority) for p in policies]
+        if len(set(prios)) != len(prios) or any(
+                len(tier_orders([p for p in policies if p.tier is t])) > 1 for t in Tier):
             return True
         host_without_ip = any(r.host_network and not r.ips for r in self.b.reps)
         for p in policies:

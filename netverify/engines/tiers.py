@@ -179,13 +179,13 @@ class TierEvaluator:
     def _tier(self, layer: Layer, policies: list[ClusterPolicy], direction: Direction,
               other: object, dst: object, ports: PortSet, lower: Lower,
               passed: tuple[tuple[ClusterPolicy, TierRule], ...]) -> SideOutcome:
-        groups: list[list[ClusterPolicy]] = []
-        for p in policies:  # already sorted by priority
-            if groups and groups[-1][0].priority == p.priority:
-                groups[-1].append(p)
-            else:
-                groups.append([p])
-        return self._groups(layer, groups, 0, direction, other, dst, ports, lower, passed)
+        orders = tier_orders(policies)
+        if len(orders) == 1:
+            return self._groups(layer, orders[0], 0, direction, other, dst, ports, lower,
+                                passed)
+        outcomes = [self._groups(layer, groups, 0, direction, other, dst, ports, lower, passed)
+                    for groups in orders]
+        return _agree(outcomes, layer, MIXED_VERSIONS)
 
     def _groups(self, layer: Layer, groups: list[list[ClusterPolicy]], gi: int,
                 direction: Direction, other: object, dst: object, ports: PortSet,
@@ -364,6 +364,35 @@ class TierEvaluator:
                 if a.family == family:
                     out.update((a.value, a.value + 1))
         return out
+
+
+MIXED_VERSIONS = ("AdminNetworkPolicy or BaselineAdminNetworkPolicy (v1alpha1) and "
+                  "ClusterNetworkPolicy (v1alpha2) in one tier: the spec does not order one "
+                  "version against the other")
+
+
+def tier_orders(policies: Sequence[ClusterPolicy]) -> list[list[list[ClusterPolicy]]]:
+    """The orders an implementation may walk one tier's policies in, as priority groups.
+
+    Policies sorted by priority form groups of equal priority (any order inside a group
+    is allowed).  When v1alpha1 and v1alpha2 policies share the tier, nothing orders
+    one API version against the other, so three orders are possible readings: by
+    priority across both, v1alpha1 first, v1alpha2 first.
+    """
+    def groups(ps: Sequence[ClusterPolicy]) -> list[list[ClusterPolicy]]:
+        out: list[list[ClusterPolicy]] = []
+        for p in sorted(ps, key=lambda x: x.order):
+            if out and out[-1][0].priority == p.priority:
+                out[-1].append(p)
+            else:
+                out.append([p])
+        return out
+
+    v1 = [p for p in policies if p.kind != "ClusterNetworkPolicy"]
+    v2 = [p for p in policies if p.kind == "ClusterNetworkPolicy"]
+    if not v1 or not v2:
+        return [groups(policies)]
+    return [groups(policies), groups(v1) + groups(v2), groups(v2) + groups(v1)]
 
 
 def _range_of(other: object) -> tuple[int, int, int]:

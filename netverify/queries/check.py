@@ -351,7 +351,10 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             q = engine.question(s_ep, d_ep, traffic)
             # allow: is there a matching pod that may NOT connect (over either address
             # family, as the concrete engine judges a pair)? deny: one that may?
-            target = z3.Not(traffic.either_family(q.allowed)) if a.expect == "allow" \
+            # With cluster-wide policies that leave a choice to the implementation, a
+            # counterexample must fail for every choice (``possibly`` for allow,
+            # ``allowed`` for deny); one that fails for some choice only is undecided.
+            target = z3.Not(traffic.either_family(q.possibly)) if a.expect == "allow" \
                 else q.allowed
             if a.expect == "allow" and n is None:
                 return _result(spec, a, "fail", "scope: any with expect: allow needs a port",
@@ -360,6 +363,14 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             r = engine.solve(replace(q, allowed=target), *goals)
             if r.outcome is Outcome.UNDECIDED:
                 return _result(spec, a, "undecided", f"the solver could not decide: {r.reason}")
+            if r.outcome is Outcome.NO and q.possible is not None:
+                weak = z3.Not(traffic.either_family(q.allowed)) if a.expect == "allow" \
+                    else q.possible
+                if engine.solve(replace(q, allowed=weak), *goals).outcome is not Outcome.NO:
+                    return _result(spec, a, "undecided",
+                                   "cluster-wide policies leave the answer for some possible "
+                                   "pod to the implementation (policies tied at one "
+                                   "priority, domain names, ...)")
             if r.outcome is Outcome.NO:
                 continue
             assert r.model is not None

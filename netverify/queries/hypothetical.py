@@ -218,6 +218,17 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
                               caveats=tuple(notes))
     if res.outcome is Outcome.UNDECIDED:
         return replace(base, reasons=(f"the solver could not decide: {res.reason}",))
+    if res.outcome is Outcome.NO and q.possible is not None:
+        # No pod is allowed for sure; one may be, depending on what the cluster-wide
+        # policies leave to the implementation (tied priorities, domain names, ...).
+        maybe = engine.solve(replace(q, allowed=q.possible), *goals)
+        if maybe.outcome is not Outcome.NO:
+            return replace(base, outcome="undecided", reasons=(
+                "no pod is allowed whatever the implementation chooses, but some may be: "
+                "cluster-wide policies leave the answer to the implementation (policies "
+                "tied at one priority, domain names, ...); see can-reach on a pair for "
+                "which" if maybe.outcome is Outcome.YES else
+                f"the solver could not decide: {maybe.reason}",))
     if res.outcome is Outcome.NO:
         return replace(base, reasons=tuple(_why_not(engine, q, goals, s_ep, d_ep)))
     m = res.model

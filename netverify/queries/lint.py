@@ -63,6 +63,8 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
         for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
             e, i, _, _ = enc.allowed(a, b, traffic)
             out.append(z3.And(e, i))
+            if enc.tiers.active:  # what the implementation may choose must not change
+                out.append(enc.possibly_allowed(a, b, traffic))
         return out
 
     full = allowed(smt.encoder)

@@ -38,6 +38,15 @@ class Question:
     egress: list[RuleTerm]
     ingress: list[RuleTerm]
     traffic: Traffic
+    # Allowed for some choice the manifests leave to the implementation (tied
+    # cluster-wide policies, rules that may match); ``allowed`` when there is none.
+    # A proof of "no" must refute this, not only ``allowed``.
+    possible: z3.BoolRef | None = None
+
+    @property
+    def possibly(self) -> z3.BoolRef:
+        """``possible``, or ``allowed`` when the two cannot differ."""
+        return self.allowed if self.possible is None else self.possible
 
 
 class UndecidedError(Exception):
@@ -72,7 +81,10 @@ class SmtEngine:
         """The formula "src may open a connection to dst" with its well-formedness domain."""
         t = traffic or Traffic.symbolic()
         e, i, eg, ing = self.encoder.allowed(src, dst, t)
-        return Question(z3.And(e, i), e, i, [*src.domain, *dst.domain, *t.domain], eg, ing, t)
+        possible = self.encoder.possibly_allowed(src, dst, t) if self.encoder.tiers.active \
+            else None
+        return Question(z3.And(e, i), e, i, [*src.domain, *dst.domain, *t.domain], eg, ing, t,
+                        possible)
 
     def solve(self, q: Question, *extra: z3.BoolRef) -> Check:
         """Is the question's connection possible (under ``extra``)?"""

@@ -28,7 +28,7 @@ from netverify.cluster_policies import (
     TierRule,
 )
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint
-from netverify.engines.tiers import MAX_TIED
+from netverify.engines.tiers import MAX_TIED, tier_orders
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction
 from netverify.ports import MAX_PORT, MIN_PORT, Protocol
@@ -72,20 +72,19 @@ class TierFormulas:
     def _chain(self, policies: list[ClusterPolicy], direction: Direction,
                subject: SymEndpoint, other: SymEndpoint, dst: SymEndpoint, traffic: object,
                lower: Bounds) -> Bounds:
-        groups: list[list[ClusterPolicy]] = []
-        for p in policies:
-            if groups and groups[-1][0].priority == p.priority:
-                groups[-1].append(p)
-            else:
-                groups.append([p])
-        out = lower
-        for group in reversed(groups):  # build from the end of the tier backwards
-            orders = list(permutations(group))[: _max_orders(len(group))]
-            alts = [self._steps([(p, r) for p in order for r in p.rules(direction)],
-                                subject, other, dst, traffic, out, lower)
-                    for order in orders]
-            out = (z3.And(*[a[0] for a in alts]), z3.Or(*[a[1] for a in alts]))
-        return out
+        readings = []
+        for groups in tier_orders(policies):
+            out = lower
+            for group in reversed(groups):  # build from the end of the tier backwards
+                orders = list(permutations(group))[: _max_orders(len(group))]
+                alts = [self._steps([(p, r) for p in order for r in p.rules(direction)],
+                                    subject, other, dst, traffic, out, lower)
+                        for order in orders]
+                out = (z3.And(*[a[0] for a in alts]), z3.Or(*[a[1] for a in alts]))
+            readings.append(out)
+        if len(readings) == 1:
+            return readings[0]
+        return z3.And(*[r[0] for r in readings]), z3.Or(*[r[1] for r in readings])
 
     def _steps(self, steps: list[tuple[ClusterPolicy, TierRule]], subject: SymEndpoint,
                other: SymEndpoint, dst: SymEndpoint, traffic: object, rest: Bounds,
