@@ -38,6 +38,11 @@ class CniProfile:
     # through as it does a connection to the pod's own address.  NetworkPolicy leaves this
     # undefined (kubernetes#95879); None: not confirmed for this plugin.
     service_hairpin_policed: bool | None = None
+    # The cluster-wide tiers (network-policy-api implementations.md, 21 April 2026):
+    # AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy
+    # (v1alpha2).  None: not confirmed for this plugin.
+    admin_network_policy: bool | None = False
+    cluster_network_policy: bool | None = False
     source: str = ""
 
     @property
@@ -73,17 +78,30 @@ def _kindnet(version: str | None) -> CniProfile:
     v = _v(version)
     on = None if not v else v >= (0, 24)
     return CniProfile(name="kindnet", title="kindnet (kind)", version=version,
-                      enforces_ingress=on, enforces_egress=on,
-                      source="kind v0.24.0 bundles kube-network-policies; kind#3705")
+                      enforces_ingress=on, enforces_egress=on, admin_network_policy=on,
+                      cluster_network_policy=None if on else on,
+                      source="kind v0.24.0 bundles kube-network-policies; kind#3705; "
+                             "kube-network-policies implements AdminNetworkPolicy and "
+                             "ClusterNetworkPolicy (which kind release ships the latter is "
+                             "not confirmed)")
+
+
+def _calico(version: str | None, name: str = "calico",
+            title: str = "Calico") -> CniProfile:
+    """Calico implements AdminNetworkPolicy up to 3.31 and ClusterNetworkPolicy from 3.32,
+    which removed the v1alpha1 kinds."""
+    v = _v(version)
+    cnp = None if not v else v >= (3, 32)
+    anp = None if not v else not cnp
+    return CniProfile(name=name, title=title, version=version, end_port=True,
+                      admin_network_policy=anp, cluster_network_policy=cnp,
+                      source="network-policy-api implementations.md (ClusterNetworkPolicy "
+                             "standard in Calico v3.32, which removed ANP/BANP)")
 
 
 _TABLE: dict[str, CniProfile] = {p.name: p for p in (
     CniProfile(name="flannel", title="Flannel", enforces_ingress=False, enforces_egress=False,
                named_ports=False, source="flannel#558: policies are accepted and ignored"),
-    CniProfile(name="calico", title="Calico", end_port=True,
-               source="network-policy-api implementations.md"),
-    CniProfile(name="canal", title="Canal (flannel + Calico)", end_port=True,
-               source="Calico 'Install for flannel'; enforcement by Calico Felix"),
     CniProfile(name="weave", title="Weave Net", ipblock_matches_pod_ips=True,
                source="Weave 2.4.0 release (egress); repository archived 2024"),
     CniProfile(name="kube-router", title="kube-router", ipblock_matches_pod_ips=True,
@@ -92,7 +110,7 @@ _TABLE: dict[str, CniProfile] = {p.name: p for p in (
                ipblock_matches_pod_ips=True, sctp=False,
                source="k3s embeds kube-router's controller; kube-router#1019"),
     CniProfile(name="antrea", title="Antrea", ipblock_matches_pod_ips=True, end_port=True,
-               service_hairpin_policed=False,
+               service_hairpin_policed=False, admin_network_policy=True,
                source="network-policy-api implementations.md; antrea#5687 (a pod reaching "
                       "itself through a Service is always allowed, with AntreaProxy)"),
     CniProfile(name="aws-vpc-cni", title="AWS VPC CNI with the network policy agent",
@@ -108,12 +126,13 @@ _TABLE: dict[str, CniProfile] = {p.name: p for p in (
     CniProfile(name="gke-no-enforcement", title="GKE without Dataplane V2 or Calico",
                enforces_ingress=False, enforces_egress=False, source="camunda#6591"),
     CniProfile(name="ovn-kubernetes", title="OVN-Kubernetes", ipblock_matches_pod_ips=True,
-               source="network-policy-api implementations.md"),
+               admin_network_policy=True, source="network-policy-api implementations.md"),
     CniProfile(name="unknown", title="an unknown CNI", enforces_ingress=None,
-               enforces_egress=None, named_ports=None, source="nothing detected or named"),
+               enforces_egress=None, named_ports=None, admin_network_policy=None,
+               cluster_network_policy=None, source="nothing detected or named"),
 )}
 
-NAMES = (*sorted(_TABLE), "azure-cilium", "cilium", "kindnet")
+NAMES = (*sorted(_TABLE), "azure-cilium", "calico", "canal", "cilium", "kindnet")
 
 
 def profile(spec: str) -> CniProfile:
@@ -130,6 +149,10 @@ def profile(spec: str) -> CniProfile:
         return _cilium(version or None, "Azure CNI powered by Cilium", "azure-cilium")
     if name == "kindnet":
         return _kindnet(version or None)
+    if name == "calico":
+        return _calico(version or None)
+    if name == "canal":
+        return _calico(version or None, "canal", "Canal (flannel + Calico)")
     if name not in _TABLE:
         raise QueryError(f"unknown CNI {spec!r}", hint=f"one of {', '.join(NAMES)}")
     p = _TABLE[name]
@@ -175,7 +198,7 @@ def detect(cluster: Cluster) -> Detection:
         if n.startswith("kube-flannel") or any("flannel" in i for i in images):
             hit("flannel", where)
         if n == "calico-node" or any(re.search(r"calico/node", i) for i in images):
-            hit("calico", where)
+            hit("calico", where, next((_tag(i) for i in images if "calico/node" in i), None))
         if n == "cilium" or any(re.search(r"cilium/cilium(:|@|$)", i) for i in images):
             tag = next((_tag(i) for i in images if "cilium/cilium" in i), None)
             hit("cilium", where, tag)
@@ -247,7 +270,8 @@ def effective(cluster: Cluster, prof: CniProfile) -> tuple[Cluster, tuple[str, .
     if prof.enforces is False:
         notes.append(f"{prof.label} does not enforce NetworkPolicy: every policy is ignored and "
                      f"all traffic flows ({prof.source})")
-        return replace(cluster, policies=()), tuple(notes)
+        return replace(cluster, policies=(), cluster_policies=()), tuple(notes)
+    cluster = _tiers_enforced(cluster, prof, notes)
     if prof.enforces is None:
         if prof.name == "unknown":
             return cluster, ()  # the caller already said that nothing was detected
@@ -286,6 +310,29 @@ def effective(cluster: Cluster, prof: CniProfile) -> tuple[Cluster, tuple[str, .
         notes.append(f"whether {prof.label} matches pod IPs with ipBlock is not confirmed; the "
                      "answer assumes it does")
     return replace(cluster, policies=tuple(policies), pods=pods), tuple(notes)
+
+
+def _tiers_enforced(cluster: Cluster, prof: CniProfile, notes: list[str]) -> Cluster:
+    """Drop the cluster-wide policies of kinds this plugin does not implement, and say so."""
+    kept = []
+    for kinds, support, what in (
+            (("AdminNetworkPolicy", "BaselineAdminNetworkPolicy"), prof.admin_network_policy,
+             "AdminNetworkPolicy and BaselineAdminNetworkPolicy"),
+            (("ClusterNetworkPolicy",), prof.cluster_network_policy, "ClusterNetworkPolicy")):
+        mine = [p for p in cluster.cluster_policies if p.kind in kinds]
+        if not mine:
+            continue
+        if support is False:
+            notes.append(f"{prof.label} does not implement {what}: the {len(mine)} such "
+                         f"object(s) are ignored ({prof.source})")
+            continue
+        if support is None and prof.name != "unknown":
+            notes.append(f"whether {prof.label} implements {what} is not confirmed; the answer "
+                         "assumes it does")
+        kept += mine
+    if len(kept) == len(cluster.cluster_policies):
+        return cluster
+    return replace(cluster, cluster_policies=tuple(kept))
 
 
 def _map_ports(pol: NetworkPolicy, *, drop_end_port: bool = False,

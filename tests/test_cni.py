@@ -24,7 +24,7 @@ def load(name: str):
 @pytest.mark.parametrize(("folder", "name", "version"), [
     ("flannel", "flannel", None),
     ("canal", "canal", None),  # calico-node + flannel containers and CRDs: Canal wins
-    ("calico-flannel", "calico", None),  # the policy engine wins over a bare Flannel
+    ("calico-flannel", "calico", "v3.28.0"),  # the policy engine wins over a bare Flannel
     ("cilium-1.14", "cilium", "v1.14.5"),
     ("cilium-1.16", "cilium", "v1.16.1"),
     ("kube-router", "kube-router", None),
@@ -136,3 +136,52 @@ def test_a_plugin_blind_to_pod_ips_still_connects_pods_over_their_own_families()
     r = can_reach(c, "2001:db8::1", "a/web:80", cni="cilium@1.16")
     assert not r.policy_allowed
     assert r.effective is not None and not r.allowed
+
+
+TIERED = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: deny-web-to-db}
+spec:
+  priority: 1
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
+  ingress: [{action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {}}}]}]
+"""
+
+
+@pytest.mark.parametrize(("cni", "denied", "note"), [
+    ("calico@3.31.0", True, None),
+    ("calico@3.32.0", False, "does not implement AdminNetworkPolicy"),
+    ("calico", True, "not confirmed"),
+    ("cilium@1.16", False, "does not implement AdminNetworkPolicy"),
+    ("antrea", True, None),
+    ("ovn-kubernetes", True, None),
+    ("flannel", False, "does not enforce NetworkPolicy"),
+    ("kindnet@0.24.0", True, None),
+])
+def test_the_effective_answer_keeps_the_tiers_only_where_the_plugin_implements_them(
+        cni: str, denied: bool, note: str | None) -> None:
+    from netverify.loader import load_text
+    from netverify.queries.can_reach import can_reach
+
+    r = can_reach(load_text(TIERED), "shop/web", "shop/db:80", cni=cni)
+    assert not r.policy_allowed  # what the policies say: the ANP denies
+    assert r.allowed is not denied
+    if note is None:
+        assert not any("AdminNetworkPolicy" in n for n in r.cni_notes), r.cni_notes
+    else:
+        assert any(note in n for n in r.cni_notes), r.cni_notes
