@@ -68,7 +68,7 @@ def cached_parse(path: str, text: str,
     if rows is not None:
         for data, document, item, line, lines in rows:
             yield RawObject(data=data, source=SourceRef(file=path, document=document, item=item,
-                                                        line=line), lines=lines)
+                                                        line=line), lines=lines, text=text)
         return
     objects = list(parse(text, path))
     _store(entry, [(o.data, o.source.document, o.source.item, o.source.line, o.lines)
