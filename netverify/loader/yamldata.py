@@ -158,7 +158,7 @@ def _builder(loader: Any, aliases: bool) -> Build:
                     # Aliases share their anchor's node: the position is the anchor's.
                     raise _problem(outermost or node,
                                    f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes "
-                                   "(limit); the alias being expanded names the anchor here")
+                                   "(limit; this is the anchor being expanded)")
         depth += 1
         out: Any
         if cls is _SEQUENCE:
