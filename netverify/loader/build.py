@@ -215,9 +215,8 @@ class _Builder:
             if ns is None or ns == "":
                 ns = DEFAULT_NAMESPACE
             if not isinstance(ns, str):
-                raise ManifestError(f"metadata.namespace {show(ns)} is not a name",
-                                    source=src.with_object(kind, None, str(name)),
-                                    field="metadata.namespace")
+                raise FieldContext(raw, src.with_object(kind, None, name)).error(
+                    ["metadata", "namespace"], f"{show(ns)} is not a namespace name")
             if not _DNS_LABEL.match(ns):
                 self.warnings.append(
                     f"{src.describe()}: metadata.namespace {show(ns)} is not a valid namespace "
