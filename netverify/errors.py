@@ -22,9 +22,13 @@ _QUOTED = re.compile(r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'|\"[^\"\\\n]*(?:\\.[^\"\\\n]*
 def show(value: object, limit: int = SHOWN) -> str:
     """``repr(value)`` for a message: control characters escaped, at most ``limit`` characters.
 
+    Booleans and null are spelt as in YAML (``true``, not ``True``).
+
     A longer value is cut with an ellipsis and its full length, so that a 10 MB
     label does not become a 10 MB error line.
     """
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]  # as YAML spells them
     if isinstance(value, str) and len(value) > limit:
         quoted = repr(value[:limit])
         return f"{quoted[:-1]}…{quoted[-1]} ({len(value):,} characters)"

@@ -64,6 +64,12 @@ def _where(path: Any) -> str:
     return out
 
 
+def _at(path: str, node: Any, steps: list[Any]) -> str:
+    """``path:line:column`` of the value at ``steps`` (just ``path`` when not found)."""
+    found = node_at(node, tuple(steps)) if node is not None else None
+    return "{}:{}:{}".format(path, *position(found)) if found is not None else path
+
+
 def load_spec(path: str) -> SpecFile:
     """Read and validate one spec file.
 
@@ -102,12 +108,16 @@ def load_spec(path: str) -> SpecFile:
             a = data["assertions"][p[1]]
             if isinstance(a, dict) and isinstance(a.get("name"), str):
                 name = f" ({show(a['name'])})"
-        at = path
-        found = node_at(node, tuple(p)) if node is not None else None
-        if found is not None:
-            at = "{}:{}:{}".format(path, *position(found))
-        raise SpecError(f"{at}: {where}{name}: {err.message}",
+        raise SpecError(f"{_at(path, node, p)}: {where}{name}: {err.message}",
                         hint="the format is described by netverify/schemas/spec.schema.json")
+    if data.get("cni") is not None:
+        from netverify.cni import profile
+
+        try:
+            profile(data["cni"])  # checked here, where the spec's line is known
+        except NetverifyError as e:
+            raise SpecError(f"{_at(path, node, ['cni'])}: cni: {e.message}",
+                            hint=e.hint) from None
     base = Path(path).parent
     raw_manifests = data.get("manifests") or []
     if isinstance(raw_manifests, str):

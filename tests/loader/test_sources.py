@@ -157,3 +157,21 @@ def test_path_that_cannot_be_examined_is_exit_2(tmp_path):
     r = run("audit", "-f", str(tmp_path / ("x" * 300)))
     assert r.exit_code == 2
     assert "cannot examine: File name too long" in r.stderr
+
+
+def test_kustomize_folder_in_a_git_revision_is_refused(tmp_path, monkeypatch):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "k8s" / "base").mkdir(parents=True)
+    (repo / "k8s" / "base" / "pod.yaml").write_text(POD)
+    (repo / "k8s" / "Kustomization").write_text("resources: [base]\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-qm", "base"], check=True)
+    monkeypatch.chdir(repo)
+    with pytest.raises(ManifestError) as e:
+        load_cluster(["git:HEAD:k8s"])
+    assert "git:HEAD:k8s is a Kustomize folder (Kustomization)" in str(e.value)
+    assert [p.name for p in load_cluster(["git:HEAD:k8s/base"]).pods] == ["web"]
