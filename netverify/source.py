@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+# Kind, namespace (63) and name (253) of a valid object fit; longer ones are cut.
+_LONGEST_REF = 340
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceRef:
     """A location in the input: ``file`` as given by the user, 1-based indexes."""
@@ -63,5 +67,8 @@ class SourceRef:
         if self.item is not None:
             where += f" item {self.item}"
         if self.kind is not None:
-            where += f" ({self.object_ref})"
+            ref = self.object_ref  # names come from the input: an invalid one may be huge
+            if len(ref) > _LONGEST_REF:
+                ref = f"{ref[:_LONGEST_REF]}… ({len(ref):,} characters)"
+            where += f" ({ref})"
         return f"{self.location()}: {where}"

@@ -93,6 +93,9 @@ def load_spec(path: str) -> SpecFile:
         line, column = position(documents[1][1])
         raise SpecError(f"{path}:{line}:{column}: a spec file holds one YAML document",
                         hint="split the documents into files, or merge their assertions")
+    if not documents:
+        raise SpecError(f"{path}:1:1: the file is empty",
+                        hint="a spec is a mapping with assertions: (and manifests:)")
     node: Any = documents[0][1] if documents else None
     data: Any = documents[0][2] if documents else None
     validator = Draft202012Validator(schema())

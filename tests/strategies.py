@@ -18,6 +18,7 @@ only with a numeric ``port``, ``except`` entries strictly inside ``cidr``.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -461,16 +462,7 @@ def _mutate_data(draw: st.DrawFn, docs: list[Any]) -> None:
         value = docs[j]
         for step in other:
             value = value[step]
-        if not any(value is x for x in _ancestors(docs[i], path)):
-            parent[last] = value
-
-
-def _ancestors(root: Any, path: tuple[Any, ...]) -> list[Any]:
-    out = [root]
-    for step in path[:-1]:
-        root = root[step]
-        out.append(root)
-    return out
+        parent[last] = copy.deepcopy(value)  # a copy: sharing could make a cycle
 
 
 def _mutate_text(draw: st.DrawFn, text: bytes) -> bytes:
@@ -478,7 +470,7 @@ def _mutate_text(draw: st.DrawFn, text: bytes) -> bytes:
     lines = text.split(b"\n")
     n = draw(st.integers(0, max(len(lines) - 1, 0)), label="line")
     action = draw(st.sampled_from(["repeat line", "bytes", "deep", "anchor", "bomb",
-                                   "recursive alias", "truncate"]), label="text action")
+                                   "recursive alias", "truncate", "tag"]), label="text action")
     if action == "repeat line":
         lines.insert(n, lines[n])
     elif action == "bytes":
@@ -506,6 +498,13 @@ def _mutate_text(draw: st.DrawFn, text: bytes) -> bytes:
     elif action == "recursive alias":
         lines += [b"---", b"apiVersion: v1", b"kind: ConfigMap",
                   b"metadata: &m {name: loop, labels: {self: *m}}"]
+    elif action == "tag" and b": " in lines[n]:
+        # An explicit tag, or a plain value PyYAML resolves to a type it does not fit.
+        key, value = lines[n].split(b": ", 1)
+        tag = draw(st.sampled_from([b"!!int ", b"!!float ", b"!!bool ", b"!!timestamp ",
+                                    b"!!binary ", b"!!null ", b"!!str ", b"!!set ", b"!!map ",
+                                    b"!!seq ", b"!custom ", b"2024-13-01 #"]), label="tag")
+        lines[n] = key + b": " + tag + value
     elif action == "truncate":
         return b"\n".join(lines)[: draw(st.integers(0, len(text)), label="cut")]
     return b"\n".join(lines)

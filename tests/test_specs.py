@@ -76,3 +76,13 @@ def test_unreadable_spec_folder_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", scandir)
     with pytest.raises(SpecError, match="cannot list folder: Permission denied"):
         find_specs([str(tmp_path)])
+
+
+def test_unknown_cni_names_the_spec_line(tmp_path):
+    path = write(tmp_path, "cni: flanel\nassertions:\n" + ASSERTION + "    expect: allow\n")
+    assert error(path).startswith(f"{path}:1:6: cni: unknown CNI 'flanel'")
+
+
+def test_empty_spec_is_an_error_at_its_start(tmp_path):
+    path = write(tmp_path, "# only a comment\n")
+    assert error(path).startswith(f"{path}:1:1: the file is empty")

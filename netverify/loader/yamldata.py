@@ -135,7 +135,11 @@ def _builder(loader: Any, aliases: bool) -> Build:
             key = (tag, node.value)
             if key in memo:
                 return memo[key]
-            value = loader.construct_object(node, deep=True)
+            try:
+                value = loader.construct_object(node, deep=True)
+            except (ValueError, LookupError, TypeError, AttributeError, ArithmeticError):
+                # PyYAML constructors fail on a value their tag does not fit in many ways.
+                return _unconstructible(loader, node)
             if isinstance(value, (int, float, bool, type(None))):
                 memo[key] = value
             return value
@@ -197,6 +201,20 @@ def _builder(loader: Any, aliases: bool) -> Build:
         return build(node, depth)
 
     return document
+
+
+def _unconstructible(loader: Any, node: yaml.Node) -> str:
+    """A scalar PyYAML resolved to a type its value does not fit (``2024-13-01``, a
+    month 13, as a date): a plain one is the string it looks like, as Kubernetes'
+    YAML reader (go-yaml) takes it; an explicit tag (``!!int abc``) is an error."""
+    # (A plain scalar has no style; an explicit tag that resolution would give anyway
+    # cannot be told apart from none, and is read as the string too.)
+    if not getattr(node, "style", None) and loader.resolve(
+            _SCALAR, node.value, (True, False)) == node.tag:
+        value: str = node.value
+        return value
+    kind = node.tag.rsplit(":", 1)[-1]
+    raise _problem(node, f"{show(node.value)} is not a valid {kind} (explicit tag !!{kind})")
 
 
 def _duplicate(node: yaml.Node, again: yaml.Node, key: Any, build: Build) -> YamlProblem:

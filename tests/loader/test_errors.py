@@ -223,3 +223,10 @@ def test_huge_values_are_cut_in_messages():
     assert "invalid label value 'vvvv" in msg and "(10,000,000 characters)" in msg
     msg = err(NP_HEAD + f"spec:\n  podSelector: {{matchLabels: {{app: {value}}}}}\n")
     assert len(msg) < 600 and "10,000,00" in msg
+
+
+def test_huge_names_are_cut_in_the_location_too():
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + "n" * 100_000 + "}\n"
+    msg = err(ns + "---\n" + ns)  # a duplicate: the name is in the location and the message
+    assert "duplicate object" in msg and len(msg) < 1500, len(msg)
+    assert "(100,010 characters)" in msg  # "Namespace " and the name

@@ -143,3 +143,13 @@ def test_syntax_error_after_a_document_names_the_next_document():
     msg = err("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
               "apiVersion: v1\nkind: Namespace\nmetadata: {name: [b}\n")
     assert re.match(r"m\.yaml:7:\d+: document 2: malformed YAML", msg), msg
+
+
+def test_plain_value_that_only_looks_like_a_date_is_a_string():
+    # PyYAML's resolver calls 2024-13-01 a timestamp and then fails on month 13; go-yaml,
+    # which Kubernetes reads YAML with, keeps it as the string it is.
+    pod = load_text("apiVersion: v1\nkind: Pod\n"
+                    "metadata: {name: a, namespace: shop, labels: {build: 2024-13-01}}\n").pods[0]
+    assert pod.labels == {"build": "2024-13-01"}
+    assert err("apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {n: !!int x1}}\n"
+               ).startswith("m.yaml:3:33: document 1: 'x1' is not a valid int (explicit tag")
