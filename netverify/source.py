@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # Kind, namespace (63) and name (253) of a valid object fit; longer ones are cut.
 _LONGEST_REF = 340
 
