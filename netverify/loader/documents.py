@@ -152,6 +152,7 @@ def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
                 raise ManifestError(f"{file}: cannot read: {e.strerror}") from None
             label = file
             text = _text(raw, label)
+            del raw  # a 100 MB dump need not be held twice while it is parsed
         if use_cache and file != "-":
             yield from cached_parse(file, text, parse_text)
         else:

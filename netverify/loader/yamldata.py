@@ -109,8 +109,9 @@ def _kind_of(node: yaml.Node) -> str:
 Build = Callable[[yaml.Node, int], Any]
 
 
-def _builder(loader: Any, aliases: bool) -> Build:
-    """A function constructing Python data from one text's node trees.
+def _builder(loader: Any, aliases: bool) -> tuple[Build, Callable[[], None]]:
+    """A function constructing Python data from one text's node trees, and one to call
+    when done with it.
 
     Like SafeConstructor, but faster (plain strings, most of a manifest, are taken
     inline: this is the loader's hot loop) and with the checks above.  PyYAML
@@ -200,7 +201,13 @@ def _builder(loader: Any, aliases: bool) -> Build:
         state.clear()  # anchors do not cross documents, and node ids get reused
         return build(node, depth)
 
-    return document
+    def close() -> None:
+        # ``build`` refers to itself, a cycle holding the loader and so the whole text;
+        # load_cluster runs with the cyclic collector off, which would keep every file's.
+        nonlocal build
+        del build
+
+    return document, close
 
 
 def _unconstructible(loader: Any, node: yaml.Node) -> str:
@@ -256,7 +263,7 @@ def iter_documents(text: str) -> Iterator[tuple[int, yaml.Node, Any]]:
         YamlProblem: on malformed YAML, a repeated key or a limit, with its position.
     """
     loader = _ManifestLoader(text)
-    build = _builder(loader, aliases="&" in text)
+    build, close = _builder(loader, aliases="&" in text)
     index = 0
     try:
         while True:
@@ -282,6 +289,7 @@ def iter_documents(text: str) -> Iterator[tuple[int, yaml.Node, Any]]:
                                   document=index) from None
             yield index, node, data
     finally:
+        close()
         loader.dispose()
 
 
