@@ -38,6 +38,11 @@ def show(value: object, limit: int = SHOWN) -> str:
     return text
 
 
+def show_path(path: str, limit: int = 200) -> str:
+    """``path`` for a message, unquoted as paths are everywhere else, cut past ``limit``."""
+    return path if len(path) <= limit else f"{path[:limit]}… ({len(path):,} characters)"
+
+
 def _bounded(text: str) -> str:
     """``text`` with over-long quoted values shortened and, past ``_MOST``, cut."""
     if len(text) <= _LONG:

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from netverify.errors import NetverifyError, show
+from netverify.errors import NetverifyError, show, show_path
 from netverify.loader.files import walk
 from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
 
@@ -148,7 +148,7 @@ def find_specs(paths: list[str]) -> list[str]:
         try:
             is_dir, is_file = path.is_dir(), path.is_file()
         except OSError as e:
-            raise SpecError(f"{show(p)}: cannot examine: {e.strerror}") from None
+            raise SpecError(f"{show_path(p)}: cannot examine: {e.strerror}") from None
         if is_dir:
             try:
                 found = [str(f) for f in walk(path, (".yaml", ".yml"), rendered=False)]
@@ -160,5 +160,5 @@ def find_specs(paths: list[str]) -> list[str]:
         elif is_file:
             out.append(p)
         else:
-            raise SpecError(f"{show(p)}: no such spec file or folder")
+            raise SpecError(f"{show_path(p)}: no such spec file or folder")
     return out

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
-from netverify.errors import ManifestError, show
+from netverify.errors import ManifestError, show_path
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -45,7 +45,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
             is_dir = path.is_dir()
             is_file = not is_dir and path.is_file()
         except OSError as e:
-            raise ManifestError(f"{show(p)}: cannot examine: {e.strerror}") from None
+            raise ManifestError(f"{show_path(p)}: cannot examine: {e.strerror}") from None
         if is_dir:
             files = walk(path)
             if not files:
@@ -55,7 +55,7 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
             refuse_unrendered(path.name, str(path.parent))
             out.append(str(path))
         else:
-            raise ManifestError(f"{show(p)}: no such file or folder")
+            raise ManifestError(f"{show_path(p)}: no such file or folder")
     return out
 
 
@@ -93,7 +93,7 @@ def walk(root: Path, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, *,
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            raise ManifestError(f"{show(str(folder))}: cannot list folder: {e.strerror}",
+            raise ManifestError(f"{show_path(str(folder))}: cannot list folder: {e.strerror}",
                                 hint="netverify reads every file of a folder or none") from None
         for entry in entries:
             if entry.name.startswith("."):
@@ -110,8 +110,8 @@ def walk(root: Path, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, *,
                 if entry.is_file():
                     found.append(path)
                 elif entry.is_symlink() and not entry.is_dir():
-                    raise ManifestError(f"{show(entry.path)}: broken symbolic link")
+                    raise ManifestError(f"{show_path(entry.path)}: broken symbolic link")
             except OSError as e:
-                raise ManifestError(f"{show(entry.path)}: cannot examine: {e.strerror}") \
+                raise ManifestError(f"{show_path(entry.path)}: cannot examine: {e.strerror}") \
                     from None
     return sorted(found)

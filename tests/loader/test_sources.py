@@ -129,7 +129,7 @@ def test_unreadable_subfolder_is_an_error_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", scandir)
     r = run("can-reach", "shop/web", "shop/web:80", "-f", str(tmp_path))
     assert r.exit_code == 2, r.stdout
-    assert f"{locked}': cannot list folder: Permission denied" in r.stderr
+    assert f"{locked}: cannot list folder: Permission denied" in r.stderr
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
@@ -149,7 +149,7 @@ def test_unreadable_subfolder_by_mode(tmp_path):  # pragma: no cover - not run a
 def test_broken_symlink_with_a_manifest_name_is_an_error(tmp_path):
     (tmp_path / "pods.yaml").write_text(POD)
     (tmp_path / "policies.yaml").symlink_to(tmp_path / "moved-away.yaml")
-    with pytest.raises(ManifestError, match=r"policies\.yaml': broken symbolic link"):
+    with pytest.raises(ManifestError, match=r"policies\.yaml: broken symbolic link"):
         load_cluster([str(tmp_path)])
 
 
