@@ -59,7 +59,7 @@ def exit_code_for(result: object) -> ExitCode:
     if isinstance(result, CanReachResult):
         if result.denied:
             return ExitCode.FAILED  # a pair no unevaluated object applies to is denied
-        if not result.coverage.complete:
+        if not result.coverage.complete or result.undecided:
             return ExitCode.UNDECIDED
         return ExitCode.OK if result.allowed else ExitCode.FAILED
     if isinstance(result, LintResult):
@@ -75,6 +75,8 @@ def exit_code_for(result: object) -> ExitCode:
         return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
     if not getattr(result, "coverage", COMPLETE).complete:
         return ExitCode.UNDECIDED
+    if isinstance(result, MatrixResult) and not all(c.complete for c in result.cells):
+        return ExitCode.UNDECIDED  # cells the cluster-wide policies leave undecided
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
         return ExitCode.OK if anyone else ExitCode.FAILED

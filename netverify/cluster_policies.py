@@ -79,12 +79,16 @@ class TierPeer:
 
     def describe(self) -> str:
         """A short human description, as explanations quote it."""
+        def namespaces() -> str:
+            sel = self.namespace_selector
+            return "every namespace" if sel is None or sel.is_empty else f"namespaces {sel}"
+
         if self.kind is PeerKind.NAMESPACES:
-            return f"pods in namespaces {self.namespace_selector}"
+            return f"pods in {namespaces()}"
         if self.kind is PeerKind.PODS:
-            where = ("every namespace" if self.namespace_selector is None
-                     else f"namespaces {self.namespace_selector}")
-            return f"pods {self.pod_selector} in {where}"
+            pods = "every pod" if self.pod_selector is None or self.pod_selector.is_empty \
+                else f"pods {self.pod_selector}"
+            return f"{pods} in {namespaces()}"
         if self.kind is PeerKind.NETWORKS:
             return f"networks {', '.join(self.networks)}"
         if self.kind is PeerKind.NODES:

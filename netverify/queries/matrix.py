@@ -16,9 +16,10 @@ from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 
 from netverify.cni import effective
-from netverify.engines.allpairs import compute_all_pairs
+from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.policy_kinds import Coverage
@@ -151,6 +152,14 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
                         by_sig[sig] = got
                     ps = got
                 cells.append(MatrixCell(src=keys[i], dst=keys[j], allowed=ps))
+        if ap.undecided is not None:
+            und = _undecided_classes(ap, only)
+            cells = [replace(c, complete=False)
+                     if (i != j or pods[i].is_template) and und[cls[i], cls[j]] else c
+                     for k, c in enumerate(cells)
+                     for i, j in [divmod(k, len(pods))]]
+            if not all(c.complete for c in cells):
+                caveats = (*caveats, UNDECIDED_TIERS)
         return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(keys),
                             cells=tuple(cells), caveats=caveats)
 
@@ -205,6 +214,15 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
                     if ga != gb or member[ci, ga] >= 2 or template[ci, ga]:
                         u[ga, gb] |= sig
         union_words.append(u)
+    und_groups = None
+    if ap.undecided is not None:
+        und = _undecided_classes(ap, only).astype(np.float64)
+        for c in range(C):  # a real pod's pair with itself is loopback, never undecided
+            if not template[c].any() and member[c].sum() < 2:
+                und[c, c] = 0
+        und_groups = np.rint(mf.T @ und @ mf) > 0
+        if und_groups.any():
+            caveats = (*caveats, UNDECIDED_TIERS)
     cells = []
     for s in range(G):
         for d in range(G):
@@ -214,10 +232,30 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
                 ps = restrict(ap.portset_of_signature(tuple(int(u[s, d]) for u in union_words)))
             cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
                                     allowed_pairs=int(allowed_pairs[s, d]),
-                                    pairs=int(pairs[s, d])))
+                                    pairs=int(pairs[s, d]),
+                                    complete=und_groups is None or not und_groups[s, d]))
     return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(names), cells=tuple(cells),
                         caveats=caveats)
 
+
+
+UNDECIDED_TIERS = ("cells marked ? hold pod pairs the cluster-wide policies leave to the "
+                   "implementation (policies tied at one priority, ...): the mark shows what "
+                   "is allowed for sure; can-reach on a pair says which policies")
+
+
+def _undecided_classes(ap: AllPairs, only: tuple[Protocol, int] | None) -> npt.NDArray[np.bool_]:
+    """(C x C): some asked port class is neither allowed nor denied for sure."""
+    assert ap.undecided is not None
+    if only is not None:
+        k = ap.ports.class_of(*only)
+        bits: npt.NDArray[np.bool_] = (
+            (ap.undecided[k // 64] >> np.uint64(k % 64)) & np.uint64(1)) != 0
+        return bits
+    out = np.zeros(ap.undecided[0].shape, dtype=bool)
+    for w in ap.undecided:
+        out |= w != 0
+    return out
 
 
 def _smt_matrix(cluster: Cluster, pods: list[Pod], proto: Protocol | None, port: int | None,

@@ -20,6 +20,7 @@ from netverify.renderers.paths import paths_json, url_json
 from netverify.results import (
     CanReachResult,
     CheckReport,
+    Decision,
     DiffResult,
     Endpoint,
     HypotheticalResult,
@@ -59,12 +60,27 @@ def _side(s: SideVerdict) -> dict[str, Any]:
     return {"subject": s.subject, "governed": s.governed, "external": s.external,
             "isolated": s.isolated,
             "isolated_by": [{"policy": p.policy, "source": _source(p.source)} for p in s.isolating],
-            "allowed": s.allowed.to_dict(), "rules": [_rule(r) for r in s.rules]}
+            "allowed": s.allowed.to_dict(), "rules": [_rule(r) for r in s.rules],
+            "undecided": s.undecided.to_dict(),
+            "decided_by": [_decision(d) for d in s.tiers]}
+
+
+def _decision(d: Decision) -> dict[str, Any]:
+    """Who decided some ports of a side: a tier rule, NetworkPolicy or the default."""
+    return {"ports": d.ports.to_dict(), "outcome": d.outcome.value, "layer": d.layer.value,
+            "policy": None if d.policy is None else {
+                "kind": d.policy.kind, "name": d.policy.name, "tier": d.policy.tier.value,
+                "priority": d.policy.priority, "source": _source(d.policy.source)},
+            "rule": None if d.rule is None else {
+                "field": d.rule.field, "name": d.rule.name, "action": d.rule.written_action,
+                "source": _source(d.rule.source)},
+            "passed_by": [{"policy": p.key, "rule": r.field} for p, r in d.passed],
+            "why": d.why, "alternatives": [_decision(a) for a in d.alternatives]}
 
 
 def _pair(p: PairVerdict) -> dict[str, Any]:
     return {"from": _endpoint(p.src), "to": _endpoint(p.dst), "allowed": p.is_allowed,
-            "complete": p.complete,
+            "complete": p.complete, "undecided": p.undecided.to_dict(),
             "connections": p.allowed.to_dict(), "loopback": p.loopback,
             "egress": _side(p.egress), "ingress": _side(p.ingress), "caveats": list(p.caveats)}
 

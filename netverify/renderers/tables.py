@@ -95,7 +95,7 @@ def render_matrix_markdown(m: MatrixResult, opts: RenderOptions) -> str:
     title, headers, rows = matrix_table(m)
     out = _incomplete_banner(m.coverage.complete)
     out += [f"### {md_text(title)}", "", table(headers, rows)]
-    if not m.coverage.complete:
+    if not all(c.complete for c in m.cells):
         out += ["", md_text(UNDECIDED_LEGEND)]
     out += _notes([*(x.strip() for x in coverage_lines(m.coverage)),
                    *(f"note: {c}" for c in m.caveats)])

@@ -14,10 +14,13 @@ from netverify.renderers.coverage import coverage_lines
 from netverify.results import (
     CanReachResult,
     CheckReport,
+    Decision,
     DiffResult,
     HypotheticalResult,
+    Layer,
     LintResult,
     MatrixResult,
+    Outcome,
     PairVerdict,
     SideVerdict,
     WhoCanReachResult,
@@ -29,8 +32,9 @@ DETAIL_LIMIT = 4  # pairs explained in full without --verbose
 YES = "✓"
 NO = "✗"
 UNDECIDED_MARK = "?"  # after ✓/✗: objects netverify does not evaluate could change it
-UNDECIDED_LEGEND = (f"{UNDECIDED_MARK}: not decided, objects netverify does not evaluate "
-                    "apply (the mark shows what the evaluated policies say)")
+UNDECIDED_LEGEND = (f"{UNDECIDED_MARK}: not decided: objects netverify does not evaluate "
+                    "apply, or cluster-wide policies leave it to the implementation (the "
+                    "mark shows what is allowed for sure)")
 
 
 def _asked(r: CanReachResult) -> str:
@@ -51,6 +55,8 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     incomplete = not r.coverage.complete and not r.denied
     if incomplete:
         head = paint("INCOMPLETE", "yellow", opts)
+    elif r.undecided and not r.denied:
+        head = paint("UNDECIDED", "yellow", opts)
     elif r.allowed:
         head = paint("ALLOWED", "green", opts)
     elif ok:
@@ -122,7 +128,8 @@ def _ports(ps: PortSet) -> str:
 
 
 def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
-    verdict = "allowed" if p.is_allowed else "denied"
+    verdict = "allowed" if p.is_allowed else "undecided" if not p.undecided.is_empty \
+        else "denied"
     out = [f"{p.src.name} -> {p.dst.name}: {verdict}"
            + (f" ({p.allowed})" if p.is_allowed and r.port is None else "")
            + ("" if p.complete else " by the policies netverify evaluates; not decided: "
@@ -132,7 +139,8 @@ def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list
     else:
         out.extend(_side(p.egress, "egress from", r))
         out.extend(_side(p.ingress, "ingress to", r))
-        if not p.is_allowed and not p.egress.allowed.is_empty and not p.ingress.allowed.is_empty:
+        if not p.is_allowed and p.undecided.is_empty and not p.egress.allowed.is_empty \
+                and not p.ingress.allowed.is_empty:
             out.append(f"  each side allows some ports, but none in common with {_asked(r)}"
                        if r.port is not None or r.protocol is not None else
                        "  the two sides allow no port in common")
@@ -145,13 +153,19 @@ def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
         if s.external:
             return [f"  {label} {s.subject}: outside the cluster, not subject to NetworkPolicy"]
         return [f"  {label} {s.subject}: not subject to NetworkPolicy (hostNetwork)"]
+    if s.tiers:
+        return _tiered_side(s, label, r)
+    return _np_side(s, label, r)
+
+
+def _np_side(s: SideVerdict, label: str, r: CanReachResult, indent: str = "  ") -> list[str]:
     if not s.isolated:
         kind = "Egress" if label.startswith("egress") else "Ingress"
-        return [f"  {label} {s.subject}: not isolated (no {kind} policy selects it), "
-                "all traffic allowed"]
+        return [f"{indent}{label} {s.subject}: not isolated by NetworkPolicy (no {kind} "
+                "policy selects it), all traffic allowed"]
     pols = ", ".join(f"{p.policy}" + (f" ({p.source.location()})" if p.source else "")
                      for p in s.isolating)
-    out = [f"  {label} {s.subject}: isolated by {pols}"]
+    out = [f"{indent}{label} {s.subject}: isolated by {pols}"]
     asked = r.port is not None or r.protocol is not None
     useful = 0
     for rule in s.rules:
@@ -160,16 +174,62 @@ def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
         if ports.is_empty:
             continue
         useful += 1
-        out.append(f"    allowed by {rule.policy} {rule.field} ({rule.peer}), "
+        out.append(f"{indent}  allowed by {rule.policy} {rule.field} ({rule.peer}), "
                    f"{_ports(rule.ports)}{loc}")
     others = [rule for rule in s.rules if asked and
               rule.ports.restrict(r.protocol, r.port).is_empty]
     if not useful:
-        out.append(f"    no rule allows {_asked(r)} with the other side")
+        out.append(f"{indent}  no rule allows {_asked(r)} with the other side")
     for rule in others:
-        out.append(f"    ({rule.policy} {rule.field} matches the other side but allows only "
-                   f"{_ports(rule.ports) or 'no port'})")
+        out.append(f"{indent}  ({rule.policy} {rule.field} matches the other side but allows "
+                   f"only {_ports(rule.ports) or 'no port'})")
     return out
+
+
+_LAYER_WORDS = {Layer.ADMIN: "Admin tier", Layer.BASELINE: "Baseline tier",
+                Layer.NETWORK_POLICY: "NetworkPolicy", Layer.DEFAULT: "default"}
+
+
+def _tiered_side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
+    """A side with cluster-wide policies: which layer decided which ports, in order."""
+    asked = r.port is not None or r.protocol is not None
+    out = [f"  {label} {s.subject}:"]
+    np_shown = False
+    for d in s.tiers:
+        ports = d.ports.restrict(r.protocol, r.port) if asked else d.ports
+        if ports.is_empty:
+            continue
+        out.extend(f"    passed on by {pol.describe()} {rule.label} (Pass)"
+                   for pol, rule in d.passed)
+        if d.outcome is Outcome.UNDECIDED:
+            out.append(f"    undecided, {ports}: {d.why}")
+            for a in d.alternatives:
+                out.append(f"      either {_decision_text(a)}")
+            continue
+        if d.layer is Layer.NETWORK_POLICY:
+            word = "allowed" if d.outcome is Outcome.ALLOW else "denied"
+            out.append(f"    NetworkPolicy decides {ports}: {word}")
+            if not np_shown:
+                out.extend(_np_side(s, label, r, indent="      "))
+                np_shown = True
+            continue
+        out.append(f"    {_decision_text(d)}, {ports}")
+    return out
+
+
+def _decision_text(d: Decision) -> str:
+    word = "allowed" if d.outcome is Outcome.ALLOW else "denied"
+    if d.layer is Layer.DEFAULT:
+        return "allowed by default (no tier or NetworkPolicy decides)"
+    if d.layer is Layer.NETWORK_POLICY:
+        return f"NetworkPolicy ({word})"
+    if d.policy is None or d.rule is None:
+        return f"{_LAYER_WORDS[d.layer]}: {word}"
+    loc = f"  [{d.rule.source.location()}]" if d.rule.source else ""
+    peer = f" ({d.peer.describe()})" if d.peer is not None else ""
+    why = f"; {d.why}" if d.why else ""
+    return (f"{word} by {d.policy.describe()} {d.rule.label} {d.rule.written_action}"
+            f"{peer}{why}{loc}")
 
 
 def _cell(ps: PortSet, asked_port: bool) -> str:
@@ -220,7 +280,7 @@ def render_matrix(m: MatrixResult, opts: RenderOptions) -> str:
         title = f"{paint('INCOMPLETE', 'yellow', opts)}  {title}"
     out = [title, *coverage_lines(m.coverage), "",
            tabulate(rows, headers=headers, disable_numparse=True)]
-    if not m.coverage.complete:
+    if not all(c.complete for c in m.cells):
         out.append(UNDECIDED_LEGEND)
     for c in m.caveats:
         out.append(f"note: {c}")
