@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from netverify import __version__
+from netverify.deadline import DEFAULT_TIMEOUT_MS, UndecidedError
 from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
@@ -55,12 +56,21 @@ def exit_code_for(result: object) -> ExitCode:
     if isinstance(result, CanReachResult):
         return ExitCode.OK if result.allowed else ExitCode.FAILED
     if isinstance(result, LintResult):
-        return ExitCode.FAILED if result.findings else ExitCode.OK
+        if result.findings:
+            return ExitCode.FAILED
+        return ExitCode.UNDECIDED if result.undecided else ExitCode.OK
     if isinstance(result, CheckReport):
-        return ExitCode.OK if result.passed else ExitCode.FAILED
+        if result.passed:
+            return ExitCode.OK
+        failed = any(r.status == "fail" for r in result.results)
+        return ExitCode.FAILED if failed else ExitCode.UNDECIDED
     if isinstance(result, WhoCanReachResult):
-        anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
-        return ExitCode.OK if anyone else ExitCode.FAILED
+        anyone = result.existing or any(c.status in ("all", "some") or c.example is not None
+                                         for c in result.classes)
+        if anyone:
+            return ExitCode.OK
+        open_ = any(c.status == "undecided" for c in result.classes)
+        return ExitCode.UNDECIDED if open_ else ExitCode.FAILED
     if isinstance(result, UrlResult):
         return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
     if isinstance(result, HypotheticalResult):
@@ -79,6 +89,11 @@ class _Group(click.Group):
                 raise
             click.echo(f"netverify: error: {sanitize(str(e))}", err=True)
             ctx.exit(ExitCode.USAGE)
+        except UndecidedError as e:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"netverify: undecided: {sanitize(str(e))}", err=True)
+            ctx.exit(ExitCode.UNDECIDED)
         except (click.exceptions.ClickException, click.exceptions.Exit,
                 click.exceptions.Abort):
             raise  # usage errors (exit 2), --help, --version, Ctrl-C: click reports them
@@ -138,6 +153,19 @@ def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[.
                          show_default=True, help="Output format.")(f)
         return _files_option(f)
     return deco
+
+
+def _smt_timeout_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--smt-timeout", type=click.FloatRange(0.001, 86400), default=DEFAULT_TIMEOUT_MS / 1000,
+        show_default=True, metavar="SECONDS",
+        help="Time limit for ALL the solver work of this command together (not per check), "
+             "counted from its first solver question. What is not decided by then is "
+             "reported as undecided (exit 3), never guessed.")(f)
+
+
+def _timeout_ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def _progress(message: str) -> None:
@@ -223,8 +251,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
               help="With --hypothetical: */... also admits namespaces that do not exist yet.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
               show_default=True, help="Engine deciding existing pairs (for cross-checking).")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit; past it the answer is undecided.")
+@_smt_timeout_option
 @click.option("--cni", metavar="NAME[@VERSION]",
               help="The cluster's network plugin (default: detected from the manifests), "
                    "e.g. flannel, calico, cilium@1.14.")
@@ -237,7 +264,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
                    "recognised in the manifests.")
 @_common(FORMATS[CanReachResult])
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
-                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: int,
+                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
                   cni: str | None, policy_only: bool, headers: tuple[str, ...],
                   controller: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str) -> None:
@@ -293,10 +320,10 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     if hypothetical:
         result = can_reach_hypothetical(cluster, src, dst, port=port, protocol=protocol,
                                         new_namespaces=new_namespaces,
-                                        timeout_ms=smt_timeout * 1000)
+                                        timeout_ms=_timeout_ms(smt_timeout))
     else:
         result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
-                           cni=cni, policy_only=policy_only)
+                           cni=cni, policy_only=policy_only, timeout_ms=_timeout_ms(smt_timeout))
     _emit(result, fmt, color, verbose, output)
 
 
@@ -341,10 +368,12 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
               help="The cluster's network plugin (default: detected from the manifests).")
 @click.option("--policy-only", is_flag=True,
               help="What the policies say, ignoring what the CNI enforces.")
+@_smt_timeout_option
 @_common(FORMATS[MatrixResult])
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
-               engine: str, cni: str | None, policy_only: bool, files: tuple[str, ...],
-               fmt: str, verbose: bool, color: str, output: str) -> None:
+               engine: str, cni: str | None, policy_only: bool, smt_timeout: float,
+               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+               output: str) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
@@ -356,7 +385,8 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     t0 = time.perf_counter()
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
-                    engine=engine, cni=cni, policy_only=policy_only)
+                    engine=engine, cni=cni, policy_only=policy_only,
+                    timeout_ms=_timeout_ms(smt_timeout))
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
     _emit(result, fmt, color, verbose, output)
@@ -366,10 +396,9 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 @click.argument("dst")
 @click.option("--port", help="Destination port (number or name); same as DST:PORT.")
 @click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit per check.")
+@_smt_timeout_option
 @_common(FORMATS[WhoCanReachResult])
-def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: int,
+def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: float,
                       files: tuple[str, ...], fmt: str, verbose: bool, color: str,
                       output: str) -> None:
     """List the existing pods that can reach DST, and describe every possible source.
@@ -384,15 +413,14 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
 
     cluster = _load(files, verbose)
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
-                           timeout_ms=smt_timeout * 1000)
+                           timeout_ms=_timeout_ms(smt_timeout))
     _emit(result, fmt, color, verbose, output)
 
 
 @main.command("lint")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit per check.")
+@_smt_timeout_option
 @_common(FORMATS[LintResult])
-def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
              output: str) -> None:
     """Report policies that select nothing, and rules or policies that change nothing.
 
@@ -404,7 +432,7 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
     from netverify.queries.lint import lint
 
     cluster = _load(files, verbose)
-    _emit(lint(cluster, timeout_ms=smt_timeout * 1000), fmt, color, verbose, output)
+    _emit(lint(cluster, timeout_ms=_timeout_ms(smt_timeout)), fmt, color, verbose, output)
 
 
 @main.command("check")
@@ -420,10 +448,9 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit for scope: any assertions.")
+@_smt_timeout_option
 def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None, fmt: str,
-              output: str, color: str, verbose: bool, smt_timeout: int) -> None:
+              output: str, color: str, verbose: bool, smt_timeout: float) -> None:
     """Run the assertion specs (default: specs/) and report counterexamples.
 
     Exit status: 0 every assertion passed, 1 some failed or are undecided,
@@ -435,7 +462,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
 
     paths = find_specs(list(specs) or ["specs"])
     result = check(paths, load=lambda p: _load(p, verbose), manifests=list(files) or None,
-                   timeout_ms=smt_timeout * 1000)
+                   timeout_ms=_timeout_ms(smt_timeout))
     if junit:
         try:
             Path(junit).write_text(render_junit(result), encoding="utf-8")
@@ -457,10 +484,9 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit per check.")
+@_smt_timeout_option
 def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, color: str,
-             verbose: bool, smt_timeout: int) -> None:
+             verbose: bool, smt_timeout: float) -> None:
     """Show what changing OLD into NEW newly allows and newly blocks.
 
     OLD and NEW are files, folders or git:REF:PATH (read from the current git
@@ -471,7 +497,7 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     from netverify.queries.diff import diff
 
     before, after = _load([old], verbose), _load([new], verbose)
-    result = diff(before, after, old_label=old, new_label=new, timeout_ms=smt_timeout * 1000)
+    result = diff(before, after, old_label=old, new_label=new, timeout_ms=_timeout_ms(smt_timeout))
     allowed = any(not r.added.is_empty for r in result.rows) or result.any_allowed != "no"
     denied = any(not r.removed.is_empty for r in result.rows) or result.any_denied != "no"
     failed = (fail_on == "allow" and allowed) or (fail_on == "deny" and denied) or (

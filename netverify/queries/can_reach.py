@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from netverify.cni import effective
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
@@ -25,9 +26,12 @@ NODE_LOCAL = ("traffic from a pod's own node (kubelet probes, and hostNetwork po
 
 def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
               protocol: str | None = None, engine: str = "concrete",
-              cni: str | None = None, policy_only: bool = False) -> CanReachResult:
+              cni: str | None = None, policy_only: bool = False,
+              timeout_ms: int = DEFAULT_TIMEOUT_MS) -> CanReachResult:
     """Answer whether ``src`` may reach ``dst``: what the policies say and, unless
     ``policy_only``, what the CNI (``cni`` as ``name[@version]``, else detected) does.
+
+    ``timeout_ms`` bounds the solver work of ``engine="smt"`` as a whole.
 
     >>> r = can_reach(cluster, "frontend/web", "backend/db:5432")  # doctest: +SKIP
     >>> r.allowed  # doctest: +SKIP
@@ -35,8 +39,11 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
 
     Raises:
         QueryError: for unknown or ambiguous endpoints, malformed ports, unknown CNIs.
+        UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
-    result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
+    deadline = Deadline(timeout_ms)
+    result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
+                        deadline=deadline)
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
     if policy_only:
@@ -45,12 +52,14 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     eff_cluster, eff_notes = effective(cluster, prof)
     if eff_cluster is cluster:
         return replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-    eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol, engine=engine)
+    eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol, engine=engine,
+                     deadline=deadline)
     return replace(result, effective=eff.pairs, cni=prof.label, cni_notes=(*notes, *eff_notes))
 
 
 def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
-               protocol: str | None = None, engine: str = "concrete") -> CanReachResult:
+               protocol: str | None = None, engine: str = "concrete",
+               deadline: Deadline | None = None) -> CanReachResult:
     """The policy answer, pair by pair, with the deciding rules.
 
     ``engine="smt"`` decides each pair's ports with the SMT engine instead (the
@@ -115,7 +124,7 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
         raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
                          f"{pq.name!r}", hint=_ports_hint(d.pods))
     if engine == "smt":
-        pairs, more = _decide_with_smt(cluster, pairs, asked)
+        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
         caveats.extend(more)
     return CanReachResult(
         src=src_text, dst=dst_text,
@@ -146,12 +155,13 @@ def _ports_hint(pods: tuple[Pod, ...]) -> str | None:
 
 
 def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
-                     asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]]
-                     ) -> tuple[list[PairVerdict], list[str]]:
+                     asked: list[tuple[Pod | External, Pod | External, Protocol | None,
+                                       int | None]],
+                     deadline: Deadline | None) -> tuple[list[PairVerdict], list[str]]:
     """Decide each pair's ports with the SMT engine; any disagreement is reported."""
     from netverify.engines.smt.engine import SmtEngine
 
-    smt = SmtEngine(cluster)
+    smt = SmtEngine(cluster, deadline=deadline)
 
     def ep(x: Pod | External) -> SymEndpoint:
         return smt.pod(x) if isinstance(x, Pod) else smt.external(x.family, x.lo, x.hi)

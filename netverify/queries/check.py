@@ -19,6 +19,7 @@ from typing import Any
 import z3
 
 from netverify.cni import effective
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
@@ -52,8 +53,12 @@ class _Side:
 
 
 def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
-          manifests: list[str] | None = None, timeout_ms: int = 10_000) -> CheckReport:
+          manifests: list[str] | None = None,
+          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> CheckReport:
     """Run every assertion of the spec files.
+
+    ``timeout_ms`` bounds the solver work of all ``scope: any`` assertions
+    together; those not decided by then are "undecided".
 
     ``load`` reads manifests (the caller's loader: queries do no I/O of their own);
     ``manifests`` (the CLI's ``-f``) replaces each file's ``manifests:``.
@@ -66,6 +71,7 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
     """
     results: list[AssertionResult] = []
     caveats: list[str] = []
+    deadline = Deadline(timeout_ms)
     clusters: dict[tuple[str, ...], Cluster] = {}
     for path in spec_paths:
         spec = load_spec(path)
@@ -85,7 +91,7 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
         caveats.extend(f"{path}: {n}" for n in (*notes, *eff_notes))
         for a in spec.assertions:
             on = cluster if a.answer == "policy" else eff_cluster
-            r = _run(on, spec, a, timeout_ms)
+            r = _run(on, spec, a, deadline)
             if a.answer == "effective" and eff_cluster is not cluster:
                 r = replace(r, message=f"{r.message} (effective with {prof.label})")
             results.append(r)
@@ -101,7 +107,7 @@ def _result(spec: SpecFile, a: Assertion, status: str, message: str,
                            details=tuple(details or ()), counterexample=cx)
 
 
-def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> AssertionResult:
+def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> AssertionResult:
     try:
         src = _side(cluster, a.src, "from")
         dst_raw, port_text = a.dst, None
@@ -112,7 +118,7 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> Ass
     except NetverifyError as e:
         return _result(spec, a, "fail", f"invalid endpoint: {e}")
     if a.scope == "any":
-        return _run_any(cluster, spec, a, src, dst, probes, timeout_ms)
+        return _run_any(cluster, spec, a, src, dst, probes, deadline)
     for side, what in ((src, "from"), (dst, "to")):
         if not side.pods and not side.external:
             return _result(spec, a, "fail", f"{what}: {side.text} matches nothing",
@@ -249,7 +255,7 @@ def _symbolic(engine: SmtEngine, cluster: Cluster, side: _Side, prefix: str) -> 
 
 def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _Side,
              probes: list[tuple[Protocol | None, int | None, str | None]],
-             timeout_ms: int) -> AssertionResult:
+             deadline: Deadline) -> AssertionResult:
     if not src.pattern:
         return _result(spec, a, "fail", "scope: any needs a source pattern",
                        ["use a mapping (namespace, namespaceSelector, podSelector), "
@@ -257,7 +263,7 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
     if not dst.pods and not dst.external:
         return _result(spec, a, "fail", f"to: {dst.text} matches nothing")
     extra = [s for s in (src.ns_selector, src.pod_selector) if s is not None]
-    engine = SmtEngine(cluster, extra_selectors=extra, timeout_ms=timeout_ms)
+    engine = SmtEngine(cluster, extra_selectors=extra, deadline=deadline)
     s_ep = _symbolic(engine, cluster, src, "src")
     for d in dst.pods:
         d_ep = engine.pod(d)

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import z3
 
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
@@ -84,8 +85,10 @@ def _changes(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSe
 
 
 def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str = "new",
-         timeout_ms: int = 10_000) -> DiffResult:
+         timeout_ms: int = DEFAULT_TIMEOUT_MS) -> DiffResult:
     """Compare two clusters' reachability.
+
+    ``timeout_ms`` bounds the solver work (every pod that could exist) as a whole.
 
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
@@ -149,7 +152,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     dst = symbolic_pod(u, new, "dst", allow_new_namespace=True)
     ext = _external(u, "ext")
     traffic = Traffic.symbolic()
-    solver = new_solver(timeout_ms)
+    solver = new_solver(Deadline(timeout_ms))
     solver.add(*src.domain, *dst.domain, *ext.domain, *traffic.domain)
     answers = {}
     witnesses: list[DiffWitness] = []
@@ -165,13 +168,15 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
 
     for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
         outcome = "no"
-        for a, b in ((src, dst), (ext, dst), (dst, ext)):
+        for a, b, kind in ((src, dst, "pod to pod"), (ext, dst, "outside to pod"),
+                           (dst, ext, "pod to outside")):
             yes, rule_terms = allowed(first, a, b)
             no, _ = allowed(second, a, b)
             r = check(solver, yes, z3.Not(no))
             if r.outcome is Outcome.UNDECIDED:
                 outcome = "undecided"
-                caveats.append(f"newly {direction}: the solver could not decide ({r.reason})")
+                caveats.append(f"newly {direction} ({kind}): the solver could not decide "
+                               f"({r.reason})")
                 continue
             if r.outcome is Outcome.YES and r.model is not None:
                 outcome = "yes"
