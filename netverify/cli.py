@@ -407,7 +407,8 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     are described as label and CIDR constraints, each checked by the solver
     against the sources' own egress policies.
 
-    Exit status: 0 something can reach DST, 1 nothing can, 2 input error.
+    Exit status: 0 something can reach DST, 1 nothing can, 2 input error,
+    3 nothing is known to reach DST and some family was not decided in time.
     """
     from netverify.queries.who_can_reach import who_can_reach
 
@@ -427,7 +428,8 @@ def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool
     Redundancy is decided over every pod that could exist (SMT), not only the
     existing ones, and each redundant item names the policies that shadow it.
 
-    Exit status: 0 no findings, 1 findings, 2 input error.
+    Exit status: 0 no findings, 1 findings, 2 input error, 3 no findings but some
+    rules or policies were not decided in time.
     """
     from netverify.queries.lint import lint
 
@@ -453,8 +455,8 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
               output: str, color: str, verbose: bool, smt_timeout: float) -> None:
     """Run the assertion specs (default: specs/) and report counterexamples.
 
-    Exit status: 0 every assertion passed, 1 some failed or are undecided,
-    2 invalid spec or manifests.
+    Exit status: 0 every assertion passed, 1 some failed, 2 invalid spec or
+    manifests, 3 none failed but some are undecided (solver time limit).
     """
     from netverify.queries.check import check
     from netverify.renderers.junit import render_junit
@@ -492,17 +494,24 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     OLD and NEW are files, folders or git:REF:PATH (read from the current git
     repository), e.g. netverify diff git:main:k8s k8s.
 
-    Exit status: 0, or 1 with --fail-on when such a change exists; 2 input error.
+    Exit status: 0, or 1 with --fail-on when such a change exists; 2 input error;
+    3 with --fail-on when the solver did not decide it in time and no such change is known.
     """
     from netverify.queries.diff import diff
 
     before, after = _load([old], verbose), _load([new], verbose)
     result = diff(before, after, old_label=old, new_label=new, timeout_ms=_timeout_ms(smt_timeout))
-    allowed = any(not r.added.is_empty for r in result.rows) or result.any_allowed != "no"
-    denied = any(not r.removed.is_empty for r in result.rows) or result.any_denied != "no"
-    failed = (fail_on == "allow" and allowed) or (fail_on == "deny" and denied) or (
-        fail_on == "any" and (allowed or denied))
-    _emit(result, fmt, color, verbose, output, ExitCode.FAILED if failed else ExitCode.OK)
+    allowed = any(not r.added.is_empty for r in result.rows) or result.any_allowed == "yes"
+    denied = any(not r.removed.is_empty for r in result.rows) or result.any_denied == "yes"
+    gates = {"allow": (allowed, result.any_allowed), "deny": (denied, result.any_denied)}
+    asked = [gates[g] for g in (("allow", "deny") if fail_on == "any" else (fail_on,)) if g]
+    if any(found for found, _ in asked):
+        code = ExitCode.FAILED
+    elif any(symbolic == "undecided" for _, symbolic in asked):
+        code = ExitCode.UNDECIDED  # not known to be free of such a change
+    else:
+        code = ExitCode.OK
+    _emit(result, fmt, color, verbose, output, code)
 
 
 @main.command("audit")
