@@ -17,7 +17,7 @@ from netverify.engines.classes import pod_classes
 from netverify.engines.concrete import Evaluator, External, ports_of_rule
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
-from netverify.engines.smt.formulas import Traffic
+from netverify.engines.smt.formulas import Traffic, port_in
 from netverify.engines.smt.solve import (
     Check,
     Outcome,
@@ -29,7 +29,7 @@ from netverify.engines.smt.solve import (
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer
-from netverify.ports import MAX_PORT, PortSet, Protocol
+from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
 
@@ -208,11 +208,8 @@ class _Contexts:
 
 
 def _in_ports(traffic: Traffic, ports: PortSet) -> z3.BoolRef:
-    cases = []
-    for proto, ivs in ports.items():
-        rng = z3.Or(*[z3.And(z3.UGE(traffic.port, lo), z3.ULE(traffic.port, hi))
-                      if (lo, hi) != (1, MAX_PORT) else z3.BoolVal(True) for lo, hi in ivs])
-        cases.append(z3.And(traffic.proto == PROTOCOL_CODE[proto], rng))
+    cases = [z3.And(traffic.proto == PROTOCOL_CODE[proto], port_in(traffic.port, ivs))
+             for proto, ivs in ports.items()]
     return z3.Or(*cases) if cases else z3.BoolVal(False)
 
 

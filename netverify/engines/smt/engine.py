@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline, UndecidedError
-from netverify.engines.classes import port_classes
+from netverify.engines.classes import port_classes, port_predicates
 from netverify.engines.smt.endpoints import (
     PROTOCOL_CODE,
     SymEndpoint,
@@ -23,7 +23,7 @@ from netverify.engines.smt.endpoints import (
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
 from netverify.engines.smt.solve import Check, Outcome, check, new_solver
 from netverify.engines.smt.universe import Universe, build_universe
-from netverify.model import Cluster, Direction, Pod
+from netverify.model import Cluster, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 from netverify.selectors import LabelSelector
 
@@ -91,16 +91,7 @@ class SmtEngine:
         Raises:
             UndecidedError: when a check is not decided (the deadline ran out).
         """
-        preds: set[tuple[Protocol, int, int]] = set()
-        for pol in self.cluster.policies:
-            for d in Direction:
-                for rule in pol.rules(d):
-                    for spec in rule.ports or ():
-                        if isinstance(spec.port, int):
-                            preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
-        if dst.pod is not None:
-            for cp in dst.pod.container_ports:
-                preds.add((cp.protocol, cp.port, cp.port))
+        preds = port_predicates(self.cluster, [dst.pod] if dst.pod is not None else [])
         classes = port_classes(preds)
         q = self.question(src, dst)
         s = new_solver(self.deadline)
