@@ -103,7 +103,8 @@ class SmtEngine:
             rep = ivs[0][0]
             r = check(s, q.traffic.port == rep, q.traffic.proto == PROTOCOL_CODE[proto])
             if r.outcome is Outcome.UNDECIDED:
-                raise UndecidedError(r.reason or "unknown")
+                raise UndecidedError(f"the ports allowed from {src.name} to {dst.name}: "
+                                     f"{r.reason or 'unknown'}")
             if r.outcome is Outcome.YES:
                 out.setdefault(proto, []).extend(ivs)
         return PortSet.from_map(out)
