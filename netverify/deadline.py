@@ -35,10 +35,12 @@ class Deadline:
             self._end = now + self.timeout_ms / 1000
         return max(0, int((self._end - now) * 1000))
 
-    @property
     def expired(self) -> bool:
-        """True once no time is left."""
-        return self.remaining_ms() <= 0
+        """True once no time is left (asking does not start the clock).
+
+        Callers check it before building formulas that only a check would use.
+        """
+        return self._end is not None and self.remaining_ms() <= 0
 
     def reason(self) -> str:
         """Why something was left undecided, and how to give it more time."""

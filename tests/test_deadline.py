@@ -27,9 +27,9 @@ def test_clock_starts_at_the_first_check_not_at_creation():
     clock.now += 50  # loading, concrete work: not counted
     assert d.remaining_ms() == 2_000
     clock.now += 1.5
-    assert d.remaining_ms() == 500 and not d.expired
+    assert d.remaining_ms() == 500 and not d.expired()
     clock.now += 0.5
-    assert d.remaining_ms() == 0 and d.expired
+    assert d.remaining_ms() == 0 and d.expired()
 
 
 def test_every_check_gets_what_is_left_and_none_after_the_end():

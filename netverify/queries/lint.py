@@ -81,6 +81,9 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
                 code="selects-no-pod", policy=pol.key, field="spec.podSelector",
                 message=f"selects no existing pod in namespace {pol.namespace} "
                         f"({{{pol.pod_selector}}}); it has no effect today", source=pol.source))
+        if smt.deadline.expired():  # its formulas would only be built to be left undecided
+            undecided.append(f"{pol.key} and its rules: {smt.deadline.reason()}")
+            continue
         without = Encoder(cluster, u, without_policies=frozenset({pol.key}))
         d = differs(allowed(without), pol.key)
         if d is False:
@@ -94,6 +97,10 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
                 continue
             for rule in pol.rules(direction):
                 key = (pol.key, direction.value, rule.index)
+                if smt.deadline.expired():
+                    undecided.append(f"{pol.key} spec.{direction.field}[{rule.index}]: "
+                                     f"{smt.deadline.reason()}")
+                    continue
                 enc = Encoder(cluster, u, without_rules=frozenset({key}))
                 d = differs(allowed(enc), f"{pol.key} spec.{direction.field}[{rule.index}]")
                 if d is False:
@@ -119,6 +126,8 @@ def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
     base = [*subject.domain, *other.domain, *traffic.domain]
     out = []
     for direction in Direction:
+        if smt.deadline.expired():
+            break  # the coverers found so far; the finding itself was decided
         if only is not None and only[0] is not direction:
             continue
         mine = [z3.And(smt.encoder.selects(pol, subject),

@@ -171,6 +171,10 @@ class _Contexts:
             outside = z3.is_false(src.is_pod)
             if peer is not None and peer.ip_block is None and outside:
                 continue  # selector peers never match addresses outside the cluster
+            if self.smt.deadline.expired():  # no formulas built only to be left open
+                undecided = True
+                self.undecided.setdefault(self.smt.deadline.reason(), []).append(description)
+                continue
             member = self.smt.encoder.peer(pol, peer, src) if pol is not None and \
                 peer is not None else z3.BoolVal(True)
             key = (i, member.get_id(), ports)

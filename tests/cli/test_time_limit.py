@@ -163,3 +163,59 @@ def test_help_says_the_limit_is_for_the_whole_command(command):
     assert "--smt-timeout SECONDS" in text
     assert "Time limit for ALL the solver work of this command together (not per check)" in text
     assert "undecided (exit 3)" in text
+
+
+class _SteppingClock:
+    """Each reading is 10 ms after the previous one."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.01
+        return self.now
+
+
+def test_lint_builds_nothing_more_once_the_time_is_up(monkeypatch):
+    import netverify.engines.smt.engine as engine
+    import netverify.queries.lint as lint_module
+    from netverify.deadline import Deadline
+    from netverify.loader import load_cluster
+
+    monkeypatch.setattr(engine, "Deadline", lambda ms: Deadline(ms, clock=_SteppingClock()))
+    built = []
+    real = lint_module.Encoder
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "Encoder", counting)
+    r = lint_module.lint(load_cluster([DEMO]), timeout_ms=50)
+    assert r.findings == () and r.undecided
+    skipped = [u for u in r.undecided if " and its rules: the time limit of 0.05 s" in u]
+    assert skipped and r.undecided[-1] == skipped[-1]  # every later policy: not even encoded
+    assert len(built) < 5  # out of 17 policies and rules
+
+
+def test_check_skips_the_assertions_left_after_the_time_is_up(monkeypatch, tmp_path):
+    import netverify.queries.check as check_module
+    from netverify.deadline import Deadline
+    from netverify.loader import load_cluster
+
+    monkeypatch.setattr(check_module, "Deadline",
+                        lambda ms: Deadline(ms, clock=_SteppingClock()))
+    p = tmp_path / "s.yaml"
+    p.write_text(f"""manifests: [{DEMO}]
+assertions:
+  - {{name: first, from: {{namespace: frontend}}, to: backend/db, port: 5432, expect: deny,
+     scope: any}}
+  - {{name: second, from: {{namespace: frontend}}, to: backend/api, port: 8080, expect: allow,
+     scope: any}}
+""")
+    # The first assertion's check gets the only 10 ms there are (real ones for Z3); by the
+    # second, the clock has moved past the end.
+    first, second = check_module.check([str(p)], load=load_cluster, timeout_ms=10).results
+    assert first.status in ("pass", "undecided")
+    assert second.status == "undecided" and second.message.startswith("not checked: ")
+    assert "raise --smt-timeout" in second.message

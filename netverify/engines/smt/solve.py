@@ -68,7 +68,7 @@ def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
         if r == z3.unsat:
             return Check(Outcome.NO)
         reason = solver.reason_unknown()
-        if deadline is not None and (deadline.expired or reason in ("timeout", "canceled")):
+        if deadline is not None and (deadline.expired() or reason in ("timeout", "canceled")):
             reason = deadline.reason()
         return Check(Outcome.UNDECIDED, reason=reason)
     finally:
