@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -25,6 +24,8 @@ from netverify.deadline import DEFAULT_TIMEOUT_MS, UndecidedError
 from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
+from netverify.output import write_output
+from netverify.policy_kinds import COMPLETE
 from netverify.renderers import FORMATS, RenderOptions, render
 from netverify.renderers.base import sanitize
 from netverify.results import (
@@ -47,23 +48,37 @@ class ExitCode(enum.IntEnum):
     OK = 0  # allowed / passed
     FAILED = 1  # denied / failed
     USAGE = 2  # bad arguments, manifests or specs
-    UNDECIDED = 3  # the solver could not decide (timeout): neither yes nor no
+    # Neither yes nor no: the solver could not decide (timeout), a hop cannot be checked,
+    # or the answer is incomplete (the input holds traffic policies netverify does not
+    # evaluate, e.g. a CiliumNetworkPolicy, and they could change it).
+    UNDECIDED = 3
     INTERNAL = 4  # a bug in netverify (an unexpected exception): neither yes nor no
 
 
 def exit_code_for(result: object) -> ExitCode:
     """Map a query result to the process exit status."""
     if isinstance(result, CanReachResult):
+        if result.denied:
+            return ExitCode.FAILED  # a pair no unevaluated object applies to is denied
+        if not result.coverage.complete:
+            return ExitCode.UNDECIDED
         return ExitCode.OK if result.allowed else ExitCode.FAILED
     if isinstance(result, LintResult):
         if result.findings:
-            return ExitCode.FAILED
-        return ExitCode.UNDECIDED if result.undecided else ExitCode.OK
+            return ExitCode.FAILED  # findings stay true whatever else the input holds
+        if result.undecided:
+            return ExitCode.UNDECIDED  # nothing found, but not everything was decided
+        return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
     if isinstance(result, CheckReport):
-        if result.passed:
-            return ExitCode.OK
-        failed = any(r.status == "fail" for r in result.results)
-        return ExitCode.FAILED if failed else ExitCode.UNDECIDED
+        if any(r.status == "fail" for r in result.results):
+            return ExitCode.FAILED
+        # Undecided (the time limit ran out) or incomplete: neither pass nor fail.
+        return ExitCode.OK if result.passed else ExitCode.UNDECIDED
+    if isinstance(result, UrlResult):
+        # Hops an unevaluated object could change are unknown already: a "no" is certain.
+        return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
+    if not getattr(result, "coverage", COMPLETE).complete:
+        return ExitCode.UNDECIDED
     if isinstance(result, WhoCanReachResult):
         anyone = result.existing or any(c.status in ("all", "some") or c.example is not None
                                          for c in result.classes)
@@ -71,8 +86,6 @@ def exit_code_for(result: object) -> ExitCode:
             return ExitCode.OK
         open_ = any(c.status == "undecided" for c in result.classes)
         return ExitCode.UNDECIDED if open_ else ExitCode.FAILED
-    if isinstance(result, UrlResult):
-        return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
     if isinstance(result, HypotheticalResult):
         if result.outcome == "undecided":
             return ExitCode.UNDECIDED
@@ -130,7 +143,8 @@ def main(debug: bool, no_cache: bool) -> None:
     """Verify Kubernetes network reachability from manifests, exactly and with reasons.
 
     Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error,
-    3 undecided (solver time limit, unknown hop), 4 internal error (a bug).
+    3 undecided (solver time limit, unknown hop) or incomplete (traffic policies
+    netverify does not evaluate, see --ignore-kind), 4 internal error (a bug).
     """
 
 
@@ -141,8 +155,17 @@ def _files_option(f: Callable[..., Any]) -> Callable[..., Any]:
              "Repeatable.")(f)
 
 
+def _ignore_kind_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--ignore-kind", "ignore_kinds", multiple=True, metavar="KIND[.GROUP]",
+        help="Ignore on purpose traffic policies netverify does not evaluate (e.g. "
+             "CiliumNetworkPolicy, NetworkPolicy.projectcalico.org); without it, answers "
+             "they could change are incomplete (exit 3). Repeatable; echoed in the output.")(f)
+
+
 def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = _ignore_kind_option(f)
         f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
                          default="-", help="Write the result here instead of stdout.")(f)
         f = click.option("--color", type=click.Choice(["auto", "always", "never"]),
@@ -171,16 +194,16 @@ def _timeout_ms(seconds: float) -> int:
 def _progress(message: str) -> None:
     """A progress line on stderr, only for a person watching a terminal."""
     if sys.stderr.isatty():
-        click.echo(f"netverify: {message}", err=True)
+        click.echo(f"netverify: {sanitize(message)}", err=True)
 
 
-def _load(files: Sequence[str], verbose: bool) -> Cluster:
+def _load(files: Sequence[str], verbose: bool, ignore_kinds: Sequence[str] = ()) -> Cluster:
     t0 = time.perf_counter()
     _progress(f"loading {', '.join(files)} ...")
     root = click.get_current_context().find_root()
     cache = not root.params.get("no_cache") and os.environ.get(
         "NETVERIFY_NO_CACHE", "") in ("", "0")
-    cluster = load_cluster(files, use_cache=cache)
+    cluster = load_cluster(files, use_cache=cache, ignore_kinds=ignore_kinds)
     if verbose:
         click.echo(f"loaded {len(cluster.pods)} pods, {len(cluster.policies)} policies, "
                    f"{len(cluster.namespaces)} namespaces in {time.perf_counter() - t0:.2f}s",
@@ -190,37 +213,6 @@ def _load(files: Sequence[str], verbose: bool) -> Cluster:
     for w in cluster.warnings:  # they quote names from the manifests: no raw control characters
         click.echo(f"warning: {sanitize(w)}", err=True)
     return cluster
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename.
-
-    Whoever reads the report (a browser, a CI step uploading SARIF) sees the old
-    file or the whole new one, never a partial one; a failure leaves nothing behind.
-    """
-    import tempfile
-
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        if target.exists():
-            mode = target.stat().st_mode & 0o777
-        else:  # what a plain open() would have given: 0666 less the umask
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise NetverifyError(f"cannot write {path}: {e.strerror}") from None
-        raise
 
 
 def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
@@ -235,7 +227,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
     if to_stdout:
         click.echo(text, nl=False)
     else:
-        _write_atomically(output, text)
+        write_output(output, text)
     raise SystemExit(int(exit_code_for(result) if code is None else code))
 
 
@@ -267,7 +259,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
                   cni: str | None, policy_only: bool, headers: tuple[str, ...],
                   controller: str | None, files: tuple[str, ...], fmt: str,
-                  verbose: bool, color: str, output: str) -> None:
+                  verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
 
     \b
@@ -287,12 +279,13 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     not) may reach DST: yes comes with a witness pod, no is a proof.
 
     Exit status: 0 allowed (for every pair) / yes, 1 denied / no, 2 input error,
-    3 undecided (solver time limit, or a URL hop netverify cannot check).
+    3 undecided (solver time limit, or a URL hop netverify cannot check) or
+    incomplete (traffic policies netverify does not evaluate apply).
     """
     from netverify.queries.can_reach import can_reach
     from netverify.queries.hypothetical import can_reach_hypothetical
 
-    cluster = _load(files, verbose)
+    cluster = _load(files, verbose, ignore_kinds)
     if src.lower() in ("internet", "external") and not dst.lower().startswith(
             ("http://", "https://")) and ("." in dst.split("/", 1)[0] or "/" not in dst):
         raise click.UsageError(f"{dst!r}: from {src}, the destination is a URL, e.g. "
@@ -339,20 +332,22 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
 @_common(FORMATS[PathsResult])
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-              output: str) -> None:
+              output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List every way in from outside: Ingress and HTTPRoute routes, NodePort and
     LoadBalancer Services, with TLS, backends, endpoint pods and whether
     NetworkPolicy lets the controller (or the outside) reach them.
 
-    Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error.
+    Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error;
+    3 incomplete (traffic policies netverify does not evaluate leave hops undecided).
     """
     from netverify.queries.paths import paths
 
-    cluster = _load(files, verbose)
+    cluster = _load(files, verbose, ignore_kinds)
     result = paths(cluster, controller=controller, cni=cni, policy_only=policy_only)
-    blocked = any(p.verdict == "no" for p in result.routes)
+    blocked = any(p.verdict == "no" for p in result.routes)  # certain: not changed by coverage
     _emit(result, fmt, color, verbose, output,
-          ExitCode.FAILED if fail_on_blocked and blocked else ExitCode.OK)
+          ExitCode.FAILED if fail_on_blocked and blocked
+          else ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED)
 
 
 @main.command("matrix")
@@ -372,16 +367,19 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 @_common(FORMATS[MatrixResult])
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
                engine: str, cni: str | None, policy_only: bool, smt_timeout: float,
-               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-               output: str) -> None:
+               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
+               ignore_kinds: tuple[str, ...]) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
     or namespace it counts allowed pod pairs out of all pod pairs.
+
+    Exit status: 0, 2 input error, 3 incomplete (cells marked ? depend on traffic
+    policies netverify does not evaluate).
     """
     from netverify.queries.matrix import matrix
 
-    cluster = _load(files, verbose)
+    cluster = _load(files, verbose, ignore_kinds)
     t0 = time.perf_counter()
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
@@ -400,7 +398,7 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 @_common(FORMATS[WhoCanReachResult])
 def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: float,
                       files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-                      output: str) -> None:
+                      output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List the existing pods that can reach DST, and describe every possible source.
 
     Possible sources (pods that do not exist yet, new namespaces, address ranges)
@@ -408,11 +406,12 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     against the sources' own egress policies.
 
     Exit status: 0 something can reach DST, 1 nothing can, 2 input error,
-    3 nothing is known to reach DST and some family was not decided in time.
+    3 incomplete, or nothing is known to reach DST and some family was not decided
+    in time.
     """
     from netverify.queries.who_can_reach import who_can_reach
 
-    cluster = _load(files, verbose)
+    cluster = _load(files, verbose, ignore_kinds)
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
                            timeout_ms=_timeout_ms(smt_timeout))
     _emit(result, fmt, color, verbose, output)
@@ -422,18 +421,19 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
 @_smt_timeout_option
 @_common(FORMATS[LintResult])
 def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-             output: str) -> None:
+             output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Report policies that select nothing, and rules or policies that change nothing.
 
     Redundancy is decided over every pod that could exist (SMT), not only the
     existing ones, and each redundant item names the policies that shadow it.
 
-    Exit status: 0 no findings, 1 findings, 2 input error, 3 no findings but some
-    rules or policies were not decided in time.
+    Exit status: 0 no findings, 1 findings, 2 input error, 3 no findings but
+    incomplete (other kinds of policy may make more rules redundant) or some rules
+    or policies were not decided in time.
     """
     from netverify.queries.lint import lint
 
-    cluster = _load(files, verbose)
+    cluster = _load(files, verbose, ignore_kinds)
     _emit(lint(cluster, timeout_ms=_timeout_ms(smt_timeout)), fmt, color, verbose, output)
 
 
@@ -451,25 +451,26 @@ def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool
               show_default=True, help="Colour in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
 @_smt_timeout_option
+@_ignore_kind_option
 def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None, fmt: str,
-              output: str, color: str, verbose: bool, smt_timeout: float) -> None:
+              output: str, color: str, verbose: bool, smt_timeout: float,
+              ignore_kinds: tuple[str, ...]) -> None:
     """Run the assertion specs (default: specs/) and report counterexamples.
 
     Exit status: 0 every assertion passed, 1 some failed, 2 invalid spec or
-    manifests, 3 none failed but some are undecided (solver time limit).
+    manifests, 3 none failed but some are undecided (solver time limit) or
+    incomplete.
     """
     from netverify.queries.check import check
     from netverify.renderers.junit import render_junit
     from netverify.specs import find_specs
 
     paths = find_specs(list(specs) or ["specs"])
-    result = check(paths, load=lambda p: _load(p, verbose), manifests=list(files) or None,
+    result = check(paths, load=lambda p: _load(p, verbose, ignore_kinds),
+                   manifests=list(files) or None,
                    timeout_ms=_timeout_ms(smt_timeout))
     if junit:
-        try:
-            Path(junit).write_text(render_junit(result), encoding="utf-8")
-        except OSError as e:
-            raise NetverifyError(f"cannot write {junit}: {e.strerror}") from None
+        write_output(junit, render_junit(result))
     _emit(result, fmt, color, verbose, output)
 
 
@@ -487,27 +488,36 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
               show_default=True, help="Colour in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
 @_smt_timeout_option
+@_ignore_kind_option
 def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, color: str,
-             verbose: bool, smt_timeout: float) -> None:
+             verbose: bool, smt_timeout: float, ignore_kinds: tuple[str, ...]) -> None:
     """Show what changing OLD into NEW newly allows and newly blocks.
 
     OLD and NEW are files, folders or git:REF:PATH (read from the current git
     repository), e.g. netverify diff git:main:k8s k8s.
 
     Exit status: 0, or 1 with --fail-on when such a change exists; 2 input error;
-    3 with --fail-on when the solver did not decide it in time and no such change is known.
+    3 incomplete (policies netverify does not evaluate, on either side), or with
+    --fail-on when the solver did not decide it in time and no such change is known.
     """
     from netverify.queries.diff import diff
 
-    before, after = _load([old], verbose), _load([new], verbose)
-    result = diff(before, after, old_label=old, new_label=new, timeout_ms=_timeout_ms(smt_timeout))
-    allowed = any(not r.added.is_empty for r in result.rows) or result.any_allowed == "yes"
-    denied = any(not r.removed.is_empty for r in result.rows) or result.any_denied == "yes"
+    before, after = _load([old], verbose, ignore_kinds), _load([new], verbose, ignore_kinds)
+    result = diff(before, after, old_label=old, new_label=new,
+                  timeout_ms=_timeout_ms(smt_timeout))
+    complete = result.coverage.complete
+    # With policies netverify does not evaluate, only changes of rows none of them applies
+    # to are certain; anything else is incomplete (3), never a confident 0 or 1.
+    rows = [r for r in result.rows if r.complete]
+    allowed = any(not r.added.is_empty for r in rows) or (
+        complete and result.any_allowed == "yes")
+    denied = any(not r.removed.is_empty for r in rows) or (
+        complete and result.any_denied == "yes")
     gates = {"allow": (allowed, result.any_allowed), "deny": (denied, result.any_denied)}
     asked = [gates[g] for g in (("allow", "deny") if fail_on == "any" else (fail_on,)) if g]
     if any(found for found, _ in asked):
         code = ExitCode.FAILED
-    elif any(symbolic == "undecided" for _, symbolic in asked):
+    elif not complete or any(symbolic == "undecided" for _, symbolic in asked):
         code = ExitCode.UNDECIDED  # not known to be free of such a change
     else:
         code = ExitCode.OK
@@ -523,7 +533,8 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
 @click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
 @_common(FORMATS[AuditReport])
 def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
-              files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str) -> None:
+              files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
+              ignore_kinds: tuple[str, ...]) -> None:
     """Report risks and anti-patterns in the manifests (rules NVxxx).
 
     \b
@@ -533,18 +544,19 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     netverify.io/ignore: "NV101,NV110" (or "*"); suppressed findings are counted.
 
     Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error,
-    4 internal error.
+    3 nothing at or above --fail-on but the report is incomplete (traffic policies
+    netverify does not evaluate, rule NV704), 4 internal error.
     """
     from netverify.audit.run import audit
-    from netverify.renderers.audit import AuditContext, render_audit_report
+    from netverify.renderers.audit import AuditContext, exit_status, render_audit_report
     from netverify.results import Severity
 
-    cluster = _load(files, verbose)
+    cluster = _load(files, verbose, ignore_kinds)
     report = audit(cluster, only=rules or None, inputs=files,
                    min_severity=Severity(min_severity) if min_severity else None,
                    connectivity=fmt in ("md", "html", "json"))
     gate = Severity(fail_on)
-    code = ExitCode.FAILED if report.reaches(gate) else ExitCode.OK
+    code = ExitCode(exit_status(report, gate))
     context = AuditContext(fail_on=gate,
                            anchors=_sarif_anchors(cluster) if fmt == "sarif" else {})
     to_stdout = output == "-"
@@ -555,7 +567,7 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     if to_stdout:
         click.echo(text, nl=False)
     else:
-        _write_atomically(output, text)
+        write_output(output, text)
     raise SystemExit(int(code))
 
 

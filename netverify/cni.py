@@ -33,6 +33,11 @@ class CniProfile:
     end_port: bool | None = None
     sctp: bool | None = None
     named_ports: bool | None = True
+    # A pod reaching itself through a Service (the service proxy sends the connection back
+    # to it): True when the plugin judges that by the pod's policies, False when it lets it
+    # through as it does a connection to the pod's own address.  NetworkPolicy leaves this
+    # undefined (kubernetes#95879); None: not confirmed for this plugin.
+    service_hairpin_policed: bool | None = None
     source: str = ""
 
     @property
@@ -87,7 +92,9 @@ _TABLE: dict[str, CniProfile] = {p.name: p for p in (
                ipblock_matches_pod_ips=True, sctp=False,
                source="k3s embeds kube-router's controller; kube-router#1019"),
     CniProfile(name="antrea", title="Antrea", ipblock_matches_pod_ips=True, end_port=True,
-               source="network-policy-api implementations.md"),
+               service_hairpin_policed=False,
+               source="network-policy-api implementations.md; antrea#5687 (a pod reaching "
+                      "itself through a Service is always allowed, with AntreaProxy)"),
     CniProfile(name="aws-vpc-cni", title="AWS VPC CNI with the network policy agent",
                ipblock_matches_pod_ips=True,
                source="EKS user guide: enforcement is opt-in (enableNetworkPolicy)"),
@@ -271,7 +278,10 @@ def effective(cluster: Cluster, prof: CniProfile) -> tuple[Cluster, tuple[str, .
     if uses["ipBlock"] and prof.ipblock_matches_pod_ips is False:
         notes.append(f"{prof.label} never matches pod IPs with ipBlock: ipBlock rules only admit "
                      "addresses outside the cluster")
-        pods = tuple(replace(p, ips=()) if not p.host_network else p for p in pods)
+        # ipBlocks no longer see the addresses, but the pod still has them: it connects
+        # over their families only.
+        pods = tuple(replace(p, ips=(), hidden_families=p.families)
+                     if not p.host_network and p.ips else p for p in pods)
     elif uses["ipBlock"] and prof.ipblock_matches_pod_ips is None:
         notes.append(f"whether {prof.label} matches pod IPs with ipBlock is not confirmed; the "
                      "answer assumes it does")

@@ -14,6 +14,7 @@ from netverify.ports import Interval, normalize_intervals
 
 IPv4 = 4
 IPv6 = 6
+FAMILIES = frozenset({IPv4, IPv6})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -27,6 +28,24 @@ class Address:
         if self.family == IPv4:
             return str(ipaddress.IPv4Address(self.value))
         return str(ipaddress.IPv6Address(self.value))
+
+
+def usable_families(ips: tuple[Address, ...]) -> frozenset[int]:
+    """The address families an endpoint with these addresses can connect over.
+
+    A connection uses one family, so a pod can only take part over the families
+    it has an address of (https://kubernetes.io/docs/concepts/services-networking/dual-stack/:
+    a dual-stack pod has one address per family).  A pod whose addresses the
+    manifests do not give (no ``status.podIPs``) may have either, so both are
+    possible; ipBlocks never match it (netverify knows no address to match).
+    """
+    got = frozenset(ip.family for ip in ips)
+    return got or FAMILIES
+
+
+def family_name(family: int) -> str:
+    """``IPv4`` or ``IPv6``."""
+    return "IPv4" if family == IPv4 else "IPv6"
 
 
 def parse_address(text: str) -> Address:

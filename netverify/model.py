@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from netverify.ipblocks import Address, IPSet
+from netverify.ipblocks import Address, IPSet, usable_families
+from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import Protocol
 from netverify.selectors import LabelSelector
 from netverify.source import SourceRef
@@ -89,11 +90,21 @@ class Pod:
     host_network: bool = False
     containers: tuple[tuple[str, str], ...] = ()  # (name, image): how CNIs are recognised
     source: SourceRef | None = None
+    # The families of addresses ipBlocks may not see (a plugin that never matches pod IPs
+    # hides ``ips``, but the pod still connects only over these); None: those of ``ips``.
+    hidden_families: frozenset[int] | None = None
 
     @property
     def key(self) -> str:
         """``namespace/name``: the name used in every output."""
         return f"{self.namespace}/{self.name}"
+
+    @property
+    def families(self) -> frozenset[int]:
+        """The address families this pod can connect over (both when none is known)."""
+        if self.hidden_families is not None:
+            return self.hidden_families
+        return usable_families(self.ips)
 
     @property
     def is_template(self) -> bool:
@@ -400,7 +411,12 @@ class Rule:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NetworkPolicy:
-    """A normalized networking.k8s.io/v1 NetworkPolicy."""
+    """A normalized networking.k8s.io/v1 NetworkPolicy.
+
+    ``types_given`` is False when ``policyTypes`` was missing or empty and
+    ``policy_types`` is the API default (Ingress, plus Egress when there is an
+    egress rule): deleting the last egress rule of such a policy then drops Egress.
+    """
 
     namespace: str
     name: str
@@ -408,6 +424,7 @@ class NetworkPolicy:
     policy_types: frozenset[Direction]
     ingress: tuple[Rule, ...] = ()
     egress: tuple[Rule, ...] = ()
+    types_given: bool = True
     source: SourceRef | None = None
 
     @property
@@ -418,6 +435,21 @@ class NetworkPolicy:
     def rules(self, direction: Direction) -> tuple[Rule, ...]:
         """The rules of one direction."""
         return self.ingress if direction is Direction.INGRESS else self.egress
+
+    def without_rule(self, direction: Direction, index: int) -> NetworkPolicy:
+        """This policy as it reads once the rule ``spec.<direction>[index]`` is deleted.
+
+        The edit a user makes in the YAML, defaults included: without ``policyTypes``,
+        deleting the last egress rule leaves ``egress`` empty, so the policy is no longer
+        of type Egress (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/).
+        """
+        kept = tuple(r for r in self.rules(direction) if r.index != index)
+        ingress, egress = (kept, self.egress) if direction is Direction.INGRESS \
+            else (self.ingress, kept)
+        types = self.policy_types
+        if not self.types_given:
+            types = frozenset({Direction.INGRESS, *([Direction.EGRESS] if egress else [])})
+        return replace(self, ingress=ingress, egress=egress, policy_types=types)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -439,6 +471,9 @@ class Cluster:
     others: tuple[tuple[str, str, str], ...] = ()
     notes: tuple[str, ...] = ()  # informational (shown with -v)
     warnings: tuple[str, ...] = ()  # semantics the user should know about
+    # Objects of kinds that restrict traffic which netverify does not evaluate
+    # (policy_kinds.REGISTRY), and those ignored on request (--ignore-kind).
+    coverage: Coverage = COMPLETE
 
     def pods_by_namespace(self) -> dict[str, tuple[Pod, ...]]:
         """The pods of each namespace, in order: an index for per-namespace scans."""

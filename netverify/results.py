@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, field
 
 from netverify.model import Direction
+from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.source import SourceRef
 
@@ -89,6 +90,10 @@ class PairVerdict:
     ingress: SideVerdict
     loopback: bool = False  # a pod talking to itself: always allowed
     caveats: tuple[str, ...] = ()
+    # False when a traffic policy netverify does not evaluate could change this pair's
+    # verdict (the result's ``coverage`` lists it): ``allowed`` is then what the
+    # evaluated policies say, not the cluster's answer.
+    complete: bool = True
 
     @property
     def is_allowed(self) -> bool:
@@ -111,6 +116,7 @@ class CanReachResult:
     effective: tuple[PairVerdict, ...] | None = None
     cni: str | None = None
     cni_notes: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated that could change some pair
 
     @property
     def policy_allowed(self) -> bool:
@@ -119,9 +125,22 @@ class CanReachResult:
 
     @property
     def allowed(self) -> bool:
-        """The answer that decides the exit status: effective when known, else the policy one."""
-        pairs = self.effective if self.effective is not None else self.pairs
-        return bool(pairs) and all(p.is_allowed for p in pairs)
+        """Every pair allowed: effective when known, else the policy answer.
+
+        With ``coverage`` incomplete this is what the evaluated policies say; ``denied``
+        and ``complete`` tell what is decided.
+        """
+        return bool(self.final) and all(p.is_allowed for p in self.final)
+
+    @property
+    def final(self) -> tuple[PairVerdict, ...]:
+        """The pairs that decide the answer: effective when known, else the policy ones."""
+        return self.effective if self.effective is not None else self.pairs
+
+    @property
+    def denied(self) -> bool:
+        """Some pair is denied, and no unevaluated object could change that pair."""
+        return not self.final or any(not p.is_allowed and p.complete for p in self.final)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +152,7 @@ class MatrixCell:
     allowed: PortSet  # pod level; for groups the union over the allowed pod pairs
     allowed_pairs: int = 0  # group level only
     pairs: int = 0  # group level only
+    complete: bool = True  # False: an unevaluated object could change some pair of it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,6 +165,7 @@ class MatrixResult:
     rows: tuple[str, ...]  # group names in order (sources and destinations alike)
     cells: tuple[MatrixCell, ...]  # every ordered pair of rows, row-major
     caveats: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated that could change some cell
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,6 +200,9 @@ class HypotheticalResult:
     reasons: tuple[str, ...] = ()  # why not, or why undecided
     verified: bool = False  # the witness was re-checked by the concrete engine
     caveats: tuple[str, ...] = ()
+    # Objects not evaluated that could change the answer; ``outcome`` is then what the
+    # evaluated policies say.
+    coverage: Coverage = COMPLETE
 
     @property
     def allowed(self) -> bool:
@@ -209,6 +233,7 @@ class WhoCanReachResult:
     classes: tuple[SourceClass, ...]
     isolated: bool
     caveats: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated that could change who reaches dst
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,6 +255,9 @@ class LintResult:
     findings: tuple[LintFinding, ...]
     policies: int
     undecided: tuple[str, ...] = ()
+    # Objects not evaluated: the findings stay true (they compare NetworkPolicies with
+    # each other), but a policy such objects make redundant is not found.
+    coverage: Coverage = COMPLETE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,10 +269,13 @@ class AssertionResult:
     name: str
     expect: str  # allow | deny
     scope: str  # existing | any
-    status: str  # pass | fail | undecided
+    # pass | fail | undecided (solver limit) | incomplete (an object netverify does not
+    # evaluate could change a pair the assertion depends on)
+    status: str
     message: str  # one line
     details: tuple[str, ...] = ()  # the counterexample and its explanation
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
+    coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,11 +285,17 @@ class CheckReport:
     results: tuple[AssertionResult, ...]
     files: tuple[str, ...]
     caveats: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated behind incomplete assertions
 
     @property
     def passed(self) -> bool:
         """True when every assertion passed."""
         return all(r.status == "pass" for r in self.results)
+
+    @property
+    def failed(self) -> bool:
+        """True when an assertion failed or is undecided (neither is incomplete)."""
+        return any(r.status in ("fail", "undecided") for r in self.results)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -270,6 +307,7 @@ class DiffRow:
     added: PortSet
     removed: PortSet
     pairs: int  # pod pairs this row stands for
+    complete: bool = True  # False: an unevaluated object (either side) could change it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -297,6 +335,7 @@ class DiffResult:
     any_denied: str
     witnesses: tuple[DiffWitness, ...] = ()
     caveats: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated, on either side
 
 
 class Severity(enum.Enum):
@@ -381,6 +420,9 @@ class AuditReport:
     cluster_summary: dict[str, int] = field(default_factory=dict)  # pods, policies, ...
     connectivity: MatrixResult | None = None
     workload_connectivity: MatrixResult | None = None
+    # Traffic policies of the input netverify does not evaluate: rule NV704 reports each,
+    # and findings about traffic may be wrong where they apply.
+    coverage: Coverage = COMPLETE
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
@@ -447,6 +489,7 @@ class UrlResult:
     url: str
     paths: tuple[RoutedPath, ...]
     notes: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
 
     @property
     def verdict(self) -> str:
@@ -479,3 +522,4 @@ class PathsResult:
     routes: tuple[RoutedPath, ...]
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown

@@ -18,6 +18,7 @@ only with a numeric ``port``, ``except`` entries strictly inside ``cidr``.
 
 from __future__ import annotations
 
+import copy as copy_module
 from typing import Any
 
 import yaml
@@ -46,11 +47,13 @@ WORKLOAD_KINDS = {
     "CronJob": "batch/v1",
 }
 
-# Pod addresses: inside, at the edges of and outside the ipBlocks below.
-POD_IPS = (
+# Pod addresses: inside, at the edges of and outside the ipBlocks below, per family.
+POD_IPS_V4 = (
     "10.0.0.5", "10.0.0.130", "10.0.1.5", "10.0.1.200",
-    "192.168.0.7", "192.168.3.4", "172.16.0.1", "fd00::5", "fd00::1:5",
+    "192.168.0.7", "192.168.3.4", "172.16.0.1",
 )
+POD_IPS_V6 = ("fd00::5", "fd00::1:5", "fd00:0:0:1::9", "2001:db8::7")
+POD_IPS = (*POD_IPS_V4, *POD_IPS_V6)
 # (cidr, possible except lists); every except is a strict subset of its cidr.
 IP_BLOCKS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("10.0.0.0/24", ((), ("10.0.0.0/28",), ("10.0.0.128/25",))),
@@ -59,6 +62,8 @@ IP_BLOCKS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("192.168.0.0/16", ((), ("192.168.0.0/24",))),
     ("0.0.0.0/0", ((), ("10.0.0.0/8",), ("192.168.0.0/16", "10.0.1.0/24"))),
     ("fd00::/64", ((), ("fd00::/120",))),
+    ("fd00::/48", ((), ("fd00::/64",), ("fd00::1:0/112",))),
+    ("::/0", ((), ("fd00::/16",), ("2001:db8::/32",))),
 )
 
 
@@ -202,8 +207,7 @@ def pods(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int,
         if labels:
             meta["labels"] = labels
         doc: Manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
-        ips = [] if draw(rarely(0.2)) else draw(
-            st.lists(st.sampled_from(POD_IPS), min_size=1, max_size=2, unique=True))
+        ips = draw(pod_ips())
         if ips:
             if len(ips) == 1 and draw(st.booleans()):
                 doc["status"] = {"podIP": ips[0]}
@@ -220,6 +224,21 @@ def pods(draw: st.DrawFn, namespace_names: tuple[str, ...], index: int,
     if kind == "CronJob":
         wspec = {"schedule": "* * * * *", "jobTemplate": {"spec": wspec}}
     return {"apiVersion": WORKLOAD_KINDS[kind], "kind": kind, "metadata": meta, "spec": wspec}
+
+
+@st.composite
+def pod_ips(draw: st.DrawFn) -> list[str]:
+    """``status.podIPs`` as the API server allows them: none known, one address, or a
+    dual-stack pair (one per family, either family first)."""
+    shape = draw(st.sampled_from(("none", "v4", "v4", "v6", "dual", "dual")))
+    if shape == "none":
+        return []
+    v4, v6 = draw(st.sampled_from(POD_IPS_V4)), draw(st.sampled_from(POD_IPS_V6))
+    if shape == "v4":
+        return [v4]
+    if shape == "v6":
+        return [v6]
+    return [v4, v6] if draw(st.booleans()) else [v6, v4]
 
 
 # -- network policies -----------------------------------------------------------------------
@@ -349,6 +368,39 @@ def clusters(draw: st.DrawFn, max_pods: int = 6, max_policies: int = 4,
         # Part of the input as ``kubectl get -o yaml`` prints it: one ``kind: List``.
         cut = draw(st.integers(1, len(docs)))
         docs = [{"apiVersion": "v1", "kind": "List", "items": docs[:cut]}, *docs[cut:]]
+    return docs
+
+
+@st.composite
+def clusters_with_overlaps(draw: st.DrawFn, max_pods: int = 4,
+                           max_policies: int = 3) -> list[Manifest]:
+    """``clusters`` plus, often, policies that overlap: a copy of a policy (as is, without
+    its ``policyTypes``, or with a rule repeated) and allow-all egress rules without
+    ``policyTypes``, so that ``lint`` has redundant rules and policies to report."""
+    docs = draw(clusters(max_pods, max_policies))
+    policies = [d for d in flatten(docs) if d["kind"] == "NetworkPolicy"]
+    if policies and draw(st.booleans()):
+        original = draw(st.sampled_from(policies))
+        copy = copy_module.deepcopy(original)
+        copy["metadata"]["name"] = original["metadata"]["name"] + "-copy"
+        spec = copy["spec"]
+        how = draw(st.sampled_from(("same", "no-types", "repeat-rule")))
+        if how == "no-types":
+            spec.pop("policyTypes", None)
+        elif how == "repeat-rule":
+            fields = [f for f in ("ingress", "egress") if spec.get(f)]
+            if fields:
+                field = draw(st.sampled_from(fields))
+                spec[field].append(copy_module.deepcopy(draw(st.sampled_from(spec[field]))))
+        docs = [*docs, copy]
+    if draw(rarely(0.3)):
+        ns = draw(st.sampled_from(sorted({d["metadata"].get("namespace") or "default"
+                                          for d in flatten(docs) if d["kind"] != "Namespace"})))
+        spec = {"podSelector": draw(label_selectors()), "egress": [{}]}
+        if draw(st.booleans()):
+            spec["ingress"] = [{"from": [{"podSelector": {}}]}]
+        docs = [*docs, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                        "metadata": {"name": "open-egress", "namespace": ns}, "spec": spec}]
     return docs
 
 

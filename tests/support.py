@@ -20,7 +20,8 @@ def ns(name: str, **labels: str) -> dict[str, Any]:
 
 def pod(namespace: str, name: str, labels: dict[str, str] | None = None, *,
         ip: str | None = None, ports: list[dict[str, Any]] | None = None,
-        host_network: bool = False) -> dict[str, Any]:
+        host_network: bool = False, ips: list[str] | None = None) -> dict[str, Any]:
+    """A Pod manifest; ``ip`` sets ``status.podIP``, ``ips`` (dual-stack) ``status.podIPs``."""
     spec: dict[str, Any] = {"containers": [{"name": "c", "ports": ports or []}]}
     if host_network:
         spec["hostNetwork"] = True
@@ -30,6 +31,8 @@ def pod(namespace: str, name: str, labels: dict[str, str] | None = None, *,
                            "spec": spec}
     if ip:
         doc["status"] = {"podIP": ip}
+    if ips:
+        doc["status"] = {"podIP": ips[0], "podIPs": [{"ip": x} for x in ips]}
     return doc
 
 

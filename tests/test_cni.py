@@ -123,3 +123,16 @@ def test_k3s_is_named_not_detected_and_inherits_kube_routers_gaps():
     assert r.policy_allowed is True and r.allowed is False
     assert any("SCTP" in n for n in r.cni_notes)
     assert can_reach(c, "shop/server", "shop/client:80", cni="k3s").allowed is False
+
+
+def test_a_plugin_blind_to_pod_ips_still_connects_pods_over_their_own_families():
+    # Cilium never matches pod IPs with ipBlock, but an IPv4-only pod still has no IPv6
+    # address: an IPv6 client outside the cluster cannot reach it, whatever ::/0 admits.
+    from tests.support import cluster, ns, pod, policy
+
+    c = cluster(ns("a"), pod("a", "web", {"app": "web"}, ip="10.0.0.5"),
+                policy("a", "web", {"podSelector": {}, "ingress": [
+                    {"from": [{"ipBlock": {"cidr": "::/0"}}]}]}))
+    r = can_reach(c, "2001:db8::1", "a/web:80", cni="cilium@1.16")
+    assert not r.policy_allowed
+    assert r.effective is not None and not r.allowed

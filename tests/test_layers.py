@@ -17,6 +17,8 @@ FORBIDDEN = {
     "model": {"loader", "engines", "queries", "renderers", "cli"},
     "selectors": {"loader", "engines", "queries", "renderers", "cli", "model"},
     "ports": {"loader", "engines", "queries", "renderers", "cli", "model"},
+    "policy_kinds": {"loader", "engines", "queries", "renderers", "cli", "audit", "model",
+                     "results"},
     "results": {"loader", "engines", "queries", "renderers", "cli", "audit"},
     "loader": {"engines", "queries", "renderers", "cli"},
     "engines": {"loader", "queries", "renderers", "cli"},

@@ -139,14 +139,19 @@ class RuleAddresses:
         return any(self.internet.values())
 
 
-def rule_addresses(rule: Rule) -> RuleAddresses:
-    """The addresses ``rule`` admits (selector peers match pods, never external addresses)."""
+def rule_addresses(rule: Rule, families: frozenset[int] = frozenset(FAMILIES)
+                   ) -> RuleAddresses:
+    """The addresses of ``families`` that ``rule`` admits (selector peers match pods, never
+    external addresses).  A pod is reached only over the families it has an address of."""
     if rule.peers is None:
-        return RuleAddresses(admitted=dict(_EVERYTHING), internet=dict(_INTERNET), peers=(None,))
+        return RuleAddresses(
+            admitted={f: _EVERYTHING[f] if f in families else () for f in FAMILIES},
+            internet={f: _INTERNET[f] if f in families else () for f in FAMILIES},
+            peers=(None,))
     admitted: dict[int, list[Interval]] = {f: [] for f in FAMILIES}
     credited: list[int | None] = []
     for peer in rule.peers:
-        if peer.ip_block is None:
+        if peer.ip_block is None or peer.ip_block.addresses.family not in families:
             continue
         block = peer.ip_block.addresses
         before = normalize_intervals(admitted[block.family])
@@ -222,24 +227,27 @@ class InternetIngress:
     def __init__(self, ev: Evaluator) -> None:
         self.ev = ev
         self._by_peers: dict[object, RuleAddresses] = {}
-        self._by_policy: dict[str, tuple[tuple[Rule, RuleAddresses], ...]] = {}
+        self._by_policy: dict[tuple[str, frozenset[int]],
+                              tuple[tuple[Rule, RuleAddresses], ...]] = {}
         self._cache: dict[tuple[object, ...], Exposure | None] = {}
 
-    def _rules(self, pol: NetworkPolicy) -> tuple[tuple[Rule, RuleAddresses], ...]:
-        """The ingress rules of ``pol`` that admit some external address, with their sets."""
-        got = self._by_policy.get(pol.key)
+    def _rules(self, pol: NetworkPolicy, families: frozenset[int]
+               ) -> tuple[tuple[Rule, RuleAddresses], ...]:
+        """The ingress rules of ``pol`` that admit some external address of ``families``,
+        with their sets."""
+        got = self._by_policy.get((pol.key, families))
         if got is None:
             out = []
             for rule in pol.ingress:
-                key: object = None if rule.peers is None else tuple(
+                key: object = (families, None if rule.peers is None else tuple(
                     (p.index, p.ip_block.addresses) for p in rule.peers
-                    if p.ip_block is not None)
+                    if p.ip_block is not None))
                 ra = self._by_peers.get(key)
                 if ra is None:
-                    ra = self._by_peers[key] = rule_addresses(rule)
+                    ra = self._by_peers[key] = rule_addresses(rule, families)
                 if any(ra.admitted.values()):
                     out.append((rule, ra))
-            got = self._by_policy[pol.key] = tuple(out)
+            got = self._by_policy[(pol.key, families)] = tuple(out)
         return got
 
     def exposure(self, pod: Pod) -> Exposure | None:
@@ -249,9 +257,10 @@ class InternetIngress:
         pods are not subject to policy at all.
         """
         policies = self.ev.selecting(pod, Direction.INGRESS)
-        if not any(ra.reaches_internet for p in policies for _r, ra in self._rules(p)):
+        families = pod.families
+        if not any(ra.reaches_internet for p in policies for _r, ra in self._rules(p, families)):
             return None
-        key = (tuple(p.key for p in policies),
+        key = (tuple(p.key for p in policies), families,
                tuple(sorted((cp.name, cp.protocol.value, cp.port)
                             for cp in pod.container_ports if cp.name)))
         if key in self._cache:
@@ -259,7 +268,7 @@ class InternetIngress:
         ports = PortSet.empty()
         admitting: list[AdmittingRule] = []
         for pol in policies:
-            for rule, ra in self._rules(pol):
+            for rule, ra in self._rules(pol, families):
                 allowed = ports_of_rule(rule, pod)
                 if allowed.is_empty:
                     continue

@@ -23,6 +23,9 @@ the renderers.  Three things happen here and nowhere else:
   the business of the CNI rules, which say so as findings.  (An effective matrix
   on a Flannel cluster would be "everything to everything" and hide the intent
   the reviewer is checking.)
+- **Coverage.**  Traffic policies of kinds netverify does not evaluate
+  (``Cluster.coverage``) make the report incomplete, whichever rules ran: rule NV704
+  names each one, and the matrices mark the cells they could change.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
     return AuditReport(findings=tuple(shown), rules=rules, suppressed=tuple(suppressed),
                        hidden=tuple(hidden), min_severity=min_severity, inputs=tuple(inputs),
                        cluster_summary=summary, connectivity=by_ns,
-                       workload_connectivity=by_workload)
+                       workload_connectivity=by_workload, coverage=cluster.coverage)
 
 
 def effective_suppressions(cluster: Cluster) -> dict[str, frozenset[str]]:

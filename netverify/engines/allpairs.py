@@ -7,6 +7,12 @@ ports), OR-ing one (K x C) term per rule: O(signatures x rules x K x C).  It
 then forms, for each port class k, ``OUT_k & IN_k.T`` over (C x C): O(K x C^2)
 vectorized.  No per-pair Python loop and no solver call; the pair-by-pair
 ``Evaluator`` is the reference it is tested against.
+
+Address families.  A connection uses one family, and ipBlocks see a pod's
+address of that family (see ``concrete.py``).  When the known pod addresses
+are all of one family, every pair can connect over it and one pass over that
+family is exact; when both families occur, the engine makes one pass per
+family, keeps the pairs that can use it, and ORs the two.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from netverify.engines.classes import (
     port_predicates,
 )
 from netverify.engines.concrete import Evaluator, ipset_matches
+from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
 from netverify.ports import PROTOCOLS, PortSet, Protocol
 
@@ -114,13 +121,14 @@ class _Builder:
         sel = pol.pod_selector
         return self._pods_matching([pol.namespace], sel, lambda p: sel.matches(p.labels))
 
-    def peer_mask(self, pol: NetworkPolicy, peer: Peer) -> BoolArray:
+    def peer_mask(self, pol: NetworkPolicy, peer: Peer, family: int) -> BoolArray:
         if peer.ip_block is not None:
             addrs = peer.ip_block.addresses
-            key = ("ip", addrs)
+            key = ("ip", addrs, family)
             m = self._sel_cache.get(key)
             if m is None:
-                m = np.array([ipset_matches(addrs, p) for p in self.reps], dtype=bool)
+                fams = frozenset({family})
+                m = np.array([ipset_matches(addrs, p, fams) for p in self.reps], dtype=bool)
                 self._sel_cache[key] = m
             return m
         nss = self._namespaces(pol, peer)
@@ -140,12 +148,12 @@ class _Builder:
             self._ns_cache[ns_sel] = got
         return got
 
-    def rule_peers(self, pol: NetworkPolicy, rule: Rule) -> BoolArray:
+    def rule_peers(self, pol: NetworkPolicy, rule: Rule, family: int) -> BoolArray:
         if rule.peers is None:
             return np.ones(self.C, dtype=bool)
         m = np.zeros(self.C, dtype=bool)
         for peer in rule.peers:
-            m |= self.peer_mask(pol, peer)
+            m |= self.peer_mask(pol, peer, family)
         return m
 
     # -- coverage over port classes ----------------------------------------
@@ -175,8 +183,10 @@ class _Builder:
 
     # -- per direction -------------------------------------------------------
 
-    def direction(self, direction: Direction) -> tuple[BoolArray, npt.NDArray[np.intp]]:
-        """Stack (n x K x C) of allowed (port class, peer class) and each class's row in it.
+    def direction(self, direction: Direction,
+                  family: int) -> tuple[BoolArray, npt.NDArray[np.intp]]:
+        """Stack (n x K x C) of allowed (port class, peer class) and each class's row in it,
+        for connections over ``family``.
 
         Row 0 is "not isolated" (all True).
         """
@@ -192,7 +202,7 @@ class _Builder:
             t = rule_terms.get(pi)
             if t is None:
                 pol = pols[pi]
-                t = [(self.const_cover(r), self.rule_peers(pol, r), self.named_specs(r))
+                t = [(self.const_cover(r), self.rule_peers(pol, r, family), self.named_specs(r))
                      for r in pol.rules(direction)]
                 rule_terms[pi] = t
             return t
@@ -243,8 +253,6 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
     """
     classes = classes or pod_classes(cluster)
     b = _Builder(cluster, classes)
-    eg, eidx = b.direction(Direction.EGRESS)
-    ig, iidx = b.direction(Direction.INGRESS)
     K = b.K
     if only is not None:
         ks = [b.ports.class_of(*only)]
@@ -252,14 +260,28 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
         ks = [k for k in range(K) if not b.ports.portsets[k].restrict(protocol, None).is_empty]
     else:
         ks = list(range(K))
-    # Pack the port classes of each signature row into 64-bit words, so that one
-    # AND of two (C x C) word matrices decides 64 port classes at once.
-    words = []
-    for w in range((K + 63) // 64):
-        mine = [k for k in ks if k // 64 == w]
-        egw = _pack(eg, mine)  # (signatures, C)
-        igw = _pack(ig, mine)
-        words.append(egw[eidx] & igw[iidx].T)  # [s, d] = OUT(s)[d] & IN(d)[s]
+    known = sorted({ip.family for p in b.reps for ip in p.ips}
+                   | {f for p in b.reps if p.hidden_families is not None
+                      for f in p.hidden_families})
+    passes = known if len(known) > 1 else known or [IPv4]
+    words = [np.zeros((b.C, b.C), dtype=np.uint64) for _ in range((K + 63) // 64)]
+    for family in passes:
+        eg, eidx = b.direction(Direction.EGRESS, family)
+        ig, iidx = b.direction(Direction.INGRESS, family)
+        both: BoolArray | None = None
+        if len(passes) > 1:
+            can = np.array([family in p.families for p in b.reps], dtype=bool)
+            both = can[:, None] & can[None, :]
+        # Pack the port classes of each signature row into 64-bit words, so that one
+        # AND of two (C x C) word matrices decides 64 port classes at once.
+        for w in range(len(words)):
+            mine = [k for k in ks if k // 64 == w]
+            egw = _pack(eg, mine)  # (signatures, C)
+            igw = _pack(ig, mine)
+            got = egw[eidx] & igw[iidx].T  # [s, d] = OUT(s)[d] & IN(d)[s]
+            if both is not None:
+                got[~both] = 0
+            words[w] |= got
     return AllPairs(pods=classes, ports=b.ports, words=words, computed=tuple(ks))
 
 

@@ -2,8 +2,8 @@
 
 Two pods that no policy can tell apart (same namespace, same values for every
 label key any pod selector reads, same position relative to every ipBlock
-boundary, same resolution of every named port any policy uses, same
-hostNetwork flag) get the same verdict against every other pod, so the engine
+boundary, same address families, same resolution of every named port any
+policy uses, same hostNetwork flag) get the same verdict against every other pod, so the engine
 evaluates one representative per class.  Likewise ports: two ports that every
 ``ports`` entry (and every named-port resolution) treats alike form one port
 class, so a 65535-port space shrinks to a few dozen classes.
@@ -110,7 +110,9 @@ def pod_classes(cluster: Cluster) -> PodClasses:
             if membership.blocks else ()
         portsig = tuple(sorted((cp.name, cp.protocol.value, cp.port) for cp in pod.container_ports
                                if cp.name is not None and (cp.name, cp.protocol) in named))
-        k = (pod.namespace, pod.host_network, lab, ipsig, portsig)
+        # The families decide which pods can connect at all (one family per connection).
+        fams = tuple(sorted(pod.families))
+        k = (pod.namespace, pod.host_network, lab, ipsig, fams, portsig)
         groups.setdefault(k, []).append(pod)
     members = tuple(tuple(g) for g in groups.values())
     class_of = {p.key: i for i, g in enumerate(members) for p in g}

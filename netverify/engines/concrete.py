@@ -12,11 +12,22 @@ against (https://kubernetes.io/docs/concepts/services-networking/network-policie
   of its peers matches (peers are OR'd).  In a peer, ``namespaceSelector`` and
   ``podSelector`` are AND'd; ``podSelector`` alone means the policy's namespace.
 - ``ipBlock`` matches addresses: the pod IPs when known and external endpoints.
+  A connection uses one address family: between two pods it can use any family
+  both have an address of (a pod whose addresses are unknown may have either),
+  and an ipBlock matches a pod only by its address of the connection's family
+  (a dual-stack pod reaching an IPv4-only pod uses its IPv4 address).  A pair
+  with no common family cannot connect at all.  When a pair could use both
+  families and they differ, the verdict is the union (the connection can be
+  made over one of them) and a caveat says which family allows what.
 - Ports: none listed means every port and protocol; a named port resolves
   against the *destination* pod's container ports (name and protocol), in
   ingress and in egress rules alike; ``endPort`` makes a range.
 - Traffic flows when the source's egress and the destination's ingress both
-  allow it.  A pod talking to itself always may (loopback never leaves the pod).
+  allow it.  A pod talking to itself always may: a connection to its own address
+  is delivered inside the pod's network namespace, where no implementation
+  filters it (the upstream e2e suite's ``AllowLoopback``: "loopback logic
+  follows no policy"; network-policy-api#343).  Through a Service the same
+  connection leaves the pod, and plugins differ (see ``cni.py``).
 - hostNetwork pods are not subject to NetworkPolicy: never isolated, and as peers
   only ``ipBlock`` can match them (their traffic is node traffic).
 """
@@ -25,10 +36,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netverify.engines.classes import ip_blocks
-from netverify.ipblocks import IPSet
+from netverify.ipblocks import FAMILIES, IPSet, family_name
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, PortSpec, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 from netverify.results import Endpoint, PairVerdict, PolicyRef, RuleRef, SideVerdict
@@ -89,8 +100,27 @@ def ports_of_rule(rule: Rule, dst: Subject) -> PortSet:
     return PortSet.from_map(gathered)
 
 
-def ipset_matches(addresses: IPSet, subject: Subject) -> bool:
-    """Whether an ipBlock's addresses contain the subject (any pod IP; the whole range)."""
+def families_of(subject: Subject) -> frozenset[int]:
+    """The address families ``subject`` can connect over (an external range: its own)."""
+    if isinstance(subject, Pod):
+        return subject.families
+    return frozenset({subject.family})
+
+
+def connection_families(a: Subject, b: Subject) -> frozenset[int]:
+    """The families a connection between ``a`` and ``b`` can use: those both have."""
+    return families_of(a) & families_of(b)
+
+
+def ipset_matches(addresses: IPSet, subject: Subject,
+                  families: frozenset[int] = FAMILIES) -> bool:
+    """Whether an ipBlock's addresses contain the subject over one of ``families``.
+
+    A pod matches by its address of the connection's family (any of ``families``);
+    an external range when the whole range is inside.
+    """
+    if addresses.family not in families:
+        return False
     if isinstance(subject, Pod):
         return any(addresses.contains(ip) for ip in subject.ips)
     if subject.family != addresses.family:
@@ -116,10 +146,11 @@ class Evaluator:
         return [p for p in self._by_ns.get(pod.namespace, ())
                 if direction in p.policy_types and p.pod_selector.matches(pod.labels)]
 
-    def peer_matches(self, policy: NetworkPolicy, peer: Peer, other: Subject) -> bool:
-        """Whether ``other`` is matched by one peer of ``policy``."""
+    def peer_matches(self, policy: NetworkPolicy, peer: Peer, other: Subject,
+                     families: frozenset[int] = FAMILIES) -> bool:
+        """Whether ``other`` is matched by one peer of ``policy`` (over one of ``families``)."""
         if peer.ip_block is not None:
-            return ipset_matches(peer.ip_block.addresses, other)
+            return ipset_matches(peer.ip_block.addresses, other, families)
         if not isinstance(other, Pod) or other.host_network:
             return False
         if peer.namespace_selector is None:
@@ -129,24 +160,28 @@ class Evaluator:
             return False
         return peer.pod_selector is None or peer.pod_selector.matches(other.labels)
 
-    def matching_peer(self, policy: NetworkPolicy, rule: Rule,
-                      other: Subject) -> Peer | bool | None:
+    def matching_peer(self, policy: NetworkPolicy, rule: Rule, other: Subject,
+                      families: frozenset[int] = FAMILIES) -> Peer | bool | None:
         """The first peer of ``rule`` matching ``other``; True when the rule has no peers list."""
         if rule.peers is None:
             return True
         for peer in rule.peers:
-            if self.peer_matches(policy, peer, other):
+            if self.peer_matches(policy, peer, other, families):
                 return peer
         return None
 
     # -- one side ------------------------------------------------------------
 
     def side(self, direction: Direction, subject: Subject, other: Subject,
-             dst: Subject) -> SideVerdict:
+             dst: Subject, families: frozenset[int] | None = None) -> SideVerdict:
         """What ``subject``'s policies for ``direction`` allow with ``other``.
 
-        ``dst`` is the destination of the traffic (named ports resolve on it).
+        ``dst`` is the destination of the traffic (named ports resolve on it);
+        ``families`` the address families the connection uses (default: every
+        family the two have in common), which decide the addresses ipBlocks see.
         """
+        if families is None:
+            families = connection_families(subject, other)
         name = subject.key if isinstance(subject, Pod) else subject.label
         if not isinstance(subject, Pod) or subject.host_network:
             return SideVerdict(direction=direction, subject=name, governed=False,
@@ -160,7 +195,7 @@ class Evaluator:
         refs: list[RuleRef] = []
         for pol in policies:
             for rule in pol.rules(direction):
-                m = self.matching_peer(pol, rule, other)
+                m = self.matching_peer(pol, rule, other, families)
                 if m is None:
                     continue
                 ports = ports_of_rule(rule, dst)
@@ -184,10 +219,28 @@ class Evaluator:
     # -- a pair --------------------------------------------------------------
 
     def pair(self, src: Subject, dst: Subject, *, protocol: Protocol | None = None,
-             port: int | None = None) -> PairVerdict:
-        """The full verdict for ``src`` -> ``dst``, optionally restricted to one port/protocol."""
-        egress = self.side(Direction.EGRESS, src, dst, dst)
-        ingress = self.side(Direction.INGRESS, dst, src, dst)
+             port: int | None = None, self_exempt: bool = True) -> PairVerdict:
+        """The full verdict for ``src`` -> ``dst``, optionally restricted to one port/protocol.
+
+        A pod reaching itself is allowed whatever the policies say (``loopback``);
+        ``self_exempt=False`` judges it by the policies instead, as a plugin that
+        filters a pod's connection to itself through a Service does.
+        """
+        fams = connection_families(src, dst)
+        per_family = [(f, self.side(Direction.EGRESS, src, dst, dst, frozenset({f})),
+                       self.side(Direction.INGRESS, dst, src, dst, frozenset({f})))
+                      for f in sorted(fams)] if _families_matter(src, dst, fams) else []
+        if per_family:
+            egress = _merge_sides([e for _, e, _ in per_family])
+            ingress = _merge_sides([i for _, _, i in per_family])
+            by_family = [(f, e.allowed.intersection(i.allowed)) for f, e, i in per_family]
+            policy_allowed = by_family[0][1].union(by_family[1][1])
+        else:
+            egress = self.side(Direction.EGRESS, src, dst, dst, fams)
+            ingress = self.side(Direction.INGRESS, dst, src, dst, fams)
+            by_family = []
+            policy_allowed = egress.allowed.intersection(ingress.allowed) if fams \
+                else PortSet.empty()
         caveats: list[str] = []
         for s in (src, dst):
             if isinstance(s, Pod) and s.host_network:
@@ -196,8 +249,19 @@ class Evaluator:
                                "depends on the CNI")
         caveats.extend(self._unknown_ip_caveats(egress, dst))
         caveats.extend(self._unknown_ip_caveats(ingress, src))
-        loopback = _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template
-        allowed = PortSet.all() if loopback else egress.allowed.intersection(ingress.allowed)
+        loopback = self_exempt and _same_pod(src, dst) and isinstance(src, Pod) \
+            and not src.is_template
+        if not fams and not loopback:
+            caveats.append(f"{_label(src)} ({_families_text(src)}) and {_label(dst)} "
+                           f"({_families_text(dst)}) have no address family in common: no "
+                           "connection between them is possible, whatever the policies say")
+        shown = [(f, ps.restrict(protocol, port)) for f, ps in by_family]
+        if shown and shown[0][1] != shown[1][1] and not loopback:
+            parts = "; ".join(f"over {family_name(f)}: {ps}" for f, ps in shown)
+            caveats.append(f"the verdict depends on the address family ({parts}): an ipBlock "
+                           "matches a pod by its address of the connection's family; the "
+                           "answer is what some family allows")
+        allowed = PortSet.all() if loopback else policy_allowed
         if _same_pod(src, dst) and isinstance(src, Pod) and src.is_template:
             caveats.append(f"{src.key} stands for the replicas of a {src.kind}: this is the "
                            "replica-to-replica verdict; a pod reaching itself over loopback is "
@@ -239,10 +303,16 @@ class Evaluator:
         """Just the allowed PortSet of a pair (no explanation)."""
         if _same_pod(src, dst) and isinstance(src, Pod) and not src.is_template:
             return PortSet.all()
-        e = self.side(Direction.EGRESS, src, dst, dst).allowed
-        if e.is_empty:
-            return e
-        return e.intersection(self.side(Direction.INGRESS, dst, src, dst).allowed)
+        fams = connection_families(src, dst)
+        groups = [frozenset({f}) for f in sorted(fams)] if _families_matter(src, dst, fams) \
+            else [fams] if fams else []
+        out = PortSet.empty()
+        for fs in groups:
+            e = self.side(Direction.EGRESS, src, dst, dst, fs).allowed
+            if not e.is_empty:
+                out = out.union(e.intersection(self.side(Direction.INGRESS, dst, src, dst,
+                                                         fs).allowed))
+        return out
 
     # -- external ranges -----------------------------------------------------
 
@@ -273,3 +343,30 @@ def evaluate_all(cluster: Cluster,
 
 def _same_pod(a: Subject, b: Subject) -> bool:
     return isinstance(a, Pod) and isinstance(b, Pod) and a.key == b.key
+
+
+def _families_matter(a: Subject, b: Subject, fams: frozenset[int]) -> bool:
+    """Whether the two families could give different verdicts: only a known pod address
+    can be matched differently (an external range has one family)."""
+    return len(fams) > 1 and any(isinstance(x, Pod) and x.ips for x in (a, b))
+
+
+def _merge_sides(sides: list[SideVerdict]) -> SideVerdict:
+    """One side's verdicts over several families, as one explanation (the union)."""
+    first = sides[0]
+    allowed = first.allowed
+    refs = list(first.rules)
+    for s in sides[1:]:
+        allowed = allowed.union(s.allowed)
+        refs.extend(r for r in s.rules if r not in refs)
+    return replace(first, allowed=allowed, rules=tuple(refs))
+
+
+def _label(x: Subject) -> str:
+    return x.key if isinstance(x, Pod) else x.label
+
+
+def _families_text(x: Subject) -> str:
+    fams = families_of(x)
+    return " and ".join(family_name(f) for f in sorted(fams)) + " only" if len(fams) == 1 \
+        else "IPv4 and IPv6"

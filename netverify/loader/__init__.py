@@ -12,10 +12,13 @@ from netverify.model import Cluster
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
-                 use_cache: bool = False) -> Cluster:
+                 use_cache: bool = False, ignore_kinds: Sequence[str] = ()) -> Cluster:
     """Load files, folders or ``-`` (stdin) into a Cluster.
 
     ``use_cache`` reuses the parse of large unchanged files (``netverify.loader.cache``).
+    ``ignore_kinds`` (``CiliumNetworkPolicy``, ``NetworkPolicy.projectcalico.org``, ...)
+    ignores on purpose traffic policies netverify does not evaluate; otherwise answers
+    they could change are incomplete (``Cluster.coverage``).
 
     >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
 
@@ -28,15 +31,17 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build_cluster(read_objects(paths, stdin, use_cache=use_cache))
+        return build_cluster(read_objects(paths, stdin, use_cache=use_cache),
+                             ignore_kinds=ignore_kinds)
     finally:
         if enabled:
             gc.enable()
 
 
-def load_text(text: str, label: str = "<string>") -> Cluster:
+def load_text(text: str, label: str = "<string>", *,
+              ignore_kinds: Sequence[str] = ()) -> Cluster:
     """Load manifests from a string (tests, library use)."""
-    return build_cluster(parse_text(text, label))
+    return build_cluster(parse_text(text, label), ignore_kinds=ignore_kinds)
 
 
 __all__ = ["load_cluster", "load_text"]

@@ -48,6 +48,7 @@ from netverify.model import (
     Service,
     ServicePort,
 )
+from netverify.policy_kinds import Coverage, PolicyKind, PolicyObject, Scope, lookup
 from netverify.ports import MAX_PORT, MIN_PORT, Protocol
 from netverify.selectors import valid_label_key, valid_label_value
 from netverify.source import SourceRef
@@ -106,6 +107,7 @@ class _Builder:
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.seen: dict[tuple[str, str, str], SourceRef] = {}
+        self.unevaluated: list[PolicyObject] = []
 
     def add(self, raw: RawObject) -> None:
         data = raw.data
@@ -115,6 +117,10 @@ class _Builder:
             raise ManifestError("has no kind", source=src, hint="every object needs apiVersion "
                                 "and kind")
         api = data.get("apiVersion")
+        entry = lookup(api, kind)
+        if entry is not None and not entry.evaluated:
+            self._unevaluated(raw, entry)
+            return
         if kind not in KNOWN_VERSIONS or (
                 kind in ("Gateway", "HTTPRoute") and isinstance(api, str)
                 and not api.startswith("gateway.networking.k8s.io/")):
@@ -158,6 +164,16 @@ class _Builder:
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
             self.http_routes.append(build_http_route(raw, src))
+
+    def _unevaluated(self, raw: RawObject, entry: PolicyKind) -> None:
+        """Keep a traffic policy netverify does not evaluate (Calico's NetworkPolicy, a
+        CiliumNetworkPolicy, ...): the answers it could change are incomplete."""
+        ns, name = _meta_names(raw.data)
+        ns = (ns or DEFAULT_NAMESPACE) if entry.scope is Scope.NAMESPACED else None
+        self.unevaluated.append(PolicyObject(
+            kind=entry, api_version=str(raw.data.get("apiVersion")), namespace=ns,
+            name=name or "", source=raw.source.with_object(entry.kind, ns, name)))
+        self.others.append((entry.kind, ns or "", name or ""))
 
     def _suppression(self, raw: RawObject, src: SourceRef) -> None:
         """Read ``netverify.io/ignore: "NV101, NV110"`` (``*``: every rule)."""
@@ -386,7 +402,8 @@ class _Builder:
             session_affinity=affinity,
             load_balancer_source_ranges=tuple(str(r) for r in ranges), source=src))
 
-    def finish(self) -> Cluster:
+    def finish(self, ignore_kinds: Iterable[str] = ()) -> Cluster:
+        coverage = Coverage(unevaluated=tuple(self.unevaluated)).ignoring(ignore_kinds)
         pods = self._resolve_pods()
         referenced = {p.namespace for p in pods} | {s.namespace for s in self.services} | {
             p.namespace for p in self.policies} | {i.namespace for i in self.ingresses} | {
@@ -419,6 +436,7 @@ class _Builder:
             others=tuple(self.others),
             notes=tuple(self.notes),
             warnings=tuple(self.warnings),
+            coverage=coverage,
         )
 
     def _top_owner(self, ns: str, kind: str, name: str) -> tuple[str, str]:
@@ -537,13 +555,17 @@ def _pod_ips(status: Any, src: SourceRef) -> tuple[Address, ...]:
     return tuple(out)
 
 
-def build_cluster(objects: Iterable[RawObject]) -> Cluster:
+def build_cluster(objects: Iterable[RawObject], *, ignore_kinds: Iterable[str] = ()) -> Cluster:
     """Build the model from raw objects.
+
+    ``ignore_kinds`` (``Kind`` or ``Kind.group``) names traffic policies netverify does not
+    evaluate that the caller wants ignored on purpose (``Cluster.coverage.ignored``).
 
     Raises:
         ManifestError: for the first invalid object, naming file, document and field.
+        QueryError: for an ``ignore_kinds`` entry that names no such kind.
     """
     b = _Builder()
     for raw in objects:
         b.add(raw)
-    return b.finish()
+    return b.finish(ignore_kinds)

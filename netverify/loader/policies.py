@@ -107,7 +107,8 @@ def build_network_policy(raw: RawObject, src: SourceRef) -> NetworkPolicy:
             except ValueError:
                 raise ctx.error(["spec", "policyTypes", i], f"unknown policy type {t!r}",
                                 hint="Ingress or Egress (case-sensitive)") from None
-    if not types:
+    given = bool(types)
+    if not given:
         types = {Direction.INGRESS}
         if egress:
             types.add(Direction.EGRESS)
@@ -119,6 +120,7 @@ def build_network_policy(raw: RawObject, src: SourceRef) -> NetworkPolicy:
         policy_types=frozenset(types),
         ingress=ingress,
         egress=egress,
+        types_given=given,
         source=src,
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
@@ -11,6 +11,7 @@ from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
+from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.queries.enforcement import choose
 from netverify.queries.services import find_service, service_target
@@ -37,6 +38,11 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     >>> r.allowed  # doctest: +SKIP
     True
 
+    Pairs that a traffic policy netverify does not evaluate (a CiliumNetworkPolicy, an
+    AdminNetworkPolicy, ...) could change are marked ``complete=False`` and the objects
+    listed in ``coverage``: the answer is then incomplete unless another pair is denied
+    for sure (``denied``).
+
     Raises:
         QueryError: for unknown or ambiguous endpoints, malformed ports, unknown CNIs.
         UndecidedError: with ``engine="smt"``, when a check is not decided in time.
@@ -46,24 +52,34 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
                         deadline=deadline)
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
-    if policy_only:
-        return result
-    prof, notes = choose(cluster, cni)
-    eff_cluster, eff_notes = effective(cluster, prof)
-    if eff_cluster is cluster:
-        return replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-    eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol, engine=engine,
-                     deadline=deadline)
-    return replace(result, effective=eff.pairs, cni=prof.label, cni_notes=(*notes, *eff_notes))
+    if not policy_only:
+        prof, notes = choose(cluster, cni)
+        eff_cluster, eff_notes = effective(cluster, prof)
+        result = replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
+        if eff_cluster is not cluster or prof.service_hairpin_policed is not None:
+            # The plugin's treatment of a pod reaching itself through a Service can make
+            # its answer differ even when it enforces every policy as written.
+            eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
+                             engine=engine, hairpin=prof.service_hairpin_policed,
+                             cni_label=prof.label, deadline=deadline)
+            if eff_cluster is not cluster or eff.pairs != result.pairs:
+                result = replace(result, effective=eff.pairs)
+    cov = cluster.coverage
+    return replace(result, pairs=mark_pairs(result.pairs, cov),
+                   effective=None if result.effective is None else mark_pairs(
+                       result.effective, cov),
+                   coverage=pairs_coverage(result.pairs, cov))
 
 
 def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
                protocol: str | None = None, engine: str = "concrete",
+               hairpin: bool | None = None, cni_label: str | None = None,
                deadline: Deadline | None = None) -> CanReachResult:
     """The policy answer, pair by pair, with the deciding rules.
 
     ``engine="smt"`` decides each pair's ports with the SMT engine instead (the
     explanation still lists the concrete rules); a disagreement is reported.
+    ``hairpin`` is the plugin's ``service_hairpin_policed`` (None: not known).
     """
     if engine not in ("concrete", "smt"):
         raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")
@@ -85,7 +101,7 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
         cluster, dst_text, client_ns)
     if svc is not None:
         return _through_service(ev, src_text, dst_text, s.pods, s.external, svc, dst_port or (
-            str(port) if port is not None else None), protocol)
+            str(port) if port is not None else None), protocol, hairpin, cni_label)
     d = resolve(cluster, ev, dst_text)
     if s.external and d.external:
         raise QueryError("both endpoints are outside the cluster",
@@ -179,6 +195,23 @@ def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
     return out, notes
 
 
+def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
+             loopback: PairVerdict, policed: bool | None, cni: str) -> PairVerdict:
+    """A pod reaching itself through a Service, as the plugin treats it."""
+    by_policy = ev.pair(src, pod, self_exempt=False, **traffic)
+    if policed is True:
+        return replace(by_policy, caveats=(
+            *by_policy.caveats, f"through a Service, {cni} judges a pod's connection to itself "
+            "by its policies (the service proxy sends it back out of the pod)"))
+    if policed is False or by_policy.allowed == loopback.allowed:
+        return loopback
+    return replace(loopback, caveats=(
+        *loopback.caveats, f"{pod.key} is an endpoint of the Service, so the connection may "
+        "come back to it (hairpin); a pod's connection to its own address is always allowed, "
+        f"but through a Service whether its policies apply depends on {cni} "
+        f"(kubernetes#95879): by the policies it would be {by_policy.allowed}"))
+
+
 def _is_pod_endpoint(text: str) -> bool:
     """``NS/NAME`` forms name pods; only ``svc/...`` and DNS names name Services."""
     return "/" in text and not text.startswith("svc/")
@@ -186,8 +219,15 @@ def _is_pod_endpoint(text: str) -> bool:
 
 def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tuple[Pod, ...],
                      src_ext: tuple[External, ...], svc: object, port_text: str | None,
-                     protocol: str | None) -> CanReachResult:
-    """One verdict per endpoint pod, on the port the Service forwards to."""
+                     protocol: str | None, hairpin: bool | None = None,
+                     cni_label: str | None = None) -> CanReachResult:
+    """One verdict per endpoint pod, on the port the Service forwards to.
+
+    A source that is itself an endpoint may be sent back to itself ("hairpin"): the
+    connection leaves the pod, and whether the policies judge it depends on the plugin
+    (``hairpin``; kubernetes#95879).  Unknown: the loopback verdict, with a caveat when
+    the policies would say otherwise.
+    """
     from netverify.model import Service
 
     assert isinstance(svc, Service)
@@ -197,11 +237,12 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
     srcs: list[Pod | External] = [*src_pods, *src_ext]
     for pod, number in target.endpoints:
         for sp in srcs:
-            if target.port is None:
-                pairs.append(ev.pair(sp, pod))
-            else:
-                pairs.append(ev.pair(sp, pod, protocol=target.port.protocol,
-                                     port=number if number is not None else 0))
+            traffic: dict[str, Any] = {} if target.port is None else {
+                "protocol": target.port.protocol, "port": number if number is not None else 0}
+            v = ev.pair(sp, pod, **traffic)
+            if v.loopback:
+                v = _hairpin(ev, sp, pod, traffic, v, hairpin, cni_label or "the CNI")
+            pairs.append(v)
     return CanReachResult(
         src=src_text, dst=f"svc/{svc.namespace}/{svc.name}",
         # The pods receive on the target port (per pod when it is named), so the

@@ -7,7 +7,17 @@ deny`` when no matching source reaches any matching destination.  With
 manifests, and a side that matches nothing fails the assertion rather than
 passing vacuously.  With ``scope: any`` the source ranges over every pod that
 could exist (SMT), and a failure carries a hypothetical witness pod that the
-concrete engine re-checks.
+concrete engine re-checks.  A pod that could exist lives in an existing
+namespace, or in a new one when the source has a ``namespaceSelector`` (``*/*``
+is one that matches every namespace).
+
+Both scopes count a pod's connection to itself, which is always allowed (see
+``engines/concrete.py``): when a destination pod also matches the source,
+``expect: deny`` fails on that pair in either scope.
+
+An assertion that depends on a pair a traffic policy netverify does not evaluate
+could change (``Cluster.coverage``) is ``incomplete``, neither pass nor fail,
+unless a pair no such policy applies to already fails it.
 """
 
 from __future__ import annotations
@@ -21,16 +31,24 @@ import z3
 from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
-from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
+from netverify.engines.smt.endpoints import (
+    PROTOCOL_CODE,
+    SymEndpoint,
+    fresh_addresses,
+    symbolic_pod,
+)
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Traffic
 from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
 from netverify.errors import NetverifyError, QueryError
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
+from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
+from netverify.queries.coverage import objects_text
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.enforcement import choose
 from netverify.queries.hypothetical import verify_witness
+from netverify.queries.witnesses import address_notes, settle, taken
 from netverify.results import AssertionResult, CheckReport, PairVerdict
 from netverify.selectors import LabelSelector, parse_selector, parse_selector_string
 from netverify.specs import Assertion, SpecError, SpecFile, load_spec
@@ -95,8 +113,13 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
             if a.answer == "effective" and eff_cluster is not cluster:
                 r = replace(r, message=f"{r.message} (effective with {prof.label})")
             results.append(r)
+    coverage = Coverage()
+    for r in results:
+        coverage = coverage.merged(r.coverage)
+    for cluster in clusters.values():  # what --ignore-kind left out, even where nothing was
+        coverage = coverage.merged(cluster.coverage.affecting(()))
     return CheckReport(results=tuple(results), files=tuple(spec_paths),
-                       caveats=tuple(caveats))
+                       caveats=tuple(caveats), coverage=coverage)
 
 
 def _result(spec: SpecFile, a: Assertion, status: str, message: str,
@@ -105,6 +128,21 @@ def _result(spec: SpecFile, a: Assertion, status: str, message: str,
     return AssertionResult(file=spec.path, index=a.index, name=a.name, expect=a.expect,
                            scope=a.scope, status=status, message=message,
                            details=tuple(details or ()), counterexample=cx)
+
+
+def _incomplete(spec: SpecFile, a: Assertion, coverage: Coverage, what: str
+                ) -> AssertionResult:
+    """Neither pass nor fail: ``what`` depends on objects netverify does not evaluate."""
+    return replace(_result(spec, a, "incomplete",
+                           f"{what} not decided: {objects_text(coverage)} not evaluated",
+                           ["these objects restrict traffic and netverify does not evaluate "
+                            "them; --ignore-kind KIND leaves them out on purpose"]),
+                   coverage=coverage)
+
+
+def _space(x: Pod | External) -> str | None:
+    """The namespace of a pod, ``OUTSIDE`` for an address."""
+    return x.namespace if isinstance(x, Pod) else OUTSIDE
 
 
 def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> AssertionResult:
@@ -127,9 +165,17 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
     ev = Evaluator(cluster)
     sources: list[Pod | External] = [*src.pods, *src.external]
     targets: list[Pod | External] = [*dst.pods, *dst.external]
+    cov = cluster.coverage
+    undecided: set[tuple[str | None, str | None]] = set()
+    skipped = 0
     for s in sources:
         for d in targets:
             if isinstance(s, External) and isinstance(d, External):
+                continue
+            loopback = isinstance(s, Pod) and s is d and not s.is_template
+            if not loopback and cov.affects(_space(s), _space(d)):
+                undecided.add((_space(s), _space(d)))  # decided below only if another fails
+                skipped += 1
                 continue
             for proto, number, name in probes:
                 n = number
@@ -146,6 +192,8 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
                                    f" ({_traffic(proto, number, name)}: {v.allowed})",
                                    _explain(v), _cx(v, proto, number or name))
     n = (len(src.pods) + len(src.external)) * (len(dst.pods) + len(dst.external))
+    if undecided:
+        return _incomplete(spec, a, cov.affecting(undecided), f"{skipped} of {n} pair(s)")
     return _result(spec, a, "pass", f"{n} pair(s) checked")
 
 
@@ -219,6 +267,10 @@ def _side(cluster: Cluster, raw: str | dict[str, Any], what: str) -> _Side:
 
 def _explain(v: PairVerdict) -> list[str]:
     out = []
+    if v.loopback:
+        out.append(f"{v.src.name} is connecting to itself: a pod's connection to its own address "
+                   "is always allowed (NetworkPolicy does not filter it); leave the pod out of "
+                   "the source to ask about other pods")
     for side, label in ((v.egress, "egress from"), (v.ingress, "ingress to")):
         if not side.governed:
             out.append(f"{label} {side.subject}: not subject to NetworkPolicy")
@@ -242,7 +294,9 @@ def _cx(v: PairVerdict, proto: Protocol | None, port: int | str | None) -> dict[
 
 
 def _symbolic(engine: SmtEngine, cluster: Cluster, side: _Side, prefix: str) -> SymEndpoint:
-    new_ns = side.namespace is None  # a namespaceSelector may match namespaces not yet made
+    # Only a namespaceSelector may match namespaces not yet made; a podSelector alone
+    # ranges over the pods of the existing namespaces.
+    new_ns = side.namespace is None and side.ns_selector is not None
     ep = symbolic_pod(engine.universe, cluster, prefix,
                       namespaces=[side.namespace] if side.namespace else None,
                       allow_new_namespace=new_ns)
@@ -251,6 +305,14 @@ def _symbolic(engine: SmtEngine, cluster: Cluster, side: _Side, prefix: str) -> 
     if side.pod_selector is not None:
         ep.domain.append(engine.encoder.selector(side.pod_selector, ep.labels))
     return ep
+
+
+def _holds(cluster: Cluster, dst: Witness, port: int, proto: Protocol,
+           allowed: bool) -> Callable[[Witness], bool]:
+    """Whether a candidate counterexample still shows the verdict (``allowed`` or not)."""
+    def holds(w: Witness) -> bool:
+        return verify_witness(cluster, w, dst, port, proto).is_allowed == allowed
+    return holds
 
 
 def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _Side,
@@ -264,9 +326,14 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
         return _result(spec, a, "fail", f"to: {dst.text} matches nothing")
     if deadline.expired():  # an earlier assertion used up the time: build nothing
         return _result(spec, a, "undecided", f"not checked: {deadline.reason()}")
+    # The source may be any pod of its namespace, or of any namespace (a selector).
+    src_spaces = (src.namespace,) if src.namespace is not None else (ANY,)
+    cov = cluster.coverage.affecting((s, d.namespace) for s in src_spaces for d in dst.pods)
     extra = [s for s in (src.ns_selector, src.pod_selector) if s is not None]
     engine = SmtEngine(cluster, extra_selectors=extra, deadline=deadline)
     s_ep = _symbolic(engine, cluster, src, "src")
+    ev = Evaluator(cluster)
+    sources = {p.key for p in src.pods}
     for d in dst.pods:
         d_ep = engine.pod(d)
         for proto, number, name in probes:
@@ -276,6 +343,13 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                 n = nums[0] if nums else None
                 if n is None:
                     continue  # nothing can reach a port the pod does not declare
+            if a.expect == "deny" and d.key in sources and not d.is_template:
+                # The destination is one of the sources, and its connection to itself is
+                # always allowed: the same pair scope: existing fails on.
+                v = ev.pair(d, d, protocol=proto, port=n)
+                return _result(spec, a, "fail", f"{d.key} can reach itself "
+                               f"({_traffic(proto, number, name)}: {v.allowed})",
+                               _explain(v), _cx(v, proto, number or name))
             traffic = Traffic.symbolic()
             goals: list[z3.BoolRef] = []
             if proto is not None:
@@ -283,8 +357,10 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             if n is not None:
                 goals.append(traffic.port == n)
             q = engine.question(s_ep, d_ep, traffic)
-            # allow: is there a matching pod that may NOT connect? deny: one that may?
-            target = z3.Not(q.allowed) if a.expect == "allow" else q.allowed
+            # allow: is there a matching pod that may NOT connect (over either address
+            # family, as the concrete engine judges a pair)? deny: one that may?
+            target = z3.Not(traffic.either_family(q.allowed)) if a.expect == "allow" \
+                else q.allowed
             if a.expect == "allow" and n is None:
                 return _result(spec, a, "fail", "scope: any with expect: allow needs a port",
                                ["'some port is open for every possible pod' is not checked; "
@@ -296,26 +372,48 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                 continue
             assert r.model is not None
             w = read_pod(r.model, engine.universe, cluster, s_ep, "hypothetical-pod")
+            if taken(cluster, w):
+                # A new pod gets an address no existing pod has, when one will do.
+                again = engine.solve(replace(q, allowed=target), *goals,
+                                     *fresh_addresses(s_ep, cluster))
+                if again.outcome is Outcome.YES and again.model is not None:
+                    r = again
+                    w = read_pod(again.model, engine.universe, cluster, s_ep,
+                                 "hypothetical-pod")
+            assert r.model is not None
             wport, wproto = read_traffic(r.model, traffic)
-            pair = verify_witness(cluster, w, Witness(d, None, None, None), wport, wproto)
-            if pair.is_allowed != (a.expect == "deny"):
+            target_pod = Witness(d, None, None, None)
+            expected = a.expect == "deny"
+            pair = verify_witness(cluster, w, target_pod, wport, wproto)
+            if pair.is_allowed != expected:
                 return _result(spec, a, "undecided",
                                "internal disagreement between the SMT and concrete engines on "
                                "the counterexample; please report this as a bug")
-            labels = ",".join(f"{k}={v}" for k, v in sorted(w.pod.labels.items())) or "none"
+            w = settle(w, _holds(cluster, target_pod, wport, wproto, expected))
+            pair = verify_witness(cluster, w, target_pod, wport, wproto)
+            labels = ",".join(f"{k}={v}" for k, v in sorted(w.pod.labels.items()))
             where = w.pod.namespace
             if w.namespace is not None:
                 nsl = ",".join(f"{k}={v}" for k, v in sorted(w.namespace.labels.items())
                                if k != NAMESPACE_NAME_LABEL)
                 where = f"a new namespace {w.pod.namespace}" + (f" ({nsl})" if nsl else "")
+            addrs = ", ".join(str(ip) for ip in w.pod.ips)
             verb = "cannot reach" if a.expect == "allow" else "can reach"
+            if cov.affects(w.pod.namespace, d.namespace):
+                return _incomplete(spec, a, cov.affecting([(w.pod.namespace, d.namespace)]),
+                                   f"a counterexample in namespace {w.pod.namespace}")
             return _result(
                 spec, a, "fail",
-                f"a pod that could exist in {where} with labels {labels} {verb} {d.key} "
-                f"({wproto.value} {wport})", _explain(pair),
+                f"a pod that could exist in {where} "
+                f"{f'with labels {labels}' if labels else 'with no labels'}"
+                f"{f' and address {addrs}' if addrs else ''} {verb} {d.key} "
+                f"({wproto.value} {wport})", [*_explain(pair), *address_notes(cluster, w)],
                 {"from": {"namespace": w.pod.namespace, "labels": dict(w.pod.labels),
-                          "new_namespace": w.namespace is not None},
+                          "new_namespace": w.namespace is not None,
+                          "ips": [str(ip) for ip in w.pod.ips]},
                  "to": d.key, "protocol": wproto.value, "port": wport,
                  "hypothetical": True})
+    if not cov.complete:
+        return _incomplete(spec, a, cov, f"every pod that could match {src.text}")
     return _result(spec, a, "pass", f"proved for every pod that could match {src.text}")
 

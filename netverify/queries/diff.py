@@ -12,6 +12,10 @@ Two answers, both exact:
 
 Both sides are encoded over one label alphabet; hypothetical pods see the
 *new* namespaces' labels.
+
+Traffic policies netverify does not evaluate, on either side, are listed in the
+result's coverage; rows they could change are marked incomplete, and so is the
+answer over every possible pod.
 """
 
 from __future__ import annotations
@@ -25,10 +29,16 @@ import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
-from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
+from netverify.engines.smt.endpoints import (
+    SymEndpoint,
+    external,
+    fresh_addresses,
+    symbolic_pod,
+)
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
 from netverify.engines.smt.solve import (
     Outcome,
+    Witness,
     check,
     describe,
     new_solver,
@@ -36,9 +46,10 @@ from netverify.engines.smt.solve import (
     read_traffic,
 )
 from netverify.engines.smt.universe import Universe, build_universe
-from netverify.ipblocks import IPv4
+from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet
+from netverify.queries.witnesses import taken
 from netverify.results import DiffResult, DiffRow, DiffWitness
 
 
@@ -102,6 +113,10 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
             added, removed = added.union(ad), removed.union(rm)
         rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes)))
     rows = _collapse(rows, old, new)
+    coverage = old.coverage.merged(new.coverage)
+    if not coverage.complete:
+        rows = [r if not coverage.affects(_namespace(r.src), _namespace(r.dst))
+                else replace(r, complete=False) for r in rows]
     old_keys = {p.key for p in old.pods}
     new_keys = {p.key for p in new.pods}
     any_allowed, any_denied, witnesses, caveats = _symbolic(old, new, timeout_ms)
@@ -110,7 +125,12 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
                       pods_added=tuple(sorted(new_keys - old_keys)),
                       pods_removed=tuple(sorted(old_keys - new_keys)),
                       any_allowed=any_allowed, any_denied=any_denied,
-                      witnesses=tuple(witnesses), caveats=tuple(caveats))
+                      witnesses=tuple(witnesses), caveats=tuple(caveats), coverage=coverage)
+
+
+def _namespace(group: str) -> str:
+    """The namespace of a row's ``ns/workload`` (or ``ns/*``)."""
+    return group.partition("/")[0]
 
 
 def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
@@ -150,10 +170,12 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
                        "namespaces' labels")
     src = symbolic_pod(u, new, "src", allow_new_namespace=True)
     dst = symbolic_pod(u, new, "dst", allow_new_namespace=True)
-    ext = _external(u, "ext")
+    # Addresses outside the cluster of both families: IPv6 ipBlocks admit only IPv6 ones.
+    ext4 = external(u, "ext4", IPv4, 0, (1 << 32) - 1)
+    ext6 = external(u, "ext6", IPv6, 0, (1 << 128) - 1)
     traffic = Traffic.symbolic()
     solver = new_solver(Deadline(timeout_ms))
-    solver.add(*src.domain, *dst.domain, *ext.domain, *traffic.domain)
+    solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
     answers = {}
     witnesses: list[DiffWitness] = []
     terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
@@ -168,8 +190,9 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
 
     for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
         outcome = "no"
-        for a, b, kind in ((src, dst, "pod to pod"), (ext, dst, "outside to pod"),
-                           (dst, ext, "pod to outside")):
+        for a, b, kind in ((src, dst, "pod to pod"), (ext4, dst, "IPv4 outside to pod"),
+                           (dst, ext4, "pod to IPv4 outside"), (ext6, dst, "IPv6 outside to pod"),
+                           (dst, ext6, "pod to IPv6 outside")):
             yes, rule_terms = allowed(first, a, b)
             no, _ = allowed(second, a, b)
             r = check(solver, yes, z3.Not(no))
@@ -180,6 +203,24 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
                 continue
             if r.outcome is Outcome.YES and r.model is not None:
                 outcome = "yes"
+                pods = [ep for ep in (a, b) if ep.pod is None and z3.is_true(ep.is_pod)]
+                # The example pods keep an address only when the difference needs one,
+                # and a new pod gets one no existing pod has, when one will do.
+                kept: list[z3.BoolRef] = []
+                for ep in pods:
+                    assert r.model is not None
+                    if _addresses(r.model, u, new, [ep], taken_only=False):
+                        bare = [z3.Not(has) for has, _ in (*ep.ip4, *ep.ip6)]
+                        again = check(solver, yes, z3.Not(no), *kept, *bare)
+                        if again.outcome is Outcome.YES and again.model is not None:
+                            r, kept = again, [*kept, *bare]
+                assert r.model is not None
+                if _addresses(r.model, u, new, pods, taken_only=True):
+                    fresh = [g for ep in pods for g in fresh_addresses(ep, new)]
+                    again = check(solver, yes, z3.Not(no), *kept, *fresh)
+                    if again.outcome is Outcome.YES and again.model is not None:
+                        r = again
+                assert r.model is not None
                 witnesses.append(_witness(r.model, u, new, a, b, traffic, direction,
                                           rule_terms))
                 break
@@ -187,10 +228,14 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     return answers["allowed"], answers["denied"], witnesses, caveats
 
 
-def _external(u: Universe, prefix: str) -> SymEndpoint:
-    from netverify.engines.smt.endpoints import external
-
-    return external(u, prefix, IPv4, 0, (1 << 32) - 1)
+def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndpoint], *,
+               taken_only: bool) -> bool:
+    """Whether a hypothetical pod of the model has an address (one an existing pod has)."""
+    for ep in pods:
+        w = read_endpoint(m, u, cluster, ep, "example")
+        if isinstance(w, Witness) and w.pod.ips and (not taken_only or taken(cluster, w)):
+            return True
+    return False
 
 
 def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,

@@ -3,23 +3,37 @@
 Endpoints: ``NS/NAME`` (an existing pod, as in can-reach), ``NS/*`` (any pod of
 the namespace, any labels), ``NS/key=value,...`` (any pod of the namespace
 with those labels), ``*/*`` and ``*/key=value`` (any existing namespace; with
-``new_namespaces`` also namespaces that do not exist yet), an IP or CIDR.
+``new_namespaces`` also namespaces that do not exist yet, and ``NS`` may name
+one: ``newns/*`` is any pod of a namespace ``newns`` created later, with any
+labels besides its name), an IP or CIDR.
 
 A "yes" carries a witness read from the Z3 model, which is then instantiated as
 a real pod and re-checked with the concrete engine: the answer is only "yes"
-when both engines agree.  A "no" is a proof; its reasons say which side blocks.
+when both engines agree.  The witness keeps an address only when the verdict
+needs it, and gets one no existing pod has when one will do.  A "no" is a
+proof; its reasons say which side blocks.
+
+A pod reaching itself is always allowed (see ``engines/concrete.py``), so when
+the destination is an existing pod that the source pattern also matches, that
+pair is left out of the question, and the answer says so.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import replace
 
 import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.concrete import Evaluator, External
-from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
+from netverify.engines.smt.endpoints import (
+    PROTOCOL_CODE,
+    SymEndpoint,
+    fresh_addresses,
+    symbolic_pod,
+)
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import RuleTerm, Traffic
 from netverify.engines.smt.solve import (
@@ -30,11 +44,13 @@ from netverify.engines.smt.solve import (
     read_traffic,
 )
 from netverify.errors import QueryError, SelectorError
-from netverify.model import Cluster, Direction, Pod
+from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Direction, Pod
+from netverify.policy_kinds import ANY, OUTSIDE
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
+from netverify.queries.witnesses import address_notes, settle, taken
 from netverify.results import HypotheticalResult, PairVerdict
-from netverify.selectors import LabelSelector, parse_selector_string
+from netverify.selectors import LabelSelector, Operator, Requirement, parse_selector_string
 
 
 class _Spec:
@@ -46,10 +62,23 @@ class _Spec:
         self.namespaces: list[str] | None = None  # None: any existing
         self.selector: LabelSelector | None = None
         self.any_namespace = False
+        self.new_namespace: str | None = None  # a namespace that does not exist yet
         self.cidr: tuple[int, int, int] | None = None
 
+    def matches(self, cluster: Cluster, pod: Pod) -> bool:
+        """Whether an existing pod is among the pods this pattern describes."""
+        if self.pod is not None:
+            return self.pod.key == pod.key
+        if self.cidr is not None or self.new_namespace is not None or pod.host_network:
+            return False
+        in_ns = self.any_namespace or pod.namespace in (self.namespaces or ())
+        return in_ns and (self.selector is None or self.selector.matches(pod.labels))
 
-def _parse(cluster: Cluster, text: str) -> _Spec:
+
+_NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _parse(cluster: Cluster, text: str, new_namespaces: bool = False) -> _Spec:
     spec = _Spec(text)
     try:
         net = ipaddress.ip_network(text, strict=False)
@@ -65,8 +94,14 @@ def _parse(cluster: Cluster, text: str) -> _Spec:
     if ns == "*":
         spec.any_namespace = True
     elif ns not in cluster.namespaces:
-        raise QueryError(f"unknown namespace {ns!r}",
-                         hint="use */... for any namespace; --new-namespaces admits new ones")
+        if not new_namespaces:
+            raise QueryError(f"unknown namespace {ns!r}",
+                             hint="use */... for any namespace; with --new-namespaces, "
+                                  f"{ns}/* means a namespace {ns} created later")
+        if not _NAMESPACE_NAME.match(ns):
+            raise QueryError(f"{ns!r} is not a valid namespace name",
+                             hint="lower-case letters, digits and '-', at most 63")
+        spec.new_namespace = ns
     else:
         spec.namespaces = [ns]
     if rest == "*":
@@ -80,6 +115,9 @@ def _parse(cluster: Cluster, text: str) -> _Spec:
     if spec.any_namespace:
         raise QueryError(f"{text!r}: a pod name needs a namespace",
                          hint="*/* or */key=value range over namespaces")
+    if spec.new_namespace is not None:
+        raise QueryError(f"{text!r}: namespace {ns!r} does not exist, so it has no pods to name",
+                         hint=f"{ns}/* or {ns}/key=value mean pods it could have")
     resolved = resolve(cluster, Evaluator(cluster), text)
     if len(resolved.pods) != 1:
         raise QueryError(f"{text!r} names {len(resolved.pods)} pods; hypothetical questions "
@@ -95,8 +133,15 @@ def _endpoint(engine: SmtEngine, spec: _Spec, prefix: str, new_ns: bool) -> SymE
     if spec.cidr is not None:
         fam, lo, hi = spec.cidr
         return engine.external(fam, lo, hi, prefix)
-    ep = symbolic_pod(engine.universe, engine.cluster, prefix, namespaces=spec.namespaces,
-                      allow_new_namespace=new_ns and spec.any_namespace)
+    u = engine.universe
+    ep = symbolic_pod(u, engine.cluster, prefix, namespaces=spec.namespaces,
+                      allow_new_namespace=(new_ns and spec.any_namespace)
+                      or spec.new_namespace is not None)
+    if spec.new_namespace is not None:
+        # The one namespace that does not exist yet, named as asked; any other labels.
+        ep.domain += [ep.ns == len(u.namespaces),
+                      ep.ns_labels.value[NAMESPACE_NAME_LABEL]
+                      == u.value_index(NAMESPACE_NAME_LABEL, spec.new_namespace)]
     if spec.selector is not None:
         ep.domain.append(engine.encoder.selector(spec.selector, ep.labels))
     return ep
@@ -124,10 +169,16 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
         raise QueryError(f"port given twice: {dst!r} and --port {port}")
     ptext = dport if dport is not None else (str(port) if port is not None else None)
     pq = parse_port(ptext, protocol) if ptext is not None else None
-    s_spec, d_spec = _parse(cluster, src_text), _parse(cluster, dst_text)
+    s_spec = _parse(cluster, src_text, new_namespaces)
+    d_spec = _parse(cluster, dst_text, new_namespaces)
     if s_spec.cidr and d_spec.cidr:
         raise QueryError("both endpoints are outside the cluster")
+    coverage = cluster.coverage.affecting(
+        (a, b) for a in _spaces(s_spec) for b in _spaces(d_spec))
     extra = [x.selector for x in (s_spec, d_spec) if x.selector is not None]
+    extra += [LabelSelector((Requirement(NAMESPACE_NAME_LABEL, Operator.IN,
+                                         frozenset({x.new_namespace})),))
+              for x in (s_spec, d_spec) if x.new_namespace is not None]
     engine = SmtEngine(cluster, extra_selectors=extra, timeout_ms=timeout_ms)
     s_ep = _endpoint(engine, s_spec, "src", new_namespaces)
     d_ep = _endpoint(engine, d_spec, "dst", new_namespaces)
@@ -157,32 +208,61 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     for role, ep, text in (("source", s_ep, src_text), ("destination", d_ep, dst_text)):
         if ep.domain and engine.solve(replace(q, allowed=z3.And(*ep.domain))).outcome \
                 is Outcome.NO:
+            # No pod can match: nothing any policy says changes that.
             return HypotheticalResult(
                 src=src_text, dst=dst_text, port=number, protocol=proto, outcome="no",
                 reasons=(f"the {role} {text!r} describes no possible pod: its selector "
-                         "contradicts itself or the namespaces allowed",))
+                         "contradicts itself or the namespaces allowed",),
+                coverage=coverage.affecting(()))
+    notes = _self_notes(cluster, s_spec, d_spec)
     res = engine.solve(q, *goals)
     base = HypotheticalResult(src=src_text, dst=dst_text, port=number, protocol=proto,
-                              outcome=res.outcome.value)
+                              outcome=res.outcome.value, coverage=coverage,
+                              caveats=tuple(notes))
     if res.outcome is Outcome.UNDECIDED:
         return replace(base, reasons=(f"the solver could not decide: {res.reason}",))
     if res.outcome is Outcome.NO:
         return replace(base, reasons=tuple(_why_not(engine, q, goals, s_ep, d_ep)))
     m = res.model
     assert m is not None
-    wport, wproto = read_traffic(m, traffic)
     ws = read_endpoint(m, engine.universe, cluster, s_ep, "witness-src")
     wd = read_endpoint(m, engine.universe, cluster, d_ep, "witness-dst")
+    if any(isinstance(w, Witness) and w.pod not in cluster.pods and taken(cluster, w)
+           for w in (ws, wd)):
+        # A new pod gets an address no existing pod has: ask again with fresh ones.
+        fresh = [g for ep in (s_ep, d_ep) if ep.pod is None for g in fresh_addresses(ep, cluster)]
+        again = engine.solve(q, *goals, *fresh)
+        if again.outcome is Outcome.YES and again.model is not None:
+            m = again.model
+            ws = read_endpoint(m, engine.universe, cluster, s_ep, "witness-src")
+            wd = read_endpoint(m, engine.universe, cluster, d_ep, "witness-dst")
+    wport, wproto = read_traffic(m, traffic)
     admitted = [f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                 for t in (*q.egress, *q.ingress) if z3.is_true(m.eval(t.term, True))]
     if not verify_witness(cluster, ws, wd, wport, wproto).is_allowed:
         return replace(base, outcome="undecided", reasons=(
             f"internal disagreement: the SMT engine found a witness the concrete engine "
             f"rejects ({wproto.value} {wport}); please report this as a bug",))
+    if isinstance(ws, Witness) and s_ep.pod is None:
+        ws = settle(ws, lambda w: verify_witness(cluster, w, wd, wport, wproto).is_allowed)
+    if isinstance(wd, Witness) and d_ep.pod is None:
+        wd = settle(wd, lambda w: verify_witness(cluster, ws, w, wport, wproto).is_allowed)
+    notes += [n for w in (ws, wd) if isinstance(w, Witness) for n in address_notes(cluster, w)]
     return replace(base, witness_src=describe(cluster, ws, existing=s_ep.pod is not None),
                    witness_dst=describe(cluster, wd, existing=d_ep.pod is not None),
                    witness_port=wport, witness_protocol=wproto, admitted_by=tuple(admitted),
-                   verified=True, caveats=tuple(_caveats(cluster, ws, wd)))
+                   verified=True, caveats=tuple(notes))
+
+
+def _spaces(spec: _Spec) -> tuple[str | None, ...]:
+    """Where the pods an endpoint ranges over live: namespaces, ``OUTSIDE`` or ``ANY``."""
+    if spec.pod is not None:
+        return (spec.pod.namespace,)
+    if spec.cidr is not None:
+        return (OUTSIDE,)
+    if spec.namespaces is not None:
+        return tuple(spec.namespaces)
+    return (ANY,)
 
 
 def verify_witness(cluster: Cluster, ws: Witness | External, wd: Witness | External, port: int,
@@ -204,14 +284,16 @@ def verify_witness(cluster: Cluster, ws: Witness | External, wd: Witness | Exter
     return Evaluator(trial).pair(subjects[0], subjects[1], protocol=proto, port=port)
 
 
-def _caveats(cluster: Cluster, *ws: Witness | External) -> list[str]:
-    out = []
-    for w in ws:
-        if isinstance(w, Witness) and w.pod.ips and w.pod not in cluster.pods:
-            out.append(f"the witness {w.pod.namespace}/{w.pod.name} needs the address "
-                       f"{', '.join(str(i) for i in w.pod.ips)}: an ipBlock admits it, which "
-                       "only matters where the CNI matches pod IPs with ipBlock")
-    return out
+def _self_notes(cluster: Cluster, s_spec: _Spec, d_spec: _Spec) -> list[str]:
+    """Say when an existing endpoint is also matched by the other side's pattern."""
+    for fixed, pattern, role in ((d_spec.pod, s_spec, "source"),
+                                 (s_spec.pod, d_spec, "destination")):
+        if fixed is not None and not fixed.is_template and pattern.pod is None \
+                and pattern.matches(cluster, fixed):
+            return [f"{fixed.key} itself matches the {role} {pattern.text!r}; a pod's connection "
+                    "to its own address is always allowed (NetworkPolicy does not filter it), "
+                    "so that pair is left out: the question is about other pods"]
+    return []
 
 
 def _why_not(engine: SmtEngine, q: object, goals: list[z3.BoolRef], s_ep: SymEndpoint,
@@ -220,6 +302,10 @@ def _why_not(engine: SmtEngine, q: object, goals: list[z3.BoolRef], s_ep: SymEnd
     from netverify.engines.smt.engine import Question
 
     assert isinstance(q, Question)
+    families = engine.encoder.common_family(s_ep, d_ep, q.traffic)
+    if engine.solve(replace(q, allowed=families), *goals).outcome is Outcome.NO:
+        return ["the two sides have no address family in common (a connection uses one "
+                "family), so no connection between them is possible"]
     out = []
     eg = engine.solve(replace(q, allowed=q.egress_ok), *goals)
     ing = engine.solve(replace(q, allowed=q.ingress_ok), *goals)

@@ -2,25 +2,40 @@
 
 - ``selects-no-pod``: the podSelector matches no existing pod (the policy does
   nothing today), or no possible pod at all.
-- ``redundant-rule``: removing the rule allows and denies exactly the same
-  traffic for every possible source, destination and port (rules only add
-  allowances, so: nothing the rule admits is lost without it).
-- ``redundant-policy``: removing the whole policy, isolation included, changes
+- ``redundant-rule``: deleting the rule allows and denies exactly the same
+  traffic for every possible source, destination, address (IPv4 and IPv6) and
+  port.  Deleting is the edit a user makes in the YAML, defaults included:
+  without ``policyTypes``, deleting the last egress rule also ends egress
+  isolation (``NetworkPolicy.without_rule``), and that is what is checked.
+- ``redundant-policy``: deleting the whole policy, isolation included, changes
   no verdict for any possible pod.
+
+The findings are advice, so each is checked by applying it: the edited cluster
+is encoded again and compared with the original.  They are found one after the
+other with the earlier ones applied, and each is also checked alone, so any
+one of them, or all of them together, can be deleted (two identical rules are
+not both reported).
+
+Only NetworkPolicies are compared.  Policies of kinds netverify does not evaluate
+(``Cluster.coverage``) cannot make a finding false, but can make more rules
+redundant than the findings say: the result is then marked incomplete.
 Each redundant item names the policies that shadow it, found by asking the
 same question with only one other policy's rules left.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS
-from netverify.engines.concrete import Evaluator
 from netverify.engines.smt.endpoints import symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Encoder, Traffic
 from netverify.engines.smt.solve import Outcome, check, new_solver
+from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
 
@@ -37,17 +52,19 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
     u = smt.universe
     src = symbolic_pod(u, cluster, "src", allow_new_namespace=True)
     dst = symbolic_pod(u, cluster, "dst", allow_new_namespace=True)
-    ext = smt.external(4, 0, (1 << 32) - 1, "ext")
+    # Addresses outside the cluster, of both families: an IPv6 ipBlock only ever
+    # admits IPv6 addresses.
+    ext4 = smt.external(IPv4, 0, (1 << 32) - 1, "ext4")
+    ext6 = smt.external(IPv6, 0, (1 << 128) - 1, "ext6")
     traffic = Traffic.symbolic()
-    domain = [*src.domain, *dst.domain, *ext.domain, *traffic.domain]
-    ev = Evaluator(cluster)
+    domain = [*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain]
     findings: list[LintFinding] = []
     undecided: list[str] = []
 
     def allowed(enc: Encoder) -> list[z3.BoolRef]:
-        """Three questions: pod to pod, outside to pod, pod to outside."""
+        """The questions: pod to pod, outside to pod and pod to outside (each family)."""
         out = []
-        for a, b in ((src, dst), (ext, dst), (dst, ext)):
+        for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
             e, i, _, _ = enc.allowed(a, b, traffic)
             out.append(z3.And(e, i))
         return out
@@ -56,13 +73,30 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
     solver = new_solver(smt.deadline)
     solver.add(*domain)
 
-    def differs(other: list[z3.BoolRef], what: str) -> bool | None:
-        """Is some verdict different (for some pods, addresses and traffic)?"""
+    def same(edited: Cluster, what: str) -> bool:
+        """Whether ``edited`` decides every connection as the original does."""
+        if smt.deadline.expired():  # its formulas would only be built to be left undecided
+            undecided.append(f"{what}: {smt.deadline.reason()}")
+            return False
+        other = allowed(Encoder(edited, u))
         r = check(solver, z3.Or(*[x != y for x, y in zip(full, other, strict=True)]))
         if r.outcome is Outcome.UNDECIDED:
             undecided.append(f"{what}: {r.reason}")
-            return None
-        return r.outcome is Outcome.YES
+            return False
+        return r.outcome is Outcome.NO
+
+    # ``current`` holds the findings so far applied; a candidate must keep every verdict
+    # both on it and on the original cluster (alone).
+    current = cluster
+
+    def redundant(edit: Callable[[Cluster], Cluster], what: str) -> bool:
+        nonlocal current
+        if not same(edit(current), what):
+            return False
+        if current is not cluster and not same(edit(cluster), what):
+            return False
+        current = edit(current)
+        return True
 
     for pol in cluster.policies:
         selected = [p for p in cluster.pods if p.namespace == pol.namespace
@@ -81,44 +115,62 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
                 code="selects-no-pod", policy=pol.key, field="spec.podSelector",
                 message=f"selects no existing pod in namespace {pol.namespace} "
                         f"({{{pol.pod_selector}}}); it has no effect today", source=pol.source))
-        if smt.deadline.expired():  # its formulas would only be built to be left undecided
-            undecided.append(f"{pol.key} and its rules: {smt.deadline.reason()}")
-            continue
-        without = Encoder(cluster, u, without_policies=frozenset({pol.key}))
-        d = differs(allowed(without), pol.key)
-        if d is False:
+        def drop(c: Cluster, key: str = pol.key) -> Cluster:
+            return _without_policy(c, key)
+
+        if redundant(drop, pol.key):
             findings.append(LintFinding(
                 code="redundant-policy", policy=pol.key, field="",
-                message="removing this policy changes no verdict for any possible pod",
-                source=pol.source, covered_by=tuple(_coverers(cluster, smt, pol, None))))
+                message="deleting this policy changes no verdict for any possible pod",
+                source=pol.source, covered_by=tuple(_coverers(current, smt, pol, None))))
             continue
         for direction in Direction:
             if direction not in pol.policy_types:
                 continue
             for rule in pol.rules(direction):
-                key = (pol.key, direction.value, rule.index)
-                if smt.deadline.expired():
-                    undecided.append(f"{pol.key} spec.{direction.field}[{rule.index}]: "
-                                     f"{smt.deadline.reason()}")
-                    continue
-                enc = Encoder(cluster, u, without_rules=frozenset({key}))
-                d = differs(allowed(enc), f"{pol.key} spec.{direction.field}[{rule.index}]")
-                if d is False:
+                field = f"spec.{direction.field}[{rule.index}]"
+
+                def edit(c: Cluster, key: str = pol.key, d: Direction = direction,
+                         i: int = rule.index) -> Cluster:
+                    return _without_rule(c, key, d, i)
+
+                if redundant(edit, f"{pol.key} {field}"):
+                    drops = pol.without_rule(direction, rule.index).policy_types \
+                        != pol.policy_types
+                    more = (f"; without policyTypes the policy then stops isolating "
+                            f"{direction.value.lower()}, which changes nothing either"
+                            if drops else "")
                     findings.append(LintFinding(
-                        code="redundant-rule", policy=pol.key,
-                        field=f"spec.{direction.field}[{rule.index}]",
-                        message="removing this rule allows and denies exactly the same traffic "
-                                "for every possible pod", source=rule.source,
-                        covered_by=tuple(_coverers(cluster, smt, pol, (direction, rule.index)))))
-    del ev
+                        code="redundant-rule", policy=pol.key, field=field,
+                        message="deleting this rule allows and denies exactly the same traffic "
+                                f"for every possible pod{more}", source=rule.source,
+                        covered_by=tuple(_coverers(current, smt, pol,
+                                                   (direction, rule.index)))))
     findings.sort(key=lambda f: (f.policy, f.field, f.code))
+    # Another kind of policy may make a NetworkPolicy rule redundant (a cluster-wide deny
+    # covering what it allows) wherever it applies: with policies to judge, every object
+    # netverify does not evaluate leaves the search incomplete.  Findings stay true.
+    coverage = cluster.coverage if cluster.policies else cluster.coverage.affecting(())
     return LintResult(findings=tuple(findings), policies=len(cluster.policies),
-                      undecided=tuple(undecided))
+                      undecided=tuple(undecided), coverage=coverage)
+
+
+def _without_policy(cluster: Cluster, key: str) -> Cluster:
+    return replace(cluster, policies=tuple(p for p in cluster.policies if p.key != key))
+
+
+def _without_rule(cluster: Cluster, key: str, direction: Direction, index: int) -> Cluster:
+    return replace(cluster, policies=tuple(
+        p.without_rule(direction, index) if p.key == key else p for p in cluster.policies))
 
 
 def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
               only: tuple[Direction, int] | None) -> list[str]:
-    """Other policies whose rules alone admit everything ``pol`` (or one rule) admits."""
+    """Other policies whose rules alone admit everything ``pol`` (or one rule) admits.
+
+    ``cluster`` is the one with the earlier findings applied: a policy already found
+    redundant (and so to be deleted) shadows nothing.
+    """
     u = smt.universe
     subject = symbolic_pod(u, cluster, "s", allow_new_namespace=True)
     other = symbolic_pod(u, cluster, "o", allow_new_namespace=True)

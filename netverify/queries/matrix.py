@@ -13,6 +13,7 @@ Computed once for all pairs by the all-pairs engine.  Conventions:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import compute_all_pairs
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
+from netverify.policy_kinds import Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_protocol
 from netverify.queries.enforcement import choose
@@ -68,6 +70,7 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
             raise QueryError(f"unknown namespace {ns!r}",
                              hint=f"known: {', '.join(list(cluster.namespaces)[:10])}")
     caveats = list(cluster.warnings)
+    coverage = cluster.coverage
     if not policy_only:
         prof, notes = choose(cluster, cni)
         cluster, eff_notes = effective(cluster, prof)
@@ -78,10 +81,52 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
     pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
     if not pods:
         return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
-                            caveats=(*caveats, "no pods in the input"))
+                            caveats=(*caveats, "no pods in the input"),
+                            coverage=coverage.affecting(()))
 
+    return _judged(_matrix(cluster, pods, by, port, proto, engine, tuple(caveats), timeout_ms),
+                   pods, by, coverage)
+
+
+def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> MatrixResult:
+    """Mark the cells an unevaluated traffic policy could change, and say which ones apply.
+
+    A cell stands for pod pairs; it is affected when one of them is (a real pod's own
+    diagonal pair is loopback and never is).
+    """
+    if coverage.complete:
+        return replace(m, coverage=coverage)
+    spaces: dict[str, set[str]] = defaultdict(set)  # row -> namespaces of its pods
+    for p in pods:
+        key = p.key if by == "pod" else p.namespace if by == "namespace" else p.group
+        spaces[key].add(p.namespace)
+    solo = {p.key for p in pods if not p.is_template}  # pod rows whose diagonal is loopback
+    touched: set[tuple[str, str]] = set()
+    memo: dict[tuple[str, str], bool] = {}
+
+    def affected(a: str, b: str) -> bool:
+        if (a, b) not in memo:
+            memo[(a, b)] = coverage.affects(a, b)
+            if memo[(a, b)]:
+                touched.add((a, b))
+        return memo[(a, b)]
+
+    cells = []
+    for c in m.cells:
+        if (by == "pod" and c.src == c.dst and c.src in solo) or (by != "pod" and not c.pairs):
+            cells.append(c)  # loopback, or a group cell without a pair of distinct pods
+            continue
+        hit = any(affected(a, b) for a in spaces[c.src] for b in spaces[c.dst])
+        cells.append(replace(c, complete=False) if hit else c)
+    return replace(m, cells=tuple(cells), coverage=coverage.affecting(touched))
+
+
+def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
+            proto: Protocol | None, engine: str, caveats: tuple[str, ...],
+            timeout_ms: int) -> MatrixResult:
+    """The matrix itself, from the all-pairs engine (or the SMT one)."""
     if engine == "smt":
-        return _smt_matrix(cluster, pods, proto, port, tuple(caveats), timeout_ms)
+        return _smt_matrix(cluster, pods, proto, port, caveats, timeout_ms)
     only = (proto, port) if port is not None and proto is not None else None
     ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
@@ -110,7 +155,7 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
                     ps = got
                 cells.append(MatrixCell(src=keys[i], dst=keys[j], allowed=ps))
         return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(keys),
-                            cells=tuple(cells), caveats=tuple(caveats))
+                            cells=tuple(cells), caveats=caveats)
 
     def group_of(p: Pod) -> str:
         return p.namespace if by == "namespace" else p.group
@@ -174,7 +219,7 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
                                     allowed_pairs=int(allowed_pairs[s, d]),
                                     pairs=int(pairs[s, d])))
     return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(names), cells=tuple(cells),
-                        caveats=tuple(caveats))
+                        caveats=caveats)
 
 
 

@@ -15,21 +15,24 @@ together; a class no detected controller serves is unknown, not guessed.  What
 the manifests cannot tell (ExternalName and selector-less Services, a proxy port
 nothing is known to expose) is ``unknown``; what the specifications say fails
 (no ReferenceGrant, every weight 0, a port the proxy's Service does not expose)
-is ``blocked``.
+is ``blocked``.  A hop NetworkPolicy decides is ``unknown`` too when a traffic
+policy netverify does not evaluate (``Cluster.coverage``) applies to its pods.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
 from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
+from netverify.policy_kinds import OUTSIDE, Coverage
 from netverify.ports import Protocol
+from netverify.queries.coverage import objects_text
 from netverify.queries.endpoints import resolve
 from netverify.queries.enforcement import choose
 from netverify.queries.proxies import (
@@ -114,6 +117,27 @@ class _Run:
         self._exposure: dict[tuple[str, ...], str | None] = {}
         self._proxy_services: dict[tuple[str, ...], tuple[Service, ...]] = {}
         self._endpoints: dict[tuple[object, ...], _Endpoints] = {}
+        self.touched: set[tuple[str | None, str | None]] = set()  # pairs left undecided
+
+    def judged(self, hop: Hop, pairs: Iterable[tuple[str | None, str | None]]) -> Hop:
+        """``hop``, or ``unknown`` when an unevaluated traffic policy applies to its pairs.
+
+        Only for a hop whose status NetworkPolicy decided (the caller checks): a hop that
+        fails for another reason fails whatever those policies say.
+        """
+        cov = self.cluster.coverage
+        if cov.complete:
+            return hop
+        hit = {p for p in pairs if cov.affects(*p)}
+        if not hit:
+            return hop
+        self.touched |= hit
+        return replace(hop, status="unknown", detail=f"{hop.detail}; not decided: "
+                       f"{objects_text(cov.affecting(hit))} not evaluated")
+
+    def coverage(self) -> Coverage:
+        """The objects that left some hop of this query undecided."""
+        return self.cluster.coverage.affecting(self.touched)
 
     def proxy_services(self, proxy: Proxy) -> tuple[Service, ...]:
         """Services selecting the proxy pods: LoadBalancer and NodePort first."""
@@ -350,7 +374,10 @@ class _Run:
             hops.append(Hop(step=f"{self.src_label} -> proxy", status="unknown",
                             detail="the pods serving this entry point are not in the input"))
         else:
-            hops.append(self.inbound_hop(proxy, req_port, listener=listener))
+            hop = self.inbound_hop(proxy, req_port, listener=listener)
+            if hop.status == "ok" or (hop.status == "blocked" and hop.verdicts):
+                hop = self.judged(hop, [(OUTSIDE, p.namespace) for p in proxy.pods])
+            hops.append(hop)
             note = self.exposure_note(proxy)
             if note:
                 notes.append(note)
@@ -379,6 +406,11 @@ class _Run:
             for ref in route.backends:
                 bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace)
                 backends.append(bp)
+                by_policy = (hop.status == "ok" and bool(bp.endpoints)) or (
+                    hop.status == "blocked" and bool(hop.verdicts) and bp.problem is None)
+                if proxy is not None and ref.weight and by_policy:
+                    hop = self.judged(hop, [(p.namespace, e.partition("/")[0])
+                                            for p in proxy.pods for e in bp.endpoints])
                 hops.append(hop)
                 notes.extend(n for n in bnotes if n not in notes)
         statuses = {h.status for h in hops}
@@ -528,7 +560,8 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         notes = (*notes, f"no Ingress or HTTPRoute routes {req.url}" + (
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
-    return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes)
+    return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
+                     coverage=run.coverage())
 
 
 # -- every path ---------------------------------------------------------------------------
@@ -583,7 +616,8 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
             notes = (*notes, f"HTTPRoute {hr.key} attaches to no Gateway in the input; its "
                      "routes are not listed")
     exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
-    return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes)
+    return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
+                       coverage=run.coverage())
 
 
 def _exposed(run: _Run, svc: Service) -> ExposedService:
@@ -612,6 +646,12 @@ def _exposed(run: _Run, svc: Service) -> ExposedService:
     if svc.load_balancer_source_ranges:
         notes.append(f"loadBalancerSourceRanges limits clients to "
                      f"{', '.join(svc.load_balancer_source_ranges)}")
+    cov = run.cluster.coverage
+    if endpoints and cov.affects(OUTSIDE, svc.namespace):
+        run.touched.add((OUTSIDE, svc.namespace))
+        notes.append(f"which endpoints admit traffic from outside is not decided: "
+                     f"{objects_text(cov.affecting([(OUTSIDE, svc.namespace)]))} not "
+                     "evaluated (pods reachable: by the NetworkPolicies alone)")
     return ExposedService(service=svc.key, type=svc.type, ports=tuple(ports),
                           external_traffic_policy=svc.external_traffic_policy,
                           endpoints=tuple(sorted(endpoints)), reachable=tuple(sorted(reachable)),

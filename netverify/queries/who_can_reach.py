@@ -29,6 +29,7 @@ from netverify.engines.smt.solve import (
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer
+from netverify.policy_kinds import ANY
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
@@ -114,9 +115,12 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                        f"({'; '.join(shown[:3])}{more}): {reason}")
     if target.host_network:
         caveats.append(f"{target.key} uses hostNetwork: NetworkPolicy does not apply to it")
+    # Sources range over every pod and address, so any object applying to traffic into
+    # the destination's namespace, or out of any namespace, could change the answer.
     return WhoCanReachResult(dst=target.key, port=number, protocol=proto,
                              existing=tuple(existing), classes=tuple(classes),
-                             isolated=bool(policies), caveats=tuple(dict.fromkeys(caveats)))
+                             isolated=bool(policies), caveats=tuple(dict.fromkeys(caveats)),
+                             coverage=cluster.coverage.affecting([(ANY, target.namespace)]))
 
 
 def _describe_peer(pol: NetworkPolicy, peer: Peer) -> str:
@@ -143,7 +147,7 @@ class _Contexts:
         self.items: list[tuple[SymEndpoint, Traffic, z3.Solver, z3.Solver]] = []
         # reason -> families left undecided for it
         self.undecided: dict[str, list[str]] = {}
-        self._memo: dict[tuple[int, int, PortSet], tuple[Check, Check]] = {}
+        self._memo: dict[tuple[int, int, PortSet], tuple[z3.BoolRef, tuple[Check, Check]]] = {}
         self._in_ports: dict[tuple[int, PortSet], z3.BoolRef] = {}
         sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
                    smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
@@ -155,7 +159,8 @@ class _Contexts:
         for src in sources:
             traffic = Traffic.symbolic()
             egress_ok, _ = smt.encoder.side(Direction.EGRESS, src, dst, dst, traffic)
-            domain = [*src.domain, *dst.domain, *traffic.domain]
+            domain = [*src.domain, *dst.domain, *traffic.domain,
+                      smt.encoder.common_family(src, dst, traffic)]
             allows, blocks = new_solver(smt.deadline), new_solver(smt.deadline)
             allows.add(*domain, egress_ok)
             blocks.add(*domain, z3.Not(egress_ok))
@@ -175,18 +180,21 @@ class _Contexts:
                 undecided = True
                 self.undecided.setdefault(self.smt.deadline.reason(), []).append(description)
                 continue
-            member = self.smt.encoder.peer(pol, peer, src) if pol is not None and \
+            member = self.smt.encoder.peer(pol, peer, src, traffic) if pol is not None and \
                 peer is not None else z3.BoolVal(True)
             key = (i, member.get_id(), ports)
-            got = self._memo.get(key)
-            if got is None:
+            hit = self._memo.get(key)
+            if hit is None:
                 in_ports = self._in_ports.get((i, ports))
                 if in_ports is None:
                     in_ports = self._in_ports[(i, ports)] = _in_ports(traffic, ports)
                 # No egress policy governs an address outside the cluster.
                 got = (check(allows, member, in_ports),
                        Check(Outcome.NO) if outside else check(blocks, member, in_ports))
-                self._memo[key] = got
+                # The term is kept with the answer: while it lives, its id names only it.
+                self._memo[key] = (member, got)
+            else:
+                got = hit[1]
             for r, found in zip(got, (allowed, blocked), strict=True):
                 if r.outcome is Outcome.UNDECIDED:
                     undecided = True

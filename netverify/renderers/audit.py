@@ -22,6 +22,7 @@ from typing import Any
 from tabulate import tabulate
 
 from netverify.renderers.base import RenderOptions, finish, sanitize, unsupported
+from netverify.renderers.coverage import coverage_json, coverage_lines
 from netverify.renderers.json import SCHEMA_VERSION, to_jsonable
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 from netverify.source import SourceRef
@@ -103,6 +104,32 @@ def gate_sentence(r: AuditReport, ctx: AuditContext) -> str:
             f"(--min-severity {r.min_severity.value} hides them)")
 
 
+def incomplete_sentence(r: AuditReport) -> str:
+    """Why the report is incomplete (empty when it is complete), for every audit format.
+
+    ``incomplete: the input holds 2 traffic policies netverify does not evaluate (1
+    CiliumNetworkPolicy, 1 AdminNetworkPolicy; rule NV704 lists them): ...``
+    """
+    objs = r.coverage.unevaluated
+    if not objs:
+        return ""
+    kinds: dict[str, int] = {}
+    for o in objs:
+        kinds[o.kind.kind] = kinds.get(o.kind.kind, 0) + 1
+    listed = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    return (f"incomplete: the input holds {len(objs)} traffic polic"
+            f"{'y' if len(objs) == 1 else 'ies'} netverify does not evaluate ({listed}; rule "
+            "NV704 lists them): findings and connectivity about the traffic they apply to "
+            "say only what the NetworkPolicies say")
+
+
+def exit_status(r: AuditReport, fail_on: Severity) -> int:
+    """1 when the gate is reached, else 3 when the report is incomplete, else 0."""
+    if r.reaches(fail_on):
+        return 1
+    return 0 if r.coverage.complete else 3
+
+
 def _line(s: str) -> str:
     """An untrusted value that must stay on its line: every control character escaped."""
     return sanitize(s, newlines=False)
@@ -117,6 +144,11 @@ def render_audit(r: AuditReport, opts: RenderOptions, ctx: AuditContext = NO_CON
     """
     gate = gate_sentence(r, ctx)
     tail = f"{gate}\n" if gate else ""
+    coverage = coverage_lines(r.coverage)
+    if coverage:
+        incomplete = incomplete_sentence(r)
+        tail += "".join(f"{_line(x)}\n" for x in ([incomplete] if incomplete else []))
+        tail += "".join(f"{_line(x)}\n" for x in coverage if not x.startswith("  "))
     if not r.findings:
         return finish("no findings" + "".join(f"; {x}" for x in not_shown(r)) + "\n" + tail,
                       opts)
@@ -158,7 +190,9 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
     if m is None:
         return None
     data = to_jsonable(m)
-    del data["schema_version"], data["query"]
+    # The report says once what it left out; cells keep their own ``complete``.
+    for key in ("schema_version", "query", *coverage_json(m.coverage)):
+        del data[key]
     return data
 
 
@@ -166,7 +200,8 @@ def _gate(r: AuditReport, ctx: AuditContext) -> dict[str, Any] | None:
     if ctx.fail_on is None:
         return None
     return {"fail_on": ctx.fail_on.value, "failed": r.reaches(ctx.fail_on),
-            "hidden_at_or_above": hidden_at_or_above(r, ctx.fail_on)}
+            "hidden_at_or_above": hidden_at_or_above(r, ctx.fail_on),
+            "exit_status": exit_status(r, ctx.fail_on)}
 
 
 def audit_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
@@ -190,6 +225,7 @@ def audit_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, 
             "answer": "policy",
             "namespaces": _matrix(r.connectivity),
             "workloads": _matrix(r.workload_connectivity)},
+        **coverage_json(r.coverage),
     }
 
 

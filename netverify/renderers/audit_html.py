@@ -23,12 +23,14 @@ from netverify.renderers.audit import (
     AuditContext,
     counts_sentence,
     gate_sentence,
+    incomplete_sentence,
     plain_text,
     severity_counts,
 )
 from netverify.renderers.audit_graph import build_graph, port_summary
 from netverify.renderers.audit_svg import layout
 from netverify.renderers.base import sanitize
+from netverify.renderers.coverage import ignored_line
 from netverify.results import AuditReport, Finding, MatrixResult
 
 
@@ -61,9 +63,12 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
             c = cells[(src, dst)]
             shade = ("none" if c.allowed_pairs == 0 else
                      "all" if c.allowed_pairs == c.pairs else "some")
-            row.append({"text": f"{c.allowed_pairs}/{c.pairs}", "shade": shade,
+            undecided = "" if c.complete else " ?"
+            row.append({"text": f"{c.allowed_pairs}/{c.pairs}{undecided}", "shade": shade,
                         "title": f"{src} \u2192 {dst}: "
-                                 + (port_summary(c.allowed) if c.allowed_pairs else "nothing")})
+                                 + (port_summary(c.allowed) if c.allowed_pairs else "nothing")
+                                 + ("" if c.complete else " by the NetworkPolicies; not "
+                                    "decided: policies netverify does not evaluate apply")})
         rows.append({"name": src, "cells": row})
     return {"names": list(m.rows), "rows": rows}
 
@@ -79,6 +84,8 @@ def audit_html_context(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[s
         "counts": [{"severity": s.value, "count": n} for s, n in counts.items()],
         # The template ends the summary with a period: the gate is its second sentence.
         "summary": counts_sentence(r) + (f". {gate[0].upper()}{gate[1:]}" if gate else ""),
+        "incomplete": incomplete_sentence(r).removeprefix("incomplete: "),
+        "ignored": ignored_line(r.coverage) or "",
         "sections": [{"severity": s.value, "count": n,
                       "findings": [_finding(r, f) for f in r.findings if r.severity(f) is s]}
                      for s, n in counts.items() if n],

@@ -1,12 +1,12 @@
 """Audit report as GitHub-flavoured Markdown, with the connectivity as a Mermaid flowchart.
 
 Everything that comes from the manifests (names, labels, messages, paths) is
-untrusted: it goes through ``md_text`` (table cells and prose: pipes, backticks,
-newlines, HTML and emphasis characters escaped, control characters written out,
-``@name`` mentions and ``#123`` references broken with a zero-width space) or
-``mermaid_text`` (labels: every character outside a small safe set becomes a
-Mermaid entity).  Mermaid node ids never contain input text beyond ``[a-z0-9_]``
-(``audit_graph.node_id``).
+untrusted: it goes through ``markdown.md_text`` (table cells and prose: pipes,
+backticks, newlines, HTML and emphasis characters escaped, control and bidi characters
+written out, ``@name`` mentions and ``#123`` references broken with a zero-width
+space) or ``mermaid_text`` (labels: control and bidi characters written out, then
+every character outside a small safe set becomes a Mermaid entity).  Mermaid node ids
+never contain input text beyond ``[a-z0-9_]`` (``audit_graph.node_id``).
 
 The report is meant for a pull-request comment or a job summary, which GitHub caps
 at 65,536 characters: each rule shows at most ``MAX_ROWS_PER_RULE`` findings, cells
@@ -24,17 +24,15 @@ from netverify.renderers.audit import (
     AuditContext,
     counts_sentence,
     gate_sentence,
+    incomplete_sentence,
     severity_counts,
 )
 from netverify.renderers.audit_graph import Graph, build_graph
 from netverify.renderers.base import sanitize
+from netverify.renderers.coverage import ignored_line
+from netverify.renderers.markdown import md_text
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
-# GitHub links @user, @org/team and #123 (also owner/repo#123) after rendering the
-# Markdown, so a backslash does not stop it; a zero-width space after the sign does.
-_MENTION = re.compile(r"(@(?=[A-Za-z0-9])|#(?=[0-9]))")
-_ZWSP = "&#8203;"
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 ._/:=,+-]")
 MAX_LABEL = 60
 MAX_MATRIX = 16  # namespaces; a wider table does not fit a pull-request comment
@@ -48,21 +46,13 @@ MIN_FINDINGS_CHARS = 20_000  # for the findings tables, however large the rest
 MORE = "(see the JSON, HTML or SARIF report)"
 
 
-def md_text(s: str, limit: int | None = None) -> str:
-    """Escape text for a Markdown table cell or paragraph: one line, no markup.
-
-    With ``limit``, text longer than that is cut (before escaping) and ends in ``…``.
-    """
-    one_line = " ".join(s.split()) if "\n" in s or "\r" in s else s
-    if limit is not None and len(one_line) > limit:
-        one_line = one_line[:limit - 1] + "\u2026"
-    escaped = _MD_SPECIAL.sub(r"\\\1", sanitize(one_line, newlines=False))
-    return _MENTION.sub(rf"\1{_ZWSP}", escaped)
-
-
 def mermaid_text(s: str, limit: int = MAX_LABEL) -> str:
-    """A Mermaid label body (to go inside double quotes): safe characters or ``#NNN;``."""
-    s = " ".join(s.split())
+    """A Mermaid label body (to go inside double quotes): safe characters or ``#NNN;``.
+
+    Control and bidi characters are written out first (``\\u202e``): as an entity,
+    Mermaid would turn them back into the character itself.
+    """
+    s = sanitize(" ".join(s.split()), newlines=False)
     if len(s) > limit:
         s = s[:limit - 1] + "\u2026"
     return "".join(ch if _MERMAID_SAFE.fullmatch(ch) else f"#{ord(ch)};" for ch in s)
@@ -100,12 +90,16 @@ def mermaid(g: Graph) -> list[str]:
 
 
 def matrix_table(m: MatrixResult) -> list[str]:
-    """Allowed pod pairs / all pod pairs between namespaces, row to column."""
+    """Allowed pod pairs / all pod pairs between namespaces, row to column.
+
+    ``?`` marks a cell that traffic policies netverify does not evaluate could change.
+    """
     cells = {(c.src, c.dst): c for c in m.cells}
     out = ["| from \\ to | " + " | ".join(md_text(n) for n in m.rows) + " |",
            "| --- |" + " ---: |" * len(m.rows)]
     for src in m.rows:
-        row = [f"{cells[(src, d)].allowed_pairs}/{cells[(src, d)].pairs}" for d in m.rows]
+        row = [f"{cells[(src, d)].allowed_pairs}/{cells[(src, d)].pairs}"
+               + ("" if cells[(src, d)].complete else " ?") for d in m.rows]
         out.append(f"| **{md_text(src)}** | " + " | ".join(row) + " |")
     return out
 
@@ -211,6 +205,12 @@ def render_audit_markdown(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str
     gate = gate_sentence(r, ctx)
     if gate:
         head += ["", f"**{md_text(gate)}.**"]
+    incomplete = incomplete_sentence(r)
+    if incomplete:
+        head += ["", f"**INCOMPLETE**: {md_text(incomplete.removeprefix('incomplete: '))}."]
+    ignored = ignored_line(r.coverage)
+    if ignored:
+        head += ["", md_text(ignored) + "."]
     tail = _connectivity(r)
     tail += ["", "## Rules that ran", "", "| Code | Title | Severity |", "| --- | --- | --- |"]
     tail += [f"| {c} | {md_text(r.rules[c].title)} | {r.rules[c].severity.value} |"

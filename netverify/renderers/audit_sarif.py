@@ -22,6 +22,14 @@ message is in them, so rewording a rule's message opens new alerts.
 
 With the ``--fail-on`` gate known, the run has an ``invocations`` entry with the exit
 status, and a notification when findings left out by ``--min-severity`` decide it.
+An incomplete report (traffic policies netverify does not evaluate) has a warning
+``toolExecutionNotification`` listing them, with or without the gate.
+
+Names are untrusted.  JSON escapes control characters itself (and ``json.dumps``
+writes every non-ASCII character as ``\\uXXXX``), but code scanning shows messages and
+locations on a web page, where a bidi control would reorder the text around it: the
+texts people read (messages, location names) go through ``base.sanitize``, so such
+characters show as ``\\u202e``.  Fingerprints hash the names as they are.
 
 No timestamps, no absolute paths of our own, no random ids: the same input gives
 the same bytes (the test suite validates the output against the OASIS schema in
@@ -41,10 +49,13 @@ from urllib.parse import quote
 from netverify.renderers.audit import (
     NO_CONTEXT,
     AuditContext,
+    exit_status,
     gate_sentence,
     hidden_at_or_above,
+    incomplete_sentence,
     plain_text,
 )
+from netverify.renderers.base import sanitize
 from netverify.results import AuditReport, Finding, RuleInfo, Severity
 from netverify.source import SourceRef
 
@@ -80,10 +91,24 @@ def artifact_uri(file: str) -> str | None:
     while path.startswith("./"):
         path = path[2:]
     if path.startswith("/") or re.match(r"^[A-Za-z]:/", path):
-        return "file://" + ("" if path.startswith("/") else "/") + quote(path, safe=_URI_SAFE)
-    uri = quote(path, safe=_URI_SAFE)
+        return "file://" + ("" if path.startswith("/") else "/") + _quote(path)
+    uri = _quote(path)
     # "a:b/c.yaml" would read as a URI scheme: make the first segment unambiguous.
     return "./" + uri if ":" in uri.split("/", 1)[0] else uri
+
+
+def _quote(path: str) -> str:
+    """Percent-encode a path's bytes as they are on disk.
+
+    A file name that is not UTF-8 reaches Python with its bytes as lone surrogates
+    (PEP 383); ``surrogateescape`` turns them back into those bytes (``%FF``).  Any
+    other lone surrogate is encoded as it is (``surrogatepass``) rather than crash.
+    """
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "surrogatepass")
+    return quote(raw, safe=_URI_SAFE)
 
 
 def _physical(src: SourceRef | None) -> dict[str, Any] | None:
@@ -121,9 +146,10 @@ def fingerprint(f: Finding, repeat: int = 0) -> str:
 
     ``repeat`` tells apart findings equal in all four (the second one is 1, ...).
     """
-    message = hashlib.sha256(f.message.encode("utf-8")).hexdigest()
+    # surrogatepass: a message may quote a file name that is not UTF-8 (see _quote).
+    message = hashlib.sha256(f.message.encode("utf-8", "surrogatepass")).hexdigest()
     key = "\0".join((f.code, f.object, f.path, message)) + (f"\0{repeat}" if repeat else "")
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def namespace_of(obj: str) -> str | None:
@@ -177,8 +203,10 @@ def _fallback(f: Finding, anchors: Mapping[str, SourceRef]) -> tuple[SourceRef, 
 def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
             anchors: Mapping[str, SourceRef], repeat: int) -> dict[str, Any]:
     kind, _, name = f.object.partition(" ")
-    logical: dict[str, Any] = {"name": name or kind, "kind": "resource",
-                               "fullyQualifiedName": f.object + (f" {f.path}" if f.path else "")}
+    logical: dict[str, Any] = {
+        "name": sanitize(name or kind, newlines=False), "kind": "resource",
+        "fullyQualifiedName": sanitize(f.object + (f" {f.path}" if f.path else ""),
+                                       newlines=False)}
     location: dict[str, Any] = {"logicalLocations": [logical]}
     text = f.message + (f" Example: {f.example}." if f.example else "")
     phys = _physical(f.source)
@@ -191,7 +219,7 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
         location["physicalLocation"] = phys
     res: dict[str, Any] = {
         "ruleId": f.code, "ruleIndex": index[f.code], "level": LEVELS[r.severity(f)],
-        "message": {"text": text}, "locations": [location],
+        "message": {"text": sanitize(text)}, "locations": [location],
         "partialFingerprints": {FINGERPRINT: fingerprint(f, repeat)},
     }
     related: list[dict[str, Any]] = []
@@ -199,7 +227,7 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
         rel = _physical(x.source)
         if rel is not None:
             related.append({"id": len(related), "physicalLocation": rel,
-                            "message": {"text": f"{x.role}: {x.object}"}})
+                            "message": {"text": sanitize(f"{x.role}: {x.object}")}})
     if related:
         res["relatedLocations"] = related
     if suppressed:
@@ -207,18 +235,45 @@ def _result(r: AuditReport, f: Finding, index: dict[str, int], suppressed: bool,
     return res
 
 
+def _incomplete_notification(r: AuditReport) -> dict[str, Any] | None:
+    """A notification naming the traffic policies netverify did not evaluate."""
+    text = incomplete_sentence(r)
+    if not text:
+        return None
+    locations = []
+    for o in r.coverage.unevaluated:
+        phys = _physical(o.source)
+        loc: dict[str, Any] = {"logicalLocations": [{
+            "name": o.name, "kind": "resource", "fullyQualifiedName": o.ref}]}
+        if phys is not None:
+            loc["physicalLocation"] = phys
+        locations.append(loc)
+    return {"level": "warning", "message": {"text": text}, "locations": locations,
+            "associatedRule": {"id": "NV704"}}
+
+
 def _invocation(r: AuditReport, ctx: AuditContext) -> list[dict[str, Any]]:
+    incomplete = _incomplete_notification(r)
     if ctx.fail_on is None:
-        return []
+        if incomplete is None:
+            return []
+        return [{"executionSuccessful": True, "toolExecutionNotifications": [incomplete]}]
     failed = r.reaches(ctx.fail_on)
-    inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": 1 if failed else 0,
+    code = exit_status(r, ctx.fail_on)
+    inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": code,
                            "exitCodeDescription": (
                                f"a finding at or above {ctx.fail_on.value} (--fail-on)"
                                if failed else f"no finding at or above {ctx.fail_on.value} "
-                               "(--fail-on)")}
+                               "(--fail-on)" + ("" if code == 0 else ", but the report is "
+                                                "incomplete"))}
+    notes = []
     gate = gate_sentence(r, ctx)
     if gate:
-        inv["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": gate}}]
+        notes.append({"level": "warning", "message": {"text": gate}})
+    if incomplete is not None:
+        notes.append(incomplete)
+    if notes:
+        inv["toolExecutionNotifications"] = notes
     return [inv]
 
 

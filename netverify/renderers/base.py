@@ -26,23 +26,37 @@ def unsupported(fmt: str, result: object, supported: list[str]) -> UnsupportedFo
                              hint=f"formats for this command: {', '.join(supported)}")
 
 
-# C0 controls (ESC, BEL, CR, TAB, ...), DEL and C1 controls (CSI U+009B, OSC U+009D, ...).
-# A terminal acts on them: OSC 8 makes links, OSC 52 writes the clipboard, CSI moves the
-# cursor or clears the screen.  Names in manifests are untrusted, so none may reach a
-# terminal raw.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# The one definition of what never reaches output raw, in any format.
+# - C0 controls (ESC, BEL, CR, TAB, ...), DEL and C1 controls (CSI U+009B, OSC U+009D,
+#   ...): a terminal acts on them (OSC 8 makes links, OSC 52 writes the clipboard, CSI
+#   moves the cursor or clears the screen), and XML 1.0 forbids most of them.
+# - Bidirectional controls: the embeddings and overrides U+202A-U+202E, the isolates
+#   U+2066-U+2069 and the marks U+200E, U+200F and U+061C.  Terminals, browsers and
+#   GitHub reorder the text around them, so a name can display as another name, or a
+#   line read backwards ("Trojan Source", CVE-2021-42574).
+# - The line and paragraph separators U+2028 and U+2029: some viewers break the line
+#   there, so one name could pass for two rows.
+# - Lone surrogates U+D800-U+DFFF (a YAML or JSON escape can make one): UTF-8 cannot
+#   encode them, so writing the output would fail; and U+FFFE, U+FFFF, which are not
+#   characters and which XML 1.0 forbids.
+# Names in manifests, spec files and paths are untrusted, so all of these are written
+# out as visible escapes (\x1b, \u202e).
+UNSAFE = ("\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+          "\u2066-\u2069\ud800-\udfff\ufffe\uffff")
+_CONTROLS = re.compile(f"[{UNSAFE}]")
+_CONTROLS_BUT_NEWLINE = re.compile(f"(?!\n)[{UNSAFE}]")
 
 
 def _escape(m: re.Match[str]) -> str:
-    return f"\\x{ord(m[0]):02x}"
+    code = ord(m[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def sanitize(text: str, *, newlines: bool = True) -> str:
-    r"""``text`` with every control character written out as ``\xNN``.
+    r"""``text`` with every character of ``UNSAFE`` written out (``\x1b``, ``\u202e``).
 
     ``newlines=True`` keeps ``\n`` (multi-line text); ``False`` escapes it too, for a
-    value that must stay on one line (a name inside a sentence).
+    value that must stay on one line (a name inside a sentence, a table cell).
     """
     pattern = _CONTROLS_BUT_NEWLINE if newlines else _CONTROLS
     return pattern.sub(_escape, text)

@@ -3,6 +3,11 @@
 Schemas are versioned by ``schema_version`` (bump it on any incompatible
 change) and documented in ``docs/json-schema.md``.  Keys are sorted and every
 list has a defined order, so output is deterministic.
+
+Names are data here and stay exactly as in the manifests (a consumer must be able to
+look them up): nothing is rewritten.  The text is still inert, because ``json.dumps``
+writes control characters and every non-ASCII character, bidi controls included, as
+``\\uXXXX`` escapes.  A consumer that shows a decoded name to people escapes it itself.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from netverify.renderers.coverage import coverage_json, object_json
 from netverify.renderers.paths import paths_json, url_json
 from netverify.results import (
     CanReachResult,
@@ -58,6 +64,7 @@ def _side(s: SideVerdict) -> dict[str, Any]:
 
 def _pair(p: PairVerdict) -> dict[str, Any]:
     return {"from": _endpoint(p.src), "to": _endpoint(p.dst), "allowed": p.is_allowed,
+            "complete": p.complete,
             "connections": p.allowed.to_dict(), "loopback": p.loopback,
             "egress": _side(p.egress), "ingress": _side(p.ingress), "caveats": list(p.caveats)}
 
@@ -72,7 +79,15 @@ def _witness(w: WitnessPod | None) -> dict[str, Any] | None:
 
 
 def to_jsonable(result: object) -> dict[str, Any]:
-    """The JSON-ready dict of a result."""
+    """The JSON-ready dict of a result, with what it left out (``complete``, ...)."""
+    data = _jsonable(result)
+    coverage = getattr(result, "coverage", None)
+    if coverage is not None:
+        data.update(coverage_json(coverage))
+    return data
+
+
+def _jsonable(result: object) -> dict[str, Any]:
     if isinstance(result, CanReachResult):
         return {
             "schema_version": SCHEMA_VERSION, "query": "can-reach",
@@ -83,7 +98,8 @@ def to_jsonable(result: object) -> dict[str, Any]:
             "pairs": [_pair(p) for p in result.pairs],
             "effective": None if result.effective is None else [
                 {"from": p.src.name, "to": p.dst.name, "allowed": p.is_allowed,
-                 "connections": p.allowed.to_dict()} for p in result.effective],
+                 "complete": p.complete, "connections": p.allowed.to_dict()}
+                for p in result.effective],
             "cni": result.cni, "cni_notes": list(result.cni_notes),
             "caveats": list(result.caveats),
         }
@@ -94,7 +110,8 @@ def to_jsonable(result: object) -> dict[str, Any]:
             "schema_version": SCHEMA_VERSION, "query": "diff", "old": result.old,
             "new": result.new,
             "changes": [{"from": x.src, "to": x.dst, "added": x.added.to_dict(),
-                         "removed": x.removed.to_dict(), "pairs": x.pairs} for x in result.rows],
+                         "removed": x.removed.to_dict(), "pairs": x.pairs,
+                         "complete": x.complete} for x in result.rows],
             "pods_added": list(result.pods_added), "pods_removed": list(result.pods_removed),
             "any_newly_allowed": result.any_allowed, "any_newly_denied": result.any_denied,
             "witnesses": [{"direction": w.direction, "from": _witness(w.src),
@@ -109,7 +126,8 @@ def to_jsonable(result: object) -> dict[str, Any]:
             "passed": result.passed,
             "results": [{"file": a.file, "index": a.index, "name": a.name, "expect": a.expect,
                          "scope": a.scope, "status": a.status, "message": a.message,
-                         "details": list(a.details), "counterexample": a.counterexample}
+                         "details": list(a.details), "counterexample": a.counterexample,
+                         "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
                         for a in result.results],
             "caveats": list(result.caveats),
         }
@@ -161,12 +179,14 @@ def _matrix(m: MatrixResult) -> dict[str, Any]:
         if m.by == "pod":
             if m.port is not None:
                 results.append({"from": c.src, "to": c.dst, "port": m.port, "protocol": proto,
-                                "allowed": not c.allowed.is_empty})
-            elif not c.allowed.is_empty:
-                results.append({"from": c.src, "to": c.dst, "connections": c.allowed.to_dict()})
+                                "allowed": not c.allowed.is_empty, "complete": c.complete})
+            elif not c.allowed.is_empty or not c.complete:
+                # An undecided pair is listed even when the evaluated policies deny it.
+                results.append({"from": c.src, "to": c.dst, "connections": c.allowed.to_dict(),
+                                "complete": c.complete})
         else:
             entry: dict[str, Any] = {"from": c.src, "to": c.dst, "allowed_pairs": c.allowed_pairs,
-                                     "pairs": c.pairs}
+                                     "pairs": c.pairs, "complete": c.complete}
             if m.port is not None:
                 entry.update(port=m.port, protocol=proto)
             else:

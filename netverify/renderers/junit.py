@@ -1,6 +1,15 @@
 """JUnit XML for CI systems: one testsuite per spec file, one testcase per assertion.
 
-Built with ElementTree (escaping is the library's job, never string joins).
+Built with ElementTree (escaping is the library's job, never string joins).  ElementTree
+escapes markup but passes on what XML 1.0 forbids (most C0 controls, lone surrogates,
+U+FFFE, U+FFFF), which makes the whole file unreadable to a CI system; so every string
+from a spec or the manifests first goes through ``base.sanitize``, which writes those out
+(and bidi controls, which a CI web page would reorder text around).
+
+A failed assertion is a ``failure``, an undecided one (solver limit) an ``error``, an
+incomplete one (it depends on traffic policies netverify does not evaluate) is
+``skipped`` with the objects in its message: not run to a verdict, and the exit status
+(3) still tells CI that the answer is missing.
 """
 
 from __future__ import annotations
@@ -8,7 +17,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from netverify.renderers.base import sanitize
 from netverify.results import AssertionResult, CheckReport
+
+
+def _line(text: str) -> str:
+    """An attribute value: one line, nothing XML forbids."""
+    return sanitize(text, newlines=False)
 
 
 def render_junit(report: CheckReport) -> str:
@@ -22,20 +37,24 @@ def render_junit(report: CheckReport) -> str:
                       errors=str(sum(r.status == "undecided" for r in report.results)))
     for file in report.files:
         results = by_file.get(file, [])
-        suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(results)),
+        suite = ET.SubElement(root, "testsuite", name=_line(file), tests=str(len(results)),
                               failures=str(sum(r.status == "fail" for r in results)),
                               errors=str(sum(r.status == "undecided" for r in results)),
-                              skipped="0")
+                              skipped=str(sum(r.status == "incomplete" for r in results)))
         for r in results:
-            case = ET.SubElement(suite, "testcase", name=r.name,
-                                 classname=f"{file}.assertions[{r.index}]")
-            body = "\n".join([r.message, *r.details])
+            case = ET.SubElement(suite, "testcase", name=_line(r.name),
+                                 classname=_line(f"{file}.assertions[{r.index}]"))
+            message = _line(r.message)
+            body = sanitize("\n".join([r.message, *r.details]))
             if r.status == "fail":
-                ET.SubElement(case, "failure", message=r.message,
-                              type=f"expect-{r.expect}").text = body
+                ET.SubElement(case, "failure", message=message,
+                              type=_line(f"expect-{r.expect}")).text = body
             elif r.status == "undecided":
-                ET.SubElement(case, "error", message=r.message, type="undecided").text = body
+                ET.SubElement(case, "error", message=message, type="undecided").text = body
+            elif r.status == "incomplete":
+                ET.SubElement(case, "skipped",
+                              message=_line(f"incomplete: {r.message}")).text = body
             else:
-                ET.SubElement(case, "system-out").text = r.message
+                ET.SubElement(case, "system-out").text = message
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

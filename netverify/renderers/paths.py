@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tabulate import tabulate
 
 from netverify.ports import Protocol
 from netverify.renderers.base import RenderOptions, finish, paint
+from netverify.renderers.coverage import coverage_lines
+from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import explain_pair
 from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
 from netverify.source import SourceRef
@@ -49,8 +50,11 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
 def render_url(r: UrlResult, opts: RenderOptions) -> str:
     """The verdict, then each entry point's route, backends and hops."""
     word, color = WORD[r.verdict]
+    if r.verdict == "unknown" and not r.coverage.complete:
+        word = "INCOMPLETE"
     lines = [f"{paint(word, color, opts)}  {r.src} -> {r.url}"
-             + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else "")]
+             + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
+             *coverage_lines(r.coverage)]
     for p in r.paths:
         lines.append("")
         lines.extend(_path_lines(p, opts))
@@ -89,6 +93,11 @@ EXPOSED_HEADERS = ["service", "type", "ports", "externalTrafficPolicy", "pods re
 def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
     """Two tables: routes from outside, and Services exposed without a route."""
     out = []
+    cov = coverage_lines(r.coverage)
+    if cov:
+        head = [f"{paint('INCOMPLETE', 'yellow', opts)}: some verdicts below are not "
+                "decided"] if not r.coverage.complete else []
+        out.append("\n".join([*head, *cov]))
     if r.routes:
         out.append(tabulate(_route_rows(r), headers=ROUTE_HEADERS, tablefmt=table_format))
     else:
@@ -108,39 +117,21 @@ def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "si
     return finish("\n\n".join(out) + "\n", opts)
 
 
-# @user and #123, as audit_md breaks them (which md_text may already have done: a sign
-# followed by the zero-width space, or the # of an entity, is left alone).
-_MENTION = re.compile(r"(?<!&)(@(?=[A-Za-z0-9])|#(?=[0-9]))")
-
-
-def md_cell(text: str) -> str:
-    """Manifest text for a Markdown table cell or list item: ``md_text`` (pipes, backticks,
-    HTML, emphasis and newlines escaped), with ``@name`` and ``#123`` broken by a
-    zero-width space so that a name in a cell or note mentions or links nothing on
-    GitHub (which links them after rendering, so a backslash does not stop it)."""
-    # Imported here: audit_md -> audit -> json -> this module would be a cycle at import.
-    from netverify.renderers.audit_md import md_text
-
-    return _MENTION.sub(r"\1&#8203;", md_text(text))
-
-
-def _md_table(rows: list[list[str]], headers: list[str]) -> str:
-    # The rows are built by hand: tabulate would strip or re-align escaped text, and
-    # reads cells that look like numbers as numbers.
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def render_paths_markdown(r: PathsResult, opts: RenderOptions) -> str:
     """GitHub-flavoured Markdown tables; everything from the manifests is escaped."""
-    out = ["## Routes from outside the cluster", ""]
-    out.append(_md_table(_route_rows(r), ROUTE_HEADERS) if r.routes else "_none_")
+    out = []
+    cov = coverage_lines(r.coverage)
+    if cov:
+        if not r.coverage.complete:
+            out += ["**INCOMPLETE**: some verdicts below are not decided.", ""]
+        out += [*[f"- {md_text(line.strip())}" for line in cov], ""]
+    out += ["## Routes from outside the cluster", ""]
+    out.append(table(ROUTE_HEADERS, _route_rows(r)) if r.routes else "_none_")
     out += ["", "## Services exposed directly (NodePort, LoadBalancer)", ""]
-    out.append(_md_table(_exposed_rows(r), EXPOSED_HEADERS) if r.exposed else "_none_")
+    out.append(table(EXPOSED_HEADERS, _exposed_rows(r)) if r.exposed else "_none_")
     notes = list(r.notes) + sorted({n for p in r.routes for n in p.notes})
     if notes:
-        out += ["", *[f"- {md_cell(n)}" for n in notes]]
+        out += ["", *[f"- {md_text(n)}" for n in notes]]
     return "\n".join(out) + "\n"
 
 

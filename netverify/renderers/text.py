@@ -10,6 +10,7 @@ from tabulate import tabulate
 
 from netverify.ports import PortSet
 from netverify.renderers.base import RenderOptions, finish, paint
+from netverify.renderers.coverage import coverage_lines
 from netverify.results import (
     CanReachResult,
     CheckReport,
@@ -27,6 +28,9 @@ DETAIL_LIMIT = 4  # pairs explained in full without --verbose
 
 YES = "✓"
 NO = "✗"
+UNDECIDED_MARK = "?"  # after ✓/✗: objects netverify does not evaluate could change it
+UNDECIDED_LEGEND = (f"{UNDECIDED_MARK}: not decided, objects netverify does not evaluate "
+                    "apply (the mark shows what the evaluated policies say)")
 
 
 def _asked(r: CanReachResult) -> str:
@@ -44,13 +48,19 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     lines: list[str] = []
     n = len(r.pairs)
     ok = sum(1 for p in r.pairs if p.is_allowed)
-    if r.allowed:
+    incomplete = not r.coverage.complete and not r.denied
+    if incomplete:
+        head = paint("INCOMPLETE", "yellow", opts)
+    elif r.allowed:
         head = paint("ALLOWED", "green", opts)
     elif ok:
         head = paint("PARTLY ALLOWED", "yellow", opts)
     else:
         head = paint("DENIED", "red", opts)
     summary = f"{head}  {r.src} -> {r.dst}  ({_asked(r)})"
+    if incomplete:
+        said = "allowed" if r.allowed else "partly allowed" if ok else "denied"
+        summary += f"  by the policies netverify evaluates: {said}"
     if r.effective is not None and r.policy_allowed != r.allowed:
         summary += (f"  with {r.cni}; by the policies alone: "
                     f"{'allowed' if r.policy_allowed else 'denied'}")
@@ -59,11 +69,19 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     elif n == 1 and r.port is None and r.pairs[0].is_allowed:
         summary += f": {r.pairs[0].allowed}"
     lines.append(summary)
+    lines.extend(coverage_lines(r.coverage))
+    if not r.coverage.complete and r.denied:
+        sure = sum(1 for p in r.final if not p.is_allowed and p.complete)
+        lines.append(f"  the answer is no all the same: {sure} pair(s) are denied where no "
+                     "such object applies")
     if n > 1:
-        rows = [[p.src.name, p.dst.name, YES if p.is_allowed else NO,
+        rows = [[p.src.name, p.dst.name, (YES if p.is_allowed else NO)
+                 + ("" if p.complete else f" {UNDECIDED_MARK}"),
                  _ports(p.allowed) if r.port is None else ""] for p in r.pairs]
         lines.append("")
         lines.append(tabulate(rows, headers=["from", "to", "allowed", "ports"]))
+        if not all(p.complete for p in r.pairs):
+            lines.append(UNDECIDED_LEGEND)
     detail = r.pairs if (opts.verbose or n <= DETAIL_LIMIT) else ()
     for p in detail:
         lines.append("")
@@ -106,7 +124,9 @@ def _ports(ps: PortSet) -> str:
 def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
     verdict = "allowed" if p.is_allowed else "denied"
     out = [f"{p.src.name} -> {p.dst.name}: {verdict}"
-           + (f" ({p.allowed})" if p.is_allowed and r.port is None else "")]
+           + (f" ({p.allowed})" if p.is_allowed and r.port is None else "")
+           + ("" if p.complete else " by the policies netverify evaluates; not decided: "
+              "objects it does not evaluate apply")]
     if p.loopback:
         out.append("  a pod talking to itself (loopback) is always allowed")
     else:
@@ -160,18 +180,20 @@ def _cell(ps: PortSet, asked_port: bool) -> str:
     return str(ps).replace("; ", " ")
 
 
-def render_matrix(m: MatrixResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
-    """A square table: sources down, destinations across (numbered when wide)."""
-    if not m.rows:
-        return "no pods\n"
+def matrix_table(m: MatrixResult) -> tuple[str, list[str], list[list[str]]]:
+    """The title, headers and rows of the matrix (shared with its Markdown form).
+
+    A square table: sources down, destinations across (numbered when wide).
+    """
     n = len(m.rows)
     grid = [m.cells[i * n:(i + 1) * n] for i in range(n)]
     numbered = n > 6
     if m.by == "pod":
-        body = [[c.allowed for c in row] for row in grid]
-        cells = [[_cell(ps, m.port is not None) for ps in row] for row in body]
+        cells = [[_cell(c.allowed, m.port is not None) for c in row] for row in grid]
     else:
         cells = [[_group_cell(c.allowed_pairs, c.pairs) for c in row] for row in grid]
+    cells = [[text if c.complete else f"{text} {UNDECIDED_MARK}" for text, c in zip(
+        texts, row, strict=True)] for texts, row in zip(cells, grid, strict=True)]
     if numbered:
         headers = ["from \\ to", *[str(i + 1) for i in range(n)]]
         rows = [[f"{i + 1} {m.rows[i]}", *cells[i]] for i in range(n)]
@@ -186,8 +208,20 @@ def render_matrix(m: MatrixResult, opts: RenderOptions, *, table_format: str = "
     title = f"Connectivity by {m.by}{asked}"
     if m.by != "pod":
         title += " (allowed pod pairs / all pod pairs)"
-    out = [title, "", tabulate(rows, headers=headers, tablefmt=table_format,
-                               disable_numparse=True)]
+    return title, headers, rows
+
+
+def render_matrix(m: MatrixResult, opts: RenderOptions) -> str:
+    """The matrix as an aligned table, then its caveats."""
+    if not m.rows:
+        return finish("\n".join(["no pods", *coverage_lines(m.coverage)]) + "\n", opts)
+    title, headers, rows = matrix_table(m)
+    if not m.coverage.complete:
+        title = f"{paint('INCOMPLETE', 'yellow', opts)}  {title}"
+    out = [title, *coverage_lines(m.coverage), "",
+           tabulate(rows, headers=headers, disable_numparse=True)]
+    if not m.coverage.complete:
+        out.append(UNDECIDED_LEGEND)
     for c in m.caveats:
         out.append(f"note: {c}")
     return finish("\n".join(out) + "\n", opts)
@@ -204,12 +238,15 @@ def _witness_lines(role: str, w: WitnessPod) -> list[str]:
         return [f"  {role}: the address {w.name}"]
     if w.existing:
         return [f"  {role}: the existing pod {w.namespace}/{w.name}"]
-    labels = ", ".join(f"{k}={v}" for k, v in w.labels) or "(no labels)"
+    labels = ", ".join(f"{k}={v}" for k, v in w.labels)
+    pod = f"a pod labelled {labels}" if labels else "a pod with no labels"
     ns = f"namespace {w.namespace}"
     if w.new_namespace:
-        nsl = ", ".join(f"{k}={v}" for k, v in w.namespace_labels)
-        ns = f"a NEW namespace {w.namespace} labelled {nsl}"
-    out = [f"  {role}: a pod in {ns} labelled {labels}"]
+        # The name label is implied by the name; show the labels the namespace needs.
+        nsl = ", ".join(f"{k}={v}" for k, v in w.namespace_labels
+                        if k != "kubernetes.io/metadata.name")
+        ns = f"a NEW namespace {w.namespace}" + (f" whose labels are {nsl}" if nsl else "")
+    out = [f"  {role}: {pod}, in {ns}"]
     if w.ips:
         out.append(f"    with address {', '.join(w.ips)}")
     if w.named_ports:
@@ -223,7 +260,12 @@ def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
              f"{r.protocol.value} (any port)" if r.protocol else "any port")
     head = {"yes": paint("YES", "green", opts), "no": paint("NO", "red", opts),
             "undecided": paint("UNDECIDED", "yellow", opts)}[r.outcome]
-    lines = [f"{head}  could {r.src} reach {r.dst} ({asked})?"]
+    said = ""
+    if not r.coverage.complete:
+        said = f"  by the policies netverify evaluates: {r.outcome}"
+        head = paint("INCOMPLETE", "yellow", opts)
+    lines = [f"{head}  could {r.src} reach {r.dst} ({asked})?{said}",
+             *coverage_lines(r.coverage)]
     if r.outcome == "yes":
         lines.append("")
         lines.append("witness (re-checked with the concrete engine):" if r.verified
@@ -263,6 +305,10 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
     asked = (f" on {r.protocol.value} {r.port}" if r.port is not None and r.protocol else
              f" on {r.protocol.value}" if r.protocol else "")
     lines = [f"Who can reach {r.dst}{asked}"]
+    if not r.coverage.complete:
+        lines[0] = (f"{paint('INCOMPLETE', 'yellow', opts)}  {lines[0]} (by the policies "
+                    "netverify evaluates)")
+    lines.extend(coverage_lines(r.coverage))
     lines.append("")
     if r.existing:
         lines.append(f"Existing pods ({len(r.existing)}):")
@@ -306,6 +352,12 @@ def render_lint(r: LintResult, opts: RenderOptions) -> str:
         lines.append("")
         lines.append(f"{len(r.findings)} finding(s) in {r.policies} policies")
     lines.extend(f"undecided: {u}" for u in r.undecided)
+    if not r.coverage.complete:
+        lines.append("")
+        lines.append(f"{paint('INCOMPLETE', 'yellow', opts)}: policies of other kinds are not "
+                     "evaluated; the findings above hold, but what those policies make "
+                     "redundant is not found")
+    lines.extend(coverage_lines(r.coverage))
     return finish("\n".join(lines) + "\n", opts)
 
 
@@ -320,7 +372,8 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
             lines.append(a.file)
             current = a.file
         mark = {"pass": paint(YES, "green", opts), "fail": paint(NO, "red", opts),
-                "undecided": paint("?", "yellow", opts)}[a.status]
+                "undecided": paint("?", "yellow", opts),
+                "incomplete": paint(UNDECIDED_MARK, "yellow", opts)}[a.status]
         scope = " [any pod]" if a.scope == "any" else ""
         lines.append(f"  {mark} {a.name}{scope}")
         if a.status != "pass" or opts.verbose:
@@ -328,23 +381,36 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
             lines.extend(f"      {d}" for d in a.details)
     passed = sum(x.status == "pass" for x in r.results)
     failed = sum(x.status == "fail" for x in r.results)
-    undecided = len(r.results) - passed - failed
+    undecided = sum(x.status == "undecided" for x in r.results)
+    incomplete = sum(x.status == "incomplete" for x in r.results)
     lines.append("")
     summary = f"{passed} passed, {failed} failed"
     if undecided:
         summary += f", {undecided} undecided"
+    if incomplete:
+        summary += f", {incomplete} incomplete"
+        if not r.failed:
+            summary = f"{paint('INCOMPLETE', 'yellow', opts)}: {summary}"
     lines.append(summary)
+    lines.extend(coverage_lines(r.coverage))
     lines.extend(f"note: {c}" for c in r.caveats)
     return finish("\n".join(lines) + "\n", opts)
 
 
-def _diff_rows(r: DiffResult) -> list[list[str]]:
-    return [[x.src, x.dst, _ports(x.added) or "-", _ports(x.removed) or "-", str(x.pairs)]
-            for x in r.rows]
+DIFF_HEADERS = ["from", "to", "newly allowed", "newly denied", "pod pairs"]
 
 
-def _diff_symbolic(r: DiffResult) -> list[str]:
-    words = {"yes": "yes", "no": "no (proved)", "undecided": "undecided (solver limit)"}
+def diff_rows(r: DiffResult) -> list[list[str]]:
+    """One row per changed pair of existing workloads (shared with the Markdown form)."""
+    return [[x.src, x.dst, _ports(x.added) or "-", _ports(x.removed) or "-",
+             str(x.pairs) + ("" if x.complete else f" {UNDECIDED_MARK}")] for x in r.rows]
+
+
+def diff_symbolic(r: DiffResult) -> list[str]:
+    """The answer over every pod that could exist, with witnesses (one line each)."""
+    words = {"yes": "yes", "no": "no (proved)" if r.coverage.complete
+             else "no (proved for the policies netverify evaluates)",
+             "undecided": "undecided (solver limit)"}
     out = [f"newly allowed for some pod that could exist: {words[r.any_allowed]}",
            f"newly denied for some pod that could exist: {words[r.any_denied]}"]
     for w in r.witnesses:
@@ -356,13 +422,18 @@ def _diff_symbolic(r: DiffResult) -> list[str]:
     return out
 
 
-def render_diff(r: DiffResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
+def render_diff(r: DiffResult, opts: RenderOptions) -> str:
     """Existing pods' changes as a table, then the answer over every possible pod."""
-    lines = [f"Reachability changes from {r.old} to {r.new}", ""]
+    lines = [f"Reachability changes from {r.old} to {r.new}"]
+    if not r.coverage.complete:
+        lines[0] = (f"{paint('INCOMPLETE', 'yellow', opts)}  {lines[0]} (by the policies "
+                    "netverify evaluates)")
+    lines.extend(coverage_lines(r.coverage))
+    lines.append("")
     if r.rows:
-        lines.append(tabulate(_diff_rows(r), headers=["from", "to", "newly allowed",
-                                                     "newly denied", "pod pairs"],
-                              tablefmt=table_format, disable_numparse=True))
+        lines.append(tabulate(diff_rows(r), headers=DIFF_HEADERS, disable_numparse=True))
+        if not all(x.complete for x in r.rows):
+            lines.append(UNDECIDED_LEGEND)
     else:
         lines.append("existing pods: no pair changed")
     if r.pods_added:
@@ -370,6 +441,6 @@ def render_diff(r: DiffResult, opts: RenderOptions, *, table_format: str = "simp
     if r.pods_removed:
         lines.append(f"pods only in {r.old}: {', '.join(r.pods_removed)}")
     lines.append("")
-    lines.extend(_diff_symbolic(r))
+    lines.extend(diff_symbolic(r))
     lines.extend(f"note: {c}" for c in r.caveats)
     return finish("\n".join(lines) + "\n", opts)

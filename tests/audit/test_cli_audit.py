@@ -77,7 +77,8 @@ def test_every_format_says_when_hidden_findings_decide_the_exit_status(fmt):
         assert "Exit 1: 2 hidden finding(s) at or above warning" in r.stdout
     elif fmt == "json":
         gate = json.loads(r.stdout)["gate"]
-        assert gate == {"fail_on": "warning", "failed": True, "hidden_at_or_above": 2}
+        assert gate == {"fail_on": "warning", "failed": True, "hidden_at_or_above": 2,
+                            "exit_status": 1}
     else:
         (inv,) = json.loads(r.stdout)["runs"][0]["invocations"]
         assert inv["exitCode"] == 1
@@ -95,7 +96,8 @@ def test_no_gate_sentence_when_hidden_findings_do_not_decide(fmt):
 
 def test_json_gate_without_hidden_findings():
     gate = json.loads(run("-f", DEMO, "--format", "json").stdout)["gate"]
-    assert gate == {"fail_on": "error", "failed": False, "hidden_at_or_above": 0}
+    assert gate == {"fail_on": "error", "failed": False, "hidden_at_or_above": 0,
+                    "exit_status": 0}
 
 
 def test_exit_2_on_bad_input(tmp_path):

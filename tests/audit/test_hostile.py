@@ -3,7 +3,8 @@
 The loader validates label keys and values (a ``<script>`` or 300-character label
 value is an input error), but accepts any object name (with a warning), so hostile
 text reaches the reports through names and the findings' messages: markup, terminal
-control sequences, GitHub mentions and issue references.
+control sequences, bidi overrides (which reorder the text around them in a terminal,
+a browser or a GitHub comment), GitHub mentions and issue references.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from netverify.loader import load_text
 from netverify.renderers import RenderOptions, render
 from netverify.renderers.audit_md import md_text
 from netverify.results import AuditReport
+from tests.renderers.inert import assert_sarif_inert
+from tests.renderers.samples import UNSAFE
 
 SCRIPT = "<script>alert(1)</script>"
 QUOTES = 'x" onmouseover="alert(2)'
@@ -33,7 +36,8 @@ NEWLINE = "line1\nline2 | x"
 # OSC 8 (a link), BEL, CSI (colour, clear screen), a C1 CSI, OSC 52 (write the clipboard)
 CONTROL = "evil\x1b]8;;http://x\x07\x1b[31mRED\x1b[2J\x9b6n\x1b]52;c;ZXZpbA==\x07"
 MENTION = "ping @octocat and @github/security about #123"
-RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # newline aside
+BIDI = "admin\u202egnp.exe\u2066x\u2069\u200e\u061c\u2028y"
+RAW_CONTROL = UNSAFE  # controls (newline aside), bidi controls, separators, ...
 
 
 def _doc(kind: str, name: str, ns: str | None = None, **extra: object) -> dict:
@@ -47,7 +51,7 @@ def _doc(kind: str, name: str, ns: str | None = None, **extra: object) -> dict:
 @cache
 def hostile_report() -> AuditReport:
     docs = [_doc("Namespace", SCRIPT), _doc("Namespace", QUOTES), _doc("Namespace", "shop")]
-    for i, name in enumerate([SCRIPT, QUOTES, PIPES, LONG, CONTROL, MENTION]):
+    for i, name in enumerate([SCRIPT, QUOTES, PIPES, LONG, CONTROL, MENTION, BIDI]):
         docs.append(_doc("Pod", name, SCRIPT if i % 2 == 0 else QUOTES,
                          metadata={"name": name, "namespace": SCRIPT if i % 2 == 0 else QUOTES,
                                    "labels": {"app": f"a{i}"}},
@@ -200,3 +204,27 @@ def test_markdown_leaves_code_and_mermaid_entities_alone():
     block = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert "&#8203;" not in block  # Mermaid labels use their own #NNN; entities
     assert "#64;octocat" in block or "octocat" not in block
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_bidi_controls_are_written_out(fmt: str):
+    text = out(fmt)
+    assert not RAW_CONTROL.search(text)
+    escaped = "\\\\u202e" if fmt == "md" else "\\u202e"  # md escapes the backslash
+    assert f"admin{escaped}gnp.exe" in text
+
+
+def test_mermaid_labels_hold_no_entity_for_a_bidi_control():
+    # Mermaid decodes #8238; back into U+202E: the label must carry it written out.
+    text = out("md")
+    block = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    for code in re.findall(r"#(\d+);", block):
+        assert not RAW_CONTROL.match(chr(int(code))), f"#{code}; decodes to a control"
+
+
+def test_sarif_messages_show_bidi_controls_written_out():
+    # Code scanning shows these texts on a web page, where U+202E would reorder them;
+    # fingerprints still hash the names as they are.
+    text = out("sarif")
+    assert_sarif_inert(text)
+    assert "admin\\\\u202egnp.exe" in text  # JSON escapes the backslash of \u202e

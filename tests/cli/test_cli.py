@@ -96,14 +96,15 @@ def test_matrix_text_json_csv_md():
     assert data["query"] == "matrix" and data["by"] == "pod"
     row = next(x for x in data["results"]
                if x["from"] == "frontend/web" and x["to"] == "backend/api")
-    assert row == {"from": "frontend/web", "to": "backend/api", "connections": {"TCP": "8080"}}
+    assert row == {"from": "frontend/web", "to": "backend/api", "connections": {"TCP": "8080"},
+                   "complete": True}
     assert not any(x["from"] == "frontend/web" and x["to"] == "backend/db"
                    for x in data["results"])  # no connection: left out
     with_port = json.loads(run("matrix", "-f", DEMO, "--port", "5432", "--format",
                                "json").stdout)
     assert len(with_port["results"]) == len(with_port["nodes"]) ** 2
     assert {"from": "backend/api", "to": "backend/db", "port": 5432, "protocol": "TCP",
-            "allowed": True} in with_port["results"]
+            "allowed": True, "complete": True} in with_port["results"]
     rows = list(csv.DictReader(io.StringIO(run("matrix", "-f", DEMO, "--format", "csv").stdout)))
     assert any(r["from"] == "frontend/web" and r["TCP"] == "8080" for r in rows)
     md = run("matrix", "-f", DEMO, "--by", "namespace", "--format", "md").stdout

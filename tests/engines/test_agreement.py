@@ -18,7 +18,15 @@ The properties:
 (d) ``matrix(by="namespace")`` (and ``by="workload"``) pair counts and port unions ==
     those counted from the ``Evaluator``;
 (e) adding a deny-all policy to a namespace never adds a connection;
-(f) ``netverify.selectors`` matching == the oracle's selector matching.
+(f) ``netverify.selectors`` matching == the oracle's selector matching;
+(g) the SMT engine == the oracle on every pair, a pod with itself included;
+(h) ``check``'s two scopes agree on self-traffic: a ``deny`` that fails over the existing
+    pods of a namespace fails over every pod that could exist there too.
+
+The strategies draw pods with no known address, IPv4 or IPv6 only, and dual-stack, and
+ipBlocks of both families, so every property covers address families; the oracle counts
+a connection allowed when some family both ends have allows it, and a pod's connection
+to itself as always allowed.
 
 Counterexamples are pinned as YAML under ``regressions/`` and replayed by
 ``test_regression_case``: each file holds the manifests, a comment on what it
@@ -29,6 +37,7 @@ it, an ``xfail`` reason (strict, so a fix shows up as XPASS).
 from __future__ import annotations
 
 import ipaddress
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +45,16 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, currently_in_test_context, given, note, settings
+from hypothesis import HealthCheck, assume, currently_in_test_context, given, note, settings
 from hypothesis import strategies as st
 
 from netverify.engines.allpairs import compute_all_pairs
 from netverify.engines.concrete import Evaluator
+from netverify.engines.smt.engine import SmtEngine
 from netverify.loader import load_text
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet, Protocol
+from netverify.queries.check import check
 from netverify.queries.matrix import matrix
 from netverify.selectors import parse_selector
 from tests import strategies as S
@@ -177,16 +188,19 @@ class Oracle:
                 and oracle_selector_matches((pol.get("spec") or {}).get("podSelector"),
                                             pod.labels)]
 
-    def peer_matches(self, pol: dict[str, Any], peer: dict[str, Any], other: OPod) -> bool:
+    def peer_matches(self, pol: dict[str, Any], peer: dict[str, Any], other: OPod,
+                     family: int) -> bool:
         # An explicit null is the same as an absent field (API server decoding).
         peer = {k: v for k, v in peer.items() if v is not None}
         if "ipBlock" in peer:
+            # The connection uses one address family; the block sees the pod's address of it.
             block = peer["ipBlock"]
             net = ipaddress.ip_network(block["cidr"], strict=False)
             excepts = [ipaddress.ip_network(e, strict=False) for e in block.get("except") or []]
-            return any(ip.version == net.version and ip in net
-                       and not any(ip.version == e.version and ip in e for e in excepts)
-                       for ip in other.ips)
+            return net.version == family and any(
+                ip.version == family and ip in net
+                and not any(ip.version == e.version and ip in e for e in excepts)
+                for ip in other.ips)
         if other.host_network:
             return False  # node traffic: only ipBlock can match it
         if "namespaceSelector" in peer:
@@ -218,7 +232,7 @@ class Oracle:
         return False
 
     def side_allows(self, direction: str, subject: OPod, other: OPod, dst: OPod,
-                    proto: str, port: int) -> bool:
+                    proto: str, port: int, family: int) -> bool:
         pols = self.isolating(subject, direction)
         if not pols:
             return True
@@ -227,17 +241,24 @@ class Oracle:
             for rule in (pol.get("spec") or {}).get(field) or []:
                 rule = rule or {}
                 peers = rule.get(peers_field)
-                if peers and not any(self.peer_matches(pol, pr, other) for pr in peers):
+                if peers and not any(self.peer_matches(pol, pr, other, family) for pr in peers):
                     continue
                 if self.port_matches(rule, dst, proto, port):
                     return True
         return False
 
+    @staticmethod
+    def families(pod: OPod) -> set[int]:
+        """Families a pod can connect over: those of its addresses; both when none is known."""
+        return {ip.version for ip in pod.ips} or {4, 6}
+
     def allowed(self, src: OPod, dst: OPod, proto: str, port: int) -> bool:
         if src.key == dst.key and src.kind == "Pod":
             return True  # loopback never leaves the pod
-        return (self.side_allows("Egress", src, dst, dst, proto, port)
-                and self.side_allows("Ingress", dst, src, dst, proto, port))
+        # A connection uses one address family both ends have; allowed when one such works.
+        return any(self.side_allows("Egress", src, dst, dst, proto, port, family)
+                   and self.side_allows("Ingress", dst, src, dst, proto, port, family)
+                   for family in sorted(self.families(src) & self.families(dst)))
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -507,6 +528,56 @@ def test_everything_agrees_on_larger_clusters(manifests: list[dict[str, Any]]) -
     check_everything(manifests)
 
 
+SMT_EXAMPLES = settings(max_examples=20, deadline=None,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SMT_EXAMPLES
+@given(manifests=S.clusters(max_pods=4, max_policies=3))
+def test_smt_engine_agrees_with_the_oracle_on_every_pair(manifests: list[dict[str, Any]]
+                                                         ) -> None:
+    """(g) pod pairs of every address-family mix, and each pod with itself."""
+    cluster = load(manifests)
+    oracle = Oracle(manifests)
+    smt = SmtEngine(cluster)
+    bad = []
+    for src in cluster.pods:
+        for dst in cluster.pods:
+            got = smt.allowed_ports(smt.pod(src), smt.pod(dst))
+            osrc, odst = oracle.pods[src.key], oracle.pods[dst.key]
+            for proto, port in PROBES:
+                want = oracle.allowed(osrc, odst, proto, port)
+                if got.contains(Protocol(proto), port) != want:
+                    bad.append(f"{src.key} -> {dst.key} {proto}/{port}: oracle {want}")
+    assert not bad, "SMT engine disagrees with the oracle:\n  " + "\n  ".join(bad[:12])
+
+
+@SMT_EXAMPLES
+@given(manifests=S.clusters(max_pods=4, max_policies=3), data=st.data())
+def test_check_scopes_agree_on_self_traffic(manifests: list[dict[str, Any]],
+                                            data: st.DataObject) -> None:
+    """(h) "nothing in NS reaches DST" over existing pods, then over every possible pod.
+
+    Every possible pod includes the existing ones, so a failure over the existing pods
+    (DST reaching itself is one) must be a failure over every possible pod.  Hypothetical
+    pods are ordinary pods, so namespaces with hostNetwork pods are left out.
+    """
+    cluster = load(manifests)
+    dst = data.draw(st.sampled_from(cluster.pods), label="dst")
+    ns = data.draw(st.sampled_from(sorted({p.namespace for p in cluster.pods})), label="ns")
+    assume(not any(p.host_network for p in cluster.pods if p.namespace == ns))
+    port = data.draw(st.sampled_from(S.PORTS), label="port")
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "spec.yaml"
+        spec.write_text(yaml.safe_dump({"manifests": ["unused"], "assertions": [
+            {"name": scope, "from": f"{ns}/*", "to": dst.key, "port": port, "expect": "deny",
+             "scope": scope, "answer": "policy"} for scope in ("existing", "any")]}))
+        existing, anyone = check([str(spec)], load=lambda paths: cluster).results
+    assert "undecided" not in (existing.status, anyone.status), anyone.message
+    if existing.status == "fail":
+        assert anyone.status == "fail", (existing.message, anyone.message)
+
+
 # -- pinned counterexamples ----------------------------------------------------------------
 
 
@@ -523,7 +594,7 @@ def _regression_params() -> list[Any]:
 
 @pytest.mark.parametrize("path", _regression_params())
 def test_regression_case(path: Path) -> None:
-    """Replay a pinned counterexample through every property, then its explicit verdicts."""
+    """Replay a pinned counterexample: its explicit verdicts, every property, the SMT engine."""
     case = yaml.safe_load(path.read_text())
     manifests = case["manifests"]
     cluster = load_text(S.to_yaml(manifests), path.name)
@@ -539,6 +610,11 @@ def test_regression_case(path: Path) -> None:
                                                                         e["port"])
         assert got == want, f"Evaluator on {e}"
     check_everything(manifests)
+    smt = SmtEngine(cluster)
+    for src in cluster.pods:
+        for dst in cluster.pods:
+            assert smt.allowed_ports(smt.pod(src), smt.pod(dst)) == ev.allowed_ports(
+                src, dst), f"SMT engine on {src.key} -> {dst.key}"
     for port, protocol in case.get("ports") or []:
         check_pod_matrix(cluster, port=port, protocol=protocol)
         check_group_matrix(cluster, "namespace", port=port, protocol=protocol)

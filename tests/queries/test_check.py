@@ -169,3 +169,74 @@ def test_f_overrides_the_spec_manifests(tmp_path):
                  "  - {name: x, from: frontend/web, to: backend/api:8080, expect: allow}\n")
     r = CliRunner().invoke(main, ["check", str(p), "-f", DEMO])
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def _own(tmp_path: Path, manifests: list[dict], body: str) -> str:
+    import yaml
+
+    m = tmp_path / "m.yaml"
+    m.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
+    p = tmp_path / "own.yaml"
+    p.write_text(f"manifests: [{m}]\nassertions:\n{body}")
+    return str(p)
+
+
+def _db_cluster(db_ingress: dict) -> list[dict]:
+    from tests.support import ns, pod, policy
+
+    return [ns("a"), pod("a", "db", {"app": "db"}, ip="10.0.0.9"),
+            pod("a", "web", {"app": "web"}, ip="10.0.0.4"),
+            policy("a", "db", {"podSelector": {"matchLabels": {"app": "db"}}, **db_ingress})]
+
+
+def test_self_traffic_counts_alike_in_both_scopes(tmp_path):
+    # db's ingress admits nobody, but db's connection to its own address is never
+    # filtered: "nothing in a reaches db" is false in both scopes, on the same pair.
+    path = _own(tmp_path, _db_cluster({"policyTypes": ["Ingress"]}), """
+  - {name: existing, from: a/*, to: a/db, port: 5432, expect: deny}
+  - {name: any, from: a/*, to: a/db, port: 5432, expect: deny, scope: any}
+  - {name: others, from: "a/app!=db", to: a/db, port: 5432, expect: deny, scope: any}
+""")
+    existing, anyone, others = check([path], load=load_cluster).results
+    assert (existing.status, anyone.status, others.status) == ("fail", "fail", "pass")
+    for r in (existing, anyone):
+        assert "a/db can reach" in r.message and r.counterexample["from"] == "a/db"
+        assert any("connecting to itself" in d for d in r.details), r.details
+
+
+def test_a_pod_selector_alone_ranges_over_existing_namespaces(tmp_path):
+    # db admits app=web pods from namespaces labelled team=x; none exists.  A source
+    # with only a podSelector means pods of the existing namespaces (README); with a
+    # namespaceSelector, namespaces created later count too.
+    ingress = {"ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "x"}},
+                                      "podSelector": {"matchLabels": {"app": "web"}}}]}]}
+    path = _own(tmp_path, _db_cluster(ingress), """
+  - name: pods only
+    from: {podSelector: {matchLabels: {app: web}}}
+    to: a/db
+    port: 5432
+    expect: deny
+    scope: any
+  - name: any namespace
+    from: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}
+    to: a/db
+    port: 5432
+    expect: deny
+    scope: any
+""")
+    pods_only, any_ns = check([path], load=load_cluster).results
+    assert pods_only.status == "pass", pods_only.message
+    assert any_ns.status == "fail" and any_ns.counterexample["from"]["new_namespace"]
+
+
+def test_a_hypothetical_counterexample_carries_its_fresh_address(tmp_path):
+    path = _own(tmp_path, _db_cluster({"ingress": [{"from": [
+        {"ipBlock": {"cidr": "10.0.0.4/30"}}]}]}), """
+  - {name: nobody, from: "a/app!=db", to: a/db, port: 5432, expect: deny, scope: any}
+""")
+    (r,) = check([path], load=load_cluster).results
+    assert r.status == "fail"
+    cx = r.counterexample
+    assert cx["hypothetical"] and cx["from"]["ips"] in (["10.0.0.5"], ["10.0.0.6"],
+                                                       ["10.0.0.7"])
+    assert cx["from"]["ips"][0] in r.message

@@ -131,3 +131,39 @@ def test_cli_git_revision_formats_and_fail_on(tmp_path):
         assert md.startswith("### Reachability changes")
         bad = runner.invoke(main, ["diff", "git:nope:k8s", "k8s"])
         assert bad.exit_code == 2 and "nope" in bad.stderr
+
+
+def _v6(with_v6_clients: bool):
+    from tests.support import pod
+
+    peers: list[dict[str, Any]] = [{"namespaceSelector": {}}]
+    if with_v6_clients:
+        peers.append({"ipBlock": {"cidr": "2001:db8::/32"}})
+    return cluster(ns("a"), pod("a", "db", {"app": "db"}),
+                   policy("a", "db", {"podSelector": {}, "ingress": [{"from": peers}]}))
+
+
+def test_ipv6_addresses_outside_the_cluster_are_compared_too():
+    # Every pod may connect either way: only IPv6 clients outside the cluster change.
+    cut = diff(_v6(True), _v6(False))
+    assert cut.any_denied == "yes" and cut.any_allowed == "no"
+    (w,) = [x for x in cut.witnesses if x.direction == "denied"]
+    assert w.src.external and ":" in w.src.name  # an IPv6 address
+    opened = diff(_v6(False), _v6(True))
+    assert opened.any_allowed == "yes" and opened.any_denied == "no"
+
+
+def test_a_diff_witness_gets_an_address_no_existing_pod_has():
+    from tests.support import pod
+
+    def db(cidr: str | None):
+        peers = [{"ipBlock": {"cidr": cidr}}] if cidr else []
+        return cluster(ns("a"), pod("a", "db", {"app": "db"}, ip="10.0.0.9"),
+                       pod("a", "c1", {"app": "c"}, ip="10.0.0.4"),
+                       policy("a", "db", {"podSelector": {"matchLabels": {"app": "db"}},
+                                          "ingress": [{"from": peers}] if peers else []}))
+
+    r = diff(db(None), db("10.0.0.4/30"))
+    (w,) = [x for x in r.witnesses if x.direction == "allowed"]
+    addresses = set(w.src.ips) | ({w.src.name} if w.src.external else set())
+    assert addresses and "10.0.0.4" not in addresses and "10.0.0.9" not in addresses

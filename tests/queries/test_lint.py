@@ -48,3 +48,75 @@ def test_contradictory_pod_selector():
     f = lint(c).findings
     assert [(x.code, x.message.startswith("the podSelector contradicts")) for x in f] == [
         ("selects-no-pod", True)]
+
+
+def _redundant(c):
+    return {(f.policy, f.field) for f in lint(c).findings if f.code.startswith("redundant")}
+
+
+def test_a_rule_admitting_only_ipv6_addresses_outside_the_cluster_is_not_redundant():
+    # Every pod may connect anyway (all namespaces); the ipBlock adds IPv6 clients outside
+    # the cluster, which deleting the rule would cut off.
+    c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
+                policy("a", "pods", {"podSelector": {}, "ingress": [
+                    {"from": [{"namespaceSelector": {}}]}]}),
+                policy("a", "v6", {"podSelector": {}, "ingress": [
+                    {"from": [{"ipBlock": {"cidr": "::/0"}}]}]}))
+    assert ("a/v6", "spec.ingress[0]") not in _redundant(c)
+    assert ("a/v6", "") not in _redundant(c)
+    # An IPv6 rule inside a wider one still is redundant.
+    c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
+                policy("a", "wide", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [
+                    {"to": [{"ipBlock": {"cidr": "2001:db8::/32"}}]}]}),
+                policy("a", "narrow", {"podSelector": {},
+                                       "ingress": [{"from": [{"podSelector": {}}]}],
+                                       "egress": [{"to": [{"ipBlock": {
+                                           "cidr": "2001:db8:1::/48"}}]}]}))
+    assert _redundant(c) == {("a/narrow", "spec.egress[0]")}
+
+
+def test_deleting_the_last_egress_rule_without_policy_types_ends_egress_isolation():
+    # The rule admits no possible peer, so it adds nothing while the policy isolates egress;
+    # but without policyTypes, deleting it leaves no egress rule, the policy is no longer of
+    # type Egress, and every egress connection opens.  Not redundant.
+    never = {"matchExpressions": [{"key": "app", "operator": "Exists"},
+                                  {"key": "app", "operator": "DoesNotExist"}]}
+    c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
+                policy("a", "p", {"podSelector": {}, "egress": [{"to": [{"podSelector": never}]}]}))
+    assert _redundant(c) == set()
+    # With policyTypes given, deleting it keeps the isolation: then it is redundant.
+    c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
+                policy("a", "p", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                                  "egress": [{"to": [{"podSelector": never}]}]}))
+    assert _redundant(c) == {("a/p", "spec.egress[0]")}
+
+
+def test_an_allow_all_egress_rule_without_policy_types_is_redundant_and_says_why():
+    # Deleting egress: [{}] ends egress isolation, which allowed everything anyway.
+    c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
+                policy("a", "p", {"podSelector": {}, "ingress": [], "egress": [{}]}))
+    found = [f for f in lint(c).findings if f.code == "redundant-rule"]
+    assert [(f.policy, f.field) for f in found] == [("a/p", "spec.egress[0]")]
+    assert "stops isolating egress" in found[0].message
+
+
+def test_two_identical_rules_are_not_both_reported():
+    # Either may go, not both: findings can be applied together.
+    c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
+                policy("a", "p", {"podSelector": {}, "ingress": [
+                    {"ports": [{"port": 80}]}, {"ports": [{"port": 80}]}]}))
+    assert _redundant(c) == {("a/p", "spec.ingress[0]")}
+
+
+def test_a_policy_already_found_redundant_is_not_named_as_shadowing():
+    # a1 and a2 are the same, and b's first rule admits what they do.  a1 goes first
+    # (shadowed by a2 and b); then a2 is shadowed by b alone, since a1 is to be deleted;
+    # then b's rule is the last one admitting port 80, so it stays.
+    port80 = {"podSelector": {}, "ingress": [{"ports": [{"port": 80}]}]}
+    c = cluster(ns("a"), pod("a", "p", {"app": "p"}),
+                policy("a", "a1", port80), policy("a", "a2", port80),
+                policy("a", "b", {"podSelector": {}, "ingress": [
+                    {"ports": [{"port": 80}]}, {"ports": [{"port": 443}]}]}))
+    assert [p.key for p in c.policies] == ["a/a1", "a/a2", "a/b"]
+    assert _findings(c) == {("redundant-policy", "a/a1", ""): ("a/a2", "a/b"),
+                            ("redundant-policy", "a/a2", ""): ("a/b",)}

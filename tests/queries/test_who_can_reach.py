@@ -91,6 +91,19 @@ def test_hypothetical_cli_exit_codes():
     assert smt.exit_code == 0 and "TCP 53; UDP 53" in smt.stdout
 
 
+def test_an_ipv6_block_admits_no_source_of_an_ipv4_only_pod():
+    # A connection uses one family: the IPv6 addresses of fd00::/64 (pods or not) cannot
+    # reach a pod that has only an IPv4 address, though another rule admits its namespace.
+    c = cluster(ns("a"), pod("a", "db", {"app": "db"}, ip="10.0.0.9"),
+                policy("a", "db", {"podSelector": {}, "ingress": [
+                    {"from": [{"ipBlock": {"cidr": "fd00::/64"}}]},
+                    {"from": [{"podSelector": {}}]}]}))
+    r = who_can_reach(c, "a/db:5432")
+    by_rule = {k.rule: k.status for k in r.classes}
+    assert by_rule["a/db spec.ingress[0].from[0]"] == "none"
+    assert by_rule["a/db spec.ingress[1].from[0]"] == "all"
+
+
 # -- bounded work: one deadline for the whole query, linear in the number of peers --------
 
 

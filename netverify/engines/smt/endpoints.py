@@ -12,7 +12,8 @@ An endpoint is what a policy can observe about one side of a connection:
   ``kubernetes.io/metadata.name`` is present and names no existing namespace;
 - addresses: an optional IPv4 (32-bit bit-vector) and an optional IPv6
   (128-bit); a pod without a known address is matched by no ipBlock, as in the
-  concrete engine;
+  concrete engine.  ``can_use`` says which families an endpoint can connect
+  over: those it has an address of, or both when it has none known;
 - named container ports: for each (name, protocol) any policy uses, a Bool
   "declared" and a 16-bit port.  A concrete pod has constants; a hypothetical
   pod may declare any port under any name.
@@ -59,11 +60,42 @@ class SymEndpoint:
     named: dict[tuple[str, Protocol], list[tuple[z3.BoolRef, z3.BitVecRef]]]
     domain: list[z3.BoolRef] = field(default_factory=list)
     pod: Pod | None = None  # set for an existing pod
+    families: frozenset[int] | None = None  # an existing pod's, when its addresses are hidden
     fixed_ns: str | None = None  # set when the namespace is known in Python
 
     def ips(self, family: int) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
         """The (has, address) terms of one family."""
         return self.ip4 if family == IPv4 else self.ip6
+
+
+def can_use(ep: SymEndpoint, family: int) -> z3.BoolRef:
+    """``ep`` can take part in a connection over ``family``.
+
+    It has an address of that family, or no known address at all (then it may
+    have either, as ``ipblocks.usable_families`` says for concrete pods).
+    """
+    if ep.families is not None:
+        return z3.BoolVal(family in ep.families)
+    mine = [has for has, _ in ep.ips(family)]
+    every = [has for has, _ in (*ep.ip4, *ep.ip6)]
+    return z3.Or(*mine, z3.Not(z3.Or(*every)))
+
+
+def fresh_addresses(ep: SymEndpoint, cluster: Cluster) -> list[z3.BoolRef]:
+    """Constraints keeping ``ep``'s known addresses off every existing pod's address.
+
+    A pod that does not exist yet gets a fresh address; a witness that needs an
+    existing pod's address (a /32 ipBlock) is only that pod, or one that takes its
+    address after it is gone, and callers say so instead.
+    """
+    out: list[z3.BoolRef] = []
+    for family, width in ((IPv4, 32), (IPv6, 128)):
+        taken = sorted({ip.value for p in cluster.pods for ip in p.ips if ip.family == family})
+        for has, addr in ep.ips(family):
+            if taken:
+                out.append(z3.Implies(has, z3.And(*[addr != z3.BitVecVal(v, width)
+                                                    for v in taken])))
+    return out
 
 
 def _ns_label_terms(u: Universe, cluster: Cluster, ns: z3.ArithRef, prefix: str,
@@ -149,7 +181,7 @@ def concrete_pod(u: Universe, cluster: Cluster, pod: Pod) -> SymEndpoint:
     return SymEndpoint(
         name=pod.key, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(pod.host_network),
         ns=ns, labels=Labels(present, value), ns_labels=ns_labels, ip4=ip4, ip6=ip6,
-        named=named, pod=pod, fixed_ns=pod.namespace,
+        named=named, pod=pod, fixed_ns=pod.namespace, families=pod.hidden_families,
     )
 
 

@@ -6,16 +6,19 @@ The encoding mirrors the concrete Evaluator rule for rule (see
 - ``selects(p, x)``: x is a pod, not hostNetwork, in p's namespace, and p's
   podSelector holds on x's labels;
 - ``isolated(d, x)``: some policy with policy type d selects x;
-- ``peer(p, e, x)``: ipBlock -> some known address of x lies in cidr minus
-  except; otherwise x is a non-hostNetwork pod whose namespace is p's (no
-  namespaceSelector) or satisfies the namespaceSelector, and whose labels
-  satisfy the podSelector when there is one;
+- ``peer(p, e, x)``: ipBlock -> the connection uses the block's family and x's
+  known address of that family lies in cidr minus except; otherwise x is a
+  non-hostNetwork pod whose namespace is p's (no namespaceSelector) or
+  satisfies the namespaceSelector, and whose labels satisfy the podSelector
+  when there is one;
 - ``ports(r, dst, port, proto)``: no list -> true; else some entry matches the
   protocol and the port (a number, a range with endPort, every port, or a name
   that ``dst`` declares for that protocol with that number);
 - ``allowed(src, dst, port, proto)`` = egress side of src AND ingress side of
   dst, each side being "not governed" (not a pod, or hostNetwork) or "not
-  isolated" or "some rule of a selecting policy matches the other side".
+  isolated" or "some rule of a selecting policy matches the other side"; both
+  sides also require that the two endpoints can use the connection's address
+  family (``Traffic.ipv6``): a pair with no common family never connects.
 
 Terms are cached per (policy, endpoint) so a query that asks many questions
 about the same endpoints builds each sub-term once.
@@ -23,13 +26,14 @@ about the same endpoints builds each sub-term once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import z3
 
 from netverify.engines.classes import numbered_ports
-from netverify.engines.smt.endpoints import PROTOCOL_CODE, Labels, SymEndpoint
+from netverify.engines.smt.endpoints import PROTOCOL_CODE, Labels, SymEndpoint, can_use
 from netverify.engines.smt.universe import Universe
+from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, Interval
 from netverify.selectors import LabelSelector, Operator
@@ -37,18 +41,43 @@ from netverify.selectors import LabelSelector, Operator
 
 @dataclass(frozen=True)
 class Traffic:
-    """The symbolic (or fixed) port and protocol of a connection."""
+    """The symbolic (or fixed) port, protocol and address family of a connection.
+
+    ``ipv6`` is true for a connection over IPv6, false over IPv4: a connection
+    uses one family, and ipBlocks see the endpoints' addresses of that family.
+    """
 
     port: z3.BitVecRef
     proto: z3.ArithRef
     domain: tuple[z3.BoolRef, ...]
+    ipv6: z3.BoolRef = field(default_factory=lambda: z3.Bool("traffic.ipv6"))
 
     @staticmethod
     def symbolic(prefix: str = "traffic") -> Traffic:
-        """Any port 1-65535 of any protocol."""
+        """Any port 1-65535 of any protocol, over either address family."""
         port = z3.BitVec(f"{prefix}.port", 16)
         proto = z3.Int(f"{prefix}.protocol")
-        return Traffic(port, proto, (port != 0, proto >= 0, proto <= 2))
+        return Traffic(port, proto, (port != 0, proto >= 0, proto <= 2),
+                       z3.Bool(f"{prefix}.ipv6"))
+
+    def over(self, family: int) -> z3.BoolRef:
+        """The connection uses ``family``."""
+        return self.ipv6 if family == IPv6 else z3.Not(self.ipv6)
+
+    def family_in(self, model: z3.ModelRef) -> int:
+        """The family a model chose."""
+        return IPv6 if z3.is_true(model.eval(self.ipv6, model_completion=True)) else IPv4
+
+    def either_family(self, formula: z3.BoolRef) -> z3.BoolRef:
+        """``formula`` holds over some family: the connection can be made over one of them.
+
+        This is the concrete engine's verdict for a pair that could use both families
+        (the union); use it where "not allowed" must mean "over no family".
+        """
+        if not z3.is_const(self.ipv6) or z3.is_true(self.ipv6) or z3.is_false(self.ipv6):
+            return formula
+        return z3.Or(z3.substitute(formula, (self.ipv6, z3.BoolVal(True))),
+                     z3.substitute(formula, (self.ipv6, z3.BoolVal(False))))
 
 
 @dataclass(frozen=True)
@@ -85,16 +114,13 @@ def port_in(port: z3.BitVecRef, intervals: tuple[Interval, ...]) -> z3.BoolRef:
 class Encoder:
     """Builds formulas for one cluster over one universe."""
 
-    def __init__(self, cluster: Cluster, universe: Universe, *,
-                 without_rules: frozenset[tuple[str, str, int]] = frozenset(),
-                 without_policies: frozenset[str] = frozenset()) -> None:
-        """``without_*`` leave rules ((policy, direction, index)) or whole policies out:
-        that is how redundancy is asked (is the cluster the same without it?)."""
+    def __init__(self, cluster: Cluster, universe: Universe) -> None:
+        """Encode ``cluster``'s policies; lint asks about edits by encoding the edited
+        cluster over the same universe."""
         self.cluster = cluster
         self.u = universe
-        self.without_rules = without_rules
-        self.policies = {d: [p for p in cluster.policies if d in p.policy_types
-                             and p.key not in without_policies] for d in Direction}
+        self.policies = {d: [p for p in cluster.policies if d in p.policy_types]
+                         for d in Direction}
         # Sub-terms shared between policies (the same selector on the same endpoint)
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
         self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
@@ -158,8 +184,9 @@ class Encoder:
 
     # -- peers and ports -----------------------------------------------------
 
-    def peer(self, pol: NetworkPolicy, peer: Peer, ep: SymEndpoint) -> z3.BoolRef:
-        """One element of from/to matches ``ep``."""
+    def peer(self, pol: NetworkPolicy, peer: Peer, ep: SymEndpoint,
+             traffic: Traffic | None = None) -> z3.BoolRef:
+        """One element of from/to matches ``ep`` (an ipBlock: over ``traffic``'s family)."""
         key = ("peer", pol.namespace if peer.namespace_selector is None else None,
                peer.pod_selector, peer.namespace_selector,
                peer.ip_block.addresses if peer.ip_block else None, id(ep))
@@ -167,6 +194,8 @@ class Encoder:
         if hit is None:
             hit = self._peer(pol, peer, ep)
             self._sel_cache[key] = hit
+        if peer.ip_block is not None and traffic is not None:
+            return z3.And(traffic.over(peer.ip_block.addresses.family), hit)
         return hit
 
     def _peer(self, pol: NetworkPolicy, peer: Peer, ep: SymEndpoint) -> z3.BoolRef:
@@ -220,7 +249,7 @@ class Encoder:
              traffic: Traffic) -> z3.BoolRef:
         """The rule admits ``other`` on this traffic."""
         peers = z3.BoolVal(True) if rule.peers is None else z3.Or(
-            *[self.peer(pol, p, other) for p in rule.peers])
+            *[self.peer(pol, p, other, traffic) for p in rule.peers])
         return z3.And(peers, self.ports(rule, dst, traffic))
 
     # -- sides and connections -------------------------------------------------
@@ -234,8 +263,6 @@ class Encoder:
         for pol in pols:
             sel = self.selects(pol, subject)
             for rule in pol.rules(direction):
-                if (pol.key, direction.value, rule.index) in self.without_rules:
-                    continue
                 t = z3.And(sel, self.rule(pol, rule, other, dst, traffic))
                 terms.append(RuleTerm(pol, rule, t))
                 admitted.append(t)
@@ -253,4 +280,11 @@ class Encoder:
             return true, true, [], []  # loopback
         e, eterms = self.side(Direction.EGRESS, src, dst, dst, traffic)
         i, iterms = self.side(Direction.INGRESS, dst, src, dst, traffic)
-        return e, i, eterms, iterms
+        both = self.common_family(src, dst, traffic)
+        return z3.And(both, e), z3.And(both, i), eterms, iterms
+
+    def common_family(self, src: SymEndpoint, dst: SymEndpoint,
+                      traffic: Traffic) -> z3.BoolRef:
+        """Both endpoints can use the connection's address family."""
+        return z3.Or(*[z3.And(traffic.over(f), can_use(src, f), can_use(dst, f))
+                       for f in (IPv4, IPv6)])
