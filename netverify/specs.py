@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from netverify.errors import NetverifyError
+from netverify.errors import NetverifyError, show, show_path
+from netverify.loader.files import walk
+from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
 
 
 class SpecError(NetverifyError):
@@ -64,6 +64,12 @@ def _where(path: Any) -> str:
     return out
 
 
+def _at(path: str, node: Any, steps: list[Any]) -> str:
+    """``path:line:column`` of the value at ``steps`` (just ``path`` when not found)."""
+    found = node_at(node, tuple(steps)) if node is not None else None
+    return "{}:{}:{}".format(path, *position(found)) if found is not None else path
+
+
 def load_spec(path: str) -> SpecFile:
     """Read and validate one spec file.
 
@@ -74,17 +80,29 @@ def load_spec(path: str) -> SpecFile:
     from jsonschema.exceptions import best_match
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as e:
         raise SpecError(f"{path}: cannot read: {e.strerror}") from None
+    # Read like manifests: UTF-8, no repeated keys (a second ``expect:`` would silently
+    # win), bounded nesting and aliases (the schema check below recurses into the data).
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{path}{line}: malformed YAML: {getattr(e, 'problem', e)}") from None
+        documents = list(iter_documents(decode(raw)))
+    except YamlProblem as problem:
+        raise SpecError(f"{problem.where(path)}: {problem.message}") from None
+    if len(documents) > 1:
+        line, column = position(documents[1][1])
+        raise SpecError(f"{path}:{line}:{column}: a spec file holds one YAML document",
+                        hint="split the documents into files, or merge their assertions")
+    if not documents:
+        raise SpecError(f"{path}:1:1: the file is empty",
+                        hint="a spec is a mapping with assertions: (and manifests:)")
+    node: Any = documents[0][1] if documents else None
+    data: Any = documents[0][2] if documents else None
     validator = Draft202012Validator(schema())
-    err = best_match(validator.iter_errors(data))
+    try:
+        err = best_match(validator.iter_errors(data))
+    except RecursionError:  # iter_documents bounds nesting; this is the last line of defence
+        raise SpecError(f"{path}: nested too deeply to check against the schema") from None
     if err is not None:
         where = _where(err.absolute_path) or "(top level)"
         name = ""
@@ -92,9 +110,17 @@ def load_spec(path: str) -> SpecFile:
         if len(p) >= 2 and p[0] == "assertions" and isinstance(p[1], int):
             a = data["assertions"][p[1]]
             if isinstance(a, dict) and isinstance(a.get("name"), str):
-                name = f" ({a['name']})"
-        raise SpecError(f"{path}: {where}{name}: {err.message}",
+                name = f" ({show(a['name'])})"
+        raise SpecError(f"{_at(path, node, p)}: {where}{name}: {err.message}",
                         hint="the format is described by netverify/schemas/spec.schema.json")
+    if data.get("cni") is not None:
+        from netverify.cni import profile
+
+        try:
+            profile(data["cni"])  # checked here, where the spec's line is known
+        except NetverifyError as e:
+            raise SpecError(f"{_at(path, node, ['cni'])}: cni: {e.message}",
+                            hint=e.hint) from None
     base = Path(path).parent
     raw_manifests = data.get("manifests") or []
     if isinstance(raw_manifests, str):
@@ -119,13 +145,20 @@ def find_specs(paths: list[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            found = sorted(str(f) for f in path.rglob("*") if f.suffix in (".yaml", ".yml"))
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError as e:
+            raise SpecError(f"{show_path(p)}: cannot examine: {e.strerror}") from None
+        if is_dir:
+            try:
+                found = [str(f) for f in walk(path, (".yaml", ".yml"), rendered=False)]
+            except NetverifyError as e:
+                raise SpecError(e.message, hint=e.hint) from None
             if not found:
                 raise SpecError(f"{p}: folder holds no *.yaml spec files")
             out.extend(found)
-        elif path.is_file():
+        elif is_file:
             out.append(p)
         else:
-            raise SpecError(f"{p}: no such spec file or folder")
+            raise SpecError(f"{show_path(p)}: no such spec file or folder")
     return out

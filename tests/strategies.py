@@ -453,3 +453,123 @@ def _emit_namespace(doc: Manifest) -> Manifest:
 def to_yaml(manifests: list[Manifest]) -> str:
     """Multi-document YAML, as a user would write it."""
     return yaml.safe_dump_all(manifests, sort_keys=False)
+
+
+# --- Malformed input -------------------------------------------------------------
+# The one exception to "only manifests the API server accepts": mutations of valid
+# files (the fixtures, the demo spec) for tests/loader/test_malformed.py, which
+# requires netverify to answer or refuse them, never to crash or run unbounded.
+
+# Values of every YAML type, including the ones truthiness misreads ("false", "", 0)
+# and one large enough to show in a message.
+WRONG_VALUES: st.SearchStrategy[Any] = st.one_of(
+    st.sampled_from(["false", "true", "", "0", "null", "x", "10.0.0.0/8", "*", "v" * 100_000]),
+    st.integers(-2, 70_000), st.booleans(), st.none(), st.floats(allow_nan=False),
+    st.lists(st.sampled_from(["a", "", "10.0.0.1"]), max_size=2),
+    st.dictionaries(st.sampled_from(["ip", "name", "a"]), st.sampled_from(["a", "1"]),
+                    max_size=2),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8),
+)
+# Bytes a text mutation inserts: control characters, bytes that are not UTF-8, a
+# byte-order mark mid-file, a cut multi-byte sequence.
+BAD_BYTES = (b"\x00", b"\x07", b"\x1b[2J", b"\x7f", b"\xff", b"\xc3", b"\xef\xbb\xbf",
+             b"\xed\xa0\x80", b"\t", b"\r")
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indexes) inside ``data``, the root excluded."""
+    out = []
+    if isinstance(data, dict):
+        items: list[tuple[Any, Any]] = list(data.items())
+    elif isinstance(data, list):
+        items = list(enumerate(data))
+    else:
+        return []
+    for k, v in items:
+        out.append((*prefix, k))
+        out.extend(_paths(v, (*prefix, k)))
+    return out
+
+
+def _mutate_data(draw: st.DrawFn, docs: list[Any]) -> None:
+    """Give a random field a wrong value, or delete or duplicate it, in place."""
+    paths = [(i, p) for i, d in enumerate(docs) for p in _paths(d)]
+    if not paths:
+        return
+    i, path = draw(st.sampled_from(paths), label="path")
+    parent = docs[i]
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    action = draw(st.sampled_from(["wrong type", "delete", "copy elsewhere"]), label="action")
+    if action == "wrong type":
+        parent[last] = draw(WRONG_VALUES, label="value")
+    elif action == "delete" and isinstance(parent, dict):
+        del parent[last]
+    elif action == "delete":
+        parent.pop(last)
+    else:  # a valid value in the wrong place
+        j, other = draw(st.sampled_from(paths), label="source")
+        value = docs[j]
+        for step in other:
+            value = value[step]
+        parent[last] = copy_module.deepcopy(value)  # a copy: sharing could make a cycle
+
+
+def _mutate_text(draw: st.DrawFn, text: bytes) -> bytes:
+    """Break the text itself: repeated lines (keys), bytes, nesting, aliases, truncation."""
+    lines = text.split(b"\n")
+    n = draw(st.integers(0, max(len(lines) - 1, 0)), label="line")
+    action = draw(st.sampled_from(["repeat line", "bytes", "deep", "anchor", "bomb",
+                                   "recursive alias", "truncate", "tag"]), label="text action")
+    if action == "repeat line":
+        lines.insert(n, lines[n])
+    elif action == "bytes":
+        at = draw(st.integers(0, len(lines[n])), label="column")
+        lines[n] = lines[n][:at] + draw(st.sampled_from(BAD_BYTES)) + lines[n][at:]
+    elif action == "deep" and b": " in lines[n]:
+        depth = draw(st.integers(1, 1200), label="depth")
+        key = lines[n].split(b": ", 1)[0]
+        lines[n] = key + b": " + b"[" * depth + b"]" * depth
+    elif action == "anchor" and b": " in lines[n] and n + 1 < len(lines):
+        # Name a value and reuse it further down (an alias to a valid part).
+        key, value = lines[n].split(b": ", 1)
+        lines[n] = key + b": &a " + value
+        m = draw(st.integers(n + 1, len(lines) - 1), label="alias line")
+        if b": " in lines[m]:
+            lines[m] = lines[m].split(b": ", 1)[0] + b": *a"
+    elif action == "bomb":
+        width = draw(st.integers(2, 10), label="width")
+        levels = draw(st.integers(1, 12), label="levels")
+        bomb = [b"---", b"apiVersion: v1", b"kind: ConfigMap", b"metadata: {name: lol}",
+                b"data:", b"  l0: &l0 [" + b", ".join([b"lol"] * width) + b"]"]
+        bomb += [f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]".encode()
+                 for i in range(1, levels + 1)]
+        lines += bomb
+    elif action == "recursive alias":
+        lines += [b"---", b"apiVersion: v1", b"kind: ConfigMap",
+                  b"metadata: &m {name: loop, labels: {self: *m}}"]
+    elif action == "tag" and b": " in lines[n]:
+        # An explicit tag, or a plain value PyYAML resolves to a type it does not fit.
+        key, value = lines[n].split(b": ", 1)
+        tag = draw(st.sampled_from([b"!!int ", b"!!float ", b"!!bool ", b"!!timestamp ",
+                                    b"!!binary ", b"!!null ", b"!!str ", b"!!set ", b"!!map ",
+                                    b"!!seq ", b"!custom ", b"2024-13-01 #"]), label="tag")
+        lines[n] = key + b": " + tag + value
+    elif action == "truncate":
+        return b"\n".join(lines)[: draw(st.integers(0, len(text)), label="cut")]
+    return b"\n".join(lines)
+
+
+@st.composite
+def malformed_yaml(draw: st.DrawFn, texts: tuple[str, ...]) -> bytes:
+    """One of ``texts`` (valid YAML) with 0-3 data mutations and maybe a text mutation."""
+    source = draw(st.sampled_from(texts), label="file")
+    docs = [d for d in yaml.load_all(source, Loader=yaml.CSafeLoader) if d is not None]
+    for _ in range(draw(st.integers(0, 3), label="data mutations")):
+        _mutate_data(draw, docs)
+    text = yaml.dump_all(docs, Dumper=yaml.CSafeDumper, sort_keys=False,
+                         allow_unicode=True).encode()
+    if draw(st.booleans(), label="text mutation"):
+        text = _mutate_text(draw, text)
+    return text

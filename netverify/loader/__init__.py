@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
+from netverify.errors import ManifestError
 from netverify.loader.build import build_cluster
-from netverify.loader.documents import parse_text, read_objects
+from netverify.loader.documents import RawObject, parse_text, read_objects
 from netverify.model import Cluster
 
 
@@ -22,6 +23,9 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
 
     >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
 
+    Reading no object at all is an error, not an empty cluster: an empty file or a
+    folder of non-manifests would otherwise answer "no pods, no findings".
+
     Raises:
         ManifestError: naming file, document, object and field of the first problem.
     """
@@ -31,11 +35,24 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build_cluster(read_objects(paths, stdin, use_cache=use_cache),
+        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache), paths),
                              ignore_kinds=ignore_kinds)
     finally:
         if enabled:
             gc.enable()
+
+
+def _some(objects: Iterable[RawObject], paths: Sequence[str]) -> Iterator[RawObject]:
+    """``objects``, raising at their end when there were none."""
+    empty = True
+    for raw in objects:
+        empty = False
+        yield raw
+    if empty:
+        named = ", ".join("<stdin>" if p == "-" else p for p in paths)
+        raise ManifestError(f"{named or 'no path'}: no Kubernetes objects found",
+                            hint="an empty file or an empty list has nothing to check; "
+                                 "give the manifests (kubectl get ... -o yaml, rendered charts)")
 
 
 def load_text(text: str, label: str = "<string>", *,

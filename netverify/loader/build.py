@@ -20,10 +20,15 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from netverify.errors import ManifestError
+from netverify.errors import ManifestError, show
 from netverify.ipblocks import Address, parse_address
 from netverify.loader.documents import RawObject
-from netverify.loader.policies import NETWORK_POLICY_VERSIONS, build_network_policy
+from netverify.loader.fields import boolean, list_of, mapping, string, type_name
+from netverify.loader.policies import (
+    NETWORK_POLICY_VERSIONS,
+    FieldContext,
+    build_network_policy,
+)
 from netverify.loader.routes import (
     GATEWAY_VERSIONS,
     INGRESS_VERSIONS,
@@ -113,6 +118,7 @@ class _Builder:
         data = raw.data
         kind = data.get("kind")
         src = raw.source
+        _type_meta(raw, src)
         if not isinstance(kind, str) or not kind:
             raise ManifestError("has no kind", source=src, hint="every object needs apiVersion "
                                 "and kind")
@@ -178,15 +184,21 @@ class _Builder:
     def _suppression(self, raw: RawObject, src: SourceRef) -> None:
         """Read ``netverify.io/ignore: "NV101, NV110"`` (``*``: every rule)."""
         meta = raw.data.get("metadata")
-        ann = meta.get("annotations") if isinstance(meta, dict) else None
-        if not isinstance(ann, dict) or IGNORE_ANNOTATION not in ann:
+        ctx = FieldContext(raw, src)
+        ann = mapping(ctx, meta.get("annotations") if isinstance(meta, dict) else None,
+                      ["metadata", "annotations"])
+        if IGNORE_ANNOTATION not in ann:
             return
         value = ann[IGNORE_ANNOTATION]
-        codes = [c.upper() for c in re.split(r"[\s,]+", str(value)) if c]
+        if not isinstance(value, str):
+            raise ctx.error(["metadata", "annotations", IGNORE_ANNOTATION],
+                            f"{show(value)} is not a string",
+                            hint='annotation values are strings: quote them, e.g. "NV101"')
+        codes = [c.upper() for c in re.split(r"[\s,]+", value) if c]
         bad = [c for c in codes if not _IGNORE_CODE.match(c)]
         if bad or not codes:
             raise ManifestError(
-                f"annotation {IGNORE_ANNOTATION} {value!r} is not a list of rule codes",
+                f"annotation {IGNORE_ANNOTATION} {show(value)} is not a list of rule codes",
                 source=src.at(f"metadata.annotations.{IGNORE_ANNOTATION}"),
                 field=f"metadata.annotations.{IGNORE_ANNOTATION}",
                 hint='e.g. "NV101, NV110", or "*" for every rule')
@@ -203,26 +215,27 @@ class _Builder:
         if name is None or name == "":
             raise ManifestError("metadata.name is missing", source=src, field="metadata.name")
         if not isinstance(name, str):
-            raise ManifestError(f"metadata.name {name!r} is not a string", source=src,
+            raise ManifestError(f"metadata.name {show(name)} is not a string", source=src,
                                 field="metadata.name")
         # Namespaces are DNS labels, other names DNS subdomains.  The API server would
         # reject anything else, but a name does not change reachability, so say so
         # and go on (test data often has names like my_policy).
         if not (_DNS_LABEL.match(name) if kind == "Namespace" else _valid_subdomain(name)):
             self.warnings.append(
-                f"{src.describe()}: metadata.name {name!r} is not a valid {kind} name; the "
+                f"{src.describe()}: metadata.name {show(name)} is not a valid {kind} name; the "
                 "API server would reject this object")
         if kind in CLUSTER_SCOPED:
             ns = None
         else:
-            ns = meta.get("namespace") or DEFAULT_NAMESPACE
+            ns = meta.get("namespace")
+            if ns is None or ns == "":
+                ns = DEFAULT_NAMESPACE
             if not isinstance(ns, str):
-                raise ManifestError(f"metadata.namespace {ns!r} is not a name",
-                                    source=src.with_object(kind, None, str(name)),
-                                    field="metadata.namespace")
+                raise FieldContext(raw, src.with_object(kind, None, name)).error(
+                    ["metadata", "namespace"], f"{show(ns)} is not a namespace name")
             if not _DNS_LABEL.match(ns):
                 self.warnings.append(
-                    f"{src.describe()}: metadata.namespace {ns!r} is not a valid namespace "
+                    f"{src.describe()}: metadata.namespace {show(ns)} is not a valid namespace "
                     "name; the API server would reject this object")
         src = raw.source.with_object(kind, ns, name)
         key = (kind, ns or "", name)
@@ -235,32 +248,10 @@ class _Builder:
         return src
 
     def _labels(self, raw: RawObject, src: SourceRef, meta: Any, path: str) -> dict[str, str]:
-        if not isinstance(meta, dict):
-            return {}
-        labels = meta.get("labels")
-        if labels is None:
-            return {}
-        if not isinstance(labels, dict):
-            raise ManifestError("must be a mapping of label keys to values",
-                                source=src, field=f"{path}.labels")
-        out = {}
-        for k, v in labels.items():
-            key = str(k)
-            if not isinstance(v, str):
-                # The API rejects non-strings, and YAML has already rewritten them
-                # (1.10 -> 1.1, 010 -> 8): accepting them would silently change labels.
-                raise ManifestError(f"label {key!r} has value {v!r}, which is not a string",
-                                    source=src, field=f"{path}.labels.{key}",
-                                    hint="quote values such as \"true\", \"1.10\" or \"010\"")
-            value = str(v)
-            if not valid_label_key(key):
-                raise ManifestError(f"invalid label key {key!r}", source=src,
-                                    field=f"{path}.labels")
-            if not valid_label_value(value):
-                raise ManifestError(f"invalid label value {value!r} for key {key!r}",
-                                    source=src, field=f"{path}.labels.{key}")
-            out[key] = value
-        return out
+        ctx = FieldContext(raw, src)
+        at = _steps(path)
+        meta = mapping(ctx, meta, at)
+        return _label_map(ctx, meta.get("labels"), [*at, "labels"])
 
     def _namespace(self, raw: RawObject, src: SourceRef) -> None:
         name = src.name or ""
@@ -270,52 +261,50 @@ class _Builder:
 
     def _pod_fields(self, raw: RawObject, src: SourceRef, spec: Any, path: str
                     ) -> tuple[tuple[ContainerPort, ...], bool, tuple[tuple[str, str], ...]]:
+        ctx = FieldContext(raw, src)
+        at = _steps(path)
         if spec is None:
             return (), False, ()
-        if not isinstance(spec, dict):
-            raise ManifestError("must be a mapping", source=src, field=path)
+        spec = mapping(ctx, spec, at)
         ports: list[ContainerPort] = []
         images: list[tuple[str, str]] = []
         for ckey in ("containers", "initContainers"):
-            containers = spec.get(ckey) or []
-            if not isinstance(containers, list):
-                raise ManifestError("must be a list", source=src, field=f"{path}.{ckey}")
+            containers = list_of(ctx, spec.get(ckey), [*at, ckey])
             for ci, c in enumerate(containers):
-                if not isinstance(c, dict):
-                    continue
-                images.append((str(c.get("name") or ""), str(c.get("image") or "")))
-                if ckey == "initContainers" and c.get("restartPolicy") != "Always":
+                cat: list[str | int] = [*at, ckey, ci]
+                c = mapping(ctx, c, cat)
+                images.append((string(ctx, c.get("name"), [*cat, "name"]) or "",
+                               string(ctx, c.get("image"), [*cat, "image"]) or ""))
+                restart = string(ctx, c.get("restartPolicy"), [*cat, "restartPolicy"])
+                cports = list_of(ctx, c.get("ports"), [*cat, "ports"])
+                if ckey == "initContainers" and restart != "Always":
                     # Only sidecars (init containers that keep running) serve ports.
                     continue
-                cports = c.get("ports") or []
-                if not isinstance(cports, list):
-                    raise ManifestError("must be a list", source=src,
-                                        field=f"{path}.{ckey}[{ci}].ports")
                 for pi, p in enumerate(cports):
-                    fld = f"{path}.{ckey}[{ci}].ports[{pi}]"
+                    pat: list[str | int] = [*cat, "ports", pi]
                     if not isinstance(p, dict):
-                        raise ManifestError("must be a mapping", source=src, field=fld)
+                        raise ctx.error(pat, f"must be a mapping, got {type_name(p)}")
                     num = p.get("containerPort")
                     if num is None:
                         near = [k for k in p if str(k).lower() == "containerport"]
-                        raise ManifestError(
-                            "containerPort is required", source=src, field=fld,
+                        raise ctx.error(
+                            pat, "containerPort is required",
                             hint=f"field names are case-sensitive: {near[0]!r} is not "
                                  "containerPort" if near else None)
-                    num = _port_number(num, src, f"{fld}.containerPort", "containerPort")
-                    proto = _protocol(p, src, fld)
-                    pname = p.get("name")
-                    ports.append(ContainerPort(port=num, protocol=proto,
-                                               name=str(pname) if pname else None))
-        return tuple(ports), bool(spec.get("hostNetwork")), tuple(images)
+                    num = _port_number(ctx, num, [*pat, "containerPort"], "containerPort")
+                    proto = _protocol(ctx, p, pat)
+                    pname = string(ctx, p.get("name"), [*pat, "name"])
+                    ports.append(ContainerPort(port=num, protocol=proto, name=pname))
+        host_network = boolean(ctx, spec.get("hostNetwork"), [*at, "hostNetwork"])
+        return tuple(ports), host_network, tuple(images)
 
     def _pod(self, raw: RawObject, src: SourceRef) -> None:
         data = raw.data
         meta = data["metadata"]
         labels = self._labels(raw, src, meta, "metadata")
         cports, host_net, images = self._pod_fields(raw, src, data.get("spec"), "spec")
-        ips = _pod_ips(data.get("status"), src)
-        owner = _controller_owner(meta)
+        ips = _pod_ips(FieldContext(raw, src), data.get("status"))
+        owner = _controller_owner(FieldContext(raw, src), meta)
         pod = Pod(namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
                   labels=labels, kind="Pod", ips=ips, container_ports=cports,
                   host_network=host_net, containers=images, source=src)
@@ -323,28 +312,32 @@ class _Builder:
 
     def _workload(self, raw: RawObject, src: SourceRef, kind: str) -> None:
         data = raw.data
+        ctx = FieldContext(raw, src)
         spec = data.get("spec")
         if not isinstance(spec, dict):
-            raise ManifestError("spec is missing or not a mapping", source=src, field="spec")
+            raise ctx.error(["spec"], "spec is missing or not a mapping")
         path = "spec.template"
         if kind == "CronJob":
-            jt = spec.get("jobTemplate")
-            spec = jt.get("spec") if isinstance(jt, dict) else None
+            jt = mapping(ctx, spec.get("jobTemplate"), ["spec", "jobTemplate"])
+            spec = jt.get("spec")
             path = "spec.jobTemplate.spec.template"
             if not isinstance(spec, dict):
-                raise ManifestError("is missing", source=src, field="spec.jobTemplate.spec")
+                raise ctx.error(["spec", "jobTemplate", "spec"], "is missing or not a mapping")
         template = spec.get("template")
         if not isinstance(template, dict):
-            raise ManifestError("pod template is missing", source=src, field=path)
+            raise ctx.error(_steps(path), "pod template is missing or not a mapping")
         labels = self._labels(raw, src, template.get("metadata"), f"{path}.metadata")
         cports, host_net, images = self._pod_fields(raw, src, template.get("spec"),
                                                     f"{path}.spec")
-        replicas = spec.get("replicas", 1) if kind not in ("DaemonSet", "Job", "CronJob") else None
-        if replicas is not None and (isinstance(replicas, bool) or not isinstance(replicas, int)):
-            raise ManifestError(f"replicas {replicas!r} is not a number", source=src,
-                                field="spec.replicas")
+        replicas = None
+        if kind not in ("DaemonSet", "Job", "CronJob"):
+            replicas = spec.get("replicas")
+            if replicas is None:
+                replicas = 1  # the API's default
+            if isinstance(replicas, bool) or not isinstance(replicas, int):
+                raise ctx.error(["spec", "replicas"], f"replicas {show(replicas)} is not a number")
         ns = src.namespace or DEFAULT_NAMESPACE
-        owner = _controller_owner(data.get("metadata"))
+        owner = _controller_owner(ctx, data.get("metadata"))
         self.owners[(ns, kind, src.name or "")] = owner
         pod = Pod(namespace=ns, name=src.name or "", labels=labels, kind=kind,
                   workload=src.name, workload_kind=kind, replicas=replicas,
@@ -353,54 +346,61 @@ class _Builder:
         self.workloads.append((pod, owner))
 
     def _service(self, raw: RawObject, src: SourceRef) -> None:
-        spec = raw.data.get("spec") or {}
-        if not isinstance(spec, dict):
-            raise ManifestError("must be a mapping", source=src, field="spec")
+        ctx = FieldContext(raw, src)
+        spec = mapping(ctx, raw.data.get("spec"), ["spec"])
         sel = spec.get("selector")
         if sel is not None and not isinstance(sel, dict):
-            raise ManifestError("must be a mapping of labels", source=src, field="spec.selector")
+            raise ctx.error(["spec", "selector"],
+                            f"must be a mapping of labels, got {type_name(sel)}")
+        selector = _label_map(ctx, sel, ["spec", "selector"]) if sel is not None else None
         ports = []
-        raw_ports = spec.get("ports") or []
-        if not isinstance(raw_ports, list):
-            raise ManifestError("must be a list", source=src, field="spec.ports")
+        raw_ports = list_of(ctx, spec.get("ports"), ["spec", "ports"])
         for i, p in enumerate(raw_ports):
-            fld = f"spec.ports[{i}]"
+            pat: list[str | int] = ["spec", "ports", i]
             if not isinstance(p, dict):
-                raise ManifestError("must be a mapping", source=src, field=fld)
-            port = _port_number(p.get("port"), src, f"{fld}.port", "port")
-            proto = _protocol(p, src, fld)
+                raise ctx.error(pat, f"must be a mapping, got {type_name(p)}")
+            port = _port_number(ctx, p.get("port"), [*pat, "port"], "port")
+            proto = _protocol(ctx, p, pat)
             target = p.get("targetPort", port)
+            if target is None:
+                target = port  # the API's default
             if not isinstance(target, (int, str)) or isinstance(target, bool):
-                raise ManifestError(f"targetPort {target!r} is not a port", source=src,
-                                    field=f"{fld}.targetPort")
+                raise ctx.error([*pat, "targetPort"], f"targetPort {show(target)} is not a port")
             node_port = p.get("nodePort")
+            if node_port is not None and node_port != 0:
+                node_port = _port_number(ctx, node_port, [*pat, "nodePort"], "nodePort")
+            pname = p.get("name")
+            if pname is not None:
+                string(ctx, pname, [*pat, "name"])
             ports.append(ServicePort(port=port, target_port=target, protocol=proto,
-                                     name=p.get("name"),
-                                     node_port=node_port if isinstance(node_port, int) else None))
-        stype = str(spec.get("type") or "ClusterIP")
+                                     name=pname, node_port=node_port or None))
+        stype = string(ctx, spec.get("type"), ["spec", "type"]) or "ClusterIP"
         if stype not in SERVICE_TYPES:
-            raise ManifestError(f"unknown Service type {stype!r}", source=src, field="spec.type",
-                                hint=f"one of {', '.join(SERVICE_TYPES)}")
-        etp = str(spec.get("externalTrafficPolicy") or "Cluster")
+            raise ctx.error(["spec", "type"], f"unknown Service type {show(stype)}",
+                            hint=f"one of {', '.join(SERVICE_TYPES)}")
+        etp = string(ctx, spec.get("externalTrafficPolicy"),
+                     ["spec", "externalTrafficPolicy"]) or "Cluster"
         if etp not in ("Cluster", "Local"):
-            raise ManifestError(f"externalTrafficPolicy {etp!r} is not Cluster or Local",
-                                source=src, field="spec.externalTrafficPolicy")
-        affinity = str(spec.get("sessionAffinity") or "None")
+            raise ctx.error(["spec", "externalTrafficPolicy"],
+                            f"externalTrafficPolicy {show(etp)} is not Cluster or Local")
+        affinity = string(ctx, spec.get("sessionAffinity"), ["spec", "sessionAffinity"]) \
+            or "None"
         if affinity not in ("None", "ClientIP"):
-            raise ManifestError(f"sessionAffinity {affinity!r} is not None or ClientIP",
-                                source=src, field="spec.sessionAffinity")
-        ranges = spec.get("loadBalancerSourceRanges") or []
-        if not isinstance(ranges, list):
-            raise ManifestError("must be a list of CIDRs", source=src,
-                                field="spec.loadBalancerSourceRanges")
+            raise ctx.error(["spec", "sessionAffinity"],
+                            f"sessionAffinity {show(affinity)} is not None or ClientIP")
+        ranges = list_of(ctx, spec.get("loadBalancerSourceRanges"),
+                         ["spec", "loadBalancerSourceRanges"])
+        for i, r in enumerate(ranges):
+            string(ctx, r, ["spec", "loadBalancerSourceRanges", i], required=True)
         self.services.append(Service(
             namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
             type=stype,
-            selector={str(k): str(v) for k, v in sel.items()} if sel else None,
-            ports=tuple(ports), cluster_ip=spec.get("clusterIP"),
-            external_name=spec.get("externalName"), external_traffic_policy=etp,
-            session_affinity=affinity,
-            load_balancer_source_ranges=tuple(str(r) for r in ranges), source=src))
+            selector=selector or None,
+            ports=tuple(ports), cluster_ip=string(ctx, spec.get("clusterIP"),
+                                                  ["spec", "clusterIP"]),
+            external_name=string(ctx, spec.get("externalName"), ["spec", "externalName"]),
+            external_traffic_policy=etp, session_affinity=affinity,
+            load_balancer_source_ranges=tuple(ranges), source=src))
 
     def finish(self, ignore_kinds: Iterable[str] = ()) -> Cluster:
         coverage = Coverage(unevaluated=tuple(self.unevaluated)).ignoring(ignore_kinds)
@@ -492,22 +492,48 @@ class _Builder:
         return out
 
 
-def _port_number(value: Any, src: SourceRef, field: str, what: str) -> int:
+def _port_number(ctx: FieldContext, value: Any, path: list[str | int], what: str) -> int:
     """A port number 1-65535, or a ManifestError naming the field."""
     if isinstance(value, bool) or not isinstance(value, int) or not (
             MIN_PORT <= value <= MAX_PORT):
-        raise ManifestError(f"{what} {value!r} is not a port 1-65535", source=src, field=field)
+        raise ctx.error(path, f"{what} {show(value)} is not a port 1-65535")
     return value
 
 
-def _protocol(entry: dict[str, Any], src: SourceRef, field: str) -> Protocol:
-    """The entry's protocol (TCP when absent), or a ManifestError naming the field."""
-    raw = entry.get("protocol") or "TCP"
+def _protocol(ctx: FieldContext, entry: dict[str, Any], path: list[str | int]) -> Protocol:
+    """The entry's protocol (TCP when absent or empty, as the API defaults it)."""
+    raw = string(ctx, entry.get("protocol"), [*path, "protocol"]) or "TCP"
     try:
         return Protocol(raw)
     except ValueError:
-        raise ManifestError(f"unsupported protocol {raw!r}", source=src,
-                            field=f"{field}.protocol") from None
+        raise ctx.error([*path, "protocol"], f"unsupported protocol {show(raw)}") from None
+
+
+def _steps(path: str) -> list[str | int]:
+    """``spec.template.metadata`` as path steps (no list indexes in these paths)."""
+    return list(path.split("."))
+
+
+def _label_map(ctx: FieldContext, labels: Any, path: list[str | int]) -> dict[str, str]:
+    """Labels (or a Service selector): string keys to string values, as the API demands."""
+    labels = mapping(ctx, labels, path)
+    out = {}
+    for key, v in labels.items():
+        if not isinstance(key, str):
+            raise ctx.error(path, f"label key {show(key)} is not a string",
+                            hint="quote keys that YAML would read as numbers or booleans")
+        if not isinstance(v, str):
+            # The API rejects non-strings, and YAML has already rewritten them
+            # (1.10 -> 1.1, 010 -> 8, yes -> True): accepting them would change labels.
+            raise ctx.error([*path, key], f"label {show(key)} has value {show(v)}, which is "
+                            "not a string", hint="quote values such as \"true\", \"1.10\" or "
+                            "\"010\"")
+        if not valid_label_key(key):
+            raise ctx.error(path, f"invalid label key {show(key)}")
+        if not valid_label_value(v):
+            raise ctx.error([*path, key], f"invalid label value {show(v)} for key {show(key)}")
+        out[key] = v
+    return out
 
 
 def _with_workload(pod: Pod, kind: str, name: str) -> Pod:
@@ -515,16 +541,27 @@ def _with_workload(pod: Pod, kind: str, name: str) -> Pod:
     return replace(pod, workload=name, workload_kind=kind)
 
 
-def _controller_owner(meta: Any) -> tuple[str, str] | None:
+def _controller_owner(ctx: FieldContext, meta: Any) -> tuple[str, str] | None:
     if not isinstance(meta, dict):
         return None
-    refs = meta.get("ownerReferences") or []
-    if not isinstance(refs, list):
-        return None
-    for r in refs:
-        if isinstance(r, dict) and r.get("controller") and r.get("name"):
-            return str(r.get("kind") or ""), str(r["name"])
+    path: list[str | int] = ["metadata", "ownerReferences"]
+    for i, r in enumerate(list_of(ctx, meta.get("ownerReferences"), path)):
+        r = mapping(ctx, r, [*path, i])
+        if boolean(ctx, r.get("controller"), [*path, i, "controller"]):
+            name = string(ctx, r.get("name"), [*path, i, "name"], required=True) or ""
+            return string(ctx, r.get("kind"), [*path, i, "kind"]) or "", name
     return None
+
+
+def _type_meta(raw: RawObject, src: SourceRef) -> None:
+    """``kind`` and ``apiVersion``, when present, are strings (the API's TypeMeta)."""
+    for key in ("apiVersion", "kind"):
+        value = raw.data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise FieldContext(raw, src).error([key], f"{show(value)} is not a string",
+                                               hint=f"{key} names the object's type, e.g. "
+                                               + ("networking.k8s.io/v1" if key == "apiVersion"
+                                                  else "NetworkPolicy"))
 
 
 def _meta_names(data: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -536,22 +573,26 @@ def _meta_names(data: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(ns) if ns else None), (str(name) if name else None)
 
 
-def _pod_ips(status: Any, src: SourceRef) -> tuple[Address, ...]:
-    if not isinstance(status, dict):
-        return ()
-    texts: list[str] = []
-    for entry in status.get("podIPs") or []:
-        if isinstance(entry, dict) and entry.get("ip"):
-            texts.append(str(entry["ip"]))
-    if not texts and status.get("podIP"):
-        texts.append(str(status["podIP"]))
-    out = []
-    for t in dict.fromkeys(texts):
+def _pod_ips(ctx: FieldContext, status: Any) -> tuple[Address, ...]:
+    status = mapping(ctx, status, ["status"])
+    texts: list[tuple[str, list[str | int]]] = []
+    for i, entry in enumerate(list_of(ctx, status.get("podIPs"), ["status", "podIPs"])):
+        at: list[str | int] = ["status", "podIPs", i]
+        if not isinstance(entry, dict):
+            raise ctx.error(at, f"must be a mapping with ip, got {type_name(entry)}")
+        ip = string(ctx, entry.get("ip"), [*at, "ip"])
+        if ip:
+            texts.append((ip, [*at, "ip"]))
+    if not texts:
+        ip = string(ctx, status.get("podIP"), ["status", "podIP"])
+        if ip:
+            texts.append((ip, ["status", "podIP"]))
+    out: dict[Address, None] = {}
+    for t, at in texts:
         try:
-            out.append(parse_address(t))
+            out[parse_address(t)] = None
         except ValueError:
-            raise ManifestError(f"{t!r} is not an IP address", source=src,
-                                field="status.podIPs") from None
+            raise ctx.error(at, f"{show(t)} is not an IP address") from None
     return tuple(out)
 
 

@@ -68,9 +68,14 @@ def cached_parse(path: str, text: str,
     if rows is not None:
         for data, document, item, line, lines in rows:
             yield RawObject(data=data, source=SourceRef(file=path, document=document, item=item,
-                                                        line=line), lines=lines)
+                                                        line=line), lines=lines, text=text)
         return
-    objects = list(parse(text, path))
+    objects = []
+    for o in parse(text, path):
+        # All objects are held until the file is stored: their YAML nodes (4x the data
+        # of a large multi-document file) are dropped; an error finds them in the text.
+        o.node, o.text = None, text
+        objects.append(o)
     _store(entry, [(o.data, o.source.document, o.source.item, o.source.line, o.lines)
                    for o in objects])
     yield from objects

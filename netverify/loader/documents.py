@@ -2,9 +2,10 @@
 
 Accepts files, folders (recursive: ``*.yaml``, ``*.yml``, ``*.json``, sorted for
 determinism) and ``-`` for stdin; multi-document YAML, JSON, and ``kind: List``
-or typed lists (``PodList``...) as ``kubectl get -o yaml`` prints them.  Uses
-libyaml when available (large dumps are 10-100 MB) and keeps each object's YAML
-node so that the builder can name the line of a bad field.
+or typed lists (``PodList``...) as ``kubectl get -o yaml`` prints them.  Which
+files a path means is ``files``' business, how YAML becomes data ``yamldata``'s
+(libyaml, strict about repeated keys, bounded).  Each object keeps its YAML node
+(or its text) so that the builder can name the line and column of a bad field.
 """
 
 from __future__ import annotations
@@ -19,66 +20,11 @@ import yaml
 
 from netverify.errors import ManifestError
 from netverify.loader.cache import cached_parse
+from netverify.loader.files import MANIFEST_SUFFIXES, expand_paths
+from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
 from netverify.source import SourceRef
 
-try:  # libyaml is ~10x faster; fall back to the pure-Python parser.
-    _Loader: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the pyyaml build
-    _Loader = yaml.SafeLoader
-
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
-
-
-class _ManifestLoader(_Loader):  # type: ignore[misc]
-    """The safe loader with tag resolution memoized.
-
-    A 10 MB dump holds a million scalars but only a few thousand distinct ones;
-    resolving each distinct (value, style) once saves a third of the load time.
-    """
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode:
-            key = (value, implicit)
-            tag = _RESOLVED.get(key)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 200_000:
-                    _RESOLVED[key] = tag
-            return tag
-        return super().resolve(kind, value, implicit)
-
-
-class _Fallback(Exception):
-    """A document uses a YAML feature the fast builder leaves to PyYAML (merge keys...)."""
-
-
-def _build(node: yaml.Node, loader: Any, memo: dict[tuple[str, str], Any]) -> Any:
-    """Construct Python data from a node tree, like SafeConstructor but without its
-    per-node bookkeeping (strings, the bulk of a manifest, are taken as they are)."""
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == _STR_TAG:
-            return node.value
-        key = (node.tag, node.value)
-        if key in memo:
-            return memo[key]
-        value = loader.construct_object(node, deep=True)
-        if isinstance(value, (int, float, bool, type(None))):
-            memo[key] = value
-        return value
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for k, v in node.value:
-            if k.tag == _MERGE_TAG or not isinstance(k, yaml.ScalarNode):
-                raise _Fallback
-            out[_build(k, loader, memo)] = _build(v, loader, memo)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(x, loader, memo) for x in node.value]
-    raise _Fallback
+__all__ = ["MANIFEST_SUFFIXES", "RawObject", "expand_paths", "parse_text", "read_objects"]
 
 
 @dataclass(slots=True)
@@ -90,6 +36,10 @@ class RawObject:
     # path -> line of every value inside the object; kept for the kinds whose fields
     # verdicts and findings cite by line (policies, Services, routes), not for pods.
     lines: dict[tuple[str | int, ...], int] | None = None
+    # For error messages only: the object's YAML node while it is being built, else the
+    # text it came from (an object read from the parse cache), to find the node again.
+    node: yaml.Node | None = None
+    text: str | None = None
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """Line (1-based) of the value at ``path`` inside this object, or the nearest parent's."""
@@ -101,6 +51,23 @@ class RawObject:
                     return line
                 key = key[:-1]
         return self.source.line
+
+    def position_of(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the value at ``path``, for an error message.
+
+        Falls back to the nearest parent present, then to ``line_of``'s answer.
+        """
+        node = self.node if self.node is not None else _relocate(self)
+        if node is not None:
+            key = tuple(path)
+            while True:
+                found = node_at(node, key)
+                if found is not None:
+                    return position(found)
+                if not key:
+                    break
+                key = key[:-1]
+        return self.line_of(path), None
 
 
 LINE_KINDS = frozenset({"NetworkPolicy", "Service", "Ingress", "HTTPRoute", "Gateway"})
@@ -124,9 +91,28 @@ def _line_table(node: yaml.Node) -> dict[tuple[str | int, ...], int]:
 
 
 def _raw(data: dict[str, Any], node: yaml.Node | None, src: SourceRef) -> RawObject:
-    lines = _line_table(node) if node is not None and data.get("kind") in LINE_KINDS \
-        else None
-    return RawObject(data=data, source=src, lines=lines)
+    kind = data.get("kind")
+    lines = _line_table(node) if node is not None and isinstance(kind, str) \
+        and kind in LINE_KINDS else None
+    return RawObject(data=data, source=src, lines=lines, node=node)
+
+
+def _relocate(raw: RawObject) -> yaml.Node | None:
+    """The node of an object read from the parse cache: its text parsed again (errors only)."""
+    if raw.text is None:
+        return None
+    src = raw.source
+    try:
+        for index, node, _data in iter_documents(raw.text):
+            if index != src.document:
+                continue
+            if src.item is not None:
+                found = node_at(node, ("items", src.item - 1))
+                node = found if found is not None else node
+            return node if node.start_mark.line + 1 == src.line else None
+    except YamlProblem:
+        return None
+    return None
 
 
 def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
@@ -138,34 +124,6 @@ def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
             and 0 <= step < len(node.value)):
         return node.value[step]  # type: ignore[no-any-return]
     return None
-
-
-def expand_paths(paths: Sequence[str]) -> list[str]:
-    """Turn files and folders into the ordered list of files to read.
-
-    Raises:
-        ManifestError: when a path does not exist or a folder holds no manifests.
-    """
-    out: list[str] = []
-    for p in paths:
-        if p == "-" or p.startswith("git:"):
-            out.append(p)
-            continue
-        path = Path(p)
-        if path.is_dir():
-            files = sorted(
-                f for f in path.rglob("*")
-                if f.is_file() and f.suffix.lower() in MANIFEST_SUFFIXES
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
-            if not files:
-                raise ManifestError(f"{p}: folder holds no *.yaml, *.yml or *.json files")
-            out.extend(str(f) for f in files)
-        elif path.is_file():
-            out.append(str(path))
-        else:
-            raise ManifestError(f"{p}: no such file or folder")
-    return out
 
 
 def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
@@ -185,50 +143,57 @@ def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
             yield from read_git(file)
             continue
         if file == "-":
-            text = (stdin or sys.stdin).read()
             label = "<stdin>"
+            text = _text(_read_stdin(stdin or sys.stdin), label)
         else:
             try:
-                text = Path(file).read_text(encoding="utf-8")
-            except UnicodeDecodeError as e:
-                raise ManifestError(f"{file}: not UTF-8 text ({e.reason})") from None
+                raw = Path(file).read_bytes()
             except OSError as e:
                 raise ManifestError(f"{file}: cannot read: {e.strerror}") from None
             label = file
+            text = _text(raw, label)
+            del raw  # a 100 MB dump need not be held twice while it is parsed
         if use_cache and file != "-":
             yield from cached_parse(file, text, parse_text)
         else:
             yield from parse_text(text, label)
 
 
-def parse_text(text: str, label: str) -> Iterator[RawObject]:
-    """Parse one file's text into objects (lists expanded)."""
-    loader = _ManifestLoader(text)
-    memo: dict[tuple[str, str], Any] = {}
-    doc_index = 0
+def _read_stdin(stream: TextIO) -> bytes:
+    """The bytes of stdin: decoded by netverify, which names the line of a bad byte."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read()
+        return data
+    # A text stream (library callers, tests): undecodable bytes arrive as surrogates.
+    return stream.read().encode("utf-8", "surrogateescape")
+
+
+def _text(raw: bytes, label: str) -> str:
     try:
-        while loader.check_node():
-            doc_index += 1
-            node = loader.get_node()
-            if node is None:
-                continue
-            try:
-                data = _build(node, loader, memo)
-            except _Fallback:
-                data = loader.construct_document(node)
+        return decode(raw)
+    except YamlProblem as p:
+        raise ManifestError(f"{p.where(label)}: {p.message}") from None
+
+
+def parse_text(text: str, label: str) -> Iterator[RawObject]:
+    """Parse one file's text into objects (lists expanded).
+
+    Raises:
+        ManifestError: on malformed YAML, a repeated key or a size limit, naming
+            ``label``, line, column and document.
+    """
+    try:
+        for index, node, data in iter_documents(text):
             if data is None:
                 continue
-            src = SourceRef(file=label, document=doc_index, line=node.start_mark.line + 1)
+            src = SourceRef(file=label, document=index, line=node.start_mark.line + 1)
             yield from _objects_of(data, node, src)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise ManifestError(
-            f"{label}{line}: document {max(doc_index, 1)}: malformed YAML: {problem}"
-        ) from None
-    finally:
-        loader.dispose()
+    except YamlProblem as p:
+        document = f" document {p.document}:" if p.document else ""
+        raise ManifestError(f"{p.where(label)}:{document} {p.message}") from None
+    except UnicodeEncodeError as e:  # a str holding surrogates (library callers)
+        raise ManifestError(f"{label}: not UTF-8 text ({e.reason})") from None
 
 
 def _objects_of(data: Any, node: yaml.Node, src: SourceRef) -> Iterator[RawObject]:

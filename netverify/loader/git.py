@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from netverify.errors import ManifestError
 from netverify.loader.documents import MANIFEST_SUFFIXES, RawObject, parse_text
+from netverify.loader.files import refuse_unrendered
 
 
 def _git(*args: str) -> str:
@@ -40,7 +41,12 @@ def read_git(spec: str) -> Iterator[RawObject]:
         files = [path]
     else:
         listing = _git("ls-tree", "-r", "--name-only", ref, "--", "" if path == "." else path)
-        files = sorted(f for f in listing.splitlines() if f.lower().endswith(MANIFEST_SUFFIXES))
+        files = sorted(listing.splitlines())
+    for f in files:  # as for folders on disk: render Kustomize and Helm sources first
+        folder, _, name = f.rpartition("/")
+        refuse_unrendered(name, f"git:{ref}:{folder or '.'}")
+    if kind != "blob":
+        files = [f for f in files if f.lower().endswith(MANIFEST_SUFFIXES)]
         if not files:
             raise ManifestError(f"{spec}: no *.yaml, *.yml or *.json files at {ref}:{path}")
     for f in files:

@@ -15,6 +15,7 @@ from typing import Any
 from netverify.errors import ManifestError
 from netverify.ipblocks import ipblock_set, parse_network
 from netverify.loader.documents import RawObject
+from netverify.loader.fields import type_name
 from netverify.model import (
     DEFAULT_NAMESPACE,
     Direction,
@@ -61,7 +62,11 @@ class FieldContext:
         return self.src.at(_path_text(path), self.raw.line_of(path))
 
     def error(self, path: list[str | int], message: str, hint: str | None = None) -> ManifestError:
-        return ManifestError(message, source=self.ref(path), field=_path_text(path), hint=hint)
+        """An error at ``path``, located by line and column."""
+        text = _path_text(path)
+        line, column = self.raw.position_of(path)
+        return ManifestError(message, source=self.src.at(text, line, column), field=text,
+                             hint=hint)
 
 
 def _path_text(path: list[str | int]) -> str:
@@ -216,9 +221,11 @@ def _ip_block(ctx: FieldContext, raw: Any, path: list[str | int]) -> IPBlock:
     if "/" not in cidr:
         raise ctx.error([*path, "cidr"], f"{cidr!r} is an address, not a CIDR",
                         hint=f"write {cidr}/{32 if family == 4 else 128}")
-    ex_raw = raw.get("except") or []
+    ex_raw = raw.get("except")
+    if ex_raw is None:  # explicit null is no except; "" or false is a wrong type
+        ex_raw = []
     if not isinstance(ex_raw, list):
-        raise ctx.error([*path, "except"], "must be a list of CIDRs")
+        raise ctx.error([*path, "except"], f"must be a list of CIDRs, got {type_name(ex_raw)}")
     excepts = []
     for i, e in enumerate(ex_raw):
         epath = [*path, "except", i]

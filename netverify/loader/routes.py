@@ -15,6 +15,9 @@ import re
 from typing import Any
 
 from netverify.loader.documents import RawObject
+from netverify.loader.fields import list_of as _list
+from netverify.loader.fields import mapping as _mapping
+from netverify.loader.fields import string as _str
 from netverify.loader.policies import FieldContext
 from netverify.model import (
     BackendRef,
@@ -61,33 +64,6 @@ _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
 _ROUTE_PATH = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
 _ROUTE_PATH_FORBIDDEN = ("//", "/./", "/../", "%2f", "%2F", "#")
 _ROUTE_PATH_SUFFIXES = ("/..", "/.")
-
-
-def _mapping(ctx: FieldContext, value: Any, path: list[str | int]) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ctx.error(path, "must be a mapping")
-    return value
-
-
-def _list(ctx: FieldContext, value: Any, path: list[str | int]) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ctx.error(path, "must be a list")
-    return value
-
-
-def _str(ctx: FieldContext, value: Any, path: list[str | int], *, required: bool = False
-         ) -> str | None:
-    if value is None or value == "":
-        if required:
-            raise ctx.error(path, "is required")
-        return None
-    if not isinstance(value, str):
-        raise ctx.error(path, f"{value!r} is not a string")
-    return value
 
 
 def _choice(ctx: FieldContext, value: Any, path: list[str | int], allowed: Any, what: str) -> str:

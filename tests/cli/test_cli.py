@@ -66,7 +66,7 @@ def test_bad_manifest_is_exit_2_with_location(tmp_path):
                    "spec: {podSelector: {}, ingress: [{ports: [{port: 80, endPort: 70}]}]}\n")
     r = run("can-reach", "y/a", "y/b", "-f", str(bad))
     assert r.exit_code == 2
-    assert "policies.yaml:4: document 1 (NetworkPolicy y/x)" in r.stderr
+    assert "policies.yaml:4:64: document 1 (NetworkPolicy y/x)" in r.stderr
     assert "Traceback" not in r.stderr
 
 

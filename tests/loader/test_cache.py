@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from netverify.errors import ManifestError
 from netverify.loader import cache, load_cluster
 
 
@@ -53,3 +54,17 @@ def test_corrupt_entry_falls_back_to_parsing(big_file, tmp_path):
     for entry in (tmp_path / "cache").glob("*.marshal"):
         entry.write_bytes(b"garbage")
     assert load_cluster([str(big_file)], use_cache=True).pods[0].key == "x/a"
+
+
+def test_an_error_names_the_same_line_and_column_from_the_cache(big_file):
+    # A field error in a cached file is found again in its text: the same message either way.
+    big_file.write_text(big_file.read_text().replace(
+        "metadata: {name: a, namespace: x, labels: {app: a}}",
+        "metadata: {name: a, namespace: x, labels: {app: a}}\nspec:\n  hostNetwork: 'yes'"))
+    messages = []
+    for _ in range(2):  # parsed (and cached), then read from the cache
+        with pytest.raises(ManifestError) as e:
+            load_cluster([str(big_file)], use_cache=True)
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"{big_file}:5:16: document 1 (Pod x/a): spec.hostNetwork:")

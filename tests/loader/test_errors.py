@@ -213,3 +213,20 @@ def test_invalid_names_are_warned_about():
     assert any("not a valid NetworkPolicy name" in w for w in c.warnings)
     assert any("not a valid namespace name" in w for w in c.warnings)
     assert "is not a string" in err("apiVersion: v1\nkind: Pod\nmetadata: {name: [x]}\n")
+
+
+def test_huge_values_are_cut_in_messages():
+    # A 10 MB label value must not become a 10 MB error line.
+    value = "v" * 10_000_000
+    msg = err(f"apiVersion: v1\nkind: Pod\nmetadata: {{name: x, labels: {{app: {value}}}}}\n")
+    assert len(msg) < 400, len(msg)
+    assert "invalid label value 'vvvv" in msg and "(10,000,000 characters)" in msg
+    msg = err(NP_HEAD + f"spec:\n  podSelector: {{matchLabels: {{app: {value}}}}}\n")
+    assert len(msg) < 600 and "10,000,00" in msg
+
+
+def test_huge_names_are_cut_in_the_location_too():
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + "n" * 100_000 + "}\n"
+    msg = err(ns + "---\n" + ns)  # a duplicate: the name is in the location and the message
+    assert "duplicate object" in msg and len(msg) < 1500, len(msg)
+    assert "(100,010 characters)" in msg  # "Namespace " and the name
