@@ -34,12 +34,14 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
 
     ``timeout_ms`` bounds the solver work of ``engine="smt"`` as a whole.
 
-    >>> r = can_reach(cluster, "frontend/web", "backend/db:5432")  # doctest: +SKIP
-    >>> r.allowed  # doctest: +SKIP
+    >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
+    >>> can_reach(cluster, "frontend/web", "backend/db:5432").allowed  # doctest: +SKIP
+    False
+    >>> can_reach(cluster, "frontend/web", "backend/api:8080").allowed  # doctest: +SKIP
     True
 
-    Pairs that a traffic policy netverify does not evaluate (a CiliumNetworkPolicy, an
-    AdminNetworkPolicy, ...) could change are marked ``complete=False`` and the objects
+    Pairs that a traffic policy netverify does not evaluate (a CiliumNetworkPolicy, a
+    Calico GlobalNetworkPolicy, ...) could change are marked ``complete=False`` and the objects
     listed in ``coverage``: the answer is then incomplete unless another pair is denied
     for sure (``denied``).
 
