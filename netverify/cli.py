@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from netverify import __version__
+from netverify.deadline import DEFAULT_TIMEOUT_MS, UndecidedError
 from netverify.errors import NetverifyError
 from netverify.loader import load_cluster
 from netverify.model import Cluster
@@ -65,10 +66,13 @@ def exit_code_for(result: object) -> ExitCode:
     if isinstance(result, LintResult):
         if result.findings:
             return ExitCode.FAILED  # findings stay true whatever else the input holds
+        if result.undecided:
+            return ExitCode.UNDECIDED  # nothing found, but not everything was decided
         return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
     if isinstance(result, CheckReport):
-        if result.failed:
+        if any(r.status == "fail" for r in result.results):
             return ExitCode.FAILED
+        # Undecided (the time limit ran out) or incomplete: neither pass nor fail.
         return ExitCode.OK if result.passed else ExitCode.UNDECIDED
     if isinstance(result, UrlResult):
         # Hops an unevaluated object could change are unknown already: a "no" is certain.
@@ -78,8 +82,12 @@ def exit_code_for(result: object) -> ExitCode:
     if isinstance(result, MatrixResult) and not all(c.complete for c in result.cells):
         return ExitCode.UNDECIDED  # cells the cluster-wide policies leave undecided
     if isinstance(result, WhoCanReachResult):
-        anyone = result.existing or any(c.status in ("all", "some") for c in result.classes)
-        return ExitCode.OK if anyone else ExitCode.FAILED
+        anyone = result.existing or any(c.status in ("all", "some") or c.example is not None
+                                         for c in result.classes)
+        if anyone:
+            return ExitCode.OK
+        open_ = any(c.status == "undecided" for c in result.classes)
+        return ExitCode.UNDECIDED if open_ else ExitCode.FAILED
     if isinstance(result, HypotheticalResult):
         if result.outcome == "undecided":
             return ExitCode.UNDECIDED
@@ -96,6 +104,11 @@ class _Group(click.Group):
                 raise
             click.echo(f"netverify: error: {sanitize(str(e))}", err=True)
             ctx.exit(ExitCode.USAGE)
+        except UndecidedError as e:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"netverify: undecided: {sanitize(str(e))}", err=True)
+            ctx.exit(ExitCode.UNDECIDED)
         except (click.exceptions.ClickException, click.exceptions.Exit,
                 click.exceptions.Abort):
             raise  # usage errors (exit 2), --help, --version, Ctrl-C: click reports them
@@ -167,6 +180,19 @@ def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[.
     return deco
 
 
+def _smt_timeout_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--smt-timeout", type=click.FloatRange(0.001, 86400), default=DEFAULT_TIMEOUT_MS / 1000,
+        show_default=True, metavar="SECONDS",
+        help="Time limit for ALL the solver work of this command together (not per check), "
+             "counted from its first solver question. What is not decided by then is "
+             "reported as undecided (exit 3), never guessed.")(f)
+
+
+def _timeout_ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
 def _progress(message: str) -> None:
     """A progress line on stderr, only for a person watching a terminal."""
     if sys.stderr.isatty():
@@ -219,8 +245,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
               help="With --hypothetical: */... also admits namespaces that do not exist yet.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
               show_default=True, help="Engine deciding existing pairs (for cross-checking).")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit; past it the answer is undecided.")
+@_smt_timeout_option
 @click.option("--cni", metavar="NAME[@VERSION]",
               help="The cluster's network plugin (default: detected from the manifests), "
                    "e.g. flannel, calico, cilium@1.14.")
@@ -233,7 +258,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
                    "recognised in the manifests.")
 @_common(FORMATS[CanReachResult])
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
-                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: int,
+                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
                   cni: str | None, policy_only: bool, headers: tuple[str, ...],
                   controller: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
@@ -290,10 +315,10 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     if hypothetical:
         result = can_reach_hypothetical(cluster, src, dst, port=port, protocol=protocol,
                                         new_namespaces=new_namespaces,
-                                        timeout_ms=smt_timeout * 1000)
+                                        timeout_ms=_timeout_ms(smt_timeout))
     else:
         result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
-                           cni=cni, policy_only=policy_only)
+                           cni=cni, policy_only=policy_only, timeout_ms=_timeout_ms(smt_timeout))
     _emit(result, fmt, color, verbose, output)
 
 
@@ -340,10 +365,11 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
               help="The cluster's network plugin (default: detected from the manifests).")
 @click.option("--policy-only", is_flag=True,
               help="What the policies say, ignoring what the CNI enforces.")
+@_smt_timeout_option
 @_common(FORMATS[MatrixResult])
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
-               engine: str, cni: str | None, policy_only: bool, files: tuple[str, ...],
-               fmt: str, verbose: bool, color: str, output: str,
+               engine: str, cni: str | None, policy_only: bool, smt_timeout: float,
+               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
                ignore_kinds: tuple[str, ...]) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
@@ -359,7 +385,8 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     t0 = time.perf_counter()
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
-                    engine=engine, cni=cni, policy_only=policy_only)
+                    engine=engine, cni=cni, policy_only=policy_only,
+                    timeout_ms=_timeout_ms(smt_timeout))
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
     _emit(result, fmt, color, verbose, output)
@@ -369,10 +396,9 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 @click.argument("dst")
 @click.option("--port", help="Destination port (number or name); same as DST:PORT.")
 @click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit per check.")
+@_smt_timeout_option
 @_common(FORMATS[WhoCanReachResult])
-def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: int,
+def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: float,
                       files: tuple[str, ...], fmt: str, verbose: bool, color: str,
                       output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List the existing pods that can reach DST, and describe every possible source.
@@ -382,21 +408,21 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     against the sources' own egress policies.
 
     Exit status: 0 something can reach DST, 1 nothing can, 2 input error,
-    3 incomplete.
+    3 incomplete, or nothing is known to reach DST and some family was not decided
+    in time.
     """
     from netverify.queries.who_can_reach import who_can_reach
 
     cluster = _load(files, verbose, ignore_kinds)
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
-                           timeout_ms=smt_timeout * 1000)
+                           timeout_ms=_timeout_ms(smt_timeout))
     _emit(result, fmt, color, verbose, output)
 
 
 @main.command("lint")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit per check.")
+@_smt_timeout_option
 @_common(FORMATS[LintResult])
-def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
              output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Report policies that select nothing, and rules or policies that change nothing.
 
@@ -404,12 +430,13 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
     existing ones, and each redundant item names the policies that shadow it.
 
     Exit status: 0 no findings, 1 findings, 2 input error, 3 no findings but
-    incomplete (other kinds of policy may make more rules redundant).
+    incomplete (other kinds of policy may make more rules redundant) or some rules
+    or policies were not decided in time.
     """
     from netverify.queries.lint import lint
 
     cluster = _load(files, verbose, ignore_kinds)
-    _emit(lint(cluster, timeout_ms=smt_timeout * 1000), fmt, color, verbose, output)
+    _emit(lint(cluster, timeout_ms=_timeout_ms(smt_timeout)), fmt, color, verbose, output)
 
 
 @main.command("check")
@@ -425,16 +452,16 @@ def lint_cmd(smt_timeout: int, files: tuple[str, ...], fmt: str, verbose: bool, 
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit for scope: any assertions.")
+@_smt_timeout_option
 @_ignore_kind_option
 def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None, fmt: str,
-              output: str, color: str, verbose: bool, smt_timeout: int,
+              output: str, color: str, verbose: bool, smt_timeout: float,
               ignore_kinds: tuple[str, ...]) -> None:
     """Run the assertion specs (default: specs/) and report counterexamples.
 
-    Exit status: 0 every assertion passed, 1 some failed or are undecided,
-    2 invalid spec or manifests, 3 none failed but some are incomplete.
+    Exit status: 0 every assertion passed, 1 some failed, 2 invalid spec or
+    manifests, 3 none failed but some are undecided (solver time limit) or
+    incomplete.
     """
     from netverify.queries.check import check
     from netverify.renderers.junit import render_junit
@@ -443,7 +470,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
     paths = find_specs(list(specs) or ["specs"])
     result = check(paths, load=lambda p: _load(p, verbose, ignore_kinds),
                    manifests=list(files) or None,
-                   timeout_ms=smt_timeout * 1000)
+                   timeout_ms=_timeout_ms(smt_timeout))
     if junit:
         write_output(junit, render_junit(result))
     _emit(result, fmt, color, verbose, output)
@@ -462,34 +489,40 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
-@click.option("--smt-timeout", type=click.IntRange(1, 3600), default=10, show_default=True,
-              metavar="SECONDS", help="Solver time limit per check.")
+@_smt_timeout_option
 @_ignore_kind_option
 def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, color: str,
-             verbose: bool, smt_timeout: int, ignore_kinds: tuple[str, ...]) -> None:
+             verbose: bool, smt_timeout: float, ignore_kinds: tuple[str, ...]) -> None:
     """Show what changing OLD into NEW newly allows and newly blocks.
 
     OLD and NEW are files, folders or git:REF:PATH (read from the current git
     repository), e.g. netverify diff git:main:k8s k8s.
 
     Exit status: 0, or 1 with --fail-on when such a change exists; 2 input error;
-    3 incomplete (policies netverify does not evaluate, on either side).
+    3 incomplete (policies netverify does not evaluate, on either side), or with
+    --fail-on when the solver did not decide it in time and no such change is known.
     """
     from netverify.queries.diff import diff
 
     before, after = _load([old], verbose, ignore_kinds), _load([new], verbose, ignore_kinds)
-    result = diff(before, after, old_label=old, new_label=new, timeout_ms=smt_timeout * 1000)
+    result = diff(before, after, old_label=old, new_label=new,
+                  timeout_ms=_timeout_ms(smt_timeout))
     complete = result.coverage.complete
     # With policies netverify does not evaluate, only changes of rows none of them applies
     # to are certain; anything else is incomplete (3), never a confident 0 or 1.
     rows = [r for r in result.rows if r.complete]
     allowed = any(not r.added.is_empty for r in rows) or (
-        complete and result.any_allowed != "no")
+        complete and result.any_allowed == "yes")
     denied = any(not r.removed.is_empty for r in rows) or (
-        complete and result.any_denied != "no")
-    failed = (fail_on == "allow" and allowed) or (fail_on == "deny" and denied) or (
-        fail_on == "any" and (allowed or denied))
-    code = ExitCode.FAILED if failed else ExitCode.OK if complete else ExitCode.UNDECIDED
+        complete and result.any_denied == "yes")
+    gates = {"allow": (allowed, result.any_allowed), "deny": (denied, result.any_denied)}
+    asked = [gates[g] for g in (("allow", "deny") if fail_on == "any" else (fail_on,)) if g]
+    if any(found for found, _ in asked):
+        code = ExitCode.FAILED
+    elif not complete or any(symbolic == "undecided" for _, symbolic in asked):
+        code = ExitCode.UNDECIDED  # not known to be free of such a change
+    else:
+        code = ExitCode.OK
     _emit(result, fmt, color, verbose, output, code)
 
 

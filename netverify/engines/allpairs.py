@@ -27,14 +27,15 @@ from netverify.engines.allpairs_tiers import TierMasks
 from netverify.engines.classes import (
     PodClasses,
     PortClasses,
+    numbered_ports,
     pod_classes,
     port_classes,
-    tier_port_predicates,
+    port_predicates,
 )
 from netverify.engines.concrete import Evaluator, ipset_matches
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
-from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
+from netverify.ports import PROTOCOLS, PortSet, Protocol
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -107,21 +108,7 @@ class _Builder:
                 self.by_ns.setdefault(p.namespace, []).append(i)
         self._sel_cache: dict[tuple[object, ...], BoolArray] = {}
         self._ns_cache: dict[object, list[str]] = {}
-        preds: set[tuple[Protocol, int, int]] = set()
-        for pol in cluster.policies:
-            for d in Direction:
-                for rule in pol.rules(d):
-                    for spec in rule.ports or ():
-                        if isinstance(spec.port, int):
-                            preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
-                        elif spec.port is None:
-                            preds.add((spec.protocol, MIN_PORT, MAX_PORT))
-        preds |= tier_port_predicates(cluster)
-        for p in self.reps:
-            for cp in p.container_ports:
-                if cp.name is not None:
-                    preds.add((cp.protocol, cp.port, cp.port))
-        self.ports = port_classes(preds)
+        self.ports = port_classes(port_predicates(cluster, self.reps))
         self.K = len(self.ports)
         self._named_cache: dict[tuple[str, Protocol], BoolArray] = {}
         self.tiers = TierMasks(self)
@@ -187,12 +174,7 @@ class _Builder:
         if rule.ports is None:
             v[:] = True
             return v
-        for spec in rule.ports:
-            if spec.port is None:
-                v[list(self.ports.cover(spec.protocol, MIN_PORT, MAX_PORT))] = True
-            elif isinstance(spec.port, int):
-                hi = spec.end_port or spec.port
-                v[list(self.ports.cover(spec.protocol, spec.port, hi))] = True
+        v[list(self.ports.cover(numbered_ports(rule)))] = True
         return v
 
     def named_cover(self, name: str, protocol: Protocol) -> BoolArray:

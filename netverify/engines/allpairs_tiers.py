@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netverify.cluster_policies import Action, ClusterPolicy, PeerKind, Tier, TierPeer, TierRule
+from netverify.engines.classes import tier_numbered_ports
 from netverify.engines.tiers import TierEvaluator, tier_orders
 from netverify.model import Direction, Pod
 from netverify.ports import PROTOCOLS, PortSet
@@ -175,13 +176,8 @@ class TierMasks:
         if rule.ports is None:
             v[:] = True
             return v, []
-        named: list[str] = []
-        for port in rule.ports:
-            if port.name is not None:
-                named.append(port.name)
-            elif port.protocol is not None and port.start is not None and port.end is not None:
-                v[list(self.b.ports.cover(port.protocol, port.start, port.end))] = True
-        return v, named
+        v[list(self.b.ports.cover(tier_numbered_ports(rule)))] = True
+        return v, [port.name for port in rule.ports if port.name is not None]
 
     def _peer(self, peer: TierPeer, family: int) -> BoolArray:
         key = (id(peer), family)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from netverify.cluster_policies import TierRule
 from netverify.ipblocks import Address, IPSet
-from netverify.model import Cluster, Direction, Pod
+from netverify.model import Cluster, Direction, Pod, Rule
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 
 
@@ -142,18 +144,67 @@ def pod_classes(cluster: Cluster) -> PodClasses:
     return PodClasses(members=members, class_of=class_of)
 
 
+def numbered_ports(rule: Rule) -> PortSet:
+    """The ports a rule's number, range and protocol-only entries admit (merged once).
+
+    Named entries are left out: they resolve on each destination pod.
+    """
+    gathered: dict[Protocol, list[tuple[int, int]]] = defaultdict(list)
+    for spec in rule.ports or ():
+        if spec.port is None:
+            gathered[spec.protocol].append((MIN_PORT, MAX_PORT))
+        elif isinstance(spec.port, int):
+            gathered[spec.protocol].append((spec.port, spec.end_port or spec.port))
+    return PortSet.from_map(gathered)
+
+
+def port_predicates(cluster: Cluster, pods: Iterable[Pod]) -> set[PortSet]:
+    """The port sets a verdict between ``pods`` can depend on: each rule's numbered
+    ports, and each named container port of the pods (where a named entry resolves)."""
+    preds: set[PortSet] = set()
+    for pol in cluster.policies:
+        for d in Direction:
+            for rule in pol.rules(d):
+                if rule.ports is not None:
+                    preds.add(numbered_ports(rule))
+    for cpol in cluster.cluster_policies:
+        for d in Direction:
+            for trule in cpol.rules(d):
+                if trule.ports is not None:
+                    preds.add(tier_numbered_ports(trule))
+    for p in pods:
+        for cp in p.container_ports:
+            if cp.name is not None:
+                preds.add(PortSet.of(cp.protocol, cp.port))
+    return preds
+
+
+def tier_numbered_ports(rule: TierRule) -> PortSet:
+    """The ports a cluster-wide policy rule's number and range entries name (merged once;
+    a reversed v1alpha1 range counts between its ends, where it may or may not match).
+
+    Named entries are left out: they resolve on each destination pod.
+    """
+    gathered: dict[Protocol, list[tuple[int, int]]] = defaultdict(list)
+    for port in rule.ports or ():
+        if port.protocol is not None and port.start is not None and port.end is not None:
+            lo, hi = sorted((port.start, port.end))
+            gathered[port.protocol].append((lo, hi))
+    return PortSet.from_map(gathered)
+
+
 @dataclass(frozen=True, slots=True)
 class PortClasses:
     """A partition of (protocol, port) space into classes every policy treats alike."""
 
     portsets: tuple[PortSet, ...]  # class -> its ports
-    # (protocol, lo, hi) predicate -> indexes of classes inside it
-    _cover: dict[tuple[Protocol, int, int], tuple[int, ...]]
+    _cover: dict[PortSet, tuple[int, ...]]  # predicate -> indexes of classes inside it
     _atoms: dict[Protocol, tuple[list[int], list[int]]]  # proto -> (atom starts, atom class)
 
-    def cover(self, protocol: Protocol, lo: int, hi: int) -> tuple[int, ...]:
-        """Classes whose ports lie in ``lo..hi`` of ``protocol`` (a registered predicate)."""
-        return self._cover[(protocol, lo, hi)]
+    def cover(self, ports: PortSet) -> tuple[int, ...]:
+        """Classes whose ports lie in ``ports`` (a registered predicate, or every port of
+        one protocol)."""
+        return self._cover[ports]
 
     def class_of(self, protocol: Protocol, port: int) -> int:
         """The class holding one (protocol, port)."""
@@ -164,70 +215,55 @@ class PortClasses:
         return len(self.portsets)
 
 
-def port_classes(predicates: set[tuple[Protocol, int, int]]) -> PortClasses:
-    """Partition port space by the given ranges (each (protocol, lo, hi)).
+def port_classes(predicates: Iterable[PortSet]) -> PortClasses:
+    """Partition port space so that every predicate is a union of classes.
 
-    Atoms are maximal intervals no predicate boundary cuts; atoms inside the same
-    predicates (even far apart) merge into one class.
+    Atoms are maximal intervals no predicate boundary cuts; atoms inside exactly
+    the same predicates (even far apart) form one class.  A predicate is a whole
+    set of ports (a rule's ``ports`` list, merged), so a rule listing 10,000
+    ports gives one class, not 10,000: one sweep over the sorted boundaries,
+    linear in their number times the predicates open at a point.
     """
-    preds = sorted(predicates, key=lambda t: (t[0].value, t[1], t[2]))
-    by_proto: dict[Protocol, list[tuple[int, int]]] = defaultdict(list)
-    for proto, lo, hi in preds:
-        by_proto[proto].append((lo, hi))
+    preds = list(dict.fromkeys(predicates))
     sig_to_class: dict[tuple[object, ...], int] = {}
     class_atoms: list[list[tuple[Protocol, int, int]]] = []
     atoms: dict[Protocol, tuple[list[int], list[int]]] = {}
+    inside: list[set[int]] = [set() for _ in preds]  # predicate -> classes inside it
     for proto in PROTOCOLS:
-        cuts = {MIN_PORT, MAX_PORT + 1}
-        for lo, hi in by_proto.get(proto, ()):
-            cuts.add(lo)
-            cuts.add(hi + 1)
-        pts = sorted(cuts)
+        events: dict[int, list[int]] = defaultdict(list)  # point -> predicates opening/closing
+        for i, ps in enumerate(preds):
+            for lo, hi in ps.get(proto):
+                events[lo].append(i)
+                events[hi + 1].append(~i)
+        events.setdefault(MIN_PORT, [])
+        events.setdefault(MAX_PORT + 1, [])
+        pts = sorted(events)
+        open_: set[int] = set()
         starts: list[int] = []
         cls: list[int] = []
         for a, b in itertools.pairwise(pts):
-            sig = (proto, tuple(i for i, (lo, hi) in enumerate(by_proto.get(proto, ()))
-                                if lo <= a and b - 1 <= hi))
+            for i in events[a]:
+                if i >= 0:
+                    open_.add(i)
+                else:
+                    open_.discard(~i)
             # Different protocols never share a class: that keeps each class's
             # PortSet inside one protocol, which keeps rendering simple.
-            if sig not in sig_to_class:
-                sig_to_class[sig] = len(class_atoms)
+            sig = (proto, frozenset(open_))
+            c = sig_to_class.get(sig)
+            if c is None:
+                c = sig_to_class[sig] = len(class_atoms)
                 class_atoms.append([])
-            c = sig_to_class[sig]
+                for i in open_:
+                    inside[i].add(c)
             class_atoms[c].append((proto, a, b - 1))
             starts.append(a)
             cls.append(c)
         atoms[proto] = (starts, cls)
     portsets = tuple(PortSet.from_map({p: [(lo, hi) for p2, lo, hi in ca if p2 is p]
                                        for p in PROTOCOLS}) for ca in class_atoms)
-    cover: dict[tuple[Protocol, int, int], tuple[int, ...]] = {}
-    for proto, lo, hi in preds:
-        starts, cls = atoms[proto]
-        i = bisect_right(starts, lo) - 1
-        found: set[int] = set()
-        while i < len(starts) and starts[i] <= hi:
-            found.add(cls[i])
-            i += 1
-        cover[(proto, lo, hi)] = tuple(sorted(found))
+    cover = {ps: tuple(sorted(got)) for ps, got in zip(preds, inside, strict=True)}
     for proto in PROTOCOLS:
-        starts, cls = atoms[proto]
-        cover.setdefault((proto, MIN_PORT, MAX_PORT), tuple(sorted(set(cls))))
+        cover.setdefault(PortSet.of(proto, MIN_PORT, MAX_PORT), tuple(sorted(set(
+            atoms[proto][1]))))
     return PortClasses(portsets=portsets, _cover=cover, _atoms=atoms)
-
-
-def tier_port_predicates(cluster: Cluster) -> set[tuple[Protocol, int, int]]:
-    """The (protocol, lo, hi) ranges the cluster-wide policies' rules name.
-
-    Port classes must split at them too, so that one check per class decides the
-    tiers' answer as well (a reversed v1alpha1 range counts between its ends).
-    """
-    out: set[tuple[Protocol, int, int]] = set()
-    for cp in cluster.cluster_policies:
-        for d in Direction:
-            for rule in cp.rules(d):
-                for port in rule.ports or ():
-                    if port.protocol is not None and port.start is not None \
-                            and port.end is not None:
-                        lo, hi = sorted((port.start, port.end))
-                        out.add((port.protocol, lo, hi))
-    return out

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from netverify.cni import effective
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
@@ -26,23 +27,31 @@ NODE_LOCAL = ("traffic from a pod's own node (kubelet probes, and hostNetwork po
 
 def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
               protocol: str | None = None, engine: str = "concrete",
-              cni: str | None = None, policy_only: bool = False) -> CanReachResult:
+              cni: str | None = None, policy_only: bool = False,
+              timeout_ms: int = DEFAULT_TIMEOUT_MS) -> CanReachResult:
     """Answer whether ``src`` may reach ``dst``: what the policies say and, unless
     ``policy_only``, what the CNI (``cni`` as ``name[@version]``, else detected) does.
 
-    >>> r = can_reach(cluster, "frontend/web", "backend/db:5432")  # doctest: +SKIP
-    >>> r.allowed  # doctest: +SKIP
+    ``timeout_ms`` bounds the solver work of ``engine="smt"`` as a whole.
+
+    >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
+    >>> can_reach(cluster, "frontend/web", "backend/db:5432").allowed  # doctest: +SKIP
+    False
+    >>> can_reach(cluster, "frontend/web", "backend/api:8080").allowed  # doctest: +SKIP
     True
 
-    Pairs that a traffic policy netverify does not evaluate (a CiliumNetworkPolicy, an
-    AdminNetworkPolicy, ...) could change are marked ``complete=False`` and the objects
+    Pairs that a traffic policy netverify does not evaluate (a CiliumNetworkPolicy, a
+    Calico GlobalNetworkPolicy, ...) could change are marked ``complete=False`` and the objects
     listed in ``coverage``: the answer is then incomplete unless another pair is denied
     for sure (``denied``).
 
     Raises:
         QueryError: for unknown or ambiguous endpoints, malformed ports, unknown CNIs.
+        UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
-    result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine)
+    deadline = Deadline(timeout_ms)
+    result = _can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
+                        deadline=deadline)
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
     if not policy_only:
@@ -54,7 +63,7 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
             # its answer differ even when it enforces every policy as written.
             eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
                              engine=engine, hairpin=prof.service_hairpin_policed,
-                             cni_label=prof.label)
+                             cni_label=prof.label, deadline=deadline)
             if eff_cluster is not cluster or eff.pairs != result.pairs:
                 result = replace(result, effective=eff.pairs)
     cov = cluster.coverage
@@ -66,7 +75,8 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
 
 def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = None,
                protocol: str | None = None, engine: str = "concrete",
-               hairpin: bool | None = None, cni_label: str | None = None) -> CanReachResult:
+               hairpin: bool | None = None, cni_label: str | None = None,
+               deadline: Deadline | None = None) -> CanReachResult:
     """The policy answer, pair by pair, with the deciding rules.
 
     ``engine="smt"`` decides each pair's ports with the SMT engine instead (the
@@ -132,7 +142,7 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
         raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
                          f"{pq.name!r}", hint=_ports_hint(d.pods))
     if engine == "smt":
-        pairs, more = _decide_with_smt(cluster, pairs, asked)
+        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
         caveats.extend(more)
     return CanReachResult(
         src=src_text, dst=dst_text,
@@ -163,12 +173,13 @@ def _ports_hint(pods: tuple[Pod, ...]) -> str | None:
 
 
 def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
-                     asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]]
-                     ) -> tuple[list[PairVerdict], list[str]]:
+                     asked: list[tuple[Pod | External, Pod | External, Protocol | None,
+                                       int | None]],
+                     deadline: Deadline | None) -> tuple[list[PairVerdict], list[str]]:
     """Decide each pair's ports with the SMT engine; any disagreement is reported."""
     from netverify.engines.smt.engine import SmtEngine
 
-    smt = SmtEngine(cluster)
+    smt = SmtEngine(cluster, deadline=deadline)
 
     def ep(x: Pod | External) -> SymEndpoint:
         return smt.pod(x) if isinstance(x, Pod) else smt.external(x.family, x.lo, x.hi)

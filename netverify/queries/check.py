@@ -29,6 +29,7 @@ from typing import Any
 import z3
 
 from netverify.cni import effective
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import (
     PROTOCOL_CODE,
@@ -70,8 +71,12 @@ class _Side:
 
 
 def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
-          manifests: list[str] | None = None, timeout_ms: int = 10_000) -> CheckReport:
+          manifests: list[str] | None = None,
+          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> CheckReport:
     """Run every assertion of the spec files.
+
+    ``timeout_ms`` bounds the solver work of all ``scope: any`` assertions
+    together; those not decided by then are "undecided".
 
     ``load`` reads manifests (the caller's loader: queries do no I/O of their own);
     ``manifests`` (the CLI's ``-f``) replaces each file's ``manifests:``.
@@ -84,6 +89,7 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
     """
     results: list[AssertionResult] = []
     caveats: list[str] = []
+    deadline = Deadline(timeout_ms)
     clusters: dict[tuple[str, ...], Cluster] = {}
     for path in spec_paths:
         spec = load_spec(path)
@@ -103,7 +109,7 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
         caveats.extend(f"{path}: {n}" for n in (*notes, *eff_notes))
         for a in spec.assertions:
             on = cluster if a.answer == "policy" else eff_cluster
-            r = _run(on, spec, a, timeout_ms)
+            r = _run(on, spec, a, deadline)
             if a.answer == "effective" and eff_cluster is not cluster:
                 r = replace(r, message=f"{r.message} (effective with {prof.label})")
             results.append(r)
@@ -139,7 +145,7 @@ def _space(x: Pod | External) -> str | None:
     return x.namespace if isinstance(x, Pod) else OUTSIDE
 
 
-def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> AssertionResult:
+def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> AssertionResult:
     try:
         src = _side(cluster, a.src, "from")
         dst_raw, port_text = a.dst, None
@@ -150,7 +156,7 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, timeout_ms: int) -> Ass
     except NetverifyError as e:
         return _result(spec, a, "fail", f"invalid endpoint: {e}")
     if a.scope == "any":
-        return _run_any(cluster, spec, a, src, dst, probes, timeout_ms)
+        return _run_any(cluster, spec, a, src, dst, probes, deadline)
     for side, what in ((src, "from"), (dst, "to")):
         if not side.pods and not side.external:
             return _result(spec, a, "fail", f"{what}: {side.text} matches nothing",
@@ -311,18 +317,20 @@ def _holds(cluster: Cluster, dst: Witness, port: int, proto: Protocol,
 
 def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _Side,
              probes: list[tuple[Protocol | None, int | None, str | None]],
-             timeout_ms: int) -> AssertionResult:
+             deadline: Deadline) -> AssertionResult:
     if not src.pattern:
         return _result(spec, a, "fail", "scope: any needs a source pattern",
                        ["use a mapping (namespace, namespaceSelector, podSelector), "
                         "NAMESPACE/*, NAMESPACE/key=value or */*"])
     if not dst.pods and not dst.external:
         return _result(spec, a, "fail", f"to: {dst.text} matches nothing")
+    if deadline.expired():  # an earlier assertion used up the time: build nothing
+        return _result(spec, a, "undecided", f"not checked: {deadline.reason()}")
     # The source may be any pod of its namespace, or of any namespace (a selector).
     src_spaces = (src.namespace,) if src.namespace is not None else (ANY,)
     cov = cluster.coverage.affecting((s, d.namespace) for s in src_spaces for d in dst.pods)
     extra = [s for s in (src.ns_selector, src.pod_selector) if s is not None]
-    engine = SmtEngine(cluster, extra_selectors=extra, timeout_ms=timeout_ms)
+    engine = SmtEngine(cluster, extra_selectors=extra, deadline=deadline)
     s_ep = _symbolic(engine, cluster, src, "src")
     ev = Evaluator(cluster)
     sources = {p.key for p in src.pods}

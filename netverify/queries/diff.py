@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import z3
 
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.smt.endpoints import (
     SymEndpoint,
@@ -95,8 +96,10 @@ def _changes(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSe
 
 
 def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str = "new",
-         timeout_ms: int = 10_000) -> DiffResult:
+         timeout_ms: int = DEFAULT_TIMEOUT_MS) -> DiffResult:
     """Compare two clusters' reachability.
+
+    ``timeout_ms`` bounds the solver work (every pod that could exist) as a whole.
 
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
@@ -171,7 +174,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     ext4 = external(u, "ext4", IPv4, 0, (1 << 32) - 1)
     ext6 = external(u, "ext6", IPv6, 0, (1 << 128) - 1)
     traffic = Traffic.symbolic()
-    solver = new_solver(timeout_ms)
+    solver = new_solver(Deadline(timeout_ms))
     solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
     answers = {}
     witnesses: list[DiffWitness] = []
@@ -187,13 +190,16 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
 
     for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
         outcome = "no"
-        for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
+        for a, b, kind in ((src, dst, "pod to pod"), (ext4, dst, "IPv4 outside to pod"),
+                           (dst, ext4, "pod to IPv4 outside"), (ext6, dst, "IPv6 outside to pod"),
+                           (dst, ext6, "pod to IPv6 outside")):
             yes, rule_terms = allowed(first, a, b)
             no, _ = allowed(second, a, b)
             r = check(solver, yes, z3.Not(no))
             if r.outcome is Outcome.UNDECIDED:
                 outcome = "undecided"
-                caveats.append(f"newly {direction}: the solver could not decide ({r.reason})")
+                caveats.append(f"newly {direction} ({kind}): the solver could not decide "
+                               f"({r.reason})")
                 continue
             if r.outcome is Outcome.YES and r.model is not None:
                 outcome = "yes"

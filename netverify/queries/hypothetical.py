@@ -26,6 +26,7 @@ from dataclasses import replace
 
 import z3
 
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import (
     PROTOCOL_CODE,
@@ -149,8 +150,10 @@ def _endpoint(engine: SmtEngine, spec: _Spec, prefix: str, new_ns: bool) -> SymE
 def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
                            port: str | int | None = None, protocol: str | None = None,
                            new_namespaces: bool = False,
-                           timeout_ms: int = 10_000) -> HypotheticalResult:
+                           timeout_ms: int = DEFAULT_TIMEOUT_MS) -> HypotheticalResult:
     """Decide whether some pod matching ``src`` may reach some pod matching ``dst``.
+
+    ``timeout_ms`` bounds all the solver work of the question together.
 
     >>> r = can_reach_hypothetical(cluster, "frontend/*", "backend/db:5432")  # doctest: +SKIP
     >>> r.outcome, r.witness_src  # doctest: +SKIP
@@ -321,7 +324,10 @@ def _why_not(engine: SmtEngine, q: object, goals: list[z3.BoolRef], s_ep: SymEnd
         out.append(_side_reason(engine, Direction.EGRESS, s_ep, q.egress, "source"))
     if ing.outcome is Outcome.NO:
         out.append(_side_reason(engine, Direction.INGRESS, d_ep, q.ingress, "destination"))
-    if not out:
+    open_ = [r.reason for r in (eg, ing) if r.outcome is Outcome.UNDECIDED]
+    if open_:
+        out.append(f"which side rules it out was not decided: {open_[0]}")
+    elif not out:
         out.append("each side alone would allow some such connection, but never the same one "
                    "(the egress rules and ingress rules admit disjoint ports or endpoints)")
     return out

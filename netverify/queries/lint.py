@@ -30,6 +30,7 @@ from dataclasses import replace
 
 import z3
 
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.smt.endpoints import symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Encoder, Traffic
@@ -39,8 +40,11 @@ from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
 
 
-def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
+def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResult:
     """Find policies that select nothing and rules or policies that change nothing.
+
+    ``timeout_ms`` bounds all the solver work together; what is not decided by
+    then is listed in ``undecided``.
 
     >>> lint(cluster).findings  # doctest: +SKIP
     """
@@ -68,11 +72,14 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
         return out
 
     full = allowed(smt.encoder)
-    solver = new_solver(timeout_ms)
+    solver = new_solver(smt.deadline)
     solver.add(*domain)
 
     def same(edited: Cluster, what: str) -> bool:
         """Whether ``edited`` decides every connection as the original does."""
+        if smt.deadline.expired():  # its formulas would only be built to be left undecided
+            undecided.append(f"{what}: {smt.deadline.reason()}")
+            return False
         other = allowed(Encoder(edited, u))
         r = check(solver, z3.Or(*[x != y for x, y in zip(full, other, strict=True)]))
         if r.outcome is Outcome.UNDECIDED:
@@ -97,6 +104,8 @@ def lint(cluster: Cluster, *, timeout_ms: int = 10_000) -> LintResult:
         selected = [p for p in cluster.pods if p.namespace == pol.namespace
                     and not p.host_network and pol.pod_selector.matches(p.labels)]
         possible = check(solver, smt.encoder.selects(pol, dst))
+        if possible.outcome is Outcome.UNDECIDED:
+            undecided.append(f"{pol.key} spec.podSelector: {possible.reason}")
         if possible.outcome is Outcome.NO:
             findings.append(LintFinding(
                 code="selects-no-pod", policy=pol.key, field="spec.podSelector",
@@ -171,6 +180,8 @@ def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
     base = [*subject.domain, *other.domain, *traffic.domain]
     out = []
     for direction in Direction:
+        if smt.deadline.expired():
+            break  # the coverers found so far; the finding itself was decided
         if only is not None and only[0] is not direction:
             continue
         mine = [z3.And(smt.encoder.selects(pol, subject),
@@ -182,7 +193,7 @@ def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
                 # A policy without rules only isolates: shadowed by one isolating the same pods.
                 for q in cluster.policies:
                     if q.key != pol.key and direction in q.policy_types:
-                        s = new_solver(smt.timeout_ms)
+                        s = new_solver(smt.deadline)
                         s.add(*base)
                         r = check(s, smt.encoder.selects(pol, subject),
                                   z3.Not(smt.encoder.selects(q, subject)))
@@ -196,7 +207,7 @@ def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
                              smt.encoder.rule(q, r, other, other if direction is Direction.EGRESS
                                               else subject, traffic))
                       for r in q.rules(direction)]
-            s = new_solver(smt.timeout_ms)
+            s = new_solver(smt.deadline)
             s.add(*base)
             r = check(s, z3.Or(*mine), z3.Not(z3.Or(*theirs)) if theirs else z3.BoolVal(True))
             if r.outcome is Outcome.NO:

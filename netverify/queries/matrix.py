@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netverify.cni import effective
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
@@ -34,7 +35,7 @@ GROUPINGS = ("pod", "workload", "namespace")
 def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
            protocol: str | None = None, namespaces: tuple[str, ...] = (),
            engine: str = "concrete", cni: str | None = None,
-           policy_only: bool = False) -> MatrixResult:
+           policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> MatrixResult:
     """Compute the connectivity matrix.
 
     ``port`` (with ``protocol``, default TCP) asks about one port; without it
@@ -49,10 +50,11 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
 
     ``engine="smt"`` decides every pod pair with the SMT engine instead (pod level
     only; one solver question per pair and port class, so for cross-checking on
-    small inputs, not for speed).
+    small inputs, not for speed); ``timeout_ms`` bounds its solver work as a whole.
 
     Raises:
         QueryError: for an unknown grouping, namespace, protocol or engine.
+        UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
     if engine not in ("concrete", "smt"):
         raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")
@@ -83,8 +85,8 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
                             caveats=(*caveats, "no pods in the input"),
                             coverage=coverage.affecting(()))
 
-    return _judged(_matrix(cluster, pods, by, port, proto, engine, tuple(caveats)), pods,
-                   by, coverage)
+    return _judged(_matrix(cluster, pods, by, port, proto, engine, tuple(caveats), timeout_ms),
+                   pods, by, coverage)
 
 
 def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> MatrixResult:
@@ -121,10 +123,11 @@ def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> Ma
 
 
 def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
-            proto: Protocol | None, engine: str, caveats: tuple[str, ...]) -> MatrixResult:
+            proto: Protocol | None, engine: str, caveats: tuple[str, ...],
+            timeout_ms: int) -> MatrixResult:
     """The matrix itself, from the all-pairs engine (or the SMT one)."""
     if engine == "smt":
-        return _smt_matrix(cluster, pods, proto, port, caveats)
+        return _smt_matrix(cluster, pods, proto, port, caveats, timeout_ms)
     only = (proto, port) if port is not None and proto is not None else None
     ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
@@ -259,11 +262,11 @@ def _undecided_classes(ap: AllPairs, only: tuple[Protocol, int] | None) -> npt.N
 
 
 def _smt_matrix(cluster: Cluster, pods: list[Pod], proto: Protocol | None, port: int | None,
-                caveats: tuple[str, ...]) -> MatrixResult:
+                caveats: tuple[str, ...], timeout_ms: int) -> MatrixResult:
     """Every pod pair decided by the SMT engine (loopback as in the concrete engine)."""
     from netverify.engines.smt.engine import SmtEngine
 
-    smt = SmtEngine(cluster)
+    smt = SmtEngine(cluster, timeout_ms=timeout_ms)
     cells = []
     for a in pods:
         for b in pods:

@@ -12,23 +12,36 @@ from __future__ import annotations
 
 import z3
 
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
+from netverify.engines.classes import pod_classes
 from netverify.engines.concrete import Evaluator, External, ports_of_rule
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
-from netverify.engines.smt.formulas import Traffic
-from netverify.engines.smt.solve import Outcome, check, describe, new_solver, read_endpoint
+from netverify.engines.smt.formulas import Traffic, port_in
+from netverify.engines.smt.solve import (
+    Check,
+    Outcome,
+    check,
+    describe,
+    new_solver,
+    read_endpoint,
+)
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer
 from netverify.policy_kinds import ANY
-from netverify.ports import MAX_PORT, PortSet, Protocol
+from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
 
 
 def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
-                  protocol: str | None = None, timeout_ms: int = 10_000) -> WhoCanReachResult:
+                  protocol: str | None = None,
+                  timeout_ms: int = DEFAULT_TIMEOUT_MS) -> WhoCanReachResult:
     """List existing sources of ``dst`` and describe all possible ones.
+
+    ``timeout_ms`` bounds all the solver work of the query together; families
+    not decided by then are "undecided".
 
     >>> r = who_can_reach(cluster, "backend/db:5432")  # doctest: +SKIP
 
@@ -58,24 +71,30 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                 raise QueryError(f"{target.key} has no container port named {pq.name!r}")
             number, proto = found[0].port, found[0].protocol
 
+    # Pods of one class get the same verdict towards any destination, so one pair per
+    # class is evaluated (the destination's ingress may have thousands of peers).
+    verdict: dict[int, PortSet] = {}
+    by_class = pod_classes(cluster)
     existing = []
     for p in cluster.pods:
         if p.key == target.key and not p.is_template:
-            continue
-        got = ev.allowed_ports(p, target).restrict(proto, number)
+            continue  # loopback
+        c = by_class.class_of[p.key]
+        got = verdict.get(c)
+        if got is None:
+            got = verdict[c] = ev.allowed_ports(p, target).restrict(proto, number)
         if not got.is_empty:
             existing.append((p.key, got))
 
-    smt = SmtEngine(cluster, timeout_ms=timeout_ms)
-    dst_ep = smt.pod(target)
-    ctx = _Contexts(smt, cluster, dst_ep)
+    smt = SmtEngine(cluster, deadline=Deadline(timeout_ms))
+    ctx = _Contexts(smt, cluster, smt.pod(target))
     policies = ev.selecting(target, Direction.INGRESS)
     classes: list[SourceClass] = []
     caveats: list[str] = []
     if not policies:
         everyone = PortSet.all().restrict(proto, number)
-        classes.append(_family(ctx, "any source, in the cluster or outside", None, everyone,
-                               None, None, caveats))
+        classes.append(ctx.family("any source, in the cluster or outside", None, everyone,
+                                  None, None))
     for pol in policies:
         for rule in pol.ingress:
             ports = ports_of_rule(rule, target).restrict(proto, number)
@@ -83,13 +102,17 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                 continue
             field = f"{pol.key} spec.ingress[{rule.index}]"
             if rule.peers is None:
-                classes.append(_family(ctx, "any source, in the cluster or outside", field, ports,
-                                       pol, None, caveats))
+                classes.append(ctx.family("any source, in the cluster or outside", field, ports,
+                                          pol, None))
                 continue
             for peer in rule.peers:
-                classes.append(_family(ctx, _describe_peer(pol, peer),
-                                       f"{field}.from[{peer.index}]", ports, pol, peer,
-                                       caveats))
+                classes.append(ctx.family(_describe_peer(pol, peer),
+                                          f"{field}.from[{peer.index}]", ports, pol, peer))
+    for reason, names in ctx.undecided.items():
+        shown = list(dict.fromkeys(names))
+        more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+        caveats.append(f"not decided for {len(shown)} of {len(classes)} source families "
+                       f"({'; '.join(shown[:3])}{more}): {reason}")
     if target.host_network:
         caveats.append(f"{target.key} uses hostNetwork: NetworkPolicy does not apply to it")
     # Sources range over every pod and address, so any object applying to traffic into
@@ -106,16 +129,26 @@ def _describe_peer(pol: NetworkPolicy, peer: Peer) -> str:
 
 
 class _Contexts:
-    """The source candidates (any pod, any address), each encoded once with its own solver.
+    """The source candidates (any pod, any address), each with two solvers encoded once.
 
-    Every family is then one push/pop on these solvers, so the policies are
-    encoded once per query, not once per family.
+    A family's sources are admitted by the destination's ingress by construction
+    (they match a peer of a rule of a policy isolating it, on that rule's ports),
+    so only the sources' own egress can still block them: one solver holds
+    "egress allows", the other "egress blocks", and each family is a small
+    push/pop on them.  The destination's ingress (thousands of peers, possibly)
+    is never re-sent to the solver, which keeps the query linear in the number
+    of peers.  Families with the same membership formula and ports (identical
+    peers) are decided once.
     """
 
     def __init__(self, smt: SmtEngine, cluster: Cluster, dst: SymEndpoint) -> None:
         self.smt = smt
         self.cluster = cluster
-        self.items = []
+        self.items: list[tuple[SymEndpoint, Traffic, z3.Solver, z3.Solver]] = []
+        # reason -> families left undecided for it
+        self.undecided: dict[str, list[str]] = {}
+        self._memo: dict[tuple[int, int, PortSet], tuple[z3.BoolRef, tuple[Check, Check]]] = {}
+        self._in_ports: dict[tuple[int, PortSet], z3.BoolRef] = {}
         sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
                    smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
         if any(peer.ip_block is not None and peer.ip_block.addresses.family == 6
@@ -125,55 +158,71 @@ class _Contexts:
             sources.append(smt.external(6, 0, (1 << 128) - 1, "src6"))
         for src in sources:
             traffic = Traffic.symbolic()
-            q = smt.question(src, dst, traffic)
-            solver = new_solver(smt.timeout_ms)
-            solver.add(*q.domain)
-            self.items.append((src, traffic, q, solver))
+            egress_ok, _ = smt.encoder.side(Direction.EGRESS, src, dst, dst, traffic)
+            domain = [*src.domain, *dst.domain, *traffic.domain,
+                      smt.encoder.common_family(src, dst, traffic)]
+            allows, blocks = new_solver(smt.deadline), new_solver(smt.deadline)
+            allows.add(*domain, egress_ok)
+            blocks.add(*domain, z3.Not(egress_ok))
+            self.items.append((src, traffic, allows, blocks))
 
-
-def _family(ctx: _Contexts, description: str, rule: str | None, ports: PortSet,
-            pol: NetworkPolicy | None, peer: Peer | None, caveats: list[str]) -> SourceClass:
-    """Ask the solver whether all, some or none of this family may connect."""
-    smt, cluster = ctx.smt, ctx.cluster
-    status = "none"
-    example = blocked = None
-    for src, traffic, q, solver in ctx.items:
-        if peer is not None and peer.ip_block is None and z3.is_false(src.is_pod):
-            continue  # selector peers never match addresses outside the cluster
-        member = [smt.encoder.peer(pol, peer, src, traffic)] \
-            if pol is not None and peer is not None else []
-        in_ports = _in_ports(traffic, ports)
-        r = check(solver, q.allowed, *member, in_ports)
-        if r.outcome is Outcome.UNDECIDED:
-            caveats.append(f"undecided for {description}: {r.reason}")
-            status = "undecided"
-            continue
-        if r.outcome is Outcome.NO:
-            continue
-        assert r.model is not None
-        example = example or _witness(smt, cluster, r.model, src)
-        # Does the source's own egress ever block a member of this family?
-        b = check(solver, q.ingress_ok, z3.Not(q.egress_ok), *member, in_ports)
-        if b.outcome is Outcome.YES and b.model is not None:
-            blocked = blocked or _witness(smt, cluster, b.model, src)
+    def family(self, description: str, rule: str | None, ports: PortSet,
+               pol: NetworkPolicy | None, peer: Peer | None) -> SourceClass:
+        """Ask the solver whether all, some or none of this family may connect."""
+        allowed: list[tuple[z3.ModelRef, SymEndpoint]] = []
+        blocked: list[tuple[z3.ModelRef, SymEndpoint]] = []
+        undecided = False
+        for i, (src, traffic, allows, blocks) in enumerate(self.items):
+            outside = z3.is_false(src.is_pod)
+            if peer is not None and peer.ip_block is None and outside:
+                continue  # selector peers never match addresses outside the cluster
+            if self.smt.deadline.expired():  # no formulas built only to be left open
+                undecided = True
+                self.undecided.setdefault(self.smt.deadline.reason(), []).append(description)
+                continue
+            member = self.smt.encoder.peer(pol, peer, src, traffic) if pol is not None and \
+                peer is not None else z3.BoolVal(True)
+            key = (i, member.get_id(), ports)
+            hit = self._memo.get(key)
+            if hit is None:
+                in_ports = self._in_ports.get((i, ports))
+                if in_ports is None:
+                    in_ports = self._in_ports[(i, ports)] = _in_ports(traffic, ports)
+                # No egress policy governs an address outside the cluster.
+                got = (check(allows, member, in_ports),
+                       Check(Outcome.NO) if outside else check(blocks, member, in_ports))
+                # The term is kept with the answer: while it lives, its id names only it.
+                self._memo[key] = (member, got)
+            else:
+                got = hit[1]
+            for r, found in zip(got, (allowed, blocked), strict=True):
+                if r.outcome is Outcome.UNDECIDED:
+                    undecided = True
+                    self.undecided.setdefault(r.reason or "unknown", []).append(description)
+                elif r.outcome is Outcome.YES:
+                    assert r.model is not None
+                    found.append((r.model, src))
+        if allowed and blocked:
             status = "some"
-        elif status != "some":
-            status = "all"
-    return SourceClass(description=description, ports=ports, rule=rule, status=status,
-                       example=example, blocked_example=blocked)
+        elif undecided:
+            status = "undecided"  # not "all" or "none" without knowing the rest
+        else:
+            status = "all" if allowed else "none"
+        # Witnesses are read only for what is shown: reading a model costs as much as a check.
+        return SourceClass(
+            description=description, ports=ports, rule=rule, status=status,
+            example=self._witness(*allowed[0]) if allowed else None,
+            blocked_example=self._witness(*blocked[0]) if status == "some" else None)
+
+    def _witness(self, m: z3.ModelRef, src: SymEndpoint) -> WitnessPod:
+        return describe(self.cluster, read_endpoint(m, self.smt.universe, self.cluster, src,
+                                                     "example"))
 
 
 def _in_ports(traffic: Traffic, ports: PortSet) -> z3.BoolRef:
-    cases = []
-    for proto, ivs in ports.items():
-        rng = z3.Or(*[z3.And(z3.UGE(traffic.port, lo), z3.ULE(traffic.port, hi))
-                      if (lo, hi) != (1, MAX_PORT) else z3.BoolVal(True) for lo, hi in ivs])
-        cases.append(z3.And(traffic.proto == PROTOCOL_CODE[proto], rng))
+    cases = [z3.And(traffic.proto == PROTOCOL_CODE[proto], port_in(traffic.port, ivs))
+             for proto, ivs in ports.items()]
     return z3.Or(*cases) if cases else z3.BoolVal(False)
-
-
-def _witness(smt: SmtEngine, cluster: Cluster, m: z3.ModelRef, src: SymEndpoint) -> WitnessPod:
-    return describe(cluster, read_endpoint(m, smt.universe, cluster, src, "example"))
 
 
 __all__ = ["External", "who_can_reach"]

@@ -399,7 +399,8 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
 def render_lint(r: LintResult, opts: RenderOptions) -> str:
     """One line per finding, with its location and what shadows it."""
     if not r.findings:
-        lines = [f"no findings in {r.policies} policies"]
+        open_ = f", but {len(r.undecided)} question(s) are undecided" if r.undecided else ""
+        lines = [f"no findings in {r.policies} policies{open_}"]
     else:
         rows = []
         for f in r.findings:

@@ -6,10 +6,14 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from netverify.cli import main
-from netverify.loader import load_cluster
+from netverify.engines.concrete import Evaluator
+from netverify.loader import load_cluster, load_text
 from netverify.queries.who_can_reach import who_can_reach
+from tests import strategies as S
 from tests.support import cluster, ns, pod, policy
 
 
@@ -98,3 +102,73 @@ def test_an_ipv6_block_admits_no_source_of_an_ipv4_only_pod():
     by_rule = {k.rule: k.status for k in r.classes}
     assert by_rule["a/db spec.ingress[0].from[0]"] == "none"
     assert by_rule["a/db spec.ingress[1].from[0]"] == "all"
+
+
+# -- bounded work: one deadline for the whole query, linear in the number of peers --------
+
+
+class _SteppingClock:
+    """Each reading is 10 ms after the previous one."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.01
+        return self.now
+
+
+def test_the_time_limit_bounds_the_whole_query_not_each_check(monkeypatch):
+    import netverify.queries.who_can_reach as wcr
+    from netverify.deadline import Deadline
+    from tests.shapes import many_peers
+
+    # 40 families of 2 checks each; the clock moves 10 ms per reading, so a 100 ms
+    # limit for the whole query is spent after a few checks, whatever each one takes.
+    monkeypatch.setattr(wcr, "Deadline", lambda ms: Deadline(ms, clock=_SteppingClock()))
+    r = who_can_reach(cluster(*many_peers(40)), "a/t", timeout_ms=100)
+    statuses = [c.status for c in r.classes]
+    assert statuses[0] == "none"  # decided before the limit
+    assert statuses.count("undecided") > 30
+    assert set(statuses) == {"none", "undecided"}  # never a guessed "all" or "none"
+    (note,) = r.caveats
+    assert note.startswith(f"not decided for {statuses.count('undecided')} of 40 source "
+                           "families (pods {client=c")
+    assert "--smt-timeout" in note and "whole command" in note
+
+
+def test_identical_peers_are_decided_once(monkeypatch):
+    import netverify.queries.who_can_reach as wcr
+    from tests.shapes import many_peers
+
+    docs = many_peers(1, locked=False, noise=0)
+    peers = docs[-1]["spec"]["ingress"][0]["from"]
+    peers.extend([dict(peers[0]) for _ in range(49)])  # the same peer, 50 times
+    calls = []
+    real = wcr.check
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(wcr, "check", counting)
+    r = who_can_reach(cluster(*docs), "a/t")
+    assert [c.status for c in r.classes] == ["all"] * 50
+    assert [c.rule for c in r.classes][-1] == "a/in spec.ingress[0].from[49]"
+    assert len(calls) == 2  # egress allows / blocks, for pod sources only
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(manifests=S.clusters(), data=st.data())
+def test_existing_sources_are_each_pods_own_verdict(manifests, data):
+    """Existing sources are evaluated once per pod class: each must still get the verdict
+    the pair evaluator gives that pod."""
+    c = load_text(S.to_yaml(manifests), "random.yaml")
+    real = [p for p in c.pods if not p.is_template] or list(c.pods)
+    target = data.draw(st.sampled_from(real))
+    got = dict(who_can_reach(c, target.key).existing)
+    ev = Evaluator(c)
+    want = {p.key: ev.allowed_ports(p, target) for p in c.pods
+            if p.key != target.key or p.is_template}
+    assert got == {k: v for k, v in want.items() if not v.is_empty}

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import z3
 
-from netverify.engines.classes import port_classes, tier_port_predicates
+from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline, UndecidedError
+from netverify.engines.classes import port_classes, port_predicates
 from netverify.engines.smt.endpoints import (
     PROTOCOL_CODE,
     SymEndpoint,
@@ -20,9 +21,9 @@ from netverify.engines.smt.endpoints import (
     external,
 )
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
-from netverify.engines.smt.solve import DEFAULT_TIMEOUT_MS, Check, Outcome, check, new_solver
+from netverify.engines.smt.solve import Check, Outcome, check, new_solver
 from netverify.engines.smt.universe import Universe, build_universe
-from netverify.model import Cluster, Direction, Pod
+from netverify.model import Cluster, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 from netverify.selectors import LabelSelector
 
@@ -49,19 +50,19 @@ class Question:
         return self.allowed if self.possible is None else self.possible
 
 
-class UndecidedError(Exception):
-    """The solver could not decide (timeout or unknown); carries Z3's reason."""
-
-
 class SmtEngine:
-    """Encodes one cluster; reuse it for many questions."""
+    """Encodes one cluster; reuse it for many questions.
+
+    Every check shares ``deadline`` (one made from ``timeout_ms`` when not given):
+    the limit bounds the engine's whole use, not each check.
+    """
 
     def __init__(self, cluster: Cluster, *, extra_selectors: list[LabelSelector] | None = None,
-                 timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+                 timeout_ms: int = DEFAULT_TIMEOUT_MS, deadline: Deadline | None = None) -> None:
         self.cluster = cluster
         self.universe: Universe = build_universe(cluster, extra_selectors)
         self.encoder = Encoder(cluster, self.universe)
-        self.timeout_ms = timeout_ms
+        self.deadline = deadline or Deadline(timeout_ms)
         self._pods: dict[str, SymEndpoint] = {}
 
     def pod(self, pod: Pod) -> SymEndpoint:
@@ -88,7 +89,7 @@ class SmtEngine:
 
     def solve(self, q: Question, *extra: z3.BoolRef) -> Check:
         """Is the question's connection possible (under ``extra``)?"""
-        s = new_solver(self.timeout_ms)
+        s = new_solver(self.deadline)
         s.add(*q.domain)
         return check(s, q.allowed, *extra)
 
@@ -100,22 +101,12 @@ class SmtEngine:
         check per class decides it.
 
         Raises:
-            UndecidedError: when a check times out.
+            UndecidedError: when a check is not decided (the deadline ran out).
         """
-        preds: set[tuple[Protocol, int, int]] = set()
-        for pol in self.cluster.policies:
-            for d in Direction:
-                for rule in pol.rules(d):
-                    for spec in rule.ports or ():
-                        if isinstance(spec.port, int):
-                            preds.add((spec.protocol, spec.port, spec.end_port or spec.port))
-        preds |= tier_port_predicates(self.cluster)
-        if dst.pod is not None:
-            for cp in dst.pod.container_ports:
-                preds.add((cp.protocol, cp.port, cp.port))
+        preds = port_predicates(self.cluster, [dst.pod] if dst.pod is not None else [])
         classes = port_classes(preds)
         q = self.question(src, dst)
-        s = new_solver(self.timeout_ms)
+        s = new_solver(self.deadline)
         s.add(*q.domain)
         s.add(q.allowed)
         out: dict[Protocol, list[tuple[int, int]]] = {}
@@ -124,7 +115,8 @@ class SmtEngine:
             rep = ivs[0][0]
             r = check(s, q.traffic.port == rep, q.traffic.proto == PROTOCOL_CODE[proto])
             if r.outcome is Outcome.UNDECIDED:
-                raise UndecidedError(r.reason or "unknown")
+                raise UndecidedError(f"the ports allowed from {src.name} to {dst.name}: "
+                                     f"{r.reason or 'unknown'}")
             if r.outcome is Outcome.YES:
                 out.setdefault(proto, []).extend(ivs)
         return PortSet.from_map(out)

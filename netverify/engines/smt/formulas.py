@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 
 import z3
 
+from netverify.engines.classes import numbered_ports
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, Labels, SymEndpoint, can_use
 from netverify.engines.smt.tiers import TierFormulas
 from netverify.engines.smt.universe import Universe
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Rule
-from netverify.ports import MAX_PORT, MIN_PORT
+from netverify.ports import MAX_PORT, MIN_PORT, Interval
 from netverify.selectors import LabelSelector, Operator
 
 
@@ -87,6 +88,28 @@ class RuleTerm:
     policy: NetworkPolicy
     rule: Rule
     term: z3.BoolRef
+
+
+def port_in(port: z3.BitVecRef, intervals: tuple[Interval, ...]) -> z3.BoolRef:
+    """``port`` lies in one of the sorted, disjoint ``intervals`` (1-65535: true).
+
+    A balanced If-tree on the interval starts: thousands of intervals stay a term
+    of logarithmic depth.  A flat disjunction of one term per ports entry made
+    its negation ("egress does not allow it") too hard to decide in a minute.
+    """
+    if not intervals:
+        return z3.BoolVal(False)
+    if intervals == ((MIN_PORT, MAX_PORT),):
+        return z3.BoolVal(True)  # the traffic's domain excludes port 0
+
+    def within(a: int, b: int) -> z3.BoolRef:
+        if b - a == 1:
+            lo, hi = intervals[a]
+            return port == lo if lo == hi else z3.And(z3.UGE(port, lo), z3.ULE(port, hi))
+        m = (a + b) // 2
+        return z3.If(z3.ULT(port, intervals[m][0]), within(a, m), within(m, b))
+
+    return within(0, len(intervals))
 
 
 class Encoder:
@@ -198,22 +221,26 @@ class Encoder:
         return z3.And(*terms)
 
     def ports(self, rule: Rule, dst: SymEndpoint, traffic: Traffic) -> z3.BoolRef:
-        """The rule's ports admit (port, protocol) towards ``dst``."""
+        """The rule's ports admit (port, protocol) towards ``dst``.
+
+        Number and range entries are merged per protocol first and encoded as
+        intervals (``port_in``), so a list of thousands of ports is one compact
+        term per protocol, built once per query.
+        """
         if rule.ports is None:
             return z3.BoolVal(True)
-        cases = []
+        numbered = numbered_ports(rule)
+        # AST ids: the cached term holds the port and protocol terms, so they stay unique.
+        key = ("ports", numbered, traffic.port.get_id(), traffic.proto.get_id())
+        hit = self._sel_cache.get(key)
+        if hit is None:
+            hit = z3.Or(*[z3.And(traffic.proto == PROTOCOL_CODE[proto],
+                                 port_in(traffic.port, ivs)) for proto, ivs in numbered.items()])
+            self._sel_cache[key] = hit
+        cases = [hit]
         for spec in rule.ports:
-            proto_ok = traffic.proto == PROTOCOL_CODE[spec.protocol]
-            if spec.port is None:
-                cases.append(proto_ok)
-            elif isinstance(spec.port, int):
-                lo, hi = spec.port, spec.end_port or spec.port
-                if lo == MIN_PORT and hi == MAX_PORT:
-                    cases.append(proto_ok)
-                else:
-                    cases.append(z3.And(proto_ok, z3.UGE(traffic.port, lo),
-                                        z3.ULE(traffic.port, hi)))
-            else:
+            if isinstance(spec.port, str):
+                proto_ok = traffic.proto == PROTOCOL_CODE[spec.protocol]
                 decl = dst.named.get((spec.port, spec.protocol), [])
                 cases.append(z3.And(proto_ok, z3.Or(*[z3.And(has, num == traffic.port)
                                                       for has, num in decl])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import z3
 
+from netverify.deadline import Deadline
 from netverify.engines.concrete import External
 from netverify.engines.smt.endpoints import CODE_PROTOCOL, SymEndpoint
 from netverify.engines.smt.formulas import Traffic
@@ -20,8 +21,6 @@ from netverify.ipblocks import Address, IPv4, IPv6, format_range
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, ContainerPort, Namespace, Pod
 from netverify.ports import Protocol
 from netverify.results import WitnessPod
-
-DEFAULT_TIMEOUT_MS = 10_000
 
 
 class Outcome(enum.Enum):
@@ -41,8 +40,25 @@ class Check:
     reason: str | None = None
 
 
+class BoundedSolver(z3.Solver):  # type: ignore[misc]  # z3 has no type hints
+    """A solver whose every check gets only what is left of the command's deadline."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+
 def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
-    """Check ``goals`` on top of what ``solver`` holds (push/pop: the solver is reused)."""
+    """Check ``goals`` on top of what ``solver`` holds (push/pop: the solver is reused).
+
+    A ``BoundedSolver`` past its deadline answers undecided without calling Z3.
+    """
+    deadline = solver.deadline if isinstance(solver, BoundedSolver) else None
+    if deadline is not None:
+        left = deadline.remaining_ms()
+        if left <= 0:
+            return Check(Outcome.UNDECIDED, reason=deadline.reason())
+        solver.set("timeout", left)
     solver.push()
     try:
         solver.add(*goals)
@@ -51,16 +67,18 @@ def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
             return Check(Outcome.YES, solver.model())
         if r == z3.unsat:
             return Check(Outcome.NO)
-        return Check(Outcome.UNDECIDED, reason=solver.reason_unknown())
+        reason = solver.reason_unknown()
+        if deadline is not None and (deadline.expired() or reason in ("timeout", "canceled")):
+            reason = deadline.reason()
+        return Check(Outcome.UNDECIDED, reason=reason)
     finally:
         solver.pop()
 
 
-def new_solver(timeout_ms: int = DEFAULT_TIMEOUT_MS) -> z3.Solver:
-    """A solver with a timeout, so a hard question is undecided rather than endless."""
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
-    return s
+def new_solver(deadline: Deadline) -> BoundedSolver:
+    """A solver bounded by the command's deadline, so a hard question is undecided
+    rather than endless (and a thousand easy ones cannot add up to a hang)."""
+    return BoundedSolver(deadline)
 
 
 @dataclass(frozen=True)
