@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import z3
 
+from netverify.cluster_policies import Action, PeerKind, Tier, TierPeer, TierRule
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.classes import pod_classes
 from netverify.engines.concrete import Evaluator, External, ports_of_rule
@@ -26,6 +27,7 @@ from netverify.engines.smt.solve import (
     new_solver,
     read_endpoint,
 )
+from netverify.engines.tiers import TierEvaluator, rule_ports
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer
@@ -108,6 +110,21 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
             for peer in rule.peers:
                 classes.append(ctx.family(_describe_peer(pol, peer),
                                           f"{field}.from[{peer.index}]", ports, pol, peer))
+    if policies:
+        # Sources an Admin tier Accept admits although no NetworkPolicy rule names them.
+        for cp in TierEvaluator(cluster).selecting(Tier.ADMIN, target):
+            for trule in cp.ingress:
+                if trule.action is not Action.ACCEPT:
+                    continue
+                sure, maybe = rule_ports(trule, target)
+                ports = sure.union(maybe).restrict(proto, number)
+                if ports.is_empty:
+                    continue
+                for tpeer in trule.peers:
+                    if tpeer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
+                        classes.append(ctx.family(
+                            tpeer.describe(), f"{cp.key} {trule.label}", ports, None, None,
+                            (trule, tpeer)))
     for reason, names in ctx.undecided.items():
         shown = list(dict.fromkeys(names))
         more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
@@ -156,19 +173,31 @@ class _Contexts:
                for peer in rule.peers or ()):
             # Without IPv6 ipBlocks an IPv6 source behaves like an IPv4 one.
             sources.append(smt.external(6, 0, (1 << 128) - 1, "src6"))
+        # With cluster-wide policies the destination's ingress is no longer decided by
+        # family membership alone (an Admin Deny may cut a NetworkPolicy peer, an Admin
+        # Accept admit others): the whole connection is asked, egress and ingress.
+        self.tiers = smt.encoder.tiers.active
         for src in sources:
             traffic = Traffic.symbolic()
-            egress_ok, _ = smt.encoder.side(Direction.EGRESS, src, dst, dst, traffic)
+            ok, _ = smt.encoder.side(Direction.EGRESS, src, dst, dst, traffic)
+            if self.tiers:
+                ingress_ok, _ = smt.encoder.side(Direction.INGRESS, dst, src, dst, traffic)
+                ok = z3.And(ok, ingress_ok)
             domain = [*src.domain, *dst.domain, *traffic.domain,
                       smt.encoder.common_family(src, dst, traffic)]
             allows, blocks = new_solver(smt.deadline), new_solver(smt.deadline)
-            allows.add(*domain, egress_ok)
-            blocks.add(*domain, z3.Not(egress_ok))
+            allows.add(*domain, ok)
+            blocks.add(*domain, z3.Not(ok))
             self.items.append((src, traffic, allows, blocks))
 
     def family(self, description: str, rule: str | None, ports: PortSet,
-               pol: NetworkPolicy | None, peer: Peer | None) -> SourceClass:
-        """Ask the solver whether all, some or none of this family may connect."""
+               pol: NetworkPolicy | None, peer: Peer | None,
+               tier_peer: tuple[TierRule, TierPeer] | None = None) -> SourceClass:
+        """Ask the solver whether all, some or none of this family may connect.
+
+        The family is the sources ``peer`` of ``pol`` matches (every source when
+        None), or those a cluster-wide policy rule's ``tier_peer`` matches.
+        """
         allowed: list[tuple[z3.ModelRef, SymEndpoint]] = []
         blocked: list[tuple[z3.ModelRef, SymEndpoint]] = []
         undecided = False
@@ -176,12 +205,18 @@ class _Contexts:
             outside = z3.is_false(src.is_pod)
             if peer is not None and peer.ip_block is None and outside:
                 continue  # selector peers never match addresses outside the cluster
+            if tier_peer is not None and outside:
+                continue  # ingress tier peers (namespaces, pods) match pods only
             if self.smt.deadline.expired():  # no formulas built only to be left open
                 undecided = True
                 self.undecided.setdefault(self.smt.deadline.reason(), []).append(description)
                 continue
-            member = self.smt.encoder.peer(pol, peer, src, traffic) if pol is not None and \
-                peer is not None else z3.BoolVal(True)
+            if tier_peer is not None:
+                member = self.smt.encoder.tiers.peer(tier_peer[1], tier_peer[0], src, traffic)
+            elif pol is not None and peer is not None:
+                member = self.smt.encoder.peer(pol, peer, src, traffic)
+            else:
+                member = z3.BoolVal(True)
             key = (i, member.get_id(), ports)
             hit = self._memo.get(key)
             if hit is None:
@@ -190,7 +225,8 @@ class _Contexts:
                     in_ports = self._in_ports[(i, ports)] = _in_ports(traffic, ports)
                 # No egress policy governs an address outside the cluster.
                 got = (check(allows, member, in_ports),
-                       Check(Outcome.NO) if outside else check(blocks, member, in_ports))
+                       Check(Outcome.NO) if outside and not self.tiers
+                       else check(blocks, member, in_ports))
                 # The term is kept with the answer: while it lives, its id names only it.
                 self._memo[key] = (member, got)
             else:

@@ -381,8 +381,9 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
         lines.append("  none: no ingress rule of the policies isolating it admits anything"
                      + asked)
     rows = []
-    word = {"all": "all may connect", "some": "only those whose own egress allows it",
-            "none": "none may connect (their own egress blocks them)",
+    word = {"all": "all may connect",
+            "some": "only those their own egress (and cluster-wide policies) allow",
+            "none": "none may connect (their own egress or a cluster-wide policy blocks them)",
             "undecided": "undecided (solver limit)"}
     for c in r.classes:
         rows.append([c.description, str(c.ports), word[c.status], c.rule or "not isolated"])

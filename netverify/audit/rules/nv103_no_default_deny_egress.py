@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.guardrails import guarded, tiers_of
 from netverify.audit.registry import Finding, Rule, Severity, register
 from netverify.audit.text import first_few
 from netverify.engines.concrete import Evaluator
@@ -58,10 +59,12 @@ class NoEgressIsolation(Rule):
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
         ev = Evaluator(cluster)
+        tiers = tiers_of(cluster)
         open_pods: dict[str, list[str]] = {}
         for pod in cluster.pods:
             # hostNetwork pods are not subject to policy: no policy could isolate them.
-            if not pod.host_network and not ev.selecting(pod, Direction.EGRESS):
+            if not pod.host_network and not ev.selecting(pod, Direction.EGRESS) \
+                    and not guarded(tiers, pod, Direction.EGRESS):
                 open_pods.setdefault(pod.namespace, []).append(pod.name)
         for ns, names in sorted(open_pods.items()):
             src = cluster.namespaces[ns].source if ns in cluster.namespaces else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netverify.audit.guardrails import guarded, tiers_of
 from netverify.audit.naming import workload_object
 from netverify.audit.registry import Finding, Rule, Severity, register
 from netverify.audit.text import first_few
@@ -57,6 +58,7 @@ class PodSelectedByNoPolicy(Rule):
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
         ev = Evaluator(cluster)
+        tiers = tiers_of(cluster)
         policed: dict[str, int] = {}
         for pol in cluster.policies:
             policed[pol.namespace] = policed.get(pol.namespace, 0) + 1
@@ -68,7 +70,8 @@ class PodSelectedByNoPolicy(Rule):
             obj = workload_object(pod)
             totals[obj] = totals.get(obj, 0) + 1
             if not ev.selecting(pod, Direction.INGRESS) and not ev.selecting(
-                    pod, Direction.EGRESS):
+                    pod, Direction.EGRESS) and not any(
+                    guarded(tiers, pod, d) for d in Direction):
                 groups.setdefault(obj, []).append(pod)
         for obj, pods in sorted(groups.items()):
             first = pods[0]

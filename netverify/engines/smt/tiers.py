@@ -136,6 +136,11 @@ class TierFormulas:
                                   z3.And(peer_sure, ports_maybe)))
         return sure, maybe
 
+    def peer(self, peer: TierPeer, rule: TierRule, ep: SymEndpoint, traffic: object
+             ) -> z3.BoolRef:
+        """``peer`` surely matches ``ep`` (what a family of sources is made of)."""
+        return self._peer(peer, rule, ep, traffic)[0]
+
     def _peer(self, peer: TierPeer, rule: TierRule, ep: SymEndpoint, traffic: object
               ) -> tuple[z3.BoolRef, z3.BoolRef]:
         """(surely matches, may match) for one peer (addresses: of the traffic's family)."""

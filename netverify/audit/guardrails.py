@@ -1,0 +1,25 @@
+"""What the cluster-wide tiers do to a pod's side, for the isolation rules.
+
+NV101, NV103 and NV104 say a pod "accepts (or opens) connections from (to) anywhere"
+when no NetworkPolicy isolates it.  A cluster-wide Deny that applies to the pod is a
+guardrail of its own, so those findings leave such pods out rather than overstate.
+"""
+
+from __future__ import annotations
+
+from netverify.cluster_policies import Action
+from netverify.engines.tiers import TierEvaluator
+from netverify.model import Cluster, Direction, Pod
+
+
+def guarded(tiers: TierEvaluator, pod: Pod, direction: Direction) -> bool:
+    """Whether an Admin or Baseline policy selecting ``pod`` denies something in
+    ``direction`` (so the pod is not open to, or from, everything)."""
+    return any(rule.action is Action.DENY
+               for pol in tiers.cluster.cluster_policies if tiers.selects(pol, pod)
+               for rule in pol.rules(direction))
+
+
+def tiers_of(cluster: Cluster) -> TierEvaluator:
+    """The tier evaluator the isolation rules share (cheap without tiers)."""
+    return TierEvaluator(cluster)

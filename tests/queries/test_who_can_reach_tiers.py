@@ -1,0 +1,42 @@
+"""who-can-reach with cluster-wide policies: families are judged on the whole connection
+(an Admin Deny cuts a NetworkPolicy peer; an Admin Accept admits sources no NetworkPolicy
+names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netverify.loader import load_cluster, load_text
+from netverify.queries.who_can_reach import who_can_reach
+
+FIXTURES = str(Path(__file__).parents[2] / "fixtures" / "tiers")
+
+
+def test_an_admin_deny_splits_a_networkpolicy_family() -> None:
+    r = who_can_reach(load_cluster([FIXTURES]), "shop/db:5432")
+    shop = next(c for c in r.classes if c.description == "all pods in namespace shop")
+    assert shop.status == "some"
+    assert shop.blocked_example is not None
+    assert dict(shop.blocked_example.labels).get("app") == "web"
+    assert "shop/web" not in dict(r.existing)
+
+
+def test_an_admin_accept_admits_a_family_no_networkpolicy_names() -> None:
+    text = (Path(FIXTURES) / "cluster.yaml").read_text() + """
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: backup, labels: {team: backup}}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: backups}
+spec:
+  priority: 5
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
+  ingress: [{name: backup-agents, action: Allow, from: [{namespaces: {matchLabels: {team: backup}}}]}]
+"""
+    r = who_can_reach(load_text(text), "shop/db:5432")
+    fam = [c for c in r.classes if c.rule and "AdminNetworkPolicy backups" in c.rule]
+    assert [c.status for c in fam] == ["all"], r.classes
+    assert fam[0].description == "pods in namespaces team=backup"
