@@ -34,7 +34,8 @@ metadata: {name: backups}
 spec:
   priority: 5
   subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
-  ingress: [{name: backup-agents, action: Allow, from: [{namespaces: {matchLabels: {team: backup}}}]}]
+  ingress:
+    - {name: backup-agents, action: Allow, from: [{namespaces: {matchLabels: {team: backup}}}]}
 """
     r = who_can_reach(load_text(text), "shop/db:5432")
     fam = [c for c in r.classes if c.rule and "AdminNetworkPolicy backups" in c.rule]
