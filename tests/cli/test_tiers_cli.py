@@ -84,3 +84,17 @@ def test_the_matrix_marks_undecided_cells_and_exits_3() -> None:
     assert code == 3
     assert "✗ ?" in out
     assert "cells marked ? hold pod pairs the cluster-wide policies leave" in out
+
+
+def test_check_says_undecided_for_a_pair_the_tiers_leave_open(tmp_path: Path) -> None:
+    (tmp_path / "cluster.yaml").write_text(_tied())
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("manifests: [cluster.yaml]\nassertions:\n"
+                    "  - {name: web never reaches the database, from: shop/web, "
+                    "to: shop/db:5432, expect: deny}\n"
+                    "  - {name: guardrails keep web out for any pod, from: shop/app=web, "
+                    "to: shop/db:5432, expect: deny, scope: any}\n")
+    code, out = run("check", str(spec), "--format", "json")
+    assert code == 3, out
+    statuses = [r["status"] for r in json.loads(out)["results"]]
+    assert statuses == ["undecided", "undecided"], out
