@@ -25,6 +25,7 @@ from netverify.engines.classes import tier_numbered_ports
 from netverify.engines.tiers import MAX_TIED, TierEvaluator, tier_orders
 from netverify.model import Direction, Pod
 from netverify.ports import PROTOCOLS, PortSet
+from netverify.selectors import LabelSelector
 
 if TYPE_CHECKING:
     from netverify.engines.allpairs import _Builder
@@ -38,8 +39,13 @@ class TierMasks:
     def __init__(self, b: _Builder) -> None:
         self.b = b
         self.tiers = TierEvaluator(b.cluster)
-        self._peer_cache: dict[tuple[int, int], tuple[BoolArray, BoolArray]] = {}
-        self._rule_cache: dict[tuple[int, Direction, int], BoolArray | None] = {}
+        # Peers are cached by what they match, not by identity: fifty policies naming the
+        # monitoring namespace share one mask.
+        self._peer_cache: dict[tuple[object, ...], tuple[BoolArray, BoolArray]] = {}
+        self._ns_cache: dict[object, BoolArray] = {}  # namespace selector -> reps in it
+        self._pod_cache: dict[object, BoolArray] = {}  # pod selector -> reps it matches
+        self._selection: list[tuple[tuple[int, ...], tuple[int, ...]]] | None = None
+        self._pods = np.array([not r.host_network for r in b.reps], dtype=bool)
 
     @property
     def active(self) -> bool:
@@ -48,13 +54,35 @@ class TierMasks:
 
     def selection(self, c: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Indexes of the Admin and Baseline policies whose subject holds class ``c``."""
-        rep = self.b.reps[c]
-        pols = self.b.cluster.cluster_policies
-        admin = tuple(i for i, p in enumerate(pols)
-                      if p.tier is Tier.ADMIN and self.tiers.selects(p, rep))
-        base = tuple(i for i, p in enumerate(pols)
-                     if p.tier is Tier.BASELINE and self.tiers.selects(p, rep))
-        return admin, base
+        if self._selection is None:
+            admin: list[list[int]] = [[] for _ in self.b.reps]
+            base: list[list[int]] = [[] for _ in self.b.reps]
+            for i, pol in enumerate(self.b.cluster.cluster_policies):
+                mask = self._pods & self._namespaces(pol.subject_namespaces)
+                if pol.subject_pods is not None:
+                    mask = mask & self._labels(pol.subject_pods)
+                for k in np.flatnonzero(mask):
+                    (admin if pol.tier is Tier.ADMIN else base)[int(k)].append(i)
+            self._selection = [(tuple(a), tuple(b)) for a, b in zip(admin, base, strict=True)]
+        return self._selection[c]
+
+    def _namespaces(self, sel: LabelSelector | None) -> BoolArray:
+        """Reps in a namespace ``sel`` selects (every namespace when None)."""
+        m = self._ns_cache.get(sel)
+        if m is None:
+            ok = {ns: sel is None or sel.matches(self.b.cluster.namespace_labels(ns))
+                  for ns in {r.namespace for r in self.b.reps}}
+            m = np.array([ok[r.namespace] for r in self.b.reps], dtype=bool)
+            self._ns_cache[sel] = m
+        return m
+
+    def _labels(self, sel: LabelSelector) -> BoolArray:
+        """Reps whose labels ``sel`` matches."""
+        m = self._pod_cache.get(sel)
+        if m is None:
+            m = np.array([sel.matches(r.labels) for r in self.b.reps], dtype=bool)
+            self._pod_cache[sel] = m
+        return m
 
     # -- one subject class -------------------------------------------------
 
@@ -183,13 +211,24 @@ class TierMasks:
 
     def _peer(self, peer: TierPeer, family: int) -> tuple[BoolArray, BoolArray]:
         """Peer classes the peer surely matches, and those it may match."""
-        key = (id(peer), family)
+        key = (peer.kind, peer.namespace_selector, peer.pod_selector, peer.addresses,
+               peer.node_selector, peer.domain_names,
+               family if peer.kind in (PeerKind.NETWORKS, PeerKind.NODES) else 0)
         m = self._peer_cache.get(key)
         if m is None:
-            fams = frozenset({family})
-            got = [self._peer_matches(peer, r, fams) for r in self.b.reps]
-            m = (np.array([g is True for g in got], dtype=bool),
-                 np.array([g is None for g in got], dtype=bool))
+            none = np.zeros(len(self.b.reps), dtype=bool)
+            if peer.kind is PeerKind.NAMESPACES:
+                m = (self._pods & self._namespaces(peer.namespace_selector), none)
+            elif peer.kind is PeerKind.PODS:
+                sure = self._pods & self._namespaces(peer.namespace_selector)
+                if peer.pod_selector is not None:
+                    sure = sure & self._labels(peer.pod_selector)
+                m = (sure, none)
+            else:  # networks, nodes, domainNames: the pair evaluator's own definition
+                fams = frozenset({family})
+                got = [self._peer_matches(peer, r, fams) for r in self.b.reps]
+                m = (np.array([g is True for g in got], dtype=bool),
+                     np.array([g is None for g in got], dtype=bool))
             self._peer_cache[key] = m
         return m
 
