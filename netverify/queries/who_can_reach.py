@@ -166,6 +166,8 @@ class _Contexts:
         self.undecided: dict[str, list[str]] = {}
         self._memo: dict[tuple[int, int, PortSet], tuple[z3.BoolRef, tuple[Check, Check]]] = {}
         self._in_ports: dict[tuple[int, PortSet], z3.BoolRef] = {}
+        # (memo key, allowed 0 / blocked 1) -> the model an example is read from
+        self._shown: dict[tuple[int, int, PortSet, int], z3.ModelRef] = {}
         sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
                    smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
         if any(peer.ip_block is not None and peer.ip_block.addresses.family == 6
@@ -231,8 +233,8 @@ class _Contexts:
                 self._memo[key] = (member, got)
             else:
                 got = hit[1]
-            for r, found, solver in zip(got, (allowed, blocked), (allows, blocks),
-                                        strict=True):
+            for n, (r, found, solver) in enumerate(zip(got, (allowed, blocked),
+                                                       (allows, blocks), strict=True)):
                 if r.outcome is Outcome.UNDECIDED:
                     undecided = True
                     self.undecided.setdefault(r.reason or "unknown", []).append(description)
@@ -240,8 +242,11 @@ class _Contexts:
                     assert r.model is not None
                     model = r.model
                     if not found:  # the example shown: no address unless one is needed
-                        model = self._bare(solver, src, member, model,
-                                           self._in_ports[(i, ports)])
+                        shown = self._shown.get((*key, n))
+                        if shown is None:
+                            shown = self._shown[(*key, n)] = self._bare(
+                                solver, src, member, model, self._in_ports[(i, ports)])
+                        model = shown
                     found.append((model, src))
         if allowed and blocked:
             status = "some"
