@@ -160,6 +160,9 @@ class CanReachResult:
     cni: str | None = None
     cni_notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated that could change some pair
+    # A DNS name outside the cluster at one end: its pairs are the addresses it may
+    # resolve to, of which the connection uses one (yes or no only when all agree).
+    host: str | None = None
 
     @property
     def policy_allowed(self) -> bool:
@@ -184,13 +187,18 @@ class CanReachResult:
     def denied(self) -> bool:
         """Some pair is denied for sure: no unevaluated object could change that pair and
         the cluster-wide policies leave nothing of it to the implementation."""
-        return not self.final or any(not p.is_allowed and p.complete and p.undecided.is_empty
-                                     for p in self.final)
+        sure = [not p.is_allowed and p.complete and p.undecided.is_empty for p in self.final]
+        if self.host is not None:  # one address of several: denied only if each one is
+            return all(sure)
+        return not self.final or any(sure)
 
     @property
     def undecided(self) -> bool:
         """Some pair is neither allowed nor denied: cluster-wide policies leave the answer
-        to the implementation (tied priorities, domain names, ...)."""
+        to the implementation (tied priorities, domain names, ...), or the addresses a
+        DNS name may resolve to get different answers."""
+        if self.host is not None and not self.allowed and not self.denied:
+            return True
         return any(not p.is_allowed and not p.undecided.is_empty for p in self.final)
 
 

@@ -107,7 +107,7 @@ def _jsonable(result: object) -> dict[str, Any]:
     if isinstance(result, CanReachResult):
         return {
             "schema_version": SCHEMA_VERSION, "query": "can-reach",
-            "src": result.src, "dst": result.dst, "port": result.port,
+            "src": result.src, "dst": result.dst, "host": result.host, "port": result.port,
             "port_name": result.port_name,
             "protocol": result.protocol.value if result.protocol else None,
             "allowed": result.allowed, "policy_allowed": result.policy_allowed,

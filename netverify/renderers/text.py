@@ -70,7 +70,10 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     if r.effective is not None and r.policy_allowed != r.allowed:
         summary += (f"  with {r.cni}; by the policies alone: "
                     f"{'allowed' if r.policy_allowed else 'denied'}")
-    if n > 1:
+    if r.host is not None and 0 < ok < n:
+        summary += (f": depends on the address {r.host} resolves to (allowed for {ok} of {n} "
+                    "address ranges; --resolves-to ADDRESS decides)")
+    elif n > 1:
         summary += f": {ok} of {n} pairs allowed"
     elif n == 1 and r.port is None and r.pairs[0].is_allowed:
         summary += f": {r.pairs[0].allowed}"
