@@ -367,6 +367,31 @@ class DiffRow:
     removed: PortSet
     pairs: int  # pod pairs this row stands for
     complete: bool = True  # False: an unevaluated object (either side) could change it
+    because: tuple[DiffCause, ...] = ()  # the rules responsible, on one pair of the row
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cause:
+    """Who decides one port on one side of a connection, in one version of the manifests."""
+
+    outcome: Outcome
+    layer: Layer
+    policy: str | None = None  # "ClusterNetworkPolicy protect-db", "NetworkPolicy shop/db"
+    rule: str | None = None  # 'spec.ingress[1] "no-web-to-db"'; None: isolation or default
+    action: str | None = None  # a cluster-wide rule's action as written (Allow, Accept, ...)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffCause:
+    """Why a diff row changed, read on one of its pod pairs and one of its ports."""
+
+    src: str
+    dst: str
+    direction: Direction  # the side whose verdict changed
+    protocol: Protocol
+    port: int
+    old: Cause
+    new: Cause
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
