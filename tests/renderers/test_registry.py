@@ -67,8 +67,8 @@ def test_a_format_the_result_has_not_is_a_clear_error() -> None:
     matrix = results()["matrix"]
     with pytest.raises(UnsupportedFormat, match="sarif"):
         render(matrix, "sarif")  # type: ignore[arg-type]
-    with pytest.raises(UnsupportedFormat, match="yaml"):
-        render(matrix, "yaml")  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedFormat, match="xlsx"):
+        render(matrix, "xlsx")  # type: ignore[arg-type]
 
 
 def test_formats_for_follows_the_format_order() -> None:
