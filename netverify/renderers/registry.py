@@ -17,17 +17,7 @@ from types import MappingProxyType
 from typing import Any, Final, assert_never
 
 from netverify.renderers import audit as audit_text
-from netverify.renderers import (
-    audit_html,
-    audit_md,
-    audit_sarif,
-    json,
-    junit,
-    matrix_yaml,
-    paths,
-    tables,
-    text,
-)
+from netverify.renderers import audit_html, audit_md, audit_sarif, json, junit, paths, tables, text
 from netverify.renderers.base import (
     DEFAULT_OPTIONS,
     JsonRenderer,
@@ -60,7 +50,6 @@ class Format(enum.Enum):
     HTML = "html"
     SARIF = "sarif"
     JUNIT = "junit"
-    YAML = "yaml"
 
     @property
     def suffix(self) -> str:
@@ -68,7 +57,7 @@ class Format(enum.Enum):
         match self:
             case Format.TEXT:
                 return "txt"
-            case Format.JSON | Format.CSV | Format.MD | Format.HTML | Format.SARIF | Format.YAML:
+            case Format.JSON | Format.CSV | Format.MD | Format.HTML | Format.SARIF:
                 return str(self.value)
             case Format.JUNIT:
                 return "xml"
@@ -91,7 +80,6 @@ RENDERERS: Final[Mapping[tuple[type[Result], Format], Renderer[Any]]] = MappingP
     (MatrixResult, Format.JSON): JsonRenderer(json.matrix_document, "matrix"),
     (MatrixResult, Format.CSV): tables.render_matrix_csv,
     (MatrixResult, Format.MD): tables.render_matrix_markdown,
-    (MatrixResult, Format.YAML): matrix_yaml.render_matrix_yaml,
     (LintResult, Format.TEXT): text.render_lint,
     (LintResult, Format.JSON): JsonRenderer(json.lint_document, "lint"),
     (CheckReport, Format.TEXT): text.render_check,
