@@ -285,7 +285,6 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     incomplete (traffic policies netverify does not evaluate apply).
     """
     from netverify.queries.can_reach import can_reach
-    from netverify.queries.hypothetical import can_reach_hypothetical
 
     cluster = _load(files, verbose, ignore_kinds)
     if src.lower() in ("internet", "external") and not dst.lower().startswith(
@@ -313,6 +312,8 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: object
     if hypothetical:
+        from netverify.queries.hypothetical import can_reach_hypothetical  # loads Z3
+
         result = can_reach_hypothetical(cluster, src, dst, port=port, protocol=protocol,
                                         new_namespaces=new_namespaces,
                                         timeout_ms=_timeout_ms(smt_timeout))
