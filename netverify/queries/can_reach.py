@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
@@ -13,7 +12,7 @@ from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.services import find_service, service_target
 from netverify.results import CanReachResult, PairVerdict
 
@@ -55,16 +54,16 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
     if not policy_only:
-        prof, notes = choose(cluster, cni)
-        eff_cluster, eff_notes = effective(cluster, prof)
-        result = replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-        if eff_cluster is not cluster or prof.service_hairpin_policed is not None:
+        plugin = enforced(cluster, cni)
+        prof = plugin.profile
+        result = replace(result, cni=prof.label, cni_notes=plugin.notes)
+        if plugin.changes(cluster) or prof.service_hairpin_policed is not None:
             # The plugin's treatment of a pod reaching itself through a Service can make
             # its answer differ even when it enforces every policy as written.
-            eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
+            eff = _can_reach(plugin.cluster, src, dst, port=port, protocol=protocol,
                              engine=engine, hairpin=prof.service_hairpin_policed,
                              cni_label=prof.label, deadline=deadline)
-            if eff_cluster is not cluster or eff.pairs != result.pairs:
+            if plugin.changes(cluster) or eff.pairs != result.pairs:
                 result = replace(result, effective=eff.pairs)
     cov = cluster.coverage
     return replace(result, pairs=mark_pairs(result.pairs, cov),

@@ -109,7 +109,7 @@ def test_a_pod_reaching_itself_through_its_service_depends_on_the_plugin():
 
 def test_a_plugin_that_polices_hairpin_traffic_judges_it_by_the_policies(monkeypatch):
     from netverify.cni import CniProfile
-    from netverify.queries import can_reach as module
+    from netverify.queries import enforcement as module  # where every query picks the CNI
 
     strict = CniProfile(name="strict", title="Strict", service_hairpin_policed=True)
     monkeypatch.setattr(module, "choose", lambda cluster, name: (strict, ()))
