@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from netverify.errors import QueryError
 from netverify.model import Cluster, Direction, NetworkPolicy, Rule
 from netverify.ports import Protocol
+from netverify.verdicts import Confidence
 
 REFERENCE = "shared/reference/cni-support.md"
 
@@ -143,8 +144,10 @@ _CANAL = Signature(pods=(PodSign(name="canal"),))
 
 def _calico(version: str | None, name: str = "calico",
             title: str = "Calico", signature: Signature = _CALICO) -> CniProfile:
-    """Calico implements AdminNetworkPolicy up to 3.31 and ClusterNetworkPolicy from 3.32,
-    which removed the v1alpha1 kinds."""
+    """Calico implements AdminNetworkPolicy up to 3.31 and ClusterNetworkPolicy from 3.32.
+
+    3.32 removed the v1alpha1 kinds.
+    """
     v = _v(version)
     cnp = None if not v else v >= (3, 32)
     anp = None if not v else not cnp
@@ -238,7 +241,7 @@ class Detection:
     """What the manifests say about the plugin, and how sure that is."""
 
     profile: CniProfile
-    confidence: str  # high | medium | none
+    confidence: Confidence
     evidence: tuple[str, ...]
 
 
@@ -281,14 +284,15 @@ def detect(cluster: Cluster) -> Detection:
     found = {name: why for name, why in found.items()
              if not signatures[name].yields(set(found) - {name})}
     if not found:
-        return Detection(profile=_TABLE["unknown"], confidence="none", evidence=())
+        return Detection(profile=_TABLE["unknown"], confidence=Confidence.NONE, evidence=())
     if len(found) > 1:
         listed = ", ".join(sorted(found))
-        return Detection(profile=_TABLE["unknown"], confidence="none",
+        return Detection(profile=_TABLE["unknown"], confidence=Confidence.NONE,
                          evidence=(f"signals of several plugins ({listed}); name one with --cni",))
     (name, why), = found.items()
     prof = profile(f"{name}@{versions[name]}" if versions.get(name) else name)
-    confidence = "high" if len(why) > 1 or signatures[name].conclusive else "medium"
+    confidence = (Confidence.HIGH if len(why) > 1 or signatures[name].conclusive
+                  else Confidence.MEDIUM)
     return Detection(profile=prof, confidence=confidence, evidence=tuple(why))
 
 

@@ -12,6 +12,7 @@ from netverify.cni import NAMES, NO_SIGNATURE, CniProfile, PodSign, Signature, d
 from netverify.errors import QueryError
 from netverify.loader import load_cluster
 from netverify.queries.can_reach import can_reach
+from netverify.verdicts import AssertionStatus, Confidence
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "cni"
 APP = str(FIX / "app")
@@ -37,7 +38,7 @@ def test_detection(folder, name, version):
     assert (d.profile.name, d.profile.version) == (name, version)
     assert d.evidence
     if name == "unknown":
-        assert d.confidence == "none" and "several plugins" in d.evidence[0]
+        assert d.confidence is Confidence.NONE and "several plugins" in d.evidence[0]
 
 
 # One object per sign of each plugin's signature, in the table's order: the pod name and
@@ -95,7 +96,8 @@ def test_detection_reads_the_signatures_of_the_profile_table():
         for kind, obj, containers in examples:
             d = detect(_one_object(kind, obj, containers))
             assert d.profile.name == name, (name, obj, d)
-            assert d.confidence == ("high" if sig.conclusive else "medium"), (name, obj)
+            assert d.confidence is (Confidence.HIGH if sig.conclusive else Confidence.MEDIUM), (
+                name, obj)
             for other in sig.yields_to:
                 assert other == "*" or other in signed, (name, other)
 
@@ -110,7 +112,8 @@ def test_a_plugin_is_one_row_of_the_table(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setitem(cni._TABLE, "example", row)
     monkeypatch.setattr(cni, "NAMES", (*cni.NAMES, "example"))
     d = detect(_one_object("Pod", "example-agent", (("a", "example/agent:v2.0"),)))
-    assert (d.profile.name, d.profile.version, d.confidence) == ("example", "v2.0", "medium")
+    assert (d.profile.name, d.profile.version, d.confidence) == ("example", "v2.0",
+                                                               Confidence.MEDIUM)
     assert d.evidence == ("Pod kube-system/example-agent",)
     # Both conditions of the sign must hold: the name alone is not the plugin.
     d = detect(_one_object("Pod", "example-agent", (("a", "other/agent:v2.0"),)))
@@ -188,8 +191,8 @@ assertions:
     answer: policy
 """)
     eff, pol = check([str(spec)], load=load_cluster).results
-    assert eff.status == "fail" and "effective with Flannel" in eff.message
-    assert pol.status == "pass"
+    assert eff.status is AssertionStatus.FAIL and "effective with Flannel" in eff.message
+    assert pol.status is AssertionStatus.PASS
 
 
 def test_k3s_is_named_not_detected_and_inherits_kube_routers_gaps():

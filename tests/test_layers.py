@@ -17,8 +17,9 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "netverify"
 
-# Values, addresses, selectors and the messages about them: no cluster, no question.
-CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds"}
+# Values, addresses, selectors, the closed sets of answers and the messages about them: no
+# cluster, no question.
+CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "verdicts"}
 # The objects of a cluster (model and cluster_policies refer to each other).
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
@@ -29,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "source": set(),
     "ports": set(),
     "deadline": set(),
+    "verdicts": set(),  # the answer enums; the model, specs, CNI table and results use them
     "errors": {"source"},
     "ipblocks": {"ports"},
     "selectors": {"errors", "source"},
