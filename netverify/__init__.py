@@ -51,6 +51,14 @@ if TYPE_CHECKING:
         WhoCanReachResult,
     )
     from netverify.specs import SpecError
+    from netverify.verdicts import (
+        Answer,
+        AssertionStatus,
+        Change,
+        GroupBy,
+        HopStatus,
+        SourceStatus,
+    )
 
 __version__ = "0.1.0"
 
@@ -88,6 +96,13 @@ _EXPORTS = {
     "Severity": "netverify.results",
     "UrlResult": "netverify.results",
     "WhoCanReachResult": "netverify.results",
+    # the closed sets of answers inside them
+    "Answer": "netverify.verdicts",
+    "AssertionStatus": "netverify.verdicts",
+    "Change": "netverify.verdicts",
+    "GroupBy": "netverify.verdicts",
+    "HopStatus": "netverify.verdicts",
+    "SourceStatus": "netverify.verdicts",
     # output
     "RenderOptions": "netverify.renderers.base",
     "render": "netverify.renderers",
@@ -100,13 +115,18 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Answer",
     "AssertionResult",
+    "AssertionStatus",
     "AuditReport",
     "CanReachResult",
+    "Change",
     "CheckReport",
     "Cluster",
     "DiffResult",
     "Finding",
+    "GroupBy",
+    "HopStatus",
     "HypotheticalResult",
     "LintResult",
     "ManifestError",
@@ -117,6 +137,7 @@ __all__ = [
     "QueryError",
     "RenderOptions",
     "Severity",
+    "SourceStatus",
     "SpecError",
     "UnsupportedFormat",
     "UrlResult",

@@ -14,11 +14,14 @@ from typing import assert_type
 
 import netverify
 from netverify import (
+    Answer,
+    AssertionStatus,
     AuditReport,
     CanReachResult,
     CheckReport,
     Cluster,
     DiffResult,
+    HopStatus,
     HypotheticalResult,
     LintResult,
     MatrixResult,
@@ -61,6 +64,8 @@ def main() -> None:
     hypothetical: HypotheticalResult = can_reach_hypothetical(demo, "frontend/*", "backend/db:5432")
     assert_type(hypothetical, results.HypotheticalResult)
     assert not hypothetical.allowed
+    assert_type(hypothetical.outcome, Answer)
+    assert hypothetical.outcome is Answer.NO
 
     sources: WhoCanReachResult = who_can_reach(demo, "backend/db", port=5432)
     assert_type(sources, results.WhoCanReachResult)
@@ -84,12 +89,15 @@ def main() -> None:
     specs: CheckReport = check(["specs/demo.yaml"], load=load_cluster)
     assert_type(specs, results.CheckReport)
     assert specs.passed
+    assert all(a.status is AssertionStatus.PASS for a in specs.results)
 
     shop = load_cluster(["fixtures/ingress"])
     routes: PathsResult = paths(shop)
     assert_type(routes, results.PathsResult)
     url: UrlResult = can_reach_url(shop, "internet", "https://shop.example.com/")
     assert_type(url, results.UrlResult)
+    assert url.verdict in (Answer.YES, Answer.NO)
+    assert all(isinstance(hop.status, HopStatus) for path in url.paths for hop in path.hops)
 
     text = render(allowed, "json", RenderOptions())
     assert_type(text, str)
