@@ -28,8 +28,9 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
               protocol: str | None = None, engine: str = "concrete",
               cni: str | None = None, policy_only: bool = False,
               timeout_ms: int = DEFAULT_TIMEOUT_MS) -> CanReachResult:
-    """Answer whether ``src`` may reach ``dst``: what the policies say and, unless
-    ``policy_only``, what the CNI (``cni`` as ``name[@version]``, else detected) does.
+    """Answer whether ``src`` may reach ``dst``: what the policies say and what the CNI does.
+
+    The CNI is ``cni`` as ``name[@version]``, else detected; ``policy_only`` leaves it out.
 
     ``timeout_ms`` bounds the solver work of ``engine="smt"`` as a whole.
 

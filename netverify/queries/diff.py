@@ -135,8 +135,11 @@ def _namespace(group: str) -> str:
 
 
 def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
-    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when every workload
-    pair between the two namespaces changed in exactly the same way."""
+    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when they agree.
+
+    They agree when every workload pair between the two namespaces changed in exactly the
+    same way.
+    """
     groups: dict[str, set[str]] = defaultdict(set)
     for p in (*old.pods, *new.pods):
         groups[p.namespace].add(p.group)
