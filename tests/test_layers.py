@@ -5,7 +5,8 @@ import; anything else is a layer violation, and a module without an entry fails 
 it is given one.  ``from netverify import X`` counts too: X is a submodule, or a name the
 package root re-exports, which counts as an import of the module that defines it.
 
-Renderers see results only; nothing below the CLI prints or knows about processes.
+Renderers see results (and the exit statuses some formats record) only; nothing below the
+CLI prints or knows about processes.
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ ALLOWED: dict[str, set[str]] = {
     "loader": MODEL,
     "specs": MODEL | {"loader", "cni"},  # spec files are read with the loader's YAML reader
     "results": MODEL,
+    "exits": MODEL | {"results"},  # what each answer means to a shell: a function of results
     "engines": MODEL | {"results", "deadline"},
     "queries": ASKING,
     "audit": ASKING | {"queries"},  # rules are queries over the model
-    "renderers": MODEL | {"results"},
-    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output"},
+    "renderers": MODEL | {"results", "exits"},
+    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits"},
     "__main__": {"cli"},
 }
 

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
 
-from netverify.renderers.base import sanitize
+from netverify.renderers.base import DEFAULT_OPTIONS, RenderOptions, sanitize
 from netverify.results import AssertionResult, CheckReport
 from netverify.verdicts import AssertionStatus
 
@@ -32,7 +32,7 @@ def _count(results: Sequence[AssertionResult], status: AssertionStatus) -> str:
     return str(sum(r.status is status for r in results))
 
 
-def render_junit(report: CheckReport) -> str:
+def render_junit(report: CheckReport, opts: RenderOptions = DEFAULT_OPTIONS) -> str:
     """The report as a JUnit ``testsuites`` document."""
     by_file: dict[str, list[AssertionResult]] = defaultdict(list)
     for r in report.results:
