@@ -289,9 +289,11 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
               output: str, ignore_kinds: tuple[str, ...]) -> None:
-    """List every way in from outside: Ingress and HTTPRoute routes, NodePort and
-    LoadBalancer Services, with TLS, backends, endpoint pods and whether
-    NetworkPolicy lets the controller (or the outside) reach them.
+    """List every way in from outside, and whether NetworkPolicy lets traffic through.
+
+    Ingress and HTTPRoute routes, NodePort and LoadBalancer Services, with TLS, backends,
+    endpoint pods and whether NetworkPolicy lets the controller (or the outside) reach
+    them.
 
     Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error;
     3 incomplete (traffic policies netverify does not evaluate leave hops undecided).

@@ -193,15 +193,21 @@ class CanReachResult:
 
     @property
     def denied(self) -> bool:
-        """Some pair is denied for sure: no unevaluated object could change that pair and
-        the cluster-wide policies leave nothing of it to the implementation."""
+        """Some pair is denied for sure.
+
+        No unevaluated object could change that pair, and the cluster-wide policies leave
+        nothing of it to the implementation.
+        """
         return not self.final or any(not p.is_allowed and p.complete and p.undecided.is_empty
                                      for p in self.final)
 
     @property
     def undecided(self) -> bool:
-        """Some pair is neither allowed nor denied: cluster-wide policies leave the answer
-        to the implementation (tied priorities, domain names, ...)."""
+        """Some pair is neither allowed nor denied.
+
+        Cluster-wide policies leave the answer to the implementation (tied priorities,
+        domain names, ...).
+        """
         return any(not p.is_allowed and not p.undecided.is_empty for p in self.final)
 
 
