@@ -282,3 +282,23 @@ def test_enforced_chooses_the_plugin_and_applies_it():
     assert any("SCTP" in n for n in named.notes[1:])  # the app's SCTP rule: not confirmed
     with pytest.raises(QueryError):
         enforced(c, "no-such-cni")
+
+
+def test_every_query_takes_the_plugin_from_enforced():
+    # One way to choose the CNI profile and apply it: a query that called choose() and
+    # cni.effective() itself could drift from the others (notes, order, --policy-only).
+    import ast
+
+    pkg = Path(__file__).resolve().parents[1] / "netverify"
+    own = pkg / "queries" / "enforcement.py"
+    callers = []
+    for path in sorted(pkg.rglob("*.py")):
+        if path == own:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module in (
+                    "netverify.cni", "netverify.queries.enforcement"):
+                picked = {a.name for a in node.names} & {"effective", "choose"}
+                if picked:
+                    callers.append(f"{path.relative_to(pkg)} imports {sorted(picked)}")
+    assert not callers, "use queries.enforcement.enforced: " + "; ".join(callers)
