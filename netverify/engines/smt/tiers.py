@@ -26,6 +26,7 @@ from netverify.cluster_policies import (
     TierPeer,
     TierPort,
     TierRule,
+    domain_matches,
 )
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint
 from netverify.engines.tiers import MAX_TIED, tier_orders
@@ -190,7 +191,11 @@ class TierFormulas:
             known = z3.Or(*[has for f in (4, 6) for has, _ in ep.ips(f)])
             maybe = z3.And(ep.is_pod, ep.host_network, z3.Not(known))
             return sure, maybe
-        # domainNames: an address outside the cluster may or may not be one of them.
+        # domainNames: an address outside the cluster may or may not be one of them,
+        # unless the question named it.
+        if ep.host and rule.action is Action.ACCEPT:  # elsewhere the spec gives no meaning
+            hit = any(domain_matches(d, ep.host) for d in peer.domain_names)
+            return (z3.Not(ep.is_pod) if hit else FALSE), FALSE
         return FALSE, z3.Not(ep.is_pod)
 
     def _ports(self, rule: TierRule, dst: SymEndpoint, traffic: object
