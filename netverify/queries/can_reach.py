@@ -13,6 +13,7 @@ from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import (
+    PortQuery,
     Resolved,
     outside_host,
     parse_port,
@@ -138,8 +139,35 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
     srcs: list[Pod | External] = [*s.pods, *s.external]
     dsts: list[Pod | External] = [*d.pods, *d.external]
 
+    pairs, asked, caveats, resolved_any = _pairs(ev, srcs, dsts, pq, proto_only)
+    if pq is not None and pq.name is not None and not resolved_any:
+        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
+                         f"{pq.name!r}", hint=_ports_hint(d.pods))
+    if engine == "smt":
+        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
+        caveats.extend(more)
+    return CanReachResult(
+        src=src_text, dst=dst_text,
+        port=pq.number if pq else None, port_name=pq.name if pq else None,
+        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
+        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
+        host=src_host or dst_host,
+    )
+
+
+Asked = tuple[Pod | External, Pod | External, Protocol | None, int | None]
+
+
+def _pairs(ev: Evaluator, srcs: list[Pod | External], dsts: list[Pod | External],
+           pq: PortQuery | None, proto_only: Protocol | None
+           ) -> tuple[list[PairVerdict], list[Asked], list[str], bool]:
+    """Each (source, destination) pair's verdict on the port asked, as it resolves there.
+
+    Also the pairs as asked (for the SMT engine), the caveats, and whether a named port
+    resolved on some destination.
+    """
     pairs: list[PairVerdict] = []
-    asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]] = []
+    asked: list[Asked] = []
     caveats: list[str] = []
     resolved_any = False
     for dp in dsts:
@@ -167,24 +195,14 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
                 continue
             pairs.append(ev.pair(sp, dp, protocol=proto, port=number))
             asked.append((sp, dp, proto, number))
-    if pq is not None and pq.name is not None and not resolved_any:
-        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
-                         f"{pq.name!r}", hint=_ports_hint(d.pods))
-    if engine == "smt":
-        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
-        caveats.extend(more)
-    return CanReachResult(
-        src=src_text, dst=dst_text,
-        port=pq.number if pq else None, port_name=pq.name if pq else None,
-        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
-        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
-        host=src_host or dst_host,
-    )
+    return pairs, asked, caveats, resolved_any
 
 
 def _could_use(a: Pod | External, b: Pod | External) -> bool:
-    """False for a pod and an address of a named host in a family the pod has no address
-    of: the client looks up the name's records of its own family, never the others."""
+    """False for a pod and an address of a named host in a family the pod has no address of.
+
+    The client looks up the name's records of its own family, never the others.
+    """
     pod, ext = (a, b) if isinstance(a, Pod) else (b, a)
     if not isinstance(pod, Pod) or not isinstance(ext, External) or not ext.host:
         return True

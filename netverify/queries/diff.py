@@ -148,9 +148,12 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
 
 def _explain(rows: list[DiffRow], sample: dict[tuple[str, str], tuple[Pod, Pod]],
              old: Cluster, new: Cluster) -> list[DiffRow]:
-    """Give each row the rules responsible: on one of its pod pairs and its first changed
-    port, the side (egress, ingress) whose verdict changed, with who decides it in each
-    version: a cluster-wide tier rule, a NetworkPolicy rule or isolation, or the default."""
+    """Give each row the rules responsible for its change.
+
+    On one of its pod pairs and its first changed port, the side (egress, ingress) whose
+    verdict changed, with who decides it in each version: a cluster-wide tier rule, a
+    NetworkPolicy rule or isolation, or the default.
+    """
     ev_old, ev_new = Evaluator(old), Evaluator(new)
     old_pods = {p.key: p for p in old.pods}
     out = []
