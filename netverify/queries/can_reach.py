@@ -257,7 +257,15 @@ def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
 
 def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
              loopback: PairVerdict, policed: bool | None, cni: str) -> PairVerdict:
-    """A pod reaching itself through a Service, as the plugin treats it."""
+    """A pod reaching itself through a Service, as the plugin treats it.
+
+    Cluster-wide tiers: ClusterNetworkPolicy (v1alpha2) applies to it, as the API overview
+    says ("A Pod connecting to a Service IP that the service proxy load-balances back to
+    the same Pod is subject to ClusterNetworkPolicy"); v1alpha1 says nothing, so where
+    AdminNetworkPolicies would change the answer it is undecided.
+    """
+    if ev.cluster.cluster_policies:
+        return _tiered_hairpin(ev, src, pod, traffic, loopback, policed, cni)
     by_policy = ev.pair(src, pod, self_exempt=False, **traffic)
     if policed is True:
         return replace(by_policy, caveats=(
@@ -270,6 +278,40 @@ def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, An
         "come back to it (hairpin); a pod's connection to its own address is always allowed, "
         f"but through a Service whether its policies apply depends on {cni} "
         f"(kubernetes#95879): by the policies it would be {by_policy.allowed}"))
+
+
+V1ALPHA1_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
+
+
+def _tiered_hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
+                    loopback: PairVerdict, policed: bool | None, cni: str) -> PairVerdict:
+    """Hairpin through a Service with cluster-wide policies (see ``_hairpin``).
+
+    The tiers judge it; NetworkPolicy too when the plugin polices hairpin traffic
+    (``policed``); when that is not known, as without tiers, the answer leaves
+    NetworkPolicy out and says what it would change.
+    """
+    everything = ev.pair(src, pod, self_exempt=False, **traffic)
+    tiers_only = Evaluator(replace(ev.cluster, policies=())).pair(
+        src, pod, self_exempt=False, **traffic)
+    readings = [everything if policed else tiers_only]
+    notes = [f"through a Service the connection may come back to {pod.key} (hairpin): "
+             "ClusterNetworkPolicy applies to it (network-policy-api, API overview)"]
+    if policed is None and everything.allowed != tiers_only.allowed:
+        notes.append(f"whether its NetworkPolicies apply too depends on {cni} "
+                     f"(kubernetes#95879): with them it would be {everything.allowed}")
+    if any(p.kind in V1ALPHA1_KINDS for p in ev.cluster.cluster_policies):
+        readings.append(loopback)
+        notes.append("v1alpha1 (AdminNetworkPolicy, BaselineAdminNetworkPolicy) does not say "
+                     "whether such traffic is subject to it")
+    sure = readings[0].allowed
+    maybe = readings[0].allowed.union(readings[0].undecided)
+    for r in readings[1:]:
+        sure = sure.intersection(r.allowed)
+        maybe = maybe.union(r.allowed).union(r.undecided)
+    base = readings[0]
+    return replace(base, allowed=sure, undecided=maybe.difference(sure), loopback=False,
+                    caveats=(*base.caveats, *notes))
 
 
 def _is_pod_endpoint(text: str) -> bool:
