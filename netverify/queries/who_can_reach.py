@@ -235,12 +235,7 @@ class _Contexts:
                 undecided = True
                 self.undecided.setdefault(self.smt.deadline.reason(), []).append(description)
                 continue
-            if tier_peer is not None:
-                member = self.smt.encoder.tiers.peer(tier_peer[1], tier_peer[0], src, traffic)
-            elif pol is not None and peer is not None:
-                member = self.smt.encoder.peer(pol, peer, src, traffic)
-            else:
-                member = z3.BoolVal(True)
+            member = self._member(src, traffic, pol, peer, tier_peer)
             key = (i, member.get_id(), ports)
             hit = self._memo.get(key)
             if hit is None:
@@ -282,10 +277,22 @@ class _Contexts:
             example=self._witness(*allowed[0]) if allowed else None,
             blocked_example=self._witness(*blocked[0]) if status is SourceStatus.SOME else None)
 
+    def _member(self, src: SymEndpoint, traffic: Traffic, pol: NetworkPolicy | None,
+                peer: Peer | None, tier_peer: tuple[TierRule, TierPeer] | None) -> z3.BoolRef:
+        """``src`` belongs to the family: the tier peer, the policy's peer, or anyone."""
+        if tier_peer is not None:
+            return self.smt.encoder.tiers.peer(tier_peer[1], tier_peer[0], src, traffic)
+        if pol is not None and peer is not None:
+            return self.smt.encoder.peer(pol, peer, src, traffic)
+        return z3.BoolVal(True)
+
     def _bare(self, solver: z3.Solver, src: SymEndpoint, member: z3.BoolRef,
               model: z3.ModelRef, in_ports: z3.BoolRef) -> z3.ModelRef:
-        """A model whose example pod has no address, when one exists: the solver picks
-        addresses at will (0.0.0.0), which reads as if the address mattered."""
+        """A model whose example pod has no address, when one exists.
+
+        The solver picks addresses at will (0.0.0.0), which reads as if the address
+        mattered.
+        """
         terms = [has for has, _ in (*src.ip4, *src.ip6)]
         if z3.is_false(src.is_pod) or not any(
                 z3.is_true(model.eval(h, model_completion=True)) for h in terms):
