@@ -18,7 +18,6 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.errors import QueryError
@@ -26,7 +25,7 @@ from netverify.model import Cluster, Pod
 from netverify.policy_kinds import Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_protocol
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.results import MatrixCell, MatrixResult
 from netverify.verdicts import GroupBy
 
@@ -76,9 +75,9 @@ def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | Non
     caveats = list(cluster.warnings)
     coverage = cluster.coverage
     if not policy_only:
-        prof, notes = choose(cluster, cni)
-        cluster, eff_notes = effective(cluster, prof)
-        caveats.extend((*notes, *eff_notes))
+        plugin = enforced(cluster, cni)
+        cluster = plugin.cluster
+        caveats.extend(plugin.notes)
     else:
         caveats.append("policy answer only (--policy-only): what the CNI enforces is not "
                        "applied")
