@@ -22,7 +22,7 @@ import click
 from netverify import __version__
 from netverify.deadline import DEFAULT_TIMEOUT_MS, UndecidedError
 from netverify.errors import NetverifyError
-from netverify.loader import load_cluster
+from netverify.loader import HelmOptions, load_cluster
 from netverify.model import Cluster
 from netverify.output import write_output
 from netverify.policy_kinds import COMPLETE
@@ -151,10 +151,27 @@ def main(debug: bool, no_cache: bool) -> None:
 
 
 def _files_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
+    return _source_options(click.option(
         "-f", "--file", "files", multiple=True, required=True, metavar="PATH",
-        help="Manifest file, folder (recursive *.yaml, *.yml, *.json) or - for stdin. "
-             "Repeatable.")(f)
+        help="Manifest file, folder (recursive *.yaml, *.yml, *.json), Kustomize folder or "
+             "Helm chart (rendered), or - for stdin. Repeatable.")(f))
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep a loading option for ``_load`` (the commands do not take it as an argument)."""
+    ctx.meta[f"netverify.{param.name}"] = value
+    return value
+
+
+def _source_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that say how to read the inputs, on every command that loads manifests."""
+    f = click.option("--helm-release", metavar="NAME", expose_value=False, callback=_remember,
+                     help="Release name for helm template (default: the chart folder's "
+                          "name).")(f)
+    return click.option("--helm-values", metavar="FILE", multiple=True, expose_value=False,
+                        callback=_remember, type=click.Path(dir_okay=False),
+                        help="Values file for the Helm charts among the inputs (helm "
+                             "template --values; repeatable, in order).")(f)
 
 
 def _ignore_kind_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -205,7 +222,10 @@ def _load(files: Sequence[str], verbose: bool, ignore_kinds: Sequence[str] = ())
     root = click.get_current_context().find_root()
     cache = not root.params.get("no_cache") and os.environ.get(
         "NETVERIFY_NO_CACHE", "") in ("", "0")
-    cluster = load_cluster(files, use_cache=cache, ignore_kinds=ignore_kinds)
+    meta = click.get_current_context().meta
+    helm = HelmOptions(values=tuple(meta.get("netverify.helm_values") or ()),
+                       release=meta.get("netverify.helm_release"))
+    cluster = load_cluster(files, use_cache=cache, ignore_kinds=ignore_kinds, helm=helm)
     if verbose:
         click.echo(f"loaded {len(cluster.pods)} pods, {len(cluster.policies)} policies, "
                    f"{len(cluster.namespaces)} namespaces in {time.perf_counter() - t0:.2f}s",
@@ -454,6 +474,7 @@ def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
 @_smt_timeout_option
 @_ignore_kind_option
+@_source_options
 def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None, fmt: str,
               output: str, color: str, verbose: bool, smt_timeout: float,
               ignore_kinds: tuple[str, ...]) -> None:
@@ -491,6 +512,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
 @click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
 @_smt_timeout_option
 @_ignore_kind_option
+@_source_options
 def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, color: str,
              verbose: bool, smt_timeout: float, ignore_kinds: tuple[str, ...]) -> None:
     """Show what changing OLD into NEW newly allows and newly blocks.
@@ -571,6 +593,11 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     else:
         write_output(output, text)
     raise SystemExit(int(code))
+
+
+def kubectl_main() -> None:
+    """Run as the kubectl plugin ``kubectl netverify``: usage lines name it so."""
+    main(prog_name="kubectl netverify")
 
 
 def _sarif_anchors(cluster: Cluster) -> dict[str, SourceRef]:

@@ -9,17 +9,21 @@ from typing import TextIO
 from netverify.errors import ManifestError
 from netverify.loader.build import build_cluster
 from netverify.loader.documents import RawObject, parse_text, read_objects
+from netverify.loader.render import HelmOptions
 from netverify.model import Cluster
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
-                 use_cache: bool = False, ignore_kinds: Sequence[str] = ()) -> Cluster:
+                 use_cache: bool = False, ignore_kinds: Sequence[str] = (),
+                 helm: HelmOptions | None = None) -> Cluster:
     """Load files, folders or ``-`` (stdin) into a Cluster.
 
     ``use_cache`` reuses the parse of large unchanged files (``netverify.loader.cache``).
     ``ignore_kinds`` (``CiliumNetworkPolicy``, ``NetworkPolicy.projectcalico.org``, ...)
     ignores on purpose traffic policies netverify does not evaluate; otherwise answers
-    they could change are incomplete (``Cluster.coverage``).
+    they could change are incomplete (``Cluster.coverage``).  A Kustomize folder or Helm
+    chart is rendered with ``kubectl kustomize`` / ``helm template`` (``helm``: values
+    files and release name).
 
     >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
 
@@ -35,7 +39,8 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache), paths),
+        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache, helm=helm),
+                                   paths),
                              ignore_kinds=ignore_kinds)
     finally:
         if enabled:
@@ -61,4 +66,4 @@ def load_text(text: str, label: str = "<string>", *,
     return build_cluster(parse_text(text, label), ignore_kinds=ignore_kinds)
 
 
-__all__ = ["load_cluster", "load_text"]
+__all__ = ["HelmOptions", "load_cluster", "load_text"]
