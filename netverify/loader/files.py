@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from netverify.errors import ManifestError, show_path
+from netverify.loader.cluster_source import CLUSTER_PATH
 from netverify.loader.render import (
     CHART_FILE,
     KUSTOMIZATION_FILES,
@@ -41,7 +42,7 @@ def expand_paths(paths: Sequence[str]) -> list[str | RenderedSource]:
     """
     out: list[str | RenderedSource] = []
     for p in paths:
-        if p == "-" or p.startswith("git:"):
+        if p in ("-", CLUSTER_PATH) or p.startswith("git:"):
             out.append(p)
             continue
         if not p:
