@@ -112,7 +112,7 @@ def _install_commands() -> list[tuple[str, str]]:
 
 def test_docs_show_install_commands() -> None:
     docs = {doc for doc, _ in _install_commands()}
-    assert {"README.md", "audit.md"} <= docs
+    assert {"README.md", "audit.md", "ci.md"} <= docs
 
 
 @pytest.mark.parametrize(("doc", "command"), _install_commands())
