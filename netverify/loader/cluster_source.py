@@ -19,13 +19,17 @@ it could change:
 - any other kind (Namespace, Pod, Service, Node, Ingress, Gateway, ...): verdicts depend
   on it, so it is an input error (exit 2) naming the kind and kubectl's message.
 
-So are a missing ``kubectl`` and a cluster kubectl cannot reach or authenticate to.
+An API group that does not answer discovery (an aggregated API server that is down, such
+as Calico's) is judged the same way for the kinds it may hold; other groups are left out
+quietly (a broken metrics-server changes no verdict).  A missing ``kubectl`` and a
+cluster kubectl cannot reach or authenticate to are input errors.
 CustomResourceDefinitions are not listed (their schemas are megabytes): CNI detection only
 needs their names, ``plural.group``, which discovery gives.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -106,8 +110,15 @@ def _kubectl(live: LiveCluster, *args: str) -> subprocess.CompletedProcess[str]:
         raise ManifestError(f"cannot run kubectl: {e.strerror}") from None
 
 
-def _discover(live: LiveCluster) -> dict[tuple[str, str], _Resource]:
-    """(group, kind) -> resource, for every listable kind the server knows.
+# kubectl's words for an API group whose discovery failed (an aggregated API server down):
+# 'couldn't get resource list for cilium.io/v2: ...' and '... server APIs: cilium.io/v2: ...'.
+_FAILED_GROUP = re.compile(r"(?:resource list for |server APIs: |, )([a-z0-9.-]+)/(v[a-z0-9]+):")
+
+
+def _discover(live: LiveCluster) -> tuple[dict[tuple[str, str], _Resource],
+                                          dict[str, tuple[str, str]]]:
+    """(group, kind) -> resource, for every listable kind the server knows; and the API
+    groups whose discovery failed, with the version and kubectl's message.
 
     Raises:
         ManifestError: when kubectl cannot reach or authenticate to the cluster.
@@ -128,8 +139,14 @@ def _discover(live: LiveCluster) -> dict[tuple[str, str], _Resource]:
                             hint="check that kubectl get pods works with the same "
                                  "--context and --kubeconfig")
     # Some API groups failed discovery (an unavailable aggregated API such as
-    # metrics.k8s.io) while the rest answered: only those groups are unknown.
-    return found
+    # metrics.k8s.io, or Calico's API server) while the rest answered: only those groups
+    # are unknown, and what they hold is judged as a refused kind would be.
+    failed: dict[str, tuple[str, str]] = {}
+    if proc.returncode != 0:
+        for m in _FAILED_GROUP.finditer(proc.stderr):
+            failed.setdefault(m[1], (m[2], f"{m[1]}/{m[2]} did not answer discovery "
+                                           f"({tool_message(proc.stderr)})"))
+    return found, failed
 
 
 def read_cluster(live: LiveCluster, report: LiveReport) -> Iterator[tuple[str, str]]:
@@ -143,11 +160,17 @@ def read_cluster(live: LiveCluster, report: LiveReport) -> Iterator[tuple[str, s
         ManifestError: when kubectl is missing, the cluster cannot be reached, or it
             refuses a kind every answer depends on.
     """
-    known = _discover(live)
+    known, failed = _discover(live)
     wanted: list[tuple[str, str]] = [*REQUIRED, *WORKLOADS,
                                      *(k for k in REGISTRY if k not in _ALIASES)]
     for key in dict.fromkeys(wanted):
         resource = known.get(key)
+        if resource is None and key[0] in failed:
+            # The server may know the kind: its group did not answer discovery.
+            version, message = failed[key[0]]
+            _refused(_Resource(key[1].lower(), key[0], version, key[1]), message, live,
+                     report, "could not list")
+            continue
         if resource is None:
             continue  # the server does not know the kind: there are none
         proc = _kubectl(live, "get", resource.qualified, "--all-namespaces", "-o", "json")
@@ -166,8 +189,8 @@ def read_cluster(live: LiveCluster, report: LiveReport) -> Iterator[tuple[str, s
 
 
 def _refused(resource: _Resource, message: str, live: LiveCluster,
-             report: LiveReport) -> None:
-    """Record or raise for a kind the cluster refused to list.
+             report: LiveReport, failure: str = "refused to list") -> None:
+    """Record or raise for a kind the cluster refused to list (or could not).
 
     Raises:
         ManifestError: for a kind every answer depends on.
@@ -178,18 +201,18 @@ def _refused(resource: _Resource, message: str, live: LiveCluster,
     if policy is not None:
         report.unreadable.append(PolicyObject(
             kind=policy, api_version=f"{resource.group}/{resource.version}".lstrip("/"),
-            namespace=None, name=f"every object (the cluster refused to list them: {message})",
+            namespace=None, name=f"every object (the cluster {failure} them: {message})",
             unreadable=True))
         report.warnings.append(
-            f"{live.label} refused to list {what}: {message}; answers such objects could "
+            f"{live.label} {failure} {what}: {message}; answers such objects could "
             "change are incomplete")
     elif key in WORKLOADS:
         report.warnings.append(
-            f"{live.label} refused to list {what}: {message}; its pods stand for it, named "
+            f"{live.label} {failure} {what}: {message}; its pods stand for it, named "
             "by themselves rather than by their workload")
     else:
         raise ManifestError(
-            f"{live.label} refused to list {what}: {message}",
+            f"{live.label} {failure} {what}: {message}",
             hint=f"netverify needs to list {resource.qualified} in every namespace "
                  "(kubectl auth can-i list " f"{resource.qualified} --all-namespaces)")
 

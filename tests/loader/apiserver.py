@@ -5,7 +5,8 @@ from ``recorded/discovery.json``, trimmed from a kind v1.31 cluster's answers (l
 discovery: kubectl falls back to it when the server does not offer the aggregated form).
 Lists are answered as the API server answers ``GET /api/v1/pods``: a typed list
 (``PodList``) whose items carry neither ``kind`` nor ``apiVersion``, built from manifests.
-``forbidden`` resources answer 403 with the Status an RBAC denial returns.
+``forbidden`` resources answer 403 with the Status an RBAC denial returns; ``unavailable``
+discovery paths 503, as an aggregated API whose server is down does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FakeCluster:
 
     objects: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     forbidden: set[tuple[str, str]] = field(default_factory=set)
+    unavailable: set[str] = field(default_factory=set)  # discovery paths answering 503
     requests: list[str] = field(default_factory=list)
     discovery: dict[str, Any] = field(
         default_factory=lambda: json.loads(RECORDED.read_text(encoding="utf-8")))
@@ -72,6 +74,8 @@ class FakeCluster:
     def answer(self, path: str) -> tuple[int, dict[str, Any]]:
         """Status code and JSON body for ``GET path``."""
         self.requests.append(path)
+        if path in self.unavailable:  # an aggregated API server that is down
+            return 503, _status(503, "ServiceUnavailable", "service unavailable")
         if path in self.discovery:
             return 200, self.discovery[path]
         found = self._resource(path)

@@ -219,3 +219,16 @@ def test_diff_compares_the_cluster_with_manifests(fake: FakeCluster, kubeconfig:
         encoding="utf-8")
     r = run("diff", "cluster:", changed, "--kubeconfig", kubeconfig, "--fail-on", "any")
     assert r.exit_code == 1, r.output
+
+
+def test_policy_group_that_fails_discovery_makes_the_answer_incomplete(
+        fake: FakeCluster, kubeconfig: Path) -> None:
+    fake.unavailable.add("/apis/metrics.k8s.io/v1beta1")  # changes no verdict: quiet
+    ok = run(*QUESTION, "--from-cluster", "--kubeconfig", kubeconfig)
+    assert ok.exit_code == 0, ok.output
+    fake.unavailable.add("/apis/cilium.io/v2")  # Cilium's policies might be there
+    r = run(*QUESTION, "--from-cluster", "--kubeconfig", kubeconfig)
+    assert r.exit_code == 3, r.output
+    assert ("could not list CiliumNetworkPolicy (ciliumnetworkpolicy.cilium.io): "
+            "cilium.io/v2 did not answer discovery") in r.stderr
+    assert "CiliumClusterwideNetworkPolicy" in r.stdout
