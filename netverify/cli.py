@@ -193,8 +193,11 @@ def _progress(message: str) -> None:
 
 
 def _inputs(files: Sequence[str]) -> list[str]:
-    """``files``, plus the live cluster with ``--from-cluster`` (or as ``kubectl netverify``
-    without ``-f``); an error when that leaves nothing to read."""
+    """Return ``files``, plus the live cluster when asked for.
+
+    The live cluster is read with ``--from-cluster`` (or as ``kubectl netverify`` without
+    ``-f``); it is an error when that leaves nothing to read.
+    """
     ctx = click.get_current_context()
     plugin = isinstance(ctx.find_root().obj, dict) and ctx.find_root().obj.get("plugin")
     live = ctx.meta.get("netverify.from_cluster") or (plugin and not files)
@@ -553,6 +556,8 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
 
 
 def kubectl_main() -> None:
-    """Run as the kubectl plugin ``kubectl netverify``: usage lines name it so, and
-    without ``-f`` it reads the cluster kubectl points at."""
+    """Run as the kubectl plugin ``kubectl netverify``.
+
+    Usage lines name it so, and without ``-f`` it reads the cluster kubectl points at.
+    """
     main(prog_name="kubectl netverify", obj={"plugin": True})

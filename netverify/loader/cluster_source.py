@@ -62,7 +62,7 @@ class LiveCluster:
     kubeconfig: str | None = None
 
     def flags(self) -> list[str]:
-        """kubectl's own flags for this cluster."""
+        """Return kubectl's own flags for this cluster."""
         out = []
         if self.kubeconfig:
             out += ["--kubeconfig", self.kubeconfig]
@@ -117,8 +117,10 @@ _FAILED_GROUP = re.compile(r"(?:resource list for |server APIs: |, )([a-z0-9.-]+
 
 def _discover(live: LiveCluster) -> tuple[dict[tuple[str, str], _Resource],
                                           dict[str, tuple[str, str]]]:
-    """(group, kind) -> resource, for every listable kind the server knows; and the API
-    groups whose discovery failed, with the version and kubectl's message.
+    """Ask the server which kinds it lists.
+
+    Returns (group, kind) -> resource for every listable kind the server knows, and the
+    API groups whose discovery failed, with the version and kubectl's message.
 
     Raises:
         ManifestError: when kubectl cannot reach or authenticate to the cluster.
