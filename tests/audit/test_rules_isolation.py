@@ -111,6 +111,8 @@ def _admits_internet_somewhere(cluster: Cluster, ev: Evaluator, pod: Pod) -> boo
                 if peer.ip_block is None:
                     continue
                 fam = peer.ip_block.addresses.family
+                if fam not in pod.families:
+                    continue  # a pod is reached over the families it has an address of
                 for lo, hi in peer.ip_block.addresses.intervals:
                     holes = sorted(iv for f, iv in not_internet if f == fam)
                     cur = lo
