@@ -40,6 +40,7 @@ from netverify.results import (
     WhoCanReachResult,
 )
 from netverify.source import SourceRef
+from netverify.verdicts import Answer, AssertionStatus, SourceStatus
 
 
 class ExitCode(enum.IntEnum):
@@ -70,26 +71,28 @@ def exit_code_for(result: object) -> ExitCode:
             return ExitCode.UNDECIDED  # nothing found, but not everything was decided
         return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
     if isinstance(result, CheckReport):
-        if any(r.status == "fail" for r in result.results):
+        if any(r.status is AssertionStatus.FAIL for r in result.results):
             return ExitCode.FAILED
         # Undecided (the time limit ran out) or incomplete: neither pass nor fail.
         return ExitCode.OK if result.passed else ExitCode.UNDECIDED
     if isinstance(result, UrlResult):
-        # Hops an unevaluated object could change are unknown already: a "no" is certain.
-        return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
+        # Hops an unevaluated object could change are undecided already: a "no" is certain.
+        return {Answer.YES: ExitCode.OK, Answer.NO: ExitCode.FAILED}.get(result.verdict,
+                                                                         ExitCode.UNDECIDED)
     if not getattr(result, "coverage", COMPLETE).complete:
         return ExitCode.UNDECIDED
     if isinstance(result, MatrixResult) and not all(c.complete for c in result.cells):
         return ExitCode.UNDECIDED  # cells the cluster-wide policies leave undecided
     if isinstance(result, WhoCanReachResult):
-        anyone = result.existing or any(c.status in ("all", "some") or c.example is not None
-                                         for c in result.classes)
+        anyone = result.existing or any(
+            c.status in (SourceStatus.ALL, SourceStatus.SOME) or c.example is not None
+            for c in result.classes)
         if anyone:
             return ExitCode.OK
-        open_ = any(c.status == "undecided" for c in result.classes)
+        open_ = any(c.status is SourceStatus.UNDECIDED for c in result.classes)
         return ExitCode.UNDECIDED if open_ else ExitCode.FAILED
     if isinstance(result, HypotheticalResult):
-        if result.outcome == "undecided":
+        if result.outcome is Answer.UNDECIDED:
             return ExitCode.UNDECIDED
         return ExitCode.OK if result.allowed else ExitCode.FAILED
     return ExitCode.OK
@@ -346,7 +349,7 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 
     cluster = _load(files, verbose, ignore_kinds)
     result = paths(cluster, controller=controller, cni=cni, policy_only=policy_only)
-    blocked = any(p.verdict == "no" for p in result.routes)  # certain: not changed by coverage
+    blocked = any(p.verdict is Answer.NO for p in result.routes)  # certain: not changed by coverage
     _emit(result, fmt, color, verbose, output,
           ExitCode.FAILED if fail_on_blocked and blocked
           else ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED)
@@ -512,14 +515,14 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     # to are certain; anything else is incomplete (3), never a confident 0 or 1.
     rows = [r for r in result.rows if r.complete]
     allowed = any(not r.added.is_empty for r in rows) or (
-        complete and result.any_allowed == "yes")
+        complete and result.any_allowed is Answer.YES)
     denied = any(not r.removed.is_empty for r in rows) or (
-        complete and result.any_denied == "yes")
+        complete and result.any_denied is Answer.YES)
     gates = {"allow": (allowed, result.any_allowed), "deny": (denied, result.any_denied)}
     asked = [gates[g] for g in (("allow", "deny") if fail_on == "any" else (fail_on,)) if g]
     if any(found for found, _ in asked):
         code = ExitCode.FAILED
-    elif not complete or any(symbolic == "undecided" for _, symbolic in asked):
+    elif not complete or any(symbolic is Answer.UNDECIDED for _, symbolic in asked):
         code = ExitCode.UNDECIDED  # not known to be free of such a change
     else:
         code = ExitCode.OK

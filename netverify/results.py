@@ -14,6 +14,16 @@ from netverify.model import Direction
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.source import SourceRef
+from netverify.verdicts import (
+    Answer,
+    AssertionScope,
+    AssertionStatus,
+    Change,
+    Expect,
+    GroupBy,
+    HopStatus,
+    SourceStatus,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,7 +220,7 @@ class MatrixCell:
 class MatrixResult:
     """The connectivity matrix over pods, workloads or namespaces."""
 
-    by: str  # pod | workload | namespace
+    by: GroupBy
     port: int | None
     protocol: Protocol | None
     rows: tuple[str, ...]  # group names in order (sources and destinations alike)
@@ -242,7 +252,7 @@ class HypotheticalResult:
     dst: str
     port: int | None
     protocol: Protocol | None
-    outcome: str  # "yes" | "no" | "undecided"
+    outcome: Answer
     witness_src: WitnessPod | None = None
     witness_dst: WitnessPod | None = None
     witness_port: int | None = None
@@ -258,7 +268,7 @@ class HypotheticalResult:
     @property
     def allowed(self) -> bool:
         """True only for a proven yes."""
-        return self.outcome == "yes"
+        return self.outcome is Answer.YES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -268,7 +278,7 @@ class SourceClass:
     description: str  # "pods {app=web} in namespaces {team=frontend}", "10.0.0.0/8 except ..."
     ports: PortSet
     rule: str | None  # "backend/api spec.ingress[0].from[1]"; None when dst is not isolated
-    status: str  # "all" (egress never blocks), "some" (egress blocks some), "none"
+    status: SourceStatus  # ALL: egress never blocks, SOME: egress blocks some, NONE
     example: WitnessPod | None = None  # an allowed source of this family
     blocked_example: WitnessPod | None = None  # one its own egress blocks (status "some")
 
@@ -318,11 +328,9 @@ class AssertionResult:
     file: str
     index: int
     name: str
-    expect: str  # allow | deny
-    scope: str  # existing | any
-    # pass | fail | undecided (solver limit) | incomplete (an object netverify does not
-    # evaluate could change a pair the assertion depends on)
-    status: str
+    expect: Expect
+    scope: AssertionScope
+    status: AssertionStatus
     message: str  # one line
     details: tuple[str, ...] = ()  # the counterexample and its explanation
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
@@ -341,12 +349,13 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         """True when every assertion passed."""
-        return all(r.status == "pass" for r in self.results)
+        return all(r.status is AssertionStatus.PASS for r in self.results)
 
     @property
     def failed(self) -> bool:
         """True when an assertion failed or is undecided (neither is incomplete)."""
-        return any(r.status in ("fail", "undecided") for r in self.results)
+        return any(r.status in (AssertionStatus.FAIL, AssertionStatus.UNDECIDED)
+                   for r in self.results)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -365,7 +374,7 @@ class DiffRow:
 class DiffWitness:
     """A possible connection whose verdict differs, from the solver."""
 
-    direction: str  # "allowed" (newly allowed) | "denied" (newly denied)
+    direction: Change
     src: WitnessPod
     dst: WitnessPod
     port: int
@@ -382,8 +391,8 @@ class DiffResult:
     rows: tuple[DiffRow, ...]  # existing pods, grouped
     pods_added: tuple[str, ...]
     pods_removed: tuple[str, ...]
-    any_allowed: str  # "yes" | "no" | "undecided": newly allowed traffic for some possible pod
-    any_denied: str
+    any_allowed: Answer  # newly allowed traffic for some possible pod
+    any_denied: Answer
     witnesses: tuple[DiffWitness, ...] = ()
     caveats: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated, on either side
@@ -488,12 +497,12 @@ class AuditReport:
 class Hop:
     """One step of an end-to-end path and whether traffic passes it.
 
-    ``status`` is ``ok``, ``blocked`` or ``unknown`` (netverify cannot tell from
-    the manifests, e.g. no controller pods in the input).
+    ``status`` is undecided when netverify cannot tell from the manifests (e.g. no
+    controller pods in the input).
     """
 
     step: str  # e.g. "internet -> ingress-nginx/ingress-nginx-controller"
-    status: str
+    status: HopStatus
     detail: str
     verdicts: tuple[PairVerdict, ...] = ()  # examples of blocked pairs, explained by renderers
     port: int | None = None  # the TCP port the verdicts were asked about
@@ -527,7 +536,7 @@ class RoutedPath:
     controller: tuple[str, ...]  # pods that proxy the request
     backends: tuple[BackendPath, ...]
     hops: tuple[Hop, ...]
-    verdict: str  # yes, no, unknown
+    verdict: Answer
     notes: tuple[str, ...] = ()
     source: SourceRef | None = None
 
@@ -540,16 +549,16 @@ class UrlResult:
     url: str
     paths: tuple[RoutedPath, ...]
     notes: tuple[str, ...] = ()
-    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
 
     @property
-    def verdict(self) -> str:
-        """yes when every entry point delivers, no when one fails or none routes the URL."""
-        if not self.paths:
-            return "no"
-        if any(p.verdict == "no" for p in self.paths):
-            return "no"
-        return "unknown" if any(p.verdict == "unknown" for p in self.paths) else "yes"
+    def verdict(self) -> Answer:
+        """Yes when every entry point delivers, no when one fails or none routes the URL."""
+        if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
+            return Answer.NO
+        if any(p.verdict is Answer.UNDECIDED for p in self.paths):
+            return Answer.UNDECIDED
+        return Answer.YES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -573,4 +582,4 @@ class PathsResult:
     routes: tuple[RoutedPath, ...]
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
-    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided

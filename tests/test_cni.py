@@ -12,6 +12,7 @@ from netverify.cni import detect, profile
 from netverify.errors import QueryError
 from netverify.loader import load_cluster
 from netverify.queries.can_reach import can_reach
+from netverify.verdicts import AssertionStatus, Confidence
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "cni"
 APP = str(FIX / "app")
@@ -37,7 +38,7 @@ def test_detection(folder, name, version):
     assert (d.profile.name, d.profile.version) == (name, version)
     assert d.evidence
     if name == "unknown":
-        assert d.confidence == "none" and "several plugins" in d.evidence[0]
+        assert d.confidence is Confidence.NONE and "several plugins" in d.evidence[0]
 
 
 def test_nothing_detected_means_enforcement_assumed_and_said():
@@ -111,8 +112,8 @@ assertions:
     answer: policy
 """)
     eff, pol = check([str(spec)], load=load_cluster).results
-    assert eff.status == "fail" and "effective with Flannel" in eff.message
-    assert pol.status == "pass"
+    assert eff.status is AssertionStatus.FAIL and "effective with Flannel" in eff.message
+    assert pol.status is AssertionStatus.PASS
 
 
 def test_k3s_is_named_not_detected_and_inherits_kube_routers_gaps():

@@ -29,11 +29,12 @@ from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_protocol
 from netverify.queries.enforcement import choose
 from netverify.results import MatrixCell, MatrixResult
+from netverify.verdicts import GroupBy
 
-GROUPINGS = ("pod", "workload", "namespace")
+GROUPINGS = tuple(g.value for g in GroupBy)
 
 
-def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
+def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | None = None,
            protocol: str | None = None, namespaces: tuple[str, ...] = (),
            engine: str = "concrete", cni: str | None = None,
            policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> MatrixResult:
@@ -62,12 +63,14 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
         QueryError: for an unknown grouping, namespace, protocol or engine.
         UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
+    if isinstance(by, GroupBy):
+        by = by.value
     proto = _asked(cluster, by, port, protocol, namespaces, engine)
     coverage = cluster.coverage
     cluster, caveats = _enforced(cluster, cni, policy_only)
     pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
     if not pods:
-        return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
+        return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=(), cells=(),
                             caveats=(*caveats, "no pods in the input"),
                             coverage=coverage.affecting(()))
     if engine == "smt":
@@ -173,8 +176,8 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
                                     allowed_pairs=int(allowed_pairs[s, d]),
                                     pairs=int(pairs[s, d]),
                                     complete=und_groups is None or not und_groups[s, d]))
-    return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(names), cells=tuple(cells),
-                        caveats=caveats)
+    return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=tuple(names),
+                        cells=tuple(cells), caveats=caveats)
 
 
 def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol | None,
@@ -207,7 +210,7 @@ def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol
                  for i, j in [divmod(k, len(pods))]]
         if not all(c.complete for c in cells):
             caveats = (*caveats, UNDECIDED_TIERS)
-    return MatrixResult(by="pod", port=port, protocol=proto, rows=tuple(keys),
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=tuple(keys),
                         cells=tuple(cells), caveats=caveats)
 
 
@@ -333,5 +336,5 @@ def _smt_matrix(cluster: Cluster, pods: list[Pod], proto: Protocol | None, port:
             else:
                 ps = smt.allowed_ports(smt.pod(a), smt.pod(b))
             cells.append(MatrixCell(src=a.key, dst=b.key, allowed=ps.restrict(proto, port)))
-    return MatrixResult(by="pod", port=port, protocol=proto, rows=tuple(p.key for p in pods),
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=tuple(p.key for p in pods),
                         cells=tuple(cells), caveats=caveats)

@@ -35,8 +35,9 @@ from netverify.results import (
     WitnessPod,
 )
 from netverify.source import SourceRef
+from netverify.verdicts import Answer, GroupBy
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _source(src: SourceRef | None) -> dict[str, Any] | None:
@@ -129,8 +130,9 @@ def _jsonable(result: object) -> dict[str, Any]:
                          "removed": x.removed.to_dict(), "pairs": x.pairs,
                          "complete": x.complete} for x in result.rows],
             "pods_added": list(result.pods_added), "pods_removed": list(result.pods_removed),
-            "any_newly_allowed": result.any_allowed, "any_newly_denied": result.any_denied,
-            "witnesses": [{"direction": w.direction, "from": _witness(w.src),
+            "any_newly_allowed": result.any_allowed.value,
+            "any_newly_denied": result.any_denied.value,
+            "witnesses": [{"direction": w.direction.value, "from": _witness(w.src),
                            "to": _witness(w.dst), "port": w.port,
                            "protocol": w.protocol.value, "rules": list(w.rules)}
                           for w in result.witnesses],
@@ -140,8 +142,8 @@ def _jsonable(result: object) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION, "query": "check", "files": list(result.files),
             "passed": result.passed,
-            "results": [{"file": a.file, "index": a.index, "name": a.name, "expect": a.expect,
-                         "scope": a.scope, "status": a.status, "message": a.message,
+            "results": [{"file": a.file, "index": a.index, "name": a.name, "expect": a.expect.value,
+                         "scope": a.scope.value, "status": a.status.value, "message": a.message,
                          "details": list(a.details), "counterexample": a.counterexample,
                          "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
                         for a in result.results],
@@ -162,7 +164,7 @@ def _jsonable(result: object) -> dict[str, Any]:
             "isolated": result.isolated,
             "existing": [{"from": k, "connections": p.to_dict()} for k, p in result.existing],
             "possible": [{"description": c.description, "connections": c.ports.to_dict(),
-                          "admitted_by": c.rule, "status": c.status,
+                          "admitted_by": c.rule, "status": c.status.value,
                           "example": _witness(c.example),
                           "blocked_example": _witness(c.blocked_example)}
                          for c in result.classes],
@@ -173,8 +175,8 @@ def _jsonable(result: object) -> dict[str, Any]:
             "schema_version": SCHEMA_VERSION, "query": "can-reach-hypothetical",
             "src": result.src, "dst": result.dst, "port": result.port,
             "protocol": result.protocol.value if result.protocol else None,
-            "outcome": result.outcome, "allowed": result.allowed,
-            "witness": None if result.outcome != "yes" else {
+            "outcome": result.outcome.value, "allowed": result.allowed,
+            "witness": None if result.outcome is not Answer.YES else {
                 "from": _witness(result.witness_src), "to": _witness(result.witness_dst),
                 "port": result.witness_port,
                 "protocol": result.witness_protocol.value if result.witness_protocol else None,
@@ -192,7 +194,7 @@ def _matrix(m: MatrixResult) -> dict[str, Any]:
     proto = m.protocol.value if m.protocol else None
     results: list[dict[str, Any]] = []
     for c in m.cells:
-        if m.by == "pod":
+        if m.by is GroupBy.POD:
             if m.port is not None:
                 results.append({"from": c.src, "to": c.dst, "port": m.port, "protocol": proto,
                                 "allowed": not c.allowed.is_empty, "complete": c.complete})
@@ -208,7 +210,7 @@ def _matrix(m: MatrixResult) -> dict[str, Any]:
             else:
                 entry["connections"] = c.allowed.to_dict()
             results.append(entry)
-    return {"schema_version": SCHEMA_VERSION, "query": "matrix", "by": m.by, "port": m.port,
+    return {"schema_version": SCHEMA_VERSION, "query": "matrix", "by": m.by.value, "port": m.port,
             "protocol": proto, "nodes": list(m.rows), "results": results,
             "caveats": list(m.caveats)}
 

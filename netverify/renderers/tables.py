@@ -21,6 +21,7 @@ from netverify.renderers.text import (
     matrix_table,
 )
 from netverify.results import DiffResult, MatrixCell, MatrixResult
+from netverify.verdicts import GroupBy
 
 # Excel, LibreOffice and Google Sheets read a cell starting with one of these as a
 # formula (=HYPERLINK(...), =cmd|...), even inside quotes; OWASP's "CSV Injection"
@@ -56,7 +57,7 @@ def render_matrix_csv(m: MatrixResult) -> str:
     def done(c: MatrixCell) -> str:
         return str(c.complete).lower()
 
-    if m.by == "pod":
+    if m.by is GroupBy.POD:
         if m.port is not None:
             row("from", "to", "port", "protocol", "allowed", "complete")
             for c in m.cells:
