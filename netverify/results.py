@@ -321,9 +321,41 @@ class LintResult:
     coverage: Coverage = COMPLETE
 
 
+class AssertionReason(enum.Enum):
+    """Why an assertion has its status: one code per outcome ``check`` can reach.
+
+    The facts each needs are fields of ``AssertionResult``; renderers word them
+    (``renderers/assertions.py``).
+    """
+
+    CHECKED = "checked"  # pass: every pair of existing pods (``pairs``) holds
+    PROVED = "proved"  # pass: proved for every pod that could match the source
+    CANNOT_REACH = "cannot-reach"  # fail (allow): ``pair`` is denied
+    CAN_REACH = "can-reach"  # fail (deny): ``pair`` is allowed
+    REACHES_ITSELF = "reaches-itself"  # fail (deny, scope any): the destination is a source
+    POSSIBLE_POD = "possible-pod"  # fail (scope any): ``witness``, a pod that could exist
+    INVALID_ENDPOINT = "invalid-endpoint"  # fail: ``why``
+    MATCHES_NOTHING = "matches-nothing"  # fail: the ``side`` ("from" or "to") matches no pod
+    NEEDS_PATTERN = "needs-source-pattern"  # fail: scope any over a fixed source
+    NEEDS_PORT = "needs-port"  # fail: scope any with expect allow and no port
+    TIME_LIMIT = "time-limit"  # undecided: not checked, ``why``
+    SOLVER_UNDECIDED = "solver-undecided"  # undecided: ``why`` (Z3's reason)
+    # undecided: cluster-wide policies leave ``count`` of ``pairs`` (or a possible pod's
+    # answer) to the implementation; ``pair`` is an example.
+    LEFT_TO_IMPLEMENTATION = "left-to-implementation"
+    ENGINES_DISAGREE = "engines-disagree"  # undecided: a bug, reported as such
+    # incomplete: ``count`` of ``pairs`` (or the possible pods, or ``witness``'s namespace)
+    # depend on the objects of ``coverage``, which netverify does not evaluate.
+    NOT_EVALUATED = "not-evaluated"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssertionResult:
-    """The outcome of one spec assertion."""
+    """The outcome of one spec assertion: a status, the reason code and its facts.
+
+    No sentence is stored: ``renderers/assertions.py`` words ``reason`` from the facts
+    below (each reason says which it uses).
+    """
 
     file: str
     index: int
@@ -331,8 +363,21 @@ class AssertionResult:
     expect: Expect
     scope: AssertionScope
     status: AssertionStatus
-    message: str  # one line
-    details: tuple[str, ...] = ()  # the counterexample and its explanation
+    reason: AssertionReason
+    src: str = ""  # the source as the spec writes it (resolved text, e.g. for dns)
+    dst: str = ""
+    side: str = ""  # MATCHES_NOTHING: "from" or "to"
+    pairs: int = 0  # pairs of existing endpoints the assertion ranges over
+    count: int = 0  # of those, the ones undecided or not evaluated
+    pair: PairVerdict | None = None  # the pair that decides it, with both sides explained
+    witness: WitnessPod | None = None  # a pod that could exist (scope any)
+    # The traffic of ``pair`` or ``witness``: a protocol and port number, or a named port.
+    protocol: Protocol | None = None
+    port: int | None = None
+    port_name: str | None = None
+    why: str = ""  # INVALID_ENDPOINT, TIME_LIMIT, SOLVER_UNDECIDED: what was said
+    notes: tuple[str, ...] = ()  # about the witness's addresses
+    effective: str | None = None  # the CNI whose effective answer was judged, if it differs
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
     coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
 
