@@ -7,6 +7,7 @@ Queries return these; renderers turn them into tables, JSON or Markdown.  No
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from netverify.cluster_policies import ClusterPolicy, TierPeer, TierRule
@@ -514,6 +515,13 @@ class AuditReport:
     ``connectivity`` is the namespace-level matrix (what the policies allow) and
     ``workload_connectivity`` the workload-level one, present only when there are
     few enough workloads to read; both are None when the caller did not ask for them.
+
+    ``fail_on`` is the ``--fail-on`` gate the report is judged by (every format says
+    when findings it does not show decide the exit status); None when the caller named
+    none.  ``anchors`` maps a namespace to the first object of it in the input that has
+    a manifest line (a pod or workload, else a policy, else a Service), and ``""`` to the
+    first located object of all: SARIF points findings whose own object has no line
+    there.
     """
 
     findings: tuple[Finding, ...]
@@ -528,6 +536,8 @@ class AuditReport:
     # Traffic policies of the input netverify does not evaluate: rule NV704 reports each,
     # and findings about traffic may be wrong where they apply.
     coverage: Coverage = COMPLETE
+    fail_on: Severity | None = None
+    anchors: Mapping[str, SourceRef] = field(default_factory=dict)
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
@@ -628,3 +638,8 @@ class PathsResult:
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+
+
+# Every result a query returns: renderers and exit statuses are defined for each.
+Result = (CanReachResult | HypotheticalResult | UrlResult | WhoCanReachResult | MatrixResult
+          | LintResult | CheckReport | DiffResult | PathsResult | AuditReport)

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from netverify.renderers.assertions import assertion_details, assertion_message
-from netverify.renderers.base import sanitize
+from netverify.renderers.base import DEFAULT_OPTIONS, RenderOptions, sanitize
 from netverify.results import AssertionResult, CheckReport
 from netverify.verdicts import AssertionStatus
 
@@ -33,7 +33,7 @@ def _count(results: Sequence[AssertionResult], status: AssertionStatus) -> str:
     return str(sum(r.status is status for r in results))
 
 
-def render_junit(report: CheckReport) -> str:
+def render_junit(report: CheckReport, opts: RenderOptions = DEFAULT_OPTIONS) -> str:
     """The report as a JUnit ``testsuites`` document."""
     by_file: dict[str, list[AssertionResult]] = defaultdict(list)
     for r in report.results:

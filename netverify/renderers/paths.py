@@ -7,11 +7,11 @@ from typing import Any
 from tabulate import tabulate
 
 from netverify.ports import Protocol
-from netverify.renderers.base import RenderOptions, finish, paint
-from netverify.renderers.coverage import coverage_lines
+from netverify.renderers.base import SCHEMA_VERSION, RenderOptions, finish, paint
+from netverify.renderers.coverage import coverage_json, coverage_lines
 from netverify.renderers.markdown import md_text, table
-from netverify.renderers.text import explain_pair
-from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
+from netverify.renderers.text import Traffic, explain_pair
+from netverify.results import Hop, PathsResult, RoutedPath, UrlResult
 from netverify.source import SourceRef
 from netverify.verdicts import Answer, HopStatus
 
@@ -24,10 +24,9 @@ def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
     loc = f"  [{h.source.location()}]" if h.source and h.source.line else ""
     out = [f"  {MARK[h.status]} {h.step}: {h.detail}{loc}"]
     if h.status is HopStatus.BLOCKED or opts.verbose:
+        asked = Traffic(port=h.port, protocol=Protocol.TCP if h.port else None)
         for v in h.verdicts:
-            r = CanReachResult(src=v.src.name, dst=v.dst.name, port=h.port, port_name=None,
-                               protocol=Protocol.TCP if h.port else None, pairs=(v,))
-            out.extend("      " + line for line in explain_pair(v, r, opts))
+            out.extend("      " + line for line in explain_pair(v, asked, opts))
     return out
 
 
@@ -161,20 +160,20 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
     }
 
 
-def url_json(r: UrlResult, version: int) -> dict[str, Any]:
+def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
-    return {"schema_version": version, "query": "can-reach-url", "src": r.src, "url": r.url,
-            "verdict": r.verdict.value, "paths": [_path_json(p) for p in r.paths],
-            "notes": list(r.notes)}
+    return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
+            "url": r.url, "verdict": r.verdict.value, "paths": [_path_json(p) for p in r.paths],
+            "notes": list(r.notes), **coverage_json(r.coverage)}
 
 
-def paths_json(r: PathsResult, version: int) -> dict[str, Any]:
+def paths_document(r: PathsResult) -> dict[str, Any]:
     """JSON form of ``paths``."""
-    return {"schema_version": version, "query": "paths",
+    return {"schema_version": SCHEMA_VERSION, "query": "paths",
             "routes": [_path_json(p) for p in r.routes],
             "exposed": [{"service": e.service, "type": e.type, "ports": list(e.ports),
                          "external_traffic_policy": e.external_traffic_policy,
                          "endpoints": list(e.endpoints), "reachable": list(e.reachable),
                          "notes": list(e.notes), "source": _src(e.source)}
                         for e in r.exposed],
-            "notes": list(r.notes)}
+            "notes": list(r.notes), **coverage_json(r.coverage)}

@@ -41,7 +41,7 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
-def render_matrix_csv(m: MatrixResult) -> str:
+def render_matrix_csv(m: MatrixResult, opts: RenderOptions) -> str:
     """One row per ordered pair, columns as in the JSON results.
 
     ``complete`` is false for a pair a traffic policy netverify does not evaluate could

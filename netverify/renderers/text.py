@@ -6,9 +6,12 @@ terminal control sequences, which are escaped; colour comes only from ``base.pai
 
 from __future__ import annotations
 
+import typing
+from dataclasses import dataclass
+
 from tabulate import tabulate
 
-from netverify.ports import PortSet
+from netverify.ports import PortSet, Protocol
 from netverify.renderers.assertions import assertion_details, assertion_message
 from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_lines
@@ -39,7 +42,35 @@ UNDECIDED_LEGEND = (f"{UNDECIDED_MARK}: not decided: objects netverify does not 
                     "mark shows what is allowed for sure)")
 
 
-def _asked(r: CanReachResult) -> str:
+class Asked(typing.Protocol):
+    """The traffic a question names (None: any), which explanations restrict rules to."""
+
+    @property
+    def port(self) -> int | None:
+        """The destination port asked about."""
+        ...
+
+    @property
+    def protocol(self) -> Protocol | None:
+        """The protocol asked about."""
+        ...
+
+    @property
+    def port_name(self) -> str | None:
+        """The port as named in the question, when it was a name."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traffic:
+    """An ``Asked`` for explanations outside a ``can-reach`` answer (a hop of a path)."""
+
+    port: int | None = None
+    protocol: Protocol | None = None
+    port_name: str | None = None
+
+
+def _asked(r: Asked) -> str:
     if r.port_name:
         return f"port {r.port_name}" + (f"/{r.protocol.value}" if r.protocol else "")
     if r.port is not None and r.protocol is not None:
@@ -129,7 +160,12 @@ def _ports(ps: PortSet) -> str:
     return "" if ps.is_empty else str(ps)
 
 
-def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
+def explain_pair(p: PairVerdict, r: Asked, opts: RenderOptions) -> list[str]:
+    """Why one pair is allowed, denied or undecided: each side's policies and rules.
+
+    ``r`` says which traffic was asked about (a ``CanReachResult`` does): rules are
+    shown for what they allow of it.
+    """
     verdict = "allowed" if p.is_allowed else "undecided" if not p.undecided.is_empty \
         else "denied"
     out = [f"{p.src.name} -> {p.dst.name}: {verdict}"
@@ -150,7 +186,7 @@ def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list
     return out
 
 
-def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
+def _side(s: SideVerdict, label: str, r: Asked) -> list[str]:
     if not s.governed:
         if s.external:
             return [f"  {label} {s.subject}: outside the cluster, not subject to NetworkPolicy"]
@@ -160,7 +196,7 @@ def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
     return _np_side(s, label, r)
 
 
-def _np_side(s: SideVerdict, label: str, r: CanReachResult, indent: str = "  ") -> list[str]:
+def _np_side(s: SideVerdict, label: str, r: Asked, indent: str = "  ") -> list[str]:
     if not s.isolated:
         kind = "Egress" if label.startswith("egress") else "Ingress"
         return [f"{indent}{label} {s.subject}: not isolated by NetworkPolicy (no {kind} "
@@ -192,7 +228,7 @@ _LAYER_WORDS = {Layer.ADMIN: "Admin tier", Layer.BASELINE: "Baseline tier",
                 Layer.NETWORK_POLICY: "NetworkPolicy", Layer.DEFAULT: "default"}
 
 
-def _tiered_side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
+def _tiered_side(s: SideVerdict, label: str, r: Asked) -> list[str]:
     """A side with cluster-wide policies: which layer decided which ports, in order."""
     asked = r.port is not None or r.protocol is not None
     out = [f"  {label} {s.subject}:"]
