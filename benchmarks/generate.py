@@ -572,6 +572,81 @@ class Generator:
         return counts
 
 
+def tier_policies(anps: int, banp: bool, cnps: int) -> list[Obj]:
+    """Platform guardrails over the generated cluster, as a platform team writes them.
+
+    AdminNetworkPolicies (v1alpha1), one per (team, env) in turn: production databases
+    and caches refuse dev namespaces, monitoring is passed on to the namespaces' own
+    policies, the cloud metadata address is denied, the ingress controller is allowed
+    on the named http port.  The BaselineAdminNetworkPolicy denies ingress from other
+    teams where no NetworkPolicy decides.  ClusterNetworkPolicies (v1alpha2) of both
+    tiers do the same for a tier label, at priorities of their own.
+    """
+    out: list[Obj] = []
+    pairs = [(team, env) for team in TEAMS for env in ENVS]
+
+    def ns(**labels: str) -> Obj:
+        return {"matchLabels": labels}
+
+    for i in range(anps):
+        team, env = pairs[i % len(pairs)]
+        out.append({
+            "apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+            "metadata": {"name": f"guard-{team}-{env}-{i}"},
+            "spec": {
+                "priority": 10 + i,
+                "subject": {"pods": {"namespaceSelector": ns(team=team, env=env),
+                                     "podSelector": {"matchExpressions": [
+                                         {"key": "tier", "operator": "In",
+                                          "values": ["data", "cache"]}]}}},
+                "ingress": [
+                    {"name": "monitoring-decides", "action": "Pass",
+                     "from": [{"namespaces": ns(**{"kubernetes.io/metadata.name":
+                                                   "monitoring"})}]},
+                    {"name": "no-dev", "action": "Deny",
+                     "from": [{"namespaces": ns(env="dev")}]},
+                    {"name": "edge", "action": "Allow",
+                     "from": [{"namespaces": ns(**{"kubernetes.io/metadata.name":
+                                                   "ingress-nginx"})}],
+                     "ports": [{"namedPort": "http"}]}],
+                "egress": [
+                    {"name": "no-metadata", "action": "Deny",
+                     "to": [{"networks": ["169.254.169.254/32"]}]}]}})
+    if banp:
+        out.append({
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "BaselineAdminNetworkPolicy", "metadata": {"name": "default"},
+            "spec": {"subject": {"namespaces": {"matchExpressions": [
+                        {"key": "team", "operator": "Exists"}]}},
+                     "ingress": [{"name": "other-teams", "action": "Deny",
+                                  "from": [{"namespaces": {"matchExpressions": [
+                                      {"key": "team", "operator": "NotIn",
+                                       "values": ["platform"]}]}}]}]}})
+    tiers = ("web", "api", "worker", "queue")
+    for i in range(cnps):
+        tier = tiers[i % len(tiers)]
+        team = TEAMS[i % len(TEAMS)]
+        baseline = i % 3 == 2
+        out.append({
+            "apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": f"{'baseline' if baseline else 'admin'}-{tier}-{team}-{i}"},
+            "spec": {
+                "tier": "Baseline" if baseline else "Admin",
+                "priority": 100 + i,
+                "subject": {"pods": {"namespaceSelector": ns(team=team),
+                                     "podSelector": ns(tier=tier)}},
+                "ingress": [{"name": "same-team", "action": "Accept",
+                             "from": [{"namespaces": ns(team=team)}]}] if baseline else [
+                    {"name": "no-staging-to-prod", "action": "Deny",
+                     "from": [{"namespaces": ns(env="staging")}],
+                     "protocols": [{"tcp": {"destinationPort": {
+                         "range": {"start": 1, "end": 1024}}}}]}],
+                "egress": [{"name": "no-smtp", "action": "Deny",
+                            "to": [{"networks": ["0.0.0.0/0"]}],
+                            "protocols": [{"tcp": {"destinationPort": {"number": 25}}}]}]}})
+    return out
+
+
 def _image(app: str) -> str:
     # The controller's real image, so that netverify recognises it (paths, NV608).
     if app == "ingress-nginx":
@@ -616,12 +691,20 @@ def _dump(path: Path, objs: list[Obj]) -> None:
 
 
 def generate(out: Path | str, *, pods: int, policies: int, namespaces: int | None = None,
-             seed: int = 1, pod_ipblocks: bool = True,
-             with_workloads: bool = True) -> dict[str, int]:
-    """Write one synthetic cluster to ``out`` (replacing it); returns object counts."""
+             seed: int = 1, pod_ipblocks: bool = True, with_workloads: bool = True,
+             anps: int = 0, banp: bool = False, cnps: int = 0) -> dict[str, int]:
+    """Write one synthetic cluster to ``out`` (replacing it); returns object counts.
+
+    ``anps``, ``banp`` and ``cnps`` add cluster-wide policies (``OUT/tiers.yaml``).
+    """
     g = Generator(pods, policies, namespaces, seed, pod_ipblocks)
     g.build()
-    return g.write(Path(out), with_workloads=with_workloads)
+    counts = g.write(Path(out), with_workloads=with_workloads)
+    tiered = tier_policies(anps, banp, cnps)
+    if tiered:
+        _dump(Path(out) / "tiers.yaml", tiered)
+        counts["cluster_policies"] = len(tiered)
+    return counts
 
 
 def class_counts(path: Path | str) -> dict[str, float]:
@@ -653,11 +736,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="write Namespaces, Pods and NetworkPolicies only")
     ap.add_argument("--no-classes", action="store_true",
                     help="do not load the result with netverify")
+    ap.add_argument("--anps", type=int, default=0,
+                    help="AdminNetworkPolicies (v1alpha1) to add (OUT/tiers.yaml)")
+    ap.add_argument("--banp", action="store_true", help="add the BaselineAdminNetworkPolicy")
+    ap.add_argument("--cnps", type=int, default=0,
+                    help="ClusterNetworkPolicies (v1alpha2, both tiers) to add")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     counts = generate(a.out, pods=a.pods, policies=a.policies, namespaces=a.namespaces,
                       seed=a.seed, pod_ipblocks=not a.no_pod_ipblocks,
-                      with_workloads=not a.no_workloads)
+                      with_workloads=not a.no_workloads, anps=a.anps, banp=a.banp,
+                      cnps=a.cnps)
     print(f"wrote {a.out}: {counts['namespaces']} namespaces, {counts['workloads']} "
           f"workload objects, {counts['pods']} pods, {counts['policies']} policies "
           f"in {time.perf_counter() - t0:.1f}s")

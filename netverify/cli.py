@@ -210,6 +210,9 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
                    "e.g. flannel, calico, cilium@1.14.")
 @click.option("--policy-only", is_flag=True,
               help="Answer what the policies say, ignoring what the CNI enforces.")
+@click.option("--resolves-to", metavar="ADDRESS",
+              help="With a DNS name outside the cluster as SRC or DST: the address (or CIDR) "
+                   "it resolves to; without it, every address is considered.")
 @click.option("-H", "--header", "headers", multiple=True, metavar="'NAME: VALUE'",
               help="With a URL: a request header HTTPRoute rules may match (repeatable).")
 @click.option("--controller", metavar="NS/NAME",
@@ -218,7 +221,8 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
 @_common(CanReachResult, HypotheticalResult, UrlResult)
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
-                  cni: str | None, policy_only: bool, headers: tuple[str, ...],
+                  cni: str | None, policy_only: bool, resolves_to: str | None,
+                  headers: tuple[str, ...],
                   controller: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
@@ -226,8 +230,10 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     \b
     SRC and DST are NAMESPACE/NAME (a pod, workload or app label value),
     NAMESPACE/key=value[,key=value] (a label selector), or an IP address or
-    CIDR outside the cluster.  DST may end in :PORT[/PROTOCOL], for example
-    backend/db:5432, kube-system/kube-dns:53/UDP or backend/db:postgres.
+    CIDR outside the cluster, or a DNS name outside it (api.example.com:443:
+    cluster-wide domainNames rules match the name, other rules the address,
+    given by --resolves-to or else any).  DST may end in :PORT[/PROTOCOL], for
+    example backend/db:5432, kube-system/kube-dns:53/UDP or backend/db:postgres.
     Without a port, the allowed ports and protocols are listed.
 
     DST may also be a Service: svc/NAMESPACE/NAME[:PORT] or a DNS name
@@ -271,7 +277,8 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                                         timeout_ms=_timeout_ms(smt_timeout))
     else:
         result = can_reach(cluster, src, dst, port=port, protocol=protocol, engine=engine,
-                           cni=cni, policy_only=policy_only, timeout_ms=_timeout_ms(smt_timeout))
+                           cni=cni, policy_only=policy_only, timeout_ms=_timeout_ms(smt_timeout),
+                           resolves_to=resolves_to)
     _emit(result, fmt, color, verbose, output)
 
 

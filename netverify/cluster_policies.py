@@ -191,3 +191,18 @@ class Node:
     labels: Mapping[str, str]
     addresses: tuple[Address, ...] = ()
     source: SourceRef | None = None
+
+
+def domain_matches(pattern: str, host: str) -> bool:
+    """Whether ``host`` is a name the ``domainNames`` entry ``pattern`` stands for.
+
+    As the API types define DomainName: an exact name matches only itself; ``*.`` as a
+    prefix matches one or more whole labels (``*.kubernetes.io`` matches
+    ``blog.kubernetes.io`` and ``latest.blog.kubernetes.io``, not ``kubernetes.io``).
+    DNS names compare without case, and a trailing dot (the root) changes nothing.
+    """
+    p = pattern.lower().rstrip(".")
+    h = host.lower().rstrip(".")
+    if p.startswith("*."):
+        return h.endswith(p[1:])
+    return p == h

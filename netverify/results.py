@@ -171,6 +171,9 @@ class CanReachResult:
     cni: str | None = None
     cni_notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated that could change some pair
+    # A DNS name outside the cluster at one end: its pairs are the addresses it may
+    # resolve to, of which the connection uses one (yes or no only when all agree).
+    host: str | None = None
 
     @property
     def policy_allowed(self) -> bool:
@@ -195,13 +198,18 @@ class CanReachResult:
     def denied(self) -> bool:
         """Some pair is denied for sure: no unevaluated object could change that pair and
         the cluster-wide policies leave nothing of it to the implementation."""
-        return not self.final or any(not p.is_allowed and p.complete and p.undecided.is_empty
-                                     for p in self.final)
+        sure = [not p.is_allowed and p.complete and p.undecided.is_empty for p in self.final]
+        if self.host is not None:  # one address of several: denied only if each one is
+            return all(sure)
+        return not self.final or any(sure)
 
     @property
     def undecided(self) -> bool:
         """Some pair is neither allowed nor denied: cluster-wide policies leave the answer
-        to the implementation (tied priorities, domain names, ...)."""
+        to the implementation (tied priorities, domain names, ...), or the addresses a
+        DNS name may resolve to get different answers."""
+        if self.host is not None and not self.allowed and not self.denied:
+            return True
         return any(not p.is_allowed and not p.undecided.is_empty for p in self.final)
 
 
@@ -414,6 +422,31 @@ class DiffRow:
     removed: PortSet
     pairs: int  # pod pairs this row stands for
     complete: bool = True  # False: an unevaluated object (either side) could change it
+    because: tuple[DiffCause, ...] = ()  # the rules responsible, on one pair of the row
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cause:
+    """Who decides one port on one side of a connection, in one version of the manifests."""
+
+    outcome: Outcome
+    layer: Layer
+    policy: str | None = None  # "ClusterNetworkPolicy protect-db", "NetworkPolicy shop/db"
+    rule: str | None = None  # 'spec.ingress[1] "no-web-to-db"'; None: isolation or default
+    action: str | None = None  # a cluster-wide rule's action as written (Allow, Accept, ...)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffCause:
+    """Why a diff row changed, read on one of its pod pairs and one of its ports."""
+
+    src: str
+    dst: str
+    direction: Direction  # the side whose verdict changed
+    protocol: Protocol
+    port: int
+    old: Cause
+    new: Cause
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

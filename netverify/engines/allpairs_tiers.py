@@ -1,20 +1,20 @@
 """The cluster-wide tiers in the all-pairs engine: ordered masks over (port class, peer class).
 
-For one subject class and one direction, the tiers are a sequence of rules; each
-rule covers a (K x C) mask of (port class, peer class) cells.  Walking the rules in
-order with a mask of cells still open decides every cell at once, exactly as
-``engines.tiers`` decides one pair's port set: Accept and Deny take their cells
-out, a Pass sends them to NetworkPolicy (the row the NetworkPolicy part of the
-engine built), and the Baseline tier sees what NetworkPolicy does not isolate.
-
-Rows whose answer the manifests cannot settle (policies tied at one priority, a
-reversed v1alpha1 port range, a ``nodes`` peer and a host-network pod without an
-IP) are rare; they are evaluated pair by pair with ``engines.tiers``, which keeps
-one definition of those cases.
+For one subject class and one direction, each rule covers a (K x C) mask of (port
+class, peer class) cells.  The tiers are built backwards from the default, as the SMT
+engine builds its formulas: a rule's cells take its action's answer, the others keep
+what follows it; a Pass leads to the layer below the tier (NetworkPolicy's row for a
+class it isolates, else the Baseline tier).  Two masks are carried: ``lo`` (allowed
+whatever the implementation chooses) and ``hi`` (allowed for some choice), so that
+policies tied at one priority, v1alpha1 next to v1alpha2 and rules that may match
+(a reversed v1alpha1 range, a host-network pod without an IP against ``nodes``) stay
+vectorised; their undecided cells are ``hi`` and not ``lo``.  ``engines.tiers`` is the
+pair-by-pair reference the property tests hold this to.
 """
 
 from __future__ import annotations
 
+from itertools import permutations
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,9 +22,10 @@ import numpy.typing as npt
 
 from netverify.cluster_policies import Action, ClusterPolicy, PeerKind, Tier, TierPeer, TierRule
 from netverify.engines.classes import tier_numbered_ports
-from netverify.engines.tiers import TierEvaluator, tier_orders
+from netverify.engines.tiers import MAX_TIED, TierEvaluator, tier_orders
 from netverify.model import Direction, Pod
 from netverify.ports import PROTOCOLS, PortSet
+from netverify.selectors import LabelSelector
 
 if TYPE_CHECKING:
     from netverify.engines.allpairs import _Builder
@@ -38,8 +39,13 @@ class TierMasks:
     def __init__(self, b: _Builder) -> None:
         self.b = b
         self.tiers = TierEvaluator(b.cluster)
-        self._peer_cache: dict[tuple[int, int], BoolArray] = {}
-        self._rule_cache: dict[tuple[int, Direction, int], BoolArray | None] = {}
+        # Peers are cached by what they match, not by identity: fifty policies naming the
+        # monitoring namespace share one mask.
+        self._peer_cache: dict[tuple[object, ...], tuple[BoolArray, BoolArray]] = {}
+        self._ns_cache: dict[object, BoolArray] = {}  # namespace selector -> reps in it
+        self._pod_cache: dict[object, BoolArray] = {}  # pod selector -> reps it matches
+        self._selection: list[tuple[tuple[int, ...], tuple[int, ...]]] | None = None
+        self._pods = np.array([not r.host_network for r in b.reps], dtype=bool)
 
     @property
     def active(self) -> bool:
@@ -48,96 +54,99 @@ class TierMasks:
 
     def selection(self, c: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Indexes of the Admin and Baseline policies whose subject holds class ``c``."""
-        rep = self.b.reps[c]
-        pols = self.b.cluster.cluster_policies
-        admin = tuple(i for i, p in enumerate(pols)
-                      if p.tier is Tier.ADMIN and self.tiers.selects(p, rep))
-        base = tuple(i for i, p in enumerate(pols)
-                     if p.tier is Tier.BASELINE and self.tiers.selects(p, rep))
-        return admin, base
+        if self._selection is None:
+            admin: list[list[int]] = [[] for _ in self.b.reps]
+            base: list[list[int]] = [[] for _ in self.b.reps]
+            for i, pol in enumerate(self.b.cluster.cluster_policies):
+                mask = self._pods & self._namespaces(pol.subject_namespaces)
+                if pol.subject_pods is not None:
+                    mask = mask & self._labels(pol.subject_pods)
+                for k in np.flatnonzero(mask):
+                    (admin if pol.tier is Tier.ADMIN else base)[int(k)].append(i)
+            self._selection = [(tuple(a), tuple(b)) for a, b in zip(admin, base, strict=True)]
+        return self._selection[c]
 
-    def needs_pairs(self, policies: list[ClusterPolicy], direction: Direction) -> bool:
-        """Whether these policies hold something only pair-by-pair evaluation settles."""
-        prios = [(p.tier, p.priority) for p in policies]
-        if len(set(prios)) != len(prios) or any(
-                len(tier_orders([p for p in policies if p.tier is t])) > 1 for t in Tier):
-            return True
-        host_without_ip = any(r.host_network and not r.ips for r in self.b.reps)
-        for p in policies:
-            for rule in p.rules(direction):
-                for port in rule.ports or ():
-                    if port.start is not None and port.end is not None and port.start > port.end:
-                        return True
-                if host_without_ip and any(pe.kind is PeerKind.NODES for pe in rule.peers):
-                    return True
-        return False
+    def _namespaces(self, sel: LabelSelector | None) -> BoolArray:
+        """Reps in a namespace ``sel`` selects (every namespace when None)."""
+        m = self._ns_cache.get(sel)
+        if m is None:
+            ok = {ns: sel is None or sel.matches(self.b.cluster.namespace_labels(ns))
+                  for ns in {r.namespace for r in self.b.reps}}
+            m = np.array([ok[r.namespace] for r in self.b.reps], dtype=bool)
+            self._ns_cache[sel] = m
+        return m
+
+    def _labels(self, sel: LabelSelector) -> BoolArray:
+        """Reps whose labels ``sel`` matches."""
+        m = self._pod_cache.get(sel)
+        if m is None:
+            m = np.array([sel.matches(r.labels) for r in self.b.reps], dtype=bool)
+            self._pod_cache[sel] = m
+        return m
 
     # -- one subject class -------------------------------------------------
 
     def compose(self, direction: Direction, c: int, np_isolated: bool,
                 np_allowed: BoolArray, family: int) -> tuple[BoolArray, BoolArray]:
         """(allowed, undecided), each (K x C), for class ``c``'s side of ``direction``
-        over connections of ``family``."""
+        over connections of ``family``.
+
+        Built from the end of each tier backwards, as ``engines.smt.tiers`` builds its
+        formulas: ``lo`` holds the cells allowed whatever the implementation chooses,
+        ``hi`` those allowed for some choice (policies tied at one priority in any
+        order, v1alpha1 and v1alpha2 in each reading of their order, rules that may
+        match both ways); undecided is ``hi`` and not ``lo``.
+        """
         pols = self.b.cluster.cluster_policies
         admin_i, base_i = self.selection(c)
-        admin = [pols[i] for i in admin_i]
-        base = [pols[i] for i in base_i]
         K, C = self.b.K, self.b.C
-        if self.needs_pairs(admin + base, direction):
-            return self._by_pairs(direction, c, np_isolated, np_allowed, family)
-        allow = np.zeros((K, C), dtype=bool)
-        open_ = np.ones((K, C), dtype=bool)
-        passed = np.zeros((K, C), dtype=bool)
-        for pol in admin:
-            for rule in pol.rules(direction):
-                m = self._rule(pol, rule, direction, c, family)
-                if m is None:
-                    continue
-                hit = open_ & m
-                if rule.action is Action.ACCEPT:
-                    allow |= hit
-                elif rule.action is Action.PASS and not _fails_closed(rule):
-                    passed |= hit
-                open_ &= ~hit
-        to_np = open_ | passed
-        if np_isolated:
-            allow |= to_np & np_allowed
-            return allow, np.zeros((K, C), dtype=bool)
-        open_ = to_np
-        for pol in base:
-            for rule in pol.rules(direction):
-                m = self._rule(pol, rule, direction, c, family)
-                if m is None:
-                    continue
-                hit = open_ & m
-                if rule.action is Action.ACCEPT or (
-                        rule.action is Action.PASS and not _fails_closed(rule)):
-                    allow |= hit  # a Pass in the Baseline tier leaves it to the default
-                open_ &= ~hit
-        allow |= open_  # the default: allow
-        return allow, np.zeros((K, C), dtype=bool)
+        ones = np.ones((K, C), dtype=bool)
+        default = (ones, ones)
+        base = self._tier([pols[i] for i in base_i], direction, c, family, default, default)
+        below = (np_allowed, np_allowed) if np_isolated else base
+        lo, hi = self._tier([pols[i] for i in admin_i], direction, c, family, below, below)
+        return lo, hi & ~lo
 
-    def _by_pairs(self, direction: Direction, c: int, np_isolated: bool,
-                  np_allowed: BoolArray, family: int) -> tuple[BoolArray, BoolArray]:
+    def _tier(self, policies: list[ClusterPolicy], direction: Direction, c: int,
+              family: int, lower: tuple[BoolArray, BoolArray],
+              rest: tuple[BoolArray, BoolArray]) -> tuple[BoolArray, BoolArray]:
+        """(lo, hi) of one tier's policies over ``rest`` (what follows them); a Pass
+        leads to ``lower``."""
+        readings = []
+        for groups in tier_orders(policies):
+            out = rest
+            for group in reversed(groups):
+                orders = list(permutations(group))[: _max_orders(len(group))]
+                alts = [self._steps([(p, r) for p in order for r in p.rules(direction)],
+                                    direction, c, family, out, lower) for order in orders]
+                out = (np.logical_and.reduce([a[0] for a in alts]),
+                       np.logical_or.reduce([a[1] for a in alts]))
+            readings.append(out)
+        return (np.logical_and.reduce([r[0] for r in readings]),
+                np.logical_or.reduce([r[1] for r in readings]))
+
+    def _steps(self, steps: list[tuple[ClusterPolicy, TierRule]], direction: Direction,
+               c: int, family: int, rest: tuple[BoolArray, BoolArray],
+               lower: tuple[BoolArray, BoolArray]) -> tuple[BoolArray, BoolArray]:
+        lo, hi = rest
         K, C = self.b.K, self.b.C
-        allow = np.zeros((K, C), dtype=bool)
-        und = np.zeros((K, C), dtype=bool)
-        subject = self.b.reps[c]
-        for d in range(C):
-            other = self.b.reps[d]
-            dst = other if direction is Direction.EGRESS else subject
-            np_ports = self._portset(np_allowed[:, d])
-            out = self.tiers.side(direction, subject, other, dst, np_isolated=np_isolated,
-                                  np_allowed=np_ports, families=frozenset({family}))
-            allow[:, d] = self._classes(out.allow)
-            und[:, d] = self._classes(out.undecided)
-        return allow, und
-
-    def _portset(self, column: BoolArray) -> PortSet:
-        out = PortSet.empty()
-        for k in np.flatnonzero(column):
-            out = out.union(self.b.ports.portsets[int(k)])
-        return out
+        for pol, rule in reversed(steps):
+            sure, maybe = self._rule(pol, rule, direction, c, family)
+            if sure is None and maybe is None:
+                continue
+            if _fails_closed(rule) or rule.action is Action.DENY:
+                act = (np.zeros((K, C), dtype=bool), np.zeros((K, C), dtype=bool))
+            elif rule.action is Action.ACCEPT:
+                act = (np.ones((K, C), dtype=bool), np.ones((K, C), dtype=bool))
+            else:
+                act = lower
+            if maybe is not None:
+                lo = np.where(maybe, act[0] & lo, lo)
+                hi = np.where(maybe, act[1] | hi, hi)
+            if sure is not None:
+                lo = np.where(sure, act[0], lo)
+                hi = np.where(sure, act[1], hi)
+        return lo, hi
 
     def _classes(self, ports: PortSet) -> BoolArray:
         """Port classes inside ``ports`` (port classes are fine enough to be exact)."""
@@ -147,53 +156,94 @@ class TierMasks:
     # -- masks ---------------------------------------------------------------
 
     def _rule(self, pol: ClusterPolicy, rule: TierRule, direction: Direction,
-              c: int, family: int) -> BoolArray | None:
-        """(K x C) cells the rule matches for subject class ``c`` (None: nothing)."""
+              c: int, family: int) -> tuple[BoolArray | None, BoolArray | None]:
+        """(K x C) cells the rule surely matches for subject class ``c``, and those it may
+        match (a reversed v1alpha1 range, a host-network pod without an IP against a
+        ``nodes`` peer); None for none."""
+        K, C = self.b.K, self.b.C
         if _fails_closed(rule):
-            return np.ones((self.b.K, self.b.C), dtype=bool)  # a Deny-all rule
-        peers = np.zeros(self.b.C, dtype=bool)
+            return np.ones((K, C), dtype=bool), None  # a Deny-all rule
+        sure_peers = np.zeros(C, dtype=bool)
+        maybe_peers = np.zeros(C, dtype=bool)
         for peer in rule.peers:
-            peers |= self._peer(peer, family)
-        if not peers.any():
-            return None
-        cover, named = self._ports(rule)
-        if not named:
-            return cover[:, None] & peers[None, :]
+            s, m = self._peer(peer, family)
+            sure_peers |= s
+            maybe_peers |= m
+        maybe_peers &= ~sure_peers
+        if not sure_peers.any() and not maybe_peers.any():
+            return None, None
+        cover, named, reversed_ = self._ports(rule)
         if direction is Direction.INGRESS:  # named ports resolve on the subject
             cv = cover.copy()
             for name in named:
                 for proto in PROTOCOLS:
                     cv |= self.b.named_cover(name, proto)[:, c]
-            return cv[:, None] & peers[None, :]
-        cm = np.repeat(cover[:, None], self.b.C, axis=1)
-        for name in named:
-            for proto in PROTOCOLS:
-                cm |= self.b.named_cover(name, proto)
-        return cm & peers[None, :]
+            ports = np.repeat(cv[:, None], C, axis=1)
+        else:
+            ports = np.repeat(cover[:, None], C, axis=1)
+            for name in named:
+                for proto in PROTOCOLS:
+                    ports = ports | self.b.named_cover(name, proto)
+        rev = np.repeat(reversed_[:, None], C, axis=1) & ~ports
+        sure = ports & sure_peers[None, :]
+        maybe = (rev & sure_peers[None, :]) | ((ports | rev) & maybe_peers[None, :])
+        return (sure if sure.any() else None), (maybe if maybe.any() else None)
 
-    def _ports(self, rule: TierRule) -> tuple[BoolArray, list[str]]:
+    def _ports(self, rule: TierRule) -> tuple[BoolArray, list[str], BoolArray]:
+        """Port classes the rule's numbered entries cover, its named ports, and the port
+        classes between the ends of reversed v1alpha1 ranges (which may match)."""
         v = np.zeros(self.b.K, dtype=bool)
+        rev = np.zeros(self.b.K, dtype=bool)
         if rule.ports is None:
             v[:] = True
-            return v, []
+            return v, [], rev
         v[list(self.b.ports.cover(tier_numbered_ports(rule)))] = True
-        return v, [port.name for port in rule.ports if port.name is not None]
+        forward = PortSet.empty()
+        for port in rule.ports:
+            if port.protocol is not None and port.start is not None and port.end is not None \
+                    and port.start <= port.end:
+                forward = forward.union(PortSet.of(port.protocol, port.start, port.end))
+        if any(p.start is not None and p.end is not None and p.start > p.end
+               for p in rule.ports):
+            rev = v & ~self._classes(forward)
+            v = v & ~rev
+        return v, [port.name for port in rule.ports if port.name is not None], rev
 
-    def _peer(self, peer: TierPeer, family: int) -> BoolArray:
-        key = (id(peer), family)
+    def _peer(self, peer: TierPeer, family: int) -> tuple[BoolArray, BoolArray]:
+        """Peer classes the peer surely matches, and those it may match."""
+        key = (peer.kind, peer.namespace_selector, peer.pod_selector, peer.addresses,
+               peer.node_selector, peer.domain_names,
+               family if peer.kind in (PeerKind.NETWORKS, PeerKind.NODES) else 0)
         m = self._peer_cache.get(key)
         if m is None:
-            fams = frozenset({family})
-            m = np.array([self._peer_matches(peer, r, fams) for r in self.b.reps], dtype=bool)
+            none = np.zeros(len(self.b.reps), dtype=bool)
+            if peer.kind is PeerKind.NAMESPACES:
+                m = (self._pods & self._namespaces(peer.namespace_selector), none)
+            elif peer.kind is PeerKind.PODS:
+                sure = self._pods & self._namespaces(peer.namespace_selector)
+                if peer.pod_selector is not None:
+                    sure = sure & self._labels(peer.pod_selector)
+                m = (sure, none)
+            else:  # networks, nodes, domainNames: the pair evaluator's own definition
+                fams = frozenset({family})
+                got = [self._peer_matches(peer, r, fams) for r in self.b.reps]
+                m = (np.array([g is True for g in got], dtype=bool),
+                     np.array([g is None for g in got], dtype=bool))
             self._peer_cache[key] = m
         return m
 
-    def _peer_matches(self, peer: TierPeer, pod: Pod, families: frozenset[int]) -> bool:
+    def _peer_matches(self, peer: TierPeer, pod: Pod, families: frozenset[int]
+                      ) -> bool | None:
         if peer.kind is PeerKind.UNKNOWN:
             return False
         # the pair evaluator's own definition of every peer type
         found, _ = self.tiers.peer_matches(peer, _ACCEPT_PROBE, pod, families)
-        return found is True
+        return found
+
+
+def _max_orders(n: int) -> int:
+    """Every order of up to ``MAX_TIED`` tied policies (beyond, the first few: rare)."""
+    return 1 if n == 1 else (120 if n <= MAX_TIED else 24)
 
 
 def _fails_closed(rule: TierRule) -> bool:

@@ -58,6 +58,10 @@ class External:
     lo: int
     hi: int
     label: str
+    # The DNS name the question gave for this address (``can-reach web api.example.com``):
+    # cluster-wide ``domainNames`` peers are matched against it, everything else sees
+    # only the address.
+    host: str = ""
 
 
 Subject = Pod | External

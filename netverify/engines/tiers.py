@@ -36,6 +36,7 @@ from netverify.cluster_policies import (
     TierPeer,
     TierPort,
     TierRule,
+    domain_matches,
 )
 from netverify.ipblocks import FAMILIES, Address, IPv4, IPv6
 from netverify.model import Cluster, Direction, Pod
@@ -342,6 +343,9 @@ class TierEvaluator:
                 False, "")
         if peer.kind is PeerKind.NODES:
             return lo == hi and self._node_address(peer, Address(family, lo)), ""
+        host = getattr(other, "host", "")
+        if host:  # the question named the destination: the name decides
+            return any(domain_matches(d, host) for d in peer.domain_names), ""
         return None, (f"whether {getattr(other, 'label', 'the address')} is an address of "
                       f"{', '.join(peer.domain_names)} depends on DNS at run time")
 

@@ -29,6 +29,7 @@ import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.concrete import Evaluator
 from netverify.engines.smt.endpoints import (
     SymEndpoint,
     external,
@@ -48,10 +49,23 @@ from netverify.engines.smt.solve import (
 from netverify.engines.smt.universe import Universe, build_universe
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
-from netverify.ports import PortSet
+from netverify.ports import PortSet, Protocol
 from netverify.queries.witnesses import taken
-from netverify.results import DiffResult, DiffRow, DiffWitness
+from netverify.results import (
+    Cause,
+    DiffCause,
+    DiffResult,
+    DiffRow,
+    DiffWitness,
+    Layer,
+    SideVerdict,
+)
+from netverify.results import Outcome as Says
 from netverify.verdicts import Answer, Change
+
+# Rows explained with the rules responsible (each costs two pair evaluations); past this
+# many, the rest of the rows go without.
+MAX_EXPLAINED_ROWS = 500
 
 
 def _portset_ids(ap: AllPairs, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
@@ -105,14 +119,17 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
     per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
+    sample: dict[tuple[str, str], tuple[Pod, Pod]] = {}
     for src_pod, dst_pod, a, b in _changes(old, new):
         per_group[(src_pod.group, dst_pod.group)].append((b.difference(a), a.difference(b)))
+        sample.setdefault((src_pod.group, dst_pod.group), (src_pod, dst_pod))
     rows = []
     for (s, d), changes in per_group.items():
         added, removed = PortSet.empty(), PortSet.empty()
         for ad, rm in changes:
             added, removed = added.union(ad), removed.union(rm)
         rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes)))
+    rows = _explain(rows, sample, old, new)
     rows = _collapse(rows, old, new)
     coverage = old.coverage.merged(new.coverage)
     if not coverage.complete:
@@ -127,6 +144,64 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
                       pods_removed=tuple(sorted(old_keys - new_keys)),
                       any_allowed=any_allowed, any_denied=any_denied,
                       witnesses=tuple(witnesses), caveats=tuple(caveats), coverage=coverage)
+
+
+def _explain(rows: list[DiffRow], sample: dict[tuple[str, str], tuple[Pod, Pod]],
+             old: Cluster, new: Cluster) -> list[DiffRow]:
+    """Give each row the rules responsible: on one of its pod pairs and its first changed
+    port, the side (egress, ingress) whose verdict changed, with who decides it in each
+    version: a cluster-wide tier rule, a NetworkPolicy rule or isolation, or the default."""
+    ev_old, ev_new = Evaluator(old), Evaluator(new)
+    old_pods = {p.key: p for p in old.pods}
+    out = []
+    for i, row in enumerate(rows):
+        first = _first_port(row.added if not row.added.is_empty else row.removed)
+        if i >= MAX_EXPLAINED_ROWS or first is None:
+            out.append(row)
+            continue
+        proto, port = first
+        s_new, d_new = sample[(row.src, row.dst)]
+        s_old, d_old = old_pods[s_new.key], old_pods[d_new.key]
+        v_old = ev_old.pair(s_old, d_old, protocol=proto, port=port)
+        v_new = ev_new.pair(s_new, d_new, protocol=proto, port=port)
+        causes = []
+        for a, b in ((v_old.egress, v_new.egress), (v_old.ingress, v_new.ingress)):
+            ca, cb = _cause(a, proto, port), _cause(b, proto, port)
+            if ca.outcome is not cb.outcome:
+                causes.append(DiffCause(src=s_new.key, dst=d_new.key, direction=a.direction,
+                                        protocol=proto, port=port, old=ca, new=cb))
+        out.append(replace(row, because=tuple(causes)))
+    return out
+
+
+def _first_port(ports: PortSet) -> tuple[Protocol, int] | None:
+    for proto, intervals in ports.items():
+        if intervals:
+            return proto, intervals[0][0]
+    return None
+
+
+def _cause(side: SideVerdict, proto: Protocol, port: int) -> Cause:
+    """Who decides ``proto``/``port`` on one side (the pair evaluator's own account)."""
+    if not side.undecided.is_empty and side.undecided.contains(proto, port):
+        return Cause(outcome=Says.UNDECIDED, layer=Layer.ADMIN)
+    for d in side.tiers:
+        if d.ports.contains(proto, port) and d.layer is not Layer.NETWORK_POLICY:
+            if d.policy is None or d.rule is None:
+                return Cause(outcome=d.outcome, layer=d.layer)
+            return Cause(outcome=d.outcome, layer=d.layer, policy=d.policy.key,
+                         rule=d.rule.label, action=d.rule.written_action)
+    allowed = side.allowed.contains(proto, port)
+    if not side.governed or not side.isolated:
+        return Cause(outcome=Says.ALLOW if allowed else Says.DENY, layer=Layer.DEFAULT)
+    if allowed:
+        for r in side.rules:
+            if r.ports.contains(proto, port):
+                return Cause(outcome=Says.ALLOW, layer=Layer.NETWORK_POLICY,
+                             policy=f"NetworkPolicy {r.policy}", rule=r.field)
+    return Cause(outcome=Says.ALLOW if allowed else Says.DENY,
+                 layer=Layer.NETWORK_POLICY,
+                 policy=", ".join(f"NetworkPolicy {p.policy}" for p in side.isolating) or None)
 
 
 def _namespace(group: str) -> str:

@@ -167,6 +167,8 @@ class _Contexts:
         self.undecided: dict[str, list[str]] = {}
         self._memo: dict[tuple[int, int, PortSet], tuple[z3.BoolRef, tuple[Check, Check]]] = {}
         self._in_ports: dict[tuple[int, PortSet], z3.BoolRef] = {}
+        # (memo key, allowed 0 / blocked 1) -> the model an example is read from
+        self._shown: dict[tuple[int, int, PortSet, int], z3.ModelRef] = {}
         sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
                    smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
         if any(peer.ip_block is not None and peer.ip_block.addresses.family == 6
@@ -232,13 +234,21 @@ class _Contexts:
                 self._memo[key] = (member, got)
             else:
                 got = hit[1]
-            for r, found in zip(got, (allowed, blocked), strict=True):
+            for n, (r, found, solver) in enumerate(zip(got, (allowed, blocked),
+                                                       (allows, blocks), strict=True)):
                 if r.outcome is Outcome.UNDECIDED:
                     undecided = True
                     self.undecided.setdefault(r.reason or "unknown", []).append(description)
                 elif r.outcome is Outcome.YES:
                     assert r.model is not None
-                    found.append((r.model, src))
+                    model = r.model
+                    if not found:  # the example shown: no address unless one is needed
+                        shown = self._shown.get((*key, n))
+                        if shown is None:
+                            shown = self._shown[(*key, n)] = self._bare(
+                                solver, src, member, model, self._in_ports[(i, ports)])
+                        model = shown
+                    found.append((model, src))
         if allowed and blocked:
             status = SourceStatus.SOME
         elif undecided:
@@ -250,6 +260,18 @@ class _Contexts:
             description=description, ports=ports, rule=rule, status=status,
             example=self._witness(*allowed[0]) if allowed else None,
             blocked_example=self._witness(*blocked[0]) if status is SourceStatus.SOME else None)
+
+    def _bare(self, solver: z3.Solver, src: SymEndpoint, member: z3.BoolRef,
+              model: z3.ModelRef, in_ports: z3.BoolRef) -> z3.ModelRef:
+        """A model whose example pod has no address, when one exists: the solver picks
+        addresses at will (0.0.0.0), which reads as if the address mattered."""
+        terms = [has for has, _ in (*src.ip4, *src.ip6)]
+        if z3.is_false(src.is_pod) or not any(
+                z3.is_true(model.eval(h, model_completion=True)) for h in terms):
+            return model
+        again = check(solver, member, in_ports, *[z3.Not(h) for h in terms])
+        return again.model if again.outcome is Outcome.YES and again.model is not None \
+            else model
 
     def _witness(self, m: z3.ModelRef, src: SymEndpoint) -> WitnessPod:
         return describe(self.cluster, read_endpoint(m, self.smt.universe, self.cluster, src,

@@ -22,8 +22,10 @@ from netverify.renderers.coverage import coverage_json, object_json
 from netverify.results import (
     AssertionResult,
     CanReachResult,
+    Cause,
     CheckReport,
     Decision,
+    DiffCause,
     DiffResult,
     Endpoint,
     HypotheticalResult,
@@ -117,7 +119,7 @@ def can_reach_document(result: CanReachResult) -> dict[str, Any]:
     """``can-reach``: every pair with both sides explained, and the CNI's answer."""
     return {
         "schema_version": SCHEMA_VERSION, "query": "can-reach",
-        "src": result.src, "dst": result.dst, "port": result.port,
+        "src": result.src, "dst": result.dst, "host": result.host, "port": result.port,
         "port_name": result.port_name,
         "protocol": result.protocol.value if result.protocol else None,
         "allowed": result.allowed, "policy_allowed": result.policy_allowed,
@@ -131,6 +133,17 @@ def can_reach_document(result: CanReachResult) -> dict[str, Any]:
     }
 
 
+def _cause(c: Cause) -> dict[str, Any]:
+    return {"outcome": c.outcome.value, "layer": c.layer.value, "policy": c.policy,
+            "rule": c.rule, "action": c.action}
+
+
+def _diff_cause(c: DiffCause) -> dict[str, Any]:
+    return {"from": c.src, "to": c.dst, "direction": c.direction.value,
+            "protocol": c.protocol.value, "port": c.port, "old": _cause(c.old),
+            "new": _cause(c.new)}
+
+
 def diff_document(result: DiffResult) -> dict[str, Any]:
     """``diff``: changed rows of existing pods, and the answer over every possible pod."""
     return {
@@ -138,7 +151,9 @@ def diff_document(result: DiffResult) -> dict[str, Any]:
         "new": result.new,
         "changes": [{"from": x.src, "to": x.dst, "added": x.added.to_dict(),
                      "removed": x.removed.to_dict(), "pairs": x.pairs,
-                     "complete": x.complete} for x in result.rows],
+                     "complete": x.complete,
+                     "because": [_diff_cause(c) for c in x.because]}
+                    for x in result.rows],
         "pods_added": list(result.pods_added), "pods_removed": list(result.pods_removed),
         "any_newly_allowed": result.any_allowed.value,
         "any_newly_denied": result.any_denied.value,

@@ -16,6 +16,7 @@ from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import (
     DIFF_HEADERS,
     UNDECIDED_LEGEND,
+    diff_causes,
     diff_rows,
     diff_symbolic,
     matrix_table,
@@ -111,6 +112,7 @@ def render_diff_markdown(r: DiffResult, opts: RenderOptions) -> str:
                "existing pods: no pair changed")
     if not all(x.complete for x in r.rows):
         out += ["", md_text(UNDECIDED_LEGEND)]
+    out += _notes([line.strip() for line in diff_causes(r)])
     lines = []
     if r.pods_added:
         lines.append(f"pods only in {r.new}: {', '.join(r.pods_added)}")

@@ -17,6 +17,7 @@ from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_lines
 from netverify.results import (
     CanReachResult,
+    Cause,
     CheckReport,
     Decision,
     DiffResult,
@@ -103,7 +104,10 @@ def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     if r.effective is not None and r.policy_allowed != r.allowed:
         summary += (f"  with {r.cni}; by the policies alone: "
                     f"{'allowed' if r.policy_allowed else 'denied'}")
-    if n > 1:
+    if r.host is not None and 0 < ok < n:
+        summary += (f": depends on the address {r.host} resolves to (allowed for {ok} of {n} "
+                    "address ranges; --resolves-to ADDRESS decides)")
+    elif n > 1:
         summary += f": {ok} of {n} pairs allowed"
     elif n == 1 and r.port is None and r.pairs[0].is_allowed:
         summary += f": {r.pairs[0].allowed}"
@@ -507,6 +511,38 @@ def diff_rows(r: DiffResult) -> list[list[str]]:
              str(x.pairs) + ("" if x.complete else f" {UNDECIDED_MARK}")] for x in r.rows]
 
 
+_TIER_NAMES = {Layer.ADMIN: "Admin tier", Layer.BASELINE: "Baseline tier"}
+
+
+def cause_text(c: Cause) -> str:
+    """``allowed by ClusterNetworkPolicy x spec.ingress[0] "a" (Admin tier, Accept)``."""
+    said = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied",
+            Outcome.UNDECIDED: "undecided"}[c.outcome]
+    if c.outcome is Outcome.UNDECIDED:
+        return "undecided (the cluster-wide policies leave it to the implementation)"
+    if c.layer is Layer.DEFAULT:
+        return f"{said} by default (no policy decides)"
+    if c.layer in _TIER_NAMES:
+        if c.policy is None:
+            return f"{said} by the {_TIER_NAMES[c.layer]}"
+        return f"{said} by {c.policy} {c.rule} ({_TIER_NAMES[c.layer]}, {c.action})"
+    if c.rule is not None:
+        return f"{said} by {c.policy} {c.rule}"
+    return f"{said}: isolated by {c.policy}, whose rules do not allow it"
+
+
+def diff_causes(r: DiffResult) -> list[str]:
+    """Per row, the rules responsible (read on one of its pod pairs and ports)."""
+    out = []
+    for x in r.rows:
+        for c in x.because:
+            pods = "" if (c.src, c.dst) == (x.src, x.dst) else f" (pods {c.src} -> {c.dst})"
+            out.append(f"  {x.src} -> {x.dst}{pods}, {c.direction.value.lower()} on "
+                       f"{c.protocol.value} {c.port}: now {cause_text(c.new)}; "
+                       f"was {cause_text(c.old)}")
+    return ["why (one pod pair and port of each row):", *out] if out else []
+
+
 def diff_symbolic(r: DiffResult) -> list[str]:
     """The answer over every pod that could exist, with witnesses (one line each)."""
     words = {Answer.YES: "yes", Answer.NO: "no (proved)" if r.coverage.complete
@@ -535,6 +571,9 @@ def render_diff(r: DiffResult, opts: RenderOptions) -> str:
         lines.append(tabulate(diff_rows(r), headers=DIFF_HEADERS, disable_numparse=True))
         if not all(x.complete for x in r.rows):
             lines.append(UNDECIDED_LEGEND)
+        why = diff_causes(r)
+        if why:
+            lines.extend(["", *why])
     else:
         lines.append("existing pods: no pair changed")
     if r.pods_added:

@@ -178,7 +178,9 @@ def network_policy(draw: st.DrawFn, index: int) -> Manifest:
 
 
 @st.composite
-def tiered_clusters(draw: st.DrawFn) -> tuple[int, list[Manifest]]:
+def tiered_clusters(draw: st.DrawFn, mixed: bool = False) -> tuple[int, list[Manifest]]:
+    """``mixed`` also draws clusters holding v1alpha1 and v1alpha2 policies together (the
+    reference evaluator reads one version, so only the engines are compared on those)."""
     version = draw(st.sampled_from((1, 2)))
     docs: list[Manifest] = [gen_lib.namespace(n, dict(labels))
                             for n, labels in NAMESPACES.items()]
@@ -190,6 +192,14 @@ def tiered_clusters(draw: st.DrawFn) -> tuple[int, list[Manifest]]:
                                 f"10.0.{names.index(ns)}.{10 + i}", list(ports)))
     docs += [draw(network_policy(i)) for i in range(draw(st.integers(0, 2)))]
     docs += draw(tier_policies(version))
+    if mixed and draw(st.booleans()):
+        other = [d for d in draw(tier_policies(3 - version))
+                 if d["kind"] != "BaselineAdminNetworkPolicy"
+                 or not any(x["kind"] == d["kind"] for x in docs)]
+        for d in other:
+            if d["kind"] != "BaselineAdminNetworkPolicy":
+                d["metadata"]["name"] += "-other"
+        docs += other
     return version, docs
 
 
@@ -245,7 +255,7 @@ def test_the_evaluator_agrees_with_the_reference(drawn: tuple[int, list[Manifest
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(drawn=tiered_clusters())
+@given(drawn=tiered_clusters(mixed=True))
 def test_the_allpairs_engine_agrees_with_the_evaluator(drawn: tuple[int, list[Manifest]]
                                                        ) -> None:
     """(b)."""
@@ -265,7 +275,7 @@ def test_the_allpairs_engine_agrees_with_the_evaluator(drawn: tuple[int, list[Ma
 
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(drawn=tiered_clusters())
+@given(drawn=tiered_clusters(mixed=True))
 def test_the_smt_engine_agrees_with_the_evaluator(drawn: tuple[int, list[Manifest]]) -> None:
     """(c)."""
     cluster = _load(drawn[1])
