@@ -13,10 +13,13 @@ Ingresses are grouped by the controller that serves them (after the default
 IngressClass is applied), because one controller routes all of its Ingresses
 together; a class no detected controller serves is unknown, not guessed.  What
 the manifests cannot tell (ExternalName and selector-less Services, a proxy port
-nothing is known to expose) is ``unknown``; what the specifications say fails
+nothing is known to expose) is ``undecided``; what the specifications say fails
 (no ReferenceGrant, every weight 0, a port the proxy's Service does not expose)
-is ``blocked``.  A hop NetworkPolicy decides is ``unknown`` too when a traffic
+is ``blocked``.  A hop NetworkPolicy decides is ``undecided`` too when a traffic
 policy netverify does not evaluate (``Cluster.coverage``) applies to its pods.
+
+Each hop is returned as data: its status and a ``Reason`` (a ``HopReason`` code and
+the facts it is about); ``netverify.hop_text`` words it for every output.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ class _Run:
         self.touched: set[tuple[str | None, str | None]] = set()  # pairs left undecided
 
     def judged(self, hop: Hop, pairs: Iterable[tuple[str | None, str | None]]) -> Hop:
-        """``hop``, or ``unknown`` when an unevaluated traffic policy applies to its pairs.
+        """``hop``, or undecided when an unevaluated traffic policy applies to its pairs.
 
         Only for a hop whose status NetworkPolicy decided (the caller checks): a hop that
         fails for another reason fails whatever those policies say.
