@@ -44,8 +44,10 @@ class TierQuestions:
 
     def never(self, direction: Direction,
               goal: Callable[[SymEndpoint, SymEndpoint, SymEndpoint], z3.BoolRef]) -> bool:
-        """True when no connection of ``direction`` satisfies ``goal(subject, other, dst)``;
-        False when one may, or when the solver did not decide in time."""
+        """True when no connection of ``direction`` satisfies ``goal(subject, other, dst)``.
+
+        False when one may, or when the solver did not decide in time.
+        """
         for subject, other, dst in self.connections(direction):
             src, dst_ep = (other, subject) if direction is Direction.INGRESS else (subject, other)
             formula = goal(subject, other, dst)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
@@ -14,6 +13,7 @@ from netverify.model import Cluster, Pod
 from netverify.ports import Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import (
+    PortQuery,
     Resolved,
     outside_host,
     parse_port,
@@ -22,7 +22,7 @@ from netverify.queries.endpoints import (
     resolve_host,
     split_port,
 )
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.services import find_service, service_target
 from netverify.results import CanReachResult, PairVerdict
 
@@ -39,8 +39,9 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
               cni: str | None = None, policy_only: bool = False,
               timeout_ms: int = DEFAULT_TIMEOUT_MS,
               resolves_to: str | None = None) -> CanReachResult:
-    """Answer whether ``src`` may reach ``dst``: what the policies say and, unless
-    ``policy_only``, what the CNI (``cni`` as ``name[@version]``, else detected) does.
+    """Answer whether ``src`` may reach ``dst``: what the policies say and what the CNI does.
+
+    The CNI is ``cni`` as ``name[@version]``, else detected; ``policy_only`` leaves it out.
 
     Either end may be a DNS name outside the cluster (``api.example.com:443``): cluster-wide
     ``domainNames`` rules are matched against the name, every other rule against the
@@ -70,17 +71,17 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
     if not policy_only:
-        prof, notes = choose(cluster, cni)
-        eff_cluster, eff_notes = effective(cluster, prof)
-        result = replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-        if eff_cluster is not cluster or prof.service_hairpin_policed is not None:
+        plugin = enforced(cluster, cni)
+        prof = plugin.profile
+        result = replace(result, cni=prof.label, cni_notes=plugin.notes)
+        if plugin.changes(cluster) or prof.service_hairpin_policed is not None:
             # The plugin's treatment of a pod reaching itself through a Service can make
             # its answer differ even when it enforces every policy as written.
-            eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
+            eff = _can_reach(plugin.cluster, src, dst, port=port, protocol=protocol,
                              engine=engine, hairpin=prof.service_hairpin_policed,
                              cni_label=prof.label, deadline=deadline,
                              resolves_to=resolves_to)
-            if eff_cluster is not cluster or eff.pairs != result.pairs:
+            if plugin.changes(cluster) or eff.pairs != result.pairs:
                 result = replace(result, effective=eff.pairs)
     cov = cluster.coverage
     return replace(result, pairs=mark_pairs(result.pairs, cov),
@@ -138,8 +139,35 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
     srcs: list[Pod | External] = [*s.pods, *s.external]
     dsts: list[Pod | External] = [*d.pods, *d.external]
 
+    pairs, asked, caveats, resolved_any = _pairs(ev, srcs, dsts, pq, proto_only)
+    if pq is not None and pq.name is not None and not resolved_any:
+        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
+                         f"{pq.name!r}", hint=_ports_hint(d.pods))
+    if engine == "smt":
+        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
+        caveats.extend(more)
+    return CanReachResult(
+        src=src_text, dst=dst_text,
+        port=pq.number if pq else None, port_name=pq.name if pq else None,
+        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
+        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
+        host=src_host or dst_host,
+    )
+
+
+Asked = tuple[Pod | External, Pod | External, Protocol | None, int | None]
+
+
+def _pairs(ev: Evaluator, srcs: list[Pod | External], dsts: list[Pod | External],
+           pq: PortQuery | None, proto_only: Protocol | None
+           ) -> tuple[list[PairVerdict], list[Asked], list[str], bool]:
+    """Each (source, destination) pair's verdict on the port asked, as it resolves there.
+
+    Also the pairs as asked (for the SMT engine), the caveats, and whether a named port
+    resolved on some destination.
+    """
     pairs: list[PairVerdict] = []
-    asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]] = []
+    asked: list[Asked] = []
     caveats: list[str] = []
     resolved_any = False
     for dp in dsts:
@@ -167,24 +195,14 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
                 continue
             pairs.append(ev.pair(sp, dp, protocol=proto, port=number))
             asked.append((sp, dp, proto, number))
-    if pq is not None and pq.name is not None and not resolved_any:
-        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
-                         f"{pq.name!r}", hint=_ports_hint(d.pods))
-    if engine == "smt":
-        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
-        caveats.extend(more)
-    return CanReachResult(
-        src=src_text, dst=dst_text,
-        port=pq.number if pq else None, port_name=pq.name if pq else None,
-        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
-        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
-        host=src_host or dst_host,
-    )
+    return pairs, asked, caveats, resolved_any
 
 
 def _could_use(a: Pod | External, b: Pod | External) -> bool:
-    """False for a pod and an address of a named host in a family the pod has no address
-    of: the client looks up the name's records of its own family, never the others."""
+    """False for a pod and an address of a named host in a family the pod has no address of.
+
+    The client looks up the name's records of its own family, never the others.
+    """
     pod, ext = (a, b) if isinstance(a, Pod) else (b, a)
     if not isinstance(pod, Pod) or not isinstance(ext, External) or not ext.host:
         return True

@@ -28,7 +28,6 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from netverify.cni import effective
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
@@ -36,7 +35,7 @@ from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
 from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
 from netverify.queries.endpoints import resolve
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.proxies import (
     IngressEntry,
     Proxy,
@@ -489,9 +488,8 @@ def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
     if policy_only:
         return Evaluator(cluster), ("policy answer only (--policy-only): the CNI is not "
                                     "considered",)
-    prof, notes = choose(cluster, cni)
-    eff, eff_notes = effective(cluster, prof)
-    return Evaluator(eff), (*notes, *eff_notes)
+    plugin = enforced(cluster, cni)
+    return Evaluator(plugin.cluster), plugin.notes
 
 
 def can_reach_url(cluster: Cluster, src: str, url: str, *,

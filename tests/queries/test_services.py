@@ -109,7 +109,7 @@ def test_a_pod_reaching_itself_through_its_service_depends_on_the_plugin():
 
 def test_a_plugin_that_polices_hairpin_traffic_judges_it_by_the_policies(monkeypatch):
     from netverify.cni import CniProfile
-    from netverify.queries import can_reach as module
+    from netverify.queries import enforcement as module  # where every query picks the CNI
 
     strict = CniProfile(name="strict", title="Strict", service_hairpin_policed=True)
     monkeypatch.setattr(module, "choose", lambda cluster, name: (strict, ()))
@@ -163,7 +163,7 @@ def test_hairpin_through_a_service_is_subject_to_clusternetworkpolicy():
 
 def test_hairpin_with_a_pass_leaves_networkpolicy_to_the_plugin(monkeypatch):
     from netverify.cni import CniProfile
-    from netverify.queries import can_reach as module
+    from netverify.queries import enforcement as module  # where every query picks the CNI
 
     c = cluster(*_HAIRPIN_DOCS, _cnp("Pass"))
     # Unknown plugin: NetworkPolicy left out, as without tiers, with what it would change.

@@ -77,9 +77,11 @@ class TierRuleShadowed(Rule):
 
 def _earlier(cluster: Cluster, pol: ClusterPolicy, rule: TierRule, direction: Direction
              ) -> list[tuple[ClusterPolicy, TierRule]]:
-    """The rules surely evaluated before ``rule``: earlier in its policy, or in a policy
-    of its tier and API version with a strictly lower priority (ties and versions side by
-    side leave the order to the implementation)."""
+    """The rules surely evaluated before ``rule``.
+
+    Those earlier in its policy, or in a policy of its tier and API version with a strictly
+    lower priority (ties and versions side by side leave the order to the implementation).
+    """
     out: list[tuple[ClusterPolicy, TierRule]] = []
     for p in cluster.cluster_policies:
         if p.tier is not pol.tier or (p.kind == "ClusterNetworkPolicy") != (

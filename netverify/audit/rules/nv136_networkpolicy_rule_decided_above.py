@@ -81,8 +81,11 @@ class NetworkPolicyRuleDecidedAbove(Rule):
 
 def _could_decide(cluster: Cluster, admin: list[ClusterPolicy], pol: NetworkPolicy,
                   direction: Direction) -> list[ClusterPolicy]:
-    """Admin policies with a final rule of ``direction`` whose subject may include pods of
-    the NetworkPolicy's namespace (its labels are known: the question stays small)."""
+    """Admin policies with a final rule of ``direction`` that may apply to ``pol``'s pods.
+
+    Their subject may include pods of the NetworkPolicy's namespace (its labels are known:
+    the question stays small).
+    """
     labels = cluster.namespace_labels(pol.namespace)
     return [p for p in admin if p.subject_namespaces.matches(labels) and any(
         r.action is not Action.PASS for r in p.rules(direction))]
