@@ -629,6 +629,10 @@ class HopReason(enum.Enum):
     # blocked (ok at weight 0): ``reachable`` of ``endpoints``; ``blocked`` pods deny the
     # proxy, ``missing`` pods lack the named target port ``name``
     ENDPOINTS_UNREACHABLE = "endpoints-unreachable"
+    # undecided: cluster-wide policies leave the connection of ``blocked`` pods (the
+    # endpoints, or the entry point's pods) to the implementation; ``reachable`` of
+    # ``endpoints`` admit it for sure
+    LEFT_TO_IMPLEMENTATION = "left-to-implementation"
     MISSING_PORT_NAME = "missing-port-name"  # a backend's problem: ``missing`` lack ``name``
 
 
