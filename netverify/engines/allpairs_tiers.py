@@ -119,6 +119,9 @@ class TierMasks:
         for groups in tier_orders(policies):
             out = rest
             for group in reversed(groups):
+                if len(group) > MAX_TIED:
+                    out = self._many_tied(group, direction, c, family, out)
+                    continue
                 orders = list(permutations(group))[: _max_orders(len(group))]
                 alts = [self._steps([(p, r) for p in order for r in p.rules(direction)],
                                     direction, c, family, out, lower) for order in orders]
@@ -127,6 +130,23 @@ class TierMasks:
             readings.append(out)
         return (np.logical_and.reduce([r[0] for r in readings]),
                 np.logical_or.reduce([r[1] for r in readings]))
+
+    def _many_tied(self, group: list[ClusterPolicy], direction: Direction, c: int,
+                   family: int, rest: tuple[BoolArray, BoolArray]
+                   ) -> tuple[BoolArray, BoolArray]:
+        """Bound more than ``MAX_TIED`` policies at one priority.
+
+        As the pair evaluator says: whatever any of their rules may match is undecided,
+        the rest goes on.
+        """
+        touched = np.zeros((self.b.K, self.b.C), dtype=bool)
+        for pol in group:
+            for rule in pol.rules(direction):
+                sure, maybe = self._rule(pol, rule, direction, c, family)
+                for m in (sure, maybe):
+                    if m is not None:
+                        touched |= m
+        return rest[0] & ~touched, rest[1] | touched
 
     def _steps(self, steps: list[tuple[ClusterPolicy, TierRule]], direction: Direction,
                c: int, family: int, rest: tuple[BoolArray, BoolArray],
