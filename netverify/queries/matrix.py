@@ -22,6 +22,7 @@ import numpy.typing as npt
 from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.allpairs_groups import Members, group_totals
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.policy_kinds import Coverage
@@ -150,25 +151,33 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
     ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     if by == "pod":
         return _pod_matrix(ap, pods, port, proto, only, caveats)
-    groups = Groups.of(ap, pods, (lambda p: p.namespace) if by == "namespace"
-                       else (lambda p: p.group))
-    allowed_cls = ap.allowed_on(*only) if only is not None else ap.any_allowed()
-    allowed_pairs, pairs = group_counts(groups, allowed_cls)
-    union_words = group_ports(groups, ap.words)
+    names, members = group_members(ap, pods, (lambda p: p.namespace) if by == "namespace"
+                                   else (lambda p: p.group))
+    totals = group_totals(ap, members)
+    sizes = np.zeros(len(names), dtype=np.int64)
+    np.add.at(sizes, members.group, members.count)
+    real = np.zeros(len(names), dtype=np.int64)
+    np.add.at(real, members.group, members.bare)
+    pairs = np.outer(sizes, sizes)
+    pairs[np.diag_indices(len(names))] -= real
+    allowed_pairs, union_words = totals.allowed, totals.ports
     und_groups = None
-    if ap.undecided is not None:
-        und_groups = group_counts(groups, _undecided_classes(ap, only))[0] > 0
+    if totals.undecided is not None:
+        und_groups = totals.undecided > 0
         if und_groups.any():
             caveats = (*caveats, UNDECIDED_TIERS)
-    names = groups.names
     cells = []
+    by_sig: dict[tuple[int, ...], PortSet] = {}
     for s in range(len(names)):
         for d in range(len(names)):
             if allowed_pairs[s, d] == 0:
                 ps = PortSet.empty()
             else:
                 sig = tuple(int(u[s, d]) for u in union_words)
-                ps = ap.portset_of_signature(sig).restrict(proto, port)
+                got = by_sig.get(sig)
+                if got is None:
+                    got = by_sig[sig] = ap.portset_of_signature(sig).restrict(proto, port)
+                ps = got
             cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
                                     allowed_pairs=int(allowed_pairs[s, d]),
                                     pairs=int(pairs[s, d]),
@@ -212,6 +221,30 @@ def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol
 
 
 # -- groups of pods: counts and port unions over pod classes ---------------------------------
+
+def group_members(ap: AllPairs, pods: list[Pod], group_of: Callable[[Pod], str]
+                  ) -> tuple[tuple[str, ...], Members]:
+    """Group names (sorted) and the (class, group) entries of ``pods`` in ``ap``'s classes."""
+    names = tuple(sorted({group_of(p) for p in pods}))
+    gi = {g: i for i, g in enumerate(names)}
+    count: dict[tuple[int, int], list[int]] = {}
+    class_of = ap.pods.class_of
+    for p in pods:
+        key = (class_of[p.key], gi[group_of(p)])
+        got = count.get(key)
+        if got is None:
+            got = count[key] = [0, 0, 0]
+        got[0] += 1
+        if p.is_template:
+            got[2] = 1
+        else:
+            got[1] += 1
+    keys = list(count)
+    rows = np.array([count[k] for k in keys], dtype=np.int64).reshape(-1, 3)
+    at = np.array(keys, dtype=np.intp).reshape(-1, 2)
+    return names, Members(cls=at[:, 0], group=at[:, 1], count=rows[:, 0], bare=rows[:, 1],
+                          template=rows[:, 2] > 0, n_groups=len(names))
+
 
 @dataclass(frozen=True, slots=True)
 class Groups:
