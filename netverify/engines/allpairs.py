@@ -62,9 +62,10 @@ PortMask = tuple[int, ...]
 class _Pass:
     """One address family's factors: rows over roles and each role's row.
 
-    ``out[w][e, d]``: bits of word ``w`` allowed by egress row ``e`` towards destination
-    role ``d``; ``into[w][i, s]``: by ingress row ``i`` from source role ``s``.  The
-    ``open`` variants add the port classes the tiers leave undecided (None without).
+    ``out[w][d, e]``: bits of word ``w`` allowed by egress row ``e`` towards destination
+    role ``d`` (destination-major, as blocks are formed); ``into[w][i, s]``: by ingress
+    row ``i`` from source role ``s``.  The ``open`` variants add the port classes the
+    tiers leave undecided (None without).
     """
 
     out: list[Words]
@@ -121,18 +122,26 @@ class AllPairs:
         Undecided is None when the cluster has nothing undecided.  Memory is the
         block's size times a few: callers choose blocks to a budget.
         """
+        allowed, undecided = self.role_block_t(srcs, dsts)
+        return [a.T for a in allowed], None if undecided is None else [u.T for u in undecided]
+
+    def role_block_t(self, srcs: Index, dsts: Index
+                     ) -> tuple[list[Words], list[Words] | None]:
+        """``role_block`` transposed: (len(dsts) x len(srcs)), the layout it is formed in."""
+        every = len(srcs) == self.n_src_roles and bool(
+            (srcs == np.arange(len(srcs))).all())
         allowed: list[Words] = []
         undecided: list[Words] | None = [] if self.has_undecided else None
         for w in range(self.n_words):
             acc: Words | None = None
             opened: Words | None = None
             for p in self._passes:
-                got = _and(p.out[w], p.into[w], p, srcs, dsts)
+                got = _and(p.out[w], p.into[w], p, srcs, dsts, every)
                 acc = got if acc is None else acc | got
                 if undecided is not None:
                     o = _and(p.out_open[w] if p.out_open is not None else p.out[w],
                              p.into_open[w] if p.into_open is not None else p.into[w],
-                             p, srcs, dsts)
+                             p, srcs, dsts, every)
                     opened = o if opened is None else opened | o
             assert acc is not None
             allowed.append(acc)
@@ -279,16 +288,19 @@ class AllPairs:
         return bits
 
 
-def _and(out: Words, into: Words, p: _Pass, srcs: Index, dsts: Index) -> Words:
-    """``OUT(s)[d] & IN(d)[s]`` over a block of roles, for one word of one pass."""
-    got: Words = out[np.ix_(p.src_row[srcs], dsts)] & into[np.ix_(p.dst_row[dsts], srcs)].T
+def _and(out: Words, into: Words, p: _Pass, srcs: Index, dsts: Index, every: bool) -> Words:
+    """``OUT(s)[d] & IN(d)[s]`` over a block of roles, (dsts x srcs), for one word of one
+    pass (``every``: ``srcs`` is every source role in order)."""
+    a = out[dsts][:, p.src_row[srcs]]
+    b = into[p.dst_row[dsts]]
+    got: Words = a & (b if every else b[:, srcs])
     if p.src_can is not None and p.dst_can is not None:
-        got[~(p.src_can[srcs][:, None] & p.dst_can[dsts][None, :])] = 0
+        got[~(p.dst_can[dsts][:, None] & p.src_can[srcs][None, :])] = 0
     return got
 
 
 def _pair_and(out: Words, into: Words, p: _Pass, srcs: Index, dsts: Index) -> Words:
-    got: Words = out[p.src_row[srcs], dsts] & into[p.dst_row[dsts], srcs]
+    got: Words = out[dsts, p.src_row[srcs]] & into[p.dst_row[dsts], srcs]
     if p.src_can is not None and p.dst_can is not None:
         got[~(p.src_can[srcs] & p.dst_can[dsts])] = 0
     return got
@@ -487,62 +499,90 @@ class _Builder:
     def rows(self, direction: Direction, family: int, sigs: list[Sig], cols: Index,
              ks: list[int]) -> tuple[list[Words], list[Words] | None]:
         """Packed rows, one per signature, over the peer classes ``cols``: allowed
-        words and (with cluster-wide policies) allowed-or-undecided words."""
+        words and (with cluster-wide policies) allowed-or-undecided words.
+
+        A rule's term is one word per peer (its ports, packed once) where its peers
+        hold: rows are ORed as words, never as (K x n) booleans, except where the
+        tiers compose them.
+        """
         K, n = self.K, len(cols)
         n_words = (K + 63) // 64
+        keep = np.zeros(n_words, dtype=np.uint64)
+        for k in ks:
+            keep[k // 64] |= np.uint64(1 << (k % 64))
         pols = self.policies[direction]
-        rule_terms: dict[int, list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]] = {}
+        Term = tuple[Words, BoolArray, list[tuple[str, Protocol]]]
+        rule_terms: dict[int, list[Term]] = {}
 
-        def terms(pi: int) -> list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]:
+        def terms(pi: int) -> list[Term]:
             t = rule_terms.get(pi)
             if t is None:
                 pol = pols[pi]
-                t = [(self.const_cover(r), self.rule_peers(pol, r, family)[cols],
-                      self.named_specs(r)) for r in pol.rules(direction)]
+                t = [(_pack(self.const_cover(r)[:, None], keep)[:, 0],
+                      self.rule_peers(pol, r, family)[cols], self.named_specs(r))
+                     for r in pol.rules(direction)]
                 rule_terms[pi] = t
             return t
 
-        named_cols: dict[tuple[str, Protocol], BoolArray] = {}
+        named_cols: dict[tuple[str, Protocol], Words] = {}
 
-        def named_over_cols(name: str, proto: Protocol) -> BoolArray:
+        def named_over_cols(name: str, proto: Protocol) -> Words:
             got = named_cols.get((name, proto))
             if got is None:
-                got = named_cols[(name, proto)] = self.named_cover(name, proto)[:, cols]
+                got = named_cols[(name, proto)] = _pack(self.named_cover(name, proto)[:, cols],
+                                                        keep)
             return got
 
         tiers = self.tiers.active
-        out = [np.zeros((len(sigs), n), dtype=np.uint64) for _ in range(n_words)]
-        opened = [np.zeros((len(sigs), n), dtype=np.uint64) for _ in range(n_words)] \
-            if tiers else None
+        out = np.zeros((n_words, len(sigs), n), dtype=np.uint64)
+        opened = np.zeros((n_words, len(sigs), n), dtype=np.uint64) if tiers else None
         ones = np.ones((K, n), dtype=bool)
         for row, (c, selecting, tier_sel) in enumerate(sigs):
-            und: BoolArray | None = None
             if c < 0:
-                acc = ones
-            elif not selecting:
+                out[:, row, :] = keep[:, None]
+                if opened is not None:
+                    opened[:, row, :] = keep[:, None]
+                continue
+            if not selecting:
                 acc, und = self.tiers.compose(direction, c, False, ones, family, cols)
-            else:
-                acc = np.zeros((K, n), dtype=bool)
-                for pi in selecting:
-                    for cov, peers, named in terms(pi):
-                        if not peers.any():
-                            continue
-                        if direction is Direction.INGRESS:
-                            cv = cov.copy()
-                            for name, proto in named:
-                                cv |= self.named_cover(name, proto)[:, c]
-                            acc |= cv[:, None] & peers[None, :]
-                        else:
-                            cm = np.broadcast_to(cov[:, None], (K, n))
-                            for name, proto in named:
-                                cm = cm | named_over_cols(name, proto)
-                            acc |= cm & peers[None, :]
-                if any(tier_sel):
-                    acc, und = self.tiers.compose(direction, c, True, acc, family, cols)
-            _pack_into(out, row, acc, ks)
-            if opened is not None:
-                _pack_into(opened, row, acc if und is None else acc | und, ks)
-        return out, opened
+                out[:, row, :] = _pack(acc, keep)
+                if opened is not None:
+                    opened[:, row, :] = _pack(acc | und, keep)
+                continue
+            words = out[:, row, :]
+            for pi in selecting:
+                for cov, peers, named in terms(pi):
+                    if not peers.any():
+                        continue
+                    if direction is Direction.INGRESS:
+                        # Named ports resolve on the destination: this class.
+                        cv = self.const_cover_named(cov, named, c, keep) if named else cov
+                        np.bitwise_or(words, cv[:, None], out=words, where=peers[None, :])
+                    elif named:
+                        val = np.broadcast_to(cov[:, None], (n_words, n))
+                        for name, proto in named:
+                            val = val | named_over_cols(name, proto)
+                        np.bitwise_or(words, val, out=words, where=peers[None, :])
+                    else:
+                        np.bitwise_or(words, cov[:, None], out=words, where=peers[None, :])
+            if any(tier_sel):
+                acc, und = self.tiers.compose(direction, c, True, _unpack(words, K), family,
+                                              cols)
+                out[:, row, :] = _pack(acc, keep)
+                if opened is not None:
+                    opened[:, row, :] = _pack(acc | und, keep)
+            elif opened is not None:
+                opened[:, row, :] = words
+        return list(out), (list(opened) if opened is not None else None)
+
+    def const_cover_named(self, cov: Words, named: list[tuple[str, Protocol]], c: int,
+                          keep: Words) -> Words:
+        """``cov`` plus the port classes the named ports resolve to on class ``c``."""
+        v = np.zeros(self.K, dtype=bool)
+        for name, proto in named:
+            v |= self.named_cover(name, proto)[:, c]
+        got: Words = cov | _pack(v[:, None], keep)[:, 0]
+        return got
 
 
 def _membership(masks: list[BoolArray], n: int) -> npt.NDArray[np.uint8]:
@@ -554,10 +594,38 @@ def _membership(masks: list[BoolArray], n: int) -> npt.NDArray[np.uint8]:
     return np.ascontiguousarray(np.concatenate(parts, axis=0).T)
 
 
-def _pack_into(words: list[Words], row: int, acc: BoolArray, ks: list[int]) -> None:
-    """OR bit ``k % 64`` of ``acc[k]`` into ``words[k // 64][row]`` for each k in ``ks``."""
-    for k in ks:
-        words[k // 64][row] |= acc[k].astype(np.uint64) << np.uint64(k % 64)
+def _pack(acc: BoolArray, keep: Words) -> Words:
+    """(K x n) booleans -> (W x n) words: bit ``k % 64`` of word ``k // 64`` is ``acc[k]``,
+    only the bits of ``keep``."""
+    K, n = acc.shape
+    W = len(keep)
+    padded = np.zeros((W * 64, n), dtype=bool)
+    padded[:K] = acc
+    b = np.packbits(padded, axis=0, bitorder="little").reshape(W, 8, n)
+    words = np.ascontiguousarray(b.transpose(0, 2, 1)).view("<u8").reshape(W, n)
+    got: Words = words.astype(np.uint64) & keep[:, None]
+    return got
+
+
+def _transposed(w: Words) -> Words:
+    """A contiguous transpose, copied in tiles (a plain one thrashes the cache)."""
+    n, m = w.shape
+    t = np.empty((m, n), dtype=w.dtype)
+    step = 256
+    for i in range(0, n, step):
+        for j in range(0, m, 4096):
+            t[j:j + 4096, i:i + step] = w[i:i + step, j:j + 4096].T
+    return t
+
+
+def _unpack(words: Words, K: int) -> BoolArray:
+    """(W x n) words -> (K x n) booleans (the inverse of ``_pack``)."""
+    W, n = words.shape
+    b = np.ascontiguousarray(words.astype("<u8")).view(np.uint8).reshape(W, n, 8)
+    bits = np.unpackbits(np.ascontiguousarray(b.transpose(0, 2, 1)), axis=1,
+                         bitorder="little")  # (W, 64, n)
+    got: BoolArray = bits.reshape(W * 64, n)[:K].astype(bool)
+    return got
 
 
 def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
@@ -603,6 +671,9 @@ def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,
         if len(families) > 1:
             src_can = np.array([family in b.reps[c].families for c in src_reps], dtype=bool)
             dst_can = np.array([family in b.reps[c].families for c in dst_reps], dtype=bool)
+        out = [_transposed(w) for w in out]  # destination-major
+        if out_open is not None:
+            out_open = [_transposed(w) for w in out_open]
         passes.append(_Pass(out=out, into=into, out_open=out_open, into_open=into_open,
                             src_row=eidx[src_reps], dst_row=iidx[dst_reps],
                             src_can=src_can, dst_can=dst_can))

@@ -114,13 +114,14 @@ def group_totals(ap: AllPairs, members: Members, *, port_bits: tuple[int, ...] |
     for j0 in range(0, n, chunk):
         j1 = min(n, j0 + chunk)
         d_roles, d_inv = np.unique(dst.role[j0:j1], return_inverse=True)
-        words, undecided = ap.role_block(s_roles, d_roles)
+        # (destination roles x source roles): the layout blocks are formed in.
+        words, undecided = ap.role_block_t(s_roles, d_roles)
         words = [w & keep[i] for i, w in enumerate(words)]
-        # Destination entries j0..j1 as columns, their groups' segments within the chunk.
         grp = dst.group[j0:j1]
         seg = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
         gcols = grp[seg]
         dn = dst.count[j0:j1]
+        d_inv = d_inv.reshape(-1)
         any_ = np.zeros(words[0].shape, dtype=bool)
         for w in words:
             any_ |= w != 0
@@ -131,11 +132,12 @@ def group_totals(ap: AllPairs, members: Members, *, port_bits: tuple[int, ...] |
                 uany |= (u & keep[i]) != 0
             _add(und, uany, s_inv, d_inv, src, dn, seg, gcols)
         for w, out in zip(words, ports, strict=True):
-            block = w[s_inv][:, d_inv.reshape(-1)]
-            by_src = np.bitwise_or.reduceat(block, src.starts, axis=0) if len(src.starts) \
-                else block[:0]
-            both = np.bitwise_or.reduceat(by_src, seg, axis=1)
-            out[np.ix_(src.groups, gcols)] |= both
+            if not len(src.starts):
+                break
+            block = w[d_inv][:, s_inv]
+            by_dst = np.bitwise_or.reduceat(block, seg, axis=0)
+            out[np.ix_(src.groups, gcols)] |= np.bitwise_or.reduceat(by_dst, src.starts,
+                                                                     axis=1).T
         if progress is not None:
             progress(j1 - j0)
     _self_pairs(ap, members, src, dst, allowed, und, ports, keep)
@@ -144,14 +146,15 @@ def group_totals(ap: AllPairs, members: Members, *, port_bits: tuple[int, ...] |
 
 def _add(total: Int, rel: npt.NDArray[np.bool_], s_inv: Index, d_inv: Index,
          src: _Entries, dn: Int, seg: Index, gcols: Index) -> None:
-    """Add the pod pairs of one block where ``rel`` holds into ``total`` (G x G)."""
-    block = rel[s_inv][:, d_inv.reshape(-1)].astype(np.int64)
-    block *= src.count[:, None]
-    block *= dn[None, :]
+    """Add the pod pairs of one (destination x source) block where ``rel`` holds into
+    ``total`` (G x G, source group first)."""
     if not len(src.starts):
         return
-    by_src = np.add.reduceat(block, src.starts, axis=0)
-    total[np.ix_(src.groups, gcols)] += np.add.reduceat(by_src, seg, axis=1)
+    block = rel[d_inv][:, s_inv].astype(np.int64)
+    block *= dn[:, None]
+    block *= src.count[None, :]
+    by_dst = np.add.reduceat(block, seg, axis=0)
+    total[np.ix_(src.groups, gcols)] += np.add.reduceat(by_dst, src.starts, axis=1).T
 
 
 def _self_pairs(ap: AllPairs, m: Members, src: _Entries, dst: _Entries, allowed: Int,
