@@ -16,13 +16,13 @@ the class-level reference these totals are tested against.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from netverify.engines.allpairs import AllPairs
+from netverify.progress import current
 
 Int = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
@@ -90,12 +90,11 @@ def _entries(roles: Index, m: Members) -> _Entries:
 
 
 def group_totals(ap: AllPairs, members: Members, *, port_bits: tuple[int, ...] | None = None,
-                 progress: Callable[[int], None] | None = None,
                  block_cells: int | None = None) -> GroupTotals:
     """Totals over the groups of ``members``.
 
-    ``port_bits`` keeps only those bits of each word (one port asked); ``progress`` is
-    called with the number of destination entries done after each block.
+    ``port_bits`` keeps only those bits of each word (one port asked).  Progress is
+    counted in destination entries (``netverify.progress``).
     """
     budget = block_cells or BLOCK_CELLS
     G = members.n_groups
@@ -111,37 +110,44 @@ def group_totals(ap: AllPairs, members: Members, *, port_bits: tuple[int, ...] |
     rows = max(len(src.role), len(s_roles), 1)
     chunk = max(1, budget // rows)
     n = len(dst.role)
-    for j0 in range(0, n, chunk):
-        j1 = min(n, j0 + chunk)
-        d_roles, d_inv = np.unique(dst.role[j0:j1], return_inverse=True)
-        # (destination roles x source roles): the layout blocks are formed in.
-        words, undecided = ap.role_block_t(s_roles, d_roles)
-        words = [w & keep[i] for i, w in enumerate(words)]
-        grp = dst.group[j0:j1]
-        seg = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-        gcols = grp[seg]
-        dn = dst.count[j0:j1]
-        d_inv = d_inv.reshape(-1)
-        any_ = np.zeros(words[0].shape, dtype=bool)
-        for w in words:
-            any_ |= w != 0
-        _add(allowed, any_, s_inv, d_inv, src, dn, seg, gcols)
-        if und is not None and undecided is not None:
-            uany = np.zeros(words[0].shape, dtype=bool)
-            for i, u in enumerate(undecided):
-                uany |= (u & keep[i]) != 0
-            _add(und, uany, s_inv, d_inv, src, dn, seg, gcols)
-        for w, out in zip(words, ports, strict=True):
-            if not len(src.starts):
-                break
-            block = w[d_inv][:, s_inv]
-            by_dst = np.bitwise_or.reduceat(block, seg, axis=0)
-            out[np.ix_(src.groups, gcols)] |= np.bitwise_or.reduceat(by_dst, src.starts,
-                                                                     axis=1).T
-        if progress is not None:
-            progress(j1 - j0)
+    with current().bar("pairs by group", n) as step:
+        for j0 in range(0, n, chunk):
+            _block(ap, src, dst, j0, min(n, j0 + chunk), s_roles, s_inv, keep, allowed, und,
+                   ports)
+            step(min(n, j0 + chunk) - j0)
     _self_pairs(ap, members, src, dst, allowed, und, ports, keep)
     return GroupTotals(allowed=allowed, undecided=und, ports=ports)
+
+
+def _block(ap: AllPairs, src: _Entries, dst: _Entries, j0: int, j1: int, s_roles: Index,
+           s_inv: Index, keep: Words, allowed: Int, und: Int | None, ports: list[Words]
+           ) -> None:
+    """Add destination entries ``j0 .. j1`` (one block) into the totals."""
+    d_roles, d_inv = np.unique(dst.role[j0:j1], return_inverse=True)
+    # (destination roles x source roles): the layout blocks are formed in.
+    words, undecided = ap.role_block_t(s_roles, d_roles)
+    words = [w & keep[i] for i, w in enumerate(words)]
+    grp = dst.group[j0:j1]
+    seg = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    gcols = grp[seg]
+    dn = dst.count[j0:j1]
+    d_inv = d_inv.reshape(-1)
+    any_ = np.zeros(words[0].shape, dtype=bool)
+    for w in words:
+        any_ |= w != 0
+    _add(allowed, any_, s_inv, d_inv, src, dn, seg, gcols)
+    if und is not None and undecided is not None:
+        uany = np.zeros(words[0].shape, dtype=bool)
+        for i, u in enumerate(undecided):
+            uany |= (u & keep[i]) != 0
+        _add(und, uany, s_inv, d_inv, src, dn, seg, gcols)
+    for w, out in zip(words, ports, strict=True):
+        if not len(src.starts):
+            break
+        block = w[d_inv][:, s_inv]
+        by_dst = np.bitwise_or.reduceat(block, seg, axis=0)
+        out[np.ix_(src.groups, gcols)] |= np.bitwise_or.reduceat(by_dst, src.starts,
+                                                                 axis=1).T
 
 
 def _add(total: Int, rel: npt.NDArray[np.bool_], s_inv: Index, d_inv: Index,

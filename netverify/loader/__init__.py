@@ -10,6 +10,7 @@ from netverify.errors import ManifestError
 from netverify.loader.build import build_cluster
 from netverify.loader.documents import RawObject, parse_text, read_objects
 from netverify.model import Cluster
+from netverify.progress import current
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
@@ -35,8 +36,9 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache), paths),
-                             ignore_kinds=ignore_kinds)
+        with current().phase("loading manifests"):
+            return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache),
+                                       paths), ignore_kinds=ignore_kinds)
     finally:
         if enabled:
             gc.enable()

@@ -27,17 +27,22 @@ from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.policy_kinds import Coverage
 from netverify.ports import PortSet, Protocol
+from netverify.progress import current
 from netverify.queries.endpoints import parse_protocol
 from netverify.queries.enforcement import choose
 from netverify.results import MatrixCell, MatrixResult
 
 GROUPINGS = ("pod", "workload", "namespace")
+# The pod level holds one cell per ordered pod pair: 2,500 pods are 6.25 million cells
+# (tens of seconds and gigabytes of output); above that it takes ``force``.
+POD_MATRIX_LIMIT = 2_500
 
 
 def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
            protocol: str | None = None, namespaces: tuple[str, ...] = (),
            engine: str = "concrete", cni: str | None = None,
-           policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> MatrixResult:
+           policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+           force: bool = False) -> MatrixResult:
     """Compute the connectivity matrix.
 
     ``port`` (with ``protocol``, default TCP) asks about one port; without it
@@ -54,13 +59,16 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
     only; one solver question per pair and port class, so for cross-checking on
     small inputs, not for speed); ``timeout_ms`` bounds its solver work as a whole.
 
+    At the pod level, more than ``POD_MATRIX_LIMIT`` pods is refused unless ``force``.
+
     The work is four steps, one function each: the arguments (``_asked``), the
     cluster the CNI enforces (``_enforced``), the cells (``_pod_matrix`` or
     ``group_counts`` and ``group_ports`` for groups) and the cells an unevaluated
     traffic policy could change (``_judged``).
 
     Raises:
-        QueryError: for an unknown grouping, namespace, protocol or engine.
+        QueryError: for an unknown grouping, namespace, protocol or engine, or a pod-level
+            matrix above ``POD_MATRIX_LIMIT`` pods without ``force``.
         UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
     proto = _asked(cluster, by, port, protocol, namespaces, engine)
@@ -71,6 +79,12 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
         return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
                             caveats=(*caveats, "no pods in the input"),
                             coverage=coverage.affecting(()))
+    if by == "pod" and len(pods) > POD_MATRIX_LIMIT and not force:
+        raise QueryError(
+            f"the pod-level matrix of {len(pods):,} pods has {len(pods) ** 2:,} cells, above "
+            f"the limit of {POD_MATRIX_LIMIT:,} pods",
+            hint="use --by workload or --by namespace (pod pairs counted per group), "
+                 "-n NAMESPACE to keep fewer pods, or --force to print it anyway")
     if engine == "smt":
         m = _smt_matrix(cluster, pods, proto, port, caveats, timeout_ms)
     else:
@@ -148,7 +162,8 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
             proto: Protocol | None, caveats: tuple[str, ...]) -> MatrixResult:
     """The matrix itself, from the all-pairs engine."""
     only = (proto, port) if port is not None and proto is not None else None
-    ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
+    with current().phase("all pairs (pod classes, roles, rows)"):
+        ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     if by == "pod":
         return _pod_matrix(ap, pods, port, proto, only, caveats)
     names, members = group_members(ap, pods, (lambda p: p.namespace) if by == "namespace"
