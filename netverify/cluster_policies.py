@@ -1,6 +1,7 @@
-"""The cluster-wide policy tiers as frozen data: AdminNetworkPolicy,
-BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) and
-ClusterNetworkPolicy (v1alpha2), normalised to one shape.
+"""The cluster-wide policy tiers as frozen data, normalised to one shape.
+
+AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) and
+ClusterNetworkPolicy (v1alpha2).
 
 Both API versions say the same thing with different words, so the engines see one
 ``ClusterPolicy``: v1alpha1 ``Allow`` and v1alpha2 ``Accept`` are ``Action.ACCEPT``
@@ -191,3 +192,18 @@ class Node:
     labels: Mapping[str, str]
     addresses: tuple[Address, ...] = ()
     source: SourceRef | None = None
+
+
+def domain_matches(pattern: str, host: str) -> bool:
+    """Whether ``host`` is a name the ``domainNames`` entry ``pattern`` stands for.
+
+    As the API types define DomainName: an exact name matches only itself; ``*.`` as a
+    prefix matches one or more whole labels (``*.kubernetes.io`` matches
+    ``blog.kubernetes.io`` and ``latest.blog.kubernetes.io``, not ``kubernetes.io``).
+    DNS names compare without case, and a trailing dot (the root) changes nothing.
+    """
+    p = pattern.lower().rstrip(".")
+    h = host.lower().rstrip(".")
+    if p.startswith("*."):
+        return h.endswith(p[1:])
+    return p == h

@@ -198,8 +198,10 @@ class BackendRef:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PathMatch:
-    """One request match: a path (Prefix, Exact, ImplementationSpecific, RegularExpression)
-    plus, for HTTPRoute, exact header and method conditions."""
+    """One request match: a path plus, for HTTPRoute, exact header and method conditions.
+
+    The path type is Prefix, Exact, ImplementationSpecific or RegularExpression.
+    """
 
     path: str = "/"
     path_type: str = "Prefix"

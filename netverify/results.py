@@ -7,6 +7,7 @@ Queries return these; renderers turn them into tables, JSON or Markdown.  No
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from netverify.cluster_policies import ClusterPolicy, TierPeer, TierRule
@@ -14,6 +15,16 @@ from netverify.model import Direction
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.source import SourceRef
+from netverify.verdicts import (
+    Answer,
+    AssertionScope,
+    AssertionStatus,
+    Change,
+    Expect,
+    GroupBy,
+    HopStatus,
+    SourceStatus,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +171,9 @@ class CanReachResult:
     cni: str | None = None
     cni_notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated that could change some pair
+    # A DNS name outside the cluster at one end: its pairs are the addresses it may
+    # resolve to, of which the connection uses one (yes or no only when all agree).
+    host: str | None = None
 
     @property
     def policy_allowed(self) -> bool:
@@ -182,15 +196,26 @@ class CanReachResult:
 
     @property
     def denied(self) -> bool:
-        """Some pair is denied for sure: no unevaluated object could change that pair and
-        the cluster-wide policies leave nothing of it to the implementation."""
-        return not self.final or any(not p.is_allowed and p.complete and p.undecided.is_empty
-                                     for p in self.final)
+        """Some pair is denied for sure.
+
+        No unevaluated object could change that pair, and the cluster-wide policies leave
+        nothing of it to the implementation.
+        """
+        sure = [not p.is_allowed and p.complete and p.undecided.is_empty for p in self.final]
+        if self.host is not None:  # one address of several: denied only if each one is
+            return all(sure)
+        return not self.final or any(sure)
 
     @property
     def undecided(self) -> bool:
-        """Some pair is neither allowed nor denied: cluster-wide policies leave the answer
-        to the implementation (tied priorities, domain names, ...)."""
+        """Some pair is neither allowed nor denied.
+
+        Cluster-wide policies leave the answer to the implementation (tied priorities,
+        domain names, ...), or the addresses a DNS name may resolve to get different
+        answers.
+        """
+        if self.host is not None and not self.allowed and not self.denied:
+            return True
         return any(not p.is_allowed and not p.undecided.is_empty for p in self.final)
 
 
@@ -210,7 +235,7 @@ class MatrixCell:
 class MatrixResult:
     """The connectivity matrix over pods, workloads or namespaces."""
 
-    by: str  # pod | workload | namespace
+    by: GroupBy
     port: int | None
     protocol: Protocol | None
     rows: tuple[str, ...]  # group names in order (sources and destinations alike)
@@ -242,7 +267,7 @@ class HypotheticalResult:
     dst: str
     port: int | None
     protocol: Protocol | None
-    outcome: str  # "yes" | "no" | "undecided"
+    outcome: Answer
     witness_src: WitnessPod | None = None
     witness_dst: WitnessPod | None = None
     witness_port: int | None = None
@@ -258,7 +283,7 @@ class HypotheticalResult:
     @property
     def allowed(self) -> bool:
         """True only for a proven yes."""
-        return self.outcome == "yes"
+        return self.outcome is Answer.YES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -268,7 +293,7 @@ class SourceClass:
     description: str  # "pods {app=web} in namespaces {team=frontend}", "10.0.0.0/8 except ..."
     ports: PortSet
     rule: str | None  # "backend/api spec.ingress[0].from[1]"; None when dst is not isolated
-    status: str  # "all" (egress never blocks), "some" (egress blocks some), "none"
+    status: SourceStatus  # ALL: egress never blocks, SOME: egress blocks some, NONE
     example: WitnessPod | None = None  # an allowed source of this family
     blocked_example: WitnessPod | None = None  # one its own egress blocks (status "some")
 
@@ -318,11 +343,9 @@ class AssertionResult:
     file: str
     index: int
     name: str
-    expect: str  # allow | deny
-    scope: str  # existing | any
-    # pass | fail | undecided (solver limit) | incomplete (an object netverify does not
-    # evaluate could change a pair the assertion depends on)
-    status: str
+    expect: Expect
+    scope: AssertionScope
+    status: AssertionStatus
     message: str  # one line
     details: tuple[str, ...] = ()  # the counterexample and its explanation
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
@@ -341,12 +364,13 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         """True when every assertion passed."""
-        return all(r.status == "pass" for r in self.results)
+        return all(r.status is AssertionStatus.PASS for r in self.results)
 
     @property
     def failed(self) -> bool:
         """True when an assertion failed or is undecided (neither is incomplete)."""
-        return any(r.status in ("fail", "undecided") for r in self.results)
+        return any(r.status in (AssertionStatus.FAIL, AssertionStatus.UNDECIDED)
+                   for r in self.results)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -359,13 +383,38 @@ class DiffRow:
     removed: PortSet
     pairs: int  # pod pairs this row stands for
     complete: bool = True  # False: an unevaluated object (either side) could change it
+    because: tuple[DiffCause, ...] = ()  # the rules responsible, on one pair of the row
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cause:
+    """Who decides one port on one side of a connection, in one version of the manifests."""
+
+    outcome: Outcome
+    layer: Layer
+    policy: str | None = None  # "ClusterNetworkPolicy protect-db", "NetworkPolicy shop/db"
+    rule: str | None = None  # 'spec.ingress[1] "no-web-to-db"'; None: isolation or default
+    action: str | None = None  # a cluster-wide rule's action as written (Allow, Accept, ...)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffCause:
+    """Why a diff row changed, read on one of its pod pairs and one of its ports."""
+
+    src: str
+    dst: str
+    direction: Direction  # the side whose verdict changed
+    protocol: Protocol
+    port: int
+    old: Cause
+    new: Cause
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffWitness:
     """A possible connection whose verdict differs, from the solver."""
 
-    direction: str  # "allowed" (newly allowed) | "denied" (newly denied)
+    direction: Change
     src: WitnessPod
     dst: WitnessPod
     port: int
@@ -382,8 +431,8 @@ class DiffResult:
     rows: tuple[DiffRow, ...]  # existing pods, grouped
     pods_added: tuple[str, ...]
     pods_removed: tuple[str, ...]
-    any_allowed: str  # "yes" | "no" | "undecided": newly allowed traffic for some possible pod
-    any_denied: str
+    any_allowed: Answer  # newly allowed traffic for some possible pod
+    any_denied: Answer
     witnesses: tuple[DiffWitness, ...] = ()
     caveats: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated, on either side
@@ -460,6 +509,13 @@ class AuditReport:
     ``connectivity`` is the namespace-level matrix (what the policies allow) and
     ``workload_connectivity`` the workload-level one, present only when there are
     few enough workloads to read; both are None when the caller did not ask for them.
+
+    ``fail_on`` is the ``--fail-on`` gate the report is judged by (every format says
+    when findings it does not show decide the exit status); None when the caller named
+    none.  ``anchors`` maps a namespace to the first object of it in the input that has
+    a manifest line (a pod or workload, else a policy, else a Service), and ``""`` to the
+    first located object of all: SARIF points findings whose own object has no line
+    there.
     """
 
     findings: tuple[Finding, ...]
@@ -474,6 +530,8 @@ class AuditReport:
     # Traffic policies of the input netverify does not evaluate: rule NV704 reports each,
     # and findings about traffic may be wrong where they apply.
     coverage: Coverage = COMPLETE
+    fail_on: Severity | None = None
+    anchors: Mapping[str, SourceRef] = field(default_factory=dict)
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
@@ -488,12 +546,12 @@ class AuditReport:
 class Hop:
     """One step of an end-to-end path and whether traffic passes it.
 
-    ``status`` is ``ok``, ``blocked`` or ``unknown`` (netverify cannot tell from
-    the manifests, e.g. no controller pods in the input).
+    ``status`` is undecided when netverify cannot tell from the manifests (e.g. no
+    controller pods in the input).
     """
 
     step: str  # e.g. "internet -> ingress-nginx/ingress-nginx-controller"
-    status: str
+    status: HopStatus
     detail: str
     verdicts: tuple[PairVerdict, ...] = ()  # examples of blocked pairs, explained by renderers
     port: int | None = None  # the TCP port the verdicts were asked about
@@ -527,7 +585,7 @@ class RoutedPath:
     controller: tuple[str, ...]  # pods that proxy the request
     backends: tuple[BackendPath, ...]
     hops: tuple[Hop, ...]
-    verdict: str  # yes, no, unknown
+    verdict: Answer
     notes: tuple[str, ...] = ()
     source: SourceRef | None = None
 
@@ -540,16 +598,16 @@ class UrlResult:
     url: str
     paths: tuple[RoutedPath, ...]
     notes: tuple[str, ...] = ()
-    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
 
     @property
-    def verdict(self) -> str:
-        """yes when every entry point delivers, no when one fails or none routes the URL."""
-        if not self.paths:
-            return "no"
-        if any(p.verdict == "no" for p in self.paths):
-            return "no"
-        return "unknown" if any(p.verdict == "unknown" for p in self.paths) else "yes"
+    def verdict(self) -> Answer:
+        """Yes when every entry point delivers, no when one fails or none routes the URL."""
+        if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
+            return Answer.NO
+        if any(p.verdict is Answer.UNDECIDED for p in self.paths):
+            return Answer.UNDECIDED
+        return Answer.YES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -573,4 +631,9 @@ class PathsResult:
     routes: tuple[RoutedPath, ...]
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
-    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+
+
+# Every result a query returns: renderers and exit statuses are defined for each.
+Result = (CanReachResult | HypotheticalResult | UrlResult | WhoCanReachResult | MatrixResult
+          | LintResult | CheckReport | DiffResult | PathsResult | AuditReport)

@@ -122,8 +122,11 @@ def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
 # -- matching --------------------------------------------------------------------------------
 
 def host_matches(pattern: str, host: str, *, gateway_api: bool = False) -> bool:
-    """Exact host, or a wildcard: for Ingress ``*.`` stands for exactly one label; for the
-    Gateway API (listener and HTTPRoute hostnames) for one or more labels."""
+    """Exact host, or a wildcard.
+
+    For Ingress ``*.`` stands for exactly one label; for the Gateway API (listener and
+    HTTPRoute hostnames) for one or more labels.
+    """
     if pattern.startswith("*."):
         suffix = pattern[1:]
         if not host.endswith(suffix) or len(host) <= len(suffix):
@@ -242,6 +245,11 @@ def choose_ingress_route(ingresses: list[Ingress], req: Request) -> RouteChoice 
                              f"which one wins depends on the controller (chose {ing.key})")
             return RouteChoice(object_kind="Ingress", namespace=ing.namespace, name=ing.name,
                                route=route, match=m, host=pattern, notes=tuple(notes))
+    return _default_backend(ingresses, req)
+
+
+def _default_backend(ingresses: list[Ingress], req: Request) -> RouteChoice | None:
+    """The defaultBackend serving a request no rule matches (the first Ingress by name)."""
     for ing in sorted(ingresses, key=lambda i: (i.namespace, i.name)):
         for route in ing.routes:
             if route.is_default:
@@ -368,8 +376,11 @@ _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def created_key(created: str | None) -> tuple[bool, dt.datetime]:
-    """Sort key for "the oldest wins": RFC 3339 times compared as times (``+02:00`` and
-    fractions included), objects without a timestamp after every object with one."""
+    """Sort key for "the oldest wins".
+
+    RFC 3339 times compare as times (``+02:00`` and fractions included); objects without a
+    timestamp sort after every object with one.
+    """
     if created is None:
         return True, _EPOCH
     try:
@@ -473,8 +484,10 @@ def default_ingress_class(cluster: Cluster) -> str | None:
 
 
 def effective_ingress_class(cluster: Cluster, ing: Ingress) -> str | None:
-    """The class an Ingress ends up with: its ``ingressClassName`` (or the legacy
-    ``kubernetes.io/ingress.class`` annotation), else the default IngressClass, which
+    """The class an Ingress ends up with.
+
+    Its ``ingressClassName`` (or the legacy ``kubernetes.io/ingress.class`` annotation),
+    else the default IngressClass, which
     the DefaultIngressClass admission plugin writes into Ingresses created without one.
     """
     return ing.ingress_class or default_ingress_class(cluster)

@@ -250,9 +250,10 @@ class AllPairs:
 
     def reach(self, sources: Sequence[int], targets: Sequence[int],
               keep: Sequence[PortMask]) -> BoolArray:
-        """(S x T): source class ``sources[i]`` may connect to target class ``targets[j]``
-        on some port class of ``keep[j]`` (one mask per target: what counts may depend
-        on the target, e.g. the ports it already opens to the internet).
+        """(S x T): whether ``sources[i]`` may connect to ``targets[j]`` on a class of ``keep[j]``.
+
+        One mask per target: what counts may depend on the target, e.g. the ports it
+        already opens to the internet.
 
         Loopback is not applied (classes, not pods).  One vectorised AND per 64-bit
         word over the (S x T) block, so audit rules ask about namespaces at once
@@ -270,8 +271,10 @@ class AllPairs:
         return hit
 
     def allowed_ports(self, sources: Sequence[int], target: int, keep: PortMask) -> PortSet:
-        """The ports of the classes in ``keep`` allowed from some class of ``sources`` to
-        class ``target`` (the union over the sources)."""
+        """The ports of ``keep``'s classes allowed from some class of ``sources`` to ``target``.
+
+        The union over the sources.
+        """
         if not len(sources):
             return PortSet.empty()
         allowed, _ = self.block(sources, [target])
@@ -289,8 +292,10 @@ class AllPairs:
 
 
 def _and(out: Words, into: Words, p: _Pass, srcs: Index, dsts: Index, every: bool) -> Words:
-    """``OUT(s)[d] & IN(d)[s]`` over a block of roles, (dsts x srcs), for one word of one
-    pass (``every``: ``srcs`` is every source role in order)."""
+    """``OUT(s)[d] & IN(d)[s]`` over a block of roles, (dsts x srcs), for one word of one pass.
+
+    ``every``: ``srcs`` is every source role in order.
+    """
     a = out[dsts][:, p.src_row[srcs]]
     b = into[p.dst_row[dsts]]
     got: Words = a & (b if every else b[:, srcs])
@@ -439,8 +444,10 @@ class _Builder:
         self.sealed = True
 
     def signatures(self, direction: Direction) -> tuple[list[Sig], Index]:
-        """The distinct selection signatures of ``direction`` (each with one class having
-        it, the policies selecting it and the tiers' selection), and each class's index.
+        """The distinct selection signatures of ``direction``, and each class's index.
+
+        Each signature comes with one class having it, the policies selecting it and the
+        tiers' selection.
 
         Index 0 is "not isolated, no cluster-wide policy" (class -1).
         """
@@ -471,8 +478,11 @@ class _Builder:
         return sigs, idx
 
     def roles(self, direction: Direction, sig_idx: Index) -> tuple[Index, Index]:
-        """Classes alike as peers of ``direction``'s rows (and with the same own row):
-        each class's role and each role's representative class."""
+        """Each class's role and each role's representative class.
+
+        A role holds the classes alike as peers of ``direction``'s rows (and with the
+        same own row).
+        """
         masks = list(self.peer_masks[direction].values())
         prefix: list[tuple[object, ...]] = []
         for c, rep in enumerate(self.reps):
@@ -498,7 +508,9 @@ class _Builder:
 
     def rows(self, direction: Direction, family: int, sigs: list[Sig], cols: Index,
              ks: list[int]) -> tuple[list[Words], list[Words] | None]:
-        """Packed rows, one per signature, over the peer classes ``cols``: allowed
+        """Packed rows, one per signature, over the peer classes ``cols``.
+
+        Allowed
         words and (with cluster-wide policies) allowed-or-undecided words.
 
         A rule's term is one word per peer (its ports, packed once) where its peers
@@ -551,20 +563,7 @@ class _Builder:
                 continue
             words = out[:, row, :]
             for pi in selecting:
-                for cov, peers, named in terms(pi):
-                    if not peers.any():
-                        continue
-                    if direction is Direction.INGRESS:
-                        # Named ports resolve on the destination: this class.
-                        cv = self.const_cover_named(cov, named, c, keep) if named else cov
-                        np.bitwise_or(words, cv[:, None], out=words, where=peers[None, :])
-                    elif named:
-                        val = np.broadcast_to(cov[:, None], (n_words, n))
-                        for name, proto in named:
-                            val = val | named_over_cols(name, proto)
-                        np.bitwise_or(words, val, out=words, where=peers[None, :])
-                    else:
-                        np.bitwise_or(words, cov[:, None], out=words, where=peers[None, :])
+                self._or_terms(direction, words, terms(pi), c, keep, named_over_cols)
             if any(tier_sel):
                 acc, und = self.tiers.compose(direction, c, True, _unpack(words, K), family,
                                               cols)
@@ -574,6 +573,27 @@ class _Builder:
             elif opened is not None:
                 opened[:, row, :] = words
         return list(out), (list(opened) if opened is not None else None)
+
+    def _or_terms(self, direction: Direction, words: Words,
+                  terms: list[tuple[Words, BoolArray, list[tuple[str, Protocol]]]], c: int,
+                  keep: Words, named_over_cols: Callable[[str, Protocol], Words]) -> None:
+        """OR into ``words`` (one row, W x n) what the rule ``terms`` of class ``c`` allow.
+
+        Named ports resolve on the destination: class ``c`` for ingress, the peer for egress.
+        """
+        for cov, peers, named in terms:
+            if not peers.any():
+                continue
+            if direction is Direction.INGRESS:
+                cv = self.const_cover_named(cov, named, c, keep) if named else cov
+                np.bitwise_or(words, cv[:, None], out=words, where=peers[None, :])
+            elif named:
+                val = np.broadcast_to(cov[:, None], words.shape)
+                for name, proto in named:
+                    val = val | named_over_cols(name, proto)
+                np.bitwise_or(words, val, out=words, where=peers[None, :])
+            else:
+                np.bitwise_or(words, cov[:, None], out=words, where=peers[None, :])
 
     def const_cover_named(self, cov: Words, named: list[tuple[str, Protocol]], c: int,
                           keep: Words) -> Words:
@@ -595,8 +615,10 @@ def _membership(masks: list[BoolArray], n: int) -> npt.NDArray[np.uint8]:
 
 
 def _pack(acc: BoolArray, keep: Words) -> Words:
-    """(K x n) booleans -> (W x n) words: bit ``k % 64`` of word ``k // 64`` is ``acc[k]``,
-    only the bits of ``keep``."""
+    """(K x n) booleans -> (W x n) words: bit ``k % 64`` of word ``k // 64`` is ``acc[k]``.
+
+    Only the bits of ``keep`` are kept.
+    """
     K, n = acc.shape
     W = len(keep)
     padded = np.zeros((W * 64, n), dtype=bool)

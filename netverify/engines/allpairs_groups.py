@@ -35,8 +35,10 @@ BLOCK_CELLS = 16_000_000
 
 @dataclass(frozen=True, slots=True)
 class GroupTotals:
-    """(G x G) totals: allowed pod pairs, undecided pod pairs (None without any) and the
-    union of the allowed port words."""
+    """(G x G) totals: allowed pod pairs, undecided pod pairs and the allowed port words.
+
+    Undecided is None without any; the port words are the union over the pairs.
+    """
 
     allowed: Int
     undecided: Int | None
@@ -56,8 +58,10 @@ class _Entries:
 
 @dataclass(frozen=True, slots=True)
 class Members:
-    """Which pods each group holds, as (class, group) entries (sparse: a class sits in
-    one group or a few, and a dense (C x G) table would be gigabytes at 100,000 pods).
+    """Which pods each group holds, as (class, group) entries.
+
+    Sparse: a class sits in one group or a few, and a dense (C x G) table would be
+    gigabytes at 100,000 pods.
 
     ``count`` is the pods of class ``cls[i]`` in group ``group[i]``, ``bare`` the real
     ones among them (a real pod's pair with itself is loopback, not a pair), and
@@ -152,8 +156,10 @@ def _block(ap: AllPairs, src: _Entries, dst: _Entries, j0: int, j1: int, s_roles
 
 def _add(total: Int, rel: npt.NDArray[np.bool_], s_inv: Index, d_inv: Index,
          src: _Entries, dn: Int, seg: Index, gcols: Index) -> None:
-    """Add the pod pairs of one (destination x source) block where ``rel`` holds into
-    ``total`` (G x G, source group first)."""
+    """Add the pod pairs of one (destination x source) block where ``rel`` holds.
+
+    ``total`` is (G x G), source group first.
+    """
     if not len(src.starts):
         return
     block = rel[d_inv][:, s_inv].astype(np.int64)
@@ -204,8 +210,7 @@ def _self_pairs(ap: AllPairs, m: Members, src: _Entries, dst: _Entries, allowed:
 
 def _exact_diagonal(ap: AllPairs, m: Members, at: Index, g: int, ports: list[Words],
                     keep: Words) -> None:
-    """The port union of group ``g`` (entries ``at``) with itself over pairs of distinct
-    pods only."""
+    """The port union of group ``g`` (entries ``at``) with itself, over distinct pods only."""
     classes = m.cls[at]
     s_roles, s_inv = np.unique(ap.src_role[classes], return_inverse=True)
     d_roles, d_inv = np.unique(ap.dst_role[classes], return_inverse=True)

@@ -58,6 +58,10 @@ class External:
     lo: int
     hi: int
     label: str
+    # The DNS name the question gave for this address (``can-reach web api.example.com``):
+    # cluster-wide ``domainNames`` peers are matched against it, everything else sees
+    # only the address.
+    host: str = ""
 
 
 Subject = Pod | External
@@ -364,8 +368,10 @@ def _same_pod(a: Subject, b: Subject) -> bool:
 
 
 def _families_matter(a: Subject, b: Subject, fams: frozenset[int]) -> bool:
-    """Whether the two families could give different verdicts: only a known pod address
-    can be matched differently (an external range has one family)."""
+    """Whether the two families could give different verdicts.
+
+    Only a known pod address can be matched differently (an external range has one family).
+    """
     return len(fams) > 1 and any(isinstance(x, Pod) and x.ips for x in (a, b))
 
 

@@ -152,6 +152,10 @@ class _Builder:
             )
         src = self._identify(raw, kind)
         self._suppression(raw, src)
+        self._known(raw, src, kind, api)
+
+    def _known(self, raw: RawObject, src: SourceRef, kind: str, api: object) -> None:
+        """Read an object of a kind and version netverify knows into its list."""
         if kind == "Namespace":
             self._namespace(raw, src)
         elif kind == "Pod":
@@ -183,8 +187,11 @@ class _Builder:
             self.nodes.append(build_node(raw, src, labels))
 
     def _unevaluated(self, raw: RawObject, entry: PolicyKind) -> None:
-        """Keep a traffic policy netverify does not evaluate (Calico's NetworkPolicy, a
-        CiliumNetworkPolicy, ...): the answers it could change are incomplete."""
+        """Keep a traffic policy netverify does not evaluate, so its answers say incomplete.
+
+        For example Calico's NetworkPolicy or a CiliumNetworkPolicy: the answers it could
+        change are incomplete.
+        """
         ns, name = _meta_names(raw.data)
         ns = (ns or DEFAULT_NAMESPACE) if entry.scope is Scope.NAMESPACED else None
         self.unevaluated.append(PolicyObject(

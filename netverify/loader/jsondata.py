@@ -175,8 +175,10 @@ class _Lines:
 
 
 def _table(text: str, a: int, b: int, line: int) -> dict[tuple[str | int, ...], int]:
-    """Every value's path and line inside the object at ``text[a:b]`` (starting at
-    ``line``), as the YAML path's line table has them."""
+    """Every value's path and line inside the object at ``text[a:b]`` (from ``line``).
+
+    As the YAML path's line table has them.
+    """
     out: dict[tuple[str | int, ...], int] = {}
     # Each open container: its path, and for an object the key just read / for an array
     # the index of the next item.

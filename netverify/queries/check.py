@@ -28,7 +28,6 @@ from typing import Any
 
 import z3
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import (
@@ -46,12 +45,13 @@ from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
 from netverify.queries.coverage import objects_text
 from netverify.queries.endpoints import parse_port, resolve, split_port
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.hypothetical import verify_witness
 from netverify.queries.witnesses import address_notes, settle, taken
 from netverify.results import AssertionResult, CheckReport, PairVerdict
 from netverify.selectors import LabelSelector, parse_selector, parse_selector_string
 from netverify.specs import Assertion, SpecError, SpecFile, load_spec
+from netverify.verdicts import AssertionScope, AssertionStatus, Basis, Expect
 
 DNS = "dns"
 
@@ -104,13 +104,13 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
                     raise SpecError(f"{path}: manifests: {e.message}") from None
                 raise
         cluster = clusters[paths]
-        prof, notes = choose(cluster, spec.cni)
-        eff_cluster, eff_notes = effective(cluster, prof)
-        caveats.extend(f"{path}: {n}" for n in (*notes, *eff_notes))
+        plugin = enforced(cluster, spec.cni)
+        prof, eff_cluster = plugin.profile, plugin.cluster
+        caveats.extend(f"{path}: {n}" for n in plugin.notes)
         for a in spec.assertions:
-            on = cluster if a.answer == "policy" else eff_cluster
+            on = cluster if a.answer is Basis.POLICY else eff_cluster
             r = _run(on, spec, a, deadline)
-            if a.answer == "effective" and eff_cluster is not cluster:
+            if a.answer is Basis.EFFECTIVE and eff_cluster is not cluster:
                 r = replace(r, message=f"{r.message} (effective with {prof.label})")
             results.append(r)
     coverage = Coverage()
@@ -122,7 +122,7 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
                        caveats=tuple(caveats), coverage=coverage)
 
 
-def _result(spec: SpecFile, a: Assertion, status: str, message: str,
+def _result(spec: SpecFile, a: Assertion, status: AssertionStatus, message: str,
             details: list[str] | None = None, cx: dict[str, Any] | None = None
             ) -> AssertionResult:
     return AssertionResult(file=spec.path, index=a.index, name=a.name, expect=a.expect,
@@ -133,7 +133,7 @@ def _result(spec: SpecFile, a: Assertion, status: str, message: str,
 def _incomplete(spec: SpecFile, a: Assertion, coverage: Coverage, what: str
                 ) -> AssertionResult:
     """Neither pass nor fail: ``what`` depends on objects netverify does not evaluate."""
-    return replace(_result(spec, a, "incomplete",
+    return replace(_result(spec, a, AssertionStatus.INCOMPLETE,
                            f"{what} not decided: {objects_text(coverage)} not evaluated",
                            ["these objects restrict traffic and netverify does not evaluate "
                             "them; --ignore-kind KIND leaves them out on purpose"]),
@@ -154,12 +154,12 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
         dst = _side(cluster, dst_raw, "to")
         probes = _probes(a, port_text, dst_is_dns=a.dst == DNS)
     except NetverifyError as e:
-        return _result(spec, a, "fail", f"invalid endpoint: {e}")
-    if a.scope == "any":
+        return _result(spec, a, AssertionStatus.FAIL, f"invalid endpoint: {e}")
+    if a.scope is AssertionScope.ANY:
         return _run_any(cluster, spec, a, src, dst, probes, deadline)
     for side, what in ((src, "from"), (dst, "to")):
         if not side.pods and not side.external:
-            return _result(spec, a, "fail", f"{what}: {side.text} matches nothing",
+            return _result(spec, a, AssertionStatus.FAIL, f"{what}: {side.text} matches nothing",
                            ["an assertion over no pods would pass vacuously; check the "
                             "namespace and labels"])
     ev = Evaluator(cluster)
@@ -184,17 +184,19 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
                     nums = d.named_port(name, proto or Protocol.TCP) if isinstance(d, Pod) else ()
                     n = nums[0] if nums else 0
                 v = ev.pair(s, d, protocol=proto, port=n)
-                if not v.undecided.is_empty and (a.expect == "deny" or not v.is_allowed):
+                if not v.undecided.is_empty and (a.expect is Expect.DENY or not v.is_allowed):
                     # Cluster-wide policies leave this pair to the implementation: neither
                     # a pass nor a failure, unless another pair fails for sure.
                     tied.append(v)
                     continue
-                if a.expect == "allow" and not v.is_allowed:
-                    return _result(spec, a, "fail", f"{v.src.name} cannot reach {v.dst.name}"
+                if a.expect is Expect.ALLOW and not v.is_allowed:
+                    return _result(spec, a, AssertionStatus.FAIL,
+                                   f"{v.src.name} cannot reach {v.dst.name}"
                                    f" ({_traffic(proto, number, name)})", _explain(v),
                                    _cx(v, proto, number or name))
-                if a.expect == "deny" and v.is_allowed:
-                    return _result(spec, a, "fail", f"{v.src.name} can reach {v.dst.name}"
+                if a.expect is Expect.DENY and v.is_allowed:
+                    return _result(spec, a, AssertionStatus.FAIL,
+                                   f"{v.src.name} can reach {v.dst.name}"
                                    f" ({_traffic(proto, number, name)}: {v.allowed})",
                                    _explain(v), _cx(v, proto, number or name))
     n = (len(src.pods) + len(src.external)) * (len(dst.pods) + len(dst.external))
@@ -202,11 +204,11 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
         return _incomplete(spec, a, cov.affecting(undecided), f"{skipped} of {n} pair(s)")
     if tied:
         v = tied[0]
-        return _result(spec, a, "undecided",
+        return _result(spec, a, AssertionStatus.UNDECIDED,
                        f"{len(tied)} of {n} pair(s) are left to the implementation by "
                        f"cluster-wide policies, e.g. {v.src.name} -> {v.dst.name}",
                        _explain(v))
-    return _result(spec, a, "pass", f"{n} pair(s) checked")
+    return _result(spec, a, AssertionStatus.PASS, f"{n} pair(s) checked")
 
 
 def _traffic(proto: Protocol | None, number: int | None, name: str | None) -> str:
@@ -331,13 +333,13 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
              probes: list[tuple[Protocol | None, int | None, str | None]],
              deadline: Deadline) -> AssertionResult:
     if not src.pattern:
-        return _result(spec, a, "fail", "scope: any needs a source pattern",
+        return _result(spec, a, AssertionStatus.FAIL, "scope: any needs a source pattern",
                        ["use a mapping (namespace, namespaceSelector, podSelector), "
                         "NAMESPACE/*, NAMESPACE/key=value or */*"])
     if not dst.pods and not dst.external:
-        return _result(spec, a, "fail", f"to: {dst.text} matches nothing")
+        return _result(spec, a, AssertionStatus.FAIL, f"to: {dst.text} matches nothing")
     if deadline.expired():  # an earlier assertion used up the time: build nothing
-        return _result(spec, a, "undecided", f"not checked: {deadline.reason()}")
+        return _result(spec, a, AssertionStatus.UNDECIDED, f"not checked: {deadline.reason()}")
     # The source may be any pod of its namespace, or of any namespace (a selector).
     src_spaces = (src.namespace,) if src.namespace is not None else (ANY,)
     cov = cluster.coverage.affecting((s, d.namespace) for s in src_spaces for d in dst.pods)
@@ -355,11 +357,11 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                 n = nums[0] if nums else None
                 if n is None:
                     continue  # nothing can reach a port the pod does not declare
-            if a.expect == "deny" and d.key in sources and not d.is_template:
+            if a.expect is Expect.DENY and d.key in sources and not d.is_template:
                 # The destination is one of the sources, and its connection to itself is
                 # always allowed: the same pair scope: existing fails on.
                 v = ev.pair(d, d, protocol=proto, port=n)
-                return _result(spec, a, "fail", f"{d.key} can reach itself "
+                return _result(spec, a, AssertionStatus.FAIL, f"{d.key} can reach itself "
                                f"({_traffic(proto, number, name)}: {v.allowed})",
                                _explain(v), _cx(v, proto, number or name))
             traffic = Traffic.symbolic()
@@ -374,20 +376,22 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             # With cluster-wide policies that leave a choice to the implementation, a
             # counterexample must fail for every choice (``possibly`` for allow,
             # ``allowed`` for deny); one that fails for some choice only is undecided.
-            target = z3.Not(traffic.either_family(q.possibly)) if a.expect == "allow" \
+            target = z3.Not(traffic.either_family(q.possibly)) if a.expect is Expect.ALLOW \
                 else q.allowed
-            if a.expect == "allow" and n is None:
-                return _result(spec, a, "fail", "scope: any with expect: allow needs a port",
+            if a.expect is Expect.ALLOW and n is None:
+                return _result(spec, a, AssertionStatus.FAIL,
+                               "scope: any with expect: allow needs a port",
                                ["'some port is open for every possible pod' is not checked; "
                                 "name the port"])
             r = engine.solve(replace(q, allowed=target), *goals)
             if r.outcome is Outcome.UNDECIDED:
-                return _result(spec, a, "undecided", f"the solver could not decide: {r.reason}")
+                return _result(spec, a, AssertionStatus.UNDECIDED,
+                               f"the solver could not decide: {r.reason}")
             if r.outcome is Outcome.NO and q.possible is not None:
-                weak = z3.Not(traffic.either_family(q.allowed)) if a.expect == "allow" \
+                weak = z3.Not(traffic.either_family(q.allowed)) if a.expect is Expect.ALLOW \
                     else q.possible
                 if engine.solve(replace(q, allowed=weak), *goals).outcome is not Outcome.NO:
-                    return _result(spec, a, "undecided",
+                    return _result(spec, a, AssertionStatus.UNDECIDED,
                                    "cluster-wide policies leave the answer for some possible "
                                    "pod to the implementation (policies tied at one "
                                    "priority, domain names, ...)")
@@ -406,10 +410,10 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             assert r.model is not None
             wport, wproto = read_traffic(r.model, traffic)
             target_pod = Witness(d, None, None, None)
-            expected = a.expect == "deny"
+            expected = a.expect is Expect.DENY
             pair = verify_witness(cluster, w, target_pod, wport, wproto)
             if pair.is_allowed != expected:
-                return _result(spec, a, "undecided",
+                return _result(spec, a, AssertionStatus.UNDECIDED,
                                "internal disagreement between the SMT and concrete engines on "
                                "the counterexample; please report this as a bug")
             w = settle(w, _holds(cluster, target_pod, wport, wproto, expected))
@@ -421,12 +425,12 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                                if k != NAMESPACE_NAME_LABEL)
                 where = f"a new namespace {w.pod.namespace}" + (f" ({nsl})" if nsl else "")
             addrs = ", ".join(str(ip) for ip in w.pod.ips)
-            verb = "cannot reach" if a.expect == "allow" else "can reach"
+            verb = "cannot reach" if a.expect is Expect.ALLOW else "can reach"
             if cov.affects(w.pod.namespace, d.namespace):
                 return _incomplete(spec, a, cov.affecting([(w.pod.namespace, d.namespace)]),
                                    f"a counterexample in namespace {w.pod.namespace}")
             return _result(
-                spec, a, "fail",
+                spec, a, AssertionStatus.FAIL,
                 f"a pod that could exist in {where} "
                 f"{f'with labels {labels}' if labels else 'with no labels'}"
                 f"{f' and address {addrs}' if addrs else ''} {verb} {d.key} "
@@ -438,5 +442,6 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                  "hypothetical": True})
     if not cov.complete:
         return _incomplete(spec, a, cov, f"every pod that could match {src.text}")
-    return _result(spec, a, "pass", f"proved for every pod that could match {src.text}")
+    return _result(spec, a, AssertionStatus.PASS,
+                   f"proved for every pod that could match {src.text}")
 

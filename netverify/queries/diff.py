@@ -29,6 +29,7 @@ import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.concrete import Evaluator
 from netverify.engines.smt.endpoints import (
     SymEndpoint,
     external,
@@ -48,9 +49,23 @@ from netverify.engines.smt.solve import (
 from netverify.engines.smt.universe import Universe, build_universe
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
-from netverify.ports import PortSet
+from netverify.ports import PortSet, Protocol
 from netverify.queries.witnesses import taken
-from netverify.results import DiffResult, DiffRow, DiffWitness
+from netverify.results import (
+    Cause,
+    DiffCause,
+    DiffResult,
+    DiffRow,
+    DiffWitness,
+    Layer,
+    SideVerdict,
+)
+from netverify.results import Outcome as Says
+from netverify.verdicts import Answer, Change
+
+# Rows explained with the rules responsible (each costs two pair evaluations); past this
+# many, the rest of the rows go without.
+MAX_EXPLAINED_ROWS = 500
 
 
 def _portset_ids(ap: AllPairs, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
@@ -104,14 +119,17 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
     per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
+    sample: dict[tuple[str, str], tuple[Pod, Pod]] = {}
     for src_pod, dst_pod, a, b in _changes(old, new):
         per_group[(src_pod.group, dst_pod.group)].append((b.difference(a), a.difference(b)))
+        sample.setdefault((src_pod.group, dst_pod.group), (src_pod, dst_pod))
     rows = []
     for (s, d), changes in per_group.items():
         added, removed = PortSet.empty(), PortSet.empty()
         for ad, rm in changes:
             added, removed = added.union(ad), removed.union(rm)
         rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes)))
+    rows = _explain(rows, sample, old, new)
     rows = _collapse(rows, old, new)
     coverage = old.coverage.merged(new.coverage)
     if not coverage.complete:
@@ -128,14 +146,78 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
                       witnesses=tuple(witnesses), caveats=tuple(caveats), coverage=coverage)
 
 
+def _explain(rows: list[DiffRow], sample: dict[tuple[str, str], tuple[Pod, Pod]],
+             old: Cluster, new: Cluster) -> list[DiffRow]:
+    """Give each row the rules responsible for its change.
+
+    On one of its pod pairs and its first changed port, the side (egress, ingress) whose
+    verdict changed, with who decides it in each version: a cluster-wide tier rule, a
+    NetworkPolicy rule or isolation, or the default.
+    """
+    ev_old, ev_new = Evaluator(old), Evaluator(new)
+    old_pods = {p.key: p for p in old.pods}
+    out = []
+    for i, row in enumerate(rows):
+        first = _first_port(row.added if not row.added.is_empty else row.removed)
+        if i >= MAX_EXPLAINED_ROWS or first is None:
+            out.append(row)
+            continue
+        proto, port = first
+        s_new, d_new = sample[(row.src, row.dst)]
+        s_old, d_old = old_pods[s_new.key], old_pods[d_new.key]
+        v_old = ev_old.pair(s_old, d_old, protocol=proto, port=port)
+        v_new = ev_new.pair(s_new, d_new, protocol=proto, port=port)
+        causes = []
+        for a, b in ((v_old.egress, v_new.egress), (v_old.ingress, v_new.ingress)):
+            ca, cb = _cause(a, proto, port), _cause(b, proto, port)
+            if ca.outcome is not cb.outcome:
+                causes.append(DiffCause(src=s_new.key, dst=d_new.key, direction=a.direction,
+                                        protocol=proto, port=port, old=ca, new=cb))
+        out.append(replace(row, because=tuple(causes)))
+    return out
+
+
+def _first_port(ports: PortSet) -> tuple[Protocol, int] | None:
+    for proto, intervals in ports.items():
+        if intervals:
+            return proto, intervals[0][0]
+    return None
+
+
+def _cause(side: SideVerdict, proto: Protocol, port: int) -> Cause:
+    """Who decides ``proto``/``port`` on one side (the pair evaluator's own account)."""
+    if not side.undecided.is_empty and side.undecided.contains(proto, port):
+        return Cause(outcome=Says.UNDECIDED, layer=Layer.ADMIN)
+    for d in side.tiers:
+        if d.ports.contains(proto, port) and d.layer is not Layer.NETWORK_POLICY:
+            if d.policy is None or d.rule is None:
+                return Cause(outcome=d.outcome, layer=d.layer)
+            return Cause(outcome=d.outcome, layer=d.layer, policy=d.policy.key,
+                         rule=d.rule.label, action=d.rule.written_action)
+    allowed = side.allowed.contains(proto, port)
+    if not side.governed or not side.isolated:
+        return Cause(outcome=Says.ALLOW if allowed else Says.DENY, layer=Layer.DEFAULT)
+    if allowed:
+        for r in side.rules:
+            if r.ports.contains(proto, port):
+                return Cause(outcome=Says.ALLOW, layer=Layer.NETWORK_POLICY,
+                             policy=f"NetworkPolicy {r.policy}", rule=r.field)
+    return Cause(outcome=Says.ALLOW if allowed else Says.DENY,
+                 layer=Layer.NETWORK_POLICY,
+                 policy=", ".join(f"NetworkPolicy {p.policy}" for p in side.isolating) or None)
+
+
 def _namespace(group: str) -> str:
     """The namespace of a row's ``ns/workload`` (or ``ns/*``)."""
     return group.partition("/")[0]
 
 
 def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
-    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when every workload
-    pair between the two namespaces changed in exactly the same way."""
+    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when they agree.
+
+    They agree when every workload pair between the two namespaces changed in exactly the
+    same way.
+    """
     groups: dict[str, set[str]] = defaultdict(set)
     for p in (*old.pods, *new.pods):
         groups[p.namespace].add(p.group)
@@ -160,7 +242,7 @@ def _merged(old: Cluster, new: Cluster) -> Cluster:
 
 
 def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
-              ) -> tuple[str, str, list[DiffWitness], list[str]]:
+              ) -> tuple[Answer, Answer, list[DiffWitness], list[str]]:
     u = build_universe(_merged(old, new))
     enc_old, enc_new = Encoder(old, u), Encoder(new, u)
     caveats: list[str] = []
@@ -176,7 +258,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     traffic = Traffic.symbolic()
     solver = new_solver(Deadline(timeout_ms))
     solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
-    answers = {}
+    answers: dict[Change, Answer] = {}
     witnesses: list[DiffWitness] = []
     terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
 
@@ -188,8 +270,9 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
             terms[key] = (z3.And(e, i), [*eg, *ing])
         return terms[key]
 
-    for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
-        outcome = "no"
+    for direction, first, second in ((Change.ALLOWED, enc_new, enc_old),
+                                     (Change.DENIED, enc_old, enc_new)):
+        outcome = Answer.NO
         for a, b, kind in ((src, dst, "pod to pod"), (ext4, dst, "IPv4 outside to pod"),
                            (dst, ext4, "pod to IPv4 outside"), (ext6, dst, "IPv6 outside to pod"),
                            (dst, ext6, "pod to IPv6 outside")):
@@ -197,12 +280,12 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
             no, _ = allowed(second, a, b)
             r = check(solver, yes, z3.Not(no))
             if r.outcome is Outcome.UNDECIDED:
-                outcome = "undecided"
-                caveats.append(f"newly {direction} ({kind}): the solver could not decide "
+                outcome = Answer.UNDECIDED
+                caveats.append(f"newly {direction.value} ({kind}): the solver could not decide "
                                f"({r.reason})")
                 continue
             if r.outcome is Outcome.YES and r.model is not None:
-                outcome = "yes"
+                outcome = Answer.YES
                 pods = [ep for ep in (a, b) if ep.pod is None and z3.is_true(ep.is_pod)]
                 # The example pods keep an address only when the difference needs one,
                 # and a new pod gets one no existing pod has, when one will do.
@@ -225,7 +308,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
                                           rule_terms))
                 break
         answers[direction] = outcome
-    return answers["allowed"], answers["denied"], witnesses, caveats
+    return answers[Change.ALLOWED], answers[Change.DENIED], witnesses, caveats
 
 
 def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndpoint], *,
@@ -239,7 +322,7 @@ def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndp
 
 
 def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,
-             traffic: Traffic, direction: str, terms: list[RuleTerm]) -> DiffWitness:
+             traffic: Traffic, direction: Change, terms: list[RuleTerm]) -> DiffWitness:
     port, proto = read_traffic(m, traffic)
     rules = tuple(f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                   for t in terms if z3.is_true(m.eval(t.term, True)))

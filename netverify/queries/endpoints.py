@@ -23,6 +23,9 @@ from netverify.selectors import LabelSelector, parse_selector_string
 # ``k8s-app`` too: cluster add-ons (kube-dns, metrics-server) are labelled with it.
 APP_LABELS = ("app", "app.kubernetes.io/name", "k8s-app")
 
+URL_SCHEMES = ("http://", "https://")
+OUTSIDE = ("internet", "external")  # sources that stand for every address outside
+
 _PORT_RE = re.compile(r"^(?P<port>[0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(/(?P<proto>[A-Za-z]+))?$")
 
 
@@ -42,6 +45,32 @@ class Resolved:
     text: str
     pods: tuple[Pod, ...] = ()
     external: tuple[External, ...] = ()
+
+
+def is_url(text: str) -> bool:
+    """Whether a destination is a URL.
+
+    ``can-reach`` then follows the request through Ingress and Gateway API routes instead
+    of asking about pods.
+    """
+    return text.lower().startswith(URL_SCHEMES)
+
+
+def asks_url(src: str, dst: str) -> bool:
+    """Whether ``can-reach SRC DST`` is a question about a URL (``can_reach_url``).
+
+    From ``internet`` (or ``external``) only a URL makes sense: a host name or a bare
+    path there is a URL missing its scheme, never a pod.
+
+    Raises:
+        QueryError: from outside, for a destination that is not a URL.
+    """
+    if is_url(dst):
+        return True
+    if src.lower() in OUTSIDE and ("." in dst.split("/", 1)[0] or "/" not in dst):
+        raise QueryError(f"{dst!r}: from {src}, the destination is a URL, e.g. "
+                         f"https://{dst.removeprefix('//')}")
+    return False
 
 
 def parse_protocol(text: str) -> Protocol:
@@ -95,9 +124,63 @@ def split_port(text: str) -> tuple[str, str | None]:
         return text, None
     if ":" in text:
         head, _, tail = text.rpartition(":")
-        if _is_ip_or_cidr(head) or "/" in head or re.fullmatch(r"[a-z0-9][-a-z0-9.]*", head):
+        if _is_ip_or_cidr(head) or "/" in head or re.fullmatch(r"[a-z0-9][-a-z0-9._]*", head,
+                                                                 re.IGNORECASE):
             return head, tail
     return text, None
+
+
+# A DNS name as the API types define DomainName (no wildcard here: the question names one
+# host).  At least two labels: a bare word is a typo for NAMESPACE/NAME, not a host.
+_HOST_RE = re.compile(r"^(?=.{1,253}\.?$)([a-z0-9]([-a-z0-9_]*[a-z0-9])?\.)+"
+                      r"[a-z0-9]([-a-z0-9_]*[a-z0-9])?\.?$", re.IGNORECASE)
+_CLUSTER_SUFFIXES = (".svc", ".svc.cluster.local", ".cluster.local")
+
+
+def outside_host(cluster: Cluster, text: str) -> str | None:
+    """The DNS name ``text`` names outside the cluster (lower case, no root dot), or None.
+
+    Call it after ``find_service``: a name of the cluster's own DNS that named no Service
+    is an error, never a host on the internet.
+
+    Raises:
+        QueryError: for a cluster DNS name (``db.backend``, ``*.svc.cluster.local``) that
+            matches no Service of the manifests.
+    """
+    if "/" in text or _is_ip_or_cidr(text) or not _HOST_RE.match(text):
+        return None
+    host = text.lower().rstrip(".")
+    parts = host.split(".")
+    if host.endswith(_CLUSTER_SUFFIXES) or (len(parts) == 2 and parts[1] in cluster.namespaces):
+        raise QueryError(f"{text!r} is a name of the cluster's DNS, but the manifests have no "
+                         f"Service {parts[0]} in namespace {parts[1]}",
+                         hint=f"name a pod as {parts[1]}/NAME, or a Service as "
+                              f"svc/NAMESPACE/NAME")
+    return host
+
+
+def resolve_host(ev: Evaluator, host: str, addresses: str | None = None) -> Resolved:
+    """A host outside the cluster as the addresses it may have.
+
+    With ``addresses`` (an IP or CIDR the user says the name resolves to) only those;
+    otherwise every address of both families, split where the policies draw lines, so that
+    each range has one verdict: the name's own rules (``domainNames``) see the host, the
+    rest of the policies the address.
+
+    Raises:
+        QueryError: when ``addresses`` is not an IP address or CIDR.
+    """
+    if addresses is not None:
+        if not _is_ip_or_cidr(addresses):
+            raise QueryError(f"{addresses!r} is not an IP address or CIDR",
+                             hint="e.g. --resolves-to 203.0.113.7")
+        net = ipaddress.ip_network(addresses, strict=False)
+        spans = [(net.version, int(net.network_address), int(net.broadcast_address))]
+    else:
+        spans = [(4, 0, (1 << 32) - 1), (6, 0, (1 << 128) - 1)]
+    return Resolved(host, external=tuple(
+        External(f, a, b, f"{host} at {format_range(f, a, b)}", host=host)
+        for f, lo, hi in spans for a, b in ev.split(f, lo, hi)))
 
 
 def _is_ip_or_cidr(text: str) -> bool:
@@ -161,6 +244,11 @@ def resolve(cluster: Cluster, ev: Evaluator, text: str) -> Resolved:
             f"{text!r} is ambiguous: the app label {name!r} is on {len(groups)} workloads "
             f"({', '.join(groups[:6])})",
             hint=f"name one of them, or use {ns}/app={name} for all of them")
+    raise _no_such_pod(cluster, ns, name, in_ns)
+
+
+def _no_such_pod(cluster: Cluster, ns: str, name: str, in_ns: list[Pod]) -> QueryError:
+    """The error for a name no pod, workload or app label of ``ns`` has, with near misses."""
     names = sorted({p.name for p in in_ns} | {p.workload for p in in_ns if p.workload} | {
         p.labels[k] for p in in_ns for k in APP_LABELS if k in p.labels})
     close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
@@ -174,8 +262,8 @@ def resolve(cluster: Cluster, ev: Evaluator, text: str) -> Resolved:
         hint_parts.append(f"pods in {ns}: {', '.join(names[:10])}")
     if not names:
         hint_parts.append(f"namespace {ns} has no pods")
-    raise QueryError(f"no pod, workload or app label named {name!r} in namespace {ns}",
-                     hint="; ".join(hint_parts) or None)
+    return QueryError(f"no pod, workload or app label named {name!r} in namespace {ns}",
+                      hint="; ".join(hint_parts) or None)
 
 
 def _simple_match(name: str, p: Pod) -> bool:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.allpairs_groups import Members, group_totals
@@ -29,16 +28,17 @@ from netverify.policy_kinds import Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.progress import current
 from netverify.queries.endpoints import parse_protocol
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.results import MatrixCell, MatrixResult
+from netverify.verdicts import GroupBy
 
-GROUPINGS = ("pod", "workload", "namespace")
+GROUPINGS = tuple(g.value for g in GroupBy)
 # The pod level holds one cell per ordered pod pair: 2,500 pods are 6.25 million cells
 # (tens of seconds and gigabytes of output); above that it takes ``force``.
 POD_MATRIX_LIMIT = 2_500
 
 
-def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
+def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | None = None,
            protocol: str | None = None, namespaces: tuple[str, ...] = (),
            engine: str = "concrete", cni: str | None = None,
            policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS,
@@ -71,12 +71,14 @@ def matrix(cluster: Cluster, *, by: str = "pod", port: int | None = None,
             matrix above ``POD_MATRIX_LIMIT`` pods without ``force``.
         UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
+    if isinstance(by, GroupBy):
+        by = by.value
     proto = _asked(cluster, by, port, protocol, namespaces, engine)
     coverage = cluster.coverage
     cluster, caveats = _enforced(cluster, cni, policy_only)
     pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
     if not pods:
-        return MatrixResult(by=by, port=port, protocol=proto, rows=(), cells=(),
+        return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=(), cells=(),
                             caveats=(*caveats, "no pods in the input"),
                             coverage=coverage.affecting(()))
     if by == "pod" and len(pods) > POD_MATRIX_LIMIT and not force:
@@ -120,9 +122,8 @@ def _enforced(cluster: Cluster, cni: str | None, policy_only: bool
         caveats.append("policy answer only (--policy-only): what the CNI enforces is not "
                        "applied")
         return cluster, tuple(caveats)
-    prof, notes = choose(cluster, cni)
-    cluster, eff_notes = effective(cluster, prof)
-    return cluster, (*caveats, *notes, *eff_notes)
+    plugin = enforced(cluster, cni)
+    return plugin.cluster, (*caveats, *plugin.notes)
 
 
 def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> MatrixResult:
@@ -197,7 +198,8 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
                                     allowed_pairs=int(allowed_pairs[s, d]),
                                     pairs=int(pairs[s, d]),
                                     complete=und_groups is None or not und_groups[s, d]))
-    return MatrixResult(by=by, port=port, protocol=proto, rows=tuple(names), cells=tuple(cells),
+    return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=tuple(names),
+                        cells=tuple(cells),
                         caveats=caveats)
 
 
@@ -231,7 +233,7 @@ def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol
                  for i, j in [divmod(k, len(pods))]]
         if not all(c.complete for c in cells):
             caveats = (*caveats, UNDECIDED_TIERS)
-    return MatrixResult(by="pod", port=port, protocol=proto, rows=tuple(keys),
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=tuple(keys),
                         cells=tuple(cells), caveats=caveats)
 
 
@@ -381,5 +383,6 @@ def _smt_matrix(cluster: Cluster, pods: list[Pod], proto: Protocol | None, port:
             else:
                 ps = smt.allowed_ports(smt.pod(a), smt.pod(b))
             cells.append(MatrixCell(src=a.key, dst=b.key, allowed=ps.restrict(proto, port)))
-    return MatrixResult(by="pod", port=port, protocol=proto, rows=tuple(p.key for p in pods),
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto,
+                        rows=tuple(p.key for p in pods),
                         cells=tuple(cells), caveats=caveats)

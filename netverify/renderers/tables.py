@@ -16,11 +16,13 @@ from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import (
     DIFF_HEADERS,
     UNDECIDED_LEGEND,
+    diff_causes,
     diff_rows,
     diff_symbolic,
     matrix_table,
 )
 from netverify.results import DiffResult, MatrixCell, MatrixResult
+from netverify.verdicts import GroupBy
 
 # Excel, LibreOffice and Google Sheets read a cell starting with one of these as a
 # formula (=HYPERLINK(...), =cmd|...), even inside quotes; OWASP's "CSV Injection"
@@ -40,7 +42,7 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
-def render_matrix_csv(m: MatrixResult) -> str:
+def render_matrix_csv(m: MatrixResult, opts: RenderOptions) -> str:
     """One row per ordered pair, columns as in the JSON results.
 
     ``complete`` is false for a pair a traffic policy netverify does not evaluate could
@@ -56,7 +58,7 @@ def render_matrix_csv(m: MatrixResult) -> str:
     def done(c: MatrixCell) -> str:
         return str(c.complete).lower()
 
-    if m.by == "pod":
+    if m.by is GroupBy.POD:
         if m.port is not None:
             row("from", "to", "port", "protocol", "allowed", "complete")
             for c in m.cells:
@@ -110,6 +112,7 @@ def render_diff_markdown(r: DiffResult, opts: RenderOptions) -> str:
                "existing pods: no pair changed")
     if not all(x.complete for x in r.rows):
         out += ["", md_text(UNDECIDED_LEGEND)]
+    out += _notes([line.strip() for line in diff_causes(r)])
     lines = []
     if r.pods_added:
         lines.append(f"pods only in {r.new}: {', '.join(r.pods_added)}")

@@ -14,6 +14,7 @@ from netverify.cli import main
 from netverify.loader import load_cluster
 from netverify.queries.check import check
 from netverify.specs import SpecError, load_spec
+from netverify.verdicts import AssertionStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "fixtures" / "demo")
@@ -26,7 +27,7 @@ def spec(tmp_path: Path, body: str, name: str = "s.yaml") -> str:
 
 
 def statuses(path: str) -> list[tuple[str, str]]:
-    return [(r.name, r.status) for r in check([path], load=load_cluster).results]
+    return [(r.name, r.status.value) for r in check([path], load=load_cluster).results]
 
 
 def test_the_projects_own_specs_pass(monkeypatch):
@@ -75,9 +76,9 @@ def test_failures_carry_a_counterexample(tmp_path):
   - {name: wrong deny, from: backend/api, to: backend/db, expect: deny}
 """)
     allow, deny = check([path], load=load_cluster).results
-    assert allow.status == "fail" and "cannot reach backend/db" in allow.message
+    assert allow.status is AssertionStatus.FAIL and "cannot reach backend/db" in allow.message
     assert any("isolated by backend/db" in d for d in allow.details)
-    assert deny.status == "fail" and "can reach backend/db" in deny.message
+    assert deny.status is AssertionStatus.FAIL and "can reach backend/db" in deny.message
     assert any("backend/db spec.ingress[0].from[0]" in d for d in deny.details)
     assert deny.counterexample == {"from": "backend/api", "to": "backend/db",
                                    "protocol": None, "port": None,
@@ -100,8 +101,8 @@ def test_scope_any_finds_hypothetical_counterexamples(tmp_path):
     scope: any
 """)
     ok, bad = check([path], load=load_cluster).results
-    assert ok.status == "pass"
-    assert bad.status == "fail" and "a pod that could exist in backend" in bad.message
+    assert ok.status is AssertionStatus.PASS
+    assert bad.status is AssertionStatus.FAIL and "a pod that could exist in backend" in bad.message
     assert bad.counterexample is not None and bad.counterexample["hypothetical"] is True
 
 
@@ -114,7 +115,7 @@ def test_vacuous_selector_fails_instead_of_passing(tmp_path):
     expect: deny
 """)
     results = check([path], load=load_cluster).results
-    assert [r.status for r in results] == ["fail", "fail"]
+    assert [r.status.value for r in results] == ["fail", "fail"]
     assert all("matches nothing" in r.message for r in results)
 
 
@@ -198,7 +199,8 @@ def test_self_traffic_counts_alike_in_both_scopes(tmp_path):
   - {name: others, from: "a/app!=db", to: a/db, port: 5432, expect: deny, scope: any}
 """)
     existing, anyone, others = check([path], load=load_cluster).results
-    assert (existing.status, anyone.status, others.status) == ("fail", "fail", "pass")
+    assert (existing.status, anyone.status, others.status) == (
+        AssertionStatus.FAIL, AssertionStatus.FAIL, AssertionStatus.PASS)
     for r in (existing, anyone):
         assert "a/db can reach" in r.message and r.counterexample["from"] == "a/db"
         assert any("connecting to itself" in d for d in r.details), r.details
@@ -225,8 +227,8 @@ def test_a_pod_selector_alone_ranges_over_existing_namespaces(tmp_path):
     scope: any
 """)
     pods_only, any_ns = check([path], load=load_cluster).results
-    assert pods_only.status == "pass", pods_only.message
-    assert any_ns.status == "fail" and any_ns.counterexample["from"]["new_namespace"]
+    assert pods_only.status is AssertionStatus.PASS, pods_only.message
+    assert any_ns.status is AssertionStatus.FAIL and any_ns.counterexample["from"]["new_namespace"]
 
 
 def test_a_hypothetical_counterexample_carries_its_fresh_address(tmp_path):
@@ -235,7 +237,7 @@ def test_a_hypothetical_counterexample_carries_its_fresh_address(tmp_path):
   - {name: nobody, from: "a/app!=db", to: a/db, port: 5432, expect: deny, scope: any}
 """)
     (r,) = check([path], load=load_cluster).results
-    assert r.status == "fail"
+    assert r.status is AssertionStatus.FAIL
     cx = r.counterexample
     assert cx["hypothetical"] and cx["from"]["ips"] in (["10.0.0.5"], ["10.0.0.6"],
                                                        ["10.0.0.7"])

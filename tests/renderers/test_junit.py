@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from netverify.renderers.base import sanitize
 from netverify.renderers.junit import render_junit
 from netverify.results import AssertionResult, CheckReport
+from netverify.verdicts import AssertionScope, AssertionStatus, Expect
 from tests.renderers.inert import assert_xml_inert
 from tests.renderers.samples import HOSTILE_ALPHABET
 
@@ -26,8 +27,9 @@ anything = st.text(alphabet=st.one_of(st.sampled_from(HOSTILE_ALPHABET), st.char
 
 
 def _report(file: str, name: str, message: str, detail: str, status: str) -> CheckReport:
-    result = AssertionResult(file=file, index=0, name=name, expect="allow", scope="existing",
-                             status=status, message=message, details=(detail,))
+    result = AssertionResult(file=file, index=0, name=name, expect=Expect.ALLOW,
+                             scope=AssertionScope.EXISTING, status=AssertionStatus(status),
+                             message=message, details=(detail,))
     return CheckReport(results=(result,), files=(file,))
 
 

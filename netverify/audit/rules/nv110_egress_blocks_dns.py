@@ -11,26 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from netverify.audit.dns import DNS_LABEL, DNS_PORT, KUBE_SYSTEM, STANDARD_DNS
 from netverify.audit.naming import workload_object
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
 from netverify.audit.text import first_few
 from netverify.engines.classes import pod_classes
 from netverify.engines.concrete import Evaluator
-from netverify.model import Cluster, ContainerPort, Direction, NetworkPolicy, Pod
+from netverify.model import Cluster, Direction, NetworkPolicy, Pod
 from netverify.ports import Protocol
+from netverify.results import Layer, Outcome, SideVerdict
 
-KUBE_SYSTEM = "kube-system"
-DNS_LABEL = ("k8s-app", "kube-dns")  # CoreDNS keeps kube-dns's label and Service name
-DNS_PORT = 53
 PROTOCOLS = (Protocol.UDP, Protocol.TCP)
-
-# When the input has no DNS pods, judge against the pod every cluster runs.
-_STANDARD_DNS = Pod(namespace=KUBE_SYSTEM, name="kube-dns (assumed)",
-                    labels={DNS_LABEL[0]: DNS_LABEL[1]}, kind="Deployment",
-                    container_ports=(ContainerPort(port=53, protocol=Protocol.UDP, name="dns"),
-                                     ContainerPort(port=53, protocol=Protocol.TCP,
-                                                   name="dns-tcp")))
-
 
 @dataclass(slots=True)
 class _Blocked:
@@ -118,7 +109,7 @@ class EgressBlocksDns(Rule):
         classes = pod_classes(cluster)
         # One DNS pod per class: the others get the same answers.
         dns = list({classes.class_of[p.key]: p for p in real[::-1]}.values())[::-1] \
-            if real else [_STANDARD_DNS]
+            if real else [STANDARD_DNS]
         dns_keys = {p.key for p in real}
         egress: dict[str, _Blocked] = {}
         refused = _Blocked()
@@ -127,11 +118,11 @@ class EgressBlocksDns(Rule):
             if not clients:
                 continue
             rep = clients[0]
-            out = [ev.side(Direction.EGRESS, rep, d, d).allowed for d in dns]
-            into = [ev.side(Direction.INGRESS, d, rep, d).allowed for d in dns]
+            out = [ev.side(Direction.EGRESS, rep, d, d) for d in dns]
+            into = [ev.side(Direction.INGRESS, d, rep, d) for d in dns]
             for proto in PROTOCOLS:
-                e_ok = {i for i, a in enumerate(out) if a.contains(proto, DNS_PORT)}
-                i_ok = {i for i, a in enumerate(into) if a.contains(proto, DNS_PORT)}
+                e_ok = {i for i, s in enumerate(out) if not _policy_denies(s, proto)}
+                i_ok = {i for i, s in enumerate(into) if not _policy_denies(s, proto)}
                 if e_ok & i_ok:
                     continue
                 if not i_ok:
@@ -189,8 +180,9 @@ class EgressBlocksDns(Rule):
             what = (f"pods {DNS_LABEL[0]}={DNS_LABEL[1]} in {KUBE_SYSTEM}, not in the input: "
                     "assumed")
             ns = cluster.namespaces.get(KUBE_SYSTEM)
-            first = min(b.policies.values(), key=lambda p: p.key)
-            source = ns.source if ns is not None and ns.source else first.source
+            first = min(b.policies.values(), key=lambda p: p.key, default=None)
+            source = ns.source if ns is not None and ns.source else (
+                first.source if first is not None else None)
             example = ""
         return self.finding(
             f"cluster DNS ({what}) is isolated for ingress (by {names}) and refuses "
@@ -201,3 +193,15 @@ class EgressBlocksDns(Rule):
                                   role="isolates the DNS pods for ingress without admitting "
                                        "their clients", source=p.source)
                           for p in sorted(b.policies.values(), key=lambda p: p.key)))
+
+
+def _policy_denies(side: SideVerdict, proto: Protocol) -> bool:
+    """Whether NetworkPolicy denies DNS on this side.
+
+    A cluster-wide policy that decides DNS is rule NV133's finding, not this one's: here
+    only NetworkPolicy's own refusals count (all of them, without tiers).
+    """
+    if not side.tiers:
+        return not side.allowed.contains(proto, DNS_PORT)
+    return any(d.layer is Layer.NETWORK_POLICY and d.outcome is Outcome.DENY
+               and d.ports.contains(proto, DNS_PORT) for d in side.tiers)

@@ -62,6 +62,7 @@ class SymEndpoint:
     pod: Pod | None = None  # set for an existing pod
     families: frozenset[int] | None = None  # an existing pod's, when its addresses are hidden
     fixed_ns: str | None = None  # set when the namespace is known in Python
+    host: str = ""  # an outside address the question named by DNS name (domainNames peers)
 
     def ips(self, family: int) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
         """The (has, address) terms of one family."""
@@ -186,8 +187,11 @@ def concrete_pod(u: Universe, cluster: Cluster, pod: Pod) -> SymEndpoint:
 
 
 def external(u: Universe, prefix: str, family: int, lo: int | None = None,
-             hi: int | None = None) -> SymEndpoint:
-    """An address outside the cluster, anywhere in ``lo..hi`` (any address when None)."""
+             hi: int | None = None, host: str = "") -> SymEndpoint:
+    """An address outside the cluster, anywhere in ``lo..hi`` (any address when None).
+
+    ``host`` is the DNS name the question gave for it, if any.
+    """
     width = 32 if family == IPv4 else 128
     addr = z3.BitVec(f"{prefix}.ip", width)
     domain: list[z3.BoolRef] = []
@@ -202,5 +206,5 @@ def external(u: Universe, prefix: str, family: int, lo: int | None = None,
         name=prefix, is_pod=false, host_network=false, ns=z3.IntVal(-1), labels=labels,
         ns_labels=labels, ip4=entry if family == IPv4 else [],
         ip6=entry if family == IPv6 else [], named={k: [] for k in u.port_names},
-        domain=domain,
+        domain=domain, host=host,
     )

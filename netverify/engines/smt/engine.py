@@ -73,9 +73,10 @@ class SmtEngine:
             self._pods[pod.key] = ep
         return ep
 
-    def external(self, family: int, lo: int, hi: int, name: str = "ext") -> SymEndpoint:
-        """An address range outside the cluster."""
-        return external(self.universe, name, family, lo, hi)
+    def external(self, family: int, lo: int, hi: int, name: str = "ext",
+                 host: str = "") -> SymEndpoint:
+        """An address range outside the cluster (``host``: the DNS name asked for)."""
+        return external(self.universe, name, family, lo, hi, host)
 
     def question(self, src: SymEndpoint, dst: SymEndpoint,
                  traffic: Traffic | None = None) -> Question:

@@ -26,6 +26,7 @@ from netverify.cluster_policies import (
     TierPeer,
     TierPort,
     TierRule,
+    domain_matches,
 )
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, SymEndpoint
 from netverify.engines.tiers import MAX_TIED, tier_orders
@@ -66,6 +67,25 @@ class TierFormulas:
                     z3.If(np_isolated, np_admitted, base[1]))
 
         return self._chain(self.admin, direction, subject, other, dst, traffic, below_admin())
+
+    def admin_decides(self, direction: Direction, subject: SymEndpoint, other: SymEndpoint,
+                      dst: SymEndpoint, traffic: object) -> z3.BoolRef:
+        """The Admin tier settles the side (Accept or Deny) whatever lies beneath it.
+
+        The tier is evaluated over a surely-allowing and a surely-denying rest: decided
+        means allowed for sure over the second or denied for sure over the first.
+        """
+        lo_deny, _ = self._chain(self.admin, direction, subject, other, dst, traffic,
+                                 (FALSE, FALSE))
+        _, hi_allow = self._chain(self.admin, direction, subject, other, dst, traffic,
+                                  (TRUE, TRUE))
+        return z3.Or(lo_deny, z3.Not(hi_allow))
+
+    def rule_match(self, policy: ClusterPolicy, rule: TierRule, subject: SymEndpoint,
+                   other: SymEndpoint, dst: SymEndpoint, traffic: object
+                   ) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(surely matches, may match) of one rule on a connection of its direction."""
+        return self._match(policy, rule, subject, other, dst, traffic)
 
     # -- chains --------------------------------------------------------------
 
@@ -190,7 +210,11 @@ class TierFormulas:
             known = z3.Or(*[has for f in (4, 6) for has, _ in ep.ips(f)])
             maybe = z3.And(ep.is_pod, ep.host_network, z3.Not(known))
             return sure, maybe
-        # domainNames: an address outside the cluster may or may not be one of them.
+        # domainNames: an address outside the cluster may or may not be one of them,
+        # unless the question named it.
+        if ep.host and rule.action is Action.ACCEPT:  # elsewhere the spec gives no meaning
+            hit = any(domain_matches(d, ep.host) for d in peer.domain_names)
+            return (z3.Not(ep.is_pod) if hit else FALSE), FALSE
         return FALSE, z3.Not(ep.is_pod)
 
     def _ports(self, rule: TierRule, dst: SymEndpoint, traffic: object
