@@ -1,13 +1,17 @@
-"""``lint``: policy-level questions answered over every pod that could exist.
+"""The search behind ``lint``'s rules NV150-NV152, over every pod that could exist.
 
-- ``selects-no-pod``: the podSelector matches no existing pod (the policy does
-  nothing today), or no possible pod at all.
-- ``redundant-rule``: deleting the rule allows and denies exactly the same
+The audit rules in ``netverify/audit/rules/nv15*`` report what this finds (their
+codes are the findings' codes); ``netverify lint`` runs them with NV102 and the
+tier rules.
+
+- ``NV150``: the podSelector contradicts itself: no possible pod is selected.
+  (A selector that matches no *existing* pod is NV102's, decided without a solver.)
+- ``NV151`` (a redundant rule): deleting the rule allows and denies exactly the same
   traffic for every possible source, destination, address (IPv4 and IPv6) and
   port.  Deleting is the edit a user makes in the YAML, defaults included:
   without ``policyTypes``, deleting the last egress rule also ends egress
   isolation (``NetworkPolicy.without_rule``), and that is what is checked.
-- ``redundant-policy``: deleting the whole policy, isolation included, changes
+- ``NV152`` (a redundant policy): deleting the whole policy, isolation included, changes
   no verdict for any possible pod.
 
 The findings are advice, so each is checked by applying it: the edited cluster
@@ -40,14 +44,18 @@ from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
 from netverify.source import SourceRef
 
+CONTRADICTION = "NV150"
+REDUNDANT_RULE = "NV151"
+REDUNDANT_POLICY = "NV152"
 
-def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResult:
-    """Find policies that select nothing and rules or policies that change nothing.
+
+def find_redundant(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResult:
+    """Find policies that select no possible pod and rules or policies that change nothing.
 
     ``timeout_ms`` bounds all the solver work together; what is not decided by
     then is listed in ``undecided``.
 
-    >>> lint(cluster).findings  # doctest: +SKIP
+    >>> find_redundant(cluster).findings  # doctest: +SKIP
     """
     search = _Search(cluster, timeout_ms)
     for pol in cluster.policies:
@@ -121,29 +129,22 @@ class _Search:
 
     def policy(self, pol: NetworkPolicy) -> None:
         """Judge one policy: its selector, then the whole policy, then each rule."""
-        selected = [p for p in self.cluster.pods if p.namespace == pol.namespace
-                    and not p.host_network and pol.pod_selector.matches(p.labels)]
         possible = check(self.solver, self.smt.encoder.selects(pol, self.dst))
         if possible.outcome is Outcome.UNDECIDED:
             self.undecided.append(f"{pol.key} spec.podSelector: {possible.reason}")
         if possible.outcome is Outcome.NO:
             self.findings.append(LintFinding(
-                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
+                code=CONTRADICTION, policy=pol.key, field="spec.podSelector",
                 message="the podSelector contradicts itself: no pod could ever be selected",
                 source=pol.source))
             return
-        if not selected:
-            self.findings.append(LintFinding(
-                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
-                message=f"selects no existing pod in namespace {pol.namespace} "
-                        f"({{{pol.pod_selector}}}); it has no effect today", source=pol.source))
 
         def drop(c: Cluster, key: str = pol.key) -> Cluster:
             return _without_policy(c, key)
 
         if self.redundant(drop, pol.key):
             self.findings.append(LintFinding(
-                code="redundant-policy", policy=pol.key, field="",
+                code=REDUNDANT_POLICY, policy=pol.key, field="",
                 message="deleting this policy changes no verdict for any possible pod",
                 source=pol.source,
                 covered_by=tuple(_coverers(self.current, self.smt, pol, None))))
@@ -168,7 +169,7 @@ class _Search:
         more = (f"; without policyTypes the policy then stops isolating "
                 f"{direction.value.lower()}, which changes nothing either" if drops else "")
         self.findings.append(LintFinding(
-            code="redundant-rule", policy=pol.key, field=field,
+            code=REDUNDANT_RULE, policy=pol.key, field=field,
             message="deleting this rule allows and denies exactly the same traffic "
                     f"for every possible pod{more}", source=source,
             covered_by=tuple(_coverers(self.current, self.smt, pol, (direction, index)))))
