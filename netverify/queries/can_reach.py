@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from netverify.cluster_policies import PeerKind
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import usable_families
-from netverify.model import Cluster, Pod
+from netverify.model import Cluster, Direction, Pod, Service
 from netverify.ports import Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import (
@@ -280,6 +282,43 @@ def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, An
         f"(kubernetes#95879): by the policies it would be {by_policy.allowed}"))
 
 
+def _vip_reading(ev: Evaluator, src: Pod, pod: Pod, svc: Service, traffic: dict[str, Any],
+                 v: PairVerdict) -> PairVerdict:
+    """Leave undecided what a cluster-wide ``networks`` peer holding the ClusterIP changes.
+
+    Whether the peer sees the ClusterIP (before the service proxy rewrites it) or the
+    endpoint pod's address is not specified (NPEP-133 says the VIP cannot be selected,
+    NPEP-126 lists the Service CIDR as a useful ``networks`` value), so ports the two
+    readings decide apart are undecided.
+    """
+    if not svc.cluster_ip or svc.headless:
+        return v
+    try:
+        vip = ipaddress.ip_address(svc.cluster_ip)
+    except ValueError:
+        return v
+    family, value = vip.version, int(vip)
+    if not any(s.family == family and any(a <= value <= b for a, b in s.intervals)
+               for p in ev.cluster.cluster_policies for r in p.egress for peer in r.peers
+               if peer.kind is PeerKind.NETWORKS for s in peer.addresses):
+        return v
+    if family not in usable_families(src.ips):
+        return v
+    ext = External(family, value, value, f"{svc.namespace}/{svc.name} ClusterIP {vip}")
+    egress = ev.side(Direction.EGRESS, src, ext, pod, frozenset({family}))
+    other = egress.allowed.intersection(v.ingress.allowed)
+    if "protocol" in traffic:
+        other = other.restrict(traffic["protocol"], traffic["port"])
+    sure = v.allowed.intersection(other)
+    maybe = v.allowed.union(other).union(v.undecided)
+    if sure == v.allowed and maybe == v.allowed.union(v.undecided):
+        return v
+    return replace(v, allowed=sure, undecided=maybe.difference(sure), caveats=(
+        *v.caveats, f"a cluster-wide networks peer holds the ClusterIP {vip}: whether it sees "
+        "the ClusterIP or the endpoint pod's address is not specified (NPEP-133, NPEP-126); "
+        f"seeing the ClusterIP, {src.key}'s egress allows {egress.allowed or 'nothing'}"))
+
+
 V1ALPHA1_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
 
 
@@ -330,8 +369,6 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
     (``hairpin``; kubernetes#95879).  Unknown: the loopback verdict, with a caveat when
     the policies would say otherwise.
     """
-    from netverify.model import Service
-
     assert isinstance(svc, Service)
     proto = parse_protocol(protocol) if protocol else None
     target = service_target(ev.cluster, svc, port_text, proto)
@@ -344,6 +381,8 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
             v = ev.pair(sp, pod, **traffic)
             if v.loopback:
                 v = _hairpin(ev, sp, pod, traffic, v, hairpin, cni_label or "the CNI")
+            elif isinstance(sp, Pod):
+                v = _vip_reading(ev, sp, pod, svc, traffic, v)
             pairs.append(v)
     return CanReachResult(
         src=src_text, dst=f"svc/{svc.namespace}/{svc.name}",

@@ -32,10 +32,6 @@ PENDING = {
     "spec-hairpin:hairpin-traffic-v1alpha1:0": "netverify answers allowed: a pod's connection "
     "to its own IP never leaves its network namespace, outside which every implementation "
     "enforces (what v1alpha2 later wrote down); the case reads v1alpha1's silence as undecided",
-    "spec-peers:peer-networks-and-service-cluster-ip-v1alpha1:0": "a networks peer holding a "
-    "Service's ClusterIP: not yet undecided",
-    "spec-peers:peer-networks-and-service-cluster-ip-v1alpha2:0": "a networks peer holding a "
-    "Service's ClusterIP: not yet undecided",
 }
 QUERIES = [pytest.param(n, c, q, id=n, marks=[pytest.mark.xfail(strict=True, reason=PENDING[n])]
                         if n in PENDING else []) for n, c, q in _queries()]

@@ -186,3 +186,31 @@ def test_hairpin_with_v1alpha1_is_undecided_where_it_would_matter():
     assert any("v1alpha1" in x for x in pair.caveats)
     # Another pod through the Service is decided as usual.
     assert can_reach(c, "a/client", "svc/a/web:80", policy_only=True).denied
+
+
+def test_a_networks_peer_holding_the_cluster_ip_leaves_service_traffic_undecided():
+    # NPEP-133: "ClusterIP Services can not be selected ... consistent with the behavior when
+    # selecting the Service VIP using the Network selector"; NPEP-126 lists SERVICE_CIDR as a
+    # networks value that "will work". Which address the peer sees is not specified.
+    svc = service("a", "web", {"app": "web"}, [{"port": 80, "targetPort": "http"}])
+    svc["spec"]["clusterIP"] = "10.96.0.20"
+    web = pod("a", "web", {"app": "web"}, ports=[{"containerPort": 8080, "name": "http"}])
+    web["status"] = {"podIP": "10.1.0.5"}
+    client = pod("b", "client", {"app": "client"})
+    client["status"] = {"podIP": "10.1.1.5"}
+    deny = {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": "no-services"},
+            "spec": {"tier": "Admin", "priority": 10, "subject": {"namespaces": {}},
+                     "egress": [{"name": "service-cidr", "action": "Deny",
+                                 "to": [{"networks": ["10.96.0.0/12"]}]}]}}
+    c = cluster(ns("a"), ns("b"), web, client, svc, deny)
+    r = can_reach(c, "b/client", "svc/a/web:80", policy_only=True)
+    (pair,) = r.pairs
+    assert r.undecided and not r.allowed and not r.denied
+    assert any("ClusterIP 10.96.0.20" in x for x in pair.caveats), pair.caveats
+    # Straight to the pod's address the networks peer does not apply.
+    assert can_reach(c, "b/client", "a/web:8080", policy_only=True).allowed
+    # A networks peer that does not hold the ClusterIP changes nothing.
+    deny["spec"]["egress"][0]["to"] = [{"networks": ["192.0.2.0/24"]}]
+    c = cluster(ns("a"), ns("b"), web, client, svc, deny)
+    assert can_reach(c, "b/client", "svc/a/web:80", policy_only=True).allowed
