@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from netverify.audit.run import audit as audit_cluster
+    from netverify.audit.run import lint
     from netverify.errors import ManifestError, NetverifyError, QueryError, UnsupportedFormat
     from netverify.loader import load_cluster, load_text
     from netverify.model import Cluster
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from netverify.queries.check import check
     from netverify.queries.diff import diff
     from netverify.queries.hypothetical import can_reach_hypothetical
-    from netverify.queries.lint import lint
     from netverify.queries.matrix import matrix
     from netverify.queries.paths import can_reach_url, paths
     from netverify.queries.who_can_reach import who_can_reach
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
         DiffResult,
         Finding,
         HypotheticalResult,
-        LintResult,
         MatrixResult,
         PairVerdict,
         PathsResult,
@@ -77,7 +76,7 @@ _EXPORTS = {
     "can_reach_url": "netverify.queries.paths",
     "check": "netverify.queries.check",
     "diff": "netverify.queries.diff",
-    "lint": "netverify.queries.lint",
+    "lint": "netverify.audit.run",
     "matrix": "netverify.queries.matrix",
     "paths": "netverify.queries.paths",
     "who_can_reach": "netverify.queries.who_can_reach",
@@ -89,7 +88,6 @@ _EXPORTS = {
     "DiffResult": "netverify.results",
     "Finding": "netverify.results",
     "HypotheticalResult": "netverify.results",
-    "LintResult": "netverify.results",
     "MatrixResult": "netverify.results",
     "PairVerdict": "netverify.results",
     "PathsResult": "netverify.results",
@@ -128,7 +126,6 @@ __all__ = [
     "GroupBy",
     "HopStatus",
     "HypotheticalResult",
-    "LintResult",
     "ManifestError",
     "MatrixResult",
     "NetverifyError",

@@ -35,7 +35,6 @@ from netverify.results import (
     CheckReport,
     DiffResult,
     HypotheticalResult,
-    LintResult,
     MatrixResult,
     PathsResult,
     Result,
@@ -447,23 +446,37 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
 
 
 @main.command("lint")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="info",
+              show_default=True,
+              help="Exit 1 when a finding at or above this severity exists (hidden ones too).")
+@click.option("--min-severity", type=click.Choice([s.value for s in Severity]),
+              help="Show only findings at or above this severity; the report counts the rest.")
+@click.option("--rule", "rules", multiple=True, metavar="NVxxx",
+              help="Only these rules (default: NV102, NV134-NV136, NV150-NV152).")
 @_smt_timeout_option
-@_common(LintResult)
-def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
-             output: str, ignore_kinds: tuple[str, ...]) -> None:
+@_common(AuditReport)
+def lint_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...], smt_timeout: float,
+             files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
+             ignore_kinds: tuple[str, ...]) -> None:
     """Report policies that select nothing, and rules or policies that change nothing.
 
-    Redundancy is decided over every pod that could exist (SMT), not only the
-    existing ones, and each redundant item names the policies that shadow it.
+    Runs the audit rules NV102 (selects no existing pod), NV150 (selects no possible
+    pod), NV151/NV152 (redundant rule/policy, naming the policies that shadow it) and
+    the tier rules NV134-NV136, with audit's formats, suppressions
+    (netverify.io/ignore) and gates.  Redundancy is decided over every pod that could
+    exist (SMT), not only the existing ones.
 
-    Exit status: 0 no findings, 1 findings, 2 input error, 3 no findings but
-    incomplete (other kinds of policy may make more rules redundant) or some rules
-    or policies were not decided in time.
+    Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error, 3 nothing
+    at or above --fail-on but incomplete (other kinds of policy may make more rules
+    redundant) or some rules or policies were not decided in time.
     """
-    from netverify.queries.lint import lint
+    from netverify.audit.run import lint
 
     cluster = _load(files, verbose, ignore_kinds)
-    _emit(lint(cluster, timeout_ms=_timeout_ms(smt_timeout)), fmt, color, verbose, output)
+    report = lint(cluster, only=rules or None, inputs=files,
+                  min_severity=Severity(min_severity) if min_severity else None,
+                  fail_on=Severity(fail_on), timeout_ms=_timeout_ms(smt_timeout))
+    _emit(report, fmt, color, verbose, output)
 
 
 @main.command("check")
@@ -538,8 +551,9 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]),
               help="Show only findings at or above this severity; the report counts the rest.")
 @click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
+@_smt_timeout_option
 @_common(AuditReport)
-def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
+def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...], smt_timeout: float,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
               ignore_kinds: tuple[str, ...]) -> None:
     """Report risks and anti-patterns in the manifests (rules NVxxx).
@@ -549,6 +563,8 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     self-contained file), json (docs/json-schema.md), sarif (code scanning).
     Silence a rule on an object or a whole namespace with the annotation
     netverify.io/ignore: "NV101,NV110" (or "*"); suppressed findings are counted.
+    The solver-heavy lint rules (NV150-NV152) run only when named with --rule;
+    netverify lint runs them.
 
     Exit status: 0 nothing at or above --fail-on, 1 otherwise, 2 input error,
     3 nothing at or above --fail-on but the report is incomplete (traffic policies
@@ -559,7 +575,8 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     cluster = _load(files, verbose, ignore_kinds)
     report = audit(cluster, only=rules or None, inputs=files,
                    min_severity=Severity(min_severity) if min_severity else None,
-                   connectivity=shows_connectivity(fmt), fail_on=Severity(fail_on))
+                   connectivity=shows_connectivity(fmt), fail_on=Severity(fail_on),
+                   timeout_ms=_timeout_ms(smt_timeout))
     _emit(report, fmt, color, verbose, output)
 
 

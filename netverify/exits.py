@@ -22,7 +22,6 @@ from netverify.results import (
     CheckReport,
     DiffResult,
     HypotheticalResult,
-    LintResult,
     MatrixResult,
     PathsResult,
     Result,
@@ -85,8 +84,6 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
         # policies that leave the answer to the implementation) make it undecided.
         complete = result.coverage.complete and all(c.complete for c in result.cells)
         return ExitCode.OK if complete else ExitCode.UNDECIDED
-    if isinstance(result, LintResult):
-        return _lint(result)
     if isinstance(result, CheckReport):
         return _check(result)
     if isinstance(result, DiffResult):
@@ -96,7 +93,10 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
     if isinstance(result, AuditReport):
         if result.reaches(result.fail_on or DEFAULT_AUDIT_GATE):
             return ExitCode.FAILED  # hidden findings count too: a display filter opens no gate
-        return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
+        # Nothing at the gate, but a question left open (lint's time limit) or policies
+        # not evaluated: neither a pass nor a failure.
+        complete = result.coverage.complete and not result.undecided
+        return ExitCode.OK if complete else ExitCode.UNDECIDED
     assert_never(result)
 
 
@@ -114,14 +114,6 @@ def _hypothetical(r: HypotheticalResult) -> ExitCode:
     if not r.coverage.complete or r.outcome is Answer.UNDECIDED:
         return ExitCode.UNDECIDED
     return ExitCode.OK if r.allowed else ExitCode.FAILED
-
-
-def _lint(r: LintResult) -> ExitCode:
-    if r.findings:
-        return ExitCode.FAILED  # findings stay true whatever else the input holds
-    if r.undecided:
-        return ExitCode.UNDECIDED  # nothing found, but not everything was decided
-    return ExitCode.OK if r.coverage.complete else ExitCode.UNDECIDED
 
 
 def _check(r: CheckReport) -> ExitCode:

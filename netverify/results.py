@@ -316,7 +316,7 @@ class WhoCanReachResult:
 class LintFinding:
     """One policy-level observation, with the witness that shows it where there is one."""
 
-    code: str  # "selects-no-pod", "redundant-rule", "redundant-policy"
+    code: str  # the audit rule reporting it: NV150, NV151 or NV152
     policy: str
     field: str  # "spec.podSelector", "spec.ingress[1]", "" for the whole policy
     message: str
@@ -326,7 +326,11 @@ class LintFinding:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LintResult:
-    """All findings of ``netverify lint``, ordered by policy and field."""
+    """What the lint search found, ordered by policy and field.
+
+    Not rendered itself: rules NV150-NV152 turn it into audit findings, and ``lint``
+    reports an ``AuditReport``.
+    """
 
     findings: tuple[LintFinding, ...]
     policies: int
@@ -583,6 +587,9 @@ class AuditReport:
     coverage: Coverage = COMPLETE
     fail_on: Severity | None = None
     anchors: Mapping[str, SourceRef] = field(default_factory=dict)
+    # Questions a rule could not decide in time (``--smt-timeout``): with no finding at
+    # or above the gate, the report is undecided (exit 3), never a pass.
+    undecided: tuple[str, ...] = ()
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
@@ -783,4 +790,4 @@ class PathsResult:
 
 # Every result a query returns: renderers and exit statuses are defined for each.
 Result = (CanReachResult | HypotheticalResult | UrlResult | WhoCanReachResult | MatrixResult
-          | LintResult | CheckReport | DiffResult | PathsResult | AuditReport)
+          | CheckReport | DiffResult | PathsResult | AuditReport)

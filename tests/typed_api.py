@@ -23,7 +23,6 @@ from netverify import (
     DiffResult,
     HopStatus,
     HypotheticalResult,
-    LintResult,
     MatrixResult,
     NetverifyError,
     PathsResult,
@@ -75,8 +74,8 @@ def main() -> None:
     assert_type(grid, results.MatrixResult)
     assert "backend" in grid.rows
 
-    findings: LintResult = lint(demo)
-    assert_type(findings, results.LintResult)
+    findings: AuditReport = lint(demo)
+    assert_type(findings, results.AuditReport)
     report: AuditReport = audit_cluster(demo)
     assert_type(report, results.AuditReport)
     assert report.reaches(Severity.WARNING)

@@ -18,7 +18,7 @@ import inspect
 import re
 import sys
 
-from netverify.audit.registry import Rule, all_rules
+from netverify.audit.registry import Rule, all_rules, get_rule
 from netverify.results import RuleInfo
 
 REGENERATE = "python -m netverify.audit.docs > docs/rules.md"
@@ -98,17 +98,30 @@ def rules_markdown(rules: list[RuleInfo] | None = None) -> str:
              f"<!-- Generated from the rule registry by `{REGENERATE}`; do not edit. -->", "",
              "Each rule is one module under `netverify/audit/rules/`; this page is its "
              "docstring. Run them with `netverify audit -f PATH` (see [audit.md](audit.md)); "
-             "silence one on an object with the annotation `netverify.io/ignore: CODE`.", "",
+             "silence one on an object with the annotation `netverify.io/ignore: CODE`. "
+             "`netverify lint -f PATH` runs NV102, NV134-NV136 and NV150-NV152 the same way; "
+             "the rules marked *lint only* search over every possible pod with the solver, "
+             "so a default `netverify audit` leaves them out (`audit --rule NV151` runs one).",
+             "",
              "| Code | Title | Severity |", "| --- | --- | --- |"]
     headings = {r.code: f"{r.code}: {r.title}" for r in infos}
     lines += [f"| [{r.code}](#{anchor(headings[r.code])}) | {r.title} | {r.severity.value} |"
               for r in infos]
     for r in infos:
+        lint_only = " Lint only: run by `netverify lint` or `audit --rule`." if _lint_only(
+            r.code) else ""
         lines += ["", f"## {headings[r.code]}", "",
-                  f"Severity: **{r.severity.value}**. Rule class: `{r.name}`."]
+                  f"Severity: **{r.severity.value}**. Rule class: `{r.name}`.{lint_only}"]
         for title, body in zip(SECTIONS, (r.anti_pattern, r.why, r.fix), strict=True):
             lines += ["", f"### {title}", "", body or "(not documented)"]
     return "\n".join(lines) + "\n"
+
+
+def _lint_only(code: str) -> bool:
+    try:
+        return get_rule(code).lint_only
+    except KeyError:  # a RuleInfo of no registered rule (a test's)
+        return False
 
 
 def main() -> int:

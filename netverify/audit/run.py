@@ -23,6 +23,10 @@ the renderers.  Three things happen here and nowhere else:
   the business of the CNI rules, which say so as findings.  (An effective matrix
   on a Flannel cluster would be "everything to everything" and hide the intent
   the reviewer is checking.)
+- **Lint.**  Rules marked ``lint_only`` (the solver-heavy redundancy search, NV150-
+  NV152) run only when named (``only``): ``lint`` names them, with NV102 and the tier
+  rules.  They share one search per cluster (``audit/redundancy.py``) under the run's
+  solver time limit, and what it leaves undecided goes to ``AuditReport.undecided``.
 - **Coverage.**  Traffic policies of kinds netverify does not evaluate
   (``Cluster.coverage``) make the report incomplete, whichever rules ran: rule NV704
   names each one, and the matrices mark the cells they could change.
@@ -31,11 +35,14 @@ the renderers.  Three things happen here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
+from netverify.audit import redundancy
 from netverify.audit.anchors import anchors
 from netverify.audit.docs import rule_info
 from netverify.audit.naming import workload_object
 from netverify.audit.registry import all_rules
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.errors import QueryError
 from netverify.model import Cluster
 from netverify.queries.matrix import matrix
@@ -43,16 +50,22 @@ from netverify.results import AuditReport, Finding, MatrixResult, RuleInfo, Seve
 
 MAX_WORKLOADS = 40  # beyond this a workload graph or table is no longer read by anyone
 EVERY_RULE = "*"
+# What ``netverify lint`` runs: selection that can never or does not apply, redundancy
+# over every possible pod, and NetworkPolicy advice from the cluster-wide tiers.
+LINT_RULES = ("NV102", "NV134", "NV135", "NV136", "NV150", "NV151", "NV152")
 
 
 def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
           inputs: Sequence[str] = (), min_severity: Severity | None = None,
           connectivity: bool = True, max_workloads: int = MAX_WORKLOADS,
-          fail_on: Severity | None = None) -> AuditReport:
+          fail_on: Severity | None = None,
+          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> AuditReport:
     """Run every rule (or the ``only`` codes) and collect the findings.
 
-    ``connectivity=False`` skips the matrices (formats that do not show them need
-    not pay for the all-pairs computation).  ``fail_on`` is the gate the report is
+    Rules marked ``lint_only`` run only when ``only`` names them.  ``timeout_ms``
+    bounds the lint search's solver work (``--smt-timeout``).  ``connectivity=False``
+    skips the matrices (formats that do not show them need not pay for the all-pairs
+    computation).  ``fail_on`` is the gate the report is
     judged by (``--fail-on``; the exit status and every format use it).
 
     Raises:
@@ -67,11 +80,13 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
                              hint=f"known rules: {', '.join(r.code for r in registry)}")
     rules: dict[str, RuleInfo] = {}
     found: list[Finding] = []
-    for rule_cls in registry:
-        if wanted and rule_cls.code not in wanted:
-            continue
-        rules[rule_cls.code] = rule_info(rule_cls)
-        found.extend(rule_cls().check(cluster))
+    with redundancy.session(timeout_ms):
+        for rule_cls in registry:
+            if (rule_cls.code not in wanted) if wanted else rule_cls.lint_only:
+                continue
+            rules[rule_cls.code] = rule_info(rule_cls)
+            found.extend(rule_cls().check(cluster))
+        undecided = redundancy.undecided()
     found.sort(key=lambda f: (rules[f.code].severity.rank, f.code, f.object, f.path,
                               f.message))
     shown: list[Finding] = []
@@ -99,7 +114,29 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
                        hidden=tuple(hidden), min_severity=min_severity, inputs=tuple(inputs),
                        cluster_summary=summary, connectivity=by_ns,
                        workload_connectivity=by_workload, coverage=cluster.coverage,
-                       fail_on=fail_on, anchors=anchors(cluster))
+                       fail_on=fail_on, anchors=anchors(cluster), undecided=undecided)
+
+
+def lint(cluster: Cluster, *, only: Iterable[str] | None = None, inputs: Sequence[str] = (),
+         min_severity: Severity | None = None, fail_on: Severity | None = Severity.INFO,
+         timeout_ms: int = DEFAULT_TIMEOUT_MS) -> AuditReport:
+    """Run the lint rules (``LINT_RULES``, or the ``only`` codes) as an audit without matrices.
+
+    The default gate is ``info``: any finding fails.  Findings compare NetworkPolicies
+    with each other and stay true whatever else the input holds; with policies to judge,
+    objects netverify does not evaluate (another kind of policy could make more rules
+    redundant) leave the report incomplete, and with none there is nothing to miss.
+
+    >>> lint(cluster).findings  # doctest: +SKIP
+
+    Raises:
+        QueryError: when ``only`` names a code no rule has.
+    """
+    report = audit(cluster, only=only or LINT_RULES, inputs=inputs, min_severity=min_severity,
+                   connectivity=False, fail_on=fail_on, timeout_ms=timeout_ms)
+    if cluster.policies:
+        return report
+    return replace(report, coverage=cluster.coverage.affecting(()))
 
 
 def effective_suppressions(cluster: Cluster) -> dict[str, frozenset[str]]:

@@ -1,13 +1,17 @@
-"""``lint``: policy-level questions answered over every pod that could exist.
+"""The search behind ``lint``'s rules NV150-NV152, over every pod that could exist.
 
-- ``selects-no-pod``: the podSelector matches no existing pod (the policy does
-  nothing today), or no possible pod at all.
-- ``redundant-rule``: deleting the rule allows and denies exactly the same
+The audit rules in ``netverify/audit/rules/nv15*`` report what this finds (their
+codes are the findings' codes); ``netverify lint`` runs them with NV102 and the
+tier rules.
+
+- ``NV150``: the podSelector contradicts itself: no possible pod is selected.
+  (A selector that matches no *existing* pod is NV102's, decided without a solver.)
+- ``NV151`` (a redundant rule): deleting the rule allows and denies exactly the same
   traffic for every possible source, destination, address (IPv4 and IPv6) and
   port.  Deleting is the edit a user makes in the YAML, defaults included:
   without ``policyTypes``, deleting the last egress rule also ends egress
   isolation (``NetworkPolicy.without_rule``), and that is what is checked.
-- ``redundant-policy``: deleting the whole policy, isolation included, changes
+- ``NV152`` (a redundant policy): deleting the whole policy, isolation included, changes
   no verdict for any possible pod.
 
 The findings are advice, so each is checked by applying it: the edited cluster
@@ -31,7 +35,7 @@ from dataclasses import replace
 import z3
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS
-from netverify.engines.smt.endpoints import symbolic_pod
+from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Encoder, Traffic
 from netverify.engines.smt.solve import Outcome, check, new_solver
@@ -40,16 +44,23 @@ from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
 from netverify.source import SourceRef
 
+CONTRADICTION = "NV150"
+REDUNDANT_RULE = "NV151"
+REDUNDANT_POLICY = "NV152"
 
-def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResult:
-    """Find policies that select nothing and rules or policies that change nothing.
+
+def find_redundant(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                   localised: bool = True) -> LintResult:
+    """Find policies that select no possible pod and rules or policies that change nothing.
 
     ``timeout_ms`` bounds all the solver work together; what is not decided by
-    then is listed in ``undecided``.
+    then is listed in ``undecided``.  ``localised=False`` encodes the whole edited
+    cluster for every candidate: the reference the localised search is tested against
+    (``_Search.edited``), far slower on large clusters.
 
-    >>> lint(cluster).findings  # doctest: +SKIP
+    >>> find_redundant(cluster).findings  # doctest: +SKIP
     """
-    search = _Search(cluster, timeout_ms)
+    search = _Search(cluster, timeout_ms, localised=localised)
     for pol in cluster.policies:
         search.policy(pol)
     findings = sorted(search.findings, key=lambda f: (f.policy, f.field, f.code))
@@ -61,6 +72,11 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
                       undecided=tuple(search.undecided), coverage=coverage)
 
 
+# Per question (a, b): both endpoints can use the family, then egress of a and ingress of
+# b, each as (allowed for sure, allowed for some choice the tiers leave open).
+Sides = tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef, z3.BoolRef, z3.BoolRef]
+
+
 class _Search:
     """One lint run: the original cluster's verdicts encoded once, the findings so far.
 
@@ -68,9 +84,10 @@ class _Search:
     both on it and on the original cluster (alone).
     """
 
-    def __init__(self, cluster: Cluster, timeout_ms: int) -> None:
+    def __init__(self, cluster: Cluster, timeout_ms: int, *, localised: bool = True) -> None:
         self.cluster = cluster
         self.current = cluster
+        self.localised = localised
         self.smt = smt = SmtEngine(cluster, timeout_ms=timeout_ms)
         u = smt.universe
         self.src = symbolic_pod(u, cluster, "src", allow_new_namespace=True)
@@ -82,68 +99,105 @@ class _Search:
         self.traffic = Traffic.symbolic()
         self.findings: list[LintFinding] = []
         self.undecided: list[str] = []
-        self.full = self.allowed(smt.encoder)
+        self.pairs = ((self.src, self.dst), (self.ext4, self.dst), (self.dst, self.ext4),
+                      (self.ext6, self.dst), (self.dst, self.ext6))
+        self.original = self.sides(smt.encoder)
+        self.sides_now = self.original  # of ``current``: what earlier findings left
+        self.full = self.verdicts(self.original)
         self.solver = new_solver(smt.deadline)
         self.solver.add(*self.src.domain, *self.dst.domain, *self.ext4.domain,
                         *self.ext6.domain, *self.traffic.domain)
 
-    def allowed(self, enc: Encoder) -> list[z3.BoolRef]:
-        """The questions: pod to pod, outside to pod and pod to outside (each family)."""
-        src, dst, ext4, ext6 = self.src, self.dst, self.ext4, self.ext6
+    def sides(self, enc: Encoder) -> list[Sides]:
+        """The questions' sides: pod to pod, outside to pod and pod to outside (each family)."""
         out = []
-        for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
-            e, i, _, _ = enc.allowed(a, b, self.traffic)
-            out.append(z3.And(e, i))
-            if enc.tiers.active:  # what the implementation may choose must not change
-                out.append(enc.possibly_allowed(a, b, self.traffic))
+        for a, b in self.pairs:
+            e_lo, e_hi, _ = enc.side_bounds(Direction.EGRESS, a, b, b, self.traffic)
+            i_lo, i_hi, _ = enc.side_bounds(Direction.INGRESS, b, a, b, self.traffic)
+            out.append((enc.common_family(a, b, self.traffic), e_lo, e_hi, i_lo, i_hi))
         return out
 
-    def same(self, edited: Cluster, what: str) -> bool:
-        """Whether ``edited`` decides every connection as the original does."""
-        if self.smt.deadline.expired():  # its formulas would only be built to be left undecided
-            self.undecided.append(f"{what}: {self.smt.deadline.reason()}")
-            return False
-        other = self.allowed(Encoder(edited, self.smt.universe))
+    def verdicts(self, sides: list[Sides]) -> list[z3.BoolRef]:
+        """What each question's answer is (and, with tiers, may be) given its sides."""
+        out = []
+        for both, e_lo, e_hi, i_lo, i_hi in sides:
+            out.append(z3.And(both, e_lo, i_lo))
+            if self.smt.encoder.tiers.active:  # what the implementation may choose must not change
+                out.append(z3.And(both, e_hi, i_hi))
+        return out
+
+    def edited(self, edited: Cluster, base: list[Sides], namespace: str) -> list[Sides]:
+        """The sides of ``edited``, which differs from ``base``'s cluster only in ``namespace``.
+
+        A NetworkPolicy selects pods of its own namespace only, so its egress rules
+        decide the egress side of sources in that namespace and its ingress rules the
+        ingress side of destinations there; every other side of every question is
+        decided by other namespaces' policies and the cluster-wide tiers, which the
+        edit leaves as they are.  So the edited cluster's side is, for an endpoint of
+        ``namespace``, the side encoded from that namespace's policies alone (plus the
+        tiers, which ``side_bounds`` combines the same way whatever else exists) and,
+        for any other endpoint (another namespace, a new one, an address outside), the
+        side already encoded in ``base``: exactly the whole edited cluster's formula,
+        built from one namespace's policies instead of every policy.  Without
+        ``localised`` the whole edited cluster is encoded again, as the reference.
+        """
+        if not self.localised:
+            return self.sides(Encoder(edited, self.smt.universe))
+        local = replace(edited, policies=tuple(p for p in edited.policies
+                                               if p.namespace == namespace))
+        enc = Encoder(local, self.smt.universe)
+        out = []
+        for (a, b), old, new in zip(self.pairs, base, self.sides(enc), strict=True):
+            in_a, in_b = _member(enc, a, namespace), _member(enc, b, namespace)
+            out.append((old[0], z3.If(in_a, new[1], old[1]), z3.If(in_a, new[2], old[2]),
+                        z3.If(in_b, new[3], old[3]), z3.If(in_b, new[4], old[4])))
+        return out
+
+    def same(self, sides: list[Sides], what: str) -> bool:
+        """Whether ``sides`` decide every connection as the original cluster does."""
+        other = self.verdicts(sides)
         r = check(self.solver, z3.Or(*[x != y for x, y in zip(self.full, other, strict=True)]))
         if r.outcome is Outcome.UNDECIDED:
             self.undecided.append(f"{what}: {r.reason}")
             return False
         return r.outcome is Outcome.NO
 
-    def redundant(self, edit: Callable[[Cluster], Cluster], what: str) -> bool:
-        """Whether ``edit`` changes no verdict; if so it joins the findings applied."""
-        if not self.same(edit(self.current), what):
+    def redundant(self, edit: Callable[[Cluster], Cluster], namespace: str, what: str) -> bool:
+        """Whether ``edit`` (of one namespace's policies) changes no verdict.
+
+        If so it joins the findings applied.
+        """
+        if self.smt.deadline.expired():  # its formulas would only be built to be left undecided
+            self.undecided.append(f"{what}: {self.smt.deadline.reason()}")
             return False
-        if self.current is not self.cluster and not self.same(edit(self.cluster), what):
+        now = self.edited(edit(self.current), self.sides_now, namespace)
+        if not self.same(now, what):
+            return False
+        if self.current is not self.cluster and not self.same(
+                self.edited(edit(self.cluster), self.original, namespace), what):
             return False
         self.current = edit(self.current)
+        self.sides_now = now
         return True
 
     def policy(self, pol: NetworkPolicy) -> None:
         """Judge one policy: its selector, then the whole policy, then each rule."""
-        selected = [p for p in self.cluster.pods if p.namespace == pol.namespace
-                    and not p.host_network and pol.pod_selector.matches(p.labels)]
         possible = check(self.solver, self.smt.encoder.selects(pol, self.dst))
         if possible.outcome is Outcome.UNDECIDED:
             self.undecided.append(f"{pol.key} spec.podSelector: {possible.reason}")
         if possible.outcome is Outcome.NO:
             self.findings.append(LintFinding(
-                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
+                code=CONTRADICTION, policy=pol.key, field="spec.podSelector",
                 message="the podSelector contradicts itself: no pod could ever be selected",
                 source=pol.source))
             return
-        if not selected:
-            self.findings.append(LintFinding(
-                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
-                message=f"selects no existing pod in namespace {pol.namespace} "
-                        f"({{{pol.pod_selector}}}); it has no effect today", source=pol.source))
 
         def drop(c: Cluster, key: str = pol.key) -> Cluster:
             return _without_policy(c, key)
 
-        if self.redundant(drop, pol.key):
+        if self.redundant(drop, pol.namespace, pol.key):
             self.findings.append(LintFinding(
-                code="redundant-policy", policy=pol.key, field="",
+                code=REDUNDANT_POLICY, policy=pol.key, field="",
                 message="deleting this policy changes no verdict for any possible pod",
                 source=pol.source,
                 covered_by=tuple(_coverers(self.current, self.smt, pol, None))))
@@ -162,16 +216,23 @@ class _Search:
                  i: int = index) -> Cluster:
             return _without_rule(c, key, d, i)
 
-        if not self.redundant(edit, f"{pol.key} {field}"):
+        if not self.redundant(edit, pol.namespace, f"{pol.key} {field}"):
             return
         drops = pol.without_rule(direction, index).policy_types != pol.policy_types
         more = (f"; without policyTypes the policy then stops isolating "
                 f"{direction.value.lower()}, which changes nothing either" if drops else "")
         self.findings.append(LintFinding(
-            code="redundant-rule", policy=pol.key, field=field,
+            code=REDUNDANT_RULE, policy=pol.key, field=field,
             message="deleting this rule allows and denies exactly the same traffic "
                     f"for every possible pod{more}", source=source,
             covered_by=tuple(_coverers(self.current, self.smt, pol, (direction, index)))))
+
+
+def _member(enc: Encoder, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
+    """``ep`` is a pod of ``namespace`` (an address outside the cluster never is)."""
+    if ep.fixed_ns is not None:
+        return z3.And(ep.is_pod, z3.BoolVal(ep.fixed_ns == namespace))
+    return z3.And(ep.is_pod, ep.ns == enc.u.namespaces.index(namespace))
 
 
 def _without_policy(cluster: Cluster, key: str) -> Cluster:

@@ -102,6 +102,18 @@ def incomplete_sentence(r: AuditReport) -> str:
             "say only what the NetworkPolicies say")
 
 
+def undecided_sentence(r: AuditReport) -> str:
+    """Why the report is undecided (empty when every question was decided), for every format.
+
+    ``undecided: 3 question(s) were not decided in time (raise --smt-timeout to decide
+    them)``; ``r.undecided`` lists the questions.
+    """
+    if not r.undecided:
+        return ""
+    return (f"undecided: {len(r.undecided)} question(s) were not decided in time (raise "
+            "--smt-timeout to decide them); a finding may be missing")
+
+
 def _line(s: str) -> str:
     """An untrusted value that must stay on its line: every control character escaped."""
     return sanitize(s, newlines=False)
@@ -116,6 +128,9 @@ def render_audit(r: AuditReport, opts: RenderOptions) -> str:
     """
     gate = gate_sentence(r)
     tail = f"{gate}\n" if gate else ""
+    undecided = undecided_sentence(r)
+    if undecided:
+        tail += f"{_line(undecided)}\n" + "".join(f"  {_line(u)}\n" for u in r.undecided)
     coverage = coverage_lines(r.coverage)
     if coverage:
         incomplete = incomplete_sentence(r)
@@ -193,6 +208,7 @@ def audit_document(r: AuditReport) -> dict[str, Any]:
         "min_severity": r.min_severity.value if r.min_severity else None,
         "hidden": len(r.hidden),
         "gate": _gate(r),
+        "undecided": list(r.undecided),
         "connectivity": None if r.connectivity is None else {
             "answer": "policy",
             "namespaces": _matrix(r.connectivity),

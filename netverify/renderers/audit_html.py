@@ -22,6 +22,7 @@ from netverify.renderers.audit import (
     incomplete_sentence,
     plain_text,
     severity_counts,
+    undecided_sentence,
 )
 from netverify.renderers.audit_graph import build_graph, port_summary
 from netverify.renderers.audit_svg import layout
@@ -89,6 +90,8 @@ def audit_html_context(r: AuditReport) -> dict[str, Any]:
         # The template ends the summary with a period: the gate is its second sentence.
         "summary": counts_sentence(r) + (f". {gate[0].upper()}{gate[1:]}" if gate else ""),
         "incomplete": incomplete_sentence(r).removeprefix("incomplete: "),
+        "undecided": undecided_sentence(r).removeprefix("undecided: "),
+        "undecided_questions": list(r.undecided),
         "ignored": ignored_line(r.coverage) or "",
         "sections": [{"severity": s.value, "count": n,
                       "findings": [_finding(r, f) for f in r.findings if r.severity(f) is s]}

@@ -24,6 +24,7 @@ from netverify.renderers.audit import (
     gate_sentence,
     incomplete_sentence,
     severity_counts,
+    undecided_sentence,
 )
 from netverify.renderers.audit_graph import Graph, build_graph
 from netverify.renderers.base import RenderOptions, sanitize
@@ -39,6 +40,7 @@ MAX_CELL = 500  # characters of one value in a table cell (a name, a message) be
 MAX_RELATED = 5  # related objects listed under a finding
 MAX_INPUTS = 20  # input paths named in the header
 MAX_NOTE = 400  # characters of one note under the graph
+MAX_UNDECIDED = 20  # questions listed; the JSON report lists every one
 MAX_CHARS = 60_000  # the whole report, when the findings allow (GitHub's cap is 65,536)
 MIN_FINDINGS_CHARS = 20_000  # for the findings tables, however large the rest
 MORE = "(see the JSON, HTML or SARIF report)"
@@ -206,6 +208,13 @@ def render_audit_markdown(r: AuditReport, opts: RenderOptions) -> str:
     incomplete = incomplete_sentence(r)
     if incomplete:
         head += ["", f"**INCOMPLETE**: {md_text(incomplete.removeprefix('incomplete: '))}."]
+    undecided = undecided_sentence(r)
+    if undecided:
+        head += ["", f"**UNDECIDED**: {md_text(undecided.removeprefix('undecided: '))}:", ""]
+        head += [f"- {md_text(u)}" for u in r.undecided[:MAX_UNDECIDED]]
+        if len(r.undecided) > MAX_UNDECIDED:
+            head += [f"- and {len(r.undecided) - MAX_UNDECIDED} more (the JSON report has "
+                     "every one)"]
     ignored = ignored_line(r.coverage)
     if ignored:
         head += ["", md_text(ignored) + "."]

@@ -52,6 +52,7 @@ from netverify.renderers.audit import (
     hidden_at_or_above,
     incomplete_sentence,
     plain_text,
+    undecided_sentence,
 )
 from netverify.renderers.base import RenderOptions, sanitize
 from netverify.results import AuditReport, Finding, RuleInfo, Severity
@@ -250,12 +251,23 @@ def _incomplete_notification(r: AuditReport) -> dict[str, Any] | None:
             "associatedRule": {"id": "NV704"}}
 
 
+def _undecided_notifications(r: AuditReport) -> list[dict[str, Any]]:
+    """One notification per question left undecided, after the sentence that counts them."""
+    text = undecided_sentence(r)
+    if not text:
+        return []
+    return [{"level": "warning", "message": {"text": sanitize(x)}}
+            for x in (text, *(f"undecided: {u}" for u in r.undecided))]
+
+
 def _invocation(r: AuditReport) -> list[dict[str, Any]]:
     incomplete = _incomplete_notification(r)
+    undecided = _undecided_notifications(r)
     if r.fail_on is None:
-        if incomplete is None:
+        if incomplete is None and not undecided:
             return []
-        return [{"executionSuccessful": True, "toolExecutionNotifications": [incomplete]}]
+        return [{"executionSuccessful": True, "toolExecutionNotifications": [
+            *([incomplete] if incomplete is not None else []), *undecided]}]
     failed = r.reaches(r.fail_on)
     code = int(exit_code_for(r))
     inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": code,
@@ -263,13 +275,14 @@ def _invocation(r: AuditReport) -> list[dict[str, Any]]:
                                f"a finding at or above {r.fail_on.value} (--fail-on)"
                                if failed else f"no finding at or above {r.fail_on.value} "
                                "(--fail-on)" + ("" if code == 0 else ", but the report is "
-                                                "incomplete"))}
+                                                "incomplete or undecided"))}
     notes = []
     gate = gate_sentence(r)
     if gate:
         notes.append({"level": "warning", "message": {"text": gate}})
     if incomplete is not None:
         notes.append(incomplete)
+    notes += undecided
     if notes:
         inv["toolExecutionNotifications"] = notes
     return [inv]

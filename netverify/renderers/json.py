@@ -29,7 +29,6 @@ from netverify.results import (
     DiffResult,
     Endpoint,
     HypotheticalResult,
-    LintResult,
     MatrixResult,
     PairVerdict,
     RuleRef,
@@ -41,7 +40,7 @@ from netverify.source import SourceRef
 from netverify.verdicts import Answer, GroupBy
 
 __all__ = ["SCHEMA_VERSION", "can_reach_document", "check_document", "diff_document",
-           "hypothetical_document", "lint_document", "matrix_document",
+           "hypothetical_document", "matrix_document",
            "who_can_reach_document"]
 
 
@@ -173,17 +172,6 @@ def check_document(result: CheckReport) -> dict[str, Any]:
         "passed": result.passed,
         "results": [_assertion(a) for a in result.results],
         "caveats": list(result.caveats), **coverage_json(result.coverage),
-    }
-
-
-def lint_document(result: LintResult) -> dict[str, Any]:
-    """``lint``: the findings and the questions left undecided."""
-    return {
-        "schema_version": SCHEMA_VERSION, "query": "lint", "policies": result.policies,
-        "findings": [{"code": f.code, "policy": f.policy, "field": f.field,
-                      "message": f.message, "source": _source(f.source),
-                      "covered_by": list(f.covered_by)} for f in result.findings],
-        "undecided": list(result.undecided), **coverage_json(result.coverage),
     }
 
 

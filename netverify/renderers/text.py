@@ -22,7 +22,6 @@ from netverify.results import (
     DiffResult,
     HypotheticalResult,
     Layer,
-    LintResult,
     MatrixResult,
     Outcome,
     PairVerdict,
@@ -439,31 +438,6 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
             lines.append(f"  {c.description}: e.g. {_example(c.example)} may; "
                          f"{_example(c.blocked_example)} may not")
     lines.extend(f"note: {c}" for c in r.caveats)
-    return finish("\n".join(lines) + "\n", opts)
-
-
-def render_lint(r: LintResult, opts: RenderOptions) -> str:
-    """One line per finding, with its location and what shadows it."""
-    if not r.findings:
-        open_ = f", but {len(r.undecided)} question(s) are undecided" if r.undecided else ""
-        lines = [f"no findings in {r.policies} policies{open_}"]
-    else:
-        rows = []
-        for f in r.findings:
-            loc = f.source.location() if f.source else ""
-            what = f.message + (f" (shadowed by {', '.join(f.covered_by)})" if f.covered_by
-                                else "")
-            rows.append([f.code, f.policy, f.field or "(whole policy)", what, loc])
-        lines = [tabulate(rows, headers=["finding", "policy", "field", "why", "where"])]
-        lines.append("")
-        lines.append(f"{len(r.findings)} finding(s) in {r.policies} policies")
-    lines.extend(f"undecided: {u}" for u in r.undecided)
-    if not r.coverage.complete:
-        lines.append("")
-        lines.append(f"{paint('INCOMPLETE', 'yellow', opts)}: policies of other kinds are not "
-                     "evaluated; the findings above hold, but what those policies make "
-                     "redundant is not found")
-    lines.extend(coverage_lines(r.coverage))
     return finish("\n".join(lines) + "\n", opts)
 
 

@@ -14,8 +14,9 @@ from netverify.renderers.assertions import assertion_message
 from netverify.results import (
     AssertionReason,
     AssertionResult,
+    AuditReport,
     CheckReport,
-    LintResult,
+    Severity,
     SourceClass,
     WhoCanReachResult,
 )
@@ -91,8 +92,8 @@ def test_every_solver_command_says_undecided_once_the_time_is_up(expired, tmp_pa
 
     r = run("lint", "-f", DEMO)  # the demo has no findings
     assert r.exit_code == 3
-    assert r.stdout.startswith("no findings in 7 policies, but 23 question(s) are undecided")
-    assert "undecided: backend/api" in r.stdout and "raise --smt-timeout" in r.stdout
+    assert r.stdout.startswith("no findings\nundecided: 23 question(s) were not decided in time")
+    assert "\n  backend/api: " in r.stdout and "raise --smt-timeout" in r.stdout
 
     r = run("check", spec(tmp_path))
     assert r.exit_code == 3
@@ -154,9 +155,10 @@ def test_check_exit_status(statuses, code):
 
 
 def test_lint_with_nothing_found_but_something_open_is_undecided():
-    assert exit_code_for(LintResult(findings=(), policies=3,
-                                    undecided=("a/p: time",))) is ExitCode.UNDECIDED
-    assert exit_code_for(LintResult(findings=(), policies=3)) is ExitCode.OK
+    assert exit_code_for(AuditReport(findings=(), rules={}, fail_on=Severity.INFO,
+                                     undecided=("a/p: time",))) is ExitCode.UNDECIDED
+    assert exit_code_for(AuditReport(findings=(), rules={},
+                                     fail_on=Severity.INFO)) is ExitCode.OK
 
 
 @pytest.mark.parametrize("command", ["can-reach", "who-can-reach", "lint", "check", "diff",
@@ -195,7 +197,7 @@ def test_lint_builds_nothing_more_once_the_time_is_up(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(lint_module, "Encoder", counting)
-    r = lint_module.lint(load_cluster([DEMO]), timeout_ms=50)
+    r = lint_module.find_redundant(load_cluster([DEMO]), timeout_ms=50)
     assert r.findings == () and r.undecided
     reason = ("the time limit of 0.05 s for the whole command ran out before this was "
               "decided; raise --smt-timeout to decide it")

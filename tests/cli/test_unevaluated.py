@@ -265,7 +265,7 @@ def test_lint_is_incomplete_without_findings(tmp_path: Path) -> None:
             "metadata: {name: deny, namespace: other}\n"
             "spec: {podSelector: {}, policyTypes: [Ingress]}\n")
     r = run("lint", "-f", manifests(tmp_path, CNP, deny))
-    assert r.exit_code == 3 and "INCOMPLETE" in r.stdout
+    assert r.exit_code == 3 and "incomplete: the input holds 1 traffic policy" in r.stdout
     assert "incomplete: 1 CiliumNetworkPolicy object not evaluated" in r.stdout
 
 

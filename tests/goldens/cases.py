@@ -20,7 +20,6 @@ from netverify.results import (
     CheckReport,
     DiffResult,
     HypotheticalResult,
-    LintResult,
     MatrixResult,
     PathsResult,
     Result,
@@ -92,9 +91,9 @@ def _matrix_namespace() -> Result:
 
 
 def _lint() -> Result:
-    from netverify.queries.lint import lint
+    from netverify.audit.run import lint
 
-    return lint(_load("fixtures/lint"))
+    return lint(_load("fixtures/lint"), inputs=("fixtures/lint",))
 
 
 def _check() -> Result:
@@ -145,7 +144,7 @@ CASES: dict[str, Case] = {
     "matrix-namespace": Case(MatrixResult, _matrix_namespace,
                              ("matrix", "--by", "namespace", "--port", "8080",
                               "-f", "fixtures/demo"), 0),
-    "lint": Case(LintResult, _lint, ("lint", "-f", "fixtures/lint"), 1),
+    "lint": Case(AuditReport, _lint, ("lint", "-f", "fixtures/lint"), 1),
     "check": Case(CheckReport, _check, ("check", "specs/demo.yaml"), 0),
     "diff": Case(DiffResult, _diff,
                  ("diff", "fixtures/review/before.yaml", "fixtures/review/after.yaml"), 0),

@@ -1,13 +1,19 @@
-"""lint: redundancy and emptiness decided over every possible pod."""
+"""lint: redundancy and emptiness decided over every possible pod (rules NV102, NV150-NV152)."""
 
 from __future__ import annotations
 
-from netverify.queries.lint import lint
+from netverify.audit.run import lint
 from tests.support import cluster, ns, pod, policy
 
 
+def _name(obj):
+    return obj.removeprefix("NetworkPolicy ")
+
+
 def _findings(c):
-    return {(f.code, f.policy, f.field): f.covered_by for f in lint(c).findings}
+    """(code, policy, field) -> the policies named as shadowing it."""
+    return {(f.code, _name(f.object), f.path): tuple(_name(r.object) for r in f.related)
+            for f in lint(c).findings}
 
 
 def test_shadowed_rule_policy_and_empty_selector():
@@ -21,9 +27,9 @@ def test_shadowed_rule_policy_and_empty_selector():
                                       "ingress": [{}]}))
     got = _findings(c)
     assert got == {
-        ("redundant-policy", "a/deny", ""): ("a/wide",),
-        ("selects-no-pod", "a/ghost", "spec.podSelector"): (),
-        ("redundant-rule", "a/narrow", "spec.ingress[0]"): ("a/wide",),
+        ("NV152", "a/deny", ""): ("a/wide",),
+        ("NV102", "a/ghost", "spec.podSelector"): (),
+        ("NV151", "a/narrow", "spec.ingress[0]"): ("a/wide",),
     }
 
 
@@ -32,7 +38,7 @@ def test_ghost_policy_is_not_redundant_for_hypothetical_pods():
     c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
                 policy("a", "ghost", {"podSelector": {"matchLabels": {"app": "nope"}},
                                       "policyTypes": ["Ingress"]}))
-    assert set(_findings(c)) == {("selects-no-pod", "a/ghost", "spec.podSelector")}
+    assert set(_findings(c)) == {("NV102", "a/ghost", "spec.podSelector")}
 
 
 def test_demo_has_no_findings():
@@ -46,12 +52,13 @@ def test_contradictory_pod_selector():
                     {"key": "app", "operator": "Exists"},
                     {"key": "app", "operator": "DoesNotExist"}]}, "ingress": [{}]}))
     f = lint(c).findings
+    # No pod matches today (NV102) and none ever could (NV150); nothing else is said.
     assert [(x.code, x.message.startswith("the podSelector contradicts")) for x in f] == [
-        ("selects-no-pod", True)]
+        ("NV102", False), ("NV150", True)]
 
 
 def _redundant(c):
-    return {(f.policy, f.field) for f in lint(c).findings if f.code.startswith("redundant")}
+    return {(_name(f.object), f.path) for f in lint(c).findings if f.code in ("NV151", "NV152")}
 
 
 def test_a_rule_admitting_only_ipv6_addresses_outside_the_cluster_is_not_redundant():
@@ -95,8 +102,8 @@ def test_an_allow_all_egress_rule_without_policy_types_is_redundant_and_says_why
     # Deleting egress: [{}] ends egress isolation, which allowed everything anyway.
     c = cluster(ns("a"), pod("a", "x", {"app": "x"}),
                 policy("a", "p", {"podSelector": {}, "ingress": [], "egress": [{}]}))
-    found = [f for f in lint(c).findings if f.code == "redundant-rule"]
-    assert [(f.policy, f.field) for f in found] == [("a/p", "spec.egress[0]")]
+    found = [f for f in lint(c).findings if f.code == "NV151"]
+    assert [(_name(f.object), f.path) for f in found] == [("a/p", "spec.egress[0]")]
     assert "stops isolating egress" in found[0].message
 
 
@@ -118,5 +125,5 @@ def test_a_policy_already_found_redundant_is_not_named_as_shadowing():
                 policy("a", "b", {"podSelector": {}, "ingress": [
                     {"ports": [{"port": 80}]}, {"ports": [{"port": 443}]}]}))
     assert [p.key for p in c.policies] == ["a/a1", "a/a2", "a/b"]
-    assert _findings(c) == {("redundant-policy", "a/a1", ""): ("a/a2", "a/b"),
-                            ("redundant-policy", "a/a2", ""): ("a/b",)}
+    assert _findings(c) == {("NV152", "a/a1", ""): ("a/a2", "a/b"),
+                            ("NV152", "a/a2", ""): ("a/b",)}

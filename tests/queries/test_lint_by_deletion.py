@@ -1,12 +1,12 @@
 """lint's "redundant" advice, checked by following it: delete, re-run, compare every verdict.
 
-``lint`` decides redundancy with the SMT engine over pods that could exist.  Here each
-finding is applied the way a user would edit the YAML (delete ``spec.ingress[i]`` or
-``spec.egress[i]`` from the manifest, or the whole NetworkPolicy document; without
-``policyTypes``, deleting the last egress rule changes the policy's types), the result is
-loaded again and decided by the all-pairs engine, and every verdict must be the same as
-before: between the existing pods, fresh pods added to both sides (any labels, a new
-namespace, IPv4, IPv6, dual-stack or unknown addresses), and every address outside the
+``lint`` (rules NV151 and NV152) decides redundancy with the SMT engine over pods that
+could exist.  Here each finding is applied the way a user would edit the YAML (delete
+``spec.ingress[i]`` or ``spec.egress[i]`` from the manifest, or the whole NetworkPolicy
+document; without ``policyTypes``, deleting the last egress rule changes the policy's
+types), the result is loaded again and decided by the all-pairs engine, and every verdict
+must be the same as before: between the existing pods, fresh pods added to both sides (any
+labels, a new namespace, IPv4, IPv6, dual-stack or unknown addresses), and every address outside the
 cluster (both families, split where some ipBlock treats addresses differently).  Each
 finding is applied alone, and all of them together.
 """
@@ -25,7 +25,7 @@ from netverify.ipblocks import IPv4, IPv6, format_range
 from netverify.loader import load_text
 from netverify.model import Cluster
 from netverify.ports import PortSet
-from netverify.queries.lint import lint
+from netverify.queries.lint import REDUNDANT_POLICY, REDUNDANT_RULE, find_redundant
 from netverify.results import LintFinding
 from tests import strategies as S
 
@@ -85,10 +85,10 @@ def apply(manifests: list[dict[str, Any]], findings: list[LintFinding]
           ) -> list[dict[str, Any]]:
     """The manifests with the findings' rules or policies deleted, as in an editor."""
     docs = copy.deepcopy(manifests)
-    whole = {f.policy for f in findings if f.code == "redundant-policy"}
+    whole = {f.policy for f in findings if f.code == REDUNDANT_POLICY}
     rules: dict[str, list[tuple[str, int]]] = {}
     for f in findings:
-        if f.code == "redundant-rule":
+        if f.code == REDUNDANT_RULE:
             field, index = f.field.removeprefix("spec.").rstrip("]").split("[")
             rules.setdefault(f.policy, []).append((field, int(index)))
 
@@ -112,9 +112,9 @@ def apply(manifests: list[dict[str, Any]], findings: list[LintFinding]
 
 def check_findings(manifests: list[dict[str, Any]], extra: list[dict[str, Any]]) -> None:
     cluster = load(manifests)
-    result = lint(cluster)
+    result = find_redundant(cluster)
     assert not result.undecided, result.undecided
-    redundant = [f for f in result.findings if f.code.startswith("redundant")]
+    redundant = [f for f in result.findings if f.code in (REDUNDANT_RULE, REDUNDANT_POLICY)]
     event(f"redundant findings: {min(len(redundant), 3)}")
     if not redundant:
         return
@@ -154,7 +154,7 @@ def test_the_deletion_check_catches_advice_that_changes_a_verdict() -> None:
          "metadata": {"name": "np", "namespace": "alpha"},
          "spec": {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]}},
     ]
-    wrong = LintFinding(code="redundant-rule", policy="alpha/np", field="spec.egress[0]",
+    wrong = LintFinding(code=REDUNDANT_RULE, policy="alpha/np", field="spec.egress[0]",
                         message="")
     cluster = load(manifests)
     externals = outside(cluster)

@@ -53,13 +53,12 @@ def hostile(obj: object, text: str) -> object:
 @cache
 def results() -> dict[str, object]:
     """A result of every kind the renderers know, by a short name."""
-    from netverify.audit.run import audit
+    from netverify.audit.run import audit, lint
     from netverify.loader import load_cluster
     from netverify.queries.can_reach import can_reach
     from netverify.queries.check import check
     from netverify.queries.diff import diff
     from netverify.queries.hypothetical import can_reach_hypothetical
-    from netverify.queries.lint import lint
     from netverify.queries.matrix import matrix
     from netverify.queries.paths import can_reach_url, paths
     from netverify.queries.who_can_reach import who_can_reach
