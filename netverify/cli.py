@@ -1,15 +1,14 @@
 """The ``netverify`` command: thin click wrappers over the library.
 
-Each command parses options, loads the cluster, calls one query, renders the
-result and maps it to an exit code.  ``NetverifyError`` becomes one line on
-stderr and exit 2; any other exception is a bug in netverify: one line on stderr
-and exit 4, so that CI never reads it as "denied" or "findings" (``--debug`` shows
-the traceback).
+Each command parses options, loads the cluster, calls one query, renders the result
+(``renderers.render``; the ``--format`` choices come from its registry) and exits with
+``exits.exit_code_for``.  ``NetverifyError`` becomes one line on stderr and exit 2;
+any other exception is a bug in netverify: one line on stderr and exit 4, so that CI
+never reads it as "denied" or "findings" (``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
 
-import enum
 import io
 import os
 import sys
@@ -22,77 +21,29 @@ import click
 from netverify import __version__
 from netverify.deadline import DEFAULT_TIMEOUT_MS, UndecidedError
 from netverify.errors import NetverifyError
+from netverify.exits import NO_GATES, DiffGate, ExitCode, Gates, exit_code_for
 from netverify.loader import load_cluster
 from netverify.model import Cluster
 from netverify.output import write_output
-from netverify.policy_kinds import COMPLETE
-from netverify.renderers import FORMATS, RenderOptions, render
+from netverify.renderers import Format, RenderOptions, formats_for, render, shows_connectivity
 from netverify.renderers.base import sanitize
 from netverify.results import (
     AuditReport,
     CanReachResult,
     CheckReport,
+    DiffResult,
     HypotheticalResult,
     LintResult,
     MatrixResult,
     PathsResult,
+    Result,
+    Severity,
     UrlResult,
     WhoCanReachResult,
 )
-from netverify.source import SourceRef
+from netverify.verdicts import GroupBy
 
-
-class ExitCode(enum.IntEnum):
-    """Exit statuses, the same for every command (documented in the README)."""
-
-    OK = 0  # allowed / passed
-    FAILED = 1  # denied / failed
-    USAGE = 2  # bad arguments, manifests or specs
-    # Neither yes nor no: the solver could not decide (timeout), a hop cannot be checked,
-    # or the answer is incomplete (the input holds traffic policies netverify does not
-    # evaluate, e.g. a CiliumNetworkPolicy, and they could change it).
-    UNDECIDED = 3
-    INTERNAL = 4  # a bug in netverify (an unexpected exception): neither yes nor no
-
-
-def exit_code_for(result: object) -> ExitCode:
-    """Map a query result to the process exit status."""
-    if isinstance(result, CanReachResult):
-        if result.denied:
-            return ExitCode.FAILED  # a pair no unevaluated object applies to is denied
-        if not result.coverage.complete or result.undecided:
-            return ExitCode.UNDECIDED
-        return ExitCode.OK if result.allowed else ExitCode.FAILED
-    if isinstance(result, LintResult):
-        if result.findings:
-            return ExitCode.FAILED  # findings stay true whatever else the input holds
-        if result.undecided:
-            return ExitCode.UNDECIDED  # nothing found, but not everything was decided
-        return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
-    if isinstance(result, CheckReport):
-        if any(r.status == "fail" for r in result.results):
-            return ExitCode.FAILED
-        # Undecided (the time limit ran out) or incomplete: neither pass nor fail.
-        return ExitCode.OK if result.passed else ExitCode.UNDECIDED
-    if isinstance(result, UrlResult):
-        # Hops an unevaluated object could change are unknown already: a "no" is certain.
-        return {"yes": ExitCode.OK, "no": ExitCode.FAILED}.get(result.verdict, ExitCode.UNDECIDED)
-    if not getattr(result, "coverage", COMPLETE).complete:
-        return ExitCode.UNDECIDED
-    if isinstance(result, MatrixResult) and not all(c.complete for c in result.cells):
-        return ExitCode.UNDECIDED  # cells the cluster-wide policies leave undecided
-    if isinstance(result, WhoCanReachResult):
-        anyone = result.existing or any(c.status in ("all", "some") or c.example is not None
-                                         for c in result.classes)
-        if anyone:
-            return ExitCode.OK
-        open_ = any(c.status == "undecided" for c in result.classes)
-        return ExitCode.UNDECIDED if open_ else ExitCode.FAILED
-    if isinstance(result, HypotheticalResult):
-        if result.outcome == "undecided":
-            return ExitCode.UNDECIDED
-        return ExitCode.OK if result.allowed else ExitCode.FAILED
-    return ExitCode.OK
+__all__ = ["ExitCode", "exit_code_for", "main"]
 
 
 class _Group(click.Group):
@@ -165,17 +116,28 @@ def _ignore_kind_option(f: Callable[..., Any]) -> Callable[..., Any]:
              "they could change are incomplete (exit 3). Repeatable; echoed in the output.")(f)
 
 
-def _common(formats: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _format_option(*kinds: type[Result], help: str = "Output format."
+                   ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format``, offering exactly what the renderer registry has for ``kinds``."""
+    choices = [f.value for f in formats_for(*kinds)]
+    return click.option("--format", "fmt", type=click.Choice(choices),
+                        default=Format.TEXT.value, show_default=True, help=help)
+
+
+def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                     default="-", help="Write the result here instead of stdout.")(f)
+    return click.option("--color", type=click.Choice(["auto", "always", "never"]),
+                        default="auto", show_default=True, help="Colour in text output.")(f)
+
+
+def _common(*kinds: type[Result]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
         f = _ignore_kind_option(f)
-        f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-                         default="-", help="Write the result here instead of stdout.")(f)
-        f = click.option("--color", type=click.Choice(["auto", "always", "never"]),
-                         default="auto", show_default=True, help="Colour in text output.")(f)
+        f = _output_options(f)
         f = click.option("-v", "--verbose", is_flag=True,
                          help="Explain every pair; list skipped kinds and assumptions.")(f)
-        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default="text",
-                         show_default=True, help="Output format.")(f)
+        f = _format_option(*kinds)(f)
         return _files_option(f)
     return deco
 
@@ -217,12 +179,9 @@ def _load(files: Sequence[str], verbose: bool, ignore_kinds: Sequence[str] = ())
     return cluster
 
 
-def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
-          code: ExitCode | None = None) -> NoReturn:
-    """Render, write to stdout or ``output`` (only once the query succeeded), and exit.
-
-    ``code`` overrides ``exit_code_for`` for commands whose status depends on options.
-    """
+def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
+          gates: Gates = NO_GATES) -> NoReturn:
+    """Render, write to stdout or ``output`` (only once the query succeeded), and exit."""
     to_stdout = output == "-"
     use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
     text = render(result, fmt, RenderOptions(color=use_color, verbose=verbose))
@@ -230,7 +189,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
         click.echo(text, nl=False)
     else:
         write_output(output, text)
-    raise SystemExit(int(exit_code_for(result) if code is None else code))
+    raise SystemExit(int(exit_code_for(result, gates)))
 
 
 @main.command("can-reach")
@@ -259,7 +218,7 @@ def _emit(result: object, fmt: str, color: str, verbose: bool, output: str,
 @click.option("--controller", metavar="NS/NAME",
               help="With a URL: the ingress controller or gateway pods, when they are not "
                    "recognised in the manifests.")
-@_common(FORMATS[CanReachResult])
+@_common(CanReachResult, HypotheticalResult, UrlResult)
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
@@ -291,14 +250,11 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     incomplete (traffic policies netverify does not evaluate apply).
     """
     from netverify.queries.can_reach import can_reach
+    from netverify.queries.endpoints import asks_url
     from netverify.queries.hypothetical import can_reach_hypothetical
 
     cluster = _load(files, verbose, ignore_kinds)
-    if src.lower() in ("internet", "external") and not dst.lower().startswith(
-            ("http://", "https://")) and ("." in dst.split("/", 1)[0] or "/" not in dst):
-        raise click.UsageError(f"{dst!r}: from {src}, the destination is a URL, e.g. "
-                               f"https://{dst.removeprefix('//')}")
-    if dst.lower().startswith(("http://", "https://")):
+    if asks_url(src, dst):
         from netverify.queries.paths import can_reach_url
 
         pairs = []
@@ -310,14 +266,11 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
         if hypothetical or port or protocol:
             raise click.UsageError("a URL destination takes no --hypothetical, --port or "
                                    "--protocol (the URL names the port)")
-        url_result = can_reach_url(cluster, src, dst, headers=pairs, controller=controller,
-                                   cni=cni, policy_only=policy_only)
-        if fmt not in FORMATS[UrlResult]:
-            raise click.UsageError(f"--format {fmt} is not available for a URL destination")
-        _emit(url_result, fmt, color, verbose, output)
+        _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
+                            policy_only=policy_only), fmt, color, verbose, output)
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
-    result: object
+    result: Result
     if hypothetical:
         result = can_reach_hypothetical(cluster, src, dst, port=port, protocol=protocol,
                                         new_namespaces=new_namespaces,
@@ -338,7 +291,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
               help="What the policies say, ignoring what the CNI enforces.")
 @click.option("--fail-on-blocked", is_flag=True,
               help="Exit 1 when some route is blocked (for CI).")
-@_common(FORMATS[PathsResult])
+@_common(PathsResult)
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
               output: str, ignore_kinds: tuple[str, ...]) -> None:
@@ -352,11 +305,8 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
     from netverify.queries.paths import paths
 
     cluster = _load(files, verbose, ignore_kinds)
-    result = paths(cluster, controller=controller, cni=cni, policy_only=policy_only)
-    blocked = any(p.verdict == "no" for p in result.routes)  # certain: not changed by coverage
-    _emit(result, fmt, color, verbose, output,
-          ExitCode.FAILED if fail_on_blocked and blocked
-          else ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED)
+    _emit(paths(cluster, controller=controller, cni=cni, policy_only=policy_only), fmt, color,
+          verbose, output, Gates(fail_on_blocked=fail_on_blocked))
 
 
 @main.command("matrix")
@@ -364,7 +314,7 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 @click.option("--protocol", help="TCP (default with --port), UDP or SCTP.")
 @click.option("-n", "--namespace", "namespaces", multiple=True,
               help="Only pods of this namespace (repeatable).")
-@click.option("--by", type=click.Choice(["pod", "workload", "namespace"]), default="pod",
+@click.option("--by", type=click.Choice([g.value for g in GroupBy]), default=GroupBy.POD.value,
               show_default=True, help="Aggregate cells; group cells count allowed pod pairs.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
               show_default=True, help="smt: decide every pair with Z3 (cross-checking, slow).")
@@ -373,7 +323,7 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 @click.option("--policy-only", is_flag=True,
               help="What the policies say, ignoring what the CNI enforces.")
 @_smt_timeout_option
-@_common(FORMATS[MatrixResult])
+@_common(MatrixResult)
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
                engine: str, cni: str | None, policy_only: bool, smt_timeout: float,
                files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
@@ -391,7 +341,7 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     cluster = _load(files, verbose, ignore_kinds)
     t0 = time.perf_counter()
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
-    result = matrix(cluster, by=by, port=port, protocol=protocol, namespaces=namespaces,
+    result = matrix(cluster, by=GroupBy(by), port=port, protocol=protocol, namespaces=namespaces,
                     engine=engine, cni=cni, policy_only=policy_only,
                     timeout_ms=_timeout_ms(smt_timeout))
     if verbose:
@@ -404,7 +354,7 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 @click.option("--port", help="Destination port (number or name); same as DST:PORT.")
 @click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
 @_smt_timeout_option
-@_common(FORMATS[WhoCanReachResult])
+@_common(WhoCanReachResult)
 def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: float,
                       files: tuple[str, ...], fmt: str, verbose: bool, color: str,
                       output: str, ignore_kinds: tuple[str, ...]) -> None:
@@ -428,7 +378,7 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
 
 @main.command("lint")
 @_smt_timeout_option
-@_common(FORMATS[LintResult])
+@_common(LintResult)
 def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool, color: str,
              output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Report policies that select nothing, and rules or policies that change nothing.
@@ -452,12 +402,8 @@ def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool
               help="Manifests to check instead of each spec's manifests: (repeatable).")
 @click.option("--junit", "junit", type=click.Path(dir_okay=False),
               help="Also write JUnit XML here (one test case per assertion).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format on stdout.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="Write the result here instead of stdout.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour in text output.")
+@_format_option(CheckReport, help="Output format on stdout.")
+@_output_options
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
 @_smt_timeout_option
 @_ignore_kind_option
@@ -471,7 +417,6 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
     incomplete.
     """
     from netverify.queries.check import check
-    from netverify.renderers.junit import render_junit
     from netverify.specs import find_specs
 
     paths = find_specs(list(specs) or ["specs"])
@@ -479,22 +424,18 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
                    manifests=list(files) or None,
                    timeout_ms=_timeout_ms(smt_timeout))
     if junit:
-        write_output(junit, render_junit(result))
+        write_output(junit, render(result, Format.JUNIT))
     _emit(result, fmt, color, verbose, output)
 
 
 @main.command("diff")
 @click.argument("old")
 @click.argument("new")
-@click.option("--fail-on", type=click.Choice(["allow", "deny", "any"]),
+@click.option("--fail-on", type=click.Choice([g.value for g in DiffGate]),
               help="Exit 1 when traffic is newly allowed (allow), newly denied (deny) or either, "
                    "for existing pods or any pod that could exist.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text",
-              show_default=True, help="Output format (md for a pull-request comment).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="Write the result here instead of stdout.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour in text output.")
+@_format_option(DiffResult, help="Output format (md for a pull-request comment).")
+@_output_options
 @click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
 @_smt_timeout_option
 @_ignore_kind_option
@@ -514,33 +455,18 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
     before, after = _load([old], verbose, ignore_kinds), _load([new], verbose, ignore_kinds)
     result = diff(before, after, old_label=old, new_label=new,
                   timeout_ms=_timeout_ms(smt_timeout))
-    complete = result.coverage.complete
-    # With policies netverify does not evaluate, only changes of rows none of them applies
-    # to are certain; anything else is incomplete (3), never a confident 0 or 1.
-    rows = [r for r in result.rows if r.complete]
-    allowed = any(not r.added.is_empty for r in rows) or (
-        complete and result.any_allowed == "yes")
-    denied = any(not r.removed.is_empty for r in rows) or (
-        complete and result.any_denied == "yes")
-    gates = {"allow": (allowed, result.any_allowed), "deny": (denied, result.any_denied)}
-    asked = [gates[g] for g in (("allow", "deny") if fail_on == "any" else (fail_on,)) if g]
-    if any(found for found, _ in asked):
-        code = ExitCode.FAILED
-    elif not complete or any(symbolic == "undecided" for _, symbolic in asked):
-        code = ExitCode.UNDECIDED  # not known to be free of such a change
-    else:
-        code = ExitCode.OK
-    _emit(result, fmt, color, verbose, output, code)
+    _emit(result, fmt, color, verbose, output,
+          Gates(diff_fail_on=DiffGate(fail_on) if fail_on else None))
 
 
 @main.command("audit")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="error",
               show_default=True,
               help="Exit 1 when a finding at or above this severity exists (hidden ones too).")
-@click.option("--min-severity", type=click.Choice(["error", "warning", "info"]),
+@click.option("--min-severity", type=click.Choice([s.value for s in Severity]),
               help="Show only findings at or above this severity; the report counts the rest.")
 @click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
-@_common(FORMATS[AuditReport])
+@_common(AuditReport)
 def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
               ignore_kinds: tuple[str, ...]) -> None:
@@ -557,48 +483,9 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     netverify does not evaluate, rule NV704), 4 internal error.
     """
     from netverify.audit.run import audit
-    from netverify.renderers.audit import AuditContext, exit_status, render_audit_report
-    from netverify.results import Severity
 
     cluster = _load(files, verbose, ignore_kinds)
     report = audit(cluster, only=rules or None, inputs=files,
                    min_severity=Severity(min_severity) if min_severity else None,
-                   connectivity=fmt in ("md", "html", "json"))
-    gate = Severity(fail_on)
-    code = ExitCode(exit_status(report, gate))
-    context = AuditContext(fail_on=gate,
-                           anchors=_sarif_anchors(cluster) if fmt == "sarif" else {})
-    to_stdout = output == "-"
-    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
-    # As _emit, with what only this command knows: the gate, and SARIF's anchors.
-    text = render_audit_report(report, fmt, RenderOptions(color=use_color, verbose=verbose),
-                               context)
-    if to_stdout:
-        click.echo(text, nl=False)
-    else:
-        write_output(output, text)
-    raise SystemExit(int(code))
-
-
-def _sarif_anchors(cluster: Cluster) -> dict[str, SourceRef]:
-    """Namespace -> its first object with a manifest line: a pod or workload, else a
-    policy, else a Service, the first by file and document; ``""`` -> the first of all.
-
-    SARIF points findings whose own object has no line there (code scanning shows no
-    result without a file and line).
-    """
-    def position(src: SourceRef) -> tuple[str, int, int]:
-        return src.file, src.document, src.item or 0
-
-    anchors: dict[str, SourceRef] = {}
-    for objects in (cluster.pods, cluster.policies, cluster.services):
-        first: dict[str, SourceRef] = {}
-        for obj in objects:
-            src = obj.source
-            for key in (obj.namespace, ""):
-                if src is not None and (key not in first
-                                        or position(src) < position(first[key])):
-                    first[key] = src
-        for key, src in first.items():
-            anchors.setdefault(key, src)
-    return anchors
+                   connectivity=shows_connectivity(fmt), fail_on=Severity(fail_on))
+    _emit(report, fmt, color, verbose, output)

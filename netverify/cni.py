@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from netverify.errors import QueryError
 from netverify.model import Cluster, Direction, NetworkPolicy, Rule
 from netverify.ports import Protocol
+from netverify.verdicts import Confidence
 
 REFERENCE = "shared/reference/cni-support.md"
 
@@ -164,7 +165,7 @@ class Detection:
     """What the manifests say about the plugin, and how sure that is."""
 
     profile: CniProfile
-    confidence: str  # high | medium | none
+    confidence: Confidence
     evidence: tuple[str, ...]
 
 
@@ -239,14 +240,15 @@ def detect(cluster: Cluster) -> Detection:
     if engines and "flannel" in found:
         found.pop("flannel")  # flannel only carries packets; the engine filters them
     if not found:
-        return Detection(profile=_TABLE["unknown"], confidence="none", evidence=())
+        return Detection(profile=_TABLE["unknown"], confidence=Confidence.NONE, evidence=())
     if len(found) > 1:
         listed = ", ".join(sorted(found))
-        return Detection(profile=_TABLE["unknown"], confidence="none",
+        return Detection(profile=_TABLE["unknown"], confidence=Confidence.NONE,
                          evidence=(f"signals of several plugins ({listed}); name one with --cni",))
     (name, why), = found.items()
     prof = profile(f"{name}@{versions[name]}" if versions.get(name) else name)
-    confidence = "high" if len(why) > 1 or name in ("gke-dataplane-v2", "weave") else "medium"
+    confidence = (Confidence.HIGH if len(why) > 1 or name in ("gke-dataplane-v2", "weave")
+                  else Confidence.MEDIUM)
     return Detection(profile=prof, confidence=confidence, evidence=tuple(why))
 
 

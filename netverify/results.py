@@ -7,6 +7,7 @@ Queries return these; renderers turn them into tables, JSON or Markdown.  No
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from netverify.cluster_policies import ClusterPolicy, TierPeer, TierRule
@@ -14,6 +15,16 @@ from netverify.model import Direction
 from netverify.policy_kinds import COMPLETE, Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.source import SourceRef
+from netverify.verdicts import (
+    Answer,
+    AssertionScope,
+    AssertionStatus,
+    Change,
+    Expect,
+    GroupBy,
+    HopStatus,
+    SourceStatus,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,7 +229,7 @@ class MatrixCell:
 class MatrixResult:
     """The connectivity matrix over pods, workloads or namespaces."""
 
-    by: str  # pod | workload | namespace
+    by: GroupBy
     port: int | None
     protocol: Protocol | None
     rows: tuple[str, ...]  # group names in order (sources and destinations alike)
@@ -250,7 +261,7 @@ class HypotheticalResult:
     dst: str
     port: int | None
     protocol: Protocol | None
-    outcome: str  # "yes" | "no" | "undecided"
+    outcome: Answer
     witness_src: WitnessPod | None = None
     witness_dst: WitnessPod | None = None
     witness_port: int | None = None
@@ -266,7 +277,7 @@ class HypotheticalResult:
     @property
     def allowed(self) -> bool:
         """True only for a proven yes."""
-        return self.outcome == "yes"
+        return self.outcome is Answer.YES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -276,7 +287,7 @@ class SourceClass:
     description: str  # "pods {app=web} in namespaces {team=frontend}", "10.0.0.0/8 except ..."
     ports: PortSet
     rule: str | None  # "backend/api spec.ingress[0].from[1]"; None when dst is not isolated
-    status: str  # "all" (egress never blocks), "some" (egress blocks some), "none"
+    status: SourceStatus  # ALL: egress never blocks, SOME: egress blocks some, NONE
     example: WitnessPod | None = None  # an allowed source of this family
     blocked_example: WitnessPod | None = None  # one its own egress blocks (status "some")
 
@@ -319,20 +330,63 @@ class LintResult:
     coverage: Coverage = COMPLETE
 
 
+class AssertionReason(enum.Enum):
+    """Why an assertion has its status: one code per outcome ``check`` can reach.
+
+    The facts each needs are fields of ``AssertionResult``; renderers word them
+    (``renderers/assertions.py``).
+    """
+
+    CHECKED = "checked"  # pass: every pair of existing pods (``pairs``) holds
+    PROVED = "proved"  # pass: proved for every pod that could match the source
+    CANNOT_REACH = "cannot-reach"  # fail (allow): ``pair`` is denied
+    CAN_REACH = "can-reach"  # fail (deny): ``pair`` is allowed
+    REACHES_ITSELF = "reaches-itself"  # fail (deny, scope any): the destination is a source
+    POSSIBLE_POD = "possible-pod"  # fail (scope any): ``witness``, a pod that could exist
+    INVALID_ENDPOINT = "invalid-endpoint"  # fail: ``why``
+    MATCHES_NOTHING = "matches-nothing"  # fail: the ``side`` ("from" or "to") matches no pod
+    NEEDS_PATTERN = "needs-source-pattern"  # fail: scope any over a fixed source
+    NEEDS_PORT = "needs-port"  # fail: scope any with expect allow and no port
+    TIME_LIMIT = "time-limit"  # undecided: not checked, ``why``
+    SOLVER_UNDECIDED = "solver-undecided"  # undecided: ``why`` (Z3's reason)
+    # undecided: cluster-wide policies leave ``count`` of ``pairs`` (or a possible pod's
+    # answer) to the implementation; ``pair`` is an example.
+    LEFT_TO_IMPLEMENTATION = "left-to-implementation"
+    ENGINES_DISAGREE = "engines-disagree"  # undecided: a bug, reported as such
+    # incomplete: ``count`` of ``pairs`` (or the possible pods, or ``witness``'s namespace)
+    # depend on the objects of ``coverage``, which netverify does not evaluate.
+    NOT_EVALUATED = "not-evaluated"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssertionResult:
-    """The outcome of one spec assertion."""
+    """The outcome of one spec assertion: a status, the reason code and its facts.
+
+    No sentence is stored: ``renderers/assertions.py`` words ``reason`` from the facts
+    below (each reason says which it uses).
+    """
 
     file: str
     index: int
     name: str
-    expect: str  # allow | deny
-    scope: str  # existing | any
-    # pass | fail | undecided (solver limit) | incomplete (an object netverify does not
-    # evaluate could change a pair the assertion depends on)
-    status: str
-    message: str  # one line
-    details: tuple[str, ...] = ()  # the counterexample and its explanation
+    expect: Expect
+    scope: AssertionScope
+    status: AssertionStatus
+    reason: AssertionReason
+    src: str = ""  # the source as the spec writes it (resolved text, e.g. for dns)
+    dst: str = ""
+    side: str = ""  # MATCHES_NOTHING: "from" or "to"
+    pairs: int = 0  # pairs of existing endpoints the assertion ranges over
+    count: int = 0  # of those, the ones undecided or not evaluated
+    pair: PairVerdict | None = None  # the pair that decides it, with both sides explained
+    witness: WitnessPod | None = None  # a pod that could exist (scope any)
+    # The traffic of ``pair`` or ``witness``: a protocol and port number, or a named port.
+    protocol: Protocol | None = None
+    port: int | None = None
+    port_name: str | None = None
+    why: str = ""  # INVALID_ENDPOINT, TIME_LIMIT, SOLVER_UNDECIDED: what was said
+    notes: tuple[str, ...] = ()  # about the witness's addresses
+    effective: str | None = None  # the CNI whose effective answer was judged, if it differs
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
     coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
 
@@ -349,12 +403,13 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         """True when every assertion passed."""
-        return all(r.status == "pass" for r in self.results)
+        return all(r.status is AssertionStatus.PASS for r in self.results)
 
     @property
     def failed(self) -> bool:
         """True when an assertion failed or is undecided (neither is incomplete)."""
-        return any(r.status in ("fail", "undecided") for r in self.results)
+        return any(r.status in (AssertionStatus.FAIL, AssertionStatus.UNDECIDED)
+                   for r in self.results)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -398,7 +453,7 @@ class DiffCause:
 class DiffWitness:
     """A possible connection whose verdict differs, from the solver."""
 
-    direction: str  # "allowed" (newly allowed) | "denied" (newly denied)
+    direction: Change
     src: WitnessPod
     dst: WitnessPod
     port: int
@@ -415,8 +470,8 @@ class DiffResult:
     rows: tuple[DiffRow, ...]  # existing pods, grouped
     pods_added: tuple[str, ...]
     pods_removed: tuple[str, ...]
-    any_allowed: str  # "yes" | "no" | "undecided": newly allowed traffic for some possible pod
-    any_denied: str
+    any_allowed: Answer  # newly allowed traffic for some possible pod
+    any_denied: Answer
     witnesses: tuple[DiffWitness, ...] = ()
     caveats: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated, on either side
@@ -493,6 +548,13 @@ class AuditReport:
     ``connectivity`` is the namespace-level matrix (what the policies allow) and
     ``workload_connectivity`` the workload-level one, present only when there are
     few enough workloads to read; both are None when the caller did not ask for them.
+
+    ``fail_on`` is the ``--fail-on`` gate the report is judged by (every format says
+    when findings it does not show decide the exit status); None when the caller named
+    none.  ``anchors`` maps a namespace to the first object of it in the input that has
+    a manifest line (a pod or workload, else a policy, else a Service), and ``""`` to the
+    first located object of all: SARIF points findings whose own object has no line
+    there.
     """
 
     findings: tuple[Finding, ...]
@@ -507,6 +569,8 @@ class AuditReport:
     # Traffic policies of the input netverify does not evaluate: rule NV704 reports each,
     # and findings about traffic may be wrong where they apply.
     coverage: Coverage = COMPLETE
+    fail_on: Severity | None = None
+    anchors: Mapping[str, SourceRef] = field(default_factory=dict)
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
@@ -521,12 +585,12 @@ class AuditReport:
 class Hop:
     """One step of an end-to-end path and whether traffic passes it.
 
-    ``status`` is ``ok``, ``blocked`` or ``unknown`` (netverify cannot tell from
-    the manifests, e.g. no controller pods in the input).
+    ``status`` is undecided when netverify cannot tell from the manifests (e.g. no
+    controller pods in the input).
     """
 
     step: str  # e.g. "internet -> ingress-nginx/ingress-nginx-controller"
-    status: str
+    status: HopStatus
     detail: str
     verdicts: tuple[PairVerdict, ...] = ()  # examples of blocked pairs, explained by renderers
     port: int | None = None  # the TCP port the verdicts were asked about
@@ -560,7 +624,7 @@ class RoutedPath:
     controller: tuple[str, ...]  # pods that proxy the request
     backends: tuple[BackendPath, ...]
     hops: tuple[Hop, ...]
-    verdict: str  # yes, no, unknown
+    verdict: Answer
     notes: tuple[str, ...] = ()
     source: SourceRef | None = None
 
@@ -573,16 +637,16 @@ class UrlResult:
     url: str
     paths: tuple[RoutedPath, ...]
     notes: tuple[str, ...] = ()
-    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
 
     @property
-    def verdict(self) -> str:
-        """yes when every entry point delivers, no when one fails or none routes the URL."""
-        if not self.paths:
-            return "no"
-        if any(p.verdict == "no" for p in self.paths):
-            return "no"
-        return "unknown" if any(p.verdict == "unknown" for p in self.paths) else "yes"
+    def verdict(self) -> Answer:
+        """Yes when every entry point delivers, no when one fails or none routes the URL."""
+        if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
+            return Answer.NO
+        if any(p.verdict is Answer.UNDECIDED for p in self.paths):
+            return Answer.UNDECIDED
+        return Answer.YES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -606,4 +670,9 @@ class PathsResult:
     routes: tuple[RoutedPath, ...]
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
-    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left unknown
+    coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+
+
+# Every result a query returns: renderers and exit statuses are defined for each.
+Result = (CanReachResult | HypotheticalResult | UrlResult | WhoCanReachResult | MatrixResult
+          | LintResult | CheckReport | DiffResult | PathsResult | AuditReport)

@@ -19,6 +19,7 @@ from typing import Any
 from netverify.errors import NetverifyError, show, show_path
 from netverify.loader.files import walk
 from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
+from netverify.verdicts import AssertionScope, Basis, Expect
 
 
 class SpecError(NetverifyError):
@@ -33,9 +34,9 @@ class Assertion:
     name: str
     src: str | dict[str, Any]
     dst: str | dict[str, Any]
-    expect: str  # allow | deny
-    scope: str  # existing | any
-    answer: str = "effective"  # effective (what the CNI does) | policy (what policies say)
+    expect: Expect
+    scope: AssertionScope
+    answer: Basis = Basis.EFFECTIVE
     port: int | str | None = None
     protocol: str | None = None
 
@@ -129,8 +130,9 @@ def load_spec(path: str) -> SpecFile:
     assertions = []
     for i, a in enumerate(data["assertions"]):
         assertions.append(Assertion(
-            index=i, name=a["name"], src=a["from"], dst=a["to"], expect=a["expect"],
-            scope=a.get("scope", "existing"), answer=a.get("answer", "effective"),
+            index=i, name=a["name"], src=a["from"], dst=a["to"], expect=Expect(a["expect"]),
+            scope=AssertionScope(a.get("scope", "existing")),
+            answer=Basis(a.get("answer", "effective")),
             port=a.get("port"), protocol=a.get("protocol")))
     return SpecFile(path=path, manifests=manifests, cni=data.get("cni"),
                     assertions=tuple(assertions))

@@ -12,6 +12,7 @@ from netverify.cni import detect, profile
 from netverify.errors import QueryError
 from netverify.loader import load_cluster
 from netverify.queries.can_reach import can_reach
+from netverify.verdicts import AssertionStatus, Confidence
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "cni"
 APP = str(FIX / "app")
@@ -37,7 +38,7 @@ def test_detection(folder, name, version):
     assert (d.profile.name, d.profile.version) == (name, version)
     assert d.evidence
     if name == "unknown":
-        assert d.confidence == "none" and "several plugins" in d.evidence[0]
+        assert d.confidence is Confidence.NONE and "several plugins" in d.evidence[0]
 
 
 def test_nothing_detected_means_enforcement_assumed_and_said():
@@ -98,6 +99,7 @@ def test_cli_prints_both_answers_and_exits_on_the_effective_one():
 
 def test_specs_check_the_effective_answer_unless_asked_for_the_policy_one(tmp_path):
     from netverify.queries.check import check
+    from netverify.renderers.assertions import assertion_message
 
     spec = tmp_path / "s.yaml"
     spec.write_text(f"""manifests: [{APP}]
@@ -111,8 +113,9 @@ assertions:
     answer: policy
 """)
     eff, pol = check([str(spec)], load=load_cluster).results
-    assert eff.status == "fail" and "effective with Flannel" in eff.message
-    assert pol.status == "pass"
+    assert eff.status is AssertionStatus.FAIL and eff.effective == "Flannel"
+    assert assertion_message(eff).endswith("(effective with Flannel)")
+    assert pol.status is AssertionStatus.PASS
 
 
 def test_k3s_is_named_not_detected_and_inherits_kube_routers_gaps():

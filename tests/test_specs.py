@@ -86,3 +86,31 @@ def test_unknown_cni_names_the_spec_line(tmp_path):
 def test_empty_spec_is_an_error_at_its_start(tmp_path):
     path = write(tmp_path, "# only a comment\n")
     assert error(path).startswith(f"{path}:1:1: the file is empty")
+
+
+def test_schema_choices_are_the_enums_the_loader_builds():
+    """The spec schema and the enums the loader turns its values into list the same words:
+    a value the schema accepts never fails to convert, and no enum member is unreachable."""
+    import json
+    from importlib import resources
+
+    from netverify.verdicts import AssertionScope, Basis, Expect
+
+    schema = json.loads(resources.files("netverify").joinpath("schemas/spec.schema.json")
+                        .read_text(encoding="utf-8"))
+    props = schema["$defs"]["assertion"]["properties"]
+    for key, enum in (("expect", Expect), ("scope", AssertionScope), ("answer", Basis)):
+        assert props[key]["enum"] == [m.value for m in enum], key
+
+
+def test_assertions_carry_enum_members(tmp_path):
+    from netverify.verdicts import AssertionScope, Basis, Expect
+
+    path = tmp_path / "s.yaml"
+    path.write_text("assertions:\n  - {name: a, from: x/y, to: x/z, expect: deny, "
+                    "scope: any, answer: policy}\n  - {name: b, from: x/y, to: x/z, "
+                    "expect: allow}\n")
+    a, b = load_spec(str(path)).assertions
+    assert (a.expect, a.scope, a.answer) == (Expect.DENY, AssertionScope.ANY, Basis.POLICY)
+    assert (b.expect, b.scope, b.answer) == (Expect.ALLOW, AssertionScope.EXISTING,
+                                             Basis.EFFECTIVE)

@@ -21,12 +21,13 @@ from netverify.ipblocks import IPSet
 from netverify.model import Cluster, Direction, NetworkPolicy, Pod
 from netverify.ports import Protocol
 from netverify.source import SourceRef
+from netverify.verdicts import Confidence
 
 
 def detected(cluster: Cluster) -> Detection | None:
     """The plugin the manifests show, or None when nothing (or several) was recognised."""
     found = detect(cluster)
-    return None if found.confidence == "none" else found
+    return None if found.confidence is Confidence.NONE else found
 
 
 def evidence(cluster: Cluster, found: Detection) -> tuple[Related, ...]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from netverify.audit.anchors import anchors
 from netverify.audit.docs import rule_info
 from netverify.audit.naming import workload_object
 from netverify.audit.registry import all_rules
@@ -46,11 +47,13 @@ EVERY_RULE = "*"
 
 def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
           inputs: Sequence[str] = (), min_severity: Severity | None = None,
-          connectivity: bool = True, max_workloads: int = MAX_WORKLOADS) -> AuditReport:
+          connectivity: bool = True, max_workloads: int = MAX_WORKLOADS,
+          fail_on: Severity | None = None) -> AuditReport:
     """Run every rule (or the ``only`` codes) and collect the findings.
 
     ``connectivity=False`` skips the matrices (formats that do not show them need
-    not pay for the all-pairs computation).
+    not pay for the all-pairs computation).  ``fail_on`` is the gate the report is
+    judged by (``--fail-on``; the exit status and every format use it).
 
     Raises:
         QueryError: when ``only`` names a code no rule has.
@@ -95,7 +98,8 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
     return AuditReport(findings=tuple(shown), rules=rules, suppressed=tuple(suppressed),
                        hidden=tuple(hidden), min_severity=min_severity, inputs=tuple(inputs),
                        cluster_summary=summary, connectivity=by_ns,
-                       workload_connectivity=by_workload, coverage=cluster.coverage)
+                       workload_connectivity=by_workload, coverage=cluster.coverage,
+                       fail_on=fail_on, anchors=anchors(cluster))
 
 
 def effective_suppressions(cluster: Cluster) -> dict[str, frozenset[str]]:

@@ -61,6 +61,7 @@ from netverify.results import (
     SideVerdict,
 )
 from netverify.results import Outcome as Says
+from netverify.verdicts import Answer, Change
 
 # Rows explained with the rules responsible (each costs two pair evaluations); past this
 # many, the rest of the rows go without.
@@ -235,7 +236,7 @@ def _merged(old: Cluster, new: Cluster) -> Cluster:
 
 
 def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
-              ) -> tuple[str, str, list[DiffWitness], list[str]]:
+              ) -> tuple[Answer, Answer, list[DiffWitness], list[str]]:
     u = build_universe(_merged(old, new))
     enc_old, enc_new = Encoder(old, u), Encoder(new, u)
     caveats: list[str] = []
@@ -251,7 +252,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
     traffic = Traffic.symbolic()
     solver = new_solver(Deadline(timeout_ms))
     solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
-    answers = {}
+    answers: dict[Change, Answer] = {}
     witnesses: list[DiffWitness] = []
     terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
 
@@ -263,8 +264,9 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
             terms[key] = (z3.And(e, i), [*eg, *ing])
         return terms[key]
 
-    for direction, first, second in (("allowed", enc_new, enc_old), ("denied", enc_old, enc_new)):
-        outcome = "no"
+    for direction, first, second in ((Change.ALLOWED, enc_new, enc_old),
+                                     (Change.DENIED, enc_old, enc_new)):
+        outcome = Answer.NO
         for a, b, kind in ((src, dst, "pod to pod"), (ext4, dst, "IPv4 outside to pod"),
                            (dst, ext4, "pod to IPv4 outside"), (ext6, dst, "IPv6 outside to pod"),
                            (dst, ext6, "pod to IPv6 outside")):
@@ -272,12 +274,12 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
             no, _ = allowed(second, a, b)
             r = check(solver, yes, z3.Not(no))
             if r.outcome is Outcome.UNDECIDED:
-                outcome = "undecided"
-                caveats.append(f"newly {direction} ({kind}): the solver could not decide "
+                outcome = Answer.UNDECIDED
+                caveats.append(f"newly {direction.value} ({kind}): the solver could not decide "
                                f"({r.reason})")
                 continue
             if r.outcome is Outcome.YES and r.model is not None:
-                outcome = "yes"
+                outcome = Answer.YES
                 pods = [ep for ep in (a, b) if ep.pod is None and z3.is_true(ep.is_pod)]
                 # The example pods keep an address only when the difference needs one,
                 # and a new pod gets one no existing pod has, when one will do.
@@ -300,7 +302,7 @@ def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
                                           rule_terms))
                 break
         answers[direction] = outcome
-    return answers["allowed"], answers["denied"], witnesses, caveats
+    return answers[Change.ALLOWED], answers[Change.DENIED], witnesses, caveats
 
 
 def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndpoint], *,
@@ -314,7 +316,7 @@ def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndp
 
 
 def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,
-             traffic: Traffic, direction: str, terms: list[RuleTerm]) -> DiffWitness:
+             traffic: Traffic, direction: Change, terms: list[RuleTerm]) -> DiffWitness:
     port, proto = read_traffic(m, traffic)
     rules = tuple(f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                   for t in terms if z3.is_true(m.eval(t.term, True)))

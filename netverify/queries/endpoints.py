@@ -23,6 +23,9 @@ from netverify.selectors import LabelSelector, parse_selector_string
 # ``k8s-app`` too: cluster add-ons (kube-dns, metrics-server) are labelled with it.
 APP_LABELS = ("app", "app.kubernetes.io/name", "k8s-app")
 
+URL_SCHEMES = ("http://", "https://")
+OUTSIDE = ("internet", "external")  # sources that stand for every address outside
+
 _PORT_RE = re.compile(r"^(?P<port>[0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(/(?P<proto>[A-Za-z]+))?$")
 
 
@@ -42,6 +45,29 @@ class Resolved:
     text: str
     pods: tuple[Pod, ...] = ()
     external: tuple[External, ...] = ()
+
+
+def is_url(text: str) -> bool:
+    """Whether a destination is a URL: ``can-reach`` then follows the request through
+    Ingress and Gateway API routes instead of asking about pods."""
+    return text.lower().startswith(URL_SCHEMES)
+
+
+def asks_url(src: str, dst: str) -> bool:
+    """Whether ``can-reach SRC DST`` is a question about a URL (``can_reach_url``).
+
+    From ``internet`` (or ``external``) only a URL makes sense: a host name or a bare
+    path there is a URL missing its scheme, never a pod.
+
+    Raises:
+        QueryError: from outside, for a destination that is not a URL.
+    """
+    if is_url(dst):
+        return True
+    if src.lower() in OUTSIDE and ("." in dst.split("/", 1)[0] or "/" not in dst):
+        raise QueryError(f"{dst!r}: from {src}, the destination is a URL, e.g. "
+                         f"https://{dst.removeprefix('//')}")
+    return False
 
 
 def parse_protocol(text: str) -> Protocol:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netverify.cni import CniProfile, detect, profile
 from netverify.model import Cluster
+from netverify.verdicts import Confidence
 
 
 def choose(cluster: Cluster, name: str | None) -> tuple[CniProfile, tuple[str, ...]]:
@@ -19,9 +20,9 @@ def choose(cluster: Cluster, name: str | None) -> tuple[CniProfile, tuple[str, .
     if name:
         return profile(name), (f"CNI: {profile(name).label} (named on the command line)",)
     d = detect(cluster)
-    if d.confidence == "none":
+    if d.confidence is Confidence.NONE:
         why = f" ({'; '.join(d.evidence)})" if d.evidence else ""
         return d.profile, (f"CNI: none detected in the manifests{why}; NetworkPolicy "
                            "enforcement is assumed (name the plugin with --cni)",)
-    return d.profile, (f"CNI: {d.profile.label}, detected ({d.confidence} confidence) from "
+    return d.profile, (f"CNI: {d.profile.label}, detected ({d.confidence.value} confidence) from "
                        f"{', '.join(d.evidence)}",)

@@ -51,6 +51,7 @@ from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.witnesses import address_notes, settle, taken
 from netverify.results import HypotheticalResult, PairVerdict
 from netverify.selectors import LabelSelector, Operator, Requirement, parse_selector_string
+from netverify.verdicts import Answer
 
 
 class _Spec:
@@ -210,14 +211,14 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
                 is Outcome.NO:
             # No pod can match: nothing any policy says changes that.
             return HypotheticalResult(
-                src=src_text, dst=dst_text, port=number, protocol=proto, outcome="no",
+                src=src_text, dst=dst_text, port=number, protocol=proto, outcome=Answer.NO,
                 reasons=(f"the {role} {text!r} describes no possible pod: its selector "
                          "contradicts itself or the namespaces allowed",),
                 coverage=coverage.affecting(()))
     notes = _self_notes(cluster, s_spec, d_spec)
     res = engine.solve(q, *goals)
     base = HypotheticalResult(src=src_text, dst=dst_text, port=number, protocol=proto,
-                              outcome=res.outcome.value, coverage=coverage,
+                              outcome=Answer(res.outcome.value), coverage=coverage,
                               caveats=tuple(notes))
     if res.outcome is Outcome.UNDECIDED:
         return replace(base, reasons=(f"the solver could not decide: {res.reason}",))
@@ -226,7 +227,7 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
         # policies leave to the implementation (tied priorities, domain names, ...).
         maybe = engine.solve(replace(q, allowed=q.possible), *goals)
         if maybe.outcome is not Outcome.NO:
-            return replace(base, outcome="undecided", reasons=(
+            return replace(base, outcome=Answer.UNDECIDED, reasons=(
                 "no pod is allowed whatever the implementation chooses, but some may be: "
                 "cluster-wide policies leave the answer to the implementation (policies "
                 "tied at one priority, domain names, ...); see can-reach on a pair for "
@@ -251,7 +252,7 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     admitted = [f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
                 for t in (*q.egress, *q.ingress) if z3.is_true(m.eval(t.term, True))]
     if not verify_witness(cluster, ws, wd, wport, wproto).is_allowed:
-        return replace(base, outcome="undecided", reasons=(
+        return replace(base, outcome=Answer.UNDECIDED, reasons=(
             f"internal disagreement: the SMT engine found a witness the concrete engine "
             f"rejects ({wproto.value} {wport}); please report this as a bug",))
     if isinstance(ws, Witness) and s_ep.pod is None:

@@ -64,6 +64,7 @@ from netverify.routing import (
     reference_permitted,
     route_attaches,
 )
+from netverify.verdicts import Answer, HopStatus
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
 
@@ -132,7 +133,7 @@ class _Run:
         if not hit:
             return hop
         self.touched |= hit
-        return replace(hop, status="unknown", detail=f"{hop.detail}; not decided: "
+        return replace(hop, status=HopStatus.UNDECIDED, detail=f"{hop.detail}; not decided: "
                        f"{objects_text(cov.affecting(hit))} not evaluated")
 
     def coverage(self) -> Coverage:
@@ -152,7 +153,7 @@ class _Run:
     # -- the proxy's side ----------------------------------------------------------------
 
     def proxy_port(self, proxy: Proxy, req_port: int, *, listener: bool
-                   ) -> tuple[int, str, tuple[str, str] | None]:
+                   ) -> tuple[int, str, tuple[HopStatus, str] | None]:
         """The port the proxy pods receive ``req_port`` on, how, and a problem if any.
 
         Through a Service selecting them (its ``port`` or ``nodePort``, resolved to the
@@ -184,12 +185,13 @@ class _Run:
                 str(sp.port) for sp in s.ports if sp.protocol is Protocol.TCP) or "no TCP port")
                 for s in external)
             return req_port, f"port {req_port}", (
-                "blocked", f"no Service port {req_port} on the controller ({listed}): the "
+                HopStatus.BLOCKED, f"no Service port {req_port} on the controller ({listed}): the "
                 "connection is refused or times out")
         if listener:
             return req_port, f"listener port {req_port}", None
         return req_port, f"port {req_port}", (
-            "unknown", f"no Service in the input selects {proxy.label}'s pods and they declare "
+            HopStatus.UNDECIDED,
+            f"no Service in the input selects {proxy.label}'s pods and they declare "
             f"no container port {req_port}: whether anything receives TCP {req_port} is not "
             "known")
 
@@ -214,10 +216,10 @@ class _Run:
         return self._inbound[key]
 
     def _inbound_hop(self, proxy: Proxy, port: int, port_how: str,
-                     problem: tuple[str, str] | None) -> Hop:
+                     problem: tuple[HopStatus, str] | None) -> Hop:
         step = f"{self.src_label} -> {proxy.label} ({', '.join(p.key for p in proxy.pods)})"
-        if problem is not None and problem[0] == "blocked":
-            return Hop(step=step, status="blocked", detail=problem[1], port=port)
+        if problem is not None and problem[0] is HopStatus.BLOCKED:
+            return Hop(step=step, status=HopStatus.BLOCKED, detail=problem[1], port=port)
         verdicts: list[PairVerdict] = []
         open_ranges: list[str] = []
         closed = 0
@@ -230,7 +232,8 @@ class _Run:
                     closed += 1
                     verdicts.append(v)
         if not open_ranges:
-            return Hop(step=step, status="blocked", detail=f"NetworkPolicy admits no source "
+            return Hop(step=step, status=HopStatus.BLOCKED,
+                       detail=f"NetworkPolicy admits no source "
                        f"address on TCP {port} ({port_how})", verdicts=tuple(verdicts[:3]),
                        port=port)
         detail = f"TCP {port} ({port_how}) admitted"
@@ -239,9 +242,10 @@ class _Run:
             more = ", ..." if len(set(open_ranges)) > 4 else ""
             detail = f"TCP {port} ({port_how}) admitted only from {shown}{more}"
         if problem is not None:
-            return Hop(step=step, status="unknown", detail=f"{problem[1]}; NetworkPolicy: "
+            return Hop(step=step, status=HopStatus.UNDECIDED,
+                       detail=f"{problem[1]}; NetworkPolicy: "
                        f"{detail}", port=port)
-        return Hop(step=step, status="ok", detail=detail)
+        return Hop(step=step, status=HopStatus.OK, detail=detail)
 
     # -- the backends ----------------------------------------------------------------------
 
@@ -286,20 +290,21 @@ class _Run:
         step = f"{proxy.label if proxy else 'proxy'} -> svc/{svc_key}:{ref.port}"
         idle = "" if ref.weight else " (weight 0: no traffic)"
 
-        def outcome(status: str, problem: str, notes: tuple[str, ...] = ()
+        def outcome(status: HopStatus, problem: str, notes: tuple[str, ...] = ()
                     ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
             bp = BackendPath(service=svc_key, service_port=str(ref.port), target="",
                              weight=ref.weight, share=share, endpoints=(), reachable=(),
                              problem=problem)
-            return bp, Hop(step=step, status=status if ref.weight else "ok",
+            return bp, Hop(step=step, status=status if ref.weight else HopStatus.OK,
                            detail=problem + idle, source=ref.source), notes
 
         if ref.kind != "Service":
-            return outcome("unknown", f"backend kind {ref.kind} is not followed")
+            return outcome(HopStatus.UNDECIDED, f"backend kind {ref.kind} is not followed")
         notes: tuple[str, ...] = ()
         permitted = reference_permitted(self.cluster, route_namespace, ref)
         if permitted is False:
-            return outcome("blocked", f"backendRef to Service {svc_key} in another namespace "
+            return outcome(HopStatus.BLOCKED,
+                           f"backendRef to Service {svc_key} in another namespace "
                            f"and no ReferenceGrant in {ref.namespace} permits it: the route's "
                            "ResolvedRefs condition is False (RefNotPermitted) and requests for "
                            "this backend get 500")
@@ -309,24 +314,28 @@ class _Run:
                      "assumed to permit this route",)
         svc = self.services.get((ref.namespace, ref.name))
         if svc is None:
-            return outcome("blocked", f"Service {svc_key} does not exist in the input (the "
+            return outcome(HopStatus.BLOCKED, f"Service {svc_key} does not exist in the input (the "
                            "proxy answers 503)", notes)
         if svc.type == "ExternalName":
-            return outcome("unknown", f"Service {svc_key} is ExternalName: the proxy connects "
+            return outcome(HopStatus.UNDECIDED,
+                           f"Service {svc_key} is ExternalName: the proxy connects "
                            f"to {svc.external_name or 'its DNS name'} itself, outside the "
                            "endpoints netverify checks", notes)
         found = self.endpoints(svc, ref.port, proxy)
         if found.error is not None or found.target is None:
-            return outcome("blocked", found.error or f"Service {svc_key} cannot be resolved",
+            return outcome(HopStatus.BLOCKED,
+                           found.error or f"Service {svc_key} cannot be resolved",
                            notes)
         if svc.selector is None:
-            return outcome("unknown", f"Service {svc_key} has no selector: its endpoints are "
+            return outcome(HopStatus.UNDECIDED,
+                           f"Service {svc_key} has no selector: its endpoints are "
                            "managed by hand (EndpointSlices are not read), so NetworkPolicy "
                            "to them is not checked", notes)
         target = found.target
         if not target.endpoints:
             why = [n for n in target.notes if "no endpoints" in n]
-            return outcome("blocked", why[0] if why else f"Service {svc_key} has no endpoints",
+            return outcome(HopStatus.BLOCKED,
+                           why[0] if why else f"Service {svc_key} has no endpoints",
                            notes)
         numbers = sorted({n for _, n in target.endpoints if n is not None})
         tp = target.port.target_port if target.port else "?"
@@ -339,12 +348,13 @@ class _Run:
                          problem=(f"no container port named {tp!r} on "
                                   f"{', '.join(found.missing)}" if found.missing else None))
         if proxy is None:
-            return bp, Hop(step=step, status="unknown", detail=f"{len(endpoints)} endpoint(s); "
+            return bp, Hop(step=step, status=HopStatus.UNDECIDED,
+                           detail=f"{len(endpoints)} endpoint(s); "
                            "the proxy pods are unknown, so NetworkPolicy is not checked",
                            source=ref.source), notes
         n = len(endpoints)
         if len(found.reachable) == n:
-            return bp, Hop(step=step, status="ok", detail=f"{n}/{n} endpoint(s) admit the "
+            return bp, Hop(step=step, status=HopStatus.OK, detail=f"{n}/{n} endpoint(s) admit the "
                            f"proxy on TCP {target_text}{idle}", source=ref.source), notes
         why = []
         if found.blocked:
@@ -353,7 +363,7 @@ class _Run:
                        "routed there fail with 502/504)")
         if found.missing:
             why.append(bp.problem or "")
-        return bp, Hop(step=step, status="blocked" if ref.weight else "ok",
+        return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
                        detail=f"{len(found.reachable)}/{n} endpoint(s) reachable: "
                        + "; ".join(why) + idle,
                        verdicts=found.blocked[:3], source=ref.source,
@@ -371,11 +381,11 @@ class _Run:
         if tls_hop is not None:
             hops.append(tls_hop)
         if proxy is None:
-            hops.append(Hop(step=f"{self.src_label} -> proxy", status="unknown",
+            hops.append(Hop(step=f"{self.src_label} -> proxy", status=HopStatus.UNDECIDED,
                             detail="the pods serving this entry point are not in the input"))
         else:
             hop = self.inbound_hop(proxy, req_port, listener=listener)
-            if hop.status == "ok" or (hop.status == "blocked" and hop.verdicts):
+            if hop.status is HopStatus.OK or (hop.status is HopStatus.BLOCKED and hop.verdicts):
                 hop = self.judged(hop, [(OUTSIDE, p.namespace) for p in proxy.pods])
             hops.append(hop)
             note = self.exposure_note(proxy)
@@ -391,30 +401,32 @@ class _Run:
                                        if f.type == "ExtensionRef" else ""))
         backends = []
         if terminal is not None:
-            hops.append(Hop(step=f"redirect ({terminal.detail})", status="ok",
+            hops.append(Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
                             detail=f"the proxy answers the request itself ({terminal.field}); "
                                    "no backend is contacted", source=route.source))
         elif not route.backends:
-            hops.append(Hop(step="route", status="blocked", detail="the rule has no backends "
+            hops.append(Hop(step="route", status=HopStatus.BLOCKED,
+                            detail="the rule has no backends "
                             "(the proxy answers 500/404)", source=route.source))
         else:
             total = sum(b.weight for b in route.backends)
             if total == 0:
-                hops.append(Hop(step="route", status="blocked", detail="every backend has "
+                hops.append(Hop(step="route", status=HopStatus.BLOCKED, detail="every backend has "
                                 "weight 0: no traffic is forwarded (implementations answer "
                                 "500 or 503)", source=route.source))
             for ref in route.backends:
                 bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace)
                 backends.append(bp)
-                by_policy = (hop.status == "ok" and bool(bp.endpoints)) or (
-                    hop.status == "blocked" and bool(hop.verdicts) and bp.problem is None)
+                by_policy = (hop.status is HopStatus.OK and bool(bp.endpoints)) or (
+                    hop.status is HopStatus.BLOCKED and bool(hop.verdicts) and bp.problem is None)
                 if proxy is not None and ref.weight and by_policy:
                     hop = self.judged(hop, [(p.namespace, e.partition("/")[0])
                                             for p in proxy.pods for e in bp.endpoints])
                 hops.append(hop)
                 notes.extend(n for n in bnotes if n not in notes)
         statuses = {h.status for h in hops}
-        verdict = "no" if "blocked" in statuses else "unknown" if "unknown" in statuses else "yes"
+        verdict = (Answer.NO if HopStatus.BLOCKED in statuses
+                   else Answer.UNDECIDED if HopStatus.UNDECIDED in statuses else Answer.YES)
         return RoutedPath(
             entry=entry, route_object=choice.object, route_field=route.field, host=host,
             match=describe_match(choice.match), tls=tls,
@@ -472,22 +484,23 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
     if req.scheme != "https":
         if secret is not None:
             return secret or "default", Hop(
-                step="TLS", status="ok", detail="plain HTTP; an Ingress has TLS for this host, "
+                step="TLS", status=HopStatus.OK,
+                detail="plain HTTP; an Ingress has TLS for this host, "
                 f"so controllers such as ingress-nginx redirect to https{other}")
         return "none", None
     if secret is None:
         if not known:
-            return "none", Hop(step="TLS", status="unknown",
+            return "none", Hop(step="TLS", status=HopStatus.UNDECIDED,
                                detail=f"no tls entry of {ing.key} covers {req.host}; the "
                                       "controller is not identified, and some take "
                                       "certificates from annotations or their own settings",
                                source=ing.source)
-        return "none", Hop(step="TLS", status="blocked",
+        return "none", Hop(step="TLS", status=HopStatus.BLOCKED,
                            detail=f"no tls entry of {ing.key} or of another Ingress of its "
                                   f"controller covers {req.host}: the controller answers with "
                                   "its default certificate, which clients reject",
                            source=ing.source)
-    return secret or "default", Hop(step="TLS", status="ok",
+    return secret or "default", Hop(step="TLS", status=HopStatus.OK,
                                     detail=f"certificate from Secret {secret or '(default)'}"
                                            f"{other}")
 
@@ -546,7 +559,8 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                                 f"{req.host} but no HTTPRoute rule matches {req.path} (404)")
             continue
         proxy, pnotes = gateway_proxy(cluster, gw, override)
-        tls_hop = Hop(step="TLS", status="ok", detail=f"listener {listener.name} terminates "
+        tls_hop = Hop(step="TLS", status=HopStatus.OK,
+                      detail=f"listener {listener.name} terminates "
                       "TLS") if listener.tls else None
         paths.append(run.follow(entry=f"Gateway {gw.key} listener {listener.name}",
                                 choice=choice, host=choice.host or listener.hostname or "*",

@@ -35,6 +35,7 @@ from netverify.policy_kinds import ANY
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
+from netverify.verdicts import SourceStatus
 
 
 def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
@@ -239,16 +240,16 @@ class _Contexts:
                     assert r.model is not None
                     found.append((r.model, src))
         if allowed and blocked:
-            status = "some"
+            status = SourceStatus.SOME
         elif undecided:
-            status = "undecided"  # not "all" or "none" without knowing the rest
+            status = SourceStatus.UNDECIDED  # not ALL or NONE without knowing the rest
         else:
-            status = "all" if allowed else "none"
+            status = SourceStatus.ALL if allowed else SourceStatus.NONE
         # Witnesses are read only for what is shown: reading a model costs as much as a check.
         return SourceClass(
             description=description, ports=ports, rule=rule, status=status,
             example=self._witness(*allowed[0]) if allowed else None,
-            blocked_example=self._witness(*blocked[0]) if status == "some" else None)
+            blocked_example=self._witness(*blocked[0]) if status is SourceStatus.SOME else None)
 
     def _witness(self, m: z3.ModelRef, src: SymEndpoint) -> WitnessPod:
         return describe(self.cluster, read_endpoint(m, self.smt.universe, self.cluster, src,

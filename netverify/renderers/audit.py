@@ -5,45 +5,24 @@ HTML and SARIF (``audit_md``, ``audit_html``, ``audit_sarif``) show no fact it
 lacks.  The small helpers here (counts, summary sentences) are shared by every
 audit format so that they all count the same way.
 
-``AuditContext`` carries what the ``audit`` command knows besides the report: the
-``--fail-on`` gate (so that every format can say when findings it does not show
-decide the exit status) and, for SARIF, where to point results whose object has no
-manifest line of its own.  Without it (``render(report, ...)`` from the library)
-the reports leave the gate out.
+The report carries the ``--fail-on`` gate (``AuditReport.fail_on``), so that every
+format can say when findings it does not show decide the exit status; a report without
+one (``audit(cluster)`` from the library, no ``fail_on``) leaves the gate out.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from tabulate import tabulate
 
-from netverify.renderers.base import RenderOptions, finish, sanitize, unsupported
+from netverify.exits import exit_code_for
+from netverify.renderers.base import RenderOptions, finish, sanitize
 from netverify.renderers.coverage import coverage_json, coverage_lines
-from netverify.renderers.json import SCHEMA_VERSION, to_jsonable
+from netverify.renderers.json import SCHEMA_VERSION, matrix_document
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 from netverify.source import SourceRef
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditContext:
-    """The audit command's options that the report itself does not hold.
-
-    ``anchors`` maps a namespace to the first object of it in the input that has a
-    manifest line (a pod or workload, else a policy, else a Service); the key ``""``
-    holds the first located object of the whole input.  SARIF points results whose
-    own object has no line (a namespace that is not declared) there.
-    """
-
-    fail_on: Severity | None = None
-    anchors: Mapping[str, SourceRef] = field(default_factory=dict)
-
-
-NO_CONTEXT = AuditContext()
-AUDIT_FORMATS = ("text", "md", "html", "json", "sarif")
 SEVERITIES = tuple(sorted(Severity, key=lambda s: s.rank))
 
 
@@ -89,18 +68,18 @@ def hidden_at_or_above(r: AuditReport, level: Severity) -> int:
     return sum(1 for f in r.hidden if r.severity(f).rank <= level.rank)
 
 
-def gate_sentence(r: AuditReport, ctx: AuditContext) -> str:
+def gate_sentence(r: AuditReport) -> str:
     """Why the exit status is 1 when findings the report does not show trip ``--fail-on``.
 
     ``exit 1: 2 hidden finding(s) at or above warning (--min-severity error hides
     them)``; empty when no hidden finding reaches the gate (or the gate is unknown).
     """
-    if ctx.fail_on is None or r.min_severity is None:
+    if r.fail_on is None or r.min_severity is None:
         return ""
-    n = hidden_at_or_above(r, ctx.fail_on)
+    n = hidden_at_or_above(r, r.fail_on)
     if not n:
         return ""
-    return (f"exit 1: {n} hidden finding(s) at or above {ctx.fail_on.value} "
+    return (f"exit 1: {n} hidden finding(s) at or above {r.fail_on.value} "
             f"(--min-severity {r.min_severity.value} hides them)")
 
 
@@ -123,26 +102,19 @@ def incomplete_sentence(r: AuditReport) -> str:
             "say only what the NetworkPolicies say")
 
 
-def exit_status(r: AuditReport, fail_on: Severity) -> int:
-    """1 when the gate is reached, else 3 when the report is incomplete, else 0."""
-    if r.reaches(fail_on):
-        return 1
-    return 0 if r.coverage.complete else 3
-
-
 def _line(s: str) -> str:
     """An untrusted value that must stay on its line: every control character escaped."""
     return sanitize(s, newlines=False)
 
 
-def render_audit(r: AuditReport, opts: RenderOptions, ctx: AuditContext = NO_CONTEXT) -> str:
+def render_audit(r: AuditReport, opts: RenderOptions) -> str:
     """One row per finding, most severe first, then the counts.
 
     With ``verbose``, each finding's example pair and related objects follow.  Names
     and messages are untrusted: control characters in them are escaped (``\\x1b``),
     never sent to the terminal.
     """
-    gate = gate_sentence(r, ctx)
+    gate = gate_sentence(r)
     tail = f"{gate}\n" if gate else ""
     coverage = coverage_lines(r.coverage)
     if coverage:
@@ -189,22 +161,22 @@ def _finding(r: AuditReport, f: Finding) -> dict[str, Any]:
 def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
     if m is None:
         return None
-    data = to_jsonable(m)
+    data = matrix_document(m)
     # The report says once what it left out; cells keep their own ``complete``.
     for key in ("schema_version", "query", *coverage_json(m.coverage)):
         del data[key]
     return data
 
 
-def _gate(r: AuditReport, ctx: AuditContext) -> dict[str, Any] | None:
-    if ctx.fail_on is None:
+def _gate(r: AuditReport) -> dict[str, Any] | None:
+    if r.fail_on is None:
         return None
-    return {"fail_on": ctx.fail_on.value, "failed": r.reaches(ctx.fail_on),
-            "hidden_at_or_above": hidden_at_or_above(r, ctx.fail_on),
-            "exit_status": exit_status(r, ctx.fail_on)}
+    return {"fail_on": r.fail_on.value, "failed": r.reaches(r.fail_on),
+            "hidden_at_or_above": hidden_at_or_above(r, r.fail_on),
+            "exit_status": int(exit_code_for(r))}
 
 
-def audit_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
+def audit_document(r: AuditReport) -> dict[str, Any]:
     """The JSON-ready dict of a report (documented in docs/json-schema.md).
 
     ``gate`` is null unless the caller says which ``--fail-on`` decides the exit status.
@@ -220,41 +192,10 @@ def audit_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, 
         "suppressed": [_finding(r, f) for f in r.suppressed],
         "min_severity": r.min_severity.value if r.min_severity else None,
         "hidden": len(r.hidden),
-        "gate": _gate(r, ctx),
+        "gate": _gate(r),
         "connectivity": None if r.connectivity is None else {
             "answer": "policy",
             "namespaces": _matrix(r.connectivity),
             "workloads": _matrix(r.workload_connectivity)},
         **coverage_json(r.coverage),
     }
-
-
-def render_audit_json(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
-    """The canonical machine form."""
-    return json.dumps(audit_jsonable(r, ctx), indent=2, sort_keys=True) + "\n"
-
-
-def render_audit_report(r: AuditReport, fmt: str, opts: RenderOptions,
-                        ctx: AuditContext = NO_CONTEXT) -> str:
-    """Any audit format, with the command's context (Jinja2 is imported only for HTML).
-
-    Raises:
-        UnsupportedFormat: for a format audit reports do not have.
-    """
-    if fmt == "md":
-        from netverify.renderers.audit_md import render_audit_markdown
-
-        return render_audit_markdown(r, ctx)
-    if fmt == "html":
-        from netverify.renderers.audit_html import render_audit_html
-
-        return render_audit_html(r, ctx)
-    if fmt == "sarif":
-        from netverify.renderers.audit_sarif import render_audit_sarif
-
-        return render_audit_sarif(r, ctx)
-    if fmt == "json":
-        return render_audit_json(r, ctx)
-    if fmt == "text":
-        return render_audit(r, opts, ctx)
-    raise unsupported(fmt, r, list(AUDIT_FORMATS))

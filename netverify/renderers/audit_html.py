@@ -14,13 +14,9 @@ images from URLs.  Unlike Markdown, it keeps every finding.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from netverify.renderers.audit import (
-    NO_CONTEXT,
-    AuditContext,
     counts_sentence,
     gate_sentence,
     incomplete_sentence,
@@ -29,14 +25,22 @@ from netverify.renderers.audit import (
 )
 from netverify.renderers.audit_graph import build_graph, port_summary
 from netverify.renderers.audit_svg import layout
-from netverify.renderers.base import sanitize
+from netverify.renderers.base import RenderOptions, sanitize
 from netverify.renderers.coverage import ignored_line
 from netverify.results import AuditReport, Finding, MatrixResult
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The one Jinja2 environment, loading templates from the installed package."""
+    """The one Jinja2 environment, loading templates from the installed package.
+
+    Jinja2 is imported here, on the first HTML report, not when the renderers load.
+    """
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     return Environment(loader=PackageLoader("netverify", "renderers/templates"),
                        autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                        lstrip_blocks=True, keep_trailing_newline=True)
@@ -73,11 +77,11 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
     return {"names": list(m.rows), "rows": rows}
 
 
-def audit_html_context(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
+def audit_html_context(r: AuditReport) -> dict[str, Any]:
     """The values the template shows (plain data; the template escapes them)."""
     counts = severity_counts(r, r.findings)
     graph = build_graph(r)
-    gate = gate_sentence(r, ctx)
+    gate = gate_sentence(r)
     return {
         "inputs": list(r.inputs),
         "cluster": list(r.cluster_summary.items()),
@@ -101,7 +105,7 @@ def audit_html_context(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[s
     }
 
 
-def render_audit_html(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
+def render_audit_html(r: AuditReport, opts: RenderOptions) -> str:
     """The HTML text of the report."""
     return sanitize(environment().get_template("audit.html.j2").render(
-        audit_html_context(r, ctx)))
+        audit_html_context(r)))

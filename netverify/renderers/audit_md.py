@@ -20,15 +20,13 @@ from __future__ import annotations
 import re
 
 from netverify.renderers.audit import (
-    NO_CONTEXT,
-    AuditContext,
     counts_sentence,
     gate_sentence,
     incomplete_sentence,
     severity_counts,
 )
 from netverify.renderers.audit_graph import Graph, build_graph
-from netverify.renderers.base import sanitize
+from netverify.renderers.base import RenderOptions, sanitize
 from netverify.renderers.coverage import ignored_line
 from netverify.renderers.markdown import md_text
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
@@ -189,7 +187,7 @@ def _inputs(r: AuditReport) -> list[str]:
     return ["**Inputs:** " + ", ".join(names) + "  "]
 
 
-def render_audit_markdown(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
+def render_audit_markdown(r: AuditReport, opts: RenderOptions) -> str:
     """The report for a pull request, an issue or a review: summary, findings, graph.
 
     Long reports are cut to fit a comment (see the module's docstring); the summary
@@ -202,7 +200,7 @@ def render_audit_markdown(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str
     counts = severity_counts(r, r.findings)
     head += [f"| {sev.value} | {n} |" for sev, n in counts.items()]
     head += ["", md_text(counts_sentence(r)) + "."]
-    gate = gate_sentence(r, ctx)
+    gate = gate_sentence(r)
     if gate:
         head += ["", f"**{md_text(gate)}.**"]
     incomplete = incomplete_sentence(r)

@@ -11,7 +11,7 @@ in the run's properties.
 
 Code scanning drops a result without a ``physicalLocation``.  A finding whose object
 has no manifest line (a namespace the manifests use but do not declare) points at
-the first located object of its namespace instead (``AuditContext.anchors``, else
+the first located object of its namespace instead (``AuditReport.anchors``, else
 an object of the report in that namespace, else the first object of the input), and
 its message names that object.
 
@@ -46,16 +46,14 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
+from netverify.exits import exit_code_for
 from netverify.renderers.audit import (
-    NO_CONTEXT,
-    AuditContext,
-    exit_status,
     gate_sentence,
     hidden_at_or_above,
     incomplete_sentence,
     plain_text,
 )
-from netverify.renderers.base import sanitize
+from netverify.renderers.base import RenderOptions, sanitize
 from netverify.results import AuditReport, Finding, RuleInfo, Severity
 from netverify.source import SourceRef
 
@@ -252,22 +250,22 @@ def _incomplete_notification(r: AuditReport) -> dict[str, Any] | None:
             "associatedRule": {"id": "NV704"}}
 
 
-def _invocation(r: AuditReport, ctx: AuditContext) -> list[dict[str, Any]]:
+def _invocation(r: AuditReport) -> list[dict[str, Any]]:
     incomplete = _incomplete_notification(r)
-    if ctx.fail_on is None:
+    if r.fail_on is None:
         if incomplete is None:
             return []
         return [{"executionSuccessful": True, "toolExecutionNotifications": [incomplete]}]
-    failed = r.reaches(ctx.fail_on)
-    code = exit_status(r, ctx.fail_on)
+    failed = r.reaches(r.fail_on)
+    code = int(exit_code_for(r))
     inv: dict[str, Any] = {"executionSuccessful": True, "exitCode": code,
                            "exitCodeDescription": (
-                               f"a finding at or above {ctx.fail_on.value} (--fail-on)"
-                               if failed else f"no finding at or above {ctx.fail_on.value} "
+                               f"a finding at or above {r.fail_on.value} (--fail-on)"
+                               if failed else f"no finding at or above {r.fail_on.value} "
                                "(--fail-on)" + ("" if code == 0 else ", but the report is "
                                                 "incomplete"))}
     notes = []
-    gate = gate_sentence(r, ctx)
+    gate = gate_sentence(r)
     if gate:
         notes.append({"level": "warning", "message": {"text": gate}})
     if incomplete is not None:
@@ -277,11 +275,11 @@ def _invocation(r: AuditReport, ctx: AuditContext) -> list[dict[str, Any]]:
     return [inv]
 
 
-def sarif_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, Any]:
+def sarif_jsonable(r: AuditReport) -> dict[str, Any]:
     """The SARIF log as a dict."""
     codes = sorted(r.rules)
     index = {c: i for i, c in enumerate(codes)}
-    anchors = _anchors(r, ctx.anchors)
+    anchors = _anchors(r, r.anchors)
     seen: dict[tuple[str, str, str, str], int] = {}
     results = []
     for f, suppressed in (*((f, False) for f in r.findings), *((f, True) for f in r.suppressed)):
@@ -292,9 +290,9 @@ def sarif_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, 
         "inputs": list(r.inputs), "cluster": dict(sorted(r.cluster_summary.items())),
         "minSeverity": r.min_severity.value if r.min_severity else None,
         "hidden": len(r.hidden)}
-    if ctx.fail_on is not None:
-        props["failOn"] = ctx.fail_on.value
-        props["hiddenAtOrAboveFailOn"] = hidden_at_or_above(r, ctx.fail_on)
+    if r.fail_on is not None:
+        props["failOn"] = r.fail_on.value
+        props["hiddenAtOrAboveFailOn"] = hidden_at_or_above(r, r.fail_on)
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "netverify", "version": tool_version(),
@@ -305,12 +303,12 @@ def sarif_jsonable(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> dict[str, 
         "columnKind": "unicodeCodePoints",
         "properties": {"netverify": props},
     }
-    invocations = _invocation(r, ctx)
+    invocations = _invocation(r)
     if invocations:
         run["invocations"] = invocations
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_audit_sarif(r: AuditReport, ctx: AuditContext = NO_CONTEXT) -> str:
+def render_audit_sarif(r: AuditReport, opts: RenderOptions) -> str:
     """SARIF 2.1.0 JSON text."""
-    return json.dumps(sarif_jsonable(r, ctx), indent=2, sort_keys=True) + "\n"
+    return json.dumps(sarif_jsonable(r), indent=2, sort_keys=True) + "\n"

@@ -1,14 +1,29 @@
-"""What every renderer shares: options, terminal-safe text and the unsupported-format error."""
+"""What every renderer shares: the interface, options, terminal-safe text and errors.
+
+A renderer is any callable ``(result, options) -> str`` (``Renderer``); the registry
+(``registry.py``) says which one writes which (result type, format).  JSON renderers
+are ``JsonRenderer``: a function building the document, plus the name of its schema.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import click
 
 from netverify.errors import UnsupportedFormat
+
+# The version of every JSON document netverify writes (``docs/json-schema.md``): bumped
+# on any incompatible change (a key removed or renamed, a value spelled differently).
+SCHEMA_VERSION = 2
+
+R = TypeVar("R")
+R_contra = TypeVar("R_contra", contravariant=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,6 +32,34 @@ class RenderOptions:
 
     color: bool = False
     verbose: bool = False
+
+
+DEFAULT_OPTIONS = RenderOptions()
+
+
+class Renderer(Protocol[R_contra]):
+    """Writes one kind of result in one format."""
+
+    def __call__(self, result: R_contra, options: RenderOptions, /) -> str:
+        """The whole output, ending in a newline."""
+        ...
+
+
+class JsonRenderer(Generic[R]):
+    """A JSON format: ``document`` builds the dict, ``schema`` names its JSON Schema.
+
+    The schema is ``netverify/schemas/<schema>.schema.json``; the tests validate every
+    document against it.
+    """
+
+    def __init__(self, document: Callable[[R], dict[str, Any]], schema: str) -> None:
+        """Wrap ``document``; ``schema`` is the file name without ``.schema.json``."""
+        self.document = document
+        self.schema = schema
+
+    def __call__(self, result: R, options: RenderOptions, /) -> str:
+        """Indented, key-sorted JSON."""
+        return json.dumps(self.document(result), indent=2, sort_keys=True) + "\n"
 
 
 def unsupported(fmt: str, result: object, supported: list[str]) -> UnsupportedFormat:

@@ -1,8 +1,10 @@
-"""JSON: the canonical, documented machine form of every result.
+"""JSON: the canonical machine form of the query results, one ``*_document`` each.
 
-Schemas are versioned by ``schema_version`` (bump it on any incompatible
-change) and documented in ``docs/json-schema.md``.  Keys are sorted and every
-list has a defined order, so output is deterministic.
+Each function returns the whole document (``schema_version``, ``query``, the answer and
+what it left out); ``base.JsonRenderer`` writes it with sorted keys.  Every list has a
+defined order, so output is deterministic.  The paths and URL documents live with their
+other formats in ``paths.py``, the audit's in ``audit.py``.  Every document has a JSON
+Schema in ``netverify/schemas/`` (``docs/json-schema.md`` is generated from them).
 
 Names are data here and stay exactly as in the manifests (a consumer must be able to
 look them up): nothing is rewritten.  The text is still inert, because ``json.dumps``
@@ -12,12 +14,13 @@ writes control characters and every non-ASCII character, bidi controls included,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from netverify.renderers.assertions import assertion_details, assertion_message
+from netverify.renderers.base import SCHEMA_VERSION
 from netverify.renderers.coverage import coverage_json, object_json
-from netverify.renderers.paths import paths_json, url_json
 from netverify.results import (
+    AssertionResult,
     CanReachResult,
     Cause,
     CheckReport,
@@ -29,16 +32,17 @@ from netverify.results import (
     LintResult,
     MatrixResult,
     PairVerdict,
-    PathsResult,
     RuleRef,
     SideVerdict,
-    UrlResult,
     WhoCanReachResult,
     WitnessPod,
 )
 from netverify.source import SourceRef
+from netverify.verdicts import Answer, GroupBy
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "can_reach_document", "check_document", "diff_document",
+           "hypothetical_document", "lint_document", "matrix_document",
+           "who_can_reach_document"]
 
 
 def _source(src: SourceRef | None) -> dict[str, Any] | None:
@@ -87,6 +91,21 @@ def _pair(p: PairVerdict) -> dict[str, Any]:
             "egress": _side(p.egress), "ingress": _side(p.ingress), "caveats": list(p.caveats)}
 
 
+def _assertion(a: AssertionResult) -> dict[str, Any]:
+    """One assertion: its status, reason code and facts, and the same in words."""
+    return {"file": a.file, "index": a.index, "name": a.name, "expect": a.expect.value,
+            "scope": a.scope.value, "status": a.status.value, "reason": a.reason.value,
+            "facts": {"from": a.src, "to": a.dst, "side": a.side or None, "pairs": a.pairs,
+                      "count": a.count, "pair": None if a.pair is None else _pair(a.pair),
+                      "witness": _witness(a.witness),
+                      "protocol": a.protocol.value if a.protocol else None, "port": a.port,
+                      "port_name": a.port_name, "why": a.why or None, "notes": list(a.notes),
+                      "effective": a.effective},
+            "message": assertion_message(a), "details": assertion_details(a),
+            "counterexample": a.counterexample,
+            "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
+
+
 def _witness(w: WitnessPod | None) -> dict[str, Any] | None:
     if w is None:
         return None
@@ -96,13 +115,22 @@ def _witness(w: WitnessPod | None) -> dict[str, Any] | None:
             "named_ports": list(w.named_ports)}
 
 
-def to_jsonable(result: object) -> dict[str, Any]:
-    """The JSON-ready dict of a result, with what it left out (``complete``, ...)."""
-    data = _jsonable(result)
-    coverage = getattr(result, "coverage", None)
-    if coverage is not None:
-        data.update(coverage_json(coverage))
-    return data
+def can_reach_document(result: CanReachResult) -> dict[str, Any]:
+    """``can-reach``: every pair with both sides explained, and the CNI's answer."""
+    return {
+        "schema_version": SCHEMA_VERSION, "query": "can-reach",
+        "src": result.src, "dst": result.dst, "host": result.host, "port": result.port,
+        "port_name": result.port_name,
+        "protocol": result.protocol.value if result.protocol else None,
+        "allowed": result.allowed, "policy_allowed": result.policy_allowed,
+        "pairs": [_pair(p) for p in result.pairs],
+        "effective": None if result.effective is None else [
+            {"from": p.src.name, "to": p.dst.name, "allowed": p.is_allowed,
+             "complete": p.complete, "connections": p.allowed.to_dict()}
+            for p in result.effective],
+        "cni": result.cni, "cni_notes": list(result.cni_notes),
+        "caveats": list(result.caveats), **coverage_json(result.coverage),
+    }
 
 
 def _cause(c: Cause) -> dict[str, Any]:
@@ -116,98 +144,87 @@ def _diff_cause(c: DiffCause) -> dict[str, Any]:
             "new": _cause(c.new)}
 
 
-def _jsonable(result: object) -> dict[str, Any]:
-    if isinstance(result, CanReachResult):
-        return {
-            "schema_version": SCHEMA_VERSION, "query": "can-reach",
-            "src": result.src, "dst": result.dst, "host": result.host, "port": result.port,
-            "port_name": result.port_name,
-            "protocol": result.protocol.value if result.protocol else None,
-            "allowed": result.allowed, "policy_allowed": result.policy_allowed,
-            "pairs": [_pair(p) for p in result.pairs],
-            "effective": None if result.effective is None else [
-                {"from": p.src.name, "to": p.dst.name, "allowed": p.is_allowed,
-                 "complete": p.complete, "connections": p.allowed.to_dict()}
-                for p in result.effective],
-            "cni": result.cni, "cni_notes": list(result.cni_notes),
-            "caveats": list(result.caveats),
-        }
-    if isinstance(result, MatrixResult):
-        return _matrix(result)
-    if isinstance(result, DiffResult):
-        return {
-            "schema_version": SCHEMA_VERSION, "query": "diff", "old": result.old,
-            "new": result.new,
-            "changes": [{"from": x.src, "to": x.dst, "added": x.added.to_dict(),
-                         "removed": x.removed.to_dict(), "pairs": x.pairs,
-                         "complete": x.complete,
-                         "because": [_diff_cause(c) for c in x.because]}
-                        for x in result.rows],
-            "pods_added": list(result.pods_added), "pods_removed": list(result.pods_removed),
-            "any_newly_allowed": result.any_allowed, "any_newly_denied": result.any_denied,
-            "witnesses": [{"direction": w.direction, "from": _witness(w.src),
-                           "to": _witness(w.dst), "port": w.port,
-                           "protocol": w.protocol.value, "rules": list(w.rules)}
-                          for w in result.witnesses],
-            "caveats": list(result.caveats),
-        }
-    if isinstance(result, CheckReport):
-        return {
-            "schema_version": SCHEMA_VERSION, "query": "check", "files": list(result.files),
-            "passed": result.passed,
-            "results": [{"file": a.file, "index": a.index, "name": a.name, "expect": a.expect,
-                         "scope": a.scope, "status": a.status, "message": a.message,
-                         "details": list(a.details), "counterexample": a.counterexample,
-                         "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
-                        for a in result.results],
-            "caveats": list(result.caveats),
-        }
-    if isinstance(result, LintResult):
-        return {
-            "schema_version": SCHEMA_VERSION, "query": "lint", "policies": result.policies,
-            "findings": [{"code": f.code, "policy": f.policy, "field": f.field,
-                          "message": f.message, "source": _source(f.source),
-                          "covered_by": list(f.covered_by)} for f in result.findings],
-            "undecided": list(result.undecided),
-        }
-    if isinstance(result, WhoCanReachResult):
-        return {
-            "schema_version": SCHEMA_VERSION, "query": "who-can-reach", "dst": result.dst,
-            "port": result.port, "protocol": result.protocol.value if result.protocol else None,
-            "isolated": result.isolated,
-            "existing": [{"from": k, "connections": p.to_dict()} for k, p in result.existing],
-            "possible": [{"description": c.description, "connections": c.ports.to_dict(),
-                          "admitted_by": c.rule, "status": c.status,
-                          "example": _witness(c.example),
-                          "blocked_example": _witness(c.blocked_example)}
-                         for c in result.classes],
-            "caveats": list(result.caveats),
-        }
-    if isinstance(result, HypotheticalResult):
-        return {
-            "schema_version": SCHEMA_VERSION, "query": "can-reach-hypothetical",
-            "src": result.src, "dst": result.dst, "port": result.port,
-            "protocol": result.protocol.value if result.protocol else None,
-            "outcome": result.outcome, "allowed": result.allowed,
-            "witness": None if result.outcome != "yes" else {
-                "from": _witness(result.witness_src), "to": _witness(result.witness_dst),
-                "port": result.witness_port,
-                "protocol": result.witness_protocol.value if result.witness_protocol else None,
-                "admitted_by": list(result.admitted_by), "verified": result.verified},
-            "reasons": list(result.reasons), "caveats": list(result.caveats),
-        }
-    if isinstance(result, UrlResult):
-        return url_json(result, SCHEMA_VERSION)
-    if isinstance(result, PathsResult):
-        return paths_json(result, SCHEMA_VERSION)
-    raise TypeError(f"no JSON form for {type(result).__name__}")
+def diff_document(result: DiffResult) -> dict[str, Any]:
+    """``diff``: changed rows of existing pods, and the answer over every possible pod."""
+    return {
+        "schema_version": SCHEMA_VERSION, "query": "diff", "old": result.old,
+        "new": result.new,
+        "changes": [{"from": x.src, "to": x.dst, "added": x.added.to_dict(),
+                     "removed": x.removed.to_dict(), "pairs": x.pairs,
+                     "complete": x.complete,
+                     "because": [_diff_cause(c) for c in x.because]}
+                    for x in result.rows],
+        "pods_added": list(result.pods_added), "pods_removed": list(result.pods_removed),
+        "any_newly_allowed": result.any_allowed.value,
+        "any_newly_denied": result.any_denied.value,
+        "witnesses": [{"direction": w.direction.value, "from": _witness(w.src),
+                       "to": _witness(w.dst), "port": w.port,
+                       "protocol": w.protocol.value, "rules": list(w.rules)}
+                      for w in result.witnesses],
+        "caveats": list(result.caveats), **coverage_json(result.coverage),
+    }
 
 
-def _matrix(m: MatrixResult) -> dict[str, Any]:
+def check_document(result: CheckReport) -> dict[str, Any]:
+    """``check``: one entry per assertion, in file order."""
+    return {
+        "schema_version": SCHEMA_VERSION, "query": "check", "files": list(result.files),
+        "passed": result.passed,
+        "results": [_assertion(a) for a in result.results],
+        "caveats": list(result.caveats), **coverage_json(result.coverage),
+    }
+
+
+def lint_document(result: LintResult) -> dict[str, Any]:
+    """``lint``: the findings and the questions left undecided."""
+    return {
+        "schema_version": SCHEMA_VERSION, "query": "lint", "policies": result.policies,
+        "findings": [{"code": f.code, "policy": f.policy, "field": f.field,
+                      "message": f.message, "source": _source(f.source),
+                      "covered_by": list(f.covered_by)} for f in result.findings],
+        "undecided": list(result.undecided), **coverage_json(result.coverage),
+    }
+
+
+def who_can_reach_document(result: WhoCanReachResult) -> dict[str, Any]:
+    """``who-can-reach``: existing sources, and every possible source family."""
+    return {
+        "schema_version": SCHEMA_VERSION, "query": "who-can-reach", "dst": result.dst,
+        "port": result.port, "protocol": result.protocol.value if result.protocol else None,
+        "isolated": result.isolated,
+        "existing": [{"from": k, "connections": p.to_dict()} for k, p in result.existing],
+        "possible": [{"description": c.description, "connections": c.ports.to_dict(),
+                      "admitted_by": c.rule, "status": c.status.value,
+                      "example": _witness(c.example),
+                      "blocked_example": _witness(c.blocked_example)}
+                     for c in result.classes],
+        "caveats": list(result.caveats), **coverage_json(result.coverage),
+    }
+
+
+def hypothetical_document(result: HypotheticalResult) -> dict[str, Any]:
+    """``can-reach --hypothetical``: yes with a witness, no with reasons, or undecided."""
+    return {
+        "schema_version": SCHEMA_VERSION, "query": "can-reach-hypothetical",
+        "src": result.src, "dst": result.dst, "port": result.port,
+        "protocol": result.protocol.value if result.protocol else None,
+        "outcome": result.outcome.value, "allowed": result.allowed,
+        "witness": None if result.outcome is not Answer.YES else {
+            "from": _witness(result.witness_src), "to": _witness(result.witness_dst),
+            "port": result.witness_port,
+            "protocol": result.witness_protocol.value if result.witness_protocol else None,
+            "admitted_by": list(result.admitted_by), "verified": result.verified},
+        "reasons": list(result.reasons), "caveats": list(result.caveats),
+        **coverage_json(result.coverage),
+    }
+
+
+def matrix_document(m: MatrixResult) -> dict[str, Any]:
+    """``matrix``: one entry per pair (or group pair) of ``nodes``."""
     proto = m.protocol.value if m.protocol else None
     results: list[dict[str, Any]] = []
     for c in m.cells:
-        if m.by == "pod":
+        if m.by is GroupBy.POD:
             if m.port is not None:
                 results.append({"from": c.src, "to": c.dst, "port": m.port, "protocol": proto,
                                 "allowed": not c.allowed.is_empty, "complete": c.complete})
@@ -223,11 +240,6 @@ def _matrix(m: MatrixResult) -> dict[str, Any]:
             else:
                 entry["connections"] = c.allowed.to_dict()
             results.append(entry)
-    return {"schema_version": SCHEMA_VERSION, "query": "matrix", "by": m.by, "port": m.port,
+    return {"schema_version": SCHEMA_VERSION, "query": "matrix", "by": m.by.value, "port": m.port,
             "protocol": proto, "nodes": list(m.rows), "results": results,
-            "caveats": list(m.caveats)}
-
-
-def render_json(result: object) -> str:
-    """Serialize a result as indented, key-sorted JSON."""
-    return json.dumps(to_jsonable(result), indent=2, sort_keys=True) + "\n"
+            "caveats": list(m.caveats), **coverage_json(m.coverage)}

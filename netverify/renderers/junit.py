@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Sequence
 
-from netverify.renderers.base import sanitize
+from netverify.renderers.assertions import assertion_details, assertion_message
+from netverify.renderers.base import DEFAULT_OPTIONS, RenderOptions, sanitize
 from netverify.results import AssertionResult, CheckReport
+from netverify.verdicts import AssertionStatus
 
 
 def _line(text: str) -> str:
@@ -26,34 +29,39 @@ def _line(text: str) -> str:
     return sanitize(text, newlines=False)
 
 
-def render_junit(report: CheckReport) -> str:
+def _count(results: Sequence[AssertionResult], status: AssertionStatus) -> str:
+    return str(sum(r.status is status for r in results))
+
+
+def render_junit(report: CheckReport, opts: RenderOptions = DEFAULT_OPTIONS) -> str:
     """The report as a JUnit ``testsuites`` document."""
     by_file: dict[str, list[AssertionResult]] = defaultdict(list)
     for r in report.results:
         by_file[r.file].append(r)
     root = ET.Element("testsuites", name="netverify check",
                       tests=str(len(report.results)),
-                      failures=str(sum(r.status == "fail" for r in report.results)),
-                      errors=str(sum(r.status == "undecided" for r in report.results)))
+                      failures=_count(report.results, AssertionStatus.FAIL),
+                      errors=_count(report.results, AssertionStatus.UNDECIDED))
     for file in report.files:
         results = by_file.get(file, [])
         suite = ET.SubElement(root, "testsuite", name=_line(file), tests=str(len(results)),
-                              failures=str(sum(r.status == "fail" for r in results)),
-                              errors=str(sum(r.status == "undecided" for r in results)),
-                              skipped=str(sum(r.status == "incomplete" for r in results)))
+                              failures=_count(results, AssertionStatus.FAIL),
+                              errors=_count(results, AssertionStatus.UNDECIDED),
+                              skipped=_count(results, AssertionStatus.INCOMPLETE))
         for r in results:
             case = ET.SubElement(suite, "testcase", name=_line(r.name),
                                  classname=_line(f"{file}.assertions[{r.index}]"))
-            message = _line(r.message)
-            body = sanitize("\n".join([r.message, *r.details]))
-            if r.status == "fail":
+            said = assertion_message(r)
+            message = _line(said)
+            body = sanitize("\n".join([said, *assertion_details(r)]))
+            if r.status is AssertionStatus.FAIL:
                 ET.SubElement(case, "failure", message=message,
-                              type=_line(f"expect-{r.expect}")).text = body
-            elif r.status == "undecided":
+                              type=_line(f"expect-{r.expect.value}")).text = body
+            elif r.status is AssertionStatus.UNDECIDED:
                 ET.SubElement(case, "error", message=message, type="undecided").text = body
-            elif r.status == "incomplete":
+            elif r.status is AssertionStatus.INCOMPLETE:
                 ET.SubElement(case, "skipped",
-                              message=_line(f"incomplete: {r.message}")).text = body
+                              message=_line(f"incomplete: {said}")).text = body
             else:
                 ET.SubElement(case, "system-out").text = message
     ET.indent(root)

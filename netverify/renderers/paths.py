@@ -7,26 +7,26 @@ from typing import Any
 from tabulate import tabulate
 
 from netverify.ports import Protocol
-from netverify.renderers.base import RenderOptions, finish, paint
-from netverify.renderers.coverage import coverage_lines
+from netverify.renderers.base import SCHEMA_VERSION, RenderOptions, finish, paint
+from netverify.renderers.coverage import coverage_json, coverage_lines
 from netverify.renderers.markdown import md_text, table
-from netverify.renderers.text import explain_pair
-from netverify.results import CanReachResult, Hop, PathsResult, RoutedPath, UrlResult
+from netverify.renderers.text import Traffic, explain_pair
+from netverify.results import Hop, PathsResult, RoutedPath, UrlResult
 from netverify.source import SourceRef
+from netverify.verdicts import Answer, HopStatus
 
-MARK = {"ok": "✓", "blocked": "✗", "unknown": "?"}
-WORD = {"yes": ("REACHABLE", "green"), "no": ("NOT REACHABLE", "red"),
-        "unknown": ("UNDECIDED", "yellow")}
+MARK = {HopStatus.OK: "✓", HopStatus.BLOCKED: "✗", HopStatus.UNDECIDED: "?"}
+WORD = {Answer.YES: ("REACHABLE", "green"), Answer.NO: ("NOT REACHABLE", "red"),
+        Answer.UNDECIDED: ("UNDECIDED", "yellow")}
 
 
 def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
     loc = f"  [{h.source.location()}]" if h.source and h.source.line else ""
     out = [f"  {MARK[h.status]} {h.step}: {h.detail}{loc}"]
-    if h.status == "blocked" or opts.verbose:
+    if h.status is HopStatus.BLOCKED or opts.verbose:
+        asked = Traffic(port=h.port, protocol=Protocol.TCP if h.port else None)
         for v in h.verdicts:
-            r = CanReachResult(src=v.src.name, dst=v.dst.name, port=h.port, port_name=None,
-                               protocol=Protocol.TCP if h.port else None, pairs=(v,))
-            out.extend("      " + line for line in explain_pair(v, r, opts))
+            out.extend("      " + line for line in explain_pair(v, asked, opts))
     return out
 
 
@@ -50,7 +50,7 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
 def render_url(r: UrlResult, opts: RenderOptions) -> str:
     """The verdict, then each entry point's route, backends and hops."""
     word, color = WORD[r.verdict]
-    if r.verdict == "unknown" and not r.coverage.complete:
+    if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
     lines = [f"{paint(word, color, opts)}  {r.src} -> {r.url}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
@@ -73,8 +73,9 @@ def _route_rows(r: PathsResult) -> list[list[str]]:
             for b in p.backends) or redirect or "-"
         pods = sum(len(b.endpoints) for b in p.backends)
         ok = sum(len(b.reachable) for b in p.backends)
-        blocked = [h.step for h in p.hops if h.status == "blocked"]
-        verdict = {"yes": "reachable", "no": "BLOCKED", "unknown": "unknown"}[p.verdict]
+        blocked = [h.step for h in p.hops if h.status is HopStatus.BLOCKED]
+        verdict = {Answer.YES: "reachable", Answer.NO: "BLOCKED",
+                   Answer.UNDECIDED: "undecided"}[p.verdict]
         if blocked:
             verdict += f" ({blocked[0].split(' (')[0]})"
         rows.append([p.host, p.match, p.entry, p.tls, backends, f"{ok}/{pods}", verdict])
@@ -104,7 +105,7 @@ def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "si
         out.append("no Ingress or HTTPRoute routes in the input")
     if r.exposed:
         out.append(tabulate(_exposed_rows(r), headers=EXPOSED_HEADERS, tablefmt=table_format))
-    failing = [p for p in r.routes if p.verdict == "no"]
+    failing = [p for p in r.routes if p.verdict is Answer.NO]
     if failing and table_format == "simple":
         blocks = []
         for p in failing:
@@ -147,32 +148,32 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
     return {
         "entry": p.entry, "route": p.route_object, "field": p.route_field, "host": p.host,
         "match": p.match, "tls": p.tls, "proxy_pods": list(p.controller),
-        "verdict": p.verdict, "source": _src(p.source), "notes": list(p.notes),
+        "verdict": p.verdict.value, "source": _src(p.source), "notes": list(p.notes),
         "backends": [{"service": b.service, "port": b.service_port, "target": b.target,
                       "weight": b.weight, "share": round(b.share, 4),
                       "endpoints": list(b.endpoints), "reachable": list(b.reachable),
                       "problem": b.problem} for b in p.backends],
-        "hops": [{"step": h.step, "status": h.status, "detail": h.detail, "port": h.port,
+        "hops": [{"step": h.step, "status": h.status.value, "detail": h.detail, "port": h.port,
                   "source": _src(h.source),
                   "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts]}
                  for h in p.hops],
     }
 
 
-def url_json(r: UrlResult, version: int) -> dict[str, Any]:
+def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
-    return {"schema_version": version, "query": "can-reach-url", "src": r.src, "url": r.url,
-            "verdict": r.verdict, "paths": [_path_json(p) for p in r.paths],
-            "notes": list(r.notes)}
+    return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
+            "url": r.url, "verdict": r.verdict.value, "paths": [_path_json(p) for p in r.paths],
+            "notes": list(r.notes), **coverage_json(r.coverage)}
 
 
-def paths_json(r: PathsResult, version: int) -> dict[str, Any]:
+def paths_document(r: PathsResult) -> dict[str, Any]:
     """JSON form of ``paths``."""
-    return {"schema_version": version, "query": "paths",
+    return {"schema_version": SCHEMA_VERSION, "query": "paths",
             "routes": [_path_json(p) for p in r.routes],
             "exposed": [{"service": e.service, "type": e.type, "ports": list(e.ports),
                          "external_traffic_policy": e.external_traffic_policy,
                          "endpoints": list(e.endpoints), "reachable": list(e.reachable),
                          "notes": list(e.notes), "source": _src(e.source)}
                         for e in r.exposed],
-            "notes": list(r.notes)}
+            "notes": list(r.notes), **coverage_json(r.coverage)}

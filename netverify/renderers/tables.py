@@ -22,6 +22,7 @@ from netverify.renderers.text import (
     matrix_table,
 )
 from netverify.results import DiffResult, MatrixCell, MatrixResult
+from netverify.verdicts import GroupBy
 
 # Excel, LibreOffice and Google Sheets read a cell starting with one of these as a
 # formula (=HYPERLINK(...), =cmd|...), even inside quotes; OWASP's "CSV Injection"
@@ -41,7 +42,7 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
-def render_matrix_csv(m: MatrixResult) -> str:
+def render_matrix_csv(m: MatrixResult, opts: RenderOptions) -> str:
     """One row per ordered pair, columns as in the JSON results.
 
     ``complete`` is false for a pair a traffic policy netverify does not evaluate could
@@ -57,7 +58,7 @@ def render_matrix_csv(m: MatrixResult) -> str:
     def done(c: MatrixCell) -> str:
         return str(c.complete).lower()
 
-    if m.by == "pod":
+    if m.by is GroupBy.POD:
         if m.port is not None:
             row("from", "to", "port", "protocol", "allowed", "complete")
             for c in m.cells:

@@ -6,9 +6,13 @@ terminal control sequences, which are escaped; colour comes only from ``base.pai
 
 from __future__ import annotations
 
+import typing
+from dataclasses import dataclass
+
 from tabulate import tabulate
 
-from netverify.ports import PortSet
+from netverify.ports import PortSet, Protocol
+from netverify.renderers.assertions import assertion_details, assertion_message
 from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_lines
 from netverify.results import (
@@ -27,6 +31,7 @@ from netverify.results import (
     WhoCanReachResult,
     WitnessPod,
 )
+from netverify.verdicts import Answer, AssertionScope, AssertionStatus, GroupBy, SourceStatus
 
 DETAIL_LIMIT = 4  # pairs explained in full without --verbose
 
@@ -38,7 +43,35 @@ UNDECIDED_LEGEND = (f"{UNDECIDED_MARK}: not decided: objects netverify does not 
                     "mark shows what is allowed for sure)")
 
 
-def _asked(r: CanReachResult) -> str:
+class Asked(typing.Protocol):
+    """The traffic a question names (None: any), which explanations restrict rules to."""
+
+    @property
+    def port(self) -> int | None:
+        """The destination port asked about."""
+        ...
+
+    @property
+    def protocol(self) -> Protocol | None:
+        """The protocol asked about."""
+        ...
+
+    @property
+    def port_name(self) -> str | None:
+        """The port as named in the question, when it was a name."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traffic:
+    """An ``Asked`` for explanations outside a ``can-reach`` answer (a hop of a path)."""
+
+    port: int | None = None
+    protocol: Protocol | None = None
+    port_name: str | None = None
+
+
+def _asked(r: Asked) -> str:
     if r.port_name:
         return f"port {r.port_name}" + (f"/{r.protocol.value}" if r.protocol else "")
     if r.port is not None and r.protocol is not None:
@@ -131,7 +164,12 @@ def _ports(ps: PortSet) -> str:
     return "" if ps.is_empty else str(ps)
 
 
-def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list[str]:
+def explain_pair(p: PairVerdict, r: Asked, opts: RenderOptions) -> list[str]:
+    """Why one pair is allowed, denied or undecided: each side's policies and rules.
+
+    ``r`` says which traffic was asked about (a ``CanReachResult`` does): rules are
+    shown for what they allow of it.
+    """
     verdict = "allowed" if p.is_allowed else "undecided" if not p.undecided.is_empty \
         else "denied"
     out = [f"{p.src.name} -> {p.dst.name}: {verdict}"
@@ -152,7 +190,7 @@ def explain_pair(p: PairVerdict, r: CanReachResult, opts: RenderOptions) -> list
     return out
 
 
-def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
+def _side(s: SideVerdict, label: str, r: Asked) -> list[str]:
     if not s.governed:
         if s.external:
             return [f"  {label} {s.subject}: outside the cluster, not subject to NetworkPolicy"]
@@ -162,7 +200,7 @@ def _side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
     return _np_side(s, label, r)
 
 
-def _np_side(s: SideVerdict, label: str, r: CanReachResult, indent: str = "  ") -> list[str]:
+def _np_side(s: SideVerdict, label: str, r: Asked, indent: str = "  ") -> list[str]:
     if not s.isolated:
         kind = "Egress" if label.startswith("egress") else "Ingress"
         return [f"{indent}{label} {s.subject}: not isolated by NetworkPolicy (no {kind} "
@@ -194,7 +232,7 @@ _LAYER_WORDS = {Layer.ADMIN: "Admin tier", Layer.BASELINE: "Baseline tier",
                 Layer.NETWORK_POLICY: "NetworkPolicy", Layer.DEFAULT: "default"}
 
 
-def _tiered_side(s: SideVerdict, label: str, r: CanReachResult) -> list[str]:
+def _tiered_side(s: SideVerdict, label: str, r: Asked) -> list[str]:
     """A side with cluster-wide policies: which layer decided which ports, in order."""
     asked = r.port is not None or r.protocol is not None
     out = [f"  {label} {s.subject}:"]
@@ -252,7 +290,7 @@ def matrix_table(m: MatrixResult) -> tuple[str, list[str], list[list[str]]]:
     n = len(m.rows)
     grid = [m.cells[i * n:(i + 1) * n] for i in range(n)]
     numbered = n > 6
-    if m.by == "pod":
+    if m.by is GroupBy.POD:
         cells = [[_cell(c.allowed, m.port is not None) for c in row] for row in grid]
     else:
         cells = [[_group_cell(c.allowed_pairs, c.pairs) for c in row] for row in grid]
@@ -269,8 +307,8 @@ def matrix_table(m: MatrixResult) -> tuple[str, list[str], list[list[str]]]:
         asked = f" on {m.protocol.value} {m.port}"
     elif m.protocol is not None:
         asked = f" on {m.protocol.value}"
-    title = f"Connectivity by {m.by}{asked}"
-    if m.by != "pod":
+    title = f"Connectivity by {m.by.value}{asked}"
+    if m.by is not GroupBy.POD:
         title += " (allowed pod pairs / all pod pairs)"
     return title, headers, rows
 
@@ -322,15 +360,15 @@ def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
     """Yes with the witness and the admitting rules, no with reasons, or undecided."""
     asked = (f"{r.protocol.value} {r.port}" if r.port is not None and r.protocol else
              f"{r.protocol.value} (any port)" if r.protocol else "any port")
-    head = {"yes": paint("YES", "green", opts), "no": paint("NO", "red", opts),
-            "undecided": paint("UNDECIDED", "yellow", opts)}[r.outcome]
+    head = {Answer.YES: paint("YES", "green", opts), Answer.NO: paint("NO", "red", opts),
+            Answer.UNDECIDED: paint("UNDECIDED", "yellow", opts)}[r.outcome]
     said = ""
     if not r.coverage.complete:
-        said = f"  by the policies netverify evaluates: {r.outcome}"
+        said = f"  by the policies netverify evaluates: {r.outcome.value}"
         head = paint("INCOMPLETE", "yellow", opts)
     lines = [f"{head}  could {r.src} reach {r.dst} ({asked})?{said}",
              *coverage_lines(r.coverage)]
-    if r.outcome == "yes":
+    if r.outcome is Answer.YES:
         lines.append("")
         lines.append("witness (re-checked with the concrete engine):" if r.verified
                      else "witness:")
@@ -344,7 +382,7 @@ def render_hypothetical(r: HypotheticalResult, opts: RenderOptions) -> str:
             lines.append(f"  admitted by: {', '.join(r.admitted_by)}")
         else:
             lines.append("  admitted because neither side is isolated for this traffic")
-    elif r.outcome == "no":
+    elif r.outcome is Answer.NO:
         lines.append("")
         lines.append("proof: no pod that could match the source, existing or not, may open "
                      "this connection:")
@@ -385,16 +423,17 @@ def render_who_can_reach(r: WhoCanReachResult, opts: RenderOptions) -> str:
         lines.append("  none: no ingress rule of the policies isolating it admits anything"
                      + asked)
     rows = []
-    word = {"all": "all may connect",
-            "some": "only those their own egress (and cluster-wide policies) allow",
-            "none": "none may connect (their own egress or a cluster-wide policy blocks them)",
-            "undecided": "undecided (solver limit)"}
+    word = {SourceStatus.ALL: "all may connect",
+            SourceStatus.SOME: "only those their own egress (and cluster-wide policies) allow",
+            SourceStatus.NONE: "none may connect (their own egress or a cluster-wide policy "
+                               "blocks them)",
+            SourceStatus.UNDECIDED: "undecided (solver limit)"}
     for c in r.classes:
         rows.append([c.description, str(c.ports), word[c.status], c.rule or "not isolated"])
     if rows:
         lines.append(tabulate(rows, headers=["sources", "ports", "of those", "admitted by"]))
     for c in r.classes:
-        if c.status == "some" and c.example and c.blocked_example:
+        if c.status is SourceStatus.SOME and c.example and c.blocked_example:
             lines.append(f"  {c.description}: e.g. {_example(c.example)} may; "
                          f"{_example(c.blocked_example)} may not")
     lines.extend(f"note: {c}" for c in r.caveats)
@@ -436,18 +475,19 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
                 lines.append("")
             lines.append(a.file)
             current = a.file
-        mark = {"pass": paint(YES, "green", opts), "fail": paint(NO, "red", opts),
-                "undecided": paint("?", "yellow", opts),
-                "incomplete": paint(UNDECIDED_MARK, "yellow", opts)}[a.status]
-        scope = " [any pod]" if a.scope == "any" else ""
+        mark = {AssertionStatus.PASS: paint(YES, "green", opts),
+                AssertionStatus.FAIL: paint(NO, "red", opts),
+                AssertionStatus.UNDECIDED: paint("?", "yellow", opts),
+                AssertionStatus.INCOMPLETE: paint(UNDECIDED_MARK, "yellow", opts)}[a.status]
+        scope = " [any pod]" if a.scope is AssertionScope.ANY else ""
         lines.append(f"  {mark} {a.name}{scope}")
-        if a.status != "pass" or opts.verbose:
-            lines.append(f"      {a.message}")
-            lines.extend(f"      {d}" for d in a.details)
-    passed = sum(x.status == "pass" for x in r.results)
-    failed = sum(x.status == "fail" for x in r.results)
-    undecided = sum(x.status == "undecided" for x in r.results)
-    incomplete = sum(x.status == "incomplete" for x in r.results)
+        if a.status is not AssertionStatus.PASS or opts.verbose:
+            lines.append(f"      {assertion_message(a)}")
+            lines.extend(f"      {d}" for d in assertion_details(a))
+    passed = sum(x.status is AssertionStatus.PASS for x in r.results)
+    failed = sum(x.status is AssertionStatus.FAIL for x in r.results)
+    undecided = sum(x.status is AssertionStatus.UNDECIDED for x in r.results)
+    incomplete = sum(x.status is AssertionStatus.INCOMPLETE for x in r.results)
     lines.append("")
     summary = f"{passed} passed, {failed} failed"
     if undecided:
@@ -505,16 +545,16 @@ def diff_causes(r: DiffResult) -> list[str]:
 
 def diff_symbolic(r: DiffResult) -> list[str]:
     """The answer over every pod that could exist, with witnesses (one line each)."""
-    words = {"yes": "yes", "no": "no (proved)" if r.coverage.complete
+    words = {Answer.YES: "yes", Answer.NO: "no (proved)" if r.coverage.complete
              else "no (proved for the policies netverify evaluates)",
-             "undecided": "undecided (solver limit)"}
+             Answer.UNDECIDED: "undecided (solver limit)"}
     out = [f"newly allowed for some pod that could exist: {words[r.any_allowed]}",
            f"newly denied for some pod that could exist: {words[r.any_denied]}"]
     for w in r.witnesses:
         rules = f" (by {', '.join(w.rules)})" if w.rules else ""
-        out.append(f"  e.g. newly {w.direction}: {_example(w.src)} -> {_example(w.dst)} "
+        out.append(f"  e.g. newly {w.direction.value}: {_example(w.src)} -> {_example(w.dst)} "
                    f"on {w.protocol.value} {w.port}{rules}")
-    if r.any_allowed == "no" and r.any_denied != "no":
+    if r.any_allowed is Answer.NO and r.any_denied is not Answer.NO:
         out.append("  the change only tightens")
     return out
 

@@ -135,7 +135,7 @@ def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
     def boom(*_a: object, **_k: object) -> str:
         raise NetverifyError("renderer failed")
 
-    monkeypatch.setattr("netverify.renderers.audit.render_audit_report", boom)
+    monkeypatch.setattr("netverify.cli.render", boom)
     out = tmp_path / "report.html"
     r = run("-f", DEMO, "--format", "html", "-o", str(out))
     assert r.exit_code == 2 and "renderer failed" in r.stderr

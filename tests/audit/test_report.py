@@ -13,6 +13,7 @@ from netverify.loader import load_text
 from netverify.renderers import RenderOptions, render
 from netverify.renderers.audit_md import MAX_CELL
 from netverify.results import Finding, Related, Severity
+from netverify.verdicts import GroupBy
 
 SHOP = """
 apiVersion: v1
@@ -120,8 +121,8 @@ def test_unknown_rule_is_a_query_error():
 
 def test_connectivity_is_the_policy_answer_by_namespace_and_workload():
     r = audit(shop(), only={"NV101"})
-    assert r.connectivity is not None and r.connectivity.by == "namespace"
-    assert r.workload_connectivity is not None and r.workload_connectivity.by == "workload"
+    assert r.connectivity is not None and r.connectivity.by is GroupBy.NAMESPACE
+    assert r.workload_connectivity is not None and r.workload_connectivity.by is GroupBy.WORKLOAD
     assert any("policy answer only" in c for c in r.connectivity.caveats)
     small = audit(shop(), only={"NV101"}, max_workloads=0)
     assert small.connectivity is not None and small.workload_connectivity is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 from pathlib import Path
@@ -157,12 +158,22 @@ def test_every_result_has_a_physical_location(monkeypatch):
             assert "physicalLocation" in res["locations"][0], res["message"]["text"]
 
 
-def test_without_the_command_anchors_the_report_own_objects_are_used():
-    report = audit(load_text(UNDECLARED, "k8s/shop.yaml"), only={"NV101", "NV102"},
-                   connectivity=False)
+def test_without_anchors_the_report_own_objects_are_used():
+    """A report built without ``anchors`` (by hand) still points at an object of its own."""
+    report = dataclasses.replace(audit(load_text(UNDECLARED, "k8s/shop.yaml"),
+                                       only={"NV101", "NV102"}, connectivity=False), anchors={})
     results = {res["ruleId"]: res for res in sarif(report)["runs"][0]["results"]}
     assert results["NV101"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
     assert "Shown at NetworkPolicy shop/typo" in results["NV101"]["message"]["text"]
+
+
+def test_the_library_report_has_the_command_anchors():
+    """``audit()`` finds the anchors itself: the library's SARIF points where the CLI's does."""
+    report = audit(load_text(UNDECLARED, "k8s/shop.yaml"), only={"NV101", "NV102"},
+                   connectivity=False)
+    results = {res["ruleId"]: res for res in sarif(report)["runs"][0]["results"]}
+    assert results["NV101"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert "Shown at Pod shop/app" in results["NV101"]["message"]["text"]
 
 
 def _fingerprints(report: AuditReport) -> list[str]:
@@ -182,8 +193,6 @@ def test_fingerprints_are_unique_and_stable(monkeypatch):
 def test_same_rule_object_and_path_twice_get_different_fingerprints(monkeypatch):
     """One rule may report one field of one object twice (NV605 ``spec.hostnames``,
     once per parentRef): the message tells them apart, a counter exact repeats."""
-    import dataclasses
-
     from netverify.renderers.audit_sarif import fingerprint
     from netverify.results import Finding
 
@@ -198,7 +207,6 @@ def test_same_rule_object_and_path_twice_get_different_fingerprints(monkeypatch)
 
 
 def test_the_gate_is_an_invocation_with_its_exit_status(monkeypatch):
-    from netverify.renderers.audit import AuditContext
     from netverify.renderers.audit_sarif import sarif_jsonable
     from netverify.results import Severity
 
@@ -206,7 +214,7 @@ def test_the_gate_is_an_invocation_with_its_exit_status(monkeypatch):
     report = audit(load_cluster(["fixtures/demo"]), only={"NV101"},
                    min_severity=Severity.ERROR, connectivity=False)
     assert "invocations" not in sarif(report)["runs"][0]  # no gate given: none claimed
-    run = sarif_jsonable(report, AuditContext(fail_on=Severity.WARNING))["runs"][0]
+    run = sarif_jsonable(dataclasses.replace(report, fail_on=Severity.WARNING))["runs"][0]
     assert run["results"] == []
     (inv,) = run["invocations"]
     assert inv["exitCode"] == 1 and inv["executionSuccessful"] is True
@@ -214,8 +222,9 @@ def test_the_gate_is_an_invocation_with_its_exit_status(monkeypatch):
     assert note["message"]["text"] == ("exit 1: 2 hidden finding(s) at or above warning "
                                        "(--min-severity error hides them)")
     assert run["properties"]["netverify"]["hiddenAtOrAboveFailOn"] == 2
-    errors = list(validator().iter_errors(sarif_jsonable(report,
-                                                         AuditContext(fail_on=Severity.INFO))))
+    errors = list(validator().iter_errors(sarif_jsonable(
+        dataclasses.replace(report, fail_on=Severity.INFO))))
     assert not errors
-    inv = sarif_jsonable(report, AuditContext(fail_on=Severity.ERROR))["runs"][0]["invocations"]
+    inv = sarif_jsonable(dataclasses.replace(report, fail_on=Severity.ERROR))["runs"][0][
+        "invocations"]
     assert inv[0]["exitCode"] == 0 and "toolExecutionNotifications" not in inv[0]

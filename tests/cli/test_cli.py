@@ -73,7 +73,7 @@ def test_bad_manifest_is_exit_2_with_location(tmp_path):
 def test_json_schema_of_can_reach():
     r = run("can-reach", "frontend/web", "backend/api:8080", "-f", DEMO, "--format", "json")
     data = json.loads(r.stdout)
-    assert data["schema_version"] == 1 and data["query"] == "can-reach"
+    assert data["schema_version"] == 2 and data["query"] == "can-reach"
     assert data["allowed"] is True and data["port"] == 8080 and data["protocol"] == "TCP"
     pair = data["pairs"][0]
     assert pair["from"]["name"] == "frontend/web" and pair["to"]["name"] == "backend/api"

@@ -228,7 +228,7 @@ def test_json_of_a_url_query():
             "--format", "json")
     assert r.exit_code == 1
     data = json.loads(r.stdout)
-    assert data["schema_version"] == 1 and data["query"] == "can-reach-url"
+    assert data["schema_version"] == 2 and data["query"] == "can-reach-url"
     assert (data["src"], data["url"], data["verdict"]) == (
         "internet", "https://app.example.com/api/users", "no")
     assert isinstance(data["notes"], list)
@@ -423,7 +423,7 @@ def test_paths_json():
     r = run("paths", "-f", FIXTURE, "--format", "json")
     assert r.exit_code == 0
     data = json.loads(r.stdout)
-    assert data["schema_version"] == 1 and data["query"] == "paths"
+    assert data["schema_version"] == 2 and data["query"] == "paths"
     assert {"routes", "exposed", "notes"} <= set(data)
     by_match = {p["match"]: p for p in data["routes"] if p["route"] == "Ingress shop/app"}
     assert set(by_match) == {"Prefix /api", "Prefix /orders", "Prefix /"}

@@ -10,13 +10,16 @@ from click.testing import CliRunner
 
 from netverify.cli import ExitCode, exit_code_for, main
 from netverify.ports import PortSet
+from netverify.renderers.assertions import assertion_message
 from netverify.results import (
+    AssertionReason,
     AssertionResult,
     CheckReport,
     LintResult,
     SourceClass,
     WhoCanReachResult,
 )
+from netverify.verdicts import AssertionScope, AssertionStatus, Expect, SourceStatus
 from tests.shapes import many_peers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,8 +116,8 @@ def _family(status: str, example: bool = False) -> SourceClass:
 
     w = WitnessPod(namespace="n", name="p", labels=(), namespace_labels=(), existing=False,
                    new_namespace=False, ips=()) if example else None
-    return SourceClass(description="pods", ports=PortSet.all(), rule=None, status=status,
-                       example=w)
+    return SourceClass(description="pods", ports=PortSet.all(), rule=None,
+                       status=SourceStatus(status), example=w)
 
 
 @pytest.mark.parametrize(("statuses", "code"), [
@@ -135,8 +138,9 @@ def test_a_family_with_a_witness_is_a_yes_even_if_its_extent_is_open():
 
 
 def _assertion(status: str) -> AssertionResult:
-    return AssertionResult(file="s.yaml", index=0, name="x", expect="deny", scope="any",
-                           status=status, message="")
+    return AssertionResult(file="s.yaml", index=0, name="x", expect=Expect.DENY,
+                           scope=AssertionScope.ANY, status=AssertionStatus(status),
+                           reason=AssertionReason.CHECKED)
 
 
 @pytest.mark.parametrize(("statuses", "code"), [
@@ -218,6 +222,7 @@ assertions:
     # The first assertion's check gets the only 10 ms there are (real ones for Z3); by the
     # second, the clock has moved past the end.
     first, second = check_module.check([str(p)], load=load_cluster, timeout_ms=10).results
-    assert first.status in ("pass", "undecided")
-    assert second.status == "undecided" and second.message.startswith("not checked: ")
-    assert "raise --smt-timeout" in second.message
+    assert first.status in (AssertionStatus.PASS, AssertionStatus.UNDECIDED)
+    assert second.status is AssertionStatus.UNDECIDED
+    assert second.reason is AssertionReason.TIME_LIMIT and "raise --smt-timeout" in second.why
+    assert assertion_message(second) == f"not checked: {second.why}"

@@ -361,8 +361,8 @@ def test_paths_and_url_hops_become_unknown(tmp_path: Path) -> None:
     data = json.loads(r.stdout)
     assert data["complete"] is False
     verdicts = {(x["host"], x["match"]): x["verdict"] for x in data["routes"]}
-    assert verdicts[("app.example.com", "Prefix /")] == "unknown"  # policy hops in shop
-    assert verdicts[("app.example.com", "Prefix /api")] == "unknown"
+    assert verdicts[("app.example.com", "Prefix /")] == "undecided"  # policy hops in shop
+    assert verdicts[("app.example.com", "Prefix /api")] == "undecided"
     # Blocked whatever any policy says: the Service has no endpoints.
     assert verdicts[("app.example.com", "Prefix /orders")] == "no"
     # The checkout namespace is not the CiliumNetworkPolicy's: still decided.

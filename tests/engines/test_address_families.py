@@ -15,6 +15,7 @@ from netverify.engines.smt.engine import SmtEngine
 from netverify.ipblocks import IPv4, IPv6, parse_address
 from netverify.model import Cluster
 from netverify.queries.hypothetical import can_reach_hypothetical
+from netverify.verdicts import Answer
 from tests.support import ALL, NONE, allowed, cluster, ns, pod, policy
 
 ONLY_V6 = {"podSelector": {"matchLabels": {"app": "t"}},
@@ -100,9 +101,9 @@ def test_an_external_address_reaches_only_pods_of_its_family():
 def test_hypothetical_sources_reach_an_ipv4_only_pod_over_ipv4_only():
     c = _with_rule(ONLY_V6)
     r = can_reach_hypothetical(c, "a/*", "a/v4only:80")
-    assert r.outcome == "no", r
+    assert r.outcome is Answer.NO, r
     r = can_reach_hypothetical(c, "a/*", "a/dualt:80")
-    assert r.outcome == "yes" and r.verified
+    assert r.outcome is Answer.YES and r.verified
     assert r.witness_src is not None
     assert any(parse_address(ip).family == IPv6 for ip in r.witness_src.ips)
 

@@ -57,6 +57,7 @@ from netverify.ports import PortSet, Protocol
 from netverify.queries.check import check
 from netverify.queries.matrix import matrix
 from netverify.selectors import parse_selector
+from netverify.verdicts import AssertionStatus
 from tests import strategies as S
 
 REGRESSIONS = Path(__file__).parent / "regressions"
@@ -573,9 +574,9 @@ def test_check_scopes_agree_on_self_traffic(manifests: list[dict[str, Any]],
             {"name": scope, "from": f"{ns}/*", "to": dst.key, "port": port, "expect": "deny",
              "scope": scope, "answer": "policy"} for scope in ("existing", "any")]}))
         existing, anyone = check([str(spec)], load=lambda paths: cluster).results
-    assert "undecided" not in (existing.status, anyone.status), anyone.message
-    if existing.status == "fail":
-        assert anyone.status == "fail", (existing.message, anyone.message)
+    assert AssertionStatus.UNDECIDED not in (existing.status, anyone.status), anyone.reason
+    if existing.status is AssertionStatus.FAIL:
+        assert anyone.status is AssertionStatus.FAIL, (existing.reason, anyone.reason)
 
 
 # -- pinned counterexamples ----------------------------------------------------------------

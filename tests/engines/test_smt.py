@@ -17,6 +17,7 @@ from netverify.loader import load_cluster, load_text
 from netverify.model import Cluster
 from netverify.queries.hypothetical import can_reach_hypothetical
 from netverify.selectors import parse_selector
+from netverify.verdicts import Answer
 from tests import strategies as S
 from tests.support import cluster as make_cluster
 from tests.support import ns, pod, policy
@@ -62,7 +63,7 @@ def test_hypothetical_answers_are_sound_for_existing_pods(manifests, data):
     port = data.draw(st.sampled_from(S.PORTS), label="port")
     proto = data.draw(st.sampled_from(S.PROTOCOLS), label="protocol")
     r = can_reach_hypothetical(c, f"{src_ns}/*", f"{dst.key}:{port}/{proto}")
-    assert r.outcome in ("yes", "no"), r.reasons
+    assert r.outcome in (Answer.YES, Answer.NO), r.reasons
     ev = Evaluator(c)
     # Another pod, not dst itself: a pod reaching itself is loopback, not policy.
     # Hypothetical pods are ordinary pods: hostNetwork ones bypass policy by design.
@@ -71,7 +72,7 @@ def test_hypothetical_answers_are_sound_for_existing_pods(manifests, data):
     reachable = [p for p in existing
                  if ev.pair(p, dst, protocol=__import__("netverify").ports.Protocol(proto),
                             port=port).is_allowed]
-    if r.outcome == "no":
+    if r.outcome is Answer.NO:
         assert not reachable, f"SMT proved no, yet {reachable[0].key} reaches {dst.key}"
     else:
         assert r.verified
@@ -93,9 +94,9 @@ def test_witness_in_a_new_namespace(demo):
         policy("a", "p", {"podSelector": {}, "ingress": [{"from": [
             {"namespaceSelector": {"matchLabels": {"team": "newteam"}}}]}]}))
     no = can_reach_hypothetical(c, "*/*", "a/t:80")
-    assert no.outcome == "no"
+    assert no.outcome is Answer.NO
     yes = can_reach_hypothetical(c, "*/*", "a/t:80", new_namespaces=True)
-    assert yes.outcome == "yes" and yes.verified
+    assert yes.outcome is Answer.YES and yes.verified
     w = yes.witness_src
     assert w is not None and w.new_namespace and ("team", "newteam") in w.namespace_labels
     assert w.namespace not in c.namespaces
@@ -103,27 +104,27 @@ def test_witness_in_a_new_namespace(demo):
 
 def test_no_is_explained_by_side(demo):
     r = can_reach_hypothetical(demo, "frontend/*", "backend/db:5432")
-    assert r.outcome == "no"
+    assert r.outcome is Answer.NO
     assert any("egress" in x for x in r.reasons) and any("backend/db" in x for x in r.reasons)
 
 
 def test_yes_names_the_admitting_rules(demo):
     r = can_reach_hypothetical(demo, "monitoring/*", "backend/api:9090")
-    assert r.outcome == "yes" and r.verified
+    assert r.outcome is Answer.YES and r.verified
     assert r.admitted_by == ("backend/api spec.ingress[1]",)
     assert r.witness_src is not None and ("app", "prometheus") in r.witness_src.labels
 
 
 def test_external_sources_and_ip_witnesses(demo):
     r = can_reach_hypothetical(demo, "0.0.0.0/0", "frontend/web:8080")
-    assert r.outcome == "yes" and r.witness_src is not None and r.witness_src.external
+    assert r.outcome is Answer.YES and r.witness_src is not None and r.witness_src.external
     r = can_reach_hypothetical(demo, "10.0.0.0/8", "frontend/web:8080")
-    assert r.outcome == "no"
+    assert r.outcome is Answer.NO
 
 
 def test_contradictory_selector_is_reported_not_crashed(demo):
     r = can_reach_hypothetical(demo, "frontend/app=a,app=b", "backend/api:8080")
-    assert r.outcome == "no" and "describes no possible pod" in r.reasons[0]
+    assert r.outcome is Answer.NO and "describes no possible pod" in r.reasons[0]
 
 
 def test_undecided_is_neither_yes_nor_no(demo, monkeypatch):
@@ -133,4 +134,4 @@ def test_undecided_is_neither_yes_nor_no(demo, monkeypatch):
     monkeypatch.setattr(eng.SmtEngine, "solve",
                         lambda self, q, *g: Check(Outcome.UNDECIDED, reason="timeout"))
     r = can_reach_hypothetical(demo, "frontend/*", "backend/api:8080")
-    assert r.outcome == "undecided" and not r.allowed and "timeout" in r.reasons[0]
+    assert r.outcome is Answer.UNDECIDED and not r.allowed and "timeout" in r.reasons[0]

@@ -7,6 +7,7 @@ from netverify.engines.concrete import Evaluator
 from netverify.loader import load_text
 from netverify.ports import Protocol
 from netverify.queries.hypothetical import can_reach_hypothetical
+from netverify.verdicts import Answer
 
 PODS = """
 apiVersion: v1
@@ -95,7 +96,7 @@ def test_a_tie_is_undecided_over_hypothetical_pods_too() -> None:
     c = load_text(PODS + TIE)
     # Every pod of alpha: the tied policies disagree, so neither yes nor no.
     r = can_reach_hypothetical(c, "alpha/*", "beta/b1", port="80")
-    assert r.outcome == "undecided", r
+    assert r.outcome is Answer.UNDECIDED, r
     # A namespace only y-accept matches: a proved yes.
     c2 = load_text(PODS.replace("team: a", "team: z") + TIE)
-    assert can_reach_hypothetical(c2, "alpha/*", "beta/b1", port="80").outcome == "yes"
+    assert can_reach_hypothetical(c2, "alpha/*", "beta/b1", port="80").outcome is Answer.YES

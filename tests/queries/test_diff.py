@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from netverify.queries.diff import diff
+from netverify.verdicts import Answer, Change
 from tests.support import cluster, deployment, ns, policy, ports
 
 DENY = policy("a", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
@@ -26,7 +27,7 @@ def shop(*extra: dict[str, Any], api: dict[str, Any] | None = None, deny: bool =
 
 def test_identical_sets_differ_in_nothing_proved():
     r = diff(shop(), shop())
-    assert r.rows == () and r.any_allowed == "no" and r.any_denied == "no"
+    assert r.rows == () and r.any_allowed is Answer.NO and r.any_denied is Answer.NO
 
 
 def test_equivalent_despite_different_yaml():
@@ -35,7 +36,7 @@ def test_equivalent_despite_different_yaml():
         "ingress": [{"ports": [{"port": 8080, "protocol": "TCP"}],
                      "from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]}
     r = diff(shop(), shop(api=rewritten))
-    assert r.rows == () and r.any_allowed == "no" and r.any_denied == "no"
+    assert r.rows == () and r.any_allowed is Answer.NO and r.any_denied is Answer.NO
 
 
 def test_an_extra_peer_matters_only_for_a_pod_that_could_exist():
@@ -44,7 +45,7 @@ def test_an_extra_peer_matters_only_for_a_pod_that_could_exist():
                                  "ports": [{"port": 8080}]}]}
     r = diff(shop(), shop(api=wider))
     assert r.rows == ()  # no pod is labelled app=nope today
-    assert r.any_allowed == "yes" and r.any_denied == "no"
+    assert r.any_allowed is Answer.YES and r.any_denied is Answer.NO
     w = r.witnesses[0]
     assert ("app", "nope") in w.src.labels and w.src.namespace == "a"
     assert (w.protocol.value, w.port) == ("TCP", 8080)
@@ -56,7 +57,7 @@ def test_widened_port_range():
     r = diff(shop(), shop(api=wide))
     assert [(x.src, x.dst, x.added, x.removed) for x in r.rows] == [
         ("a/web", "a/api", ports(TCP="8081-8090"), ports())]
-    assert r.any_allowed == "yes" and r.any_denied == "no"
+    assert r.any_allowed is Answer.YES and r.any_denied is Answer.NO
     assert any("a/api spec.ingress[0]" in rule for rule in r.witnesses[0].rules)
 
 
@@ -65,13 +66,14 @@ def test_removed_default_deny_newly_allows_and_blocks_nothing():
     pairs = {(x.src, x.dst) for x in r.rows}
     assert ("b/client", "a/web") in pairs and ("a/api", "a/web") in pairs
     assert all(x.removed.is_empty for x in r.rows)
-    assert r.any_allowed == "yes" and r.any_denied == "no"
+    assert r.any_allowed is Answer.YES and r.any_denied is Answer.NO
 
 
 def test_relabelled_deployment_shows_up():
     r = diff(shop(), shop(web_labels={"app": "frontend"}))
     assert [(x.src, x.dst, str(x.removed)) for x in r.rows] == [("a/web", "a/api", "TCP 8080")]
-    assert r.any_denied == "no"  # the policies did not change: a pod labelled app=web still could
+    # the policies did not change: a pod labelled app=web still could
+    assert r.any_denied is Answer.NO
 
 
 def test_change_visible_only_for_a_hypothetical_pod():
@@ -80,7 +82,7 @@ def test_change_visible_only_for_a_hypothetical_pod():
                                          "matchLabels": {"team": "new"}}}]}]})
     r = diff(shop(), shop(team))
     assert r.rows == ()  # no existing namespace has team=new
-    assert r.any_allowed == "yes"
+    assert r.any_allowed is Answer.YES
     w = r.witnesses[0]
     assert w.src.new_namespace and ("team", "new") in w.src.namespace_labels
     assert "a/from-team spec.ingress[0]" in w.rules
@@ -146,11 +148,11 @@ def _v6(with_v6_clients: bool):
 def test_ipv6_addresses_outside_the_cluster_are_compared_too():
     # Every pod may connect either way: only IPv6 clients outside the cluster change.
     cut = diff(_v6(True), _v6(False))
-    assert cut.any_denied == "yes" and cut.any_allowed == "no"
-    (w,) = [x for x in cut.witnesses if x.direction == "denied"]
+    assert cut.any_denied is Answer.YES and cut.any_allowed is Answer.NO
+    (w,) = [x for x in cut.witnesses if x.direction is Change.DENIED]
     assert w.src.external and ":" in w.src.name  # an IPv6 address
     opened = diff(_v6(False), _v6(True))
-    assert opened.any_allowed == "yes" and opened.any_denied == "no"
+    assert opened.any_allowed is Answer.YES and opened.any_denied is Answer.NO
 
 
 def test_a_diff_witness_gets_an_address_no_existing_pod_has():
@@ -164,6 +166,6 @@ def test_a_diff_witness_gets_an_address_no_existing_pod_has():
                                           "ingress": [{"from": peers}] if peers else []}))
 
     r = diff(db(None), db("10.0.0.4/30"))
-    (w,) = [x for x in r.witnesses if x.direction == "allowed"]
+    (w,) = [x for x in r.witnesses if x.direction is Change.ALLOWED]
     addresses = set(w.src.ips) | ({w.src.name} if w.src.external else set())
     assert addresses and "10.0.0.4" not in addresses and "10.0.0.9" not in addresses

@@ -11,6 +11,7 @@ from netverify.loader import load_cluster
 from netverify.queries.hypothetical import can_reach_hypothetical
 from netverify.renderers.base import RenderOptions
 from netverify.renderers.text import render_hypothetical
+from netverify.verdicts import Answer
 from tests.support import cluster, ns, pod, policy
 
 DEMO = "fixtures/demo"
@@ -25,12 +26,12 @@ def test_a_named_new_namespace_is_a_valid_source_with_new_namespaces(demo):
     # The flag's point is namespaces that do not exist yet: newns/* is any pod of a
     # namespace newns created later, whatever labels it is given.
     r = can_reach_hypothetical(demo, "newns/*", "backend/api:9090", new_namespaces=True)
-    assert r.outcome == "yes" and r.verified
+    assert r.outcome is Answer.YES and r.verified
     w = r.witness_src
     assert w is not None and w.namespace == "newns" and w.new_namespace
     assert ("team", "platform") in w.namespace_labels  # what backend/api's rule asks for
     no = can_reach_hypothetical(demo, "newns/*", "backend/db:5432", new_namespaces=True)
-    assert no.outcome == "no"
+    assert no.outcome is Answer.NO
     with pytest.raises(QueryError, match="unknown namespace 'newns'"):
         can_reach_hypothetical(demo, "newns/*", "backend/api:9090")
     with pytest.raises(QueryError, match="has no pods to name"):
@@ -67,7 +68,7 @@ def _ipblock_cluster(cidr: str):
 def test_a_hypothetical_pod_gets_an_address_no_existing_pod_has():
     c = _ipblock_cluster("10.0.0.4/30")  # .4 and .5 are taken, .6 and .7 are free
     r = can_reach_hypothetical(c, "a/*", "a/db:5432")
-    assert r.outcome == "yes" and r.verified and r.witness_src is not None
+    assert r.outcome is Answer.YES and r.verified and r.witness_src is not None
     (ip,) = r.witness_src.ips
     assert ip in ("10.0.0.6", "10.0.0.7")
 
@@ -75,7 +76,7 @@ def test_a_hypothetical_pod_gets_an_address_no_existing_pod_has():
 def test_a_witness_that_needs_an_existing_pods_address_says_whose():
     c = _ipblock_cluster("10.0.0.5/32")
     r = can_reach_hypothetical(c, "a/*", "a/db:5432")
-    assert r.outcome == "yes" and r.witness_src is not None
+    assert r.outcome is Answer.YES and r.witness_src is not None
     assert r.witness_src.ips == ("10.0.0.5",)
     assert any("existing pod a/c2" in x for x in r.caveats), r.caveats
 
@@ -116,7 +117,7 @@ def test_the_destination_matching_the_source_pattern_is_left_out_and_said():
                 policy("a", "db", {"podSelector": {"matchLabels": {"app": "db"}},
                                    "policyTypes": ["Ingress"]}))
     r = can_reach_hypothetical(c, "a/*", "a/db:5432")
-    assert r.outcome == "no"
+    assert r.outcome is Answer.NO
     assert any("a/db itself matches the source" in x for x in r.caveats), r.caveats
     text = render_hypothetical(r, RenderOptions())
     assert "itself matches the source" in text

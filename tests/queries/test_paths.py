@@ -22,6 +22,7 @@ from netverify.loader import load_cluster, load_text
 from netverify.model import Cluster
 from netverify.queries.paths import can_reach_url, paths
 from netverify.results import Hop, RoutedPath
+from netverify.verdicts import Answer, HopStatus
 from tests.support import cluster, ns, policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +133,7 @@ def shop_fixture() -> Cluster:
 
 def test_seed_ingress_502_controller_blocked_by_default_deny(shop_fixture):
     r = can_reach_url(shop_fixture, "internet", "https://app.example.com/api/users")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     p = only(r)
     assert (p.route_object, p.match, p.host) == ("Ingress shop/app", "Prefix /api",
                                                  "app.example.com")
@@ -142,9 +143,9 @@ def test_seed_ingress_502_controller_blocked_by_default_deny(shop_fixture):
     (b,) = p.backends
     assert (b.service, b.endpoints, b.reachable) == ("shop/api-service", ("shop/api",), ())
     assert b.target == "http -> 8080"
-    assert [h.status for h in p.hops] == ["ok", "ok", "blocked"]  # TLS, inbound, backend
+    assert [h.status.value for h in p.hops] == ["ok", "ok", "blocked"]  # TLS, inbound, backend
     blocked = hop(p, "svc/shop/api-service")
-    assert blocked.status == "blocked" and blocked.port == 8080
+    assert blocked.status is HopStatus.BLOCKED and blocked.port == 8080
     (v,) = blocked.verdicts
     assert v.src.name == "ingress-nginx/ingress-nginx-controller" and v.dst.name == "shop/api"
     assert not v.is_allowed
@@ -158,7 +159,7 @@ def test_root_and_a_longer_word_go_to_the_frontend_which_admits_the_controller(s
         p = only(can_reach_url(shop_fixture, "internet", url))
         assert p.match == "Prefix /", url
         assert p.backends[0].service == "shop/frontend-service"
-        assert p.verdict == "yes" and p.backends[0].reachable == ("shop/frontend",)
+        assert p.verdict is Answer.YES and p.backends[0].reachable == ("shop/frontend",)
 
 
 def test_allowing_the_controller_namespace_fixes_the_502():
@@ -168,10 +169,10 @@ def test_allowing_the_controller_namespace_fixes_the_502():
             "kubernetes.io/metadata.name": "ingress-nginx"}}}],
             "ports": [{"port": 8080}]}]})
     r = can_reach_url(fixture_plus(fix), "internet", "https://app.example.com/api/users")
-    assert r.verdict == "yes"
+    assert r.verdict is Answer.YES
     p = only(r)
     assert p.backends[0].reachable == ("shop/api",)
-    assert all(h.status == "ok" for h in p.hops)
+    assert all(h.status is HopStatus.OK for h in p.hops)
 
 
 def test_a_policy_allowing_the_wrong_port_does_not_fix_it():
@@ -181,27 +182,27 @@ def test_a_policy_allowing_the_wrong_port_does_not_fix_it():
             "kubernetes.io/metadata.name": "ingress-nginx"}}}], "ports": [{"port": 80}]}]})
     # The controller connects to the endpoint's targetPort (8080), not the Service port.
     r = can_reach_url(fixture_plus(wrong), "internet", "https://app.example.com/api")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
 
 
 def test_selector_typo_means_no_endpoints(shop_fixture):
     r = can_reach_url(shop_fixture, "internet", "https://app.example.com/orders/42")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     p = only(r)
     (b,) = p.backends
     assert b.service == "shop/orders-service" and b.endpoints == () and b.reachable == ()
     assert b.problem is not None and "no endpoints" in b.problem and "app=order" in b.problem
     h = hop(p, "svc/shop/orders-service")
-    assert h.status == "blocked" and "no endpoints" in h.detail
+    assert h.status is HopStatus.BLOCKED and "no endpoints" in h.detail
 
 
 # -- inline clusters ----------------------------------------------------------------------
 
 
 def test_inline_seed_blocked_then_fixed():
-    assert can_reach_url(app(), "internet", "https://app.example.com/api").verdict == "no"
+    assert can_reach_url(app(), "internet", "https://app.example.com/api").verdict is Answer.NO
     fixed = can_reach_url(app(ALLOW_CONTROLLER_NS), "internet", "https://app.example.com/api")
-    assert fixed.verdict == "yes"
+    assert fixed.verdict is Answer.YES
     assert only(fixed).backends[0].target == "http -> 8080"
 
 
@@ -211,13 +212,13 @@ def test_named_target_port_missing_on_one_of_two_endpoint_workloads():
             deploy("shop", "api-canary", {"app": "api", "track": "canary"},
                    ports=[{"name": "web", "containerPort": 9090}]))
     r = can_reach_url(c, "internet", "https://app.example.com/api")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     (b,) = only(r).backends
     assert set(b.endpoints) == {"shop/api", "shop/api-canary"}
     assert b.reachable == ("shop/api",)
     assert b.problem is not None and "http" in b.problem and "shop/api-canary" in b.problem
     h = hop(only(r), "svc/shop/api-service")
-    assert h.status == "blocked" and "1/2" in h.detail
+    assert h.status is HopStatus.BLOCKED and "1/2" in h.detail
 
 
 def test_https_to_a_host_not_covered_by_tls_fails_at_the_tls_hop():
@@ -227,14 +228,14 @@ def test_https_to_a_host_not_covered_by_tls_fails_at_the_tls_hop():
     p = only(can_reach_url(c, "internet", "https://www.example.com/"))
     assert p.tls == "none"
     tls = hop(p, "TLS")
-    assert tls.status == "blocked" and "www.example.com" in tls.detail
-    assert p.verdict == "no"
+    assert tls.status is HopStatus.BLOCKED and "www.example.com" in tls.detail
+    assert p.verdict is Answer.NO
     # the same Ingress over plain http has no TLS hop to fail
     plain = only(can_reach_url(c, "internet", "http://www.example.com/"))
-    assert plain.verdict == "yes"
-    assert not any(h.step == "TLS" and h.status == "blocked" for h in plain.hops)
+    assert plain.verdict is Answer.YES
+    assert not any(h.step == "TLS" and h.status is HopStatus.BLOCKED for h in plain.hops)
     # and the covered host is fine over https
-    assert can_reach_url(c, "internet", "https://app.example.com/api").verdict == "yes"
+    assert can_reach_url(c, "internet", "https://app.example.com/api").verdict is Answer.YES
 
 
 def test_wildcard_tls_host_covers_one_label():
@@ -242,7 +243,7 @@ def test_wildcard_tls_host_covers_one_label():
             ingress("shop", "wild", "shop.example.com", [("/", "api-service", 80)],
                     tls_hosts=["*.example.com"]))
     p = only(can_reach_url(c, "internet", "https://shop.example.com/"))
-    assert p.verdict == "yes" and p.tls == "wild-tls"
+    assert p.verdict is Answer.YES and p.tls == "wild-tls"
 
 
 TRAEFIK_LABELS = {"app.kubernetes.io/name": "traefik"}
@@ -266,12 +267,12 @@ def test_ingress_class_picks_the_controller_whose_hop_is_checked():
     nginx = only(can_reach_url(c, "internet", "https://app.example.com/api"))
     assert nginx.entry == "Ingress class nginx"
     assert nginx.controller == ("ingress-nginx/ingress-nginx-controller",)
-    assert nginx.verdict == "yes"
+    assert nginx.verdict is Answer.YES
     t = only(can_reach_url(c, "internet", "http://t.example.com/"))
     assert t.entry == "Ingress class traefik" and t.controller == ("traefik/traefik",)
     # shop admits the ingress-nginx namespace only: Traefik gets the 502
-    assert t.verdict == "no"
-    assert hop(t, "svc/shop/api-service").status == "blocked"
+    assert t.verdict is Answer.NO
+    assert hop(t, "svc/shop/api-service").status is HopStatus.BLOCKED
 
 
 def test_ingress_class_object_maps_a_custom_class_to_its_controller():
@@ -281,32 +282,32 @@ def test_ingress_class_object_maps_a_custom_class_to_its_controller():
             ingress("shop", "pub", "pub.example.com", [("/", "api-service", 80)], cls="public"))
     p = only(can_reach_url(c, "internet", "http://pub.example.com/"))
     assert p.controller == ("ingress-nginx/ingress-nginx-controller",)
-    assert p.verdict == "yes"
+    assert p.verdict is Answer.YES
 
 
 def test_unknown_controller_is_undecided_until_named():
     c = app(ALLOW_CONTROLLER_NS, image="example.com/acme/edge-proxy:3")
     r = can_reach_url(c, "internet", "https://app.example.com/api")
-    assert r.verdict == "unknown"
+    assert r.verdict is Answer.UNDECIDED
     p = only(r)
-    assert p.controller == () and p.verdict == "unknown"
+    assert p.controller == () and p.verdict is Answer.UNDECIDED
     assert any("--controller" in n for n in p.notes)
     named = can_reach_url(c, "internet", "https://app.example.com/api",
                           controller="ingress-nginx/ingress-nginx-controller")
-    assert named.verdict == "yes"
+    assert named.verdict is Answer.YES
     assert only(named).controller == ("ingress-nginx/ingress-nginx-controller",)
     # decidable the other way as well: without the allow policy it is blocked
     blocked = can_reach_url(app(image="example.com/acme/edge-proxy:3"), "internet",
                             "https://app.example.com/api",
                             controller="ingress-nginx/ingress-nginx-controller")
-    assert blocked.verdict == "no"
+    assert blocked.verdict is Answer.NO
 
 
 def test_no_controller_pods_at_all_is_undecided():
     r = can_reach_url(app(ALLOW_CONTROLLER_NS, with_controller=False), "internet",
                       "https://app.example.com/api")
-    assert r.verdict == "unknown"
-    assert any(h.status == "unknown" for h in only(r).hops)
+    assert r.verdict is Answer.UNDECIDED
+    assert any(h.status is HopStatus.UNDECIDED for h in only(r).hops)
 
 
 def test_unknown_controller_name_is_a_query_error():
@@ -327,17 +328,18 @@ def test_controller_ingress_policy_restricts_client_addresses():
     url = "https://app.example.com/api"
     internet = only(can_reach_url(c, "internet", url))
     inbound = hop(internet, "internet ->")
-    assert inbound.status == "ok" and "10.0.0.0" in inbound.detail and "only" in inbound.detail
+    assert inbound.status is HopStatus.OK
+    assert "10.0.0.0" in inbound.detail and "only" in inbound.detail
     outside = can_reach_url(c, "203.0.113.7", url)
-    assert outside.verdict == "no"
+    assert outside.verdict is Answer.NO
     blocked = hop(only(outside), "203.0.113.7 ->")
-    assert blocked.status == "blocked" and blocked.port == 443
+    assert blocked.status is HopStatus.BLOCKED and blocked.port == 443
     assert blocked.verdicts and not blocked.verdicts[0].is_allowed
     assert [x.policy for x in blocked.verdicts[0].ingress.isolating] == [
         "ingress-nginx/only-private-clients"]
     inside = can_reach_url(c, "10.1.2.3", url)
-    assert inside.verdict == "yes"
-    assert hop(only(inside), "10.1.2.3 ->").status == "ok"
+    assert inside.verdict is Answer.YES
+    assert hop(only(inside), "10.1.2.3 ->").status is HopStatus.OK
 
 
 def only_port(port: int) -> dict[str, Any]:
@@ -351,22 +353,22 @@ def test_controller_policy_ports_are_the_pods_ports_behind_the_load_balancer():
     url = "https://app.example.com/api"
     ok = can_reach_url(app(ALLOW_CONTROLLER_NS, only_port(8443), https_port=8443),
                        "internet", url)
-    assert ok.verdict == "yes"
-    assert hop(only(ok), "internet ->").status == "ok"
+    assert ok.verdict is Answer.YES
+    assert hop(only(ok), "internet ->").status is HopStatus.OK
     bad = can_reach_url(app(ALLOW_CONTROLLER_NS, only_port(443), https_port=8443),
                         "internet", url)
-    assert bad.verdict == "no"
+    assert bad.verdict is Answer.NO
     h = hop(only(bad), "internet ->")
-    assert h.status == "blocked" and h.port == 8443
+    assert h.status is HopStatus.BLOCKED and h.port == 8443
 
 
 def test_controller_admitting_https_only_blocks_plain_http():
     c = app(ALLOW_CONTROLLER_NS, only_port(443),
             ingress("shop", "plain", "plain.example.com", [("/", "api-service", 80)]))
-    assert can_reach_url(c, "internet", "https://app.example.com/api").verdict == "yes"
+    assert can_reach_url(c, "internet", "https://app.example.com/api").verdict is Answer.YES
     r = can_reach_url(c, "internet", "http://plain.example.com/")
-    assert r.verdict == "no"
-    assert hop(only(r), "internet ->").status == "blocked"
+    assert r.verdict is Answer.NO
+    assert hop(only(r), "internet ->").status is HopStatus.BLOCKED
 
 
 def test_controller_egress_default_deny_blocks_the_backend_hop():
@@ -374,11 +376,11 @@ def test_controller_egress_default_deny_blocks_the_backend_hop():
         "podSelector": {}, "policyTypes": ["Egress"]})
     r = can_reach_url(app(ALLOW_CONTROLLER_NS, deny_egress), "internet",
                       "https://app.example.com/api")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     p = only(r)
-    assert hop(p, "internet ->").status == "ok"  # egress deny does not stop replies
+    assert hop(p, "internet ->").status is HopStatus.OK  # egress deny does not stop replies
     h = hop(p, "svc/shop/api-service")
-    assert h.status == "blocked"
+    assert h.status is HopStatus.BLOCKED
     (v,) = h.verdicts
     assert v.egress.isolated
     assert [x.policy for x in v.egress.isolating] == ["ingress-nginx/default-deny-egress"]
@@ -393,11 +395,11 @@ def test_host_network_controller_is_not_matched_by_namespace_selectors():
             host_network=True)
     r = can_reach_url(c, "internet", "https://app.example.com/api")
     p = only(r)
-    assert hop(p, "internet ->").status == "ok"
+    assert hop(p, "internet ->").status is HopStatus.OK
     # The backend admits pods of namespace ingress-nginx, but the controller's traffic comes
     # from the node's address, which a namespaceSelector does not match.
     h = hop(p, "svc/shop/api-service")
-    assert h.status == "blocked" and r.verdict == "no"
+    assert h.status is HopStatus.BLOCKED and r.verdict is Answer.NO
     assert any("hostNetwork" in cav for v in h.verdicts for cav in v.caveats)
 
 
@@ -407,36 +409,36 @@ def test_host_network_controller_reaches_backends_without_policies():
                 service("shop", "api-service", {"app": "api"}, [{"port": 80,
                                                                  "targetPort": 8080}]),
                 ingress("shop", "app", "app.example.com", [("/", "api-service", 80)]))
-    assert can_reach_url(c, "internet", "http://app.example.com/").verdict == "yes"
+    assert can_reach_url(c, "internet", "http://app.example.com/").verdict is Answer.YES
 
 
 def test_flannel_enforces_nothing_but_policy_only_still_says_blocked():
     c = app()
     url = "https://app.example.com/api"
-    assert can_reach_url(c, "internet", url).verdict == "no"
+    assert can_reach_url(c, "internet", url).verdict is Answer.NO
     flannel = can_reach_url(c, "internet", url, cni="flannel")
-    assert flannel.verdict == "yes"
+    assert flannel.verdict is Answer.YES
     assert any("Flannel" in n or "flannel" in n for n in flannel.notes)
-    assert can_reach_url(c, "internet", url, cni="flannel", policy_only=True).verdict == "no"
+    assert can_reach_url(c, "internet", url, cni="flannel", policy_only=True).verdict is Answer.NO
 
 
 def test_policy_only_on_the_fixture_matches_the_enforced_answer(shop_fixture):
     url = "https://app.example.com/api"
-    assert can_reach_url(shop_fixture, "internet", url, policy_only=True).verdict == "no"
-    assert can_reach_url(shop_fixture, "internet", url, cni="calico").verdict == "no"
+    assert can_reach_url(shop_fixture, "internet", url, policy_only=True).verdict is Answer.NO
+    assert can_reach_url(shop_fixture, "internet", url, cni="calico").verdict is Answer.NO
 
 
 def test_missing_backend_service_is_blocked():
     c = app(ALLOW_CONTROLLER_NS,
             ingress("shop", "ghost", "ghost.example.com", [("/", "no-such-service", 80)]))
     p = only(can_reach_url(c, "internet", "http://ghost.example.com/"))
-    assert p.verdict == "no"
+    assert p.verdict is Answer.NO
     assert p.backends[0].problem is not None and "does not exist" in p.backends[0].problem
 
 
 def test_url_that_nothing_routes_is_no_with_the_known_hosts():
     r = can_reach_url(app(), "internet", "https://unknown.example.org/")
-    assert r.paths == () and r.verdict == "no"
+    assert r.paths == () and r.verdict is Answer.NO
     assert any("app.example.com" in n for n in r.notes)
 
 
@@ -495,7 +497,7 @@ def test_gateway_weights_are_shares():
     assert [(b.weight, b.share) for b in p.backends] == [(3, pytest.approx(0.75)),
                                                          (1, pytest.approx(0.25))]
     assert p.controller == ("infra/public-envoy",)
-    assert p.verdict == "yes"
+    assert p.verdict is Answer.YES
 
 
 def test_canary_header_rule_and_90_10_split():
@@ -515,7 +517,7 @@ def test_canary_header_rule_and_90_10_split():
     assert canary.route_field == "spec.rules[0]"
     assert [(b.service, b.share) for b in canary.backends] == [
         ("checkout/checkout-v2", pytest.approx(1.0))]
-    assert canary.verdict == "yes"
+    assert canary.verdict is Answer.YES
 
 
 def test_backend_with_weight_zero_gets_no_traffic_so_its_failure_does_not_count():
@@ -524,10 +526,10 @@ def test_backend_with_weight_zero_gets_no_traffic_so_its_failure_does_not_count(
     assert [(b.service, b.share) for b in p.backends] == [
         ("checkout/checkout-v1", pytest.approx(1.0)),
         ("checkout/missing-service", pytest.approx(0.0))]
-    assert p.verdict == "yes"
+    assert p.verdict is Answer.YES
     # with a weight, the same missing Service fails the path
     c = cluster(*gateway_docs(weights=(1, 1), v2_service="missing-service"))
-    assert can_reach_url(c, "internet", "http://checkout.example.com/").verdict == "no"
+    assert can_reach_url(c, "internet", "http://checkout.example.com/").verdict is Answer.NO
 
 
 def test_blocked_canary_backend_fails_the_path():
@@ -535,23 +537,23 @@ def test_blocked_canary_backend_fails_the_path():
         "podSelector": {"matchLabels": {"version": "v2"}}, "policyTypes": ["Ingress"]})
     p = only(can_reach_url(cluster(*gateway_docs(), deny_v2), "internet",
                            "http://checkout.example.com/"))
-    assert p.verdict == "no"
+    assert p.verdict is Answer.NO
     v1, v2 = p.backends
     assert v1.reachable == ("checkout/checkout-v1",) and v2.reachable == ()
-    assert hop(p, "checkout-v2").status == "blocked"
-    assert hop(p, "checkout-v1").status == "ok"
+    assert hop(p, "checkout-v2").status is HopStatus.BLOCKED
+    assert hop(p, "checkout-v1").status is HopStatus.OK
 
 
 def test_gateway_without_data_plane_pods_is_undecided():
     r = can_reach_url(cluster(*gateway_docs(data_plane=False)), "internet",
                       "http://checkout.example.com/")
-    assert r.verdict == "unknown"
+    assert r.verdict is Answer.UNDECIDED
     assert only(r).controller == ()
 
 
 def test_http_url_is_not_taken_by_an_https_only_gateway(shop_fixture):
     r = can_reach_url(shop_fixture, "internet", "http://checkout.example.com/")
-    assert r.paths == () and r.verdict == "no"
+    assert r.paths == () and r.verdict is Answer.NO
 
 
 def test_route_attached_to_a_gateway_not_in_the_input():
@@ -559,7 +561,7 @@ def test_route_attached_to_a_gateway_not_in_the_input():
     docs[-2]["spec"]["parentRefs"] = [{"name": "elsewhere", "namespace": "infra"}]
     c = cluster(*docs)
     r = can_reach_url(c, "internet", "http://checkout.example.com/")
-    assert r.paths == () and r.verdict == "no"
+    assert r.paths == () and r.verdict is Answer.NO
     result = paths(c)
     assert not any(p.route_object == "HTTPRoute checkout/checkout" for p in result.routes)
     assert any("checkout/checkout" in n and "no Gateway" in n for n in result.notes)
@@ -583,7 +585,7 @@ def test_paths_lists_every_ingress_route_and_exposed_service(shop_fixture):
     ing = {(p.host, p.match): p for p in result.routes if p.route_object == "Ingress shop/app"}
     assert set(ing) == {("app.example.com", "Prefix /api"), ("app.example.com", "Prefix /orders"),
                         ("app.example.com", "Prefix /")}
-    assert {k[1]: p.verdict for k, p in ing.items()} == {
+    assert {k[1]: p.verdict.value for k, p in ing.items()} == {
         "Prefix /api": "no", "Prefix /orders": "no", "Prefix /": "yes"}
     assert all(p.tls == "app-example-com-tls" for p in ing.values())
     (lb,) = result.exposed
@@ -600,7 +602,7 @@ def test_paths_lists_every_http_route_rule_with_its_listener():
                      "headers": [{"name": "X-Canary", "value": "yes"}]}],
         "backendRefs": [{"name": "checkout-v2", "port": 80}]})
     result = paths(cluster(*docs))
-    got = sorted((p.match, p.host, p.entry, p.verdict) for p in result.routes)
+    got = sorted((p.match, p.host, p.entry, p.verdict.value) for p in result.routes)
     assert got == [
         ("Prefix /", "checkout.example.com", "Gateway infra/public listener http", "yes"),
         ("Prefix / x-canary=yes", "checkout.example.com", "Gateway infra/public listener http",
@@ -635,16 +637,16 @@ def test_paths_counts_reachable_endpoints_of_node_port_and_load_balancer_service
 
 def test_paths_with_flannel_and_policy_only():
     c = app()
-    assert {p.verdict for p in paths(c).routes} == {"no"}
-    assert {p.verdict for p in paths(c, cni="flannel").routes} == {"yes"}
-    assert {p.verdict for p in paths(c, cni="flannel", policy_only=True).routes} == {"no"}
+    assert {p.verdict.value for p in paths(c).routes} == {"no"}
+    assert {p.verdict.value for p in paths(c, cni="flannel").routes} == {"yes"}
+    assert {p.verdict.value for p in paths(c, cni="flannel", policy_only=True).routes} == {"no"}
 
 
 def test_paths_with_an_unrecognised_controller_is_unknown_until_named():
     c = app(ALLOW_CONTROLLER_NS, image="example.com/acme/edge-proxy:3")
-    assert {p.verdict for p in paths(c).routes} == {"unknown"}
+    assert {p.verdict.value for p in paths(c).routes} == {"undecided"}
     named = paths(c, controller="ingress-nginx/ingress-nginx-controller")
-    assert {p.verdict for p in named.routes} == {"yes"}
+    assert {p.verdict.value for p in named.routes} == {"yes"}
 
 
 # -- review fixes: each test cites the rule it checks ------------------------------------------
@@ -687,15 +689,15 @@ def test_class_no_detected_controller_serves_is_unknown_not_assumed():
                     cls="internal-alb"))
     for url in ("http://alb.example.com/", "https://alb.example.com/"):
         r = can_reach_url(c, "internet", url)
-        assert r.verdict == "unknown", url
+        assert r.verdict is Answer.UNDECIDED, url
         p = only(r)
         assert p.controller == () and p.entry == "Ingress class internal-alb"
         assert any("internal-alb" in n and "--controller" in n for n in p.notes)
     named = can_reach_url(c, "internet", "http://alb.example.com/",
                           controller="ingress-nginx/ingress-nginx-controller")
-    assert named.verdict == "yes"
-    assert {p.verdict for p in paths(c).routes if p.route_object == "Ingress shop/alb"} == {
-        "unknown"}
+    assert named.verdict is Answer.YES
+    assert {p.verdict.value for p in paths(c).routes if p.route_object == "Ingress shop/alb"} == {
+        "undecided"}
 
 
 def test_ingress_without_class_and_without_default_class_is_unknown():
@@ -704,7 +706,7 @@ def test_ingress_without_class_and_without_default_class_is_unknown():
     c = app(ALLOW_CONTROLLER_NS,
             classless(ingress("shop", "bare", "bare.example.com", [("/", "api-service", 80)])))
     r = can_reach_url(c, "internet", "http://bare.example.com/")
-    assert r.verdict == "unknown"
+    assert r.verdict is Answer.UNDECIDED
     p = only(r)
     assert p.entry == "Ingress (no class)" and p.controller == ()
     assert any("--watch-ingress-without-class" in n for n in p.notes)
@@ -768,13 +770,13 @@ def test_request_redirect_answers_without_a_backend():
     c = cluster(*docs)
     r = can_reach_url(c, "internet", "http://checkout.example.com/")
     p = only(r)
-    assert r.verdict == "yes" and p.backends == ()
+    assert r.verdict is Answer.YES and p.backends == ()
     redirect = hop(p, "redirect")
-    assert redirect.step == "redirect (301 to https)" and redirect.status == "ok"
+    assert redirect.step == "redirect (301 to https)" and redirect.status is HopStatus.OK
     assert [h.step for h in p.hops][-1] == "redirect (301 to https)"
     assert any("ResponseHeaderModifier" in n and "not followed" in n for n in p.notes)
     (listed,) = paths(c).routes
-    assert listed.verdict == "yes" and listed.backends == ()
+    assert listed.verdict is Answer.YES and listed.backends == ()
 
 
 def test_all_backends_with_weight_zero_forward_nothing():
@@ -782,9 +784,9 @@ def test_all_backends_with_weight_zero_forward_nothing():
     this entry"; with every weight 0 nothing is forwarded (implementations answer 500)."""
     c = cluster(*gateway_docs(weights=(0, 0)))
     r = can_reach_url(c, "internet", "http://checkout.example.com/")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     route_hop = hop(only(r), "route")
-    assert route_hop.status == "blocked" and "weight 0" in route_hop.detail
+    assert route_hop.status is HopStatus.BLOCKED and "weight 0" in route_hop.detail
 
 
 def test_cross_namespace_backend_needs_a_reference_grant():
@@ -797,16 +799,16 @@ def test_cross_namespace_backend_needs_a_reference_grant():
         b["namespace"] = "checkout"
     docs.insert(0, ns("web"))
     r = can_reach_url(cluster(*docs), "internet", "http://checkout.example.com/")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     h = hop(only(r), "checkout-v1")
-    assert h.status == "blocked" and "RefNotPermitted" in h.detail
+    assert h.status is HopStatus.BLOCKED and "RefNotPermitted" in h.detail
     grant = {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
              "metadata": {"name": "from-web", "namespace": "checkout"},
              "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
                                 "namespace": "web"}],
                       "to": [{"group": "", "kind": "Service"}]}}
     granted = can_reach_url(cluster(*docs, grant), "internet", "http://checkout.example.com/")
-    assert granted.verdict == "yes"
+    assert granted.verdict is Answer.YES
     assert any("ReferenceGrant" in n for n in only(granted).notes)
 
 
@@ -823,10 +825,10 @@ def test_external_name_and_selectorless_backends_are_unknown_not_blocked():
     for url, svc in (("http://misc.example.com/docs", "docs"),
                      ("http://misc.example.com/legacy", "legacy")):
         r = can_reach_url(c, "internet", url)
-        assert r.verdict == "unknown", url
-        assert hop(only(r), f"svc/shop/{svc}").status == "unknown"
-    assert {p.verdict for p in paths(c).routes if p.route_object == "Ingress shop/misc"} == {
-        "unknown"}
+        assert r.verdict is Answer.UNDECIDED, url
+        assert hop(only(r), f"svc/shop/{svc}").status is HopStatus.UNDECIDED
+    assert {p.verdict.value for p in paths(c).routes if p.route_object == "Ingress shop/misc"} == {
+        "undecided"}
 
 
 def test_tls_of_another_ingress_of_the_controller_covers_the_host():
@@ -836,7 +838,7 @@ def test_tls_of_another_ingress_of_the_controller_covers_the_host():
             ingress("shop", "more", "app.example.com", [("/more", "api-service", 80)]))
     p = only(can_reach_url(c, "internet", "https://app.example.com/more"))
     assert p.route_object == "Ingress shop/more"
-    assert p.verdict == "yes" and p.tls == "app-tls"
+    assert p.verdict is Answer.YES and p.tls == "app-tls"
     assert "shop/app" in hop(p, "TLS").detail
     listed = next(r for r in paths(c).routes if r.route_object == "Ingress shop/more")
     assert listed.tls == "app-tls"
@@ -846,9 +848,9 @@ def test_request_port_the_controller_service_does_not_expose_is_blocked():
     """A LoadBalancer Service forwards only its ports: :9999 reaches no controller pod."""
     c = app(ALLOW_CONTROLLER_NS)
     r = can_reach_url(c, "internet", "https://app.example.com:9999/api")
-    assert r.verdict == "no"
+    assert r.verdict is Answer.NO
     h = hop(only(r), "internet ->")
-    assert h.status == "blocked" and "no Service port 9999" in h.detail
+    assert h.status is HopStatus.BLOCKED and "no Service port 9999" in h.detail
 
 
 def test_request_port_without_service_or_container_port_is_unknown():
@@ -860,10 +862,10 @@ def test_request_port_without_service_or_container_port_is_unknown():
                 service("shop", "api-service", {"app": "api"},
                         [{"port": 80, "targetPort": 8080}]),
                 ingress("shop", "app", "app.example.com", [("/", "api-service", 80)]))
-    assert can_reach_url(c, "internet", "http://app.example.com/").verdict == "yes"
+    assert can_reach_url(c, "internet", "http://app.example.com/").verdict is Answer.YES
     r = can_reach_url(c, "internet", "http://app.example.com:9999/")
-    assert r.verdict == "unknown"
-    assert hop(only(r), "internet ->").status == "unknown"
+    assert r.verdict is Answer.UNDECIDED
+    assert hop(only(r), "internet ->").status is HopStatus.UNDECIDED
 
 
 def test_paths_reuses_work_across_routes(monkeypatch):

@@ -13,6 +13,7 @@ from netverify.cli import main
 from netverify.engines.concrete import Evaluator
 from netverify.loader import load_cluster, load_text
 from netverify.queries.who_can_reach import who_can_reach
+from netverify.verdicts import SourceStatus
 from tests import strategies as S
 from tests.support import cluster, ns, pod, policy
 
@@ -26,7 +27,7 @@ def test_existing_sources_and_families(demo):
     r = who_can_reach(demo, "backend/api")
     assert {k: str(p) for k, p in r.existing} == {
         "frontend/web": "TCP 8080", "monitoring/prometheus": "TCP 9090"}
-    fams = {c.description: (str(c.ports), c.status) for c in r.classes}
+    fams = {c.description: (str(c.ports), c.status.value) for c in r.classes}
     assert fams == {"pods {app=web} in namespaces {team=frontend}": ("TCP 8080", "all"),
                     "pods {app=prometheus} in namespaces {team=platform}": ("TCP 9090", "all")}
 
@@ -49,7 +50,7 @@ def test_family_partly_blocked_by_its_own_egress():
     r = who_can_reach(c, "a/t")
     assert [k for k, _ in r.existing] == ["b/ok"]
     (fam,) = r.classes
-    assert fam.status == "some"
+    assert fam.status is SourceStatus.SOME
     assert fam.example is not None and ("app", "locked") not in fam.example.labels
     assert fam.blocked_example is not None and ("app", "locked") in fam.blocked_example.labels
 
@@ -61,7 +62,7 @@ def test_family_fully_blocked_is_none():
                 ]}]}),
                 policy("b", "lock", {"podSelector": {}, "policyTypes": ["Egress"]}))
     r = who_can_reach(c, "a/t")
-    assert r.existing == () and [x.status for x in r.classes] == ["none"]
+    assert r.existing == () and [x.status.value for x in r.classes] == ["none"]
 
 
 def test_cli_json_and_exit_codes():
@@ -99,7 +100,7 @@ def test_an_ipv6_block_admits_no_source_of_an_ipv4_only_pod():
                     {"from": [{"ipBlock": {"cidr": "fd00::/64"}}]},
                     {"from": [{"podSelector": {}}]}]}))
     r = who_can_reach(c, "a/db:5432")
-    by_rule = {k.rule: k.status for k in r.classes}
+    by_rule = {k.rule: k.status.value for k in r.classes}
     assert by_rule["a/db spec.ingress[0].from[0]"] == "none"
     assert by_rule["a/db spec.ingress[1].from[0]"] == "all"
 
@@ -127,7 +128,7 @@ def test_the_time_limit_bounds_the_whole_query_not_each_check(monkeypatch):
     # limit for the whole query is spent after a few checks, whatever each one takes.
     monkeypatch.setattr(wcr, "Deadline", lambda ms: Deadline(ms, clock=_SteppingClock()))
     r = who_can_reach(cluster(*many_peers(40)), "a/t", timeout_ms=100)
-    statuses = [c.status for c in r.classes]
+    statuses = [c.status.value for c in r.classes]
     assert statuses[0] == "none"  # decided before the limit
     assert statuses.count("undecided") > 30
     assert set(statuses) == {"none", "undecided"}  # never a guessed "all" or "none"
@@ -153,7 +154,7 @@ def test_identical_peers_are_decided_once(monkeypatch):
 
     monkeypatch.setattr(wcr, "check", counting)
     r = who_can_reach(cluster(*docs), "a/t")
-    assert [c.status for c in r.classes] == ["all"] * 50
+    assert [c.status.value for c in r.classes] == ["all"] * 50
     assert [c.rule for c in r.classes][-1] == "a/in spec.ingress[0].from[49]"
     assert len(calls) == 2  # egress allows / blocks, for pod sources only
 

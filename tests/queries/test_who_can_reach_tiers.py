@@ -8,6 +8,7 @@ from pathlib import Path
 
 from netverify.loader import load_cluster, load_text
 from netverify.queries.who_can_reach import who_can_reach
+from netverify.verdicts import SourceStatus
 
 FIXTURES = str(Path(__file__).parents[2] / "fixtures" / "tiers")
 
@@ -15,7 +16,7 @@ FIXTURES = str(Path(__file__).parents[2] / "fixtures" / "tiers")
 def test_an_admin_deny_splits_a_networkpolicy_family() -> None:
     r = who_can_reach(load_cluster([FIXTURES]), "shop/db:5432")
     shop = next(c for c in r.classes if c.description == "all pods in namespace shop")
-    assert shop.status == "some"
+    assert shop.status is SourceStatus.SOME
     assert shop.blocked_example is not None
     assert dict(shop.blocked_example.labels).get("app") == "web"
     assert "shop/web" not in dict(r.existing)
@@ -39,5 +40,5 @@ spec:
 """
     r = who_can_reach(load_text(text), "shop/db:5432")
     fam = [c for c in r.classes if c.rule and "AdminNetworkPolicy backups" in c.rule]
-    assert [c.status for c in fam] == ["all"], r.classes
+    assert [c.status.value for c in fam] == ["all"], r.classes
     assert fam[0].description == "pods in namespaces team=backup"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netverify.renderers import FORMATS, RenderOptions, render
+from netverify.renderers import RENDERERS, RenderOptions, formats_for, render
 from tests.renderers.inert import assert_inert
 from tests.renderers.samples import HOSTILE_ALPHABET, hostile, results
 
@@ -25,7 +25,7 @@ hostile_text = st.text(alphabet=st.sampled_from(HOSTILE_ALPHABET), min_size=1, m
 
 
 def test_the_samples_cover_every_result_type():
-    assert {type(r) for r in results().values()} == set(FORMATS)
+    assert {type(r) for r in results().values()} == {kind for kind, _ in RENDERERS}
     assert sorted(results()) == sorted(KINDS)
 
 
@@ -33,7 +33,7 @@ def test_the_samples_cover_every_result_type():
 @given(text=hostile_text)
 def test_every_format_shows_hostile_names_as_text(kind: str, text: str):
     result = hostile(results()[kind], text)
-    for fmt in FORMATS[type(result)]:
+    for fmt in [f.value for f in formats_for(type(result))]:
         out = render(result, fmt, RenderOptions())
         assert_inert(fmt, out)
         if fmt == "text":
@@ -44,7 +44,7 @@ def test_every_format_shows_hostile_names_as_text(kind: str, text: str):
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_format_shows_bidi_and_controls_written_out(kind: str):
     result = hostile(results()[kind], "\u202e\u2066\x1b]8;;x\x07|<img src=x onerror=a()>@me")
-    for fmt in FORMATS[type(result)]:
+    for fmt in [f.value for f in formats_for(type(result))]:
         out = render(result, fmt, RenderOptions())
         assert_inert(fmt, out)
         if fmt in ("text", "md", "html", "junit", "csv"):

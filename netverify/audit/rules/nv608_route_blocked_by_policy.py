@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
 from netverify.model import Cluster
 from netverify.queries.paths import paths
+from netverify.verdicts import HopStatus
 
 
 @register
@@ -56,7 +57,7 @@ class RouteBlockedByPolicy(Rule):
         # What the policies say: whether the CNI enforces them is the CNI rules' question.
         for p in paths(cluster, policy_only=True).routes:
             for hop in p.hops:
-                if hop.status != "blocked" or not hop.verdicts:
+                if hop.status is not HopStatus.BLOCKED or not hop.verdicts:
                     continue  # missing Services and empty endpoints are NV604 / NV501
                 v = hop.verdicts[0]
                 port = f" TCP {hop.port}" if hop.port else ""
