@@ -581,20 +581,112 @@ class AuditReport:
         return any(self.severity(f).rank <= level.rank for f in (*self.findings, *self.hidden))
 
 
+class HopReason(enum.Enum):
+    """Why a hop of a path has its status: one code per outcome ``paths`` can reach.
+
+    The facts each is worded from are fields of ``Reason``; ``netverify/hop_text.py``
+    words them (for the renderers and the audit's NV608).
+    """
+
+    # outside -> proxy pods
+    ADMITTED = "admitted"  # ok: ``via``, from ``admitted_from`` (every source when empty)
+    NO_SOURCE_ADMITTED = "no-source-admitted"  # blocked: NetworkPolicy admits no address
+    NO_SERVICE_PORT = "no-service-port"  # blocked: ``exposed`` lists what the Services have
+    PORT_NOT_KNOWN = "port-not-known"  # undecided: nothing known receives ``via``
+    NO_PROXY_PODS = "no-proxy-pods"  # undecided: the entry point's pods are not in the input
+    # TLS
+    CERTIFICATE = "certificate"  # ok: from Secret ``name`` ("" the default), ``other``
+    REDIRECT_TO_HTTPS = "redirect-to-https"  # ok: plain HTTP to a host with TLS, ``other``
+    NO_TLS_ENTRY = "no-tls-entry"  # blocked: no tls entry of ``obj`` covers ``host``
+    TLS_NOT_KNOWN = "tls-not-known"  # undecided: the same, controller not identified
+    LISTENER_TLS = "listener-tls"  # ok: Gateway listener ``name`` terminates TLS
+    # the route
+    REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
+    NO_BACKENDS = "no-backends"  # blocked: the rule has no backends
+    ALL_WEIGHT_ZERO = "all-weight-zero"  # blocked: every backend has weight 0
+    # proxy -> one backend Service ``service``
+    BACKEND_KIND = "backend-kind"  # undecided: a backend of ``kind`` is not followed
+    REF_NOT_PERMITTED = "ref-not-permitted"  # blocked: no ReferenceGrant in ``namespace``
+    NO_SERVICE = "no-service"  # blocked: the Service is not in the input
+    EXTERNAL_NAME = "external-name"  # undecided: an ExternalName Service to ``name``
+    SERVICE_PORT = "service-port"  # blocked: the port does not resolve (``why``)
+    NO_SELECTOR = "no-selector"  # undecided: endpoints managed by hand
+    NO_ENDPOINTS = "no-endpoints"  # blocked: ``why`` (the Service lookup's note) if known
+    PROXY_NOT_KNOWN = "proxy-not-known"  # undecided: ``endpoints``, proxy pods unknown
+    ENDPOINTS_ADMIT = "endpoints-admit"  # ok: all ``endpoints`` admit the proxy on ``target``
+    # blocked (ok at weight 0): ``reachable`` of ``endpoints``; ``blocked`` pods deny the
+    # proxy, ``missing`` pods lack the named target port ``name``
+    ENDPOINTS_UNREACHABLE = "endpoints-unreachable"
+    MISSING_PORT_NAME = "missing-port-name"  # a backend's problem: ``missing`` lack ``name``
+
+
+class PortSource(enum.Enum):
+    """How the proxy pods receive a request's port."""
+
+    SERVICE = "service"  # a Service selecting them maps it to a target port
+    CONTAINER = "container"  # they declare a container port of that number
+    LISTENER = "listener"  # a Gateway listener port, taken as served
+    REQUEST = "request"  # nothing known: the request's port as it is
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProxyPort:
+    """The port the proxy pods receive a request on, and how it was found."""
+
+    number: int
+    source: PortSource
+    service: str | None = None  # SERVICE: ns/name, its port and the target port's name
+    service_port: int | None = None
+    target_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reason:
+    """A hop's (or a backend's) reason code with the facts it is worded from.
+
+    Which facts a code uses is said at ``HopReason``; the others keep their defaults.
+    """
+
+    code: HopReason
+    service: str = ""  # ns/name of the backend Service
+    kind: str = ""  # BACKEND_KIND: the backend's kind
+    namespace: str = ""  # REF_NOT_PERMITTED: where a ReferenceGrant would have to be
+    name: str = ""  # a Secret, listener, ExternalName target or target port name
+    obj: str = ""  # NO_TLS_ENTRY, TLS_NOT_KNOWN: the Ingress
+    other: str = ""  # TLS: the other Ingress whose tls entry covers the host
+    host: str = ""
+    field: str = ""  # REDIRECT: the filter's field
+    proxy: str = ""  # PORT_NOT_KNOWN: the proxy's label
+    via: ProxyPort | None = None  # outside -> proxy: the port and how it was found
+    admitted_from: tuple[str, ...] = ()  # ADMITTED: source ranges, empty for every source
+    exposed: tuple[tuple[str, tuple[int, ...]], ...] = ()  # NO_SERVICE_PORT: TCP ports
+    endpoints: int = 0  # a backend's endpoint count
+    reachable: int = 0  # of which admit the proxy
+    target: str = ""  # the target port as ``BackendPath.target`` writes it
+    blocked: tuple[str, ...] = ()  # endpoint pods that deny the proxy
+    missing: tuple[str, ...] = ()  # endpoint pods without the named target port
+    why: str = ""  # what the Service lookup said, as it said it
+    idle: bool = False  # the backend has weight 0 and gets no traffic
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hop:
     """One step of an end-to-end path and whether traffic passes it.
 
     ``status`` is undecided when netverify cannot tell from the manifests (e.g. no
-    controller pods in the input).
+    controller pods in the input).  No sentence is stored: ``reason`` holds the code and
+    its facts, and ``hop_text.hop_detail`` words them.
     """
 
     step: str  # e.g. "internet -> ingress-nginx/ingress-nginx-controller"
     status: HopStatus
-    detail: str
+    reason: Reason
     verdicts: tuple[PairVerdict, ...] = ()  # examples of blocked pairs, explained by renderers
     port: int | None = None  # the TCP port the verdicts were asked about
     source: SourceRef | None = None
+    # Objects netverify does not evaluate that left this hop undecided (status undecided
+    # although NetworkPolicy decided ``reason``).
+    coverage: Coverage = COMPLETE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -608,7 +700,7 @@ class BackendPath:
     share: float  # weight / total weight (0..1)
     endpoints: tuple[str, ...]  # pod keys
     reachable: tuple[str, ...]  # endpoint pods every controller pod may reach
-    problem: str | None = None  # missing Service, port, endpoints, ...
+    problem: Reason | None = None  # missing Service, port, endpoints, ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

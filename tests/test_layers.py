@@ -26,6 +26,7 @@ FORBIDDEN = {
     "queries": {"loader", "renderers", "cli"},
     "audit": {"loader", "renderers", "cli"},  # rules are queries over the model
     "routing": {"loader", "engines", "queries", "renderers", "cli", "audit"},
+    "hop_text": {"loader", "engines", "queries", "renderers", "cli", "audit"},  # NV608 uses it
     "renderers": {"loader", "engines", "queries", "cli", "audit"},
 }
 

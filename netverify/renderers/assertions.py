@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from netverify.model import NAMESPACE_NAME_LABEL
+from netverify.policy_kinds import objects_text
 from netverify.ports import Protocol
-from netverify.renderers.coverage import objects_text
 from netverify.results import AssertionReason, AssertionResult, PairVerdict
 from netverify.verdicts import AssertionScope, Expect
 

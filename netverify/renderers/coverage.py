@@ -77,14 +77,6 @@ def coverage_sentence(cov: Coverage) -> str:
     return "; ".join(lines) + f": {ADVICE}" if lines else ""
 
 
-def objects_text(coverage: Coverage, limit: int = 3) -> str:
-    """``CiliumNetworkPolicy shop/deny (cnp.yaml:1), ...``: the objects, for a one-line message."""
-    objs = coverage.unevaluated
-    named = [o.ref + (f" ({o.source.location()})" if o.source else "") for o in objs[:limit]]
-    more = f" and {len(objs) - limit} more" if len(objs) > limit else ""
-    return ", ".join(named) + more
-
-
 def object_json(o: PolicyObject) -> dict[str, Any]:
     """One object of a traffic policy kind, as JSON."""
     src = o.source
