@@ -192,6 +192,7 @@ class BackendRef:
     port: int | str | None
     weight: int = 1
     kind: str = "Service"  # anything else (a Resource backend, a custom kind) is reported
+    group: str = ""  # the API group; "" is the core group (a Service)
     field: str = ""  # e.g. spec.rules[0].http.paths[1].backend
     source: SourceRef | None = None
 
@@ -301,6 +302,23 @@ class Gateway:
     name: str
     gateway_class: str
     listeners: tuple[Listener, ...]
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferenceGrant:
+    """A gateway.networking.k8s.io ReferenceGrant: which objects of other namespaces may
+    refer to which objects of its own (``from`` and ``to`` entries are each ORed)."""
+
+    namespace: str
+    name: str
+    sources: tuple[tuple[str, str, str], ...]  # from: (group, kind, namespace)
+    targets: tuple[tuple[str, str, str | None], ...]  # to: (group, kind, name or None: all)
     source: SourceRef | None = None
 
     @property
@@ -468,6 +486,7 @@ class Cluster:
     ingress_classes: tuple[IngressClass, ...] = ()
     gateways: tuple[Gateway, ...] = ()
     http_routes: tuple[HTTPRoute, ...] = ()
+    reference_grants: tuple[ReferenceGrant, ...] = ()
     # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: by tier, then
     # priority (netverify.cluster_policies); Nodes, which their ``nodes`` peers select
     cluster_policies: tuple[ClusterPolicy, ...] = ()

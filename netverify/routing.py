@@ -18,7 +18,7 @@ Pure functions over the model, following the API specifications:
   manifests carry it, else namespace/name), then the first rule of the route.
   A route attaches to HTTP and HTTPS listeners only, and only where the
   listener's ``allowedRoutes`` admit its namespace and kind.  A backendRef to
-  another namespace needs a ReferenceGrant there.
+  another namespace needs a ReferenceGrant there that permits it (``routing_grants``).
 - The request path is normalised as RFC 3986 section 5.2.4 says (``.`` and ``..``
   segments removed) before any match, as proxies do.
 """
@@ -41,14 +41,12 @@ from netverify.model import (
     PathMatch,
     Route,
 )
+from netverify.routing_grants import Reference, grant_check
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 # Listener protocols an HTTPRoute may attach to (Gateway API: HTTPRoute is the route
 # kind of HTTP and HTTPS listeners; TLS, TCP and UDP listeners take other kinds).
 HTTP_ROUTE_PROTOCOLS = ("HTTP", "HTTPS")
-# Kinds whose presence in a namespace lets routes from other namespaces refer to it;
-# ReferencePolicy is the v1alpha2 name of ReferenceGrant.
-REFERENCE_GRANT_KINDS = ("ReferenceGrant", "ReferencePolicy")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -443,23 +441,26 @@ def tls_secret_for(ingresses: Iterable[Ingress], host: str) -> tuple[str, Ingres
     return TLSHosts(ingresses).lookup(host)
 
 
-def reference_permitted(cluster: Cluster, route_namespace: str, backend: BackendRef
-                        ) -> bool | None:
+def reference_permitted(cluster: Cluster, route_namespace: str, backend: BackendRef,
+                        route_kind: str = "HTTPRoute") -> bool:
     """Whether a route in ``route_namespace`` may send traffic to ``backend``.
 
     Gateway API: a backendRef to another namespace is only valid when a ReferenceGrant
-    in the *target* namespace allows it; otherwise the route's ``ResolvedRefs``
-    condition is False with reason ``RefNotPermitted`` and requests for that backend
-    get a 500.  netverify keeps only the names of ReferenceGrants (their ``from`` and
-    ``to`` are not read), so the answer is True for the same namespace, False when the
-    target namespace has no ReferenceGrant in the input, and None when it has one
-    whose content decides.  Ingress backends are always in the Ingress's namespace.
+    in the *target* namespace permits it (``routing_grants``); otherwise the route's
+    ``ResolvedRefs`` condition is False with reason ``RefNotPermitted`` and requests for
+    that backend get a 500.  Ingress backends are always in the Ingress's namespace.
     """
-    if backend.namespace == route_namespace:
-        return True
-    grants = [name for kind, ns, name in cluster.others
-              if kind in REFERENCE_GRANT_KINDS and ns == backend.namespace]
-    return None if grants else False
+    return backend_grant(cluster, route_namespace, backend, route_kind)[0]
+
+
+def backend_grant(cluster: Cluster, route_namespace: str, backend: BackendRef,
+                  route_kind: str = "HTTPRoute") -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """``reference_permitted``, with the grants of the target namespace that do not
+    permit the reference and why (name, the field that differs)."""
+    return grant_check(cluster, Reference(
+        from_group=GATEWAY_GROUP, from_kind=route_kind, from_namespace=route_namespace,
+        to_group=backend.group, to_kind=backend.kind, to_namespace=backend.namespace,
+        to_name=backend.name))
 
 
 def default_ingress_class(cluster: Cluster) -> str | None:

@@ -59,12 +59,12 @@ from netverify.routing import (
     Request,
     RouteChoice,
     TLSHosts,
+    backend_grant,
     choose_http_route,
     choose_ingress_route,
     describe_match,
     effective_ingress_class,
     parse_url,
-    reference_permitted,
     route_attaches,
 )
 from netverify.verdicts import Answer, HopStatus
@@ -110,8 +110,11 @@ class _Run:
     namespace (``pods_by_ns``), as a Service only selects pods of its own namespace.
     """
 
-    def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str) -> None:
+    def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str,
+                 backend_kinds: Iterable[tuple[str, str]] = ()) -> None:
         self.ev = ev
+        # (group, kind) of backendRefs the user says the implementation supports
+        self.backend_kinds = frozenset(backend_kinds)
         self.cluster = ev.cluster
         self.sources = sources
         self.src_label = src_label
@@ -276,8 +279,8 @@ class _Run:
         self._endpoints[key] = result
         return result
 
-    def backend(self, ref: BackendRef, total: int, proxy: Proxy | None, route_namespace: str
-                ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
+    def backend(self, ref: BackendRef, total: int, proxy: Proxy | None, route_namespace: str,
+                route_kind: str) -> tuple[BackendPath, Hop, tuple[str, ...]]:
         """One backend of a route: its share, endpoints, and the proxy -> pods hop."""
         svc_key = f"{ref.namespace}/{ref.name}"
         share = ref.weight / total if total else 0.0
@@ -292,23 +295,26 @@ class _Run:
             return bp, Hop(step=step, status=status if ref.weight else HopStatus.OK,
                            reason=replace(problem, idle=idle), source=ref.source), notes
 
-        if ref.kind != "Service":
+        if ref.kind != "Service" or ref.group:
+            if route_kind == "HTTPRoute" and (ref.group, ref.kind) not in self.backend_kinds:
+                return outcome(HopStatus.BLOCKED, Reason(
+                    code=HopReason.INVALID_KIND, service=svc_key, kind=ref.kind,
+                    group=ref.group, http_status=500))
             return outcome(HopStatus.UNDECIDED,
                            Reason(code=HopReason.BACKEND_KIND, service=svc_key, kind=ref.kind))
         notes: tuple[str, ...] = ()
-        permitted = reference_permitted(self.cluster, route_namespace, ref)
-        if permitted is False:
+        permitted, refused = backend_grant(self.cluster, route_namespace, ref, route_kind)
+        if not permitted:
             return outcome(HopStatus.BLOCKED,
                            Reason(code=HopReason.REF_NOT_PERMITTED, service=svc_key,
-                                  namespace=ref.namespace))
-        if permitted is None:
-            notes = (f"backendRef to Service {svc_key} crosses namespaces; a ReferenceGrant "
-                     f"exists in {ref.namespace} but its from/to are not read, so it is "
-                     "assumed to permit this route",)
+                                  namespace=ref.namespace, grants=refused, http_status=500))
         svc = self.services.get((ref.namespace, ref.name))
         if svc is None:
-            return outcome(HopStatus.BLOCKED, Reason(code=HopReason.NO_SERVICE, service=svc_key),
-                           notes)
+            # HTTPBackendRef: a reference to "a resource that does not exist" is invalid
+            # (BackendNotFound) and gets 500; ingress-nginx answers 503 for an Ingress's.
+            return outcome(HopStatus.BLOCKED, Reason(
+                code=HopReason.NO_SERVICE, service=svc_key,
+                http_status=500 if route_kind == "HTTPRoute" else 503), notes)
         if svc.type == "ExternalName":
             return outcome(HopStatus.UNDECIDED,
                            Reason(code=HopReason.EXTERNAL_NAME, service=svc_key,
@@ -326,7 +332,7 @@ class _Run:
             said = [n for n in target.notes if "no endpoints" in n]
             return outcome(HopStatus.BLOCKED,
                            Reason(code=HopReason.NO_ENDPOINTS, service=svc_key,
-                                  why=said[0] if said else ""), notes)
+                                  why=said[0] if said else "", http_status=503), notes)
         numbers = sorted({n for _, n in target.endpoints if n is not None})
         tp = target.port.target_port if target.port else "?"
         target_text = (str(tp) if isinstance(tp, int)
@@ -393,7 +399,8 @@ class _Run:
                             source=route.source))
         elif not route.backends:
             hops.append(Hop(step="route", status=HopStatus.BLOCKED,
-                            reason=Reason(code=HopReason.NO_BACKENDS), source=route.source))
+                            reason=Reason(code=HopReason.NO_BACKENDS, http_status=500),
+                            source=route.source))
         else:
             total = sum(b.weight for b in route.backends)
             if total == 0:
@@ -401,7 +408,8 @@ class _Run:
                                 reason=Reason(code=HopReason.ALL_WEIGHT_ZERO),
                                 source=route.source))
             for ref in route.backends:
-                bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace)
+                bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace,
+                                               choice.object_kind)
                 backends.append(bp)
                 by_policy = (hop.status is HopStatus.OK and bool(bp.endpoints)) or (
                     hop.status is HopStatus.BLOCKED and bool(hop.verdicts) and bp.problem is None)
@@ -494,7 +502,8 @@ def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
 def can_reach_url(cluster: Cluster, src: str, url: str, *,
                   headers: Iterable[tuple[str, str]] = (), method: str = "GET",
                   controller: str | None = None, cni: str | None = None,
-                  policy_only: bool = False) -> UrlResult:
+                  policy_only: bool = False,
+                  backend_kinds: Iterable[tuple[str, str]] = ()) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
 
     Ingresses served by one controller are routed together (one path per controller),
@@ -510,7 +519,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes = _prepare(cluster, cni, policy_only)
-    run = _Run(ev, external_sources(ev, src), src)
+    run = _Run(ev, external_sources(ev, src), src, backend_kinds)
     override = resolve(cluster, ev, controller).pods if controller else ()
     ingresses = _Ingresses(cluster, override)
     paths: list[RoutedPath] = []
@@ -557,10 +566,11 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
 # -- every path ---------------------------------------------------------------------------
 
 def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = None,
-          policy_only: bool = False) -> PathsResult:
+          policy_only: bool = False,
+          backend_kinds: Iterable[tuple[str, str]] = ()) -> PathsResult:
     """Every route from outside (Ingress and HTTPRoute rules) and every exposed Service."""
     ev, notes = _prepare(cluster, cni, policy_only)
-    run = _Run(ev, external_sources(ev, "internet"), "internet")
+    run = _Run(ev, external_sources(ev, "internet"), "internet", backend_kinds)
     override = resolve(cluster, ev, controller).pods if controller else ()
     ingresses = _Ingresses(cluster, override)
     routes: list[RoutedPath] = []
