@@ -205,6 +205,11 @@ def _backend_kinds(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_method_option = click.option(
+    "-X", "--method", metavar="METHOD",
+    help="With a URL (and for paths): the HTTP method (default GET) HTTPRoute rules match; "
+         "Ingress does not match methods.")
+
 _backend_kind_option = click.option(
     "--backend-kind", "backend_kinds", multiple=True, metavar="GROUP/KIND",
     help="A backendRef kind the Gateway implementation supports besides Service "
@@ -238,13 +243,14 @@ _backend_kind_option = click.option(
               help="With a URL: the ingress controller or gateway pods, when they are not "
                    "recognised in the manifests.")
 @_backend_kind_option
+@_method_option
 @_common(CanReachResult, HypotheticalResult, UrlResult)
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
                   headers: tuple[str, ...],
                   controller: str | None, backend_kinds: tuple[str, ...],
-                  files: tuple[str, ...], fmt: str,
+                  method: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
 
@@ -288,9 +294,12 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
             raise click.UsageError("a URL destination takes no --hypothetical, --port or "
                                    "--protocol (the URL names the port)")
         _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
-                            policy_only=policy_only,
+                            policy_only=policy_only, method=method,
                             backend_kinds=_backend_kinds(backend_kinds)),
               fmt, color, verbose, output)
+    if method or backend_kinds:
+        raise click.UsageError("--method and --backend-kind ask about a URL (can-reach "
+                               "internet https://host/path)")
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: Result
@@ -315,11 +324,12 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
 @click.option("--fail-on-blocked", is_flag=True,
               help="Exit 1 when some route is blocked (for CI).")
 @_backend_kind_option
+@_method_option
 @_common(PathsResult)
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
-              backend_kinds: tuple[str, ...], files: tuple[str, ...], fmt: str, verbose: bool,
-              color: str,
-              output: str, ignore_kinds: tuple[str, ...]) -> None:
+              backend_kinds: tuple[str, ...], method: str | None, files: tuple[str, ...],
+              fmt: str, verbose: bool, color: str, output: str,
+              ignore_kinds: tuple[str, ...]) -> None:
     """List every way in from outside: Ingress and HTTPRoute routes, NodePort and
     LoadBalancer Services, with TLS, backends, endpoint pods and whether
     NetworkPolicy lets the controller (or the outside) reach them.
@@ -331,7 +341,7 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 
     cluster = _load(files, verbose, ignore_kinds)
     _emit(paths(cluster, controller=controller, cni=cni, policy_only=policy_only,
-                backend_kinds=_backend_kinds(backend_kinds)), fmt, color,
+                backend_kinds=_backend_kinds(backend_kinds), method=method), fmt, color,
           verbose, output, Gates(fail_on_blocked=fail_on_blocked))
 
 

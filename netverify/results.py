@@ -743,6 +743,7 @@ class UrlResult:
     paths: tuple[RoutedPath, ...]
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+    method: str = "GET"  # the request's HTTP method
 
     @property
     def verdict(self) -> Answer:
@@ -776,6 +777,7 @@ class PathsResult:
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+    method: str | None = None  # --method: only the routes that take it are listed
 
 
 # Every result a query returns: renderers and exit statuses are defined for each.

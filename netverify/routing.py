@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
 from netverify.model import (
@@ -96,12 +96,26 @@ def remove_dot_segments(path: str) -> str:
     return out or "/"
 
 
+# HTTPMethod, the Gateway API's enum of the methods a match may name (RFC 7231, RFC 5789).
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                "PATCH")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 method = token
+
+
+def check_method(method: str) -> str:
+    """``method`` upper-cased, or ValueError when it is not an HTTP token."""
+    if not _TOKEN.match(method):
+        raise ValueError(f"{method!r} is not an HTTP method (one of {', '.join(HTTP_METHODS)})")
+    return method.upper()
+
+
 def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
               method: str = "GET") -> Request:
     """Parse ``https://host[:port]/path[?query]`` (ValueError with a readable message).
 
     The path has its dot segments removed (RFC 3986 section 5.2.4).
     """
+    method = check_method(method)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"{text!r} is not an http:// or https:// URL")
@@ -112,7 +126,7 @@ def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
     except ValueError:
         raise ValueError(f"{text!r} has an invalid port") from None
     return Request(scheme=parts.scheme, host=parts.hostname.lower().rstrip("."), port=port,
-                   path=remove_dot_segments(parts.path or "/"), method=method.upper(),
+                   path=remove_dot_segments(parts.path or "/"), method=method,
                    headers=tuple((k.lower(), v) for k, v in headers),
                    query=tuple(parse_qsl(parts.query, keep_blank_values=True)))
 
@@ -360,6 +374,14 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
     return listener, RouteChoice(object_kind="HTTPRoute", namespace=hr.namespace, name=hr.name,
                                  route=route, match=m,
                                  host=host if isinstance(host, str) else None, notes=notes)
+
+
+def methods_routed(cluster: Cluster, gw: Gateway, req: Request) -> tuple[str, ...]:
+    """The methods for which some HTTPRoute rule of ``gw`` would take ``req`` (which
+    ``req.method`` may be outside of: HTTPRouteMatch.Method, "When specified, this route
+    will be matched only if the request has the specified method")."""
+    return tuple(m for m in HTTP_METHODS
+                 if choose_http_route(cluster, gw, replace(req, method=m))[1] is not None)
 
 
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)

@@ -60,10 +60,12 @@ from netverify.routing import (
     RouteChoice,
     TLSHosts,
     backend_grant,
+    check_method,
     choose_http_route,
     choose_ingress_route,
     describe_match,
     effective_ingress_class,
+    methods_routed,
     parse_url,
     route_attaches,
 )
@@ -500,14 +502,16 @@ def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
 
 
 def can_reach_url(cluster: Cluster, src: str, url: str, *,
-                  headers: Iterable[tuple[str, str]] = (), method: str = "GET",
+                  headers: Iterable[tuple[str, str]] = (), method: str | None = None,
                   controller: str | None = None, cni: str | None = None,
                   policy_only: bool = False,
                   backend_kinds: Iterable[tuple[str, str]] = ()) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
 
     Ingresses served by one controller are routed together (one path per controller),
-    each Gateway separately.  Example::
+    each Gateway separately.  ``method`` (GET when not given) is matched by HTTPRoute
+    rules; Ingress has no method matching, which the Ingress paths say when one is given.
+    Example::
 
         can_reach_url(cluster, "internet", "https://app.example.com/api").verdict
 
@@ -515,7 +519,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         QueryError: for a malformed URL or source, or an unknown ``controller``.
     """
     try:
-        req = parse_url(url, tuple(headers), method)
+        req = parse_url(url, tuple(headers), method or "GET")
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes = _prepare(cluster, cni, policy_only)
@@ -531,17 +535,25 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                    and i.name == choice.name)
         entry = ingresses.entry(ing)
         tls, tls_hop = _tls_hop(req, ingresses.tls(key), ing, known=entry.proxy is not None)
-        paths.append(run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
-                                host=choice.host or "*", tls=tls, tls_hop=tls_hop,
-                                proxy=entry.proxy, proxy_notes=entry.notes,
-                                req_port=req.port))
+        path = run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
+                          host=choice.host or "*", tls=tls, tls_hop=tls_hop,
+                          proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port)
+        if method is not None:
+            path = replace(path, notes=(*path.notes, (
+                f"Ingress has no method matching: {ing.key} routes {req.method} like any "
+                "other method (the Ingress API matches host and path only)")))
+        paths.append(path)
     unrouted: list[str] = []
     for gw in cluster.gateways:
         listener, choice = choose_http_route(cluster, gw, req)
         if listener is None or choice is None:
             if listener is not None:
+                others = methods_routed(cluster, gw, req)
                 unrouted.append(f"Gateway {gw.key} listener {listener.name} accepts "
-                                f"{req.host} but no HTTPRoute rule matches {req.path} (404)")
+                                f"{req.host} but no HTTPRoute rule matches {req.method} "
+                                f"{req.path} (404)" + (
+                                    f"; rules match it for {', '.join(others)}"
+                                    if others else ""))
             continue
         proxy, pnotes = gateway_proxy(cluster, gw, override)
         tls_hop = Hop(step="TLS", status=HopStatus.OK,
@@ -560,15 +572,24 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
     return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
-                     coverage=run.coverage())
+                     coverage=run.coverage(), method=req.method)
 
 
 # -- every path ---------------------------------------------------------------------------
 
 def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = None,
-          policy_only: bool = False,
-          backend_kinds: Iterable[tuple[str, str]] = ()) -> PathsResult:
-    """Every route from outside (Ingress and HTTPRoute rules) and every exposed Service."""
+          policy_only: bool = False, backend_kinds: Iterable[tuple[str, str]] = (),
+          method: str | None = None) -> PathsResult:
+    """Every route from outside (Ingress and HTTPRoute rules) and every exposed Service.
+
+    With ``method``, only the HTTPRoute matches that take it (no method, or that one);
+    Ingress paths match every method.
+    """
+    if method is not None:
+        try:
+            method = check_method(method)
+        except ValueError as e:
+            raise QueryError(str(e)) from None
     ev, notes = _prepare(cluster, cni, policy_only)
     run = _Run(ev, external_sources(ev, "internet"), "internet", backend_kinds)
     override = resolve(cluster, ev, controller).pods if controller else ()
@@ -603,6 +624,8 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
                 proxy, pnotes = gateway_proxy(cluster, gw, override)
                 for route in hr.routes:
                     for m in route.matches:
+                        if method is not None and m.method not in (None, method):
+                            continue
                         choice = RouteChoice(object_kind="HTTPRoute", namespace=hr.namespace,
                                              name=hr.name, route=route, match=m, host=None)
                         host = ", ".join(route.hosts) or listener.hostname or "*"
@@ -617,7 +640,7 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
                      "routes are not listed")
     exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
-                       coverage=run.coverage())
+                       coverage=run.coverage(), method=method)
 
 
 def _exposed(run: _Run, svc: Service) -> ExposedService:

@@ -53,7 +53,8 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     word, color = WORD[r.verdict]
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
-    lines = [f"{paint(word, color, opts)}  {r.src} -> {r.url}"
+    method = "" if r.method == "GET" else f"{r.method} "
+    lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
              *coverage_lines(r.coverage)]
     for p in r.paths:
@@ -187,13 +188,14 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
 def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
     return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
-            "url": r.url, "verdict": r.verdict.value, "paths": [_path_json(p) for p in r.paths],
+            "url": r.url, "method": r.method, "verdict": r.verdict.value,
+            "paths": [_path_json(p) for p in r.paths],
             "notes": list(r.notes), **coverage_json(r.coverage)}
 
 
 def paths_document(r: PathsResult) -> dict[str, Any]:
     """JSON form of ``paths``."""
-    return {"schema_version": SCHEMA_VERSION, "query": "paths",
+    return {"schema_version": SCHEMA_VERSION, "query": "paths", "method": r.method,
             "routes": [_path_json(p) for p in r.routes],
             "exposed": [{"service": e.service, "type": e.type, "ports": list(e.ports),
                          "external_traffic_policy": e.external_traffic_policy,
