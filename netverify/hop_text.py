@@ -141,8 +141,11 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         f"{r.name or 'its DNS name'} itself, outside the endpoints netverify checks"),
     HopReason.SERVICE_PORT: lambda r: r.why or f"Service {r.service} cannot be resolved",
     HopReason.NO_SELECTOR: lambda r: (
-        f"Service {r.service} has no selector: its endpoints are managed by hand "
-        "(EndpointSlices are not read), so NetworkPolicy to them is not checked"),
+        f"Service {r.service} has no selector and its endpoints are not in the input: "
+        + (f"its EndpointSlices name hosts ({r.why}), which the proxy resolves itself"
+           if r.why else f"no EndpointSlice labelled kubernetes.io/service-name="
+           f"{r.service.partition('/')[2]} in its namespace")
+        + ", so NetworkPolicy to them is not checked"),
     HopReason.NO_ENDPOINTS: lambda r: (
         (r.why or f"Service {r.service} has no endpoints")
         + (f" (the proxy answers {r.http_status})" if r.http_status else "")),

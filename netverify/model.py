@@ -487,6 +487,7 @@ class Cluster:
     gateways: tuple[Gateway, ...] = ()
     http_routes: tuple[HTTPRoute, ...] = ()
     reference_grants: tuple[ReferenceGrant, ...] = ()
+    endpoint_slices: tuple[EndpointSlice, ...] = ()  # discovery.k8s.io/v1
     # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: by tier, then
     # priority (netverify.cluster_policies); Nodes, which their ``nodes`` peers select
     cluster_policies: tuple[ClusterPolicy, ...] = ()
@@ -515,3 +516,25 @@ class Cluster:
         if ns is None:
             return {NAMESPACE_NAME_LABEL: name}
         return ns.labels
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SliceEndpoint:
+    """One endpoint of an EndpointSlice: its addresses and whether it is ready."""
+
+    addresses: tuple[str, ...]
+    ready: bool = True  # conditions.ready; "nil should be interpreted as true"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointSlice:
+    """A discovery.k8s.io EndpointSlice: the endpoints of the Service it is labelled
+    with (``kubernetes.io/service-name``), as hand-managed Services have them."""
+
+    namespace: str
+    name: str
+    service: str | None  # the kubernetes.io/service-name label
+    address_type: str  # IPv4, IPv6 or FQDN
+    endpoints: tuple[SliceEndpoint, ...]
+    ports: tuple[tuple[str, int | None, Protocol], ...]  # (name, port, protocol)
+    source: SourceRef | None = None

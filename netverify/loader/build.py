@@ -25,6 +25,7 @@ from netverify.errors import ManifestError, show
 from netverify.ipblocks import Address, parse_address
 from netverify.loader.cluster_policies import TIER_VERSIONS, build_cluster_policy, build_node
 from netverify.loader.documents import RawObject
+from netverify.loader.endpointslices import SLICE_VERSIONS, build_endpoint_slice
 from netverify.loader.fields import boolean, list_of, mapping, string, type_name
 from netverify.loader.grants import GRANT_VERSIONS, POLICY_VERSIONS, build_reference_grant
 from netverify.loader.policies import (
@@ -46,6 +47,7 @@ from netverify.model import (
     WORKLOAD_KINDS,
     Cluster,
     ContainerPort,
+    EndpointSlice,
     Gateway,
     HTTPRoute,
     Ingress,
@@ -91,6 +93,7 @@ KNOWN_VERSIONS: dict[str, set[str]] = {
     "HTTPRoute": GATEWAY_VERSIONS,
     "ReferenceGrant": GRANT_VERSIONS,
     "ReferencePolicy": POLICY_VERSIONS,
+    "EndpointSlice": SLICE_VERSIONS,
     **TIER_VERSIONS,
     "Node": {"v1"},
 }
@@ -115,6 +118,7 @@ class _Builder:
         self.gateways: list[Gateway] = []
         self.http_routes: list[HTTPRoute] = []
         self.reference_grants: list[ReferenceGrant] = []
+        self.endpoint_slices: list[EndpointSlice] = []
         self.cluster_policies: list[ClusterPolicy] = []
         self.nodes: list[Node] = []
         self.suppressions: dict[str, frozenset[str]] = {}
@@ -182,6 +186,9 @@ class _Builder:
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
             self.http_routes.append(build_http_route(raw, src))
+        elif kind == "EndpointSlice":
+            labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
+            self.endpoint_slices.append(build_endpoint_slice(raw, src, labels))
         elif kind in ("ReferenceGrant", "ReferencePolicy"):
             self.reference_grants.append(build_reference_grant(raw, src))
         elif kind in TIER_VERSIONS:
@@ -450,6 +457,8 @@ class _Builder:
             ingress_classes=tuple(sorted(self.ingress_classes, key=lambda c: c.name)),
             gateways=tuple(sorted(self.gateways, key=lambda g: (g.namespace, g.name))),
             http_routes=tuple(sorted(self.http_routes, key=lambda r: (r.namespace, r.name))),
+            endpoint_slices=tuple(sorted(self.endpoint_slices,
+                                         key=lambda e: (e.namespace, e.name))),
             reference_grants=tuple(sorted(self.reference_grants,
                                           key=lambda g: (g.namespace, g.name))),
             cluster_policies=tuple(sorted(self.cluster_policies,

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from netverify.cni import effective
+from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
@@ -327,8 +328,12 @@ class _Run:
                            Reason(code=HopReason.SERVICE_PORT, service=svc_key,
                                   why=found.error or ""), notes)
         if svc.selector is None:
-            return outcome(HopStatus.UNDECIDED,
-                           Reason(code=HopReason.NO_SELECTOR, service=svc_key), notes)
+            st = slice_target(self.cluster, svc, found.target.port)
+            if not st.slices or (st.fqdn and not st.pods and not st.addresses):
+                return outcome(HopStatus.UNDECIDED,
+                               Reason(code=HopReason.NO_SELECTOR, service=svc_key,
+                                      why=", ".join(st.fqdn)), notes)
+            return self.slice_backend(ref, svc_key, share, st, proxy, step, notes)
         target = found.target
         if not target.endpoints:
             said = [n for n in target.notes if "no endpoints" in n]
@@ -362,6 +367,63 @@ class _Run:
                         missing=found.missing, idle=idle)
         return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
                        reason=reason, verdicts=found.blocked[:3], source=ref.source,
+                       port=numbers[0] if len(numbers) == 1 else None), notes
+
+    def slice_backend(self, ref: BackendRef, svc_key: str, share: float, st: SliceTarget,
+                      proxy: Proxy | None, step: str, notes: tuple[str, ...]
+                      ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
+        """A selector-less Service's backend through its EndpointSlices: each ready
+        endpoint (a pod, or an address outside the pods) judged from the proxy pods."""
+        idle = not ref.weight
+        subjects: list[tuple[str, Pod | External, int | None]] = [
+            (p.key, p, n) for p, n in st.pods]
+        subjects += [(str(a), External(a.family, a.value, a.value, str(a)), n)
+                     for a, n in st.addresses]
+        numbers = sorted({n for _, _, n in subjects if n is not None})
+        target_text = "/".join(map(str, numbers)) or "none"
+        endpoints = tuple(k for k, _, _ in subjects)
+        if not subjects:
+            reason = Reason(code=HopReason.NO_ENDPOINTS, service=svc_key, http_status=503,
+                            why=f"EndpointSlice(s) {', '.join(st.slices)} of Service "
+                                f"{svc_key} hold no ready endpoint ({st.not_ready} not ready)",
+                            idle=idle)
+            bp = BackendPath(service=svc_key, service_port=str(ref.port), target="",
+                             weight=ref.weight, share=share, endpoints=(), reachable=(),
+                             problem=reason)
+            return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
+                           reason=reason, source=ref.source), notes
+        reachable: list[str] = []
+        blocked: list[PairVerdict] = []
+        missing = tuple(k for k, _, n in subjects if n is None)
+        if proxy is not None:
+            for key, dst, n in subjects:
+                if n is None:
+                    continue
+                bad = [v for v in (self.ev.pair(src, dst, protocol=Protocol.TCP, port=n)
+                                   for src in proxy.pods) if not v.is_allowed]
+                if bad:
+                    blocked.extend(bad)
+                else:
+                    reachable.append(key)
+        bp = BackendPath(service=svc_key, service_port=str(ref.port), target=target_text,
+                         weight=ref.weight, share=share, endpoints=endpoints,
+                         reachable=tuple(reachable))
+        n_all = len(endpoints)
+        if proxy is None:
+            return bp, Hop(step=step, status=HopStatus.UNDECIDED,
+                           reason=Reason(code=HopReason.PROXY_NOT_KNOWN, service=svc_key,
+                                         endpoints=n_all), source=ref.source), notes
+        if len(reachable) == n_all:
+            return bp, Hop(step=step, status=HopStatus.OK,
+                           reason=Reason(code=HopReason.ENDPOINTS_ADMIT, service=svc_key,
+                                         endpoints=n_all, target=target_text, idle=idle),
+                           source=ref.source), notes
+        reason = Reason(code=HopReason.ENDPOINTS_UNREACHABLE, service=svc_key,
+                        endpoints=n_all, reachable=len(reachable), target=target_text,
+                        blocked=tuple(sorted({v.dst.name for v in blocked})),
+                        missing=missing, name=str(ref.port), idle=idle)
+        return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
+                       reason=reason, verdicts=tuple(blocked[:3]), source=ref.source,
                        port=numbers[0] if len(numbers) == 1 else None), notes
 
     # -- one path --------------------------------------------------------------------------

@@ -98,8 +98,13 @@ CASES = [
      "Service shop/api has no port 81"),
     (Reason(code=HopReason.SERVICE_PORT, service=SVC), "Service shop/api cannot be resolved"),
     (Reason(code=HopReason.NO_SELECTOR, service=SVC),
-     "Service shop/api has no selector: its endpoints are managed by hand (EndpointSlices "
-     "are not read), so NetworkPolicy to them is not checked"),
+     "Service shop/api has no selector and its endpoints are not in the input: no "
+     "EndpointSlice labelled kubernetes.io/service-name=api in its namespace, so "
+     "NetworkPolicy to them is not checked"),
+    (Reason(code=HopReason.NO_SELECTOR, service=SVC, why="db.example.net"),
+     "Service shop/api has no selector and its endpoints are not in the input: its "
+     "EndpointSlices name hosts (db.example.net), which the proxy resolves itself, so "
+     "NetworkPolicy to them is not checked"),
     (Reason(code=HopReason.NO_ENDPOINTS, service=SVC), "Service shop/api has no endpoints"),
     (Reason(code=HopReason.NO_ENDPOINTS, service=SVC, http_status=503),
      "Service shop/api has no endpoints (the proxy answers 503)"),
