@@ -7,7 +7,7 @@ then in this process:
 - runs every rule registered at that moment on its own (seconds and findings per rule);
 - runs the whole ``audit()`` with the connectivity the Markdown, HTML and JSON reports
   show (namespace matrix, and the workload matrix when there are at most 40 workloads);
-- renders each format (text, md, html, json, sarif) from that report;
+- renders each format the registry has for audit reports from that report;
 
 and, unless ``--no-cli``, runs ``netverify audit --format F -o FILE`` per format as a
 whole process, start-up and loading included: what a CI job pays.
@@ -34,7 +34,14 @@ sys.path.insert(0, str(HERE))
 from run import dataset, netverify_cmd, run_timed  # noqa: E402
 
 AIM_S = 60.0
-FORMATS = ("text", "md", "html", "json", "sarif")
+
+
+def audit_formats() -> list[str]:
+    """Every format the renderer registry has for audit reports."""
+    from netverify.renderers import formats_for
+    from netverify.results import AuditReport
+
+    return [f.value for f in formats_for(AuditReport)]
 
 
 def in_process(path: Path) -> list[tuple[str, str, float]]:
@@ -59,7 +66,7 @@ def in_process(path: Path) -> list[tuple[str, str, float]]:
                             f"{len(report.suppressed)} suppressed, workload matrix "
                             f"{'yes' if report.workload_connectivity else 'no'}",
                  time.perf_counter() - t0))
-    for fmt in FORMATS:
+    for fmt in audit_formats():
         t0 = time.perf_counter()
         text = render(report, fmt, RenderOptions())
         rows.append((f"render {fmt}", f"{len(text.encode()) / 1024:.0f} KiB",
@@ -71,7 +78,7 @@ def cli(path: Path) -> list[tuple[str, str, float]]:
     """One whole ``netverify audit`` process per format."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for fmt in FORMATS:
+        for fmt in audit_formats():
             out = Path(tmp) / f"report.{fmt}"
             wall, mb, code, cpu = run_timed([*netverify_cmd(), "--no-cache", "audit", "-f",
                                              str(path), "--format", fmt, "-o", str(out)])

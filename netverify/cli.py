@@ -278,7 +278,6 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     """
     from netverify.queries.can_reach import can_reach
     from netverify.queries.endpoints import asks_url
-    from netverify.queries.hypothetical import can_reach_hypothetical
 
     cluster = _load(files, verbose, ignore_kinds)
     if asks_url(src, dst):
@@ -304,6 +303,8 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: Result
     if hypothetical:
+        from netverify.queries.hypothetical import can_reach_hypothetical  # loads Z3
+
         result = can_reach_hypothetical(cluster, src, dst, port=port, protocol=protocol,
                                         new_namespaces=new_namespaces,
                                         timeout_ms=_timeout_ms(smt_timeout))
@@ -327,12 +328,14 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
 @_method_option
 @_common(PathsResult)
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
-              backend_kinds: tuple[str, ...], method: str | None, files: tuple[str, ...],
-              fmt: str, verbose: bool, color: str, output: str,
-              ignore_kinds: tuple[str, ...]) -> None:
-    """List every way in from outside: Ingress and HTTPRoute routes, NodePort and
-    LoadBalancer Services, with TLS, backends, endpoint pods and whether
-    NetworkPolicy lets the controller (or the outside) reach them.
+              backend_kinds: tuple[str, ...], method: str | None,
+              files: tuple[str, ...], fmt: str, verbose: bool, color: str,
+              output: str, ignore_kinds: tuple[str, ...]) -> None:
+    """List every way in from outside, and whether NetworkPolicy lets traffic through.
+
+    Ingress and HTTPRoute routes, NodePort and LoadBalancer Services, with TLS, backends,
+    endpoint pods and whether NetworkPolicy lets the controller (or the outside) reach
+    them.
 
     Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error;
     3 incomplete (traffic policies netverify does not evaluate leave hops undecided).

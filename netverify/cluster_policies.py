@@ -1,6 +1,7 @@
-"""The cluster-wide policy tiers as frozen data: AdminNetworkPolicy,
-BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) and
-ClusterNetworkPolicy (v1alpha2), normalised to one shape.
+"""The cluster-wide policy tiers as frozen data, normalised to one shape.
+
+AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) and
+ClusterNetworkPolicy (v1alpha2).
 
 Both API versions say the same thing with different words, so the engines see one
 ``ClusterPolicy``: v1alpha1 ``Allow`` and v1alpha2 ``Accept`` are ``Action.ACCEPT``

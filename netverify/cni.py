@@ -22,6 +22,48 @@ REFERENCE = "shared/reference/cni-support.md"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PodSign:
+    """A pod (or workload) that shows a plugin: every condition given must hold."""
+
+    name: str | None = None  # regular expression, matching the whole pod or workload name
+    image: str | None = None  # regular expression, found in one of its container images
+    container: str | None = None  # one of its containers has exactly this name
+    note: str = ""  # said after the object in the evidence
+
+    def matches(self, name: str, containers: tuple[tuple[str, str], ...]) -> bool:
+        """Whether a pod of this name and these (container, image) pairs shows the sign."""
+        return ((self.name is None or re.fullmatch(self.name, name) is not None)
+                and (self.image is None
+                     or any(re.search(self.image, image) for _, image in containers))
+                and (self.container is None or any(c == self.container for c, _ in containers)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signature:
+    """How a plugin shows in the manifests; each object showing a sign is one signal.
+
+    One signal gives medium confidence, two or more high, and so does one when the sign
+    is ``conclusive`` (a name no other software uses).  A plugin that ``yields_to``
+    another one seen in the same input is left out: Canal bundles Calico and Flannel,
+    and a policy engine filters what Flannel (``"*"``: any other plugin) only carries.
+    """
+
+    pods: tuple[PodSign, ...] = ()
+    crds: tuple[str, ...] = ()  # CustomResourceDefinition names (regular expressions)
+    config_maps: tuple[str, ...] = ()  # ConfigMap names
+    version_image: str | None = None  # the version is the tag of the image containing this
+    conclusive: bool = False
+    yields_to: tuple[str, ...] = ()
+
+    def yields(self, others: set[str]) -> bool:
+        """Whether one of the ``others`` plugins seen in the same input wins over this one."""
+        return any(o in others or (o == "*" and bool(others)) for o in self.yields_to)
+
+
+NO_SIGNATURE = Signature()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CniProfile:
     """What one plugin (at one version) does with NetworkPolicy."""
 
@@ -45,6 +87,7 @@ class CniProfile:
     admin_network_policy: bool | None = False
     cluster_network_policy: bool | None = False
     source: str = ""
+    signature: Signature = NO_SIGNATURE  # how ``detect`` recognises the plugin
 
     @property
     def enforces(self) -> bool | None:
@@ -66,11 +109,16 @@ def _v(text: str | None) -> tuple[int, ...]:
     return tuple(int(n) for n in nums[:3])
 
 
-def _cilium(version: str | None, title: str = "Cilium", name: str = "cilium") -> CniProfile:
+_CILIUM = Signature(pods=(PodSign(name="cilium"), PodSign(image=r"cilium/cilium(:|@|$)")),
+                    crds=(r".*\.cilium\.io",), version_image="cilium/cilium")
+
+
+def _cilium(version: str | None, title: str = "Cilium", name: str = "cilium",
+            signature: Signature = _CILIUM) -> CniProfile:
     v = _v(version)
     end_port = None if not v else v >= (1, 16)
     return CniProfile(name=name, title=title, version=version, ipblock_matches_pod_ips=False,
-                      end_port=end_port, sctp=False,
+                      end_port=end_port, sctp=False, signature=signature,
                       source="cilium#28684, cilium#33463 (port ranges from 1.16); SCTP beta, "
                              "off by default; ipBlock never selects pod or node IPs")
 
@@ -81,53 +129,80 @@ def _kindnet(version: str | None) -> CniProfile:
     return CniProfile(name="kindnet", title="kindnet (kind)", version=version,
                       enforces_ingress=on, enforces_egress=on, admin_network_policy=on,
                       cluster_network_policy=None if on else on,
+                      signature=Signature(pods=(PodSign(name="kindnet"),)),
                       source="kind v0.24.0 bundles kube-network-policies; kind#3705; "
                              "kube-network-policies implements AdminNetworkPolicy and "
                              "ClusterNetworkPolicy (which kind release ships the latter is "
                              "not confirmed)")
 
 
+_CALICO = Signature(pods=(PodSign(name="calico-node"), PodSign(image="calico/node")),
+                    crds=(r".*\.crd\.projectcalico\.org",), version_image="calico/node",
+                    yields_to=("canal",))
+_CANAL = Signature(pods=(PodSign(name="canal"),))
+
+
 def _calico(version: str | None, name: str = "calico",
-            title: str = "Calico") -> CniProfile:
-    """Calico implements AdminNetworkPolicy up to 3.31 and ClusterNetworkPolicy from 3.32,
-    which removed the v1alpha1 kinds."""
+            title: str = "Calico", signature: Signature = _CALICO) -> CniProfile:
+    """Calico implements AdminNetworkPolicy up to 3.31 and ClusterNetworkPolicy from 3.32.
+
+    3.32 removed the v1alpha1 kinds.
+    """
     v = _v(version)
     cnp = None if not v else v >= (3, 32)
     anp = None if not v else not cnp
     return CniProfile(name=name, title=title, version=version, end_port=True,
-                      admin_network_policy=anp, cluster_network_policy=cnp,
+                      admin_network_policy=anp, cluster_network_policy=cnp, signature=signature,
                       source="network-policy-api implementations.md (ClusterNetworkPolicy "
                              "standard in Calico v3.32, which removed ANP/BANP)")
 
 
 _TABLE: dict[str, CniProfile] = {p.name: p for p in (
     CniProfile(name="flannel", title="Flannel", enforces_ingress=False, enforces_egress=False,
-               named_ports=False, source="flannel#558: policies are accepted and ignored"),
+               named_ports=False, source="flannel#558: policies are accepted and ignored",
+               signature=Signature(pods=(PodSign(name="kube-flannel.*"), PodSign(image="flannel")),
+                                   config_maps=("kube-flannel-cfg",), yields_to=("*",))),
     CniProfile(name="weave", title="Weave Net", ipblock_matches_pod_ips=True,
-               source="Weave 2.4.0 release (egress); repository archived 2024"),
+               source="Weave 2.4.0 release (egress); repository archived 2024",
+               signature=Signature(pods=(PodSign(name="weave-net", container="weave-npc"),),
+                                   conclusive=True)),
     CniProfile(name="kube-router", title="kube-router", ipblock_matches_pod_ips=True,
-               sctp=False, source="kube-router#1019 (no SCTP)"),
+               sctp=False, source="kube-router#1019 (no SCTP)",
+               signature=Signature(pods=(PodSign(name="kube-router"),
+                                         PodSign(image="kube-router")))),
     CniProfile(name="k3s", title="k3s (flannel + kube-router policy controller)",
                ipblock_matches_pod_ips=True, sctp=False,
                source="k3s embeds kube-router's controller; kube-router#1019"),
     CniProfile(name="antrea", title="Antrea", ipblock_matches_pod_ips=True, end_port=True,
                service_hairpin_policed=False, admin_network_policy=True,
                source="network-policy-api implementations.md; antrea#5687 (a pod reaching "
-                      "itself through a Service is always allowed, with AntreaProxy)"),
+                      "itself through a Service is always allowed, with AntreaProxy)",
+               signature=Signature(pods=(PodSign(name="antrea-agent"),))),
     CniProfile(name="aws-vpc-cni", title="AWS VPC CNI with the network policy agent",
                ipblock_matches_pod_ips=True,
-               source="EKS user guide: enforcement is opt-in (enableNetworkPolicy)"),
+               source="EKS user guide: enforcement is opt-in (enableNetworkPolicy)",
+               signature=Signature(
+                   pods=(PodSign(name="aws-node", container="aws-network-policy-agent",
+                                 note="with the network policy agent"),
+                         PodSign(name="aws-node", image="network-policy-agent",
+                                 note="with the network policy agent")),
+                   crds=(r"policyendpoints\.networking\.k8s\.aws",))),
     CniProfile(name="aws-vpc-cni-no-agent", title="AWS VPC CNI without the policy agent",
                enforces_ingress=False, enforces_egress=False,
-               source="EKS user guide: without enableNetworkPolicy nothing is enforced"),
+               source="EKS user guide: without enableNetworkPolicy nothing is enforced",
+               signature=Signature(pods=(PodSign(name="aws-node", note="without a policy agent"),),
+                                   yields_to=("aws-vpc-cni",))),
     CniProfile(name="azure-npm", title="Azure NPM", ipblock_matches_pod_ips=True, end_port=False,
-               source="azure-container-networking#2313 (no endPort)"),
+               source="azure-container-networking#2313 (no endPort)",
+               signature=Signature(pods=(PodSign(name="azure-npm"),))),
     CniProfile(name="gke-dataplane-v2", title="GKE Dataplane V2",
-               source="GKE Dataplane V2 docs (Cilium based)"),
+               source="GKE Dataplane V2 docs (Cilium based)",
+               signature=Signature(pods=(PodSign(name="anetd"),), conclusive=True)),
     CniProfile(name="gke-no-enforcement", title="GKE without Dataplane V2 or Calico",
                enforces_ingress=False, enforces_egress=False, source="camunda#6591"),
     CniProfile(name="ovn-kubernetes", title="OVN-Kubernetes", ipblock_matches_pod_ips=True,
-               admin_network_policy=True, source="network-policy-api implementations.md"),
+               admin_network_policy=True, source="network-policy-api implementations.md",
+               signature=Signature(pods=(PodSign(name="ovnkube-node"),))),
     CniProfile(name="unknown", title="an unknown CNI", enforces_ingress=None,
                enforces_egress=None, named_ports=None, admin_network_policy=None,
                cluster_network_policy=None, source="nothing detected or named"),
@@ -146,14 +221,15 @@ def profile(spec: str) -> CniProfile:
     name = name.strip().lower()
     if name == "cilium":
         return _cilium(version or None)
-    if name == "azure-cilium":
-        return _cilium(version or None, "Azure CNI powered by Cilium", "azure-cilium")
+    if name == "azure-cilium":  # recognised as Cilium; only a name tells the two apart
+        return _cilium(version or None, "Azure CNI powered by Cilium", "azure-cilium",
+                       NO_SIGNATURE)
     if name == "kindnet":
         return _kindnet(version or None)
     if name == "calico":
         return _calico(version or None)
     if name == "canal":
-        return _calico(version or None, "canal", "Canal (flannel + Calico)")
+        return _calico(version or None, "canal", "Canal (flannel + Calico)", _CANAL)
     if name not in _TABLE:
         raise QueryError(f"unknown CNI {spec!r}", hint=f"one of {', '.join(NAMES)}")
     p = _TABLE[name]
@@ -177,68 +253,36 @@ def _tag(image: str) -> str | None:
 def detect(cluster: Cluster) -> Detection:
     """Recognise the plugin from its DaemonSets, Deployments, ConfigMaps and CRDs.
 
-    Canal wins over Calico and Flannel when its DaemonSet is present (it bundles
-    both); a policy engine (Calico, Cilium, ...) wins over a bare Flannel, since
-    Flannel alone enforces nothing and the engine is what filters traffic.
+    Each profile's ``signature`` says what shows it; an object counts once per plugin,
+    however many of its signs it shows.  Canal wins over Calico and Flannel when its
+    DaemonSet is present (it bundles both); a policy engine (Calico, Cilium, ...) wins
+    over a bare Flannel, since Flannel alone enforces nothing and the engine is what
+    filters traffic; two engines at once are not guessed between.
     """
+    signatures = {name: prof.signature for name in NAMES
+                  if (prof := profile(name)).signature != NO_SIGNATURE}
     found: dict[str, list[str]] = {}
     versions: dict[str, str | None] = {}
-
-    def hit(name: str, why: str, version: str | None = None) -> None:
-        found.setdefault(name, []).append(why)
-        if version:
-            versions[name] = version
-
     for pod in cluster.pods:
-        names = {c for c, _ in pod.containers}
-        images = [img for _, img in pod.containers]
-        n = pod.name
-        where = f"{pod.kind} {pod.key}"
-        if n == "canal":
-            hit("canal", where)
-        if n.startswith("kube-flannel") or any("flannel" in i for i in images):
-            hit("flannel", where)
-        if n == "calico-node" or any(re.search(r"calico/node", i) for i in images):
-            hit("calico", where, next((_tag(i) for i in images if "calico/node" in i), None))
-        if n == "cilium" or any(re.search(r"cilium/cilium(:|@|$)", i) for i in images):
-            tag = next((_tag(i) for i in images if "cilium/cilium" in i), None)
-            hit("cilium", where, tag)
-        if n == "anetd":
-            hit("gke-dataplane-v2", where)
-        if n == "weave-net" and "weave-npc" in names:
-            hit("weave", where)
-        if n == "kube-router" or any("kube-router" in i for i in images):
-            hit("kube-router", where)
-        if n == "antrea-agent":
-            hit("antrea", where)
-        if n == "aws-node":
-            agent = "aws-network-policy-agent" in names or any(
-                "network-policy-agent" in i for i in images)
-            hit("aws-vpc-cni" if agent else "aws-vpc-cni-no-agent", where +
-                (" with the network policy agent" if agent else " without a policy agent"))
-        if n == "azure-npm":
-            hit("azure-npm", where)
-        if n == "ovnkube-node":
-            hit("ovn-kubernetes", where)
-        if n == "kindnet":
-            hit("kindnet", where, None)
-    for kind, ns, name in cluster.others:
-        if kind == "CustomResourceDefinition" and name.endswith(".crd.projectcalico.org"):
-            hit("calico", f"CRD {name}")
-        elif kind == "CustomResourceDefinition" and name.endswith(".cilium.io"):
-            hit("cilium", f"CRD {name}")
-        elif kind == "CustomResourceDefinition" and name == "policyendpoints.networking.k8s.aws":
-            hit("aws-vpc-cni", f"CRD {name}")
-        elif kind == "ConfigMap" and name == "kube-flannel-cfg":
-            hit("flannel", f"ConfigMap {ns}/{name}")
-    if "aws-vpc-cni" in found:
-        found.pop("aws-vpc-cni-no-agent", None)
-    if "canal" in found:
-        for other in ("calico", "flannel"):
-            found.pop(other, None)
-    engines = [n for n in found if n != "flannel"]
-    if engines and "flannel" in found:
-        found.pop("flannel")  # flannel only carries packets; the engine filters them
+        for name, sig in signatures.items():
+            sign = next((s for s in sig.pods if s.matches(pod.name, pod.containers)), None)
+            if sign is None:
+                continue
+            found.setdefault(name, []).append(
+                f"{pod.kind} {pod.key}" + (f" {sign.note}" if sign.note else ""))
+            tag = next((_tag(image) for _, image in pod.containers
+                        if sig.version_image and sig.version_image in image), None)
+            if tag:
+                versions[name] = tag
+    for kind, ns, obj in cluster.others:
+        for name, sig in signatures.items():
+            if kind == "CustomResourceDefinition" and any(re.fullmatch(c, obj)
+                                                          for c in sig.crds):
+                found.setdefault(name, []).append(f"CRD {obj}")
+            elif kind == "ConfigMap" and obj in sig.config_maps:
+                found.setdefault(name, []).append(f"ConfigMap {ns}/{obj}")
+    found = {name: why for name, why in found.items()
+             if not signatures[name].yields(set(found) - {name})}
     if not found:
         return Detection(profile=_TABLE["unknown"], confidence=Confidence.NONE, evidence=())
     if len(found) > 1:
@@ -247,7 +291,7 @@ def detect(cluster: Cluster) -> Detection:
                          evidence=(f"signals of several plugins ({listed}); name one with --cni",))
     (name, why), = found.items()
     prof = profile(f"{name}@{versions[name]}" if versions.get(name) else name)
-    confidence = (Confidence.HIGH if len(why) > 1 or name in ("gke-dataplane-v2", "weave")
+    confidence = (Confidence.HIGH if len(why) > 1 or signatures[name].conclusive
                   else Confidence.MEDIUM)
     return Detection(profile=prof, confidence=confidence, evidence=tuple(why))
 

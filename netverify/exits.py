@@ -74,9 +74,7 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
     if isinstance(result, CanReachResult):
         return _can_reach(result)
     if isinstance(result, HypotheticalResult):
-        if not result.coverage.complete or result.outcome is Answer.UNDECIDED:
-            return ExitCode.UNDECIDED
-        return ExitCode.OK if result.allowed else ExitCode.FAILED
+        return _hypothetical(result)
     if isinstance(result, UrlResult):
         # Hops an unevaluated object could change are undecided already: a "no" is certain.
         return _answer(result.verdict)
@@ -88,23 +86,13 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
         complete = result.coverage.complete and all(c.complete for c in result.cells)
         return ExitCode.OK if complete else ExitCode.UNDECIDED
     if isinstance(result, LintResult):
-        if result.findings:
-            return ExitCode.FAILED  # findings stay true whatever else the input holds
-        if result.undecided:
-            return ExitCode.UNDECIDED  # nothing found, but not everything was decided
-        return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
+        return _lint(result)
     if isinstance(result, CheckReport):
-        if any(r.status is AssertionStatus.FAIL for r in result.results):
-            return ExitCode.FAILED
-        # Undecided (the time limit ran out) or incomplete: neither pass nor fail.
-        return ExitCode.OK if result.passed else ExitCode.UNDECIDED
+        return _check(result)
     if isinstance(result, DiffResult):
         return _diff(result, gates.diff_fail_on)
     if isinstance(result, PathsResult):
-        # Certain: a blocked route is blocked whatever an unevaluated object says.
-        if gates.fail_on_blocked and any(p.verdict is Answer.NO for p in result.routes):
-            return ExitCode.FAILED
-        return ExitCode.OK if result.coverage.complete else ExitCode.UNDECIDED
+        return _paths(result, gates.fail_on_blocked)
     if isinstance(result, AuditReport):
         if result.reaches(result.fail_on or DEFAULT_AUDIT_GATE):
             return ExitCode.FAILED  # hidden findings count too: a display filter opens no gate
@@ -120,6 +108,34 @@ def _answer(a: Answer) -> ExitCode:
     if a is Answer.UNDECIDED:
         return ExitCode.UNDECIDED
     assert_never(a)
+
+
+def _hypothetical(r: HypotheticalResult) -> ExitCode:
+    if not r.coverage.complete or r.outcome is Answer.UNDECIDED:
+        return ExitCode.UNDECIDED
+    return ExitCode.OK if r.allowed else ExitCode.FAILED
+
+
+def _lint(r: LintResult) -> ExitCode:
+    if r.findings:
+        return ExitCode.FAILED  # findings stay true whatever else the input holds
+    if r.undecided:
+        return ExitCode.UNDECIDED  # nothing found, but not everything was decided
+    return ExitCode.OK if r.coverage.complete else ExitCode.UNDECIDED
+
+
+def _check(r: CheckReport) -> ExitCode:
+    if any(a.status is AssertionStatus.FAIL for a in r.results):
+        return ExitCode.FAILED
+    # Undecided (the time limit ran out) or incomplete: neither pass nor fail.
+    return ExitCode.OK if r.passed else ExitCode.UNDECIDED
+
+
+def _paths(r: PathsResult, fail_on_blocked: bool) -> ExitCode:
+    # Certain: a blocked route is blocked whatever an unevaluated object says.
+    if fail_on_blocked and any(p.verdict is Answer.NO for p in r.routes):
+        return ExitCode.FAILED
+    return ExitCode.OK if r.coverage.complete else ExitCode.UNDECIDED
 
 
 def _can_reach(r: CanReachResult) -> ExitCode:

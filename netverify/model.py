@@ -199,8 +199,10 @@ class BackendRef:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PathMatch:
-    """One request match: a path (Prefix, Exact, ImplementationSpecific, RegularExpression)
-    plus, for HTTPRoute, exact header and method conditions."""
+    """One request match: a path plus, for HTTPRoute, exact header and method conditions.
+
+    The path type is Prefix, Exact, ImplementationSpecific or RegularExpression.
+    """
 
     path: str = "/"
     path_type: str = "Prefix"
@@ -312,8 +314,11 @@ class Gateway:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReferenceGrant:
-    """A gateway.networking.k8s.io ReferenceGrant: which objects of other namespaces may
-    refer to which objects of its own (``from`` and ``to`` entries are each ORed)."""
+    """A gateway.networking.k8s.io ReferenceGrant.
+
+    Which objects of other namespaces may refer to which objects of its own (``from``
+    and ``to`` entries are each ORed).
+    """
 
     namespace: str
     name: str
@@ -528,8 +533,11 @@ class SliceEndpoint:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EndpointSlice:
-    """A discovery.k8s.io EndpointSlice: the endpoints of the Service it is labelled
-    with (``kubernetes.io/service-name``), as hand-managed Services have them."""
+    """A discovery.k8s.io EndpointSlice.
+
+    The endpoints of the Service it is labelled with (``kubernetes.io/service-name``), as
+    hand-managed Services have them.
+    """
 
     namespace: str
     name: str

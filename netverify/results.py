@@ -196,8 +196,11 @@ class CanReachResult:
 
     @property
     def denied(self) -> bool:
-        """Some pair is denied for sure: no unevaluated object could change that pair and
-        the cluster-wide policies leave nothing of it to the implementation."""
+        """Some pair is denied for sure.
+
+        No unevaluated object could change that pair, and the cluster-wide policies leave
+        nothing of it to the implementation.
+        """
         sure = [not p.is_allowed and p.complete and p.undecided.is_empty for p in self.final]
         if self.host is not None:  # one address of several: denied only if each one is
             return all(sure)
@@ -205,9 +208,12 @@ class CanReachResult:
 
     @property
     def undecided(self) -> bool:
-        """Some pair is neither allowed nor denied: cluster-wide policies leave the answer
-        to the implementation (tied priorities, domain names, ...), or the addresses a
-        DNS name may resolve to get different answers."""
+        """Some pair is neither allowed nor denied.
+
+        Cluster-wide policies leave the answer to the implementation (tied priorities,
+        domain names, ...), or the addresses a DNS name may resolve to get different
+        answers.
+        """
         if self.host is not None and not self.allowed and not self.denied:
             return True
         return any(not p.is_allowed and not p.undecided.is_empty for p in self.final)

@@ -134,8 +134,11 @@ def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
 # -- matching --------------------------------------------------------------------------------
 
 def host_matches(pattern: str, host: str, *, gateway_api: bool = False) -> bool:
-    """Exact host, or a wildcard: for Ingress ``*.`` stands for exactly one label; for the
-    Gateway API (listener and HTTPRoute hostnames) for one or more labels."""
+    """Exact host, or a wildcard.
+
+    For Ingress ``*.`` stands for exactly one label; for the Gateway API (listener and
+    HTTPRoute hostnames) for one or more labels.
+    """
     if pattern.startswith("*."):
         suffix = pattern[1:]
         if not host.endswith(suffix) or len(host) <= len(suffix):
@@ -254,6 +257,11 @@ def choose_ingress_route(ingresses: list[Ingress], req: Request) -> RouteChoice 
                              f"which one wins depends on the controller (chose {ing.key})")
             return RouteChoice(object_kind="Ingress", namespace=ing.namespace, name=ing.name,
                                route=route, match=m, host=pattern, notes=tuple(notes))
+    return _default_backend(ingresses, req)
+
+
+def _default_backend(ingresses: list[Ingress], req: Request) -> RouteChoice | None:
+    """The defaultBackend serving a request no rule matches (the first Ingress by name)."""
     for ing in sorted(ingresses, key=lambda i: (i.namespace, i.name)):
         for route in ing.routes:
             if route.is_default:
@@ -377,9 +385,11 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
 
 
 def methods_routed(cluster: Cluster, gw: Gateway, req: Request) -> tuple[str, ...]:
-    """The methods for which some HTTPRoute rule of ``gw`` would take ``req`` (which
-    ``req.method`` may be outside of: HTTPRouteMatch.Method, "When specified, this route
-    will be matched only if the request has the specified method")."""
+    """The methods for which some HTTPRoute rule of ``gw`` would take ``req``.
+
+    HTTPRouteMatch.Method: "When specified, this route will be matched only if the
+    request has the specified method".
+    """
     return tuple(m for m in HTTP_METHODS
                  if choose_http_route(cluster, gw, replace(req, method=m))[1] is not None)
 
@@ -388,8 +398,11 @@ _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def created_key(created: str | None) -> tuple[bool, dt.datetime]:
-    """Sort key for "the oldest wins": RFC 3339 times compared as times (``+02:00`` and
-    fractions included), objects without a timestamp after every object with one."""
+    """Sort key for "the oldest wins".
+
+    RFC 3339 times compare as times (``+02:00`` and fractions included); objects without a
+    timestamp sort after every object with one.
+    """
     if created is None:
         return True, _EPOCH
     try:
@@ -477,8 +490,10 @@ def reference_permitted(cluster: Cluster, route_namespace: str, backend: Backend
 
 def backend_grant(cluster: Cluster, route_namespace: str, backend: BackendRef,
                   route_kind: str = "HTTPRoute") -> tuple[bool, tuple[tuple[str, str], ...]]:
-    """``reference_permitted``, with the grants of the target namespace that do not
-    permit the reference and why (name, the field that differs)."""
+    """``reference_permitted``, with the grants that do not permit the reference.
+
+    Each grant of the target namespace that does not, with why (name, the field).
+    """
     return grant_check(cluster, Reference(
         from_group=GATEWAY_GROUP, from_kind=route_kind, from_namespace=route_namespace,
         to_group=backend.group, to_kind=backend.kind, to_namespace=backend.namespace,
@@ -496,8 +511,10 @@ def default_ingress_class(cluster: Cluster) -> str | None:
 
 
 def effective_ingress_class(cluster: Cluster, ing: Ingress) -> str | None:
-    """The class an Ingress ends up with: its ``ingressClassName`` (or the legacy
-    ``kubernetes.io/ingress.class`` annotation), else the default IngressClass, which
+    """The class an Ingress ends up with.
+
+    Its ``ingressClassName`` (or the legacy ``kubernetes.io/ingress.class`` annotation),
+    else the default IngressClass, which
     the DefaultIngressClass admission plugin writes into Ingresses created without one.
     """
     return ing.ingress_class or default_ingress_class(cluster)

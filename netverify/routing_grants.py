@@ -55,8 +55,10 @@ def _mismatch(grant: ReferenceGrant, ref: Reference) -> str | None:
 
 
 def grant_check(cluster: Cluster, ref: Reference) -> tuple[bool, tuple[tuple[str, str], ...]]:
-    """Whether ``ref`` is permitted, and each grant of the target namespace that does not
-    permit it with the reason (name, why).  A reference within one namespace needs none."""
+    """Whether ``ref`` is permitted, and the grants of its namespace that do not permit it.
+
+    Those come as (name, why).  A reference within one namespace needs none.
+    """
     if ref.from_namespace == ref.to_namespace:
         return True, ()
     refused: list[tuple[str, str]] = []

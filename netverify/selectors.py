@@ -225,8 +225,11 @@ _QUOTE_HINT = ("values are strings of at most 63 letters, digits, '-', '_' and '
 
 
 def _scalar_str(v: Any) -> str | None:
-    """Label values must be strings, as the API requires: an unquoted ``1.10`` or ``010``
-    has already been rewritten by YAML (to 1.1 and 8), so accepting it would be a guess."""
+    """Label values must be strings, as the API requires.
+
+    An unquoted ``1.10`` or ``010`` has already been rewritten by YAML (to 1.1 and 8), so
+    accepting it would be a guess.
+    """
     return v if isinstance(v, str) else None
 
 

@@ -3,12 +3,16 @@
 Hypothesis profiles: ``dev`` (the default; quick enough for every local run) and
 ``ci`` (more examples, no deadline: CI machines are slow and noisy).  Pick one
 with ``HYPOTHESIS_PROFILE=ci pytest``; CI (``CI=true``) picks ``ci``.
+
+``pytest --update-goldens`` rewrites every golden output and the generated
+``docs/json-schema.md`` instead of comparing with them (review the diff, then commit).
 """
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -34,3 +38,23 @@ if "NETVERIFY_CACHE_DIR" not in os.environ:
     import tempfile
 
     os.environ["NETVERIFY_CACHE_DIR"] = tempfile.mkdtemp(prefix="netverify-test-cache-")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-goldens``: rewrite the expected outputs instead of comparing with them."""
+    parser.addoption(
+        "--update-goldens", action="store_true", default=False,
+        help="Rewrite the golden outputs (tests/goldens/files, tests/audit/snapshots) and "
+             "docs/json-schema.md from the code, then review the diff.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The audit snapshots (tests/audit/test_snapshots.py) follow ``--update-goldens`` too."""
+    if config.getoption("update_goldens"):
+        os.environ["NETVERIFY_UPDATE_SNAPSHOTS"] = "1"
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites golden files (``pytest --update-goldens``)."""
+    return bool(request.config.getoption("update_goldens"))

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from netverify.cli import main
-from netverify.cni import detect, profile
+from netverify.cni import NAMES, NO_SIGNATURE, CniProfile, PodSign, Signature, detect, profile
 from netverify.errors import QueryError
 from netverify.loader import load_cluster
 from netverify.queries.can_reach import can_reach
@@ -39,6 +39,85 @@ def test_detection(folder, name, version):
     assert d.evidence
     if name == "unknown":
         assert d.confidence is Confidence.NONE and "several plugins" in d.evidence[0]
+
+
+# One object per sign of each plugin's signature, in the table's order: the pod name and
+# its (container, image) pairs, or the kind and name of a CRD or ConfigMap.
+SIGN_EXAMPLES: dict[str, list[tuple[str, str, tuple[tuple[str, str], ...]]]] = {
+    "antrea": [("Pod", "antrea-agent", (("antrea-agent", "antrea/antrea-agent-ubuntu:v2.1"),))],
+    "aws-vpc-cni": [
+        ("Pod", "aws-node", (("aws-node", "amazon-k8s-cni:v1.18"),
+                             ("aws-network-policy-agent", "amazon/agent:v1.1"))),
+        ("Pod", "aws-node", (("aws-node", "amazon-k8s-cni:v1.18"),
+                             ("agent", "amazon/aws-network-policy-agent:v1.1"))),
+        ("CustomResourceDefinition", "policyendpoints.networking.k8s.aws", ())],
+    "aws-vpc-cni-no-agent": [("Pod", "aws-node", (("aws-node", "amazon-k8s-cni:v1.18"),))],
+    "azure-npm": [("Pod", "azure-npm", (("azure-npm", "mcr.microsoft.com/npm:v1.5"),))],
+    "calico": [("Pod", "calico-node", (("calico-node", "quay.io/tigera/node:v3.28"),)),
+               ("Pod", "node", (("calico-node", "docker.io/calico/node:v3.28.0"),)),
+               ("CustomResourceDefinition", "felixconfigurations.crd.projectcalico.org", ())],
+    "canal": [("Pod", "canal", (("calico-node", "docker.io/calico/node:v3.28.0"),))],
+    "cilium": [("Pod", "cilium", (("cilium-agent", "example.org/agent:v1"),)),
+               ("Pod", "agent", (("cilium-agent", "quay.io/cilium/cilium:v1.16.1"),)),
+               ("CustomResourceDefinition", "ciliumnetworkpolicies.cilium.io", ())],
+    "flannel": [("Pod", "kube-flannel-ds", (("kube-flannel", "example.org/net:v1"),)),
+                ("Pod", "net", (("kube-flannel", "docker.io/flannel/flannel:v0.25.1"),)),
+                ("ConfigMap", "kube-flannel-cfg", ())],
+    "gke-dataplane-v2": [("Pod", "anetd", (("cilium-agent", "gke.gcr.io/anetd:v1"),))],
+    "kindnet": [("Pod", "kindnet", (("kindnet-cni", "docker.io/kindest/kindnetd:v2024"),))],
+    "kube-router": [("Pod", "kube-router", (("kube-router", "example.org/router:v2"),)),
+                    ("Pod", "router", (("r", "docker.io/cloudnativelabs/kube-router:v2.1"),))],
+    "ovn-kubernetes": [("Pod", "ovnkube-node", (("ovnkube", "ghcr.io/ovn/ovn-kube:v1"),))],
+    "weave": [("Pod", "weave-net", (("weave", "weaveworks/weave-kube:2.8.1"),
+                                    ("weave-npc", "weaveworks/weave-npc:2.8.1")))],
+}
+
+
+def _one_object(kind: str, name: str, containers: tuple[tuple[str, str], ...]):
+    from dataclasses import replace
+
+    from netverify.loader import load_text
+
+    base = load_text("{apiVersion: v1, kind: Pod, metadata: {name: x, namespace: kube-system}}",
+                     "x.yaml")
+    if kind == "Pod":
+        return replace(base, pods=(replace(base.pods[0], name=name, containers=containers),))
+    return replace(base, pods=(), others=((kind, "kube-system", name),))
+
+
+def test_detection_reads_the_signatures_of_the_profile_table():
+    signed = {n: profile(n).signature for n in NAMES if profile(n).signature != NO_SIGNATURE}
+    assert set(signed) == set(SIGN_EXAMPLES), "give each new sign an example here"
+    for name, sig in signed.items():
+        examples = SIGN_EXAMPLES[name]
+        assert len(examples) == len(sig.pods) + len(sig.crds) + len(sig.config_maps), name
+        for (kind, obj, containers), sign in zip(examples, sig.pods, strict=False):
+            assert kind == "Pod" and sign.matches(obj, containers), (name, sign)
+        for kind, obj, containers in examples:
+            d = detect(_one_object(kind, obj, containers))
+            assert d.profile.name == name, (name, obj, d)
+            assert d.confidence is (Confidence.HIGH if sig.conclusive else Confidence.MEDIUM), (
+                name, obj)
+            for other in sig.yields_to:
+                assert other == "*" or other in signed, (name, other)
+
+
+def test_a_plugin_is_one_row_of_the_table(monkeypatch: pytest.MonkeyPatch):
+    import netverify.cni as cni
+
+    row = CniProfile(name="example", title="Example CNI", source="a test",
+                     signature=Signature(pods=(PodSign(name="example-agent",
+                                                       image="example/agent"),),
+                                         version_image="example/agent"))
+    monkeypatch.setitem(cni._TABLE, "example", row)
+    monkeypatch.setattr(cni, "NAMES", (*cni.NAMES, "example"))
+    d = detect(_one_object("Pod", "example-agent", (("a", "example/agent:v2.0"),)))
+    assert (d.profile.name, d.profile.version, d.confidence) == ("example", "v2.0",
+                                                               Confidence.MEDIUM)
+    assert d.evidence == ("Pod kube-system/example-agent",)
+    # Both conditions of the sign must hold: the name alone is not the plugin.
+    d = detect(_one_object("Pod", "example-agent", (("a", "other/agent:v2.0"),)))
+    assert d.profile.name == "unknown"
 
 
 def test_nothing_detected_means_enforcement_assumed_and_said():
@@ -188,3 +267,40 @@ def test_the_effective_answer_keeps_the_tiers_only_where_the_plugin_implements_t
         assert not any("AdminNetworkPolicy" in n for n in r.cni_notes), r.cni_notes
     else:
         assert any(note in n for n in r.cni_notes), r.cni_notes
+
+
+def test_enforced_chooses_the_plugin_and_applies_it():
+    from netverify.queries.enforcement import enforced
+
+    c = load("flannel")
+    plugin = enforced(c, None)
+    assert plugin.profile.name == "flannel" and plugin.changes(c)
+    assert plugin.cluster.policies == () and c.policies
+    assert plugin.notes[0].startswith("CNI: Flannel, detected")
+    assert "does not enforce NetworkPolicy" in plugin.notes[1]
+    named = enforced(load_cluster([APP]), "calico@v3.28.0")
+    assert named.profile.label == "Calico v3.28.0"
+    assert named.notes[0] == "CNI: Calico v3.28.0 (named on the command line)"
+    assert any("SCTP" in n for n in named.notes[1:])  # the app's SCTP rule: not confirmed
+    with pytest.raises(QueryError):
+        enforced(c, "no-such-cni")
+
+
+def test_every_query_takes_the_plugin_from_enforced():
+    # One way to choose the CNI profile and apply it: a query that called choose() and
+    # cni.effective() itself could drift from the others (notes, order, --policy-only).
+    import ast
+
+    pkg = Path(__file__).resolve().parents[1] / "netverify"
+    own = pkg / "queries" / "enforcement.py"
+    callers = []
+    for path in sorted(pkg.rglob("*.py")):
+        if path == own:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module in (
+                    "netverify.cni", "netverify.queries.enforcement"):
+                picked = {a.name for a in node.names} & {"effective", "choose"}
+                if picked:
+                    callers.append(f"{path.relative_to(pkg)} imports {sorted(picked)}")
+    assert not callers, "use queries.enforcement.enforced: " + "; ".join(callers)

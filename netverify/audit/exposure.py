@@ -131,8 +131,11 @@ class RuleAddresses:
 
 def rule_addresses(rule: Rule, families: frozenset[int] = frozenset(FAMILIES)
                    ) -> RuleAddresses:
-    """The addresses of ``families`` that ``rule`` admits (selector peers match pods, never
-    external addresses).  A pod is reached only over the families it has an address of."""
+    """The addresses of ``families`` that ``rule`` admits.
+
+    Selector peers match pods, never external addresses.  A pod is reached only over the
+    families it has an address of.
+    """
     if rule.peers is None:
         return RuleAddresses(
             admitted={f: _EVERYTHING[f] if f in families else () for f in FAMILIES},
@@ -223,8 +226,7 @@ class InternetIngress:
 
     def _rules(self, pol: NetworkPolicy, families: frozenset[int]
                ) -> tuple[tuple[Rule, RuleAddresses], ...]:
-        """The ingress rules of ``pol`` that admit some external address of ``families``,
-        with their sets."""
+        """The ingress rules of ``pol`` that admit some external address of ``families``."""
         got = self._by_policy.get((pol.key, families))
         if got is None:
             out = []

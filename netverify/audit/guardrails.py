@@ -13,8 +13,10 @@ from netverify.model import Cluster, Direction, Pod
 
 
 def guarded(tiers: TierEvaluator, pod: Pod, direction: Direction) -> bool:
-    """Whether an Admin or Baseline policy selecting ``pod`` denies something in
-    ``direction`` (so the pod is not open to, or from, everything)."""
+    """Whether an Admin or Baseline policy selecting ``pod`` denies something in ``direction``.
+
+    The pod is then not open to, or from, everything.
+    """
     return any(rule.action is Action.DENY
                for pol in tiers.cluster.cluster_policies if tiers.selects(pol, pod)
                for rule in pol.rules(direction))

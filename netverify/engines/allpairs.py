@@ -103,13 +103,12 @@ class AllPairs:
 
     def reach(self, sources: Sequence[int], targets: Sequence[int],
               keep: Sequence[PortMask]) -> BoolArray:
-        """(S x T): source class ``sources[i]`` may connect to target class ``targets[j]``
-        on some port class of ``keep[j]`` (one mask per target: what counts may depend
-        on the target, e.g. the ports it already opens to the internet).
+        """(S x T): source class ``sources[i]`` may reach target class ``targets[j]``.
 
-        Loopback is not applied (classes, not pods).  One vectorised AND per 64-bit
-        word over the (S x T) block, so audit rules ask about namespaces at once
-        instead of walking pairs.
+        On some port class of ``keep[j]``: one mask per target, as what counts may depend
+        on the target (e.g. the ports it already opens to the internet).  Loopback is not
+        applied (classes, not pods).  One vectorised AND per 64-bit word over the (S x T)
+        block, so audit rules ask about namespaces at once instead of walking pairs.
         """
         if len(keep) != len(targets):
             raise ValueError("one port mask per target class")
@@ -124,8 +123,7 @@ class AllPairs:
         return hit
 
     def allowed_ports(self, sources: Sequence[int], target: int, keep: PortMask) -> PortSet:
-        """The ports of the classes in ``keep`` allowed from some class of ``sources`` to
-        class ``target`` (the union over the sources)."""
+        """The ports of ``keep`` allowed to class ``target`` from some class of ``sources``."""
         rows = np.asarray(sources, dtype=np.intp)
         sig = tuple((int(np.bitwise_or.reduce(words[rows, target])) if len(rows) else 0)
                     & keep[w] for w, words in enumerate(self.words))
@@ -241,9 +239,10 @@ class _Builder:
 
     def direction(self, direction: Direction, family: int
                   ) -> tuple[BoolArray, BoolArray | None, npt.NDArray[np.intp]]:
-        """Stacks (n x K x C) of allowed and of undecided (port class, peer class), and
-        each class's row in them, for connections over ``family`` (undecided is None
-        without cluster-wide policies).
+        """Stacks (n x K x C) of allowed and undecided, and each class's row in them.
+
+        K is the port class and C the peer class, for connections over ``family``;
+        undecided is None without cluster-wide policies.
 
         Row 0 is "not isolated" (all True); with the tiers, a row is NetworkPolicy's
         answer put in its place between them.
@@ -288,21 +287,8 @@ class _Builder:
                 stack.append(allow)
                 ustack.append(und)
             if row is None:
-                acc = np.zeros((K, C), dtype=bool)
-                for pi in selecting[c]:
-                    for cov, peers, named in terms(pi):
-                        if not peers.any():
-                            continue
-                        if direction is Direction.INGRESS:
-                            cv = cov.copy()
-                            for name, proto in named:
-                                cv |= self.named_cover(name, proto)[:, c]
-                            acc |= cv[:, None] & peers[None, :]
-                        else:
-                            cm = np.broadcast_to(cov[:, None], (K, C))
-                            for name, proto in named:
-                                cm = cm | self.named_cover(name, proto)
-                            acc |= cm & peers[None, :]
+                acc = self._rules_allow(direction, c, [t for pi in selecting[c]
+                                                       for t in terms(pi)])
                 und = np.zeros((K, C), dtype=bool)
                 if any(tier_sel):
                     acc, und = self.tiers.compose(direction, c, True, acc, family)
@@ -312,6 +298,30 @@ class _Builder:
                 ustack.append(und)
             idx[c] = int(row)
         return np.stack(stack), (np.stack(ustack) if tiers else None), idx
+
+    def _rules_allow(self, direction: Direction, c: int,
+                     terms: list[tuple[BoolArray, BoolArray, list[tuple[str, Protocol]]]]
+                     ) -> BoolArray:
+        """(K x C): what the NetworkPolicy rules ``terms`` of class ``c`` allow together.
+
+        Named ports resolve on the destination: class ``c`` for ingress, the peer for egress.
+        """
+        K, C = self.K, self.C
+        acc = np.zeros((K, C), dtype=bool)
+        for cov, peers, named in terms:
+            if not peers.any():
+                continue
+            if direction is Direction.INGRESS:
+                cv = cov.copy()
+                for name, proto in named:
+                    cv |= self.named_cover(name, proto)[:, c]
+                acc |= cv[:, None] & peers[None, :]
+            else:
+                cm = np.broadcast_to(cov[:, None], (K, C))
+                for name, proto in named:
+                    cm = cm | self.named_cover(name, proto)
+                acc |= cm & peers[None, :]
+        return acc
 
 
 def compute_all_pairs(cluster: Cluster, *, classes: PodClasses | None = None,

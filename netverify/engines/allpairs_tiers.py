@@ -88,8 +88,9 @@ class TierMasks:
 
     def compose(self, direction: Direction, c: int, np_isolated: bool,
                 np_allowed: BoolArray, family: int) -> tuple[BoolArray, BoolArray]:
-        """(allowed, undecided), each (K x C), for class ``c``'s side of ``direction``
-        over connections of ``family``.
+        """(allowed, undecided), each (K x C), for class ``c``'s side of ``direction``.
+
+        Connections are those over ``family``.
 
         Built from the end of each tier backwards, as ``engines.smt.tiers`` builds its
         formulas: ``lo`` holds the cells allowed whatever the implementation chooses,
@@ -110,8 +111,10 @@ class TierMasks:
     def _tier(self, policies: list[ClusterPolicy], direction: Direction, c: int,
               family: int, lower: tuple[BoolArray, BoolArray],
               rest: tuple[BoolArray, BoolArray]) -> tuple[BoolArray, BoolArray]:
-        """(lo, hi) of one tier's policies over ``rest`` (what follows them); a Pass
-        leads to ``lower``."""
+        """(lo, hi) of one tier's policies over ``rest`` (what follows them).
+
+        A Pass leads to ``lower``.
+        """
         readings = []
         for groups in tier_orders(policies):
             out = rest
@@ -157,9 +160,11 @@ class TierMasks:
 
     def _rule(self, pol: ClusterPolicy, rule: TierRule, direction: Direction,
               c: int, family: int) -> tuple[BoolArray | None, BoolArray | None]:
-        """(K x C) cells the rule surely matches for subject class ``c``, and those it may
-        match (a reversed v1alpha1 range, a host-network pod without an IP against a
-        ``nodes`` peer); None for none."""
+        """(K x C) cells the rule surely matches for subject class ``c``, and those it may.
+
+        It may match a reversed v1alpha1 range, or a host-network pod without an IP
+        against a ``nodes`` peer; None for none.
+        """
         K, C = self.b.K, self.b.C
         if _fails_closed(rule):
             return np.ones((K, C), dtype=bool), None  # a Deny-all rule
@@ -190,8 +195,10 @@ class TierMasks:
         return (sure if sure.any() else None), (maybe if maybe.any() else None)
 
     def _ports(self, rule: TierRule) -> tuple[BoolArray, list[str], BoolArray]:
-        """Port classes the rule's numbered entries cover, its named ports, and the port
-        classes between the ends of reversed v1alpha1 ranges (which may match)."""
+        """Port classes the rule's numbered entries cover, its named ports, and maybe-classes.
+
+        The maybe-classes lie between the ends of reversed v1alpha1 ranges (which may match).
+        """
         v = np.zeros(self.b.K, dtype=bool)
         rev = np.zeros(self.b.K, dtype=bool)
         if rule.ports is None:

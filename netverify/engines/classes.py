@@ -76,8 +76,9 @@ def named_ports_used(cluster: Cluster) -> frozenset[tuple[str, Protocol]]:
 
 
 def ip_blocks(cluster: Cluster) -> list[IPSet]:
-    """The distinct address sets policies match, in a fixed order: ipBlocks, the tiers'
-    ``networks`` and each Node address (``nodes`` peers).
+    """The distinct address sets policies match, in a fixed order.
+
+    ipBlocks, the tiers' ``networks`` and each Node address (``nodes`` peers).
     """
     seen: dict[IPSet, None] = {}
     for pol in cluster.policies:
@@ -159,8 +160,11 @@ def numbered_ports(rule: Rule) -> PortSet:
 
 
 def port_predicates(cluster: Cluster, pods: Iterable[Pod]) -> set[PortSet]:
-    """The port sets a verdict between ``pods`` can depend on: each rule's numbered
-    ports, and each named container port of the pods (where a named entry resolves)."""
+    """The port sets a verdict between ``pods`` can depend on.
+
+    Each rule's numbered ports, and each named container port of the pods (where a named
+    entry resolves).
+    """
     preds: set[PortSet] = set()
     for pol in cluster.policies:
         for d in Direction:
@@ -180,8 +184,9 @@ def port_predicates(cluster: Cluster, pods: Iterable[Pod]) -> set[PortSet]:
 
 
 def tier_numbered_ports(rule: TierRule) -> PortSet:
-    """The ports a cluster-wide policy rule's number and range entries name (merged once;
-    a reversed v1alpha1 range counts between its ends, where it may or may not match).
+    """The ports a cluster-wide policy rule's number and range entries name, merged once.
+
+    A reversed v1alpha1 range counts between its ends, where it may or may not match.
 
     Named entries are left out: they resolve on each destination pod.
     """
@@ -202,8 +207,10 @@ class PortClasses:
     _atoms: dict[Protocol, tuple[list[int], list[int]]]  # proto -> (atom starts, atom class)
 
     def cover(self, ports: PortSet) -> tuple[int, ...]:
-        """Classes whose ports lie in ``ports`` (a registered predicate, or every port of
-        one protocol)."""
+        """Classes whose ports lie in ``ports``.
+
+        ``ports`` is a registered predicate, or every port of one protocol.
+        """
         return self._cover[ports]
 
     def class_of(self, protocol: Protocol, port: int) -> int:

@@ -368,8 +368,10 @@ def _same_pod(a: Subject, b: Subject) -> bool:
 
 
 def _families_matter(a: Subject, b: Subject, fams: frozenset[int]) -> bool:
-    """Whether the two families could give different verdicts: only a known pod address
-    can be matched differently (an external range has one family)."""
+    """Whether the two families could give different verdicts.
+
+    Only a known pod address can be matched differently (an external range has one family).
+    """
     return len(fams) > 1 and any(isinstance(x, Pod) and x.ips for x in (a, b))
 
 

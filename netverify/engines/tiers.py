@@ -309,24 +309,7 @@ class TierEvaluator:
             return None, ("domainNames in a Deny or Pass rule have no meaning in the spec "
                           "(it supports them only in Accept/Allow rules)")
         if isinstance(other, Pod):
-            if peer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
-                if other.host_network:
-                    return False, ""
-                if peer.namespace_selector is not None and not peer.namespace_selector.matches(
-                        self.cluster.namespace_labels(other.namespace)):
-                    return False, ""
-                return peer.pod_selector is None or peer.pod_selector.matches(other.labels), ""
-            if peer.kind is PeerKind.NETWORKS:
-                return addresses_match(peer, other, families)
-            if peer.kind is PeerKind.NODES:
-                if not other.host_network:
-                    return False, ""
-                if not other.ips:
-                    return None, f"{other.key} uses the host network but its node's IP is " \
-                                 "not in the manifests"
-                return any(self._node_address(peer, ip) for ip in other.ips
-                           if ip.family in families), ""
-            return False, ""  # domainNames: a pod IP is not an answer for an outside name
+            return self._pod_matches(peer, other, families)
         if peer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
             return False, ""
         family, lo, hi = _range_of(other)
@@ -348,6 +331,28 @@ class TierEvaluator:
             return any(domain_matches(d, host) for d in peer.domain_names), ""
         return None, (f"whether {getattr(other, 'label', 'the address')} is an address of "
                       f"{', '.join(peer.domain_names)} depends on DNS at run time")
+
+    def _pod_matches(self, peer: TierPeer, pod: Pod,
+                     families: frozenset[int]) -> tuple[bool | None, str]:
+        """``peer_matches`` for a pod: by its labels and namespace's, address or node."""
+        if peer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
+            if pod.host_network:
+                return False, ""
+            if peer.namespace_selector is not None and not peer.namespace_selector.matches(
+                    self.cluster.namespace_labels(pod.namespace)):
+                return False, ""
+            return peer.pod_selector is None or peer.pod_selector.matches(pod.labels), ""
+        if peer.kind is PeerKind.NETWORKS:
+            return addresses_match(peer, pod, families)
+        if peer.kind is PeerKind.NODES:
+            if not pod.host_network:
+                return False, ""
+            if not pod.ips:
+                return None, f"{pod.key} uses the host network but its node's IP is " \
+                             "not in the manifests"
+            return any(self._node_address(peer, ip) for ip in pod.ips
+                       if ip.family in families), ""
+        return False, ""  # domainNames: a pod IP is not an answer for an outside name
 
     def _node_address(self, peer: TierPeer, ip: Address) -> bool:
         assert peer.node_selector is not None
@@ -409,8 +414,9 @@ def _range_of(other: object) -> tuple[int, int, int]:
 
 def addresses_match(peer: TierPeer, pod: Pod, families: frozenset[int] = FAMILIES
                     ) -> tuple[bool | None, str]:
-    """``networks`` against a pod: its address of the connection's family, when known
-    (networks match pod IPs too).
+    """``networks`` against a pod: its address of the connection's family, when known.
+
+    Networks match pod IPs too.
 
     A pod whose IP the manifests do not give (a workload's template) is matched only
     by a network covering a whole address family (``0.0.0.0/0``, ``::/0``), which

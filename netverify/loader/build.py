@@ -162,6 +162,18 @@ class _Builder:
             )
         src = self._identify(raw, kind)
         self._suppression(raw, src)
+        self._known(raw, src, kind, api)
+
+    def _routing_object(self, raw: RawObject, src: SourceRef, kind: str) -> None:
+        """An EndpointSlice, or a ReferenceGrant (ReferencePolicy, its v1alpha2 name)."""
+        if kind == "EndpointSlice":
+            labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
+            self.endpoint_slices.append(build_endpoint_slice(raw, src, labels))
+        else:
+            self.reference_grants.append(build_reference_grant(raw, src))
+
+    def _known(self, raw: RawObject, src: SourceRef, kind: str, api: object) -> None:
+        """Read an object of a kind and version netverify knows into its list."""
         if kind == "Namespace":
             self._namespace(raw, src)
         elif kind == "Pod":
@@ -186,11 +198,8 @@ class _Builder:
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
             self.http_routes.append(build_http_route(raw, src))
-        elif kind == "EndpointSlice":
-            labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
-            self.endpoint_slices.append(build_endpoint_slice(raw, src, labels))
-        elif kind in ("ReferenceGrant", "ReferencePolicy"):
-            self.reference_grants.append(build_reference_grant(raw, src))
+        elif kind in ("EndpointSlice", "ReferenceGrant", "ReferencePolicy"):
+            self._routing_object(raw, src, kind)
         elif kind in TIER_VERSIONS:
             self.cluster_policies.append(build_cluster_policy(raw, src, self.warnings))
         elif kind == "Node":
@@ -198,8 +207,11 @@ class _Builder:
             self.nodes.append(build_node(raw, src, labels))
 
     def _unevaluated(self, raw: RawObject, entry: PolicyKind) -> None:
-        """Keep a traffic policy netverify does not evaluate (Calico's NetworkPolicy, a
-        CiliumNetworkPolicy, ...): the answers it could change are incomplete."""
+        """Keep a traffic policy netverify does not evaluate, so its answers say incomplete.
+
+        For example Calico's NetworkPolicy or a CiliumNetworkPolicy: the answers it could
+        change are incomplete.
+        """
         ns, name = _meta_names(raw.data)
         ns = (ns or DEFAULT_NAMESPACE) if entry.scope is Scope.NAMESPACED else None
         self.unevaluated.append(PolicyObject(

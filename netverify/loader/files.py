@@ -79,8 +79,9 @@ def refuse_unrendered(name: str, folder: str) -> None:
 
 def walk(root: Path, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, *,
          rendered: bool = True) -> list[Path]:
-    """Files under ``root`` ending in ``suffixes``, sorted; every folder is listed or it is
-    an error.  ``rendered``: refuse Kustomize folders and Helm charts (manifests only).
+    """Files under ``root`` ending in ``suffixes``, sorted (an unlistable folder is an error).
+
+    ``rendered``: refuse Kustomize folders and Helm charts (manifests only).
 
     Raises:
         ManifestError: naming the folder or entry that cannot be read or examined.

@@ -59,6 +59,7 @@ class FieldContext:
         return self.ref(path)
 
     def ref(self, path: list[str | int]) -> SourceRef:
+        """Source of a field path given as its parts, with the line the YAML had it on."""
         return self.src.at(_path_text(path), self.raw.line_of(path))
 
     def error(self, path: list[str | int], message: str, hint: str | None = None) -> ManifestError:
@@ -255,34 +256,48 @@ def _port(ctx: FieldContext, raw: Any, path: list[str | int], index: int) -> Por
     except ValueError:
         raise ctx.error([*path, "protocol"], f"unsupported protocol {proto_raw!r}",
                         hint="TCP, UDP or SCTP (upper case)") from None
-    port = raw.get("port")
-    end_port = raw.get("endPort")
-    if isinstance(port, bool):
-        raise ctx.error([*path, "port"], f"{port!r} is not a port")
-    if isinstance(port, int):
-        if not MIN_PORT <= port <= MAX_PORT:
-            raise ctx.error([*path, "port"], f"{port} is out of range 1-65535")
-    elif isinstance(port, str):
-        if port.isdigit():
-            raise ctx.error([*path, "port"], f"{port!r} is a quoted number, read as a port name",
-                            hint=f"write port: {port} without quotes")
-        if not valid_port_name(port):
-            raise ctx.error([*path, "port"], f"{port!r} is not a valid port name",
-                            hint="at most 15 lowercase letters, digits and '-', "
-                                 "with at least one letter")
-    elif port is not None:
-        raise ctx.error([*path, "port"], f"{port!r} is not a port number or name")
-    if end_port is not None:
-        if isinstance(end_port, bool) or not isinstance(end_port, int):
-            raise ctx.error([*path, "endPort"], f"{end_port!r} is not a port number")
-        if port is None:
-            raise ctx.error([*path, "endPort"], "endPort requires port")
-        if isinstance(port, str):
-            raise ctx.error([*path, "endPort"], "endPort cannot be used with a named port",
-                            hint=f"port {port!r} is a name; use numbers for a range")
-        if end_port > MAX_PORT:
-            raise ctx.error([*path, "endPort"], f"{end_port} is out of range 1-65535")
-        if end_port < port:
-            raise ctx.error([*path, "endPort"], f"{end_port} is below port {port}")
+    port = _port_value(ctx, raw.get("port"), [*path, "port"])
+    end_port = _end_port(ctx, raw.get("endPort"), port, [*path, "endPort"])
     return PortSpec(index=index, protocol=protocol, port=port, end_port=end_port,
                     source=ctx.ref(path))
+
+
+def _port_value(ctx: FieldContext, port: object, path: list[str | int]) -> int | str | None:
+    """``port``: a number in range or a valid name (a quoted number is neither)."""
+    if isinstance(port, bool):
+        raise ctx.error(path, f"{port!r} is not a port")
+    if isinstance(port, int):
+        if not MIN_PORT <= port <= MAX_PORT:
+            raise ctx.error(path, f"{port} is out of range 1-65535")
+        return port
+    if isinstance(port, str):
+        if port.isdigit():
+            raise ctx.error(path, f"{port!r} is a quoted number, read as a port name",
+                            hint=f"write port: {port} without quotes")
+        if not valid_port_name(port):
+            raise ctx.error(path, f"{port!r} is not a valid port name",
+                            hint="at most 15 lowercase letters, digits and '-', "
+                                 "with at least one letter")
+        return port
+    if port is not None:
+        raise ctx.error(path, f"{port!r} is not a port number or name")
+    return None
+
+
+def _end_port(ctx: FieldContext, end_port: object, port: int | str | None,
+              path: list[str | int]) -> int | None:
+    """``endPort``: a number from ``port`` to 65535, only after a numbered ``port``."""
+    if end_port is None:
+        return None
+    if isinstance(end_port, bool) or not isinstance(end_port, int):
+        raise ctx.error(path, f"{end_port!r} is not a port number")
+    if port is None:
+        raise ctx.error(path, "endPort requires port")
+    if isinstance(port, str):
+        raise ctx.error(path, "endPort cannot be used with a named port",
+                        hint=f"port {port!r} is a name; use numbers for a range")
+    if end_port > MAX_PORT:
+        raise ctx.error(path, f"{end_port} is out of range 1-65535")
+    if end_port < port:
+        raise ctx.error(path, f"{end_port} is below port {port}")
+    return end_port

@@ -67,8 +67,10 @@ _ROUTE_PATH_SUFFIXES = ("/..", "/.")
 
 
 def _choice(ctx: FieldContext, value: Any, path: list[str | int], allowed: Any, what: str) -> str:
-    """``value`` when it is a string among ``allowed`` (a mapping or a tuple), else a field
-    error: a list or mapping from the YAML must not reach a dict lookup (unhashable)."""
+    """``value`` when it is a string among ``allowed`` (a mapping or a tuple), else a field error.
+
+    A list or mapping from the YAML must not reach a dict lookup (unhashable).
+    """
     if not isinstance(value, str) or value not in allowed:
         raise ctx.error(path, f"unknown {what} {value!r}", hint=f"one of {', '.join(allowed)}")
     return value
@@ -300,8 +302,11 @@ def _route_path(ctx: FieldContext, p: dict[str, Any], mat: list[str | int]) -> t
 
 def _name_values(ctx: FieldContext, raw: Any, at: list[str | int], what: str, *, lower: bool
                  ) -> tuple[tuple[str, str], ...]:
-    """Exact ``headers`` or ``queryParams`` matches as (name, value); the first entry of a
-    name counts ("subsequent entries with an equivalent name MUST be ignored")."""
+    """Exact ``headers`` or ``queryParams`` matches as (name, value).
+
+    The first entry of a name counts ("subsequent entries with an equivalent name MUST be
+    ignored").
+    """
     out: dict[str, str] = {}
     field = at[-1]
     for h, hd in enumerate(_list(ctx, raw, at)):

@@ -109,9 +109,8 @@ def _kind_of(node: yaml.Node) -> str:
 Build = Callable[[yaml.Node, int], Any]
 
 
-def _builder(loader: Any, aliases: bool) -> tuple[Build, Callable[[], None]]:
-    """A function constructing Python data from one text's node trees, and one to call
-    when done with it.
+def _builder(loader: Any, aliases: bool) -> tuple[Build, Callable[[], None]]:  # noqa: C901
+    """A function constructing Python data from one text's node trees, and one to call when done.
 
     Like SafeConstructor, but faster (plain strings, most of a manifest, are taken
     inline: this is the loader's hot loop) and with the checks above.  PyYAML
@@ -126,7 +125,9 @@ def _builder(loader: Any, aliases: bool) -> tuple[Build, Callable[[], None]]:
     expanded = 0
     outermost: yaml.Node | None = None  # the anchor of the alias being expanded
 
-    def build(node: yaml.Node, depth: int) -> Any:
+    # The hot loop, inlined on purpose: a call per node for each check would cost more
+    # than the checks (scalars, most of a manifest, never leave this function).
+    def build(node: yaml.Node, depth: int) -> Any:  # noqa: C901
         nonlocal inside_alias, expanded, outermost
         cls = node.__class__
         if cls is _SCALAR:
@@ -211,9 +212,11 @@ def _builder(loader: Any, aliases: bool) -> tuple[Build, Callable[[], None]]:
 
 
 def _unconstructible(loader: Any, node: yaml.Node) -> str:
-    """A scalar PyYAML resolved to a type its value does not fit (``2024-13-01``, a
-    month 13, as a date): a plain one is the string it looks like, as Kubernetes'
-    YAML reader (go-yaml) takes it; an explicit tag (``!!int abc``) is an error."""
+    """A scalar PyYAML resolved to a type its value does not fit (``2024-13-01`` as a date).
+
+    A plain one is the string it looks like, as Kubernetes' YAML reader (go-yaml) takes it;
+    an explicit tag (``!!int abc``) is an error.
+    """
     # (A plain scalar has no style; an explicit tag that resolution would give anyway
     # cannot be told apart from none, and is read as the string too.)
     if not getattr(node, "style", None) and loader.resolve(

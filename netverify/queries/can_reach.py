@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from netverify.cni import effective
+from netverify.cluster_policies import PeerKind
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import usable_families
-from netverify.model import Cluster, Pod
+from netverify.model import Cluster, Direction, Pod, Service
 from netverify.ports import Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import (
+    PortQuery,
     Resolved,
     outside_host,
     parse_port,
@@ -22,7 +24,7 @@ from netverify.queries.endpoints import (
     resolve_host,
     split_port,
 )
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.services import find_service, service_target
 from netverify.results import CanReachResult, PairVerdict
 
@@ -39,8 +41,9 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
               cni: str | None = None, policy_only: bool = False,
               timeout_ms: int = DEFAULT_TIMEOUT_MS,
               resolves_to: str | None = None) -> CanReachResult:
-    """Answer whether ``src`` may reach ``dst``: what the policies say and, unless
-    ``policy_only``, what the CNI (``cni`` as ``name[@version]``, else detected) does.
+    """Answer whether ``src`` may reach ``dst``: what the policies say and what the CNI does.
+
+    The CNI is ``cni`` as ``name[@version]``, else detected; ``policy_only`` leaves it out.
 
     Either end may be a DNS name outside the cluster (``api.example.com:443``): cluster-wide
     ``domainNames`` rules are matched against the name, every other rule against the
@@ -70,17 +73,17 @@ def can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None = 
     if any(p.ingress.isolated for p in result.pairs):
         result = replace(result, caveats=(*result.caveats, NODE_LOCAL))
     if not policy_only:
-        prof, notes = choose(cluster, cni)
-        eff_cluster, eff_notes = effective(cluster, prof)
-        result = replace(result, cni=prof.label, cni_notes=(*notes, *eff_notes))
-        if eff_cluster is not cluster or prof.service_hairpin_policed is not None:
+        plugin = enforced(cluster, cni)
+        prof = plugin.profile
+        result = replace(result, cni=prof.label, cni_notes=plugin.notes)
+        if plugin.changes(cluster) or prof.service_hairpin_policed is not None:
             # The plugin's treatment of a pod reaching itself through a Service can make
             # its answer differ even when it enforces every policy as written.
-            eff = _can_reach(eff_cluster, src, dst, port=port, protocol=protocol,
+            eff = _can_reach(plugin.cluster, src, dst, port=port, protocol=protocol,
                              engine=engine, hairpin=prof.service_hairpin_policed,
                              cni_label=prof.label, deadline=deadline,
                              resolves_to=resolves_to)
-            if eff_cluster is not cluster or eff.pairs != result.pairs:
+            if plugin.changes(cluster) or eff.pairs != result.pairs:
                 result = replace(result, effective=eff.pairs)
     cov = cluster.coverage
     return replace(result, pairs=mark_pairs(result.pairs, cov),
@@ -138,8 +141,35 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
     srcs: list[Pod | External] = [*s.pods, *s.external]
     dsts: list[Pod | External] = [*d.pods, *d.external]
 
+    pairs, asked, caveats, resolved_any = _pairs(ev, srcs, dsts, pq, proto_only)
+    if pq is not None and pq.name is not None and not resolved_any:
+        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
+                         f"{pq.name!r}", hint=_ports_hint(d.pods))
+    if engine == "smt":
+        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
+        caveats.extend(more)
+    return CanReachResult(
+        src=src_text, dst=dst_text,
+        port=pq.number if pq else None, port_name=pq.name if pq else None,
+        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
+        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
+        host=src_host or dst_host,
+    )
+
+
+Asked = tuple[Pod | External, Pod | External, Protocol | None, int | None]
+
+
+def _pairs(ev: Evaluator, srcs: list[Pod | External], dsts: list[Pod | External],
+           pq: PortQuery | None, proto_only: Protocol | None
+           ) -> tuple[list[PairVerdict], list[Asked], list[str], bool]:
+    """Each (source, destination) pair's verdict on the port asked, as it resolves there.
+
+    Also the pairs as asked (for the SMT engine), the caveats, and whether a named port
+    resolved on some destination.
+    """
     pairs: list[PairVerdict] = []
-    asked: list[tuple[Pod | External, Pod | External, Protocol | None, int | None]] = []
+    asked: list[Asked] = []
     caveats: list[str] = []
     resolved_any = False
     for dp in dsts:
@@ -167,24 +197,14 @@ def _can_reach(cluster: Cluster, src: str, dst: str, *, port: str | int | None =
                 continue
             pairs.append(ev.pair(sp, dp, protocol=proto, port=number))
             asked.append((sp, dp, proto, number))
-    if pq is not None and pq.name is not None and not resolved_any:
-        raise QueryError(f"no destination pod of {dst_text!r} has a container port named "
-                         f"{pq.name!r}", hint=_ports_hint(d.pods))
-    if engine == "smt":
-        pairs, more = _decide_with_smt(cluster, pairs, asked, deadline)
-        caveats.extend(more)
-    return CanReachResult(
-        src=src_text, dst=dst_text,
-        port=pq.number if pq else None, port_name=pq.name if pq else None,
-        protocol=(pq.protocol or (None if pq.name else Protocol.TCP)) if pq else proto_only,
-        pairs=tuple(pairs), caveats=tuple(dict.fromkeys(caveats)),
-        host=src_host or dst_host,
-    )
+    return pairs, asked, caveats, resolved_any
 
 
 def _could_use(a: Pod | External, b: Pod | External) -> bool:
-    """False for a pod and an address of a named host in a family the pod has no address
-    of: the client looks up the name's records of its own family, never the others."""
+    """False for a pod and an address of a named host in a family the pod has no address of.
+
+    The client looks up the name's records of its own family, never the others.
+    """
     pod, ext = (a, b) if isinstance(a, Pod) else (b, a)
     if not isinstance(pod, Pod) or not isinstance(ext, External) or not ext.host:
         return True
@@ -239,7 +259,15 @@ def _decide_with_smt(cluster: Cluster, pairs: list[PairVerdict],
 
 def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
              loopback: PairVerdict, policed: bool | None, cni: str) -> PairVerdict:
-    """A pod reaching itself through a Service, as the plugin treats it."""
+    """A pod reaching itself through a Service, as the plugin treats it.
+
+    Cluster-wide tiers: ClusterNetworkPolicy (v1alpha2) applies to it, as the API overview
+    says ("A Pod connecting to a Service IP that the service proxy load-balances back to
+    the same Pod is subject to ClusterNetworkPolicy"); v1alpha1 says nothing, so where
+    AdminNetworkPolicies would change the answer it is undecided.
+    """
+    if ev.cluster.cluster_policies:
+        return _tiered_hairpin(ev, src, pod, traffic, loopback, policed, cni)
     by_policy = ev.pair(src, pod, self_exempt=False, **traffic)
     if policed is True:
         return replace(by_policy, caveats=(
@@ -252,6 +280,77 @@ def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, An
         "come back to it (hairpin); a pod's connection to its own address is always allowed, "
         f"but through a Service whether its policies apply depends on {cni} "
         f"(kubernetes#95879): by the policies it would be {by_policy.allowed}"))
+
+
+def _vip_reading(ev: Evaluator, src: Pod, pod: Pod, svc: Service, traffic: dict[str, Any],
+                 v: PairVerdict) -> PairVerdict:
+    """Leave undecided what a cluster-wide ``networks`` peer holding the ClusterIP changes.
+
+    Whether the peer sees the ClusterIP (before the service proxy rewrites it) or the
+    endpoint pod's address is not specified (NPEP-133 says the VIP cannot be selected,
+    NPEP-126 lists the Service CIDR as a useful ``networks`` value), so ports the two
+    readings decide apart are undecided.
+    """
+    if not svc.cluster_ip or svc.headless:
+        return v
+    try:
+        vip = ipaddress.ip_address(svc.cluster_ip)
+    except ValueError:
+        return v
+    family, value = vip.version, int(vip)
+    if not any(s.family == family and any(a <= value <= b for a, b in s.intervals)
+               for p in ev.cluster.cluster_policies for r in p.egress for peer in r.peers
+               if peer.kind is PeerKind.NETWORKS for s in peer.addresses):
+        return v
+    if family not in usable_families(src.ips):
+        return v
+    ext = External(family, value, value, f"{svc.namespace}/{svc.name} ClusterIP {vip}")
+    egress = ev.side(Direction.EGRESS, src, ext, pod, frozenset({family}))
+    other = egress.allowed.intersection(v.ingress.allowed)
+    if "protocol" in traffic:
+        other = other.restrict(traffic["protocol"], traffic["port"])
+    sure = v.allowed.intersection(other)
+    maybe = v.allowed.union(other).union(v.undecided)
+    if sure == v.allowed and maybe == v.allowed.union(v.undecided):
+        return v
+    return replace(v, allowed=sure, undecided=maybe.difference(sure), caveats=(
+        *v.caveats, f"a cluster-wide networks peer holds the ClusterIP {vip}: whether it sees "
+        "the ClusterIP or the endpoint pod's address is not specified (NPEP-133, NPEP-126); "
+        f"seeing the ClusterIP, {src.key}'s egress allows {egress.allowed or 'nothing'}"))
+
+
+V1ALPHA1_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
+
+
+def _tiered_hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
+                    loopback: PairVerdict, policed: bool | None, cni: str) -> PairVerdict:
+    """Hairpin through a Service with cluster-wide policies (see ``_hairpin``).
+
+    The tiers judge it; NetworkPolicy too when the plugin polices hairpin traffic
+    (``policed``); when that is not known, as without tiers, the answer leaves
+    NetworkPolicy out and says what it would change.
+    """
+    everything = ev.pair(src, pod, self_exempt=False, **traffic)
+    tiers_only = Evaluator(replace(ev.cluster, policies=())).pair(
+        src, pod, self_exempt=False, **traffic)
+    readings = [everything if policed else tiers_only]
+    notes = [f"through a Service the connection may come back to {pod.key} (hairpin): "
+             "ClusterNetworkPolicy applies to it (network-policy-api, API overview)"]
+    if policed is None and everything.allowed != tiers_only.allowed:
+        notes.append(f"whether its NetworkPolicies apply too depends on {cni} "
+                     f"(kubernetes#95879): with them it would be {everything.allowed}")
+    if any(p.kind in V1ALPHA1_KINDS for p in ev.cluster.cluster_policies):
+        readings.append(loopback)
+        notes.append("v1alpha1 (AdminNetworkPolicy, BaselineAdminNetworkPolicy) does not say "
+                     "whether such traffic is subject to it")
+    sure = readings[0].allowed
+    maybe = readings[0].allowed.union(readings[0].undecided)
+    for r in readings[1:]:
+        sure = sure.intersection(r.allowed)
+        maybe = maybe.union(r.allowed).union(r.undecided)
+    base = readings[0]
+    return replace(base, allowed=sure, undecided=maybe.difference(sure), loopback=False,
+                    caveats=(*base.caveats, *notes))
 
 
 def _is_pod_endpoint(text: str) -> bool:
@@ -270,8 +369,6 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
     (``hairpin``; kubernetes#95879).  Unknown: the loopback verdict, with a caveat when
     the policies would say otherwise.
     """
-    from netverify.model import Service
-
     assert isinstance(svc, Service)
     proto = parse_protocol(protocol) if protocol else None
     target = service_target(ev.cluster, svc, port_text, proto)
@@ -284,6 +381,8 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
             v = ev.pair(sp, pod, **traffic)
             if v.loopback:
                 v = _hairpin(ev, sp, pod, traffic, v, hairpin, cni_label or "the CNI")
+            elif isinstance(sp, Pod):
+                v = _vip_reading(ev, sp, pod, svc, traffic, v)
             pairs.append(v)
     return CanReachResult(
         src=src_text, dst=f"svc/{svc.namespace}/{svc.name}",

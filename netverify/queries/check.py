@@ -28,7 +28,6 @@ from typing import Any
 
 import z3
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.engines.smt.endpoints import (
@@ -45,7 +44,7 @@ from netverify.model import Cluster, Pod
 from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.hypothetical import verify_witness
 from netverify.queries.witnesses import address_notes, settle, taken
 from netverify.results import AssertionReason, AssertionResult, CheckReport, PairVerdict
@@ -104,9 +103,9 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
                     raise SpecError(f"{path}: manifests: {e.message}") from None
                 raise
         cluster = clusters[paths]
-        prof, notes = choose(cluster, spec.cni)
-        eff_cluster, eff_notes = effective(cluster, prof)
-        caveats.extend(f"{path}: {n}" for n in (*notes, *eff_notes))
+        plugin = enforced(cluster, spec.cni)
+        prof, eff_cluster = plugin.profile, plugin.cluster
+        caveats.extend(f"{path}: {n}" for n in plugin.notes)
         for a in spec.assertions:
             on = cluster if a.answer is Basis.POLICY else eff_cluster
             r = _run(on, spec, a, deadline)

@@ -148,9 +148,12 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
 
 def _explain(rows: list[DiffRow], sample: dict[tuple[str, str], tuple[Pod, Pod]],
              old: Cluster, new: Cluster) -> list[DiffRow]:
-    """Give each row the rules responsible: on one of its pod pairs and its first changed
-    port, the side (egress, ingress) whose verdict changed, with who decides it in each
-    version: a cluster-wide tier rule, a NetworkPolicy rule or isolation, or the default."""
+    """Give each row the rules responsible for its change.
+
+    On one of its pod pairs and its first changed port, the side (egress, ingress) whose
+    verdict changed, with who decides it in each version: a cluster-wide tier rule, a
+    NetworkPolicy rule or isolation, or the default.
+    """
     ev_old, ev_new = Evaluator(old), Evaluator(new)
     old_pods = {p.key: p for p in old.pods}
     out = []
@@ -210,8 +213,11 @@ def _namespace(group: str) -> str:
 
 
 def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
-    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when every workload
-    pair between the two namespaces changed in exactly the same way."""
+    """Replace the rows of a namespace pair by one ``ns/* -> ns/*`` row when they agree.
+
+    They agree when every workload pair between the two namespaces changed in exactly the
+    same way.
+    """
     groups: dict[str, set[str]] = defaultdict(set)
     for p in (*old.pods, *new.pods):
         groups[p.namespace].add(p.group)

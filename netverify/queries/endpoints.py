@@ -48,8 +48,11 @@ class Resolved:
 
 
 def is_url(text: str) -> bool:
-    """Whether a destination is a URL: ``can-reach`` then follows the request through
-    Ingress and Gateway API routes instead of asking about pods."""
+    """Whether a destination is a URL.
+
+    ``can-reach`` then follows the request through Ingress and Gateway API routes instead
+    of asking about pods.
+    """
     return text.lower().startswith(URL_SCHEMES)
 
 
@@ -241,6 +244,11 @@ def resolve(cluster: Cluster, ev: Evaluator, text: str) -> Resolved:
             f"{text!r} is ambiguous: the app label {name!r} is on {len(groups)} workloads "
             f"({', '.join(groups[:6])})",
             hint=f"name one of them, or use {ns}/app={name} for all of them")
+    raise _no_such_pod(cluster, ns, name, in_ns)
+
+
+def _no_such_pod(cluster: Cluster, ns: str, name: str, in_ns: list[Pod]) -> QueryError:
+    """The error for a name no pod, workload or app label of ``ns`` has, with near misses."""
     names = sorted({p.name for p in in_ns} | {p.workload for p in in_ns if p.workload} | {
         p.labels[k] for p in in_ns for k in APP_LABELS if k in p.labels})
     close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
@@ -254,8 +262,8 @@ def resolve(cluster: Cluster, ev: Evaluator, text: str) -> Resolved:
         hint_parts.append(f"pods in {ns}: {', '.join(names[:10])}")
     if not names:
         hint_parts.append(f"namespace {ns} has no pods")
-    raise QueryError(f"no pod, workload or app label named {name!r} in namespace {ns}",
-                     hint="; ".join(hint_parts) or None)
+    return QueryError(f"no pod, workload or app label named {name!r} in namespace {ns}",
+                      hint="; ".join(hint_parts) or None)
 
 
 def _simple_match(name: str, p: Pod) -> bool:

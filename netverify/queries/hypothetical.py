@@ -34,7 +34,7 @@ from netverify.engines.smt.endpoints import (
     fresh_addresses,
     symbolic_pod,
 )
-from netverify.engines.smt.engine import SmtEngine
+from netverify.engines.smt.engine import Question, SmtEngine
 from netverify.engines.smt.formulas import RuleTerm, Traffic
 from netverify.engines.smt.solve import (
     Outcome,
@@ -47,7 +47,7 @@ from netverify.errors import QueryError, SelectorError
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Direction, Pod
 from netverify.policy_kinds import ANY, OUTSIDE
 from netverify.ports import Protocol
-from netverify.queries.endpoints import parse_port, resolve, split_port
+from netverify.queries.endpoints import PortQuery, parse_port, resolve, split_port
 from netverify.queries.witnesses import address_notes, settle, taken
 from netverify.results import HypotheticalResult, PairVerdict
 from netverify.selectors import LabelSelector, Operator, Requirement, parse_selector_string
@@ -184,26 +184,11 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
     s_ep = _endpoint(engine, s_spec, "src", new_namespaces)
     d_ep = _endpoint(engine, d_spec, "dst", new_namespaces)
     traffic = Traffic.symbolic()
+    number, proto = _port_asked(pq, protocol, d_spec)
     goals: list[z3.BoolRef] = []
-    number: int | None = None
-    proto: Protocol | None = None
-    if pq is not None:
-        proto = pq.protocol
-        if pq.name is not None:
-            if d_spec.pod is None:
-                raise QueryError("a named port needs an existing destination pod",
-                                 hint="give the port number")
-            found = [cp for cp in d_spec.pod.container_ports
-                     if cp.name == pq.name and (proto is None or cp.protocol is proto)]
-            if not found:
-                raise QueryError(f"{d_spec.pod.key} has no container port named {pq.name!r}")
-            number, proto = found[0].port, found[0].protocol
-        else:
-            number = pq.number
-            proto = proto or Protocol.TCP
-        goals += [traffic.port == number, traffic.proto == PROTOCOL_CODE[proto]]
-    elif protocol is not None:
-        proto = Protocol(protocol.upper())
+    if number is not None:
+        goals.append(traffic.port == number)
+    if proto is not None:
         goals.append(traffic.proto == PROTOCOL_CODE[proto])
     q = engine.question(s_ep, d_ep, traffic)
     for role, ep, text in (("source", s_ep, src_text), ("destination", d_ep, dst_text)):
@@ -235,8 +220,14 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
                 f"the solver could not decide: {maybe.reason}",))
     if res.outcome is Outcome.NO:
         return replace(base, reasons=tuple(_why_not(engine, q, goals, s_ep, d_ep)))
-    m = res.model
-    assert m is not None
+    assert res.model is not None
+    return _witnessed(cluster, engine, q, goals, s_ep, d_ep, traffic, res.model, base, notes)
+
+
+def _witnessed(cluster: Cluster, engine: SmtEngine, q: Question, goals: list[z3.BoolRef],
+               s_ep: SymEndpoint, d_ep: SymEndpoint, traffic: Traffic,
+               m: z3.ModelRef, base: HypotheticalResult, notes: list[str]) -> HypotheticalResult:
+    """The yes answer: the solver's witnesses, checked by the concrete engine and settled."""
     ws = read_endpoint(m, engine.universe, cluster, s_ep, "witness-src")
     wd = read_endpoint(m, engine.universe, cluster, d_ep, "witness-dst")
     if any(isinstance(w, Witness) and w.pod not in cluster.pods and taken(cluster, w)
@@ -264,6 +255,30 @@ def can_reach_hypothetical(cluster: Cluster, src: str, dst: str, *,
                    witness_dst=describe(cluster, wd, existing=d_ep.pod is not None),
                    witness_port=wport, witness_protocol=wproto, admitted_by=tuple(admitted),
                    verified=True, caveats=tuple(notes))
+
+
+def _port_asked(pq: PortQuery | None, protocol: str | None,
+                d_spec: _Spec) -> tuple[int | None, Protocol | None]:
+    """The port number and protocol asked about (None: any).
+
+    A named port resolves on the destination pod, which must then exist; a number
+    without a protocol is TCP.
+
+    Raises:
+        QueryError: for a named port the destination does not have.
+    """
+    if pq is None:
+        return None, Protocol(protocol.upper()) if protocol is not None else None
+    if pq.name is None:
+        return pq.number, pq.protocol or Protocol.TCP
+    if d_spec.pod is None:
+        raise QueryError("a named port needs an existing destination pod",
+                         hint="give the port number")
+    found = [cp for cp in d_spec.pod.container_ports
+             if cp.name == pq.name and (pq.protocol is None or cp.protocol is pq.protocol)]
+    if not found:
+        raise QueryError(f"{d_spec.pod.key} has no container port named {pq.name!r}")
+    return found[0].port, found[0].protocol
 
 
 def _spaces(spec: _Spec) -> tuple[str | None, ...]:

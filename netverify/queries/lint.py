@@ -38,6 +38,7 @@ from netverify.engines.smt.solve import Outcome, check, new_solver
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
+from netverify.source import SourceRef
 
 
 def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResult:
@@ -48,113 +49,129 @@ def lint(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> LintResul
 
     >>> lint(cluster).findings  # doctest: +SKIP
     """
-    smt = SmtEngine(cluster, timeout_ms=timeout_ms)
-    u = smt.universe
-    src = symbolic_pod(u, cluster, "src", allow_new_namespace=True)
-    dst = symbolic_pod(u, cluster, "dst", allow_new_namespace=True)
-    # Addresses outside the cluster, of both families: an IPv6 ipBlock only ever
-    # admits IPv6 addresses.
-    ext4 = smt.external(IPv4, 0, (1 << 32) - 1, "ext4")
-    ext6 = smt.external(IPv6, 0, (1 << 128) - 1, "ext6")
-    traffic = Traffic.symbolic()
-    domain = [*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain]
-    findings: list[LintFinding] = []
-    undecided: list[str] = []
-
-    def allowed(enc: Encoder) -> list[z3.BoolRef]:
-        """The questions: pod to pod, outside to pod and pod to outside (each family)."""
-        out = []
-        for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
-            e, i, _, _ = enc.allowed(a, b, traffic)
-            out.append(z3.And(e, i))
-            if enc.tiers.active:  # what the implementation may choose must not change
-                out.append(enc.possibly_allowed(a, b, traffic))
-        return out
-
-    full = allowed(smt.encoder)
-    solver = new_solver(smt.deadline)
-    solver.add(*domain)
-
-    def same(edited: Cluster, what: str) -> bool:
-        """Whether ``edited`` decides every connection as the original does."""
-        if smt.deadline.expired():  # its formulas would only be built to be left undecided
-            undecided.append(f"{what}: {smt.deadline.reason()}")
-            return False
-        other = allowed(Encoder(edited, u))
-        r = check(solver, z3.Or(*[x != y for x, y in zip(full, other, strict=True)]))
-        if r.outcome is Outcome.UNDECIDED:
-            undecided.append(f"{what}: {r.reason}")
-            return False
-        return r.outcome is Outcome.NO
-
-    # ``current`` holds the findings so far applied; a candidate must keep every verdict
-    # both on it and on the original cluster (alone).
-    current = cluster
-
-    def redundant(edit: Callable[[Cluster], Cluster], what: str) -> bool:
-        nonlocal current
-        if not same(edit(current), what):
-            return False
-        if current is not cluster and not same(edit(cluster), what):
-            return False
-        current = edit(current)
-        return True
-
+    search = _Search(cluster, timeout_ms)
     for pol in cluster.policies:
-        selected = [p for p in cluster.pods if p.namespace == pol.namespace
-                    and not p.host_network and pol.pod_selector.matches(p.labels)]
-        possible = check(solver, smt.encoder.selects(pol, dst))
-        if possible.outcome is Outcome.UNDECIDED:
-            undecided.append(f"{pol.key} spec.podSelector: {possible.reason}")
-        if possible.outcome is Outcome.NO:
-            findings.append(LintFinding(
-                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
-                message="the podSelector contradicts itself: no pod could ever be selected",
-                source=pol.source))
-            continue
-        if not selected:
-            findings.append(LintFinding(
-                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
-                message=f"selects no existing pod in namespace {pol.namespace} "
-                        f"({{{pol.pod_selector}}}); it has no effect today", source=pol.source))
-        def drop(c: Cluster, key: str = pol.key) -> Cluster:
-            return _without_policy(c, key)
-
-        if redundant(drop, pol.key):
-            findings.append(LintFinding(
-                code="redundant-policy", policy=pol.key, field="",
-                message="deleting this policy changes no verdict for any possible pod",
-                source=pol.source, covered_by=tuple(_coverers(current, smt, pol, None))))
-            continue
-        for direction in Direction:
-            if direction not in pol.policy_types:
-                continue
-            for rule in pol.rules(direction):
-                field = f"spec.{direction.field}[{rule.index}]"
-
-                def edit(c: Cluster, key: str = pol.key, d: Direction = direction,
-                         i: int = rule.index) -> Cluster:
-                    return _without_rule(c, key, d, i)
-
-                if redundant(edit, f"{pol.key} {field}"):
-                    drops = pol.without_rule(direction, rule.index).policy_types \
-                        != pol.policy_types
-                    more = (f"; without policyTypes the policy then stops isolating "
-                            f"{direction.value.lower()}, which changes nothing either"
-                            if drops else "")
-                    findings.append(LintFinding(
-                        code="redundant-rule", policy=pol.key, field=field,
-                        message="deleting this rule allows and denies exactly the same traffic "
-                                f"for every possible pod{more}", source=rule.source,
-                        covered_by=tuple(_coverers(current, smt, pol,
-                                                   (direction, rule.index)))))
-    findings.sort(key=lambda f: (f.policy, f.field, f.code))
+        search.policy(pol)
+    findings = sorted(search.findings, key=lambda f: (f.policy, f.field, f.code))
     # Another kind of policy may make a NetworkPolicy rule redundant (a cluster-wide deny
     # covering what it allows) wherever it applies: with policies to judge, every object
     # netverify does not evaluate leaves the search incomplete.  Findings stay true.
     coverage = cluster.coverage if cluster.policies else cluster.coverage.affecting(())
     return LintResult(findings=tuple(findings), policies=len(cluster.policies),
-                      undecided=tuple(undecided), coverage=coverage)
+                      undecided=tuple(search.undecided), coverage=coverage)
+
+
+class _Search:
+    """One lint run: the original cluster's verdicts encoded once, the findings so far.
+
+    ``current`` holds the findings so far applied; a candidate must keep every verdict
+    both on it and on the original cluster (alone).
+    """
+
+    def __init__(self, cluster: Cluster, timeout_ms: int) -> None:
+        self.cluster = cluster
+        self.current = cluster
+        self.smt = smt = SmtEngine(cluster, timeout_ms=timeout_ms)
+        u = smt.universe
+        self.src = symbolic_pod(u, cluster, "src", allow_new_namespace=True)
+        self.dst = symbolic_pod(u, cluster, "dst", allow_new_namespace=True)
+        # Addresses outside the cluster, of both families: an IPv6 ipBlock only ever
+        # admits IPv6 addresses.
+        self.ext4 = smt.external(IPv4, 0, (1 << 32) - 1, "ext4")
+        self.ext6 = smt.external(IPv6, 0, (1 << 128) - 1, "ext6")
+        self.traffic = Traffic.symbolic()
+        self.findings: list[LintFinding] = []
+        self.undecided: list[str] = []
+        self.full = self.allowed(smt.encoder)
+        self.solver = new_solver(smt.deadline)
+        self.solver.add(*self.src.domain, *self.dst.domain, *self.ext4.domain,
+                        *self.ext6.domain, *self.traffic.domain)
+
+    def allowed(self, enc: Encoder) -> list[z3.BoolRef]:
+        """The questions: pod to pod, outside to pod and pod to outside (each family)."""
+        src, dst, ext4, ext6 = self.src, self.dst, self.ext4, self.ext6
+        out = []
+        for a, b in ((src, dst), (ext4, dst), (dst, ext4), (ext6, dst), (dst, ext6)):
+            e, i, _, _ = enc.allowed(a, b, self.traffic)
+            out.append(z3.And(e, i))
+            if enc.tiers.active:  # what the implementation may choose must not change
+                out.append(enc.possibly_allowed(a, b, self.traffic))
+        return out
+
+    def same(self, edited: Cluster, what: str) -> bool:
+        """Whether ``edited`` decides every connection as the original does."""
+        if self.smt.deadline.expired():  # its formulas would only be built to be left undecided
+            self.undecided.append(f"{what}: {self.smt.deadline.reason()}")
+            return False
+        other = self.allowed(Encoder(edited, self.smt.universe))
+        r = check(self.solver, z3.Or(*[x != y for x, y in zip(self.full, other, strict=True)]))
+        if r.outcome is Outcome.UNDECIDED:
+            self.undecided.append(f"{what}: {r.reason}")
+            return False
+        return r.outcome is Outcome.NO
+
+    def redundant(self, edit: Callable[[Cluster], Cluster], what: str) -> bool:
+        """Whether ``edit`` changes no verdict; if so it joins the findings applied."""
+        if not self.same(edit(self.current), what):
+            return False
+        if self.current is not self.cluster and not self.same(edit(self.cluster), what):
+            return False
+        self.current = edit(self.current)
+        return True
+
+    def policy(self, pol: NetworkPolicy) -> None:
+        """Judge one policy: its selector, then the whole policy, then each rule."""
+        selected = [p for p in self.cluster.pods if p.namespace == pol.namespace
+                    and not p.host_network and pol.pod_selector.matches(p.labels)]
+        possible = check(self.solver, self.smt.encoder.selects(pol, self.dst))
+        if possible.outcome is Outcome.UNDECIDED:
+            self.undecided.append(f"{pol.key} spec.podSelector: {possible.reason}")
+        if possible.outcome is Outcome.NO:
+            self.findings.append(LintFinding(
+                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
+                message="the podSelector contradicts itself: no pod could ever be selected",
+                source=pol.source))
+            return
+        if not selected:
+            self.findings.append(LintFinding(
+                code="selects-no-pod", policy=pol.key, field="spec.podSelector",
+                message=f"selects no existing pod in namespace {pol.namespace} "
+                        f"({{{pol.pod_selector}}}); it has no effect today", source=pol.source))
+
+        def drop(c: Cluster, key: str = pol.key) -> Cluster:
+            return _without_policy(c, key)
+
+        if self.redundant(drop, pol.key):
+            self.findings.append(LintFinding(
+                code="redundant-policy", policy=pol.key, field="",
+                message="deleting this policy changes no verdict for any possible pod",
+                source=pol.source,
+                covered_by=tuple(_coverers(self.current, self.smt, pol, None))))
+            return
+        for direction in Direction:
+            if direction in pol.policy_types:
+                for rule in pol.rules(direction):
+                    self.rule(pol, direction, rule.index, rule.source)
+
+    def rule(self, pol: NetworkPolicy, direction: Direction, index: int,
+             source: SourceRef | None) -> None:
+        """Judge one rule of a policy that is not redundant as a whole."""
+        field = f"spec.{direction.field}[{index}]"
+
+        def edit(c: Cluster, key: str = pol.key, d: Direction = direction,
+                 i: int = index) -> Cluster:
+            return _without_rule(c, key, d, i)
+
+        if not self.redundant(edit, f"{pol.key} {field}"):
+            return
+        drops = pol.without_rule(direction, index).policy_types != pol.policy_types
+        more = (f"; without policyTypes the policy then stops isolating "
+                f"{direction.value.lower()}, which changes nothing either" if drops else "")
+        self.findings.append(LintFinding(
+            code="redundant-rule", policy=pol.key, field=field,
+            message="deleting this rule allows and denies exactly the same traffic "
+                    f"for every possible pod{more}", source=source,
+            covered_by=tuple(_coverers(self.current, self.smt, pol, (direction, index)))))
 
 
 def _without_policy(cluster: Cluster, key: str) -> Cluster:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from netverify.cni import effective
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.errors import QueryError
@@ -27,7 +26,7 @@ from netverify.model import Cluster, Pod
 from netverify.policy_kinds import Coverage
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_protocol
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.results import MatrixCell, MatrixResult
 from netverify.verdicts import GroupBy
 
@@ -108,9 +107,8 @@ def _enforced(cluster: Cluster, cni: str | None, policy_only: bool
         caveats.append("policy answer only (--policy-only): what the CNI enforces is not "
                        "applied")
         return cluster, tuple(caveats)
-    prof, notes = choose(cluster, cni)
-    cluster, eff_notes = effective(cluster, prof)
-    return cluster, (*caveats, *notes, *eff_notes)
+    plugin = enforced(cluster, cni)
+    return plugin.cluster, (*caveats, *plugin.notes)
 
 
 def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> MatrixResult:

@@ -13,10 +13,13 @@ Ingresses are grouped by the controller that serves them (after the default
 IngressClass is applied), because one controller routes all of its Ingresses
 together; a class no detected controller serves is unknown, not guessed.  What
 the manifests cannot tell (ExternalName and selector-less Services, a proxy port
-nothing is known to expose) is ``unknown``; what the specifications say fails
+nothing is known to expose) is ``undecided``; what the specifications say fails
 (no ReferenceGrant, every weight 0, a port the proxy's Service does not expose)
-is ``blocked``.  A hop NetworkPolicy decides is ``unknown`` too when a traffic
+is ``blocked``.  A hop NetworkPolicy decides is ``undecided`` too when a traffic
 policy netverify does not evaluate (``Cluster.coverage``) applies to its pods.
+
+Each hop is returned as data: its status and a ``Reason`` (a ``HopReason`` code and
+the facts it is about); ``netverify.hop_text`` words it for every output.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from netverify.cni import effective
 from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
@@ -34,7 +36,7 @@ from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
 from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
 from netverify.queries.endpoints import resolve
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.queries.proxies import (
     IngressEntry,
     Proxy,
@@ -130,7 +132,7 @@ class _Run:
         self.touched: set[tuple[str | None, str | None]] = set()  # pairs left undecided
 
     def judged(self, hop: Hop, pairs: Iterable[tuple[str | None, str | None]]) -> Hop:
-        """``hop``, or ``unknown`` when an unevaluated traffic policy applies to its pairs.
+        """``hop``, or undecided when an unevaluated traffic policy applies to its pairs.
 
         Only for a hop whose status NetworkPolicy decided (the caller checks): a hop that
         fails for another reason fails whatever those policies say.
@@ -372,8 +374,11 @@ class _Run:
     def slice_backend(self, ref: BackendRef, svc_key: str, share: float, st: SliceTarget,
                       proxy: Proxy | None, step: str, notes: tuple[str, ...]
                       ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
-        """A selector-less Service's backend through its EndpointSlices: each ready
-        endpoint (a pod, or an address outside the pods) judged from the proxy pods."""
+        """A selector-less Service's backend through its EndpointSlices.
+
+        Each ready endpoint (a pod, or an address outside the pods) is judged from the
+        proxy pods.
+        """
         idle = not ref.weight
         subjects: list[tuple[str, Pod | External, int | None]] = [
             (p.key, p, n) for p, n in st.pods]
@@ -558,9 +563,8 @@ def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
     if policy_only:
         return Evaluator(cluster), ("policy answer only (--policy-only): the CNI is not "
                                     "considered",)
-    prof, notes = choose(cluster, cni)
-    eff, eff_notes = effective(cluster, prof)
-    return Evaluator(eff), (*notes, *eff_notes)
+    plugin = enforced(cluster, cni)
+    return Evaluator(plugin.cluster), plugin.notes
 
 
 def can_reach_url(cluster: Cluster, src: str, url: str, *,
@@ -647,11 +651,7 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
     With ``method``, only the HTTPRoute matches that take it (no method, or that one);
     Ingress paths match every method.
     """
-    if method is not None:
-        try:
-            method = check_method(method)
-        except ValueError as e:
-            raise QueryError(str(e)) from None
+    method = _method(method)
     ev, notes = _prepare(cluster, cni, policy_only)
     run = _Run(ev, external_sources(ev, "internet"), "internet", backend_kinds)
     override = resolve(cluster, ev, controller).pods if controller else ()
@@ -703,6 +703,14 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
     exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
                        coverage=run.coverage(), method=method)
+
+
+def _method(method: str | None) -> str | None:
+    """``--method`` upper-cased (QueryError for one that is not an HTTP token)."""
+    try:
+        return None if method is None else check_method(method)
+    except ValueError as e:
+        raise QueryError(str(e)) from None
 
 
 def _exposed(run: _Run, svc: Service) -> ExposedService:

@@ -30,7 +30,7 @@ from netverify.engines.smt.solve import (
 from netverify.engines.tiers import TierEvaluator, rule_ports
 from netverify.errors import QueryError
 from netverify.ipblocks import IPv4
-from netverify.model import Cluster, Direction, NetworkPolicy, Peer
+from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod
 from netverify.policy_kinds import ANY
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
@@ -61,34 +61,8 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
         raise QueryError(f"{text!r} is {len(resolved.pods)} pods; who-can-reach takes one pod",
                          hint="name one pod or workload")
     target = resolved.pods[0]
-    number: int | None = None
-    proto: Protocol | None = parse_protocol(protocol) if protocol and ptext is None else None
-    if ptext is not None:
-        pq = parse_port(ptext, protocol)
-        proto = pq.protocol or Protocol.TCP
-        number = pq.number
-        if pq.name is not None:
-            found = [cp for cp in target.container_ports if cp.name == pq.name
-                     and (pq.protocol is None or cp.protocol is pq.protocol)]
-            if not found:
-                raise QueryError(f"{target.key} has no container port named {pq.name!r}")
-            number, proto = found[0].port, found[0].protocol
-
-    # Pods of one class get the same verdict towards any destination, so one pair per
-    # class is evaluated (the destination's ingress may have thousands of peers).
-    verdict: dict[int, PortSet] = {}
-    by_class = pod_classes(cluster)
-    existing = []
-    for p in cluster.pods:
-        if p.key == target.key and not p.is_template:
-            continue  # loopback
-        c = by_class.class_of[p.key]
-        got = verdict.get(c)
-        if got is None:
-            got = verdict[c] = ev.allowed_ports(p, target).restrict(proto, number)
-        if not got.is_empty:
-            existing.append((p.key, got))
-
+    number, proto = _port_asked(target, ptext, protocol)
+    existing = _existing_sources(cluster, ev, target, proto, number)
     smt = SmtEngine(cluster, deadline=Deadline(timeout_ms))
     ctx = _Contexts(smt, cluster, smt.pod(target))
     policies = ev.selecting(target, Direction.INGRESS)
@@ -112,20 +86,7 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                 classes.append(ctx.family(_describe_peer(pol, peer),
                                           f"{field}.from[{peer.index}]", ports, pol, peer))
     if policies:
-        # Sources an Admin tier Accept admits although no NetworkPolicy rule names them.
-        for cp in TierEvaluator(cluster).selecting(Tier.ADMIN, target):
-            for trule in cp.ingress:
-                if trule.action is not Action.ACCEPT:
-                    continue
-                sure, maybe = rule_ports(trule, target)
-                ports = sure.union(maybe).restrict(proto, number)
-                if ports.is_empty:
-                    continue
-                for tpeer in trule.peers:
-                    if tpeer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
-                        classes.append(ctx.family(
-                            tpeer.describe(), f"{cp.key} {trule.label}", ports, None, None,
-                            (trule, tpeer)))
+        classes += _admin_accepted(ctx, cluster, target, proto, number)
     for reason, names in ctx.undecided.items():
         shown = list(dict.fromkeys(names))
         more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
@@ -139,6 +100,66 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                              existing=tuple(existing), classes=tuple(classes),
                              isolated=bool(policies), caveats=tuple(dict.fromkeys(caveats)),
                              coverage=cluster.coverage.affecting([(ANY, target.namespace)]))
+
+
+def _port_asked(target: Pod, ptext: str | None,
+                protocol: str | None) -> tuple[int | None, Protocol | None]:
+    """The port number and protocol asked about (None: any); a name resolves on ``target``.
+
+    Raises:
+        QueryError: for a malformed port or one ``target`` does not name.
+    """
+    if ptext is None:
+        return None, parse_protocol(protocol) if protocol else None
+    pq = parse_port(ptext, protocol)
+    if pq.name is None:
+        return pq.number, pq.protocol or Protocol.TCP
+    found = [cp for cp in target.container_ports if cp.name == pq.name
+             and (pq.protocol is None or cp.protocol is pq.protocol)]
+    if not found:
+        raise QueryError(f"{target.key} has no container port named {pq.name!r}")
+    return found[0].port, found[0].protocol
+
+
+def _existing_sources(cluster: Cluster, ev: Evaluator, target: Pod, proto: Protocol | None,
+                      number: int | None) -> list[tuple[str, PortSet]]:
+    """The existing pods that may reach ``target``, with the ports they may use.
+
+    Pods of one class get the same verdict towards any destination, so one pair per
+    class is evaluated (the destination's ingress may have thousands of peers).
+    """
+    verdict: dict[int, PortSet] = {}
+    by_class = pod_classes(cluster)
+    existing = []
+    for p in cluster.pods:
+        if p.key == target.key and not p.is_template:
+            continue  # loopback
+        c = by_class.class_of[p.key]
+        got = verdict.get(c)
+        if got is None:
+            got = verdict[c] = ev.allowed_ports(p, target).restrict(proto, number)
+        if not got.is_empty:
+            existing.append((p.key, got))
+    return existing
+
+
+def _admin_accepted(ctx: _Contexts, cluster: Cluster, target: Pod, proto: Protocol | None,
+                    number: int | None) -> list[SourceClass]:
+    """Sources an Admin tier Accept admits although no NetworkPolicy rule names them."""
+    out = []
+    for cp in TierEvaluator(cluster).selecting(Tier.ADMIN, target):
+        for trule in cp.ingress:
+            if trule.action is not Action.ACCEPT:
+                continue
+            sure, maybe = rule_ports(trule, target)
+            ports = sure.union(maybe).restrict(proto, number)
+            if ports.is_empty:
+                continue
+            for tpeer in trule.peers:
+                if tpeer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
+                    out.append(ctx.family(tpeer.describe(), f"{cp.key} {trule.label}", ports,
+                                          None, None, (trule, tpeer)))
+    return out
 
 
 def _describe_peer(pol: NetworkPolicy, peer: Peer) -> str:
@@ -167,6 +188,8 @@ class _Contexts:
         self.undecided: dict[str, list[str]] = {}
         self._memo: dict[tuple[int, int, PortSet], tuple[z3.BoolRef, tuple[Check, Check]]] = {}
         self._in_ports: dict[tuple[int, PortSet], z3.BoolRef] = {}
+        # (memo key, allowed 0 / blocked 1) -> the model an example is read from
+        self._shown: dict[tuple[int, int, PortSet, int], z3.ModelRef] = {}
         sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
                    smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
         if any(peer.ip_block is not None and peer.ip_block.addresses.family == 6
@@ -212,12 +235,7 @@ class _Contexts:
                 undecided = True
                 self.undecided.setdefault(self.smt.deadline.reason(), []).append(description)
                 continue
-            if tier_peer is not None:
-                member = self.smt.encoder.tiers.peer(tier_peer[1], tier_peer[0], src, traffic)
-            elif pol is not None and peer is not None:
-                member = self.smt.encoder.peer(pol, peer, src, traffic)
-            else:
-                member = z3.BoolVal(True)
+            member = self._member(src, traffic, pol, peer, tier_peer)
             key = (i, member.get_id(), ports)
             hit = self._memo.get(key)
             if hit is None:
@@ -232,13 +250,21 @@ class _Contexts:
                 self._memo[key] = (member, got)
             else:
                 got = hit[1]
-            for r, found in zip(got, (allowed, blocked), strict=True):
+            for n, (r, found, solver) in enumerate(zip(got, (allowed, blocked),
+                                                       (allows, blocks), strict=True)):
                 if r.outcome is Outcome.UNDECIDED:
                     undecided = True
                     self.undecided.setdefault(r.reason or "unknown", []).append(description)
                 elif r.outcome is Outcome.YES:
                     assert r.model is not None
-                    found.append((r.model, src))
+                    model = r.model
+                    if not found:  # the example shown: no address unless one is needed
+                        shown = self._shown.get((*key, n))
+                        if shown is None:
+                            shown = self._shown[(*key, n)] = self._bare(
+                                solver, src, member, model, self._in_ports[(i, ports)])
+                        model = shown
+                    found.append((model, src))
         if allowed and blocked:
             status = SourceStatus.SOME
         elif undecided:
@@ -250,6 +276,30 @@ class _Contexts:
             description=description, ports=ports, rule=rule, status=status,
             example=self._witness(*allowed[0]) if allowed else None,
             blocked_example=self._witness(*blocked[0]) if status is SourceStatus.SOME else None)
+
+    def _member(self, src: SymEndpoint, traffic: Traffic, pol: NetworkPolicy | None,
+                peer: Peer | None, tier_peer: tuple[TierRule, TierPeer] | None) -> z3.BoolRef:
+        """``src`` belongs to the family: the tier peer, the policy's peer, or anyone."""
+        if tier_peer is not None:
+            return self.smt.encoder.tiers.peer(tier_peer[1], tier_peer[0], src, traffic)
+        if pol is not None and peer is not None:
+            return self.smt.encoder.peer(pol, peer, src, traffic)
+        return z3.BoolVal(True)
+
+    def _bare(self, solver: z3.Solver, src: SymEndpoint, member: z3.BoolRef,
+              model: z3.ModelRef, in_ports: z3.BoolRef) -> z3.ModelRef:
+        """A model whose example pod has no address, when one exists.
+
+        The solver picks addresses at will (0.0.0.0), which reads as if the address
+        mattered.
+        """
+        terms = [has for has, _ in (*src.ip4, *src.ip6)]
+        if z3.is_false(src.is_pod) or not any(
+                z3.is_true(model.eval(h, model_completion=True)) for h in terms):
+            return model
+        again = check(solver, member, in_ports, *[z3.Not(h) for h in terms])
+        return again.model if again.outcome is Outcome.YES and again.model is not None \
+            else model
 
     def _witness(self, m: z3.ModelRef, src: SymEndpoint) -> WitnessPod:
         return describe(self.cluster, read_endpoint(m, self.smt.universe, self.cluster, src,

@@ -32,8 +32,10 @@ def settle(w: Witness, holds: Callable[[Witness], bool]) -> Witness:
 
 
 def address_notes(cluster: Cluster, w: Witness) -> list[str]:
-    """What the user must know about the addresses ``w`` keeps (they matter, or
-    ``settle`` would have dropped them)."""
+    """What the user must know about the addresses ``w`` keeps.
+
+    They matter, or ``settle`` would have dropped them.
+    """
     if not w.pod.ips or w.pod in cluster.pods:
         return []
     addrs = ", ".join(str(i) for i in w.pod.ips)

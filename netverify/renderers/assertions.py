@@ -100,8 +100,11 @@ def _message(a: AssertionResult) -> str:
 
 
 def _possible_pod(a: AssertionResult, traffic: str) -> str:
-    """``a pod that could exist in a new namespace x (team=y) with labels app=web and
-    address 10.0.0.5 can reach backend/db (TCP 5432)``."""
+    """``a pod that could exist in ... with labels app=web ... can reach backend/db (...)``.
+
+    The namespace is ``a new namespace x (team=y)`` when the pod needs one, and the
+    address is named when the answer depends on it.
+    """
     w, v = a.witness, _pair(a)
     if w is None:
         raise ValueError(f"{a.reason} needs the witness pod")

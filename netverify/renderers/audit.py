@@ -108,10 +108,10 @@ def _line(s: str) -> str:
 
 
 def render_audit(r: AuditReport, opts: RenderOptions) -> str:
-    """One row per finding, most severe first, then the counts.
+    r"""One row per finding, most severe first, then the counts.
 
     With ``verbose``, each finding's example pair and related objects follow.  Names
-    and messages are untrusted: control characters in them are escaped (``\\x1b``),
+    and messages are untrusted: control characters in them are escaped (``\x1b``),
     never sent to the terminal.
     """
     gate = gate_sentence(r)

@@ -45,9 +45,9 @@ MORE = "(see the JSON, HTML or SARIF report)"
 
 
 def mermaid_text(s: str, limit: int = MAX_LABEL) -> str:
-    """A Mermaid label body (to go inside double quotes): safe characters or ``#NNN;``.
+    r"""A Mermaid label body (to go inside double quotes): safe characters or ``#NNN;``.
 
-    Control and bidi characters are written out first (``\\u202e``): as an entity,
+    Control and bidi characters are written out first (``\u202e``): as an entity,
     Mermaid would turn them back into the character itself.
     """
     s = sanitize(" ".join(s.split()), newlines=False)

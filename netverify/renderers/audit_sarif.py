@@ -1,4 +1,4 @@
-"""Audit report as SARIF 2.1.0, the format GitHub code scanning reads.
+r"""Audit report as SARIF 2.1.0, the format GitHub code scanning reads.
 
 One run; ``tool.driver.rules`` lists the rules that ran (help text from their
 docstrings, level from their severity) and every result points at its rule by
@@ -26,10 +26,10 @@ An incomplete report (traffic policies netverify does not evaluate) has a warnin
 ``toolExecutionNotification`` listing them, with or without the gate.
 
 Names are untrusted.  JSON escapes control characters itself (and ``json.dumps``
-writes every non-ASCII character as ``\\uXXXX``), but code scanning shows messages and
+writes every non-ASCII character as ``\uXXXX``), but code scanning shows messages and
 locations on a web page, where a bidi control would reorder the text around it: the
 texts people read (messages, location names) go through ``base.sanitize``, so such
-characters show as ``\\u202e``.  Fingerprints hash the names as they are.
+characters show as ``\u202e``.  Fingerprints hash the names as they are.
 
 No timestamps, no absolute paths of our own, no random ids: the same input gives
 the same bytes (the test suite validates the output against the OASIS schema in

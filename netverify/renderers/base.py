@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Generic, Protocol, TypeVar
 
 import click
@@ -60,6 +61,12 @@ class JsonRenderer(Generic[R]):
     def __call__(self, result: R, options: RenderOptions, /) -> str:
         """Indented, key-sorted JSON."""
         return json.dumps(self.document(result), indent=2, sort_keys=True) + "\n"
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema the documents follow, as shipped in the package."""
+        path = resources.files("netverify").joinpath("schemas", f"{self.schema}.schema.json")
+        schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return schema
 
 
 def unsupported(fmt: str, result: object, supported: list[str]) -> UnsupportedFormat:

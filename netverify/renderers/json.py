@@ -1,4 +1,4 @@
-"""JSON: the canonical machine form of the query results, one ``*_document`` each.
+r"""JSON: the canonical machine form of the query results, one ``*_document`` each.
 
 Each function returns the whole document (``schema_version``, ``query``, the answer and
 what it left out); ``base.JsonRenderer`` writes it with sorted keys.  Every list has a
@@ -9,7 +9,7 @@ Schema in ``netverify/schemas/`` (``docs/json-schema.md`` is generated from them
 Names are data here and stay exactly as in the manifests (a consumer must be able to
 look them up): nothing is rewritten.  The text is still inert, because ``json.dumps``
 writes control characters and every non-ASCII character, bidi controls included, as
-``\\uXXXX`` escapes.  A consumer that shows a decoded name to people escapes it itself.
+``\uXXXX`` escapes.  A consumer that shows a decoded name to people escapes it itself.
 """
 
 from __future__ import annotations

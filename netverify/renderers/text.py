@@ -81,23 +81,26 @@ def _asked(r: Asked) -> str:
     return "any port"
 
 
+def _can_reach_head(r: CanReachResult, ok: int, opts: RenderOptions) -> str:
+    """The verdict word: incomplete, undecided, allowed, partly allowed or denied."""
+    if not r.coverage.complete and not r.denied:
+        return paint("INCOMPLETE", "yellow", opts)
+    if r.undecided and not r.denied:
+        return paint("UNDECIDED", "yellow", opts)
+    if r.allowed:
+        return paint("ALLOWED", "green", opts)
+    if ok:
+        return paint("PARTLY ALLOWED", "yellow", opts)
+    return paint("DENIED", "red", opts)
+
+
 def render_can_reach(r: CanReachResult, opts: RenderOptions) -> str:
     """Verdict line, then per pair the egress and ingress explanation."""
     lines: list[str] = []
     n = len(r.pairs)
     ok = sum(1 for p in r.pairs if p.is_allowed)
     incomplete = not r.coverage.complete and not r.denied
-    if incomplete:
-        head = paint("INCOMPLETE", "yellow", opts)
-    elif r.undecided and not r.denied:
-        head = paint("UNDECIDED", "yellow", opts)
-    elif r.allowed:
-        head = paint("ALLOWED", "green", opts)
-    elif ok:
-        head = paint("PARTLY ALLOWED", "yellow", opts)
-    else:
-        head = paint("DENIED", "red", opts)
-    summary = f"{head}  {r.src} -> {r.dst}  ({_asked(r)})"
+    summary = f"{_can_reach_head(r, ok, opts)}  {r.src} -> {r.dst}  ({_asked(r)})"
     if incomplete:
         said = "allowed" if r.allowed else "partly allowed" if ok else "denied"
         summary += f"  by the policies netverify evaluates: {said}"

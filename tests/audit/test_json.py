@@ -1,4 +1,4 @@
-"""The audit JSON keeps the shape documented in docs/json-schema.md (section audit)."""
+"""The audit JSON keeps the shape of its shipped schema (netverify/schemas/audit.schema.json)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from netverify.renderers import RenderOptions, render
 from netverify.results import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "tests" / "schemas" / "audit-report.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "netverify" / "schemas" / "audit.schema.json").read_text())
 
 
 def check(data: dict) -> None:

@@ -55,3 +55,27 @@ def test_audit_cli_exit_codes_and_json():
                                                        "Namespace monitoring",
                                                        "Deployment frontend/web"}
     assert CliRunner().invoke(main, ["audit", "-f", demo, "--fail-on", "warning"]).exit_code == 1
+
+
+def test_rule_modules_are_imported_explicitly_in_code_order():
+    """rules/__init__.py lists every module on disk, in code order, with no directory scan."""
+    import ast
+
+    init = RULES / "__init__.py"
+    tree = ast.parse(init.read_text())
+    imported = [a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                for a in node.names]
+    on_disk = sorted(p.stem for p in RULES.glob("nv*.py"))
+    assert imported == on_disk, "list every rule module in rules/__init__.py, in code order"
+    scans = {"pkgutil", "importlib", "glob", "os", "pathlib"}
+    used = {a.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+            for a in node.names}
+    assert not used & scans, "rules/__init__.py imports the rules explicitly, no scanning"
+
+
+def test_registry_holds_exactly_the_listed_modules():
+    import netverify.audit.rules as package
+
+    by_module = {r.__module__.rsplit(".", 1)[1]: r.code for r in all_rules()}
+    assert sorted(by_module) == list(package.__all__)
+    assert all(m[:5].upper() == code for m, code in by_module.items())

@@ -97,7 +97,8 @@ def test_nv104_and_nv105_agree_with_the_evaluator(manifests: list[dict[str, Any]
 
 
 def _admits_internet_somewhere(cluster: Cluster, ev: Evaluator, pod: Pod) -> bool:
-    """Some isolating rule matches a public address on a port that resolves on ``pod``."""
+    """Some isolating rule matches a public address, of a family ``pod`` can be reached
+    over, on a port that resolves on ``pod``."""
     from netverify.engines.concrete import ports_of_rule
 
     not_internet = [parse_network(c) for c, _ in NOT_INTERNET]
@@ -112,7 +113,7 @@ def _admits_internet_somewhere(cluster: Cluster, ev: Evaluator, pod: Pod) -> boo
                     continue
                 fam = peer.ip_block.addresses.family
                 if fam not in pod.families:
-                    continue  # a pod is reached over the families it has an address of
+                    continue  # an IPv4-only pod is not reached over IPv6, and back
                 for lo, hi in peer.ip_block.addresses.intervals:
                     holes = sorted(iv for f, iv in not_internet if f == fam)
                     cur = lo

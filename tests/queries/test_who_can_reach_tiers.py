@@ -42,3 +42,35 @@ spec:
     fam = [c for c in r.classes if c.rule and "AdminNetworkPolicy backups" in c.rule]
     assert [c.status.value for c in fam] == ["all"], r.classes
     assert fam[0].description == "pods in namespaces team=backup"
+
+
+def test_examples_carry_no_address_the_answer_does_not_need() -> None:
+    # Regression: the solver gave example pods the address 0.0.0.0 at will, which reads
+    # as if the answer depended on it.
+    r = who_can_reach(load_cluster([FIXTURES]), "shop/db:5432")
+    examples = [e for c in r.classes for e in (c.example, c.blocked_example) if e is not None]
+    assert examples
+    assert all(not e.ips for e in examples if not e.external)
+
+
+def test_an_example_keeps_the_address_an_ipblock_needs() -> None:
+    text = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: db, image: db}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress: [{from: [{ipBlock: {cidr: 10.1.0.0/16}}]}]
+"""
+    r = who_can_reach(load_text(text), "shop/db:5432")
+    examples = [c.example for c in r.classes if c.example is not None]
+    assert examples and all(e.ips and e.ips[0].startswith("10.1.") for e in examples)

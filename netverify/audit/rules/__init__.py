@@ -1,12 +1,85 @@
-"""Every rule module (``nvNNN_*.py``), imported in code order so that each registers itself.
+"""Every rule module, imported explicitly in code order so that each registers itself.
 
-Adding a rule is adding a module here and a case file in ``tests/audit/cases/``; the
-registry tests check that codes, module names, docstrings and cases agree.
+Adding a rule is adding its module, a line here and a case file in ``tests/audit/cases/``.
+The list is explicit rather than a directory scan, so that what runs is what the code says
+and an installed copy cannot pick up a stray file; the registry tests check that this list,
+the modules on disk, the codes, docstrings and cases agree.
 """
 
-import importlib
-import pkgutil
+from netverify.audit.rules import (
+    nv101_no_default_deny_ingress,
+    nv102_policy_selects_nothing,
+    nv103_no_default_deny_egress,
+    nv104_pod_selected_by_no_policy,
+    nv105_peer_matches_nothing,
+    nv106_allow_all_on_sensitive_port,
+    nv110_egress_blocks_dns,
+    nv120_reachable_from_internet,
+    nv121_reachable_from_every_namespace,
+    nv122_reaches_kube_system,
+    nv130_tier_versions_side_by_side,
+    nv131_tied_priorities_disagree,
+    nv132_networks_deny_hits_pods,
+    nv133_tier_deny_cuts_dns,
+    nv134_pass_without_networkpolicy,
+    nv135_tier_rule_shadowed,
+    nv136_networkpolicy_rule_decided_above,
+    nv501_service_without_endpoints,
+    nv502_named_target_port_missing,
+    nv503_many_load_balancers,
+    nv504_node_port_exposure,
+    nv505_local_traffic_policy,
+    nv506_client_ip_affinity,
+    nv507_target_port_not_declared,
+    nv601_plain_http_ingress,
+    nv602_exact_root_path,
+    nv603_nginx_body_size,
+    nv604_missing_backend_service,
+    nv605_unattached_http_route,
+    nv606_unchecked_backend_kind,
+    nv607_cross_namespace_backend,
+    nv608_route_blocked_by_policy,
+    nv701_cni_does_not_enforce,
+    nv702_cni_ignores_feature,
+    nv703_cni_feature_unconfirmed,
+    nv704_policy_not_evaluated,
+)
 
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name.startswith("nv"):
-        importlib.import_module(f"{__name__}.{_info.name}")
+__all__ = [
+    "nv101_no_default_deny_ingress",
+    "nv102_policy_selects_nothing",
+    "nv103_no_default_deny_egress",
+    "nv104_pod_selected_by_no_policy",
+    "nv105_peer_matches_nothing",
+    "nv106_allow_all_on_sensitive_port",
+    "nv110_egress_blocks_dns",
+    "nv120_reachable_from_internet",
+    "nv121_reachable_from_every_namespace",
+    "nv122_reaches_kube_system",
+    "nv130_tier_versions_side_by_side",
+    "nv131_tied_priorities_disagree",
+    "nv132_networks_deny_hits_pods",
+    "nv133_tier_deny_cuts_dns",
+    "nv134_pass_without_networkpolicy",
+    "nv135_tier_rule_shadowed",
+    "nv136_networkpolicy_rule_decided_above",
+    "nv501_service_without_endpoints",
+    "nv502_named_target_port_missing",
+    "nv503_many_load_balancers",
+    "nv504_node_port_exposure",
+    "nv505_local_traffic_policy",
+    "nv506_client_ip_affinity",
+    "nv507_target_port_not_declared",
+    "nv601_plain_http_ingress",
+    "nv602_exact_root_path",
+    "nv603_nginx_body_size",
+    "nv604_missing_backend_service",
+    "nv605_unattached_http_route",
+    "nv606_unchecked_backend_kind",
+    "nv607_cross_namespace_backend",
+    "nv608_route_blocked_by_policy",
+    "nv701_cni_does_not_enforce",
+    "nv702_cni_ignores_feature",
+    "nv703_cni_feature_unconfirmed",
+    "nv704_policy_not_evaluated",
+]

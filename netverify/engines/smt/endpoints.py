@@ -188,8 +188,10 @@ def concrete_pod(u: Universe, cluster: Cluster, pod: Pod) -> SymEndpoint:
 
 def external(u: Universe, prefix: str, family: int, lo: int | None = None,
              hi: int | None = None, host: str = "") -> SymEndpoint:
-    """An address outside the cluster, anywhere in ``lo..hi`` (any address when None);
-    ``host`` is the DNS name the question gave for it, if any."""
+    """An address outside the cluster, anywhere in ``lo..hi`` (any address when None).
+
+    ``host`` is the DNS name the question gave for it, if any.
+    """
     width = 32 if family == IPv4 else 128
     addr = z3.BitVec(f"{prefix}.ip", width)
     domain: list[z3.BoolRef] = []

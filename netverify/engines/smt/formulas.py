@@ -116,8 +116,10 @@ class Encoder:
     """Builds formulas for one cluster over one universe."""
 
     def __init__(self, cluster: Cluster, universe: Universe) -> None:
-        """Encode ``cluster``'s policies; lint asks about edits by encoding the edited
-        cluster over the same universe."""
+        """Encode ``cluster``'s policies.
+
+        Lint asks about edits by encoding the edited cluster over the same universe.
+        """
         self.cluster = cluster
         self.u = universe
         self.policies = {d: [p for p in cluster.policies if d in p.policy_types]
@@ -258,8 +260,10 @@ class Encoder:
 
     def side(self, direction: Direction, subject: SymEndpoint, other: SymEndpoint,
              dst: SymEndpoint, traffic: Traffic) -> tuple[z3.BoolRef, list[RuleTerm]]:
-        """What ``subject``'s policies of ``direction`` allow for sure, and each
-        NetworkPolicy rule's own term."""
+        """What ``subject``'s policies of ``direction`` allow for sure, and each rule's term.
+
+        The terms are those of the NetworkPolicy rules.
+        """
         lo, _, terms = self.side_bounds(direction, subject, other, dst, traffic)
         return lo, terms
 
@@ -309,8 +313,10 @@ class Encoder:
 
     def possibly_allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
                          ) -> z3.BoolRef:
-        """Allowed for some choice the manifests leave open (equal to the sure answer
-        unless cluster-wide policies tie or may match): a proof of "no" negates this."""
+        """Allowed for some choice the manifests leave open: a proof of "no" negates this.
+
+        Equal to the sure answer unless cluster-wide policies tie or may match.
+        """
         if (src.pod is not None and dst.pod is not None and src.pod.key == dst.pod.key
                 and not src.pod.is_template):
             return z3.BoolVal(True)

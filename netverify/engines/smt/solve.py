@@ -76,8 +76,11 @@ def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
 
 
 def new_solver(deadline: Deadline) -> BoundedSolver:
-    """A solver bounded by the command's deadline, so a hard question is undecided
-    rather than endless (and a thousand easy ones cannot add up to a hang)."""
+    """A solver bounded by the command's deadline.
+
+    A hard question is then undecided rather than endless (and a thousand easy ones cannot
+    add up to a hang).
+    """
     return BoundedSolver(deadline)
 
 
@@ -143,8 +146,10 @@ def read_pod(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
 
 def read_endpoint(m: z3.ModelRef, u: Universe, cluster: Cluster, ep: SymEndpoint,
                   name: str) -> Witness | External:
-    """Read one side of a connection from a model: a pod (maybe in a new namespace) or an
-    address outside the cluster."""
+    """Read one side of a connection from a model.
+
+    It is a pod (maybe in a new namespace) or an address outside the cluster.
+    """
     if not _bool(m, ep.is_pod):
         family = IPv4 if ep.ip4 else IPv6
         (_, addr), = ep.ip4 or ep.ip6

@@ -68,6 +68,25 @@ class TierFormulas:
 
         return self._chain(self.admin, direction, subject, other, dst, traffic, below_admin())
 
+    def admin_decides(self, direction: Direction, subject: SymEndpoint, other: SymEndpoint,
+                      dst: SymEndpoint, traffic: object) -> z3.BoolRef:
+        """The Admin tier settles the side (Accept or Deny) whatever lies beneath it.
+
+        The tier is evaluated over a surely-allowing and a surely-denying rest: decided
+        means allowed for sure over the second or denied for sure over the first.
+        """
+        lo_deny, _ = self._chain(self.admin, direction, subject, other, dst, traffic,
+                                 (FALSE, FALSE))
+        _, hi_allow = self._chain(self.admin, direction, subject, other, dst, traffic,
+                                  (TRUE, TRUE))
+        return z3.Or(lo_deny, z3.Not(hi_allow))
+
+    def rule_match(self, policy: ClusterPolicy, rule: TierRule, subject: SymEndpoint,
+                   other: SymEndpoint, dst: SymEndpoint, traffic: object
+                   ) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(surely matches, may match) of one rule on a connection of its direction."""
+        return self._match(policy, rule, subject, other, dst, traffic)
+
     # -- chains --------------------------------------------------------------
 
     def _chain(self, policies: list[ClusterPolicy], direction: Direction,
