@@ -9,6 +9,7 @@ never reads it as "denied" or "findings" (``--debug`` shows the traceback).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -22,7 +23,7 @@ from netverify import __version__
 from netverify.deadline import DEFAULT_TIMEOUT_MS, UndecidedError
 from netverify.errors import NetverifyError
 from netverify.exits import NO_GATES, DiffGate, ExitCode, Gates, exit_code_for
-from netverify.loader import load_cluster
+from netverify.loader import CLUSTER_PATH, HelmOptions, LiveCluster, load_cluster
 from netverify.model import Cluster
 from netverify.output import write_output
 from netverify.renderers import Format, RenderOptions, formats_for, render, shows_connectivity
@@ -102,10 +103,40 @@ def main(debug: bool, no_cache: bool) -> None:
 
 
 def _files_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "-f", "--file", "files", multiple=True, required=True, metavar="PATH",
-        help="Manifest file, folder (recursive *.yaml, *.yml, *.json) or - for stdin. "
-             "Repeatable.")(f)
+    return _source_options(click.option(
+        "-f", "--file", "files", multiple=True, metavar="PATH",
+        help="Manifest file, folder (recursive *.yaml, *.yml, *.json), Kustomize folder or "
+             "Helm chart (rendered), - for stdin, or cluster: (the live cluster). "
+             "Repeatable.")(f))
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep a loading option for ``_load`` (the commands do not take it as an argument)."""
+    ctx.meta[f"netverify.{param.name}"] = value
+    return value
+
+
+def _source_options(f: Callable[..., Any], from_cluster: bool = True) -> Callable[..., Any]:
+    """Options that say how to read the inputs, on every command that loads manifests."""
+    f = click.option("--kubeconfig", metavar="PATH", expose_value=False, callback=_remember,
+                     type=click.Path(dir_okay=False),
+                     help="kubeconfig for --from-cluster / cluster: (default: kubectl's, "
+                          "KUBECONFIG).")(f)
+    f = click.option("--context", metavar="NAME", expose_value=False, callback=_remember,
+                     help="kubeconfig context for --from-cluster / cluster: (default: the "
+                          "current one).")(f)
+    if from_cluster:
+        f = click.option("--from-cluster", is_flag=True, expose_value=False,
+                         callback=_remember,
+                         help="Read the live cluster with kubectl get (your kubeconfig and "
+                              "its auth plugins) instead of, or with, -f.")(f)
+    f = click.option("--helm-release", metavar="NAME", expose_value=False, callback=_remember,
+                     help="Release name for helm template (default: the chart folder's "
+                          "name).")(f)
+    return click.option("--helm-values", metavar="FILE", multiple=True, expose_value=False,
+                        callback=_remember, type=click.Path(dir_okay=False),
+                        help="Values file for the Helm charts among the inputs (helm "
+                             "template --values; repeatable, in order).")(f)
 
 
 def _ignore_kind_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,13 +192,41 @@ def _progress(message: str) -> None:
         click.echo(f"netverify: {sanitize(message)}", err=True)
 
 
+def _inputs(files: Sequence[str]) -> list[str]:
+    """Return ``files``, plus the live cluster when asked for.
+
+    The live cluster is read with ``--from-cluster`` (or as ``kubectl netverify`` without
+    ``-f``); it is an error when that leaves nothing to read.
+    """
+    ctx = click.get_current_context()
+    plugin = isinstance(ctx.find_root().obj, dict) and ctx.find_root().obj.get("plugin")
+    live = ctx.meta.get("netverify.from_cluster") or (plugin and not files)
+    out = [*files, CLUSTER_PATH] if live and CLUSTER_PATH not in files else list(files)
+    if not out:
+        raise click.UsageError("no input: give manifests with -f PATH (repeatable), or read "
+                               "the live cluster with --from-cluster")
+    return out
+
+
+def _live_requested() -> bool:
+    ctx = click.get_current_context()
+    return bool(ctx.meta.get("netverify.from_cluster"))
+
+
 def _load(files: Sequence[str], verbose: bool, ignore_kinds: Sequence[str] = ()) -> Cluster:
+    files = _inputs(files)
     t0 = time.perf_counter()
     _progress(f"loading {', '.join(files)} ...")
     root = click.get_current_context().find_root()
     cache = not root.params.get("no_cache") and os.environ.get(
         "NETVERIFY_NO_CACHE", "") in ("", "0")
-    cluster = load_cluster(files, use_cache=cache, ignore_kinds=ignore_kinds)
+    meta = click.get_current_context().meta
+    helm = HelmOptions(values=tuple(meta.get("netverify.helm_values") or ()),
+                       release=meta.get("netverify.helm_release"))
+    live = LiveCluster(context=meta.get("netverify.context"),
+                       kubeconfig=meta.get("netverify.kubeconfig"))
+    cluster = load_cluster(files, use_cache=cache, ignore_kinds=ignore_kinds, helm=helm,
+                           live=live)
     if verbose:
         click.echo(f"loaded {len(cluster.pods)} pods, {len(cluster.policies)} policies, "
                    f"{len(cluster.namespaces)} namespaces in {time.perf_counter() - t0:.2f}s",
@@ -446,6 +505,7 @@ def lint_cmd(smt_timeout: float, files: tuple[str, ...], fmt: str, verbose: bool
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of passing assertions.")
 @_smt_timeout_option
 @_ignore_kind_option
+@_source_options
 def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None, fmt: str,
               output: str, color: str, verbose: bool, smt_timeout: float,
               ignore_kinds: tuple[str, ...]) -> None:
@@ -460,7 +520,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
 
     paths = find_specs(list(specs) or ["specs"])
     result = check(paths, load=lambda p: _load(p, verbose, ignore_kinds),
-                   manifests=list(files) or None,
+                   manifests=_inputs(files) if files or _live_requested() else None,
                    timeout_ms=_timeout_ms(smt_timeout))
     if junit:
         write_output(junit, render(result, Format.JUNIT))
@@ -478,6 +538,7 @@ def check_cmd(specs: tuple[str, ...], files: tuple[str, ...], junit: str | None,
 @click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
 @_smt_timeout_option
 @_ignore_kind_option
+@functools.partial(_source_options, from_cluster=False)
 def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, color: str,
              verbose: bool, smt_timeout: float, ignore_kinds: tuple[str, ...]) -> None:
     """Show what changing OLD into NEW newly allows and newly blocks.
@@ -528,3 +589,11 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
                    min_severity=Severity(min_severity) if min_severity else None,
                    connectivity=shows_connectivity(fmt), fail_on=Severity(fail_on))
     _emit(report, fmt, color, verbose, output)
+
+
+def kubectl_main() -> None:
+    """Run as the kubectl plugin ``kubectl netverify``.
+
+    Usage lines name it so, and without ``-f`` it reads the cluster kubectl points at.
+    """
+    main(prog_name="kubectl netverify", obj={"plugin": True})

@@ -186,6 +186,9 @@ class PolicyObject:
     namespace: str | None  # None for cluster-scoped kinds
     name: str
     source: SourceRef | None = None
+    # Not one object but all of a kind the cluster refused to list (--from-cluster): they
+    # may be anywhere, so they apply to every pair, as a cluster-scoped object does.
+    unreadable: bool = False
 
     @property
     def ref(self) -> str:
@@ -197,7 +200,7 @@ class PolicyObject:
     def everywhere(self) -> bool:
         """True when the object can apply to any pair (cluster-scoped, or a mesh root's)."""
         k = self.kind
-        return k.scope is Scope.CLUSTER or (
+        return self.unreadable or k.scope is Scope.CLUSTER or (
             k.mesh_root is not None and self.namespace == k.mesh_root)
 
     def affects(self, src: str | None, dst: str | None) -> bool:

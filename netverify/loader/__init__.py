@@ -8,18 +8,24 @@ from typing import TextIO
 
 from netverify.errors import ManifestError
 from netverify.loader.build import build_cluster
+from netverify.loader.cluster_source import CLUSTER_PATH, LiveCluster, LiveReport
 from netverify.loader.documents import RawObject, parse_text, read_objects
+from netverify.loader.render import HelmOptions
 from netverify.model import Cluster
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
-                 use_cache: bool = False, ignore_kinds: Sequence[str] = ()) -> Cluster:
+                 use_cache: bool = False, ignore_kinds: Sequence[str] = (),
+                 helm: HelmOptions | None = None, live: LiveCluster | None = None) -> Cluster:
     """Load files, folders or ``-`` (stdin) into a Cluster.
 
     ``use_cache`` reuses the parse of large unchanged files (``netverify.loader.cache``).
     ``ignore_kinds`` (``CiliumNetworkPolicy``, ``NetworkPolicy.projectcalico.org``, ...)
     ignores on purpose traffic policies netverify does not evaluate; otherwise answers
-    they could change are incomplete (``Cluster.coverage``).
+    they could change are incomplete (``Cluster.coverage``).  A Kustomize folder or Helm
+    chart is rendered with ``kubectl kustomize`` / ``helm template`` (``helm``: values
+    files and release name).  The path ``cluster:`` reads the live cluster ``live`` names
+    through kubectl (default: kubectl's current context).
 
     >>> cluster = load_cluster(["fixtures/demo"])  # doctest: +SKIP
 
@@ -34,9 +40,12 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     # 10,000-pod dump), and there are no cycles to find here.
     enabled = gc.isenabled()
     gc.disable()
+    report = LiveReport()  # filled while the objects are read, before the model is finished
     try:
-        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache), paths),
-                             ignore_kinds=ignore_kinds)
+        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache, helm=helm,
+                                                live=live, report=report), paths),
+                             ignore_kinds=ignore_kinds, unreadable=report.unreadable,
+                             warnings=report.warnings)
     finally:
         if enabled:
             gc.enable()
@@ -61,4 +70,4 @@ def load_text(text: str, label: str = "<string>", *,
     return build_cluster(parse_text(text, label), ignore_kinds=ignore_kinds)
 
 
-__all__ = ["load_cluster", "load_text"]
+__all__ = ["CLUSTER_PATH", "HelmOptions", "LiveCluster", "load_cluster", "load_text"]

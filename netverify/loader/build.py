@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from netverify.cluster_policies import ClusterPolicy, Node
@@ -641,11 +641,15 @@ def _pod_ips(ctx: FieldContext, status: Any) -> tuple[Address, ...]:
     return tuple(out)
 
 
-def build_cluster(objects: Iterable[RawObject], *, ignore_kinds: Iterable[str] = ()) -> Cluster:
+def build_cluster(objects: Iterable[RawObject], *, ignore_kinds: Iterable[str] = (),
+                  unreadable: Sequence[PolicyObject] = (),
+                  warnings: Sequence[str] = ()) -> Cluster:
     """Build the model from raw objects.
 
     ``ignore_kinds`` (``Kind`` or ``Kind.group``) names traffic policies netverify does not
     evaluate that the caller wants ignored on purpose (``Cluster.coverage.ignored``).
+    ``unreadable`` (kinds a live cluster refused to list) and ``warnings`` come from
+    reading ``objects``: they are read once every object has been.
 
     Raises:
         ManifestError: for the first invalid object, naming file, document and field.
@@ -654,4 +658,6 @@ def build_cluster(objects: Iterable[RawObject], *, ignore_kinds: Iterable[str] =
     b = _Builder()
     for raw in objects:
         b.add(raw)
+    b.unevaluated.extend(unreadable)
+    b.warnings.extend(warnings)
     return b.finish(ignore_kinds)

@@ -20,7 +20,9 @@ import yaml
 
 from netverify.errors import ManifestError
 from netverify.loader.cache import cached_parse
+from netverify.loader.cluster_source import CLUSTER_PATH, LiveCluster, LiveReport, read_cluster
 from netverify.loader.files import MANIFEST_SUFFIXES, expand_paths
+from netverify.loader.render import HelmOptions, RenderedSource, render
 from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
 from netverify.source import SourceRef
 
@@ -129,16 +131,35 @@ def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
 
 
 def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
-                 use_cache: bool = False) -> Iterator[RawObject]:
+                 use_cache: bool = False, helm: HelmOptions | None = None,
+                 live: LiveCluster | None = None,
+                 report: LiveReport | None = None) -> Iterator[RawObject]:
     """Yield every object in ``paths`` in input order.
 
     ``use_cache`` reuses the parse of large files from an earlier run (see ``cache``).
+    Kustomize folders and Helm charts are rendered (``render``; ``helm`` says how).
+    The path ``cluster:`` is the live cluster ``live`` names (``cluster_source``); what
+    it could not read goes to ``report``.
 
     Raises:
         ManifestError: on unreadable files, malformed YAML or documents that are not
-            Kubernetes objects.
+            Kubernetes objects, a renderer that is missing or fails, or Helm values
+            files given without a chart to use them.
     """
-    for file in expand_paths(paths):
+    helm = helm or HelmOptions()
+    files = expand_paths(paths)
+    if helm.values and not any(isinstance(f, RenderedSource) and f.tool == "helm"
+                               for f in files):
+        raise ManifestError(f"--helm-values {helm.values[0]}: no Helm chart among the inputs "
+                            "to use it with", hint="name the chart folder with -f")
+    for file in files:
+        if isinstance(file, RenderedSource):
+            yield from parse_text(render(file, helm), file.label)
+            continue
+        if file == CLUSTER_PATH:
+            for label, text in read_cluster(live or LiveCluster(), report or LiveReport()):
+                yield from parse_text(text, label)
+            continue
         if file.startswith("git:"):
             from netverify.loader.git import read_git
 

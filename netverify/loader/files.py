@@ -4,10 +4,12 @@ A folder is read recursively (``*.yaml``, ``*.yml``, ``*.json``; hidden entries 
 symbolic links to folders skipped; sorted for determinism).  Silently reading
 less than the user named would change verdicts, so these are errors, never
 skips: a folder or file that cannot be listed or examined, a broken symbolic
-link with a manifest suffix, an empty path (which would otherwise mean the
-current folder), and sources that must be rendered first: a Kustomize folder
-(``kustomization.yaml``) read as plain YAML is one object of an unknown kind and
-misses its bases; a Helm chart's templates are not YAML until ``helm template``.
+link with a manifest suffix, and an empty path (which would otherwise mean the
+current folder).  A Kustomize folder or Helm chart named with ``-f`` (or its
+``kustomization.yaml`` / ``Chart.yaml``) is a ``RenderedSource`` for ``render``;
+one found while walking another folder is refused: read as plain YAML it is one
+object of an unknown kind (or templates that are not YAML), and rendering every
+one found would read a base and its overlays together, each object twice.
 """
 
 from __future__ import annotations
@@ -19,22 +21,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from netverify.errors import ManifestError, show_path
+from netverify.loader.cluster_source import CLUSTER_PATH
+from netverify.loader.render import (
+    CHART_FILE,
+    KUSTOMIZATION_FILES,
+    RenderedSource,
+    rendered_source,
+    source_of_marker,
+)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-CHART_FILE = "Chart.yaml"
 
 
-def expand_paths(paths: Sequence[str]) -> list[str]:
-    """Turn files and folders into the ordered list of files to read.
+def expand_paths(paths: Sequence[str]) -> list[str | RenderedSource]:
+    """Turn files and folders into the ordered list of files (and sources to render) to read.
 
     Raises:
         ManifestError: when a path is empty, does not exist or cannot be read, a
-            folder holds no manifests, or a path is a Kustomize folder or Helm chart.
+            folder holds no manifests, or holds a Kustomize folder or Helm chart deeper down.
     """
-    out: list[str] = []
+    out: list[str | RenderedSource] = []
     for p in paths:
-        if p == "-" or p.startswith("git:"):
+        if p in ("-", CLUSTER_PATH) or p.startswith("git:"):
             out.append(p)
             continue
         if not p:
@@ -46,13 +54,16 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
             is_file = not is_dir and path.is_file()
         except OSError as e:
             raise ManifestError(f"{show_path(p)}: cannot examine: {e.strerror}") from None
-        if is_dir:
+        rendered = (rendered_source(path) if is_dir
+                    else source_of_marker(path) if is_file else None)
+        if rendered is not None:
+            out.append(rendered)
+        elif is_dir:
             files = walk(path)
             if not files:
                 raise ManifestError(f"{p}: folder holds no *.yaml, *.yml or *.json files")
             out.extend(str(f) for f in files)
         elif is_file:
-            refuse_unrendered(path.name, str(path.parent))
             out.append(str(path))
         else:
             raise ManifestError(f"{show_path(p)}: no such file or folder")
@@ -75,6 +86,22 @@ def refuse_unrendered(name: str, folder: str) -> None:
             f"{folder} is a Helm chart ({name}): its templates are manifests only once "
             "rendered",
             hint=f"helm template RELEASE {shlex.quote(folder)} | netverify ... -f -")
+
+
+def refuse_nested(name: str, folder: str, root: Path) -> None:
+    """Raise when ``name`` marks ``folder``, found under ``root``, as a source to render.
+
+    Raises:
+        ManifestError: saying to name that folder with ``-f`` (netverify renders it then).
+    """
+    if name not in (*KUSTOMIZATION_FILES, CHART_FILE):
+        return
+    what = "a Helm chart" if name == CHART_FILE else "a Kustomize folder"
+    raise ManifestError(
+        f"{folder} is {what} ({name}) inside {show_path(str(root))}: netverify renders "
+        "Kustomize folders and Helm charts named with -f, not those found in another folder "
+        "(a base and its overlays read together would count every object twice)",
+        hint=f"-f {shlex.quote(folder)} renders it; name each overlay or chart to check")
 
 
 def walk(root: Path, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, *,
@@ -105,7 +132,7 @@ def walk(root: Path, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES, *,
                     folders.append(path)
                     continue
                 if rendered:
-                    refuse_unrendered(entry.name, str(folder))
+                    refuse_nested(entry.name, str(folder), root)
                 if not entry.name.lower().endswith(suffixes):
                     continue
                 if entry.is_file():
