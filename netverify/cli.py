@@ -252,6 +252,30 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
     raise SystemExit(int(exit_code_for(result, gates)))
 
 
+def _backend_kinds(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--backend-kind GROUP/KIND`` values as (group, kind); ``/KIND`` is the core group."""
+    out = []
+    for v in values:
+        group, sep, kind = v.rpartition("/")
+        if not sep or not kind:
+            raise click.BadParameter(f"{v!r} is not GROUP/KIND (e.g. "
+                                     "multicluster.x-k8s.io/ServiceImport)",
+                                     param_hint="--backend-kind")
+        out.append((group, kind))
+    return tuple(out)
+
+
+_method_option = click.option(
+    "-X", "--method", metavar="METHOD",
+    help="With a URL (and for paths): the HTTP method (default GET) HTTPRoute rules match; "
+         "Ingress does not match methods.")
+
+_backend_kind_option = click.option(
+    "--backend-kind", "backend_kinds", multiple=True, metavar="GROUP/KIND",
+    help="A backendRef kind the Gateway implementation supports besides Service "
+         "(repeatable); other kinds are invalid (InvalidKind, 500).")
+
+
 @main.command("can-reach")
 @click.argument("src")
 @click.argument("dst")
@@ -278,12 +302,15 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
 @click.option("--controller", metavar="NS/NAME",
               help="With a URL: the ingress controller or gateway pods, when they are not "
                    "recognised in the manifests.")
+@_backend_kind_option
+@_method_option
 @_common(CanReachResult, HypotheticalResult, UrlResult)
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
                   headers: tuple[str, ...],
-                  controller: str | None, files: tuple[str, ...], fmt: str,
+                  controller: str | None, backend_kinds: tuple[str, ...],
+                  method: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
     """Say whether SRC may open connections to DST, and which rules decide it.
 
@@ -326,7 +353,12 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
             raise click.UsageError("a URL destination takes no --hypothetical, --port or "
                                    "--protocol (the URL names the port)")
         _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
-                            policy_only=policy_only), fmt, color, verbose, output)
+                            policy_only=policy_only, method=method,
+                            backend_kinds=_backend_kinds(backend_kinds)),
+              fmt, color, verbose, output)
+    if method or backend_kinds:
+        raise click.UsageError("--method and --backend-kind ask about a URL (can-reach "
+                               "internet https://host/path)")
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: Result
@@ -352,8 +384,11 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
               help="What the policies say, ignoring what the CNI enforces.")
 @click.option("--fail-on-blocked", is_flag=True,
               help="Exit 1 when some route is blocked (for CI).")
+@_backend_kind_option
+@_method_option
 @_common(PathsResult)
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
+              backend_kinds: tuple[str, ...], method: str | None,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
               output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List every way in from outside, and whether NetworkPolicy lets traffic through.
@@ -368,7 +403,8 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
     from netverify.queries.paths import paths
 
     cluster = _load(files, verbose, ignore_kinds)
-    _emit(paths(cluster, controller=controller, cni=cni, policy_only=policy_only), fmt, color,
+    _emit(paths(cluster, controller=controller, cni=cni, policy_only=policy_only,
+                backend_kinds=_backend_kinds(backend_kinds), method=method), fmt, color,
           verbose, output, Gates(fail_on_blocked=fail_on_blocked))
 
 

@@ -79,6 +79,28 @@ def _unreachable(r: Reason) -> str:
     return f"{r.reachable}/{r.endpoints} endpoint(s) reachable: " + "; ".join(why)
 
 
+def _group(group: str) -> str:
+    return f"group {group}" if group else "the core group"
+
+
+def _ref_not_permitted(r: Reason) -> str:
+    head = f"backendRef to {r.kind or 'Service'} {r.service} in another namespace and "
+    if r.grants:
+        refused = "; ".join(f"{name}: {why}" for name, why in r.grants)
+        head += f"no ReferenceGrant in {r.namespace} permits it ({refused})"
+    else:
+        head += f"no ReferenceGrant in {r.namespace}"
+    return (f"{head}: the route's ResolvedRefs condition is False (RefNotPermitted) and "
+            f"requests for this backend get {r.http_status}")
+
+
+def _no_service(r: Reason) -> str:
+    if r.http_status == 500:
+        return (f"Service {r.service} does not exist in the input: the route's ResolvedRefs "
+                "condition is False (BackendNotFound) and requests for this backend get 500")
+    return f"Service {r.service} does not exist in the input (the proxy answers {r.http_status})"
+
+
 _WORDS: dict[HopReason, Callable[[Reason], str]] = {
     HopReason.ADMITTED: _admitted,
     HopReason.NO_SOURCE_ADMITTED: lambda r: (
@@ -101,25 +123,32 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
     HopReason.LISTENER_TLS: lambda r: f"listener {r.name} terminates TLS",
     HopReason.REDIRECT: lambda r: (
         f"the proxy answers the request itself ({r.field}); no backend is contacted"),
-    HopReason.NO_BACKENDS: lambda r: "the rule has no backends (the proxy answers 500/404)",
+    HopReason.NO_BACKENDS: lambda r: (
+        f"the rule has no backends (the proxy answers {r.http_status})"),
     HopReason.ALL_WEIGHT_ZERO: lambda r: (
         "every backend has weight 0: no traffic is forwarded (implementations answer 500 or "
         "503)"),
     HopReason.BACKEND_KIND: lambda r: f"backend kind {r.kind} is not followed",
-    HopReason.REF_NOT_PERMITTED: lambda r: (
-        f"backendRef to Service {r.service} in another namespace and no ReferenceGrant in "
-        f"{r.namespace} permits it: the route's ResolvedRefs condition is False "
-        "(RefNotPermitted) and requests for this backend get 500"),
-    HopReason.NO_SERVICE: lambda r: (
-        f"Service {r.service} does not exist in the input (the proxy answers 503)"),
+    HopReason.INVALID_KIND: lambda r: (
+        f"backend kind {r.kind} ({_group(r.group)}) is not a Service: the route's "
+        f"ResolvedRefs condition is False (InvalidKind) and requests for this backend get "
+        f"{r.http_status}; an implementation that supports this kind would forward them "
+        "(declare it with --backend-kind GROUP/KIND)"),
+    HopReason.REF_NOT_PERMITTED: _ref_not_permitted,
+    HopReason.NO_SERVICE: _no_service,
     HopReason.EXTERNAL_NAME: lambda r: (
         f"Service {r.service} is ExternalName: the proxy connects to "
         f"{r.name or 'its DNS name'} itself, outside the endpoints netverify checks"),
     HopReason.SERVICE_PORT: lambda r: r.why or f"Service {r.service} cannot be resolved",
     HopReason.NO_SELECTOR: lambda r: (
-        f"Service {r.service} has no selector: its endpoints are managed by hand "
-        "(EndpointSlices are not read), so NetworkPolicy to them is not checked"),
-    HopReason.NO_ENDPOINTS: lambda r: r.why or f"Service {r.service} has no endpoints",
+        f"Service {r.service} has no selector and its endpoints are not in the input: "
+        + (f"its EndpointSlices name hosts ({r.why}), which the proxy resolves itself"
+           if r.why else f"no EndpointSlice labelled kubernetes.io/service-name="
+           f"{r.service.partition('/')[2]} in its namespace")
+        + ", so NetworkPolicy to them is not checked"),
+    HopReason.NO_ENDPOINTS: lambda r: (
+        (r.why or f"Service {r.service} has no endpoints")
+        + (f" (the proxy answers {r.http_status})" if r.http_status else "")),
     HopReason.PROXY_NOT_KNOWN: lambda r: (
         f"{r.endpoints} endpoint(s); the proxy pods are unknown, so NetworkPolicy is not "
         "checked"),

@@ -192,6 +192,7 @@ class BackendRef:
     port: int | str | None
     weight: int = 1
     kind: str = "Service"  # anything else (a Resource backend, a custom kind) is reported
+    group: str = ""  # the API group; "" is the core group (a Service)
     field: str = ""  # e.g. spec.rules[0].http.paths[1].backend
     source: SourceRef | None = None
 
@@ -303,6 +304,26 @@ class Gateway:
     name: str
     gateway_class: str
     listeners: tuple[Listener, ...]
+    source: SourceRef | None = None
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferenceGrant:
+    """A gateway.networking.k8s.io ReferenceGrant.
+
+    Which objects of other namespaces may refer to which objects of its own (``from``
+    and ``to`` entries are each ORed).
+    """
+
+    namespace: str
+    name: str
+    sources: tuple[tuple[str, str, str], ...]  # from: (group, kind, namespace)
+    targets: tuple[tuple[str, str, str | None], ...]  # to: (group, kind, name or None: all)
     source: SourceRef | None = None
 
     @property
@@ -470,6 +491,8 @@ class Cluster:
     ingress_classes: tuple[IngressClass, ...] = ()
     gateways: tuple[Gateway, ...] = ()
     http_routes: tuple[HTTPRoute, ...] = ()
+    reference_grants: tuple[ReferenceGrant, ...] = ()
+    endpoint_slices: tuple[EndpointSlice, ...] = ()  # discovery.k8s.io/v1
     # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: by tier, then
     # priority (netverify.cluster_policies); Nodes, which their ``nodes`` peers select
     cluster_policies: tuple[ClusterPolicy, ...] = ()
@@ -498,3 +521,28 @@ class Cluster:
         if ns is None:
             return {NAMESPACE_NAME_LABEL: name}
         return ns.labels
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SliceEndpoint:
+    """One endpoint of an EndpointSlice: its addresses and whether it is ready."""
+
+    addresses: tuple[str, ...]
+    ready: bool = True  # conditions.ready; "nil should be interpreted as true"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointSlice:
+    """A discovery.k8s.io EndpointSlice.
+
+    The endpoints of the Service it is labelled with (``kubernetes.io/service-name``), as
+    hand-managed Services have them.
+    """
+
+    namespace: str
+    name: str
+    service: str | None  # the kubernetes.io/service-name label
+    address_type: str  # IPv4, IPv6 or FQDN
+    endpoints: tuple[SliceEndpoint, ...]
+    ports: tuple[tuple[str, int | None, Protocol], ...]  # (name, port, protocol)
+    source: SourceRef | None = None

@@ -621,16 +621,24 @@ class HopReason(enum.Enum):
     LISTENER_TLS = "listener-tls"  # ok: Gateway listener ``name`` terminates TLS
     # the route
     REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
-    NO_BACKENDS = "no-backends"  # blocked: the rule has no backends
+    NO_BACKENDS = "no-backends"  # blocked, ``http_status`` 500: the rule has no backends
     ALL_WEIGHT_ZERO = "all-weight-zero"  # blocked: every backend has weight 0
     # proxy -> one backend Service ``service``
     BACKEND_KIND = "backend-kind"  # undecided: a backend of ``kind`` is not followed
-    REF_NOT_PERMITTED = "ref-not-permitted"  # blocked: no ReferenceGrant in ``namespace``
-    NO_SERVICE = "no-service"  # blocked: the Service is not in the input
+    # blocked, ``http_status`` 500: an HTTPRoute backend of ``kind`` (``group``) that is not
+    # a Service nor declared with --backend-kind (ResolvedRefs False, InvalidKind)
+    INVALID_KIND = "invalid-kind"
+    # blocked, ``http_status`` 500: no ReferenceGrant in ``namespace`` permits the
+    # reference; ``grants`` the ones there that do not, and why
+    REF_NOT_PERMITTED = "ref-not-permitted"
+    # blocked: the Service is not in the input (``http_status`` 500 for an HTTPRoute,
+    # BackendNotFound; 503 for an Ingress, as ingress-nginx answers)
+    NO_SERVICE = "no-service"
     EXTERNAL_NAME = "external-name"  # undecided: an ExternalName Service to ``name``
     SERVICE_PORT = "service-port"  # blocked: the port does not resolve (``why``)
     NO_SELECTOR = "no-selector"  # undecided: endpoints managed by hand
-    NO_ENDPOINTS = "no-endpoints"  # blocked: ``why`` (the Service lookup's note) if known
+    # blocked, ``http_status`` 503: ``why`` (the Service lookup's note) if known
+    NO_ENDPOINTS = "no-endpoints"
     PROXY_NOT_KNOWN = "proxy-not-known"  # undecided: ``endpoints``, proxy pods unknown
     ENDPOINTS_ADMIT = "endpoints-admit"  # ok: all ``endpoints`` admit the proxy on ``target``
     # blocked (ok at weight 0): ``reachable`` of ``endpoints``; ``blocked`` pods deny the
@@ -672,7 +680,8 @@ class Reason:
 
     code: HopReason
     service: str = ""  # ns/name of the backend Service
-    kind: str = ""  # BACKEND_KIND: the backend's kind
+    kind: str = ""  # BACKEND_KIND, INVALID_KIND: the backend's kind
+    group: str = ""  # INVALID_KIND: the backend's group ("" the core group)
     namespace: str = ""  # REF_NOT_PERMITTED: where a ReferenceGrant would have to be
     name: str = ""  # a Secret, listener, ExternalName target or target port name
     obj: str = ""  # NO_TLS_ENTRY, TLS_NOT_KNOWN: the Ingress
@@ -690,6 +699,10 @@ class Reason:
     missing: tuple[str, ...] = ()  # endpoint pods without the named target port
     why: str = ""  # what the Service lookup said, as it said it
     idle: bool = False  # the backend has weight 0 and gets no traffic
+    # The status the proxy answers itself for the requests this hop concerns (500 for an
+    # invalid backendRef, 503 for a Service without endpoints), None when it forwards them.
+    http_status: int | None = None
+    grants: tuple[tuple[str, str], ...] = ()  # REF_NOT_PERMITTED: (grant, why it does not)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -753,6 +766,7 @@ class UrlResult:
     paths: tuple[RoutedPath, ...]
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+    method: str = "GET"  # the request's HTTP method
 
     @property
     def verdict(self) -> Answer:
@@ -786,6 +800,7 @@ class PathsResult:
     exposed: tuple[ExposedService, ...]
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
+    method: str | None = None  # --method: only the routes that take it are listed
 
 
 # Every result a query returns: renderers and exit statuses are defined for each.

@@ -18,7 +18,7 @@ Pure functions over the model, following the API specifications:
   manifests carry it, else namespace/name), then the first rule of the route.
   A route attaches to HTTP and HTTPS listeners only, and only where the
   listener's ``allowedRoutes`` admit its namespace and kind.  A backendRef to
-  another namespace needs a ReferenceGrant there.
+  another namespace needs a ReferenceGrant there that permits it (``routing_grants``).
 - The request path is normalised as RFC 3986 section 5.2.4 says (``.`` and ``..``
   segments removed) before any match, as proxies do.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
 from netverify.model import (
@@ -41,14 +41,12 @@ from netverify.model import (
     PathMatch,
     Route,
 )
+from netverify.routing_grants import Reference, grant_check
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 # Listener protocols an HTTPRoute may attach to (Gateway API: HTTPRoute is the route
 # kind of HTTP and HTTPS listeners; TLS, TCP and UDP listeners take other kinds).
 HTTP_ROUTE_PROTOCOLS = ("HTTP", "HTTPS")
-# Kinds whose presence in a namespace lets routes from other namespaces refer to it;
-# ReferencePolicy is the v1alpha2 name of ReferenceGrant.
-REFERENCE_GRANT_KINDS = ("ReferenceGrant", "ReferencePolicy")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,12 +96,26 @@ def remove_dot_segments(path: str) -> str:
     return out or "/"
 
 
+# HTTPMethod, the Gateway API's enum of the methods a match may name (RFC 7231, RFC 5789).
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                "PATCH")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 method = token
+
+
+def check_method(method: str) -> str:
+    """``method`` upper-cased, or ValueError when it is not an HTTP token."""
+    if not _TOKEN.match(method):
+        raise ValueError(f"{method!r} is not an HTTP method (one of {', '.join(HTTP_METHODS)})")
+    return method.upper()
+
+
 def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
               method: str = "GET") -> Request:
     """Parse ``https://host[:port]/path[?query]`` (ValueError with a readable message).
 
     The path has its dot segments removed (RFC 3986 section 5.2.4).
     """
+    method = check_method(method)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"{text!r} is not an http:// or https:// URL")
@@ -114,7 +126,7 @@ def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
     except ValueError:
         raise ValueError(f"{text!r} has an invalid port") from None
     return Request(scheme=parts.scheme, host=parts.hostname.lower().rstrip("."), port=port,
-                   path=remove_dot_segments(parts.path or "/"), method=method.upper(),
+                   path=remove_dot_segments(parts.path or "/"), method=method,
                    headers=tuple((k.lower(), v) for k, v in headers),
                    query=tuple(parse_qsl(parts.query, keep_blank_values=True)))
 
@@ -372,6 +384,16 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
                                  host=host if isinstance(host, str) else None, notes=notes)
 
 
+def methods_routed(cluster: Cluster, gw: Gateway, req: Request) -> tuple[str, ...]:
+    """The methods for which some HTTPRoute rule of ``gw`` would take ``req``.
+
+    HTTPRouteMatch.Method: "When specified, this route will be matched only if the
+    request has the specified method".
+    """
+    return tuple(m for m in HTTP_METHODS
+                 if choose_http_route(cluster, gw, replace(req, method=m))[1] is not None)
+
+
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -454,23 +476,28 @@ def tls_secret_for(ingresses: Iterable[Ingress], host: str) -> tuple[str, Ingres
     return TLSHosts(ingresses).lookup(host)
 
 
-def reference_permitted(cluster: Cluster, route_namespace: str, backend: BackendRef
-                        ) -> bool | None:
+def reference_permitted(cluster: Cluster, route_namespace: str, backend: BackendRef,
+                        route_kind: str = "HTTPRoute") -> bool:
     """Whether a route in ``route_namespace`` may send traffic to ``backend``.
 
     Gateway API: a backendRef to another namespace is only valid when a ReferenceGrant
-    in the *target* namespace allows it; otherwise the route's ``ResolvedRefs``
-    condition is False with reason ``RefNotPermitted`` and requests for that backend
-    get a 500.  netverify keeps only the names of ReferenceGrants (their ``from`` and
-    ``to`` are not read), so the answer is True for the same namespace, False when the
-    target namespace has no ReferenceGrant in the input, and None when it has one
-    whose content decides.  Ingress backends are always in the Ingress's namespace.
+    in the *target* namespace permits it (``routing_grants``); otherwise the route's
+    ``ResolvedRefs`` condition is False with reason ``RefNotPermitted`` and requests for
+    that backend get a 500.  Ingress backends are always in the Ingress's namespace.
     """
-    if backend.namespace == route_namespace:
-        return True
-    grants = [name for kind, ns, name in cluster.others
-              if kind in REFERENCE_GRANT_KINDS and ns == backend.namespace]
-    return None if grants else False
+    return backend_grant(cluster, route_namespace, backend, route_kind)[0]
+
+
+def backend_grant(cluster: Cluster, route_namespace: str, backend: BackendRef,
+                  route_kind: str = "HTTPRoute") -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """``reference_permitted``, with the grants that do not permit the reference.
+
+    Each grant of the target namespace that does not, with why (name, the field).
+    """
+    return grant_check(cluster, Reference(
+        from_group=GATEWAY_GROUP, from_kind=route_kind, from_namespace=route_namespace,
+        to_group=backend.group, to_kind=backend.kind, to_namespace=backend.namespace,
+        to_name=backend.name))
 
 
 def default_ingress_class(cluster: Cluster) -> str | None:

@@ -24,7 +24,8 @@ CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "v
 # The objects of a cluster (model and cluster_policies refer to each other).
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
-ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "specs"}
+ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "routing_grants",
+                  "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
 ALLOWED: dict[str, set[str]] = {
@@ -40,7 +41,9 @@ ALLOWED: dict[str, set[str]] = {
     "output": {"errors"},  # atomic file writes; knows nothing of clusters
     "model": MODEL,
     "cluster_policies": MODEL,
-    "routing": MODEL,  # what an Ingress or Gateway sends where: a function of the model
+    "routing": MODEL | {"routing_grants"},  # what an Ingress or Gateway sends where
+    "routing_grants": MODEL,  # which cross-namespace references ReferenceGrants permit
+    "endpointslices": MODEL,  # a selector-less Service's endpoints, from its slices
     "cni": MODEL,  # the plugin table and detection from manifests
     "loader": MODEL | {"progress"},
     "specs": MODEL | {"loader", "cni"},  # spec files are read with the loader's YAML reader

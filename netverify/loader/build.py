@@ -25,7 +25,9 @@ from netverify.errors import ManifestError, show
 from netverify.ipblocks import Address, parse_address
 from netverify.loader.cluster_policies import TIER_VERSIONS, build_cluster_policy, build_node
 from netverify.loader.documents import RawObject
+from netverify.loader.endpointslices import SLICE_VERSIONS, build_endpoint_slice
 from netverify.loader.fields import boolean, list_of, mapping, string, type_name
+from netverify.loader.grants import GRANT_VERSIONS, POLICY_VERSIONS, build_reference_grant
 from netverify.loader.policies import (
     NETWORK_POLICY_VERSIONS,
     FieldContext,
@@ -45,6 +47,7 @@ from netverify.model import (
     WORKLOAD_KINDS,
     Cluster,
     ContainerPort,
+    EndpointSlice,
     Gateway,
     HTTPRoute,
     Ingress,
@@ -52,6 +55,7 @@ from netverify.model import (
     Namespace,
     NetworkPolicy,
     Pod,
+    ReferenceGrant,
     Service,
     ServicePort,
 )
@@ -87,6 +91,9 @@ KNOWN_VERSIONS: dict[str, set[str]] = {
     "IngressClass": {"networking.k8s.io/v1", "networking.k8s.io/v1beta1"},
     "Gateway": GATEWAY_VERSIONS,
     "HTTPRoute": GATEWAY_VERSIONS,
+    "ReferenceGrant": GRANT_VERSIONS,
+    "ReferencePolicy": POLICY_VERSIONS,
+    "EndpointSlice": SLICE_VERSIONS,
     **TIER_VERSIONS,
     "Node": {"v1"},
 }
@@ -110,6 +117,8 @@ class _Builder:
         self.ingress_classes: list[IngressClass] = []
         self.gateways: list[Gateway] = []
         self.http_routes: list[HTTPRoute] = []
+        self.reference_grants: list[ReferenceGrant] = []
+        self.endpoint_slices: list[EndpointSlice] = []
         self.cluster_policies: list[ClusterPolicy] = []
         self.nodes: list[Node] = []
         self.suppressions: dict[str, frozenset[str]] = {}
@@ -134,7 +143,8 @@ class _Builder:
             self._unevaluated(raw, entry)
             return
         if kind not in KNOWN_VERSIONS or (
-                kind in ("Gateway", "HTTPRoute") and isinstance(api, str)
+                kind in ("Gateway", "HTTPRoute", "ReferenceGrant", "ReferencePolicy")
+                and isinstance(api, str)
                 and not api.startswith("gateway.networking.k8s.io/")):
             # Istio and others have their own kinds named Gateway: not the Gateway API's.
             self.skipped[kind if kind not in KNOWN_VERSIONS else f"{kind} ({api})"] += 1
@@ -153,6 +163,14 @@ class _Builder:
         src = self._identify(raw, kind)
         self._suppression(raw, src)
         self._known(raw, src, kind, api)
+
+    def _routing_object(self, raw: RawObject, src: SourceRef, kind: str) -> None:
+        """An EndpointSlice, or a ReferenceGrant (ReferencePolicy, its v1alpha2 name)."""
+        if kind == "EndpointSlice":
+            labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
+            self.endpoint_slices.append(build_endpoint_slice(raw, src, labels))
+        else:
+            self.reference_grants.append(build_reference_grant(raw, src))
 
     def _known(self, raw: RawObject, src: SourceRef, kind: str, api: object) -> None:
         """Read an object of a kind and version netverify knows into its list."""
@@ -180,6 +198,8 @@ class _Builder:
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
             self.http_routes.append(build_http_route(raw, src))
+        elif kind in ("EndpointSlice", "ReferenceGrant", "ReferencePolicy"):
+            self._routing_object(raw, src, kind)
         elif kind in TIER_VERSIONS:
             self.cluster_policies.append(build_cluster_policy(raw, src, self.warnings))
         elif kind == "Node":
@@ -449,6 +469,10 @@ class _Builder:
             ingress_classes=tuple(sorted(self.ingress_classes, key=lambda c: c.name)),
             gateways=tuple(sorted(self.gateways, key=lambda g: (g.namespace, g.name))),
             http_routes=tuple(sorted(self.http_routes, key=lambda r: (r.namespace, r.name))),
+            endpoint_slices=tuple(sorted(self.endpoint_slices,
+                                         key=lambda e: (e.namespace, e.name))),
+            reference_grants=tuple(sorted(self.reference_grants,
+                                          key=lambda g: (g.namespace, g.name))),
             cluster_policies=tuple(sorted(self.cluster_policies,
                                           key=lambda c: (c.tier.value, c.order))),
             nodes=tuple(sorted(self.nodes, key=lambda n: n.name)),

@@ -442,19 +442,23 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
             bm = _mapping(ctx, b, bat)
             name = _str(ctx, bm.get("name"), [*bat, "name"], required=True)
             kind = _str(ctx, bm.get("kind"), [*bat, "kind"]) or "Service"
+            group = bm.get("group", "")  # "" (the default) is the core group
+            if not isinstance(group, str):
+                raise ctx.error([*bat, "group"], f"{group!r} is not a string")
             weight = bm.get("weight", 1)
             if isinstance(weight, bool) or not isinstance(weight, int) or not (
                     0 <= weight <= 1_000_000):
                 raise ctx.error([*bat, "weight"], f"weight {weight!r} is not 0-1000000")
             port = bm.get("port")
-            if kind == "Service" and port is None:
+            if kind == "Service" and group == "" and port is None:
                 raise ctx.error([*bat, "port"], "is required for a Service backend")
             assert name is not None
             filters += _filters(ctx, bm.get("filters"), bat, rule=False)
             backends.append(BackendRef(
                 namespace=_str(ctx, bm.get("namespace"), [*bat, "namespace"]) or ns,
                 name=name, port=None if port is None else _port(ctx, port, [*bat, "port"]),
-                weight=weight, kind=kind, field=ctx.ref(bat).field or "", source=ctx.ref(bat)))
+                weight=weight, kind=kind, group=group, field=ctx.ref(bat).field or "",
+                source=ctx.ref(bat)))
         if backends and any(f.type == "RequestRedirect" for f in filters if f.terminal):
             raise ctx.error([*at, "filters"], "a RequestRedirect filter must not be used "
                             "together with backendRefs")

@@ -28,6 +28,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
@@ -61,12 +62,14 @@ from netverify.routing import (
     Request,
     RouteChoice,
     TLSHosts,
+    backend_grant,
+    check_method,
     choose_http_route,
     choose_ingress_route,
     describe_match,
     effective_ingress_class,
+    methods_routed,
     parse_url,
-    reference_permitted,
     route_attaches,
 )
 from netverify.verdicts import Answer, HopStatus
@@ -114,8 +117,11 @@ class _Run:
     namespace (``pods_by_ns``), as a Service only selects pods of its own namespace.
     """
 
-    def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str) -> None:
+    def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str,
+                 backend_kinds: Iterable[tuple[str, str]] = ()) -> None:
         self.ev = ev
+        # (group, kind) of backendRefs the user says the implementation supports
+        self.backend_kinds = frozenset(backend_kinds)
         self.cluster = ev.cluster
         self.sources = sources
         self.src_label = src_label
@@ -293,8 +299,8 @@ class _Run:
         self._endpoints[key] = result
         return result
 
-    def backend(self, ref: BackendRef, total: int, proxy: Proxy | None, route_namespace: str
-                ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
+    def backend(self, ref: BackendRef, total: int, proxy: Proxy | None, route_namespace: str,
+                route_kind: str) -> tuple[BackendPath, Hop, tuple[str, ...]]:
         """One backend of a route: its share, endpoints, and the proxy -> pods hop."""
         svc_key = f"{ref.namespace}/{ref.name}"
         share = ref.weight / total if total else 0.0
@@ -309,23 +315,26 @@ class _Run:
             return bp, Hop(step=step, status=status if ref.weight else HopStatus.OK,
                            reason=replace(problem, idle=idle), source=ref.source), notes
 
-        if ref.kind != "Service":
+        if ref.kind != "Service" or ref.group:
+            if route_kind == "HTTPRoute" and (ref.group, ref.kind) not in self.backend_kinds:
+                return outcome(HopStatus.BLOCKED, Reason(
+                    code=HopReason.INVALID_KIND, service=svc_key, kind=ref.kind,
+                    group=ref.group, http_status=500))
             return outcome(HopStatus.UNDECIDED,
                            Reason(code=HopReason.BACKEND_KIND, service=svc_key, kind=ref.kind))
         notes: tuple[str, ...] = ()
-        permitted = reference_permitted(self.cluster, route_namespace, ref)
-        if permitted is False:
+        permitted, refused = backend_grant(self.cluster, route_namespace, ref, route_kind)
+        if not permitted:
             return outcome(HopStatus.BLOCKED,
                            Reason(code=HopReason.REF_NOT_PERMITTED, service=svc_key,
-                                  namespace=ref.namespace))
-        if permitted is None:
-            notes = (f"backendRef to Service {svc_key} crosses namespaces; a ReferenceGrant "
-                     f"exists in {ref.namespace} but its from/to are not read, so it is "
-                     "assumed to permit this route",)
+                                  namespace=ref.namespace, grants=refused, http_status=500))
         svc = self.services.get((ref.namespace, ref.name))
         if svc is None:
-            return outcome(HopStatus.BLOCKED, Reason(code=HopReason.NO_SERVICE, service=svc_key),
-                           notes)
+            # HTTPBackendRef: a reference to "a resource that does not exist" is invalid
+            # (BackendNotFound) and gets 500; ingress-nginx answers 503 for an Ingress's.
+            return outcome(HopStatus.BLOCKED, Reason(
+                code=HopReason.NO_SERVICE, service=svc_key,
+                http_status=500 if route_kind == "HTTPRoute" else 503), notes)
         if svc.type == "ExternalName":
             return outcome(HopStatus.UNDECIDED,
                            Reason(code=HopReason.EXTERNAL_NAME, service=svc_key,
@@ -336,14 +345,18 @@ class _Run:
                            Reason(code=HopReason.SERVICE_PORT, service=svc_key,
                                   why=found.error or ""), notes)
         if svc.selector is None:
-            return outcome(HopStatus.UNDECIDED,
-                           Reason(code=HopReason.NO_SELECTOR, service=svc_key), notes)
+            st = slice_target(self.cluster, svc, found.target.port)
+            if not st.slices or (st.fqdn and not st.pods and not st.addresses):
+                return outcome(HopStatus.UNDECIDED,
+                               Reason(code=HopReason.NO_SELECTOR, service=svc_key,
+                                      why=", ".join(st.fqdn)), notes)
+            return self.slice_backend(ref, svc_key, share, st, proxy, step, notes)
         target = found.target
         if not target.endpoints:
             said = [n for n in target.notes if "no endpoints" in n]
             return outcome(HopStatus.BLOCKED,
                            Reason(code=HopReason.NO_ENDPOINTS, service=svc_key,
-                                  why=said[0] if said else ""), notes)
+                                  why=said[0] if said else "", http_status=503), notes)
         numbers = sorted({n for _, n in target.endpoints if n is not None})
         tp = target.port.target_port if target.port else "?"
         target_text = (str(tp) if isinstance(tp, int)
@@ -379,6 +392,66 @@ class _Run:
                         missing=found.missing, idle=idle)
         return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
                        reason=reason, verdicts=found.blocked[:3], source=ref.source,
+                       port=numbers[0] if len(numbers) == 1 else None), notes
+
+    def slice_backend(self, ref: BackendRef, svc_key: str, share: float, st: SliceTarget,
+                      proxy: Proxy | None, step: str, notes: tuple[str, ...]
+                      ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
+        """A selector-less Service's backend through its EndpointSlices.
+
+        Each ready endpoint (a pod, or an address outside the pods) is judged from the
+        proxy pods.
+        """
+        idle = not ref.weight
+        subjects: list[tuple[str, Pod | External, int | None]] = [
+            (p.key, p, n) for p, n in st.pods]
+        subjects += [(str(a), External(a.family, a.value, a.value, str(a)), n)
+                     for a, n in st.addresses]
+        numbers = sorted({n for _, _, n in subjects if n is not None})
+        target_text = "/".join(map(str, numbers)) or "none"
+        endpoints = tuple(k for k, _, _ in subjects)
+        if not subjects:
+            reason = Reason(code=HopReason.NO_ENDPOINTS, service=svc_key, http_status=503,
+                            why=f"EndpointSlice(s) {', '.join(st.slices)} of Service "
+                                f"{svc_key} hold no ready endpoint ({st.not_ready} not ready)",
+                            idle=idle)
+            bp = BackendPath(service=svc_key, service_port=str(ref.port), target="",
+                             weight=ref.weight, share=share, endpoints=(), reachable=(),
+                             problem=reason)
+            return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
+                           reason=reason, source=ref.source), notes
+        reachable: list[str] = []
+        blocked: list[PairVerdict] = []
+        missing = tuple(k for k, _, n in subjects if n is None)
+        if proxy is not None:
+            for key, dst, n in subjects:
+                if n is None:
+                    continue
+                bad = [v for v in (self.ev.pair(src, dst, protocol=Protocol.TCP, port=n)
+                                   for src in proxy.pods) if not v.is_allowed]
+                if bad:
+                    blocked.extend(bad)
+                else:
+                    reachable.append(key)
+        bp = BackendPath(service=svc_key, service_port=str(ref.port), target=target_text,
+                         weight=ref.weight, share=share, endpoints=endpoints,
+                         reachable=tuple(reachable))
+        n_all = len(endpoints)
+        if proxy is None:
+            return bp, Hop(step=step, status=HopStatus.UNDECIDED,
+                           reason=Reason(code=HopReason.PROXY_NOT_KNOWN, service=svc_key,
+                                         endpoints=n_all), source=ref.source), notes
+        if len(reachable) == n_all:
+            return bp, Hop(step=step, status=HopStatus.OK,
+                           reason=Reason(code=HopReason.ENDPOINTS_ADMIT, service=svc_key,
+                                         endpoints=n_all, target=target_text, idle=idle),
+                           source=ref.source), notes
+        reason = Reason(code=HopReason.ENDPOINTS_UNREACHABLE, service=svc_key,
+                        endpoints=n_all, reachable=len(reachable), target=target_text,
+                        blocked=tuple(sorted({v.dst.name for v in blocked})),
+                        missing=missing, name=str(ref.port), idle=idle)
+        return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
+                       reason=reason, verdicts=tuple(blocked[:3]), source=ref.source,
                        port=numbers[0] if len(numbers) == 1 else None), notes
 
     # -- one path --------------------------------------------------------------------------
@@ -418,7 +491,8 @@ class _Run:
                             source=route.source))
         elif not route.backends:
             hops.append(Hop(step="route", status=HopStatus.BLOCKED,
-                            reason=Reason(code=HopReason.NO_BACKENDS), source=route.source))
+                            reason=Reason(code=HopReason.NO_BACKENDS, http_status=500),
+                            source=route.source))
         else:
             total = sum(b.weight for b in route.backends)
             if total == 0:
@@ -426,7 +500,8 @@ class _Run:
                                 reason=Reason(code=HopReason.ALL_WEIGHT_ZERO),
                                 source=route.source))
             for ref in route.backends:
-                bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace)
+                bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace,
+                                               choice.object_kind)
                 backends.append(bp)
                 by_policy = (hop.status is HopStatus.OK and bool(bp.endpoints)) or (
                     hop.status is HopStatus.BLOCKED and bool(hop.verdicts) and bp.problem is None)
@@ -516,13 +591,16 @@ def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
 
 
 def can_reach_url(cluster: Cluster, src: str, url: str, *,
-                  headers: Iterable[tuple[str, str]] = (), method: str = "GET",
+                  headers: Iterable[tuple[str, str]] = (), method: str | None = None,
                   controller: str | None = None, cni: str | None = None,
-                  policy_only: bool = False) -> UrlResult:
+                  policy_only: bool = False,
+                  backend_kinds: Iterable[tuple[str, str]] = ()) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
 
     Ingresses served by one controller are routed together (one path per controller),
-    each Gateway separately.  Example::
+    each Gateway separately.  ``method`` (GET when not given) is matched by HTTPRoute
+    rules; Ingress has no method matching, which the Ingress paths say when one is given.
+    Example::
 
         can_reach_url(cluster, "internet", "https://app.example.com/api").verdict
 
@@ -530,11 +608,11 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         QueryError: for a malformed URL or source, or an unknown ``controller``.
     """
     try:
-        req = parse_url(url, tuple(headers), method)
+        req = parse_url(url, tuple(headers), method or "GET")
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes = _prepare(cluster, cni, policy_only)
-    run = _Run(ev, external_sources(ev, src), src)
+    run = _Run(ev, external_sources(ev, src), src, backend_kinds)
     override = resolve(cluster, ev, controller).pods if controller else ()
     ingresses = _Ingresses(cluster, override)
     paths: list[RoutedPath] = []
@@ -546,17 +624,25 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                    and i.name == choice.name)
         entry = ingresses.entry(ing)
         tls, tls_hop = _tls_hop(req, ingresses.tls(key), ing, known=entry.proxy is not None)
-        paths.append(run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
-                                host=choice.host or "*", tls=tls, tls_hop=tls_hop,
-                                proxy=entry.proxy, proxy_notes=entry.notes,
-                                req_port=req.port))
+        path = run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
+                          host=choice.host or "*", tls=tls, tls_hop=tls_hop,
+                          proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port)
+        if method is not None:
+            path = replace(path, notes=(*path.notes, (
+                f"Ingress has no method matching: {ing.key} routes {req.method} like any "
+                "other method (the Ingress API matches host and path only)")))
+        paths.append(path)
     unrouted: list[str] = []
     for gw in cluster.gateways:
         listener, choice = choose_http_route(cluster, gw, req)
         if listener is None or choice is None:
             if listener is not None:
+                others = methods_routed(cluster, gw, req)
                 unrouted.append(f"Gateway {gw.key} listener {listener.name} accepts "
-                                f"{req.host} but no HTTPRoute rule matches {req.path} (404)")
+                                f"{req.host} but no HTTPRoute rule matches {req.method} "
+                                f"{req.path} (404)" + (
+                                    f"; rules match it for {', '.join(others)}"
+                                    if others else ""))
             continue
         proxy, pnotes = gateway_proxy(cluster, gw, override)
         tls_hop = Hop(step="TLS", status=HopStatus.OK,
@@ -575,16 +661,22 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
     return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
-                     coverage=run.coverage())
+                     coverage=run.coverage(), method=req.method)
 
 
 # -- every path ---------------------------------------------------------------------------
 
 def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = None,
-          policy_only: bool = False) -> PathsResult:
-    """Every route from outside (Ingress and HTTPRoute rules) and every exposed Service."""
+          policy_only: bool = False, backend_kinds: Iterable[tuple[str, str]] = (),
+          method: str | None = None) -> PathsResult:
+    """Every route from outside (Ingress and HTTPRoute rules) and every exposed Service.
+
+    With ``method``, only the HTTPRoute matches that take it (no method, or that one);
+    Ingress paths match every method.
+    """
+    method = _method(method)
     ev, notes = _prepare(cluster, cni, policy_only)
-    run = _Run(ev, external_sources(ev, "internet"), "internet")
+    run = _Run(ev, external_sources(ev, "internet"), "internet", backend_kinds)
     override = resolve(cluster, ev, controller).pods if controller else ()
     ingresses = _Ingresses(cluster, override)
     routes: list[RoutedPath] = []
@@ -617,6 +709,8 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
                 proxy, pnotes = gateway_proxy(cluster, gw, override)
                 for route in hr.routes:
                     for m in route.matches:
+                        if method is not None and m.method not in (None, method):
+                            continue
                         choice = RouteChoice(object_kind="HTTPRoute", namespace=hr.namespace,
                                              name=hr.name, route=route, match=m, host=None)
                         host = ", ".join(route.hosts) or listener.hostname or "*"
@@ -631,7 +725,15 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
                      "routes are not listed")
     exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
-                       coverage=run.coverage())
+                       coverage=run.coverage(), method=method)
+
+
+def _method(method: str | None) -> str | None:
+    """``--method`` upper-cased (QueryError for one that is not an HTTP token)."""
+    try:
+        return None if method is None else check_method(method)
+    except ValueError as e:
+        raise QueryError(str(e)) from None
 
 
 def _exposed(run: _Run, svc: Service) -> ExposedService:

@@ -53,7 +53,8 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     word, color = WORD[r.verdict]
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
-    lines = [f"{paint(word, color, opts)}  {r.src} -> {r.url}"
+    method = "" if r.method == "GET" else f"{r.method} "
+    lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
              *coverage_lines(r.coverage)]
     for p in r.paths:
@@ -151,12 +152,15 @@ def _facts(r: Reason) -> dict[str, Any]:
         "number": r.via.number, "source": r.via.source.value, "service": r.via.service,
         "service_port": r.via.service_port, "target_name": r.via.target_name}
     return {
-        "service": r.service, "kind": r.kind, "namespace": r.namespace, "name": r.name,
+        "service": r.service, "kind": r.kind, "group": r.group, "namespace": r.namespace,
+        "name": r.name,
         "object": r.obj, "other": r.other, "host": r.host, "field": r.field, "proxy": r.proxy,
         "via": via, "admitted_from": list(r.admitted_from),
         "exposed": [{"service": s, "ports": list(ports)} for s, ports in r.exposed],
         "endpoints": r.endpoints, "reachable": r.reachable, "target": r.target,
-        "blocked": list(r.blocked), "missing": list(r.missing), "why": r.why, "idle": r.idle}
+        "blocked": list(r.blocked), "missing": list(r.missing), "why": r.why, "idle": r.idle,
+        "http_status": r.http_status,
+        "grants": [{"name": name, "why": why} for name, why in r.grants]}
 
 
 def _path_json(p: RoutedPath) -> dict[str, Any]:
@@ -168,10 +172,12 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
                       "weight": b.weight, "share": round(b.share, 4),
                       "endpoints": list(b.endpoints), "reachable": list(b.reachable),
                       "problem": backend_problem(b),
-                      "problem_reason": b.problem.code.value if b.problem else None}
+                      "problem_reason": b.problem.code.value if b.problem else None,
+                      "http_status": b.problem.http_status if b.problem else None}
                      for b in p.backends],
         "hops": [{"step": h.step, "status": h.status.value, "detail": hop_detail(h),
-                  "reason": h.reason.code.value, "facts": _facts(h.reason), "port": h.port,
+                  "reason": h.reason.code.value, "http_status": h.reason.http_status,
+                  "facts": _facts(h.reason), "port": h.port,
                   "source": _src(h.source),
                   "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts],
                   "unevaluated": [object_json(o) for o in h.coverage.unevaluated]}
@@ -182,13 +188,14 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
 def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
     return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
-            "url": r.url, "verdict": r.verdict.value, "paths": [_path_json(p) for p in r.paths],
+            "url": r.url, "method": r.method, "verdict": r.verdict.value,
+            "paths": [_path_json(p) for p in r.paths],
             "notes": list(r.notes), **coverage_json(r.coverage)}
 
 
 def paths_document(r: PathsResult) -> dict[str, Any]:
     """JSON form of ``paths``."""
-    return {"schema_version": SCHEMA_VERSION, "query": "paths",
+    return {"schema_version": SCHEMA_VERSION, "query": "paths", "method": r.method,
             "routes": [_path_json(p) for p in r.routes],
             "exposed": [{"service": e.service, "type": e.type, "ports": list(e.ports),
                          "external_traffic_policy": e.external_traffic_policy,

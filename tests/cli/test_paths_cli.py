@@ -242,7 +242,7 @@ def test_json_of_a_url_query():
     (b,) = p["backends"]
     assert b == {"service": "shop/api-service", "port": "80", "target": "http -> 8080",
                  "weight": 1, "share": 1.0, "endpoints": ["shop/api"], "reachable": [],
-                 "problem": None, "problem_reason": None}
+                 "problem": None, "problem_reason": None, "http_status": None}
     assert [h["status"] for h in p["hops"]] == ["ok", "ok", "blocked"]
     last = p["hops"][-1]
     assert {"step", "status", "detail", "port", "blocked_pairs", "source"} <= set(last)

@@ -60,17 +60,32 @@ CASES = [
     (Reason(code=HopReason.REDIRECT, field="spec.rules[0].filters[0]"),
      "the proxy answers the request itself (spec.rules[0].filters[0]); no backend is "
      "contacted"),
-    (Reason(code=HopReason.NO_BACKENDS), "the rule has no backends (the proxy answers 500/404)"),
+    (Reason(code=HopReason.NO_BACKENDS, http_status=500),
+     "the rule has no backends (the proxy answers 500)"),
     (Reason(code=HopReason.ALL_WEIGHT_ZERO),
      "every backend has weight 0: no traffic is forwarded (implementations answer 500 or "
      "503)"),
     (Reason(code=HopReason.BACKEND_KIND, service=SVC, kind="Bucket"),
      "backend kind Bucket is not followed"),
-    (Reason(code=HopReason.REF_NOT_PERMITTED, service=SVC, namespace="shop"),
+    (Reason(code=HopReason.INVALID_KIND, service=SVC, kind="Bucket", group="example.com",
+            http_status=500),
+     "backend kind Bucket (group example.com) is not a Service: the route's ResolvedRefs "
+     "condition is False (InvalidKind) and requests for this backend get 500; an "
+     "implementation that supports this kind would forward them (declare it with "
+     "--backend-kind GROUP/KIND)"),
+    (Reason(code=HopReason.REF_NOT_PERMITTED, service=SVC, namespace="shop", http_status=500),
+     "backendRef to Service shop/api in another namespace and no ReferenceGrant in shop: "
+     "the route's ResolvedRefs condition is False (RefNotPermitted) and requests for this "
+     "backend get 500"),
+    (Reason(code=HopReason.REF_NOT_PERMITTED, service=SVC, namespace="shop", http_status=500,
+            grants=(("g", "from.kind is 'Gateway', not 'HTTPRoute'"),)),
      "backendRef to Service shop/api in another namespace and no ReferenceGrant in shop "
-     "permits it: the route's ResolvedRefs condition is False (RefNotPermitted) and requests "
-     "for this backend get 500"),
-    (Reason(code=HopReason.NO_SERVICE, service=SVC, idle=True),
+     "permits it (g: from.kind is 'Gateway', not 'HTTPRoute'): the route's ResolvedRefs "
+     "condition is False (RefNotPermitted) and requests for this backend get 500"),
+    (Reason(code=HopReason.NO_SERVICE, service=SVC, http_status=500),
+     "Service shop/api does not exist in the input: the route's ResolvedRefs condition is "
+     "False (BackendNotFound) and requests for this backend get 500"),
+    (Reason(code=HopReason.NO_SERVICE, service=SVC, idle=True, http_status=503),
      "Service shop/api does not exist in the input (the proxy answers 503) (weight 0: no "
      "traffic)"),
     (Reason(code=HopReason.EXTERNAL_NAME, service=SVC, name="db.example.com"),
@@ -83,9 +98,16 @@ CASES = [
      "Service shop/api has no port 81"),
     (Reason(code=HopReason.SERVICE_PORT, service=SVC), "Service shop/api cannot be resolved"),
     (Reason(code=HopReason.NO_SELECTOR, service=SVC),
-     "Service shop/api has no selector: its endpoints are managed by hand (EndpointSlices "
-     "are not read), so NetworkPolicy to them is not checked"),
+     "Service shop/api has no selector and its endpoints are not in the input: no "
+     "EndpointSlice labelled kubernetes.io/service-name=api in its namespace, so "
+     "NetworkPolicy to them is not checked"),
+    (Reason(code=HopReason.NO_SELECTOR, service=SVC, why="db.example.net"),
+     "Service shop/api has no selector and its endpoints are not in the input: its "
+     "EndpointSlices name hosts (db.example.net), which the proxy resolves itself, so "
+     "NetworkPolicy to them is not checked"),
     (Reason(code=HopReason.NO_ENDPOINTS, service=SVC), "Service shop/api has no endpoints"),
+    (Reason(code=HopReason.NO_ENDPOINTS, service=SVC, http_status=503),
+     "Service shop/api has no endpoints (the proxy answers 503)"),
     (Reason(code=HopReason.PROXY_NOT_KNOWN, service=SVC, endpoints=2),
      "2 endpoint(s); the proxy pods are unknown, so NetworkPolicy is not checked"),
     (Reason(code=HopReason.ENDPOINTS_ADMIT, service=SVC, endpoints=2, target="http -> 8080"),
@@ -127,7 +149,7 @@ def test_a_hop_an_unevaluated_object_left_open_names_it() -> None:
 
 
 def test_a_backend_problem_is_worded_without_the_weight_remark_of_its_hop() -> None:
-    problem = Reason(code=HopReason.NO_SERVICE, service=SVC)
+    problem = Reason(code=HopReason.NO_SERVICE, service=SVC, http_status=503)
     b = BackendPath(service=SVC, service_port="80", target="", weight=0, share=0.0,
                     endpoints=(), reachable=(), problem=problem)
     assert backend_problem(b) == ("Service shop/api does not exist in the input (the proxy "

@@ -677,7 +677,7 @@ spec:
   to: [{group: "", kind: Service}]
 """
     c = load_text(gateway(HTTP) + grant, "x.yaml")
-    assert reference_permitted(c, "app", ref) is None  # its from/to decide; not read
+    assert reference_permitted(c, "app", ref) is True  # from HTTPRoute app to any Service
     elsewhere = grant.replace("namespace: db}", "namespace: other}")
     c = load_text(gateway(HTTP) + elsewhere, "x.yaml")
     assert reference_permitted(c, "app", ref) is False

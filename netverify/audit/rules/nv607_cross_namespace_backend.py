@@ -44,9 +44,8 @@ class CrossNamespaceBackend(Rule):
           from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}]
           to: [{group: "", kind: Service}]
 
-    netverify does not read a ReferenceGrant's content: any ReferenceGrant (or its
-    v1alpha2 name, ReferencePolicy) in the backend namespace silences this rule, so check
-    its ``from`` and ``to`` by hand.
+    A ReferenceGrant counts only where its ``from`` names the route's group, kind and
+    namespace and its ``to`` the backend's group and kind (and name, when set).
     """
 
     code = "NV607"
@@ -57,12 +56,12 @@ class CrossNamespaceBackend(Rule):
         for hr in cluster.http_routes:
             for route in hr.routes:
                 for b in route.backends:
-                    # None: a ReferenceGrant is there, and its content (not read) decides.
-                    if routing.reference_permitted(cluster, hr.namespace, b) is not False:
+                    if routing.reference_permitted(cluster, hr.namespace, b):
                         continue
                     target = f"{b.kind} {b.namespace}/{b.name}"
                     yield self.finding(
-                        f"backend {target} is in namespace {b.namespace}, which has no "
-                        "ReferenceGrant in the input: the reference is not permitted and "
-                        "requests routed to it fail", f"HTTPRoute {hr.key}", b.field, b.source,
+                        f"backend {target} is in namespace {b.namespace}, where no "
+                        "ReferenceGrant in the input permits it: the reference is not "
+                        "permitted and requests routed to it fail", f"HTTPRoute {hr.key}",
+                        b.field, b.source,
                         related=(Related(object=target, role="cross-namespace backend"),))
