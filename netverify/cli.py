@@ -42,6 +42,7 @@ from netverify.results import (
     UrlResult,
     WhoCanReachResult,
 )
+from netverify.terminal import color_enabled, table_width
 from netverify.verdicts import GroupBy
 
 __all__ = ["ExitCode", "exit_code_for", "main"]
@@ -156,10 +157,15 @@ def _format_option(*kinds: type[Result], help: str = "Output format."
 
 
 def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--wide", is_flag=True, expose_value=False, callback=_remember,
+                     help="Do not fit tables to the terminal (COLUMNS): one line per row.")(f)
     f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
                      default="-", help="Write the result here instead of stdout.")(f)
     return click.option("--color", type=click.Choice(["auto", "always", "never"]),
-                        default="auto", show_default=True, help="Colour in text output.")(f)
+                        default="auto", show_default=True,
+                        help="Colour in text output. auto: only on a terminal, and not when "
+                             "NO_COLOR is set or TERM=dumb; always: even through a pipe "
+                             "or into -o.")(f)
 
 
 def _common(*kinds: type[Result]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -242,10 +248,14 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
           gates: Gates = NO_GATES) -> NoReturn:
     """Render, write to stdout or ``output`` (only once the query succeeded), and exit."""
     to_stdout = output == "-"
-    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
-    text = render(result, fmt, RenderOptions(color=use_color, verbose=verbose))
+    tty = to_stdout and sys.stdout.isatty()
+    wide = bool(click.get_current_context().meta.get("netverify.wide"))
+    text = render(result, fmt, RenderOptions(color=color_enabled(color, tty=tty),
+                                             verbose=verbose,
+                                             width=table_width(tty=tty, wide=wide)))
     if to_stdout:
-        click.echo(text, nl=False)
+        # color= stops click from stripping the colour we chose (it strips on a pipe).
+        click.echo(text, nl=False, color=color_enabled(color, tty=tty))
     else:
         write_output(output, text)
     raise SystemExit(int(exit_code_for(result, gates)))

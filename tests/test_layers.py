@@ -37,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "selectors": {"errors", "source"},
     "policy_kinds": {"errors", "source"},
     "output": {"errors"},  # atomic file writes; knows nothing of clusters
+    "terminal": set(),  # colour and width from the environment; for the CLI only
     "model": MODEL,
     "cluster_policies": MODEL,
     "routing": MODEL,  # what an Ingress or Gateway sends where: a function of the model
@@ -49,7 +50,8 @@ ALLOWED: dict[str, set[str]] = {
     "queries": ASKING,
     "audit": ASKING | {"queries"},  # rules are queries over the model
     "renderers": MODEL | {"results", "exits"},
-    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits"},
+    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits",
+                         "terminal"},
     "__main__": {"cli"},
 }
 
