@@ -179,6 +179,14 @@ def _common(*kinds: type[Result]) -> Callable[[Callable[..., Any]], Callable[...
     return deco
 
 
+NAMESPACE_HELP = ("Namespace of bare names, as kubectl's -n: web means NAMESPACE/web, "
+                  "svc/web svc/NAMESPACE/web.")
+
+
+def _namespace_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-n", "--namespace", metavar="NAMESPACE", help=NAMESPACE_HELP)(f)
+
+
 def _smt_timeout_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--smt-timeout", type=click.FloatRange(0.001, 86400), default=DEFAULT_TIMEOUT_MS / 1000,
@@ -273,6 +281,7 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
               help="With --hypothetical: */... also admits namespaces that do not exist yet.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
               show_default=True, help="Engine deciding existing pairs (for cross-checking).")
+@_namespace_option
 @_smt_timeout_option
 @click.option("--cni", metavar="NAME[@VERSION]",
               help="The cluster's network plugin (default: detected from the manifests), "
@@ -289,7 +298,8 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
                    "recognised in the manifests.")
 @_common(CanReachResult, HypotheticalResult, UrlResult)
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
-                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
+                  hypothetical: bool, new_namespaces: bool, engine: str, namespace: str | None,
+                  smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
                   headers: tuple[str, ...],
                   controller: str | None, files: tuple[str, ...], fmt: str,
@@ -319,8 +329,9 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     incomplete (traffic policies netverify does not evaluate apply).
     """
     from netverify.queries.can_reach import can_reach
-    from netverify.queries.endpoints import asks_url
+    from netverify.queries.endpoints import asks_url, qualify
 
+    src, dst = qualify(src, namespace), qualify(dst, namespace)
     cluster = _load(files, verbose, ignore_kinds)
     if asks_url(src, dst):
         from netverify.queries.paths import can_reach_url
@@ -425,9 +436,11 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 @click.argument("dst")
 @click.option("--port", help="Destination port (number or name); same as DST:PORT.")
 @click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
+@_namespace_option
 @_smt_timeout_option
 @_common(WhoCanReachResult)
-def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: float,
+def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None,
+                      namespace: str | None, smt_timeout: float,
                       files: tuple[str, ...], fmt: str, verbose: bool, color: str,
                       output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List the existing pods that can reach DST, and describe every possible source.
@@ -440,8 +453,10 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     3 incomplete, or nothing is known to reach DST and some family was not decided
     in time.
     """
+    from netverify.queries.endpoints import qualify
     from netverify.queries.who_can_reach import who_can_reach
 
+    dst = qualify(dst, namespace)
     cluster = _load(files, verbose, ignore_kinds)
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
                            timeout_ms=_timeout_ms(smt_timeout))
