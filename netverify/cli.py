@@ -396,7 +396,11 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 @click.option("--port", type=click.IntRange(1, 65535), help="Ask about one port.")
 @click.option("--protocol", help="TCP (default with --port), UDP or SCTP.")
 @click.option("-n", "--namespace", "namespaces", multiple=True,
-              help="Only pods of this namespace (repeatable).")
+              help="Only pods of this namespace (repeatable); given once, also the namespace "
+                   "of a bare --focus name, as kubectl's -n.")
+@click.option("--focus", metavar="NS/NAME",
+              help="Show only the workload (pod, label selector) NS/NAME and what it "
+                   "connects to or from; dot and list draw only the pairs touching it.")
 @click.option("--by", type=click.Choice([g.value for g in GroupBy]), default=GroupBy.POD.value,
               show_default=True, help="Aggregate cells; group cells count allowed pod pairs.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
@@ -407,14 +411,19 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
               help="What the policies say, ignoring what the CNI enforces.")
 @_smt_timeout_option
 @_common(MatrixResult)
-def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
+def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...],
+               focus: str | None, by: str,
                engine: str, cni: str | None, policy_only: bool, smt_timeout: float,
                files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
                ignore_kinds: tuple[str, ...]) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
-    or namespace it counts allowed pod pairs out of all pod pairs.
+    or namespace it counts allowed pod pairs out of all pod pairs.  --format dot
+    draws a Graphviz graph (dot -Tsvg), --format list one line per allowed pair.
+
+    -n here limits the pods, as kubectl get -n; the other commands take -n as the
+    namespace of bare names, and so does --focus when -n is given once.
 
     Exit status: 0, 2 input error, 3 incomplete (cells marked ? depend on traffic
     policies netverify does not evaluate).
@@ -429,6 +438,12 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
                     timeout_ms=_timeout_ms(smt_timeout))
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
+    if focus:
+        from netverify.queries.endpoints import qualify
+        from netverify.queries.focus import focus_matrix
+
+        default_ns = namespaces[0] if len(namespaces) == 1 else None
+        result = focus_matrix(cluster, result, qualify(focus, default_ns))
     _emit(result, fmt, color, verbose, output)
 
 

@@ -100,6 +100,7 @@ def _widest(args: list[str], **env: str) -> tuple[int, str]:
     """The widest table line (prose notes are left to the terminal's own wrapping)."""
     r = subprocess.run([sys.executable, "-m", "netverify", *args], capture_output=True,
                        env=_env(**env), check=False, text=True)
+    assert r.returncode == 0, r.stderr
     lines = [x for x in r.stdout.splitlines() if not x.startswith("note: ")]
     return max(len(x) for x in lines), r.stdout
 
