@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -94,13 +95,29 @@ def _silence_stdout() -> None:
 @click.option("--no-cache", is_flag=True,
               help="Parse every file afresh (large files' parses are cached by default; "
                    "NETVERIFY_NO_CACHE=1 says the same).")
-def main(debug: bool, no_cache: bool) -> None:
+@click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Settings file (default: .netverify.yaml or pyproject.toml's "
+                   "[tool.netverify], from the current folder upwards).")
+@click.option("--no-config", is_flag=True, help="Read no settings file.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, no_cache: bool, config_path: str | None,
+         no_config: bool) -> None:
     """Verify Kubernetes network reachability from manifests, exactly and with reasons.
 
     Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error,
     3 undecided (solver time limit, unknown hop) or incomplete (traffic policies
     netverify does not evaluate, see --ignore-kind), 4 internal error (a bug).
+
+    Settings (inputs, CNI, rules, suppressions) may come from .netverify.yaml or
+    [tool.netverify] in pyproject.toml; options on the command line win
+    (netverify config show).
     """
+    from netverify import config
+
+    path = None if no_config else Path(config_path) if config_path else config.find()
+    settings = config.load(path)
+    ctx.meta["netverify.config"] = settings
+    ctx.default_map = settings.default_map()
 
 
 def _files_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -570,6 +587,9 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]),
               help="Show only findings at or above this severity; the report counts the rest.")
 @click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
+@click.option("--list-rules", is_flag=True, is_eager=True, expose_value=False,
+              callback=lambda ctx, _p, v: _list_rules(ctx) if v else None,
+              help="List every rule (code, severity, title) and exit.")
 @_common(AuditReport)
 def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
@@ -588,11 +608,72 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...],
     """
     from netverify.audit.run import audit
 
-    cluster = _load(files, verbose, ignore_kinds)
+    cluster = _with_config_suppressions(_load(files, verbose, ignore_kinds))
     report = audit(cluster, only=rules or None, inputs=files,
                    min_severity=Severity(min_severity) if min_severity else None,
                    connectivity=shows_connectivity(fmt), fail_on=Severity(fail_on))
     _emit(report, fmt, color, verbose, output)
+
+
+def _list_rules(ctx: click.Context) -> None:
+    from netverify.audit.docs import rule_info
+    from netverify.audit.registry import all_rules
+
+    for rule in all_rules():
+        info = rule_info(rule)
+        click.echo(f"{info.code}  {info.severity.value:<8} {sanitize(info.title)}")
+    ctx.exit(0)
+
+
+def _with_config_suppressions(cluster: Cluster) -> Cluster:
+    """``cluster`` with the settings file's live suppressions added to its annotations'.
+
+    An expired suppression silences nothing and is reported on stderr, so that a
+    silenced risk comes back into view on its date.
+    """
+    import dataclasses
+    import datetime
+
+    settings = click.get_current_context().find_root().meta.get("netverify.config")
+    if settings is None or not settings.suppressions:
+        return cluster
+    merged = dict(cluster.suppressions)
+    today = datetime.date.today()
+    for s in settings.suppressions:
+        if s.expired(today):
+            click.echo(f"warning: {s.where}: suppression of {s.rule} on {sanitize(s.object)} "
+                       f"expired on {s.expires} (reason was: {sanitize(s.reason)}); its "
+                       "findings are reported again", err=True)
+            continue
+        merged[s.object] = merged.get(s.object, frozenset()) | {s.rule}
+    return dataclasses.replace(cluster, suppressions=merged)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Show the settings netverify reads (.netverify.yaml or [tool.netverify])."""
+
+
+@config_group.command("show")
+@click.pass_context
+def config_show_cmd(ctx: click.Context) -> None:
+    """Print the settings file found and what it sets, as YAML."""
+    import yaml
+
+    settings = ctx.find_root().meta["netverify.config"]
+    if settings.path is None:
+        click.echo("# no settings file (.netverify.yaml or [tool.netverify] in "
+                   "pyproject.toml) in this folder or above")
+        return
+    doc: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v
+                           for k, v in settings.settings.items()}
+    if settings.suppressions:
+        doc["suppressions"] = [
+            {"rule": s.rule, "object": s.object, "reason": s.reason,
+             **({"expires": s.expires.isoformat()} if s.expires else {})}
+            for s in settings.suppressions]
+    click.echo(f"# {sanitize(settings.path)}")
+    click.echo(sanitize(yaml.safe_dump(doc, sort_keys=False)), nl=False)
 
 
 def kubectl_main() -> None:

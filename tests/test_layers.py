@@ -38,6 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "policy_kinds": {"errors", "source"},
     "output": {"errors"},  # atomic file writes; knows nothing of clusters
     "terminal": set(),  # colour and width from the environment; for the CLI only
+    "config": {"errors"},  # the settings file; for the CLI only
     "model": MODEL,
     "cluster_policies": MODEL,
     "routing": MODEL,  # what an Ingress or Gateway sends where: a function of the model
@@ -51,7 +52,7 @@ ALLOWED: dict[str, set[str]] = {
     "audit": ASKING | {"queries"},  # rules are queries over the model
     "renderers": MODEL | {"results", "exits"},
     "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits",
-                         "terminal"},
+                         "terminal", "config"},
     "__main__": {"cli"},
 }
 
