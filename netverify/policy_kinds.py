@@ -293,6 +293,14 @@ class Coverage:
                         ignored_kinds=tuple(dict.fromkeys((*self.ignored_kinds, *requests))))
 
 
+def objects_text(coverage: Coverage, limit: int = 3) -> str:
+    """``CiliumNetworkPolicy shop/deny (cnp.yaml:1), ...``: the objects, for a one-line message."""
+    objs = coverage.unevaluated
+    named = [o.ref + (f" ({o.source.location()})" if o.source else "") for o in objs[:limit]]
+    more = f" and {len(objs) - limit} more" if len(objs) > limit else ""
+    return ", ".join(named) + more
+
+
 def _matching(request: str) -> set[tuple[str, str]]:
     """The registry keys an ``--ignore-kind`` value names.
 

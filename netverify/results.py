@@ -337,9 +337,41 @@ class LintResult:
     coverage: Coverage = COMPLETE
 
 
+class AssertionReason(enum.Enum):
+    """Why an assertion has its status: one code per outcome ``check`` can reach.
+
+    The facts each needs are fields of ``AssertionResult``; renderers word them
+    (``renderers/assertions.py``).
+    """
+
+    CHECKED = "checked"  # pass: every pair of existing pods (``pairs``) holds
+    PROVED = "proved"  # pass: proved for every pod that could match the source
+    CANNOT_REACH = "cannot-reach"  # fail (allow): ``pair`` is denied
+    CAN_REACH = "can-reach"  # fail (deny): ``pair`` is allowed
+    REACHES_ITSELF = "reaches-itself"  # fail (deny, scope any): the destination is a source
+    POSSIBLE_POD = "possible-pod"  # fail (scope any): ``witness``, a pod that could exist
+    INVALID_ENDPOINT = "invalid-endpoint"  # fail: ``why``
+    MATCHES_NOTHING = "matches-nothing"  # fail: the ``side`` ("from" or "to") matches no pod
+    NEEDS_PATTERN = "needs-source-pattern"  # fail: scope any over a fixed source
+    NEEDS_PORT = "needs-port"  # fail: scope any with expect allow and no port
+    TIME_LIMIT = "time-limit"  # undecided: not checked, ``why``
+    SOLVER_UNDECIDED = "solver-undecided"  # undecided: ``why`` (Z3's reason)
+    # undecided: cluster-wide policies leave ``count`` of ``pairs`` (or a possible pod's
+    # answer) to the implementation; ``pair`` is an example.
+    LEFT_TO_IMPLEMENTATION = "left-to-implementation"
+    ENGINES_DISAGREE = "engines-disagree"  # undecided: a bug, reported as such
+    # incomplete: ``count`` of ``pairs`` (or the possible pods, or ``witness``'s namespace)
+    # depend on the objects of ``coverage``, which netverify does not evaluate.
+    NOT_EVALUATED = "not-evaluated"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssertionResult:
-    """The outcome of one spec assertion."""
+    """The outcome of one spec assertion: a status, the reason code and its facts.
+
+    No sentence is stored: ``renderers/assertions.py`` words ``reason`` from the facts
+    below (each reason says which it uses).
+    """
 
     file: str
     index: int
@@ -347,8 +379,21 @@ class AssertionResult:
     expect: Expect
     scope: AssertionScope
     status: AssertionStatus
-    message: str  # one line
-    details: tuple[str, ...] = ()  # the counterexample and its explanation
+    reason: AssertionReason
+    src: str = ""  # the source as the spec writes it (resolved text, e.g. for dns)
+    dst: str = ""
+    side: str = ""  # MATCHES_NOTHING: "from" or "to"
+    pairs: int = 0  # pairs of existing endpoints the assertion ranges over
+    count: int = 0  # of those, the ones undecided or not evaluated
+    pair: PairVerdict | None = None  # the pair that decides it, with both sides explained
+    witness: WitnessPod | None = None  # a pod that could exist (scope any)
+    # The traffic of ``pair`` or ``witness``: a protocol and port number, or a named port.
+    protocol: Protocol | None = None
+    port: int | None = None
+    port_name: str | None = None
+    why: str = ""  # INVALID_ENDPOINT, TIME_LIMIT, SOLVER_UNDECIDED: what was said
+    notes: tuple[str, ...] = ()  # about the witness's addresses
+    effective: str | None = None  # the CNI whose effective answer was judged, if it differs
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
     coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
 
@@ -543,20 +588,112 @@ class AuditReport:
         return any(self.severity(f).rank <= level.rank for f in (*self.findings, *self.hidden))
 
 
+class HopReason(enum.Enum):
+    """Why a hop of a path has its status: one code per outcome ``paths`` can reach.
+
+    The facts each is worded from are fields of ``Reason``; ``netverify/hop_text.py``
+    words them (for the renderers and the audit's NV608).
+    """
+
+    # outside -> proxy pods
+    ADMITTED = "admitted"  # ok: ``via``, from ``admitted_from`` (every source when empty)
+    NO_SOURCE_ADMITTED = "no-source-admitted"  # blocked: NetworkPolicy admits no address
+    NO_SERVICE_PORT = "no-service-port"  # blocked: ``exposed`` lists what the Services have
+    PORT_NOT_KNOWN = "port-not-known"  # undecided: nothing known receives ``via``
+    NO_PROXY_PODS = "no-proxy-pods"  # undecided: the entry point's pods are not in the input
+    # TLS
+    CERTIFICATE = "certificate"  # ok: from Secret ``name`` ("" the default), ``other``
+    REDIRECT_TO_HTTPS = "redirect-to-https"  # ok: plain HTTP to a host with TLS, ``other``
+    NO_TLS_ENTRY = "no-tls-entry"  # blocked: no tls entry of ``obj`` covers ``host``
+    TLS_NOT_KNOWN = "tls-not-known"  # undecided: the same, controller not identified
+    LISTENER_TLS = "listener-tls"  # ok: Gateway listener ``name`` terminates TLS
+    # the route
+    REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
+    NO_BACKENDS = "no-backends"  # blocked: the rule has no backends
+    ALL_WEIGHT_ZERO = "all-weight-zero"  # blocked: every backend has weight 0
+    # proxy -> one backend Service ``service``
+    BACKEND_KIND = "backend-kind"  # undecided: a backend of ``kind`` is not followed
+    REF_NOT_PERMITTED = "ref-not-permitted"  # blocked: no ReferenceGrant in ``namespace``
+    NO_SERVICE = "no-service"  # blocked: the Service is not in the input
+    EXTERNAL_NAME = "external-name"  # undecided: an ExternalName Service to ``name``
+    SERVICE_PORT = "service-port"  # blocked: the port does not resolve (``why``)
+    NO_SELECTOR = "no-selector"  # undecided: endpoints managed by hand
+    NO_ENDPOINTS = "no-endpoints"  # blocked: ``why`` (the Service lookup's note) if known
+    PROXY_NOT_KNOWN = "proxy-not-known"  # undecided: ``endpoints``, proxy pods unknown
+    ENDPOINTS_ADMIT = "endpoints-admit"  # ok: all ``endpoints`` admit the proxy on ``target``
+    # blocked (ok at weight 0): ``reachable`` of ``endpoints``; ``blocked`` pods deny the
+    # proxy, ``missing`` pods lack the named target port ``name``
+    ENDPOINTS_UNREACHABLE = "endpoints-unreachable"
+    MISSING_PORT_NAME = "missing-port-name"  # a backend's problem: ``missing`` lack ``name``
+
+
+class PortSource(enum.Enum):
+    """How the proxy pods receive a request's port."""
+
+    SERVICE = "service"  # a Service selecting them maps it to a target port
+    CONTAINER = "container"  # they declare a container port of that number
+    LISTENER = "listener"  # a Gateway listener port, taken as served
+    REQUEST = "request"  # nothing known: the request's port as it is
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProxyPort:
+    """The port the proxy pods receive a request on, and how it was found."""
+
+    number: int
+    source: PortSource
+    service: str | None = None  # SERVICE: ns/name, its port and the target port's name
+    service_port: int | None = None
+    target_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reason:
+    """A hop's (or a backend's) reason code with the facts it is worded from.
+
+    Which facts a code uses is said at ``HopReason``; the others keep their defaults.
+    """
+
+    code: HopReason
+    service: str = ""  # ns/name of the backend Service
+    kind: str = ""  # BACKEND_KIND: the backend's kind
+    namespace: str = ""  # REF_NOT_PERMITTED: where a ReferenceGrant would have to be
+    name: str = ""  # a Secret, listener, ExternalName target or target port name
+    obj: str = ""  # NO_TLS_ENTRY, TLS_NOT_KNOWN: the Ingress
+    other: str = ""  # TLS: the other Ingress whose tls entry covers the host
+    host: str = ""
+    field: str = ""  # REDIRECT: the filter's field
+    proxy: str = ""  # PORT_NOT_KNOWN: the proxy's label
+    via: ProxyPort | None = None  # outside -> proxy: the port and how it was found
+    admitted_from: tuple[str, ...] = ()  # ADMITTED: source ranges, empty for every source
+    exposed: tuple[tuple[str, tuple[int, ...]], ...] = ()  # NO_SERVICE_PORT: TCP ports
+    endpoints: int = 0  # a backend's endpoint count
+    reachable: int = 0  # of which admit the proxy
+    target: str = ""  # the target port as ``BackendPath.target`` writes it
+    blocked: tuple[str, ...] = ()  # endpoint pods that deny the proxy
+    missing: tuple[str, ...] = ()  # endpoint pods without the named target port
+    why: str = ""  # what the Service lookup said, as it said it
+    idle: bool = False  # the backend has weight 0 and gets no traffic
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hop:
     """One step of an end-to-end path and whether traffic passes it.
 
     ``status`` is undecided when netverify cannot tell from the manifests (e.g. no
-    controller pods in the input).
+    controller pods in the input).  No sentence is stored: ``reason`` holds the code and
+    its facts, and ``hop_text.hop_detail`` words them.
     """
 
     step: str  # e.g. "internet -> ingress-nginx/ingress-nginx-controller"
     status: HopStatus
-    detail: str
+    reason: Reason
     verdicts: tuple[PairVerdict, ...] = ()  # examples of blocked pairs, explained by renderers
     port: int | None = None  # the TCP port the verdicts were asked about
     source: SourceRef | None = None
+    # Objects netverify does not evaluate that left this hop undecided (status undecided
+    # although NetworkPolicy decided ``reason``).
+    coverage: Coverage = COMPLETE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -570,7 +707,7 @@ class BackendPath:
     share: float  # weight / total weight (0..1)
     endpoints: tuple[str, ...]  # pod keys
     reachable: tuple[str, ...]  # endpoint pods every controller pod may reach
-    problem: str | None = None  # missing Service, port, endpoints, ...
+    problem: Reason | None = None  # missing Service, port, endpoints, ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -178,6 +178,7 @@ def test_cli_prints_both_answers_and_exits_on_the_effective_one():
 
 def test_specs_check_the_effective_answer_unless_asked_for_the_policy_one(tmp_path):
     from netverify.queries.check import check
+    from netverify.renderers.assertions import assertion_message
 
     spec = tmp_path / "s.yaml"
     spec.write_text(f"""manifests: [{APP}]
@@ -191,7 +192,8 @@ assertions:
     answer: policy
 """)
     eff, pol = check([str(spec)], load=load_cluster).results
-    assert eff.status is AssertionStatus.FAIL and "effective with Flannel" in eff.message
+    assert eff.status is AssertionStatus.FAIL and eff.effective == "Flannel"
+    assert assertion_message(eff).endswith("(effective with Flannel)")
     assert pol.status is AssertionStatus.PASS
 
 

@@ -47,12 +47,13 @@ ALLOWED: dict[str, set[str]] = {
     "specs": MODEL | {"loader", "cni"},  # spec files are read with the loader's YAML reader
     "results": MODEL,
     "exits": MODEL | {"results"},  # what each answer means to a shell: a function of results
+    "hop_text": MODEL | {"results"},  # how a path's hop reads: for renderers and NV608
     "engines": MODEL | {"results", "deadline"},
     "queries": ASKING,
-    "audit": ASKING | {"queries"},  # rules are queries over the model
-    "renderers": MODEL | {"results", "exits"},
+    "audit": ASKING | {"queries", "hop_text"},  # rules are queries over the model
+    "renderers": MODEL | {"results", "exits", "hop_text"},
     "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits",
-                         "terminal", "config"},
+                     "terminal", "config"},
     "__main__": {"cli"},
 }
 

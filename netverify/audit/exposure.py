@@ -21,7 +21,6 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from netverify.engines.allpairs import AllPairs
 from netverify.engines.concrete import Evaluator, ports_of_rule
 from netverify.ipblocks import IPSet, IPv4, IPv6, parse_network
 from netverify.model import Direction, NetworkPolicy, Pod, Rule
@@ -107,15 +106,6 @@ def example_port(ports: PortSet, pod: Pod | None = None) -> tuple[Protocol, int]
 def describe_ports(ports: PortSet) -> str:
     """``TCP 443; UDP 53`` or ``every port``."""
     return "every port" if ports.is_all else str(ports)
-
-
-def port_class_bits(ap: AllPairs, ignore: PortSet) -> tuple[int, ...]:
-    """Per 64-bit word of ``ap``, the computed port classes with a port outside ``ignore``."""
-    words = [0] * len(ap.words)
-    for k in ap.computed:
-        if not ap.ports.portsets[k].difference(ignore).is_empty:
-            words[k // 64] |= 1 << (k % 64)
-    return tuple(words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ family, keeps the pairs that can use it, and ORs the two.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +38,9 @@ from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod, Rule
 from netverify.ports import PROTOCOLS, PortSet, Protocol
 
 BoolArray = npt.NDArray[np.bool_]
+# A set of port classes in the layout of ``AllPairs.words``: bit ``k % 64`` of word
+# ``k // 64`` for port class ``k``.
+PortMask = tuple[int, ...]
 
 
 @dataclass
@@ -85,6 +88,46 @@ class AllPairs:
         for w in self.words:
             out |= w != 0
         return out
+
+    def mask_outside(self, ignore: PortSet) -> PortMask:
+        """The computed port classes holding some port outside ``ignore``.
+
+        A port class is all or nothing for every rule, so a class either lies inside
+        ``ignore`` or counts; audit rules pass ``DNS_PORTS`` to leave DNS out.
+        """
+        words = [0] * len(self.words)
+        for k in self.computed:
+            if not self.ports.portsets[k].difference(ignore).is_empty:
+                words[k // 64] |= 1 << (k % 64)
+        return tuple(words)
+
+    def reach(self, sources: Sequence[int], targets: Sequence[int],
+              keep: Sequence[PortMask]) -> BoolArray:
+        """(S x T): source class ``sources[i]`` may reach target class ``targets[j]``.
+
+        On some port class of ``keep[j]``: one mask per target, as what counts may depend
+        on the target (e.g. the ports it already opens to the internet).  Loopback is not
+        applied (classes, not pods).  One vectorised AND per 64-bit word over the (S x T)
+        block, so audit rules ask about namespaces at once instead of walking pairs.
+        """
+        if len(keep) != len(targets):
+            raise ValueError("one port mask per target class")
+        rows = np.asarray(sources, dtype=np.intp)
+        cols = np.asarray(targets, dtype=np.intp)
+        hit = np.zeros((len(rows), len(cols)), dtype=bool)
+        if not len(rows) or not len(cols):
+            return hit
+        masks = np.array(keep, dtype=np.uint64).reshape(len(cols), len(self.words))
+        for w, words in enumerate(self.words):
+            hit |= (words[np.ix_(rows, cols)] & masks[:, w][None, :]) != 0
+        return hit
+
+    def allowed_ports(self, sources: Sequence[int], target: int, keep: PortMask) -> PortSet:
+        """The ports of ``keep`` allowed to class ``target`` from some class of ``sources``."""
+        rows = np.asarray(sources, dtype=np.intp)
+        sig = tuple((int(np.bitwise_or.reduce(words[rows, target])) if len(rows) else 0)
+                    & keep[w] for w, words in enumerate(self.words))
+        return self.portset_of_signature(sig)
 
     def allowed_on(self, protocol: Protocol, port: int) -> BoolArray:
         """(C x C): the one (protocol, port) is allowed."""
@@ -347,4 +390,4 @@ def _pack(stack: BoolArray, ks: list[int]) -> npt.NDArray[np.uint64]:
     return out
 
 
-__all__ = ["PROTOCOLS", "AllPairs", "compute_all_pairs"]
+__all__ = ["PROTOCOLS", "AllPairs", "PortMask", "compute_all_pairs"]

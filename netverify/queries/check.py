@@ -38,17 +38,16 @@ from netverify.engines.smt.endpoints import (
 )
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Traffic
-from netverify.engines.smt.solve import Outcome, Witness, read_pod, read_traffic
+from netverify.engines.smt.solve import Outcome, Witness, describe, read_pod, read_traffic
 from netverify.errors import NetverifyError, QueryError
-from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Pod
+from netverify.model import Cluster, Pod
 from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
-from netverify.queries.coverage import objects_text
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.enforcement import enforced
 from netverify.queries.hypothetical import verify_witness
 from netverify.queries.witnesses import address_notes, settle, taken
-from netverify.results import AssertionResult, CheckReport, PairVerdict
+from netverify.results import AssertionReason, AssertionResult, CheckReport, PairVerdict
 from netverify.selectors import LabelSelector, parse_selector, parse_selector_string
 from netverify.specs import Assertion, SpecError, SpecFile, load_spec
 from netverify.verdicts import AssertionScope, AssertionStatus, Basis, Expect
@@ -111,7 +110,7 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
             on = cluster if a.answer is Basis.POLICY else eff_cluster
             r = _run(on, spec, a, deadline)
             if a.answer is Basis.EFFECTIVE and eff_cluster is not cluster:
-                r = replace(r, message=f"{r.message} (effective with {prof.label})")
+                r = replace(r, effective=prof.label)
             results.append(r)
     coverage = Coverage()
     for r in results:
@@ -122,22 +121,20 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
                        caveats=tuple(caveats), coverage=coverage)
 
 
-def _result(spec: SpecFile, a: Assertion, status: AssertionStatus, message: str,
-            details: list[str] | None = None, cx: dict[str, Any] | None = None
-            ) -> AssertionResult:
+def _result(spec: SpecFile, a: Assertion, status: AssertionStatus, reason: AssertionReason,
+            **facts: Any) -> AssertionResult:
+    """An outcome: its status, its reason code and the facts the reason is worded from."""
     return AssertionResult(file=spec.path, index=a.index, name=a.name, expect=a.expect,
-                           scope=a.scope, status=status, message=message,
-                           details=tuple(details or ()), counterexample=cx)
+                           scope=a.scope, status=status, reason=reason, **facts)
 
 
-def _incomplete(spec: SpecFile, a: Assertion, coverage: Coverage, what: str
-                ) -> AssertionResult:
-    """Neither pass nor fail: ``what`` depends on objects netverify does not evaluate."""
-    return replace(_result(spec, a, AssertionStatus.INCOMPLETE,
-                           f"{what} not decided: {objects_text(coverage)} not evaluated",
-                           ["these objects restrict traffic and netverify does not evaluate "
-                            "them; --ignore-kind KIND leaves them out on purpose"]),
-                   coverage=coverage)
+def _failed(spec: SpecFile, a: Assertion, reason: AssertionReason, v: PairVerdict,
+            proto: Protocol | None, number: int | None, name: str | None,
+            **facts: Any) -> AssertionResult:
+    """A failure on the pair ``v`` of existing endpoints, with its counterexample."""
+    return _result(spec, a, AssertionStatus.FAIL, reason, pair=v, protocol=proto,
+                   port=number, port_name=name, counterexample=_cx(v, proto, number or name),
+                   **facts)
 
 
 def _space(x: Pod | External) -> str | None:
@@ -154,14 +151,14 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
         dst = _side(cluster, dst_raw, "to")
         probes = _probes(a, port_text, dst_is_dns=a.dst == DNS)
     except NetverifyError as e:
-        return _result(spec, a, AssertionStatus.FAIL, f"invalid endpoint: {e}")
+        return _result(spec, a, AssertionStatus.FAIL, AssertionReason.INVALID_ENDPOINT,
+                       why=str(e))
     if a.scope is AssertionScope.ANY:
         return _run_any(cluster, spec, a, src, dst, probes, deadline)
     for side, what in ((src, "from"), (dst, "to")):
         if not side.pods and not side.external:
-            return _result(spec, a, AssertionStatus.FAIL, f"{what}: {side.text} matches nothing",
-                           ["an assertion over no pods would pass vacuously; check the "
-                            "namespace and labels"])
+            return _result(spec, a, AssertionStatus.FAIL, AssertionReason.MATCHES_NOTHING,
+                           src=src.text, dst=dst.text, side=what)
     ev = Evaluator(cluster)
     sources: list[Pod | External] = [*src.pods, *src.external]
     targets: list[Pod | External] = [*dst.pods, *dst.external]
@@ -190,33 +187,22 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
                     tied.append(v)
                     continue
                 if a.expect is Expect.ALLOW and not v.is_allowed:
-                    return _result(spec, a, AssertionStatus.FAIL,
-                                   f"{v.src.name} cannot reach {v.dst.name}"
-                                   f" ({_traffic(proto, number, name)})", _explain(v),
-                                   _cx(v, proto, number or name))
+                    return _failed(spec, a, AssertionReason.CANNOT_REACH, v, proto, number,
+                                   name, src=src.text, dst=dst.text)
                 if a.expect is Expect.DENY and v.is_allowed:
-                    return _result(spec, a, AssertionStatus.FAIL,
-                                   f"{v.src.name} can reach {v.dst.name}"
-                                   f" ({_traffic(proto, number, name)}: {v.allowed})",
-                                   _explain(v), _cx(v, proto, number or name))
+                    return _failed(spec, a, AssertionReason.CAN_REACH, v, proto, number, name,
+                                   src=src.text, dst=dst.text)
     n = (len(src.pods) + len(src.external)) * (len(dst.pods) + len(dst.external))
+    sides = {"src": src.text, "dst": dst.text, "pairs": n}
     if undecided:
-        return _incomplete(spec, a, cov.affecting(undecided), f"{skipped} of {n} pair(s)")
+        # Neither pass nor fail: these pairs depend on objects netverify does not evaluate.
+        return _result(spec, a, AssertionStatus.INCOMPLETE, AssertionReason.NOT_EVALUATED,
+                       count=skipped, coverage=cov.affecting(undecided), **sides)
     if tied:
-        v = tied[0]
         return _result(spec, a, AssertionStatus.UNDECIDED,
-                       f"{len(tied)} of {n} pair(s) are left to the implementation by "
-                       f"cluster-wide policies, e.g. {v.src.name} -> {v.dst.name}",
-                       _explain(v))
-    return _result(spec, a, AssertionStatus.PASS, f"{n} pair(s) checked")
-
-
-def _traffic(proto: Protocol | None, number: int | None, name: str | None) -> str:
-    if name is not None:
-        return f"port {name}"
-    if number is not None and proto is not None:
-        return f"{proto.value} {number}"
-    return f"{proto.value}, any port" if proto else "any port"
+                       AssertionReason.LEFT_TO_IMPLEMENTATION, count=len(tied), pair=tied[0],
+                       **sides)
+    return _result(spec, a, AssertionStatus.PASS, AssertionReason.CHECKED, **sides)
 
 
 def _probes(a: Assertion, port_text: str | None, *, dst_is_dns: bool
@@ -279,29 +265,6 @@ def _side(cluster: Cluster, raw: str | dict[str, Any], what: str) -> _Side:
                  pattern=True)
 
 
-def _explain(v: PairVerdict) -> list[str]:
-    out = []
-    if v.loopback:
-        out.append(f"{v.src.name} is connecting to itself: a pod's connection to its own address "
-                   "is always allowed (NetworkPolicy does not filter it); leave the pod out of "
-                   "the source to ask about other pods")
-    for side, label in ((v.egress, "egress from"), (v.ingress, "ingress to")):
-        if not side.governed:
-            out.append(f"{label} {side.subject}: not subject to NetworkPolicy")
-        elif not side.isolated:
-            out.append(f"{label} {side.subject}: not isolated (no policy selects it)")
-        else:
-            pols = ", ".join(p.policy for p in side.isolating)
-            out.append(f"{label} {side.subject}: isolated by {pols}")
-            if not side.rules:
-                out.append("  no rule of these policies admits the other side")
-            for r in side.rules:
-                loc = f" [{r.source.location()}]" if r.source else ""
-                out.append(f"  {r.policy} {r.field} ({r.peer}) allows {r.ports}{loc}")
-    out.extend(v.caveats)
-    return out
-
-
 def _cx(v: PairVerdict, proto: Protocol | None, port: int | str | None) -> dict[str, Any]:
     return {"from": v.src.name, "to": v.dst.name, "protocol": proto.value if proto else None,
             "port": port, "allowed": v.allowed.to_dict()}
@@ -332,14 +295,15 @@ def _holds(cluster: Cluster, dst: Witness, port: int, proto: Protocol,
 def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _Side,
              probes: list[tuple[Protocol | None, int | None, str | None]],
              deadline: Deadline) -> AssertionResult:
+    sides = {"src": src.text, "dst": dst.text}
     if not src.pattern:
-        return _result(spec, a, AssertionStatus.FAIL, "scope: any needs a source pattern",
-                       ["use a mapping (namespace, namespaceSelector, podSelector), "
-                        "NAMESPACE/*, NAMESPACE/key=value or */*"])
+        return _result(spec, a, AssertionStatus.FAIL, AssertionReason.NEEDS_PATTERN, **sides)
     if not dst.pods and not dst.external:
-        return _result(spec, a, AssertionStatus.FAIL, f"to: {dst.text} matches nothing")
+        return _result(spec, a, AssertionStatus.FAIL, AssertionReason.MATCHES_NOTHING,
+                       side="to", **sides)
     if deadline.expired():  # an earlier assertion used up the time: build nothing
-        return _result(spec, a, AssertionStatus.UNDECIDED, f"not checked: {deadline.reason()}")
+        return _result(spec, a, AssertionStatus.UNDECIDED, AssertionReason.TIME_LIMIT,
+                       why=deadline.reason(), **sides)
     # The source may be any pod of its namespace, or of any namespace (a selector).
     src_spaces = (src.namespace,) if src.namespace is not None else (ANY,)
     cov = cluster.coverage.affecting((s, d.namespace) for s in src_spaces for d in dst.pods)
@@ -361,9 +325,8 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
                 # The destination is one of the sources, and its connection to itself is
                 # always allowed: the same pair scope: existing fails on.
                 v = ev.pair(d, d, protocol=proto, port=n)
-                return _result(spec, a, AssertionStatus.FAIL, f"{d.key} can reach itself "
-                               f"({_traffic(proto, number, name)}: {v.allowed})",
-                               _explain(v), _cx(v, proto, number or name))
+                return _failed(spec, a, AssertionReason.REACHES_ITSELF, v, proto, number, name,
+                               **sides)
             traffic = Traffic.symbolic()
             goals: list[z3.BoolRef] = []
             if proto is not None:
@@ -379,22 +342,18 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             target = z3.Not(traffic.either_family(q.possibly)) if a.expect is Expect.ALLOW \
                 else q.allowed
             if a.expect is Expect.ALLOW and n is None:
-                return _result(spec, a, AssertionStatus.FAIL,
-                               "scope: any with expect: allow needs a port",
-                               ["'some port is open for every possible pod' is not checked; "
-                                "name the port"])
+                return _result(spec, a, AssertionStatus.FAIL, AssertionReason.NEEDS_PORT,
+                               **sides)
             r = engine.solve(replace(q, allowed=target), *goals)
             if r.outcome is Outcome.UNDECIDED:
                 return _result(spec, a, AssertionStatus.UNDECIDED,
-                               f"the solver could not decide: {r.reason}")
+                               AssertionReason.SOLVER_UNDECIDED, why=r.reason, **sides)
             if r.outcome is Outcome.NO and q.possible is not None:
                 weak = z3.Not(traffic.either_family(q.allowed)) if a.expect is Expect.ALLOW \
                     else q.possible
                 if engine.solve(replace(q, allowed=weak), *goals).outcome is not Outcome.NO:
                     return _result(spec, a, AssertionStatus.UNDECIDED,
-                                   "cluster-wide policies leave the answer for some possible "
-                                   "pod to the implementation (policies tied at one "
-                                   "priority, domain names, ...)")
+                                   AssertionReason.LEFT_TO_IMPLEMENTATION, **sides)
             if r.outcome is Outcome.NO:
                 continue
             assert r.model is not None
@@ -414,34 +373,27 @@ def _run_any(cluster: Cluster, spec: SpecFile, a: Assertion, src: _Side, dst: _S
             pair = verify_witness(cluster, w, target_pod, wport, wproto)
             if pair.is_allowed != expected:
                 return _result(spec, a, AssertionStatus.UNDECIDED,
-                               "internal disagreement between the SMT and concrete engines on "
-                               "the counterexample; please report this as a bug")
+                               AssertionReason.ENGINES_DISAGREE, **sides)
             w = settle(w, _holds(cluster, target_pod, wport, wproto, expected))
             pair = verify_witness(cluster, w, target_pod, wport, wproto)
-            labels = ",".join(f"{k}={v}" for k, v in sorted(w.pod.labels.items()))
-            where = w.pod.namespace
-            if w.namespace is not None:
-                nsl = ",".join(f"{k}={v}" for k, v in sorted(w.namespace.labels.items())
-                               if k != NAMESPACE_NAME_LABEL)
-                where = f"a new namespace {w.pod.namespace}" + (f" ({nsl})" if nsl else "")
-            addrs = ", ".join(str(ip) for ip in w.pod.ips)
-            verb = "cannot reach" if a.expect is Expect.ALLOW else "can reach"
+            witness = describe(cluster, w)
             if cov.affects(w.pod.namespace, d.namespace):
-                return _incomplete(spec, a, cov.affecting([(w.pod.namespace, d.namespace)]),
-                                   f"a counterexample in namespace {w.pod.namespace}")
+                return _result(spec, a, AssertionStatus.INCOMPLETE,
+                               AssertionReason.NOT_EVALUATED, witness=witness,
+                               coverage=cov.affecting([(w.pod.namespace, d.namespace)]),
+                               **sides)
             return _result(
-                spec, a, AssertionStatus.FAIL,
-                f"a pod that could exist in {where} "
-                f"{f'with labels {labels}' if labels else 'with no labels'}"
-                f"{f' and address {addrs}' if addrs else ''} {verb} {d.key} "
-                f"({wproto.value} {wport})", [*_explain(pair), *address_notes(cluster, w)],
-                {"from": {"namespace": w.pod.namespace, "labels": dict(w.pod.labels),
-                          "new_namespace": w.namespace is not None,
-                          "ips": [str(ip) for ip in w.pod.ips]},
-                 "to": d.key, "protocol": wproto.value, "port": wport,
-                 "hypothetical": True})
+                spec, a, AssertionStatus.FAIL, AssertionReason.POSSIBLE_POD, pair=pair,
+                witness=witness, protocol=wproto, port=wport,
+                notes=tuple(address_notes(cluster, w)),
+                counterexample={"from": {"namespace": w.pod.namespace,
+                                         "labels": dict(w.pod.labels),
+                                         "new_namespace": w.namespace is not None,
+                                         "ips": [str(ip) for ip in w.pod.ips]},
+                                "to": d.key, "protocol": wproto.value, "port": wport,
+                                "hypothetical": True}, **sides)
     if not cov.complete:
-        return _incomplete(spec, a, cov, f"every pod that could match {src.text}")
-    return _result(spec, a, AssertionStatus.PASS,
-                   f"proved for every pod that could match {src.text}")
+        return _result(spec, a, AssertionStatus.INCOMPLETE, AssertionReason.NOT_EVALUATED,
+                       coverage=cov, **sides)
+    return _result(spec, a, AssertionStatus.PASS, AssertionReason.PROVED, **sides)
 

@@ -37,11 +37,3 @@ def mark_pairs(pairs: Iterable[PairVerdict], coverage: Coverage) -> tuple[PairVe
 def pairs_coverage(pairs: Iterable[PairVerdict], coverage: Coverage) -> Coverage:
     """The coverage of an answer made of these pairs (loopback pairs are never affected)."""
     return coverage.affecting(pair_key(p) for p in pairs if not p.loopback)
-
-
-def objects_text(coverage: Coverage, limit: int = 3) -> str:
-    """``CiliumNetworkPolicy shop/deny (cnp.yaml:1), ...``: the objects, for a one-line message."""
-    objs = coverage.unevaluated
-    named = [o.ref + (f" ({o.source.location()})" if o.source else "") for o in objs[:limit]]
-    more = f" and {len(objs) - limit} more" if len(objs) > limit else ""
-    return ", ".join(named) + more

@@ -13,7 +13,8 @@ Computed once for all pairs by the all-pairs engine.  Conventions:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -52,12 +53,35 @@ def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | Non
     only; one solver question per pair and port class, so for cross-checking on
     small inputs, not for speed); ``timeout_ms`` bounds its solver work as a whole.
 
+    The work is four steps, one function each: the arguments (``_asked``), the
+    cluster the CNI enforces (``_enforced``), the cells (``_pod_matrix`` or
+    ``group_counts`` and ``group_ports`` for groups) and the cells an unevaluated
+    traffic policy could change (``_judged``).
+
     Raises:
         QueryError: for an unknown grouping, namespace, protocol or engine.
         UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
     if isinstance(by, GroupBy):
         by = by.value
+    proto = _asked(cluster, by, port, protocol, namespaces, engine)
+    coverage = cluster.coverage
+    cluster, caveats = _enforced(cluster, cni, policy_only)
+    pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
+    if not pods:
+        return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=(), cells=(),
+                            caveats=(*caveats, "no pods in the input"),
+                            coverage=coverage.affecting(()))
+    if engine == "smt":
+        m = _smt_matrix(cluster, pods, proto, port, caveats, timeout_ms)
+    else:
+        m = _matrix(cluster, pods, by, port, proto, caveats)
+    return _judged(m, pods, by, coverage)
+
+
+def _asked(cluster: Cluster, by: str, port: int | None, protocol: str | None,
+           namespaces: tuple[str, ...], engine: str) -> Protocol | None:
+    """The protocol asked about (TCP for a port without one), once the arguments are valid."""
     if engine not in ("concrete", "smt"):
         raise QueryError(f"unknown engine {engine!r}", hint="concrete or smt")
     if engine == "smt" and by != "pod":
@@ -72,23 +96,19 @@ def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | Non
         if ns not in cluster.namespaces:
             raise QueryError(f"unknown namespace {ns!r}",
                              hint=f"known: {', '.join(list(cluster.namespaces)[:10])}")
+    return proto
+
+
+def _enforced(cluster: Cluster, cni: str | None, policy_only: bool
+              ) -> tuple[Cluster, tuple[str, ...]]:
+    """The cluster as the CNI enforces it (unless ``policy_only``), and the caveats."""
     caveats = list(cluster.warnings)
-    coverage = cluster.coverage
-    if not policy_only:
-        plugin = enforced(cluster, cni)
-        cluster = plugin.cluster
-        caveats.extend(plugin.notes)
-    else:
+    if policy_only:
         caveats.append("policy answer only (--policy-only): what the CNI enforces is not "
                        "applied")
-    pods = [p for p in cluster.pods if not namespaces or p.namespace in namespaces]
-    if not pods:
-        return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=(), cells=(),
-                            caveats=(*caveats, "no pods in the input"),
-                            coverage=coverage.affecting(()))
-
-    return _judged(_matrix(cluster, pods, by, port, proto, engine, tuple(caveats), timeout_ms),
-                   pods, by, coverage)
+        return cluster, tuple(caveats)
+    plugin = enforced(cluster, cni)
+    return plugin.cluster, (*caveats, *plugin.notes)
 
 
 def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> MatrixResult:
@@ -125,91 +145,150 @@ def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> Ma
 
 
 def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
-            proto: Protocol | None, engine: str, caveats: tuple[str, ...],
-            timeout_ms: int) -> MatrixResult:
-    """The matrix itself, from the all-pairs engine (or the SMT one)."""
-    if engine == "smt":
-        return _smt_matrix(cluster, pods, proto, port, caveats, timeout_ms)
+            proto: Protocol | None, caveats: tuple[str, ...]) -> MatrixResult:
+    """The matrix itself, from the all-pairs engine."""
     only = (proto, port) if port is not None and proto is not None else None
     ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
-    cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
-    allowed_cls = ap.allowed_on(*only) if only is not None else ap.any_allowed()
-
-    def restrict(ps: PortSet) -> PortSet:
-        return ps.restrict(proto, port)
-
     if by == "pod":
-        # A few dozen distinct signatures cover a million pairs: turn each into a
-        # PortSet once and look pairs up by signature.
-        cells = []
-        by_sig: dict[tuple[int, ...], PortSet] = {}
-        loopback = restrict(PortSet.all())
-        keys = [p.key for p in pods]
-        for i, a in enumerate(pods):
-            row = [w[cls[i], cls].tolist() for w in ap.words]
-            for j, sig in enumerate(zip(*row, strict=True)):
-                if i == j and not a.is_template:
-                    ps = loopback
-                else:
-                    got = by_sig.get(sig)
-                    if got is None:
-                        got = restrict(ap.portset_of_signature(sig))
-                        by_sig[sig] = got
-                    ps = got
-                cells.append(MatrixCell(src=keys[i], dst=keys[j], allowed=ps))
-        if ap.undecided is not None:
-            und = _undecided_classes(ap, only)
-            cells = [replace(c, complete=False)
-                     if (i != j or pods[i].is_template) and und[cls[i], cls[j]] else c
-                     for k, c in enumerate(cells)
-                     for i, j in [divmod(k, len(pods))]]
-            if not all(c.complete for c in cells):
-                caveats = (*caveats, UNDECIDED_TIERS)
-        return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=tuple(keys),
-                            cells=tuple(cells), caveats=caveats)
+        return _pod_matrix(ap, pods, port, proto, only, caveats)
+    groups = Groups.of(ap, pods, (lambda p: p.namespace) if by == "namespace"
+                       else (lambda p: p.group))
+    allowed_cls = ap.allowed_on(*only) if only is not None else ap.any_allowed()
+    allowed_pairs, pairs = group_counts(groups, allowed_cls)
+    union_words = group_ports(groups, ap.words)
+    und_groups = None
+    if ap.undecided is not None:
+        und_groups = group_counts(groups, _undecided_classes(ap, only))[0] > 0
+        if und_groups.any():
+            caveats = (*caveats, UNDECIDED_TIERS)
+    names = groups.names
+    cells = []
+    for s in range(len(names)):
+        for d in range(len(names)):
+            if allowed_pairs[s, d] == 0:
+                ps = PortSet.empty()
+            else:
+                sig = tuple(int(u[s, d]) for u in union_words)
+                ps = ap.portset_of_signature(sig).restrict(proto, port)
+            cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
+                                    allowed_pairs=int(allowed_pairs[s, d]),
+                                    pairs=int(pairs[s, d]),
+                                    complete=und_groups is None or not und_groups[s, d]))
+    return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=tuple(names),
+                        cells=tuple(cells), caveats=caveats)
 
-    def group_of(p: Pod) -> str:
-        return p.namespace if by == "namespace" else p.group
 
-    names = sorted({group_of(p) for p in pods})
-    gi = {g: i for i, g in enumerate(names)}
-    G, C = len(names), len(ap.pods.members)
-    member = np.zeros((C, G), dtype=np.int64)  # pods of class c in group g
-    bare_diag = np.zeros(G, dtype=np.int64)  # real pods: their self-pair is not counted
-    bare_by: dict[int, list[int]] = defaultdict(list)
-    for p, c in zip(pods, cls, strict=True):
-        g = gi[group_of(p)]
-        member[c, g] += 1
-        if not p.is_template:
-            bare_diag[g] += 1
-            bare_by[g].append(int(c))
-    sizes = member.sum(axis=0)
-    # float64 products are exact far beyond any pod count here, and use BLAS (integer
-    # matrix products do not: 60 s instead of 1 s at 7,000 classes).
-    mf = member.astype(np.float64)
-    allowed_pairs = np.rint(mf.T @ allowed_cls.astype(np.float64) @ mf).astype(np.int64)
-    for g, cs in bare_by.items():
-        allowed_pairs[g, g] -= sum(int(allowed_cls[c, c]) for c in cs)
+def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol | None,
+                only: tuple[Protocol, int] | None, caveats: tuple[str, ...]) -> MatrixResult:
+    """One cell per ordered pod pair: a real pod's own cell is loopback (always allowed)."""
+    cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
+    # A few dozen distinct signatures cover a million pairs: turn each into a
+    # PortSet once and look pairs up by signature.
+    cells = []
+    by_sig: dict[tuple[int, ...], PortSet] = {}
+    loopback = PortSet.all().restrict(proto, port)
+    keys = [p.key for p in pods]
+    for i, a in enumerate(pods):
+        row = [w[cls[i], cls].tolist() for w in ap.words]
+        for j, sig in enumerate(zip(*row, strict=True)):
+            if i == j and not a.is_template:
+                ps = loopback
+            else:
+                got = by_sig.get(sig)
+                if got is None:
+                    got = ap.portset_of_signature(sig).restrict(proto, port)
+                    by_sig[sig] = got
+                ps = got
+            cells.append(MatrixCell(src=keys[i], dst=keys[j], allowed=ps))
+    if ap.undecided is not None:
+        und = _undecided_classes(ap, only)
+        cells = [replace(c, complete=False)
+                 if (i != j or pods[i].is_template) and und[cls[i], cls[j]] else c
+                 for k, c in enumerate(cells)
+                 for i, j in [divmod(k, len(pods))]]
+        if not all(c.complete for c in cells):
+            caveats = (*caveats, UNDECIDED_TIERS)
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=tuple(keys),
+                        cells=tuple(cells), caveats=caveats)
+
+
+# -- groups of pods: counts and port unions over pod classes ---------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """The matrix's pods sorted into groups, as the class-by-group counts numpy needs.
+
+    ``member[c, g]`` is the number of pods of class ``c`` in group ``g``; ``template``
+    marks the (class, group) holding a workload representative (whose replicas pair up
+    with each other); ``bare[c, g]`` counts the real pods, whose pair with themselves
+    is loopback and not a pair of the matrix.
+    """
+
+    names: tuple[str, ...]  # group names, sorted
+    member: npt.NDArray[np.int64]  # (C x G)
+    template: npt.NDArray[np.bool_]  # (C x G)
+    bare: npt.NDArray[np.int64]  # (C x G)
+
+    @classmethod
+    def of(cls, ap: AllPairs, pods: list[Pod], group_of: Callable[[Pod], str]) -> Groups:
+        """Group ``pods`` (each in ``ap``'s pod classes) by ``group_of``."""
+        names = tuple(sorted({group_of(p) for p in pods}))
+        gi = {g: i for i, g in enumerate(names)}
+        shape = (len(ap.pods.members), len(names))
+        member = np.zeros(shape, dtype=np.int64)
+        template = np.zeros(shape, dtype=bool)
+        bare = np.zeros(shape, dtype=np.int64)
+        for p in pods:
+            c, g = ap.pods.class_of[p.key], gi[group_of(p)]
+            member[c, g] += 1
+            if p.is_template:
+                template[c, g] = True
+            else:
+                bare[c, g] += 1
+        return cls(names=names, member=member, template=template, bare=bare)
+
+
+def group_counts(groups: Groups, relation: npt.NDArray[np.bool_]
+                 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(G x G) pod pairs for which the (C x C) class ``relation`` holds, and all pod pairs.
+
+    Pairs are ordered pairs of distinct pods from group ``s`` to group ``d`` (a workload
+    representative counts as a pair with its own replicas, so only real pods lose their
+    self-pair).  Counting is one matrix product, ``member.T @ relation @ member``, then
+    the real pods' self-pairs come off the diagonal.  float64 products are exact far
+    beyond any pod count here and use BLAS (integer products do not: 60 s instead of
+    1 s at 7,000 classes; benchmarks/README.md).
+    """
+    mf = groups.member.astype(np.float64)
+    held = np.rint(mf.T @ relation.astype(np.float64) @ mf).astype(np.int64)
+    # A real pod's pair with itself sits on the class diagonal of its own group.
+    held[np.diag_indices(len(groups.names))] -= (
+        np.diag(relation).astype(np.int64) @ groups.bare)
+    sizes = groups.member.sum(axis=0)
     pairs = np.outer(sizes, sizes)
-    pairs[np.diag_indices(G)] -= bare_diag
+    pairs[np.diag_indices(len(groups.names))] -= groups.bare.sum(axis=0)
+    return held, pairs
 
-    # Port unions per group pair: OR the signature words over the member classes.
-    # Off the class diagonal every member pair is a pair of distinct pods.  On it,
-    # (c, c) stands for a pair of distinct pods of class c: it belongs to the cell
-    # (g, g2) only if c has pods in both groups and, when g == g2, two of them there
-    # or a workload representative (whose replicas pair up).
-    template = np.zeros((C, G), dtype=bool)
-    for p, c in zip(pods, cls, strict=True):
-        if p.is_template:
-            template[c, gi[group_of(p)]] = True
-    present = [np.flatnonzero(member[:, g]) for g in range(G)]
-    diag = np.arange(C)
-    union_words = []
-    for w in ap.words:
+
+def group_ports(groups: Groups, words: list[npt.NDArray[np.uint64]]
+                ) -> list[npt.NDArray[np.uint64]]:
+    """Per 64-bit word of ``words`` (C x C), the (G x G) OR over each group pair's pod pairs.
+
+    Off the class diagonal every member pair is a pair of distinct pods.  On it,
+    ``(c, c)`` stands for a pair of distinct pods of class ``c``: it belongs to the cell
+    ``(g, g2)`` only if ``c`` has pods in both groups and, when ``g == g2``, two of them
+    there or a workload representative (whose replicas pair up).
+    """
+    member, template = groups.member, groups.template
+    n = len(groups.names)
+    present = [np.flatnonzero(member[:, g]) for g in range(n)]
+    diag = np.arange(member.shape[0])
+    out = []
+    for w in words:
         off = w.copy()
         off[diag, diag] = 0
-        rows = np.stack([np.bitwise_or.reduce(off[present[g], :], axis=0) for g in range(G)])
-        u = np.stack([np.bitwise_or.reduce(rows[:, present[g]], axis=1) for g in range(G)],
+        rows = np.stack([np.bitwise_or.reduce(off[present[g], :], axis=0) for g in range(n)])
+        u = np.stack([np.bitwise_or.reduce(rows[:, present[g]], axis=1) for g in range(n)],
                      axis=1)
         for ci in np.flatnonzero(w[diag, diag]):
             sig = w[ci, ci]
@@ -218,31 +297,8 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
                 for gb in gs:
                     if ga != gb or member[ci, ga] >= 2 or template[ci, ga]:
                         u[ga, gb] |= sig
-        union_words.append(u)
-    und_groups = None
-    if ap.undecided is not None:
-        und = _undecided_classes(ap, only).astype(np.float64)
-        for c in range(C):  # a real pod's pair with itself is loopback, never undecided
-            if not template[c].any() and member[c].sum() < 2:
-                und[c, c] = 0
-        und_groups = np.rint(mf.T @ und @ mf) > 0
-        if und_groups.any():
-            caveats = (*caveats, UNDECIDED_TIERS)
-    cells = []
-    for s in range(G):
-        for d in range(G):
-            if allowed_pairs[s, d] == 0:
-                ps = PortSet.empty()
-            else:
-                ps = restrict(ap.portset_of_signature(tuple(int(u[s, d]) for u in union_words)))
-            cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
-                                    allowed_pairs=int(allowed_pairs[s, d]),
-                                    pairs=int(pairs[s, d]),
-                                    complete=und_groups is None or not und_groups[s, d]))
-    return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=tuple(names),
-                        cells=tuple(cells),
-                        caveats=caveats)
-
+        out.append(u)
+    return out
 
 
 UNDECIDED_TIERS = ("cells marked ? hold pod pairs the cluster-wide policies leave to the "

@@ -13,10 +13,13 @@ Ingresses are grouped by the controller that serves them (after the default
 IngressClass is applied), because one controller routes all of its Ingresses
 together; a class no detected controller serves is unknown, not guessed.  What
 the manifests cannot tell (ExternalName and selector-less Services, a proxy port
-nothing is known to expose) is ``unknown``; what the specifications say fails
+nothing is known to expose) is ``undecided``; what the specifications say fails
 (no ReferenceGrant, every weight 0, a port the proxy's Service does not expose)
-is ``blocked``.  A hop NetworkPolicy decides is ``unknown`` too when a traffic
+is ``blocked``.  A hop NetworkPolicy decides is ``undecided`` too when a traffic
 policy netverify does not evaluate (``Cluster.coverage``) applies to its pods.
+
+Each hop is returned as data: its status and a ``Reason`` (a ``HopReason`` code and
+the facts it is about); ``netverify.hop_text`` words it for every output.
 """
 
 from __future__ import annotations
@@ -29,9 +32,8 @@ from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
 from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
-from netverify.policy_kinds import OUTSIDE, Coverage
+from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
-from netverify.queries.coverage import objects_text
 from netverify.queries.endpoints import resolve
 from netverify.queries.enforcement import enforced
 from netverify.queries.proxies import (
@@ -46,8 +48,12 @@ from netverify.results import (
     BackendPath,
     ExposedService,
     Hop,
+    HopReason,
     PairVerdict,
     PathsResult,
+    PortSource,
+    ProxyPort,
+    Reason,
     RoutedPath,
     UrlResult,
 )
@@ -120,7 +126,7 @@ class _Run:
         self.touched: set[tuple[str | None, str | None]] = set()  # pairs left undecided
 
     def judged(self, hop: Hop, pairs: Iterable[tuple[str | None, str | None]]) -> Hop:
-        """``hop``, or ``unknown`` when an unevaluated traffic policy applies to its pairs.
+        """``hop``, or undecided when an unevaluated traffic policy applies to its pairs.
 
         Only for a hop whose status NetworkPolicy decided (the caller checks): a hop that
         fails for another reason fails whatever those policies say.
@@ -132,8 +138,7 @@ class _Run:
         if not hit:
             return hop
         self.touched |= hit
-        return replace(hop, status=HopStatus.UNDECIDED, detail=f"{hop.detail}; not decided: "
-                       f"{objects_text(cov.affecting(hit))} not evaluated")
+        return replace(hop, status=HopStatus.UNDECIDED, coverage=cov.affecting(hit))
 
     def coverage(self) -> Coverage:
         """The objects that left some hop of this query undecided."""
@@ -152,15 +157,15 @@ class _Run:
     # -- the proxy's side ----------------------------------------------------------------
 
     def proxy_port(self, proxy: Proxy, req_port: int, *, listener: bool
-                   ) -> tuple[int, str, tuple[HopStatus, str] | None]:
-        """The port the proxy pods receive ``req_port`` on, how, and a problem if any.
+                   ) -> tuple[ProxyPort, Reason | None]:
+        """The port the proxy pods receive ``req_port`` on (and how), and a problem if any.
 
         Through a Service selecting them (its ``port`` or ``nodePort``, resolved to the
         target port), else a container port of that number.  A request port no
         LoadBalancer or NodePort Service of the proxy exposes is refused (problem
-        ``blocked``); without such a Service, a port the pods do not declare is
-        ``unknown`` (a Service or hostPort elsewhere may expose it).  A Gateway
-        ``listener`` port is known to be served, so it is taken as is.
+        ``NO_SERVICE_PORT``, blocked); without such a Service, a port the pods do not
+        declare is ``PORT_NOT_KNOWN`` (undecided: a Service or hostPort elsewhere may
+        expose it).  A Gateway ``listener`` port is known to be served, so it is taken as is.
         """
         services = self.proxy_services(proxy)
         for svc in services:
@@ -169,30 +174,27 @@ class _Run:
                     continue
                 tp = sp.target_port
                 if isinstance(tp, int):
-                    return tp, f"Service {svc.key} {sp.port} -> {tp}", None
+                    return ProxyPort(number=tp, source=PortSource.SERVICE, service=svc.key,
+                                     service_port=sp.port), None
                 for p in proxy.pods:
                     nums = p.named_port(tp, sp.protocol)
                     if nums:
-                        return nums[0], f"Service {svc.key} {sp.port} -> {tp} ({nums[0]})", None
+                        return ProxyPort(number=nums[0], source=PortSource.SERVICE,
+                                         service=svc.key, service_port=sp.port,
+                                         target_name=tp), None
         declared = {cp.port for p in proxy.pods for cp in p.container_ports
                     if cp.protocol is Protocol.TCP}
         external = [s for s in services if s.external]
         if req_port in declared and (not external or all(p.host_network for p in proxy.pods)):
-            return req_port, f"container port {req_port}", None
+            return ProxyPort(number=req_port, source=PortSource.CONTAINER), None
+        if listener and not external:
+            return ProxyPort(number=req_port, source=PortSource.LISTENER), None
+        via = ProxyPort(number=req_port, source=PortSource.REQUEST)
         if external:
-            listed = "; ".join(f"Service {s.key}: " + (", ".join(
-                str(sp.port) for sp in s.ports if sp.protocol is Protocol.TCP) or "no TCP port")
-                for s in external)
-            return req_port, f"port {req_port}", (
-                HopStatus.BLOCKED, f"no Service port {req_port} on the controller ({listed}): the "
-                "connection is refused or times out")
-        if listener:
-            return req_port, f"listener port {req_port}", None
-        return req_port, f"port {req_port}", (
-            HopStatus.UNDECIDED,
-            f"no Service in the input selects {proxy.label}'s pods and they declare "
-            f"no container port {req_port}: whether anything receives TCP {req_port} is not "
-            "known")
+            exposed = tuple((s.key, tuple(sp.port for sp in s.ports
+                                          if sp.protocol is Protocol.TCP)) for s in external)
+            return via, Reason(code=HopReason.NO_SERVICE_PORT, via=via, exposed=exposed)
+        return via, Reason(code=HopReason.PORT_NOT_KNOWN, via=via, proxy=proxy.label)
 
     def exposure_note(self, proxy: Proxy) -> str | None:
         """Why the proxy is assumed reachable when no external Service selects it."""
@@ -210,15 +212,15 @@ class _Run:
         """Outside -> proxy pods on the port they receive the request on."""
         key = (*proxy.key, req_port, listener)
         if key not in self._inbound:
-            port, how, problem = self.proxy_port(proxy, req_port, listener=listener)
-            self._inbound[key] = self._inbound_hop(proxy, port, how, problem)
+            via, problem = self.proxy_port(proxy, req_port, listener=listener)
+            self._inbound[key] = self._inbound_hop(proxy, via, problem)
         return self._inbound[key]
 
-    def _inbound_hop(self, proxy: Proxy, port: int, port_how: str,
-                     problem: tuple[HopStatus, str] | None) -> Hop:
+    def _inbound_hop(self, proxy: Proxy, via: ProxyPort, problem: Reason | None) -> Hop:
         step = f"{self.src_label} -> {proxy.label} ({', '.join(p.key for p in proxy.pods)})"
-        if problem is not None and problem[0] is HopStatus.BLOCKED:
-            return Hop(step=step, status=HopStatus.BLOCKED, detail=problem[1], port=port)
+        port = via.number
+        if problem is not None and problem.code is HopReason.NO_SERVICE_PORT:
+            return Hop(step=step, status=HopStatus.BLOCKED, reason=problem, port=port)
         verdicts: list[PairVerdict] = []
         open_ranges: list[str] = []
         closed = 0
@@ -232,19 +234,14 @@ class _Run:
                     verdicts.append(v)
         if not open_ranges:
             return Hop(step=step, status=HopStatus.BLOCKED,
-                       detail=f"NetworkPolicy admits no source "
-                       f"address on TCP {port} ({port_how})", verdicts=tuple(verdicts[:3]),
-                       port=port)
-        detail = f"TCP {port} ({port_how}) admitted"
-        if closed:
-            shown = ", ".join(sorted(set(open_ranges))[:4])
-            more = ", ..." if len(set(open_ranges)) > 4 else ""
-            detail = f"TCP {port} ({port_how}) admitted only from {shown}{more}"
+                       reason=Reason(code=HopReason.NO_SOURCE_ADMITTED, via=via),
+                       verdicts=tuple(verdicts[:3]), port=port)
+        admitted_from = tuple(sorted(set(open_ranges))) if closed else ()
         if problem is not None:
             return Hop(step=step, status=HopStatus.UNDECIDED,
-                       detail=f"{problem[1]}; NetworkPolicy: "
-                       f"{detail}", port=port)
-        return Hop(step=step, status=HopStatus.OK, detail=detail)
+                       reason=replace(problem, admitted_from=admitted_from), port=port)
+        return Hop(step=step, status=HopStatus.OK,
+                   reason=Reason(code=HopReason.ADMITTED, via=via, admitted_from=admitted_from))
 
     # -- the backends ----------------------------------------------------------------------
 
@@ -287,85 +284,78 @@ class _Run:
         svc_key = f"{ref.namespace}/{ref.name}"
         share = ref.weight / total if total else 0.0
         step = f"{proxy.label if proxy else 'proxy'} -> svc/{svc_key}:{ref.port}"
-        idle = "" if ref.weight else " (weight 0: no traffic)"
+        idle = not ref.weight
 
-        def outcome(status: HopStatus, problem: str, notes: tuple[str, ...] = ()
+        def outcome(status: HopStatus, problem: Reason, notes: tuple[str, ...] = ()
                     ) -> tuple[BackendPath, Hop, tuple[str, ...]]:
             bp = BackendPath(service=svc_key, service_port=str(ref.port), target="",
                              weight=ref.weight, share=share, endpoints=(), reachable=(),
                              problem=problem)
             return bp, Hop(step=step, status=status if ref.weight else HopStatus.OK,
-                           detail=problem + idle, source=ref.source), notes
+                           reason=replace(problem, idle=idle), source=ref.source), notes
 
         if ref.kind != "Service":
-            return outcome(HopStatus.UNDECIDED, f"backend kind {ref.kind} is not followed")
+            return outcome(HopStatus.UNDECIDED,
+                           Reason(code=HopReason.BACKEND_KIND, service=svc_key, kind=ref.kind))
         notes: tuple[str, ...] = ()
         permitted = reference_permitted(self.cluster, route_namespace, ref)
         if permitted is False:
             return outcome(HopStatus.BLOCKED,
-                           f"backendRef to Service {svc_key} in another namespace "
-                           f"and no ReferenceGrant in {ref.namespace} permits it: the route's "
-                           "ResolvedRefs condition is False (RefNotPermitted) and requests for "
-                           "this backend get 500")
+                           Reason(code=HopReason.REF_NOT_PERMITTED, service=svc_key,
+                                  namespace=ref.namespace))
         if permitted is None:
             notes = (f"backendRef to Service {svc_key} crosses namespaces; a ReferenceGrant "
                      f"exists in {ref.namespace} but its from/to are not read, so it is "
                      "assumed to permit this route",)
         svc = self.services.get((ref.namespace, ref.name))
         if svc is None:
-            return outcome(HopStatus.BLOCKED, f"Service {svc_key} does not exist in the input (the "
-                           "proxy answers 503)", notes)
+            return outcome(HopStatus.BLOCKED, Reason(code=HopReason.NO_SERVICE, service=svc_key),
+                           notes)
         if svc.type == "ExternalName":
             return outcome(HopStatus.UNDECIDED,
-                           f"Service {svc_key} is ExternalName: the proxy connects "
-                           f"to {svc.external_name or 'its DNS name'} itself, outside the "
-                           "endpoints netverify checks", notes)
+                           Reason(code=HopReason.EXTERNAL_NAME, service=svc_key,
+                                  name=svc.external_name or ""), notes)
         found = self.endpoints(svc, ref.port, proxy)
         if found.error is not None or found.target is None:
             return outcome(HopStatus.BLOCKED,
-                           found.error or f"Service {svc_key} cannot be resolved",
-                           notes)
+                           Reason(code=HopReason.SERVICE_PORT, service=svc_key,
+                                  why=found.error or ""), notes)
         if svc.selector is None:
             return outcome(HopStatus.UNDECIDED,
-                           f"Service {svc_key} has no selector: its endpoints are "
-                           "managed by hand (EndpointSlices are not read), so NetworkPolicy "
-                           "to them is not checked", notes)
+                           Reason(code=HopReason.NO_SELECTOR, service=svc_key), notes)
         target = found.target
         if not target.endpoints:
-            why = [n for n in target.notes if "no endpoints" in n]
+            said = [n for n in target.notes if "no endpoints" in n]
             return outcome(HopStatus.BLOCKED,
-                           why[0] if why else f"Service {svc_key} has no endpoints",
-                           notes)
+                           Reason(code=HopReason.NO_ENDPOINTS, service=svc_key,
+                                  why=said[0] if said else ""), notes)
         numbers = sorted({n for _, n in target.endpoints if n is not None})
         tp = target.port.target_port if target.port else "?"
         target_text = (str(tp) if isinstance(tp, int)
                        else f"{tp} -> {'/'.join(map(str, numbers)) or 'none'}")
         endpoints = tuple(p.key for p, _ in target.endpoints)
+        missing = Reason(code=HopReason.MISSING_PORT_NAME, service=svc_key, name=str(tp),
+                         missing=found.missing) if found.missing else None
         bp = BackendPath(service=svc_key, service_port=str(ref.port), target=target_text,
                          weight=ref.weight, share=share, endpoints=endpoints,
-                         reachable=found.reachable,
-                         problem=(f"no container port named {tp!r} on "
-                                  f"{', '.join(found.missing)}" if found.missing else None))
+                         reachable=found.reachable, problem=missing)
+        n = len(endpoints)
         if proxy is None:
             return bp, Hop(step=step, status=HopStatus.UNDECIDED,
-                           detail=f"{len(endpoints)} endpoint(s); "
-                           "the proxy pods are unknown, so NetworkPolicy is not checked",
+                           reason=Reason(code=HopReason.PROXY_NOT_KNOWN, service=svc_key,
+                                         endpoints=n),
                            source=ref.source), notes
-        n = len(endpoints)
         if len(found.reachable) == n:
-            return bp, Hop(step=step, status=HopStatus.OK, detail=f"{n}/{n} endpoint(s) admit the "
-                           f"proxy on TCP {target_text}{idle}", source=ref.source), notes
-        why = []
-        if found.blocked:
-            deny = sorted({v.dst.name for v in found.blocked})
-            why.append(f"NetworkPolicy blocks the proxy from {', '.join(deny)} (requests "
-                       "routed there fail with 502/504)")
-        if found.missing:
-            why.append(bp.problem or "")
+            return bp, Hop(step=step, status=HopStatus.OK,
+                           reason=Reason(code=HopReason.ENDPOINTS_ADMIT, service=svc_key,
+                                         endpoints=n, target=target_text, idle=idle),
+                           source=ref.source), notes
+        reason = Reason(code=HopReason.ENDPOINTS_UNREACHABLE, service=svc_key, endpoints=n,
+                        reachable=len(found.reachable), target=target_text, name=str(tp),
+                        blocked=tuple(sorted({v.dst.name for v in found.blocked})),
+                        missing=found.missing, idle=idle)
         return bp, Hop(step=step, status=HopStatus.BLOCKED if ref.weight else HopStatus.OK,
-                       detail=f"{len(found.reachable)}/{n} endpoint(s) reachable: "
-                       + "; ".join(why) + idle,
-                       verdicts=found.blocked[:3], source=ref.source,
+                       reason=reason, verdicts=found.blocked[:3], source=ref.source,
                        port=numbers[0] if len(numbers) == 1 else None), notes
 
     # -- one path --------------------------------------------------------------------------
@@ -381,7 +371,7 @@ class _Run:
             hops.append(tls_hop)
         if proxy is None:
             hops.append(Hop(step=f"{self.src_label} -> proxy", status=HopStatus.UNDECIDED,
-                            detail="the pods serving this entry point are not in the input"))
+                            reason=Reason(code=HopReason.NO_PROXY_PODS)))
         else:
             hop = self.inbound_hop(proxy, req_port, listener=listener)
             if hop.status is HopStatus.OK or (hop.status is HopStatus.BLOCKED and hop.verdicts):
@@ -401,18 +391,17 @@ class _Run:
         backends = []
         if terminal is not None:
             hops.append(Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
-                            detail=f"the proxy answers the request itself ({terminal.field}); "
-                                   "no backend is contacted", source=route.source))
+                            reason=Reason(code=HopReason.REDIRECT, field=terminal.field),
+                            source=route.source))
         elif not route.backends:
             hops.append(Hop(step="route", status=HopStatus.BLOCKED,
-                            detail="the rule has no backends "
-                            "(the proxy answers 500/404)", source=route.source))
+                            reason=Reason(code=HopReason.NO_BACKENDS), source=route.source))
         else:
             total = sum(b.weight for b in route.backends)
             if total == 0:
-                hops.append(Hop(step="route", status=HopStatus.BLOCKED, detail="every backend has "
-                                "weight 0: no traffic is forwarded (implementations answer "
-                                "500 or 503)", source=route.source))
+                hops.append(Hop(step="route", status=HopStatus.BLOCKED,
+                                reason=Reason(code=HopReason.ALL_WEIGHT_ZERO),
+                                source=route.source))
             for ref in route.backends:
                 bp, hop, bnotes = self.backend(ref, total, proxy, choice.namespace)
                 backends.append(bp)
@@ -477,31 +466,21 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
     """
     found = tls_hosts.lookup(req.host)
     secret = None if found is None else found[0]
-    other = "" if found is None or found[1] is ing else (
-        f" (tls entry of Ingress {found[1].key}: ingress-nginx serves one server per host "
-        "for all the Ingresses of its class)")
+    other = "" if found is None or found[1] is ing else found[1].key
     if req.scheme != "https":
         if secret is not None:
             return secret or "default", Hop(
                 step="TLS", status=HopStatus.OK,
-                detail="plain HTTP; an Ingress has TLS for this host, "
-                f"so controllers such as ingress-nginx redirect to https{other}")
+                reason=Reason(code=HopReason.REDIRECT_TO_HTTPS, host=req.host, other=other))
         return "none", None
     if secret is None:
-        if not known:
-            return "none", Hop(step="TLS", status=HopStatus.UNDECIDED,
-                               detail=f"no tls entry of {ing.key} covers {req.host}; the "
-                                      "controller is not identified, and some take "
-                                      "certificates from annotations or their own settings",
-                               source=ing.source)
-        return "none", Hop(step="TLS", status=HopStatus.BLOCKED,
-                           detail=f"no tls entry of {ing.key} or of another Ingress of its "
-                                  f"controller covers {req.host}: the controller answers with "
-                                  "its default certificate, which clients reject",
+        code = HopReason.NO_TLS_ENTRY if known else HopReason.TLS_NOT_KNOWN
+        return "none", Hop(step="TLS", status=HopStatus.BLOCKED if known else HopStatus.UNDECIDED,
+                           reason=Reason(code=code, obj=ing.key, host=req.host),
                            source=ing.source)
     return secret or "default", Hop(step="TLS", status=HopStatus.OK,
-                                    detail=f"certificate from Secret {secret or '(default)'}"
-                                           f"{other}")
+                                    reason=Reason(code=HopReason.CERTIFICATE, name=secret,
+                                                  host=req.host, other=other))
 
 
 def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
@@ -558,8 +537,8 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             continue
         proxy, pnotes = gateway_proxy(cluster, gw, override)
         tls_hop = Hop(step="TLS", status=HopStatus.OK,
-                      detail=f"listener {listener.name} terminates "
-                      "TLS") if listener.tls else None
+                      reason=Reason(code=HopReason.LISTENER_TLS,
+                                    name=listener.name)) if listener.tls else None
         paths.append(run.follow(entry=f"Gateway {gw.key} listener {listener.name}",
                                 choice=choice, host=choice.host or listener.hostname or "*",
                                 tls=f"listener {listener.name}" if listener.tls else "none",

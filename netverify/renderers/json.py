@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from netverify.renderers.assertions import assertion_details, assertion_message
 from netverify.renderers.base import SCHEMA_VERSION
 from netverify.renderers.coverage import coverage_json, object_json
 from netverify.results import (
+    AssertionResult,
     CanReachResult,
     Cause,
     CheckReport,
@@ -89,6 +91,21 @@ def _pair(p: PairVerdict) -> dict[str, Any]:
             "egress": _side(p.egress), "ingress": _side(p.ingress), "caveats": list(p.caveats)}
 
 
+def _assertion(a: AssertionResult) -> dict[str, Any]:
+    """One assertion: its status, reason code and facts, and the same in words."""
+    return {"file": a.file, "index": a.index, "name": a.name, "expect": a.expect.value,
+            "scope": a.scope.value, "status": a.status.value, "reason": a.reason.value,
+            "facts": {"from": a.src, "to": a.dst, "side": a.side or None, "pairs": a.pairs,
+                      "count": a.count, "pair": None if a.pair is None else _pair(a.pair),
+                      "witness": _witness(a.witness),
+                      "protocol": a.protocol.value if a.protocol else None, "port": a.port,
+                      "port_name": a.port_name, "why": a.why or None, "notes": list(a.notes),
+                      "effective": a.effective},
+            "message": assertion_message(a), "details": assertion_details(a),
+            "counterexample": a.counterexample,
+            "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
+
+
 def _witness(w: WitnessPod | None) -> dict[str, Any] | None:
     if w is None:
         return None
@@ -153,11 +170,7 @@ def check_document(result: CheckReport) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION, "query": "check", "files": list(result.files),
         "passed": result.passed,
-        "results": [{"file": a.file, "index": a.index, "name": a.name, "expect": a.expect.value,
-                     "scope": a.scope.value, "status": a.status.value, "message": a.message,
-                     "details": list(a.details), "counterexample": a.counterexample,
-                     "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
-                    for a in result.results],
+        "results": [_assertion(a) for a in result.results],
         "caveats": list(result.caveats), **coverage_json(result.coverage),
     }
 

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
 
+from netverify.renderers.assertions import assertion_details, assertion_message
 from netverify.renderers.base import DEFAULT_OPTIONS, RenderOptions, sanitize
 from netverify.results import AssertionResult, CheckReport
 from netverify.verdicts import AssertionStatus
@@ -50,8 +51,9 @@ def render_junit(report: CheckReport, opts: RenderOptions = DEFAULT_OPTIONS) -> 
         for r in results:
             case = ET.SubElement(suite, "testcase", name=_line(r.name),
                                  classname=_line(f"{file}.assertions[{r.index}]"))
-            message = _line(r.message)
-            body = sanitize("\n".join([r.message, *r.details]))
+            said = assertion_message(r)
+            message = _line(said)
+            body = sanitize("\n".join([said, *assertion_details(r)]))
             if r.status is AssertionStatus.FAIL:
                 ET.SubElement(case, "failure", message=message,
                               type=_line(f"expect-{r.expect.value}")).text = body
@@ -59,7 +61,7 @@ def render_junit(report: CheckReport, opts: RenderOptions = DEFAULT_OPTIONS) -> 
                 ET.SubElement(case, "error", message=message, type="undecided").text = body
             elif r.status is AssertionStatus.INCOMPLETE:
                 ET.SubElement(case, "skipped",
-                              message=_line(f"incomplete: {r.message}")).text = body
+                              message=_line(f"incomplete: {said}")).text = body
             else:
                 ET.SubElement(case, "system-out").text = message
     ET.indent(root)

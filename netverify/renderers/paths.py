@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from netverify.hop_text import backend_problem, hop_detail
 from netverify.ports import Protocol
 from netverify.renderers.base import SCHEMA_VERSION, RenderOptions, finish, paint
-from netverify.renderers.coverage import coverage_json, coverage_lines
+from netverify.renderers.coverage import coverage_json, coverage_lines, object_json
 from netverify.renderers.fit import fit_table
 from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import Traffic, explain_pair
-from netverify.results import Hop, PathsResult, RoutedPath, UrlResult
+from netverify.results import Hop, PathsResult, Reason, RoutedPath, UrlResult
 from netverify.source import SourceRef
 from netverify.verdicts import Answer, HopStatus
 
@@ -21,7 +22,7 @@ WORD = {Answer.YES: ("REACHABLE", "green"), Answer.NO: ("NOT REACHABLE", "red"),
 
 def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
     loc = f"  [{h.source.location()}]" if h.source and h.source.line else ""
-    out = [f"  {MARK[h.status]} {h.step}: {h.detail}{loc}"]
+    out = [f"  {MARK[h.status]} {h.step}: {hop_detail(h)}{loc}"]
     if h.status is HopStatus.BLOCKED or opts.verbose:
         asked = Traffic(port=h.port, protocol=Protocol.TCP if h.port else None)
         for v in h.verdicts:
@@ -144,6 +145,20 @@ def _src(s: SourceRef | None) -> dict[str, Any] | None:
     return {"file": s.file, "document": s.document, "item": s.item, "line": s.line}
 
 
+def _facts(r: Reason) -> dict[str, Any]:
+    """The facts of a hop's reason, every key always present (which count: ``HopReason``)."""
+    via = None if r.via is None else {
+        "number": r.via.number, "source": r.via.source.value, "service": r.via.service,
+        "service_port": r.via.service_port, "target_name": r.via.target_name}
+    return {
+        "service": r.service, "kind": r.kind, "namespace": r.namespace, "name": r.name,
+        "object": r.obj, "other": r.other, "host": r.host, "field": r.field, "proxy": r.proxy,
+        "via": via, "admitted_from": list(r.admitted_from),
+        "exposed": [{"service": s, "ports": list(ports)} for s, ports in r.exposed],
+        "endpoints": r.endpoints, "reachable": r.reachable, "target": r.target,
+        "blocked": list(r.blocked), "missing": list(r.missing), "why": r.why, "idle": r.idle}
+
+
 def _path_json(p: RoutedPath) -> dict[str, Any]:
     return {
         "entry": p.entry, "route": p.route_object, "field": p.route_field, "host": p.host,
@@ -152,10 +167,14 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
         "backends": [{"service": b.service, "port": b.service_port, "target": b.target,
                       "weight": b.weight, "share": round(b.share, 4),
                       "endpoints": list(b.endpoints), "reachable": list(b.reachable),
-                      "problem": b.problem} for b in p.backends],
-        "hops": [{"step": h.step, "status": h.status.value, "detail": h.detail, "port": h.port,
+                      "problem": backend_problem(b),
+                      "problem_reason": b.problem.code.value if b.problem else None}
+                     for b in p.backends],
+        "hops": [{"step": h.step, "status": h.status.value, "detail": hop_detail(h),
+                  "reason": h.reason.code.value, "facts": _facts(h.reason), "port": h.port,
                   "source": _src(h.source),
-                  "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts]}
+                  "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts],
+                  "unevaluated": [object_json(o) for o in h.coverage.unevaluated]}
                  for h in p.hops],
     }
 

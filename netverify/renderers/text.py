@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from netverify.ports import PortSet, Protocol
+from netverify.renderers.assertions import assertion_details, assertion_message
 from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_lines
 from netverify.renderers.fit import fit_table, split_columns
@@ -485,8 +486,8 @@ def render_check(r: CheckReport, opts: RenderOptions) -> str:
         scope = " [any pod]" if a.scope is AssertionScope.ANY else ""
         lines.append(f"  {mark} {a.name}{scope}")
         if a.status is not AssertionStatus.PASS or opts.verbose:
-            lines.append(f"      {a.message}")
-            lines.extend(f"      {d}" for d in a.details)
+            lines.append(f"      {assertion_message(a)}")
+            lines.extend(f"      {d}" for d in assertion_details(a))
     passed = sum(x.status is AssertionStatus.PASS for x in r.results)
     failed = sum(x.status is AssertionStatus.FAIL for x in r.results)
     undecided = sum(x.status is AssertionStatus.UNDECIDED for x in r.results)

@@ -219,24 +219,6 @@ def test_example_address_prefers_the_documentation_block() -> None:
     assert example_address(IPv4, 1, 5) == "0.0.0.1"
 
 
-def test_port_class_bits_keep_classes_outside_dns() -> None:
-    from netverify.audit.exposure import port_class_bits
-    from netverify.engines.allpairs import compute_all_pairs
-
-    cluster = load_text(S.to_yaml([
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}},
-        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-         "metadata": {"name": "dns", "namespace": "x"},
-         "spec": {"podSelector": {}, "ingress": [{"ports": [{"protocol": "UDP", "port": 53}]}]}},
-    ]), "c.yaml")
-    ap = compute_all_pairs(cluster)
-    bits = port_class_bits(ap, DNS_PORTS)
-    kept = [k for k in ap.computed if bits[k // 64] >> (k % 64) & 1]
-    assert all(not ap.ports.portsets[k].difference(DNS_PORTS).is_empty for k in kept)
-    assert ap.ports.class_of(Protocol.UDP, 53) not in kept
-    assert ap.ports.class_of(Protocol.TCP, 80) in kept
-
-
 def test_nv106_docstring_lists_every_sensitive_port() -> None:
     from netverify.audit.rules.nv106_allow_all_on_sensitive_port import (
         SENSITIVE_PORTS,

@@ -242,7 +242,7 @@ def test_json_of_a_url_query():
     (b,) = p["backends"]
     assert b == {"service": "shop/api-service", "port": "80", "target": "http -> 8080",
                  "weight": 1, "share": 1.0, "endpoints": ["shop/api"], "reachable": [],
-                 "problem": None}
+                 "problem": None, "problem_reason": None}
     assert [h["status"] for h in p["hops"]] == ["ok", "ok", "blocked"]
     last = p["hops"][-1]
     assert {"step", "status", "detail", "port", "blocked_pairs", "source"} <= set(last)
@@ -250,6 +250,24 @@ def test_json_of_a_url_query():
     assert last["blocked_pairs"] == [{"from": "ingress-nginx/ingress-nginx-controller",
                                       "to": "shop/api"}]
     assert last["source"]["file"].endswith("shop.yaml") and last["source"]["line"] > 0
+
+
+def test_json_hops_carry_the_reason_code_and_its_facts():
+    r = run("can-reach", "internet", "https://app.example.com/api/users", "-f", FIXTURE,
+            "--format", "json")
+    (p,) = json.loads(r.stdout)["paths"]
+    tls, inbound, backend = p["hops"]
+    assert (tls["reason"], tls["facts"]["name"]) == ("certificate", "app-example-com-tls")
+    assert inbound["reason"] == "admitted"
+    assert inbound["facts"]["via"] == {
+        "number": 443, "source": "service", "service": "ingress-nginx/ingress-nginx-controller",
+        "service_port": 443, "target_name": "https"}
+    assert backend["reason"] == "endpoints-unreachable"
+    facts = backend["facts"]
+    assert (facts["service"], facts["endpoints"], facts["reachable"], facts["blocked"]) == (
+        "shop/api-service", 1, 0, ["shop/api"])
+    assert backend["detail"].startswith("0/1 endpoint(s) reachable: NetworkPolicy blocks")
+    assert backend["unevaluated"] == []
 
 
 def test_fixing_the_policy_turns_exit_1_into_exit_0(tmp_path):

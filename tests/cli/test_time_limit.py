@@ -10,7 +10,9 @@ from click.testing import CliRunner
 
 from netverify.cli import ExitCode, exit_code_for, main
 from netverify.ports import PortSet
+from netverify.renderers.assertions import assertion_message
 from netverify.results import (
+    AssertionReason,
     AssertionResult,
     CheckReport,
     LintResult,
@@ -137,7 +139,8 @@ def test_a_family_with_a_witness_is_a_yes_even_if_its_extent_is_open():
 
 def _assertion(status: str) -> AssertionResult:
     return AssertionResult(file="s.yaml", index=0, name="x", expect=Expect.DENY,
-                           scope=AssertionScope.ANY, status=AssertionStatus(status), message="")
+                           scope=AssertionScope.ANY, status=AssertionStatus(status),
+                           reason=AssertionReason.CHECKED)
 
 
 @pytest.mark.parametrize(("statuses", "code"), [
@@ -220,5 +223,6 @@ assertions:
     # second, the clock has moved past the end.
     first, second = check_module.check([str(p)], load=load_cluster, timeout_ms=10).results
     assert first.status in (AssertionStatus.PASS, AssertionStatus.UNDECIDED)
-    assert second.status is AssertionStatus.UNDECIDED and second.message.startswith("not checked: ")
-    assert "raise --smt-timeout" in second.message
+    assert second.status is AssertionStatus.UNDECIDED
+    assert second.reason is AssertionReason.TIME_LIMIT and "raise --smt-timeout" in second.why
+    assert assertion_message(second) == f"not checked: {second.why}"

@@ -574,9 +574,9 @@ def test_check_scopes_agree_on_self_traffic(manifests: list[dict[str, Any]],
             {"name": scope, "from": f"{ns}/*", "to": dst.key, "port": port, "expect": "deny",
              "scope": scope, "answer": "policy"} for scope in ("existing", "any")]}))
         existing, anyone = check([str(spec)], load=lambda paths: cluster).results
-    assert AssertionStatus.UNDECIDED not in (existing.status, anyone.status), anyone.message
+    assert AssertionStatus.UNDECIDED not in (existing.status, anyone.status), anyone.reason
     if existing.status is AssertionStatus.FAIL:
-        assert anyone.status is AssertionStatus.FAIL, (existing.message, anyone.message)
+        assert anyone.status is AssertionStatus.FAIL, (existing.reason, anyone.reason)
 
 
 # -- pinned counterexamples ----------------------------------------------------------------

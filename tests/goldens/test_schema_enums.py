@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from netverify.results import Layer, Outcome, Severity
+from netverify.results import AssertionReason, HopReason, Layer, Outcome, Severity
 from netverify.verdicts import (
     Answer,
     AssertionScope,
@@ -39,6 +39,11 @@ SETS: list[tuple[str, tuple[str, ...], type[enum.Enum]]] = [
     ("check", ("properties", "results", "items", "properties", "status"), AssertionStatus),
     ("check", ("properties", "results", "items", "properties", "expect"), Expect),
     ("check", ("properties", "results", "items", "properties", "scope"), AssertionScope),
+    ("check", ("properties", "results", "items", "properties", "reason"), AssertionReason),
+    ("paths", ("$defs", "routed_path", "properties", "hops", "items", "properties", "reason"),
+     HopReason),
+    ("can-reach-url", ("$defs", "routed_path", "properties", "hops", "items", "properties",
+                       "reason"), HopReason),
     ("diff", ("properties", "any_newly_allowed"), Answer),
     ("diff", ("properties", "any_newly_denied"), Answer),
     ("diff", ("properties", "witnesses", "items", "properties", "direction"), Change),

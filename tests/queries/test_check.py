@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from netverify.cli import main
 from netverify.loader import load_cluster
 from netverify.queries.check import check
+from netverify.renderers.assertions import assertion_details, assertion_message
+from netverify.results import AssertionReason
 from netverify.specs import SpecError, load_spec
 from netverify.verdicts import AssertionStatus
 
@@ -76,10 +78,12 @@ def test_failures_carry_a_counterexample(tmp_path):
   - {name: wrong deny, from: backend/api, to: backend/db, expect: deny}
 """)
     allow, deny = check([path], load=load_cluster).results
-    assert allow.status is AssertionStatus.FAIL and "cannot reach backend/db" in allow.message
-    assert any("isolated by backend/db" in d for d in allow.details)
-    assert deny.status is AssertionStatus.FAIL and "can reach backend/db" in deny.message
-    assert any("backend/db spec.ingress[0].from[0]" in d for d in deny.details)
+    assert allow.status is AssertionStatus.FAIL and allow.reason is AssertionReason.CANNOT_REACH
+    assert "cannot reach backend/db" in assertion_message(allow)
+    assert any("isolated by backend/db" in d for d in assertion_details(allow))
+    assert deny.status is AssertionStatus.FAIL and deny.reason is AssertionReason.CAN_REACH
+    assert "can reach backend/db" in assertion_message(deny)
+    assert any("backend/db spec.ingress[0].from[0]" in d for d in assertion_details(deny))
     assert deny.counterexample == {"from": "backend/api", "to": "backend/db",
                                    "protocol": None, "port": None,
                                    "allowed": {"TCP": "5432"}}
@@ -102,7 +106,8 @@ def test_scope_any_finds_hypothetical_counterexamples(tmp_path):
 """)
     ok, bad = check([path], load=load_cluster).results
     assert ok.status is AssertionStatus.PASS
-    assert bad.status is AssertionStatus.FAIL and "a pod that could exist in backend" in bad.message
+    assert bad.status is AssertionStatus.FAIL and bad.reason is AssertionReason.POSSIBLE_POD
+    assert "a pod that could exist in backend" in assertion_message(bad)
     assert bad.counterexample is not None and bad.counterexample["hypothetical"] is True
 
 
@@ -116,7 +121,7 @@ def test_vacuous_selector_fails_instead_of_passing(tmp_path):
 """)
     results = check([path], load=load_cluster).results
     assert [r.status.value for r in results] == ["fail", "fail"]
-    assert all("matches nothing" in r.message for r in results)
+    assert all("matches nothing" in assertion_message(r) for r in results)
 
 
 def test_junit_and_json_outputs(tmp_path):
@@ -202,8 +207,8 @@ def test_self_traffic_counts_alike_in_both_scopes(tmp_path):
     assert (existing.status, anyone.status, others.status) == (
         AssertionStatus.FAIL, AssertionStatus.FAIL, AssertionStatus.PASS)
     for r in (existing, anyone):
-        assert "a/db can reach" in r.message and r.counterexample["from"] == "a/db"
-        assert any("connecting to itself" in d for d in r.details), r.details
+        assert "a/db can reach" in assertion_message(r) and r.counterexample["from"] == "a/db"
+        assert any("connecting to itself" in d for d in assertion_details(r))
 
 
 def test_a_pod_selector_alone_ranges_over_existing_namespaces(tmp_path):
@@ -227,7 +232,7 @@ def test_a_pod_selector_alone_ranges_over_existing_namespaces(tmp_path):
     scope: any
 """)
     pods_only, any_ns = check([path], load=load_cluster).results
-    assert pods_only.status is AssertionStatus.PASS, pods_only.message
+    assert pods_only.status is AssertionStatus.PASS, assertion_message(pods_only)
     assert any_ns.status is AssertionStatus.FAIL and any_ns.counterexample["from"]["new_namespace"]
 
 
@@ -241,4 +246,53 @@ def test_a_hypothetical_counterexample_carries_its_fresh_address(tmp_path):
     cx = r.counterexample
     assert cx["hypothetical"] and cx["from"]["ips"] in (["10.0.0.5"], ["10.0.0.6"],
                                                        ["10.0.0.7"])
-    assert cx["from"]["ips"][0] in r.message
+    assert cx["from"]["ips"][0] in assertion_message(r)
+
+
+def test_outcomes_are_reason_codes_with_their_facts(tmp_path):
+    # The query states what happened and on what; no sentence is stored in the result.
+    path = spec(tmp_path, """
+  - {name: ok, from: frontend/web, to: backend/api:8080, expect: allow}
+  - {name: denied, from: frontend/web, to: backend/db:5432/TCP, expect: allow}
+  - {name: named, from: backend/api, to: backend/db:postgres, expect: deny}
+  - {name: nobody, from: frontend/web, to: backend/app=nope, expect: deny}
+  - {name: fixed, from: frontend/web, to: backend/db:5432, expect: deny, scope: any}
+  - {name: no port, from: {namespace: frontend}, to: backend/db, expect: allow, scope: any}
+  - {name: could, from: {namespace: backend}, to: backend/db:5432, expect: deny, scope: any}
+""")
+    ok, denied, named, nobody, fixed, no_port, could = check([path], load=load_cluster).results
+    assert (ok.reason, ok.pairs, ok.pair) == (AssertionReason.CHECKED, 1, None)
+    assert denied.reason is AssertionReason.CANNOT_REACH and denied.pair is not None
+    assert (denied.pair.src.name, denied.pair.dst.name, denied.port) == (
+        "frontend/web", "backend/db", 5432)
+    assert not denied.pair.is_allowed and denied.protocol is not None
+    assert denied.protocol.value == "TCP"
+    assert named.reason is AssertionReason.CAN_REACH and named.port_name == "postgres"
+    assert named.port is None and named.pair is not None and named.pair.is_allowed
+    assert (nobody.reason, nobody.side, nobody.dst) == (
+        AssertionReason.MATCHES_NOTHING, "to", "backend/app=nope")
+    assert fixed.reason is AssertionReason.NEEDS_PATTERN
+    assert no_port.reason is AssertionReason.NEEDS_PORT
+    assert could.reason is AssertionReason.POSSIBLE_POD and could.witness is not None
+    assert could.witness.namespace == "backend" and ("app", "api") in could.witness.labels
+    assert could.pair is not None and could.pair.is_allowed and could.port == 5432
+
+
+def test_check_json_carries_the_reason_code_and_facts(tmp_path):
+    path = spec(tmp_path, """
+  - {name: denied, from: frontend/web, to: backend/db:5432/TCP, expect: allow}
+  - {name: could, from: {namespace: backend}, to: backend/db:5432, expect: deny, scope: any}
+""")
+    r = CliRunner().invoke(main, ["check", path, "--format", "json"])
+    assert r.exit_code == 1, r.stderr
+    denied, could = json.loads(r.stdout)["results"]
+    assert denied["reason"] == "cannot-reach"
+    facts = denied["facts"]
+    assert (facts["from"], facts["to"], facts["protocol"], facts["port"]) == (
+        "frontend/web", "backend/db", "TCP", 5432)
+    assert facts["pair"]["from"]["name"] == "frontend/web" and facts["pair"]["allowed"] is False
+    assert facts["pair"]["ingress"]["isolated_by"]
+    assert denied["message"] == "frontend/web cannot reach backend/db (TCP 5432)"
+    assert could["reason"] == "possible-pod"
+    assert could["facts"]["witness"]["namespace"] == "backend"
+    assert could["facts"]["witness"]["labels"] == {"app": "api"}

@@ -18,10 +18,11 @@ import pytest
 import yaml
 
 from netverify.errors import QueryError
+from netverify.hop_text import backend_problem, hop_detail
 from netverify.loader import load_cluster, load_text
 from netverify.model import Cluster
 from netverify.queries.paths import can_reach_url, paths
-from netverify.results import Hop, RoutedPath
+from netverify.results import Hop, HopReason, RoutedPath
 from netverify.verdicts import Answer, HopStatus
 from tests.support import cluster, ns, policy
 
@@ -191,9 +192,11 @@ def test_selector_typo_means_no_endpoints(shop_fixture):
     p = only(r)
     (b,) = p.backends
     assert b.service == "shop/orders-service" and b.endpoints == () and b.reachable == ()
-    assert b.problem is not None and "no endpoints" in b.problem and "app=order" in b.problem
+    assert b.problem is not None and b.problem.code is HopReason.NO_ENDPOINTS
+    problem = backend_problem(b)
+    assert problem is not None and "no endpoints" in problem and "app=order" in problem
     h = hop(p, "svc/shop/orders-service")
-    assert h.status is HopStatus.BLOCKED and "no endpoints" in h.detail
+    assert h.status is HopStatus.BLOCKED and "no endpoints" in hop_detail(h)
 
 
 # -- inline clusters ----------------------------------------------------------------------
@@ -216,9 +219,11 @@ def test_named_target_port_missing_on_one_of_two_endpoint_workloads():
     (b,) = only(r).backends
     assert set(b.endpoints) == {"shop/api", "shop/api-canary"}
     assert b.reachable == ("shop/api",)
-    assert b.problem is not None and "http" in b.problem and "shop/api-canary" in b.problem
+    assert b.problem is not None and b.problem.code is HopReason.MISSING_PORT_NAME
+    assert (b.problem.name, b.problem.missing) == ("http", ("shop/api-canary",))
     h = hop(only(r), "svc/shop/api-service")
-    assert h.status is HopStatus.BLOCKED and "1/2" in h.detail
+    assert h.status is HopStatus.BLOCKED and "1/2" in hop_detail(h)
+    assert (h.reason.reachable, h.reason.endpoints) == (1, 2)
 
 
 def test_https_to_a_host_not_covered_by_tls_fails_at_the_tls_hop():
@@ -228,7 +233,8 @@ def test_https_to_a_host_not_covered_by_tls_fails_at_the_tls_hop():
     p = only(can_reach_url(c, "internet", "https://www.example.com/"))
     assert p.tls == "none"
     tls = hop(p, "TLS")
-    assert tls.status is HopStatus.BLOCKED and "www.example.com" in tls.detail
+    assert tls.status is HopStatus.BLOCKED and tls.reason.code is HopReason.NO_TLS_ENTRY
+    assert tls.reason.host == "www.example.com" and "www.example.com" in hop_detail(tls)
     assert p.verdict is Answer.NO
     # the same Ingress over plain http has no TLS hop to fail
     plain = only(can_reach_url(c, "internet", "http://www.example.com/"))
@@ -329,7 +335,8 @@ def test_controller_ingress_policy_restricts_client_addresses():
     internet = only(can_reach_url(c, "internet", url))
     inbound = hop(internet, "internet ->")
     assert inbound.status is HopStatus.OK
-    assert "10.0.0.0" in inbound.detail and "only" in inbound.detail
+    assert inbound.reason.code is HopReason.ADMITTED and inbound.reason.admitted_from
+    assert "10.0.0.0" in hop_detail(inbound) and "only" in hop_detail(inbound)
     outside = can_reach_url(c, "203.0.113.7", url)
     assert outside.verdict is Answer.NO
     blocked = hop(only(outside), "203.0.113.7 ->")
@@ -433,7 +440,9 @@ def test_missing_backend_service_is_blocked():
             ingress("shop", "ghost", "ghost.example.com", [("/", "no-such-service", 80)]))
     p = only(can_reach_url(c, "internet", "http://ghost.example.com/"))
     assert p.verdict is Answer.NO
-    assert p.backends[0].problem is not None and "does not exist" in p.backends[0].problem
+    problem = p.backends[0].problem
+    assert problem is not None and problem.code is HopReason.NO_SERVICE
+    assert "does not exist" in (backend_problem(p.backends[0]) or "")
 
 
 def test_url_that_nothing_routes_is_no_with_the_known_hosts():
@@ -786,7 +795,9 @@ def test_all_backends_with_weight_zero_forward_nothing():
     r = can_reach_url(c, "internet", "http://checkout.example.com/")
     assert r.verdict is Answer.NO
     route_hop = hop(only(r), "route")
-    assert route_hop.status is HopStatus.BLOCKED and "weight 0" in route_hop.detail
+    assert route_hop.status is HopStatus.BLOCKED
+    assert route_hop.reason.code is HopReason.ALL_WEIGHT_ZERO
+    assert "weight 0" in hop_detail(route_hop)
 
 
 def test_cross_namespace_backend_needs_a_reference_grant():
@@ -801,7 +812,8 @@ def test_cross_namespace_backend_needs_a_reference_grant():
     r = can_reach_url(cluster(*docs), "internet", "http://checkout.example.com/")
     assert r.verdict is Answer.NO
     h = hop(only(r), "checkout-v1")
-    assert h.status is HopStatus.BLOCKED and "RefNotPermitted" in h.detail
+    assert h.status is HopStatus.BLOCKED and h.reason.code is HopReason.REF_NOT_PERMITTED
+    assert "RefNotPermitted" in hop_detail(h)
     grant = {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
              "metadata": {"name": "from-web", "namespace": "checkout"},
              "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
@@ -839,7 +851,7 @@ def test_tls_of_another_ingress_of_the_controller_covers_the_host():
     p = only(can_reach_url(c, "internet", "https://app.example.com/more"))
     assert p.route_object == "Ingress shop/more"
     assert p.verdict is Answer.YES and p.tls == "app-tls"
-    assert "shop/app" in hop(p, "TLS").detail
+    assert hop(p, "TLS").reason.other == "shop/app" and "shop/app" in hop_detail(hop(p, "TLS"))
     listed = next(r for r in paths(c).routes if r.route_object == "Ingress shop/more")
     assert listed.tls == "app-tls"
 
@@ -850,7 +862,8 @@ def test_request_port_the_controller_service_does_not_expose_is_blocked():
     r = can_reach_url(c, "internet", "https://app.example.com:9999/api")
     assert r.verdict is Answer.NO
     h = hop(only(r), "internet ->")
-    assert h.status is HopStatus.BLOCKED and "no Service port 9999" in h.detail
+    assert h.status is HopStatus.BLOCKED and h.reason.code is HopReason.NO_SERVICE_PORT
+    assert "no Service port 9999" in hop_detail(h)
 
 
 def test_request_port_without_service_or_container_port_is_unknown():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from netverify.renderers.base import sanitize
 from netverify.renderers.junit import render_junit
-from netverify.results import AssertionResult, CheckReport
+from netverify.results import AssertionReason, AssertionResult, CheckReport
 from netverify.verdicts import AssertionScope, AssertionStatus, Expect
 from tests.renderers.inert import assert_xml_inert
 from tests.renderers.samples import HOSTILE_ALPHABET
@@ -26,18 +26,20 @@ anything = st.text(alphabet=st.one_of(st.sampled_from(HOSTILE_ALPHABET), st.char
                    max_size=20)
 
 
-def _report(file: str, name: str, message: str, detail: str, status: str) -> CheckReport:
+def _report(file: str, name: str, why: str, detail: str, status: str) -> CheckReport:
+    # The solver's reason and the address notes are free text the query passes through.
     result = AssertionResult(file=file, index=0, name=name, expect=Expect.ALLOW,
                              scope=AssertionScope.EXISTING, status=AssertionStatus(status),
-                             message=message, details=(detail,))
+                             reason=AssertionReason.SOLVER_UNDECIDED, why=why, notes=(detail,))
     return CheckReport(results=(result,), files=(file,))
 
 
-@given(file=anything, name=anything, message=anything, detail=anything,
+@given(file=anything, name=anything, why=anything, detail=anything,
        status=st.sampled_from(["pass", "fail", "undecided"]))
-def test_junit_is_well_formed_and_shows_every_name(file: str, name: str, message: str,
+def test_junit_is_well_formed_and_shows_every_name(file: str, name: str, why: str,
                                                    detail: str, status: str):
-    root = assert_xml_inert(render_junit(_report(file, name, message, detail, status)))
+    root = assert_xml_inert(render_junit(_report(file, name, why, detail, status)))
+    message = f"the solver could not decide: {why}"
     suite = root.find("testsuite")
     case = root.find("testsuite/testcase")
     assert suite is not None and case is not None

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import numpy.typing as npt
 
-from netverify.audit.exposure import DNS_PORTS, InternetIngress, example_port, port_class_bits
+from netverify.audit.exposure import DNS_PORTS, InternetIngress, example_port
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
 from netverify.audit.text import first_few
-from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.allpairs import AllPairs, PortMask, compute_all_pairs
 from netverify.engines.classes import pod_classes
 from netverify.engines.concrete import Evaluator
 from netverify.model import Cluster, Direction
@@ -92,38 +91,34 @@ class ReachableFromEveryNamespace(Rule):
             return
         ap = compute_all_pairs(cluster, classes=classes)
         internet = InternetIngress(ev)
-        # keep[w][t]: port classes that count towards the target class t.
-        keep = np.zeros((len(ap.words), len(reps)), dtype=np.uint64)
-        by_ignore: dict[PortSet, tuple[int, ...]] = {}
+        # keep[t]: the port classes that count towards the target class t.
+        keep: dict[int, PortMask] = {}
+        by_ignore: dict[PortSet, PortMask] = {}
         for cs in targets.values():
             for t in cs:
                 exp = internet.exposure(reps[t])
                 ignore = DNS_PORTS if exp is None else DNS_PORTS.union(exp.ports)
-                bits = by_ignore.get(ignore)
-                if bits is None:
-                    bits = by_ignore[ignore] = port_class_bits(ap, ignore)
-                keep[:, t] = bits
+                mask = by_ignore.get(ignore)
+                if mask is None:
+                    mask = by_ignore[ignore] = ap.mask_outside(ignore)
+                keep[t] = mask
         for ns in sorted(targets):
-            tcols = np.array(targets[ns], dtype=np.intp)
-            srows = np.array([c for c in governed if reps[c].namespace != ns], dtype=np.intp)
-            hit = np.zeros((len(srows), len(tcols)), dtype=bool)
-            for w, words in enumerate(ap.words):
-                hit |= (words[np.ix_(srows, tcols)] & keep[w, tcols][None, :]) != 0
+            tcols = targets[ns]
+            srows = [c for c in governed if reps[c].namespace != ns]
+            hit = ap.reach(srows, tcols, [keep[t] for t in tcols])
             if not hit.any(axis=1).all():
                 continue
             # The example's source is one that reaches the fewest pod classes: the rules
             # admitting it are the sweeping ones, not a rule written for that client.
             row = int(np.argmin(hit.sum(axis=1)))
-            yield self._finding(cluster, ev, ap, keep, ns, int(srows[row]),
-                                int(tcols[int(np.flatnonzero(hit[row])[0])]), len(spaces) - 1)
+            t = tcols[int(np.flatnonzero(hit[row])[0])]
+            yield self._finding(cluster, ev, ap, keep[t], ns, srows[row], t, len(spaces) - 1)
 
-    def _finding(self, cluster: Cluster, ev: Evaluator, ap: AllPairs,
-                 keep: npt.NDArray[np.uint64], ns: str, s: int, t: int,
-                 others: int) -> Finding:
+    def _finding(self, cluster: Cluster, ev: Evaluator, ap: AllPairs, keep: PortMask,
+                 ns: str, s: int, t: int, others: int) -> Finding:
         """The finding for ``ns``, with source class ``s`` -> target class ``t`` as example."""
         src, dst = ap.pods.members[s][0], ap.pods.members[t][0]
-        sig = tuple(int(w[s, t]) & int(keep[i, t]) for i, w in enumerate(ap.words))
-        ports = ap.portset_of_signature(sig).difference(DNS_PORTS)
+        ports = ap.allowed_ports([s], t, keep).difference(DNS_PORTS)
         proto, port = example_port(ports, dst)
         verdict = ev.pair(src, dst, protocol=proto, port=port)
         refs = [r for r in verdict.ingress.rules if r.ports.contains(proto, port)]

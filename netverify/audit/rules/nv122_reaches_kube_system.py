@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from netverify.audit.exposure import DNS_PORTS, example_port, port_class_bits
+from netverify.audit.exposure import DNS_PORTS, example_port
 from netverify.audit.registry import Finding, Rule, Severity, register
 from netverify.audit.text import first_few
 from netverify.engines.allpairs import compute_all_pairs
@@ -73,9 +73,8 @@ class ReachesKubeSystem(Rule):
     def check(self, cluster: Cluster) -> Iterator[Finding]:
         classes = pod_classes(cluster)
         reps = classes.reps
-        tcols = np.array([c for c, r in enumerate(reps) if r.namespace == KUBE_SYSTEM],
-                         dtype=np.intp)
-        if not len(tcols):
+        tcols = [c for c, r in enumerate(reps) if r.namespace == KUBE_SYSTEM]
+        if not tcols:
             return
         sources: dict[str, list[int]] = {}
         for c, r in enumerate(reps):
@@ -84,34 +83,29 @@ class ReachesKubeSystem(Rule):
         if not sources:
             return
         ap = compute_all_pairs(cluster, classes=classes)
-        bits = port_class_bits(ap, DNS_PORTS)
+        beyond_dns = ap.mask_outside(DNS_PORTS)
         for ns in sorted(sources):
-            srows = np.array(sources[ns], dtype=np.intp)
-            subs = [words[np.ix_(srows, tcols)] & np.uint64(bits[w])
-                    for w, words in enumerate(ap.words)]
-            hit = np.zeros((len(srows), len(tcols)), dtype=bool)
-            for sub in subs:
-                hit |= sub != 0
+            srows = sources[ns]
+            hit = ap.reach(srows, tcols, [beyond_dns] * len(tcols))
             if not hit.any():
                 continue
             # Ports per kube-system workload: the union over the namespace's sources.
             reached: dict[str, PortSet] = {}
             for col in np.flatnonzero(hit.any(axis=0)):
-                sig = tuple(int(np.bitwise_or.reduce(sub[:, col])) for sub in subs)
-                ports = ap.portset_of_signature(sig).difference(DNS_PORTS)
-                for pod in classes.members[int(tcols[col])]:
+                t = tcols[int(col)]
+                ports = ap.allowed_ports(srows, t, beyond_dns).difference(DNS_PORTS)
+                for pod in classes.members[t]:
                     name = pod.group + (" (hostNetwork)" if pod.host_network else "")
                     reached[name] = reached.get(name, PortSet.empty()).union(ports)
             listed = [f"{name} on {ports_text(ps)}" for name, ps in sorted(reached.items())]
             rows = hit.any(axis=1)
-            n_src = sum(len(classes.members[int(srows[r])]) for r in np.flatnonzero(rows))
-            n_all = sum(len(classes.members[int(c)]) for c in srows)
+            n_src = sum(len(classes.members[srows[int(r)]]) for r in np.flatnonzero(rows))
+            n_all = sum(len(classes.members[c]) for c in srows)
             i = int(np.flatnonzero(rows)[0])
             j = int(np.flatnonzero(hit[i])[0])
-            src = classes.members[int(srows[i])][0]
-            dst = classes.members[int(tcols[j])][0]
-            ports = ap.portset_of_signature(tuple(int(sub[i, j]) for sub in subs)).difference(
-                DNS_PORTS)
+            src = classes.members[srows[i]][0]
+            dst = classes.members[tcols[j]][0]
+            ports = ap.allowed_ports([srows[i]], tcols[j], beyond_dns).difference(DNS_PORTS)
             proto, port = example_port(ports, dst)
             ns_obj = cluster.namespaces.get(ns)
             yield self.finding(

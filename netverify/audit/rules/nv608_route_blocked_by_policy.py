@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netverify.audit.registry import Finding, Related, Rule, Severity, register
+from netverify.hop_text import hop_detail
 from netverify.model import Cluster
 from netverify.queries.paths import paths
 from netverify.verdicts import HopStatus
@@ -64,7 +65,7 @@ class RouteBlockedByPolicy(Rule):
                 blocking = ", ".join(sorted({r.policy for r in v.ingress.isolating}
                                             | {r.policy for r in v.egress.isolating})) or "-"
                 yield self.finding(
-                    f"{p.host} {p.match}: {hop.step}: {hop.detail}", p.route_object,
+                    f"{p.host} {p.match}: {hop.step}: {hop_detail(hop)}", p.route_object,
                     p.route_field, p.source,
                     example=f"{v.src.name} -> {v.dst.name}{port}",
                     related=tuple(Related(object=f"NetworkPolicy {name}", role="isolates "

@@ -1,0 +1,148 @@
+"""How a hop of an end-to-end path reads: the one wording of every ``HopReason``.
+
+``queries/paths.py`` returns each hop as a status and a ``Reason`` (a code and its facts:
+the Service, the ports, the pods, the Ingress); the paths renderers (text, Markdown,
+JSON) and the audit's NV608 finding word it here, so they say the same thing.  It sits
+beside ``results`` and imports nothing above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from netverify.policy_kinds import objects_text
+from netverify.results import BackendPath, Hop, HopReason, PortSource, ProxyPort, Reason
+
+IDLE = " (weight 0: no traffic)"
+
+
+def port_text(p: ProxyPort) -> str:
+    """``Service shop/web 443 -> https (8443)``: how the proxy receives the request."""
+    if p.source is PortSource.SERVICE:
+        if p.target_name is None:
+            return f"Service {p.service} {p.service_port} -> {p.number}"
+        return f"Service {p.service} {p.service_port} -> {p.target_name} ({p.number})"
+    if p.source is PortSource.CONTAINER:
+        return f"container port {p.number}"
+    if p.source is PortSource.LISTENER:
+        return f"listener port {p.number}"
+    return f"port {p.number}"
+
+
+def _via(r: Reason) -> ProxyPort:
+    if r.via is None:
+        raise ValueError(f"{r.code} needs the port the proxy receives")
+    return r.via
+
+
+def _admitted(r: Reason) -> str:
+    via = _via(r)
+    head = f"TCP {via.number} ({port_text(via)}) admitted"
+    if not r.admitted_from:
+        return head
+    more = ", ..." if len(r.admitted_from) > 4 else ""
+    return f"{head} only from {', '.join(r.admitted_from[:4])}{more}"
+
+
+def _port_not_known(r: Reason) -> str:
+    n = _via(r).number
+    return (f"no Service in the input selects {r.proxy}'s pods and they declare no container "
+            f"port {n}: whether anything receives TCP {n} is not known; NetworkPolicy: "
+            f"{_admitted(r)}")
+
+
+def _no_service_port(r: Reason) -> str:
+    listed = "; ".join(f"Service {svc}: " + (", ".join(map(str, ports)) or "no TCP port")
+                       for svc, ports in r.exposed)
+    return (f"no Service port {_via(r).number} on the controller ({listed}): the connection "
+            "is refused or times out")
+
+
+def _other(r: Reason) -> str:
+    if not r.other:
+        return ""
+    return (f" (tls entry of Ingress {r.other}: ingress-nginx serves one server per host for "
+            "all the Ingresses of its class)")
+
+
+def _missing(r: Reason) -> str:
+    return f"no container port named {r.name!r} on {', '.join(r.missing)}"
+
+
+def _unreachable(r: Reason) -> str:
+    why = []
+    if r.blocked:
+        why.append(f"NetworkPolicy blocks the proxy from {', '.join(r.blocked)} (requests "
+                   "routed there fail with 502/504)")
+    if r.missing:
+        why.append(_missing(r))
+    return f"{r.reachable}/{r.endpoints} endpoint(s) reachable: " + "; ".join(why)
+
+
+_WORDS: dict[HopReason, Callable[[Reason], str]] = {
+    HopReason.ADMITTED: _admitted,
+    HopReason.NO_SOURCE_ADMITTED: lambda r: (
+        f"NetworkPolicy admits no source address on TCP {_via(r).number} "
+        f"({port_text(_via(r))})"),
+    HopReason.NO_SERVICE_PORT: _no_service_port,
+    HopReason.PORT_NOT_KNOWN: _port_not_known,
+    HopReason.NO_PROXY_PODS: lambda r: "the pods serving this entry point are not in the input",
+    HopReason.CERTIFICATE: lambda r: (
+        f"certificate from Secret {r.name or '(default)'}{_other(r)}"),
+    HopReason.REDIRECT_TO_HTTPS: lambda r: (
+        "plain HTTP; an Ingress has TLS for this host, so controllers such as ingress-nginx "
+        f"redirect to https{_other(r)}"),
+    HopReason.NO_TLS_ENTRY: lambda r: (
+        f"no tls entry of {r.obj} or of another Ingress of its controller covers {r.host}: "
+        "the controller answers with its default certificate, which clients reject"),
+    HopReason.TLS_NOT_KNOWN: lambda r: (
+        f"no tls entry of {r.obj} covers {r.host}; the controller is not identified, and "
+        "some take certificates from annotations or their own settings"),
+    HopReason.LISTENER_TLS: lambda r: f"listener {r.name} terminates TLS",
+    HopReason.REDIRECT: lambda r: (
+        f"the proxy answers the request itself ({r.field}); no backend is contacted"),
+    HopReason.NO_BACKENDS: lambda r: "the rule has no backends (the proxy answers 500/404)",
+    HopReason.ALL_WEIGHT_ZERO: lambda r: (
+        "every backend has weight 0: no traffic is forwarded (implementations answer 500 or "
+        "503)"),
+    HopReason.BACKEND_KIND: lambda r: f"backend kind {r.kind} is not followed",
+    HopReason.REF_NOT_PERMITTED: lambda r: (
+        f"backendRef to Service {r.service} in another namespace and no ReferenceGrant in "
+        f"{r.namespace} permits it: the route's ResolvedRefs condition is False "
+        "(RefNotPermitted) and requests for this backend get 500"),
+    HopReason.NO_SERVICE: lambda r: (
+        f"Service {r.service} does not exist in the input (the proxy answers 503)"),
+    HopReason.EXTERNAL_NAME: lambda r: (
+        f"Service {r.service} is ExternalName: the proxy connects to "
+        f"{r.name or 'its DNS name'} itself, outside the endpoints netverify checks"),
+    HopReason.SERVICE_PORT: lambda r: r.why or f"Service {r.service} cannot be resolved",
+    HopReason.NO_SELECTOR: lambda r: (
+        f"Service {r.service} has no selector: its endpoints are managed by hand "
+        "(EndpointSlices are not read), so NetworkPolicy to them is not checked"),
+    HopReason.NO_ENDPOINTS: lambda r: r.why or f"Service {r.service} has no endpoints",
+    HopReason.PROXY_NOT_KNOWN: lambda r: (
+        f"{r.endpoints} endpoint(s); the proxy pods are unknown, so NetworkPolicy is not "
+        "checked"),
+    HopReason.ENDPOINTS_ADMIT: lambda r: (
+        f"{r.endpoints}/{r.endpoints} endpoint(s) admit the proxy on TCP {r.target}"),
+    HopReason.ENDPOINTS_UNREACHABLE: _unreachable,
+    HopReason.MISSING_PORT_NAME: _missing,
+}
+
+
+def reason_text(r: Reason) -> str:
+    """The reason in words, with the weight-0 remark of an idle backend."""
+    return _WORDS[r.code](r) + (IDLE if r.idle else "")
+
+
+def hop_detail(h: Hop) -> str:
+    """What the hop's line says after its step; the objects not evaluated when they count."""
+    text = reason_text(h.reason)
+    if h.coverage.complete:
+        return text
+    return f"{text}; not decided: {objects_text(h.coverage)} not evaluated"
+
+
+def backend_problem(b: BackendPath) -> str | None:
+    """Why a backend does not deliver (missing Service, port, endpoints, ...), if it does not."""
+    return None if b.problem is None else reason_text(b.problem)
