@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -42,6 +43,7 @@ from netverify.results import (
     UrlResult,
     WhoCanReachResult,
 )
+from netverify.terminal import color_enabled, table_width
 from netverify.verdicts import GroupBy
 
 __all__ = ["ExitCode", "exit_code_for", "main"]
@@ -94,13 +96,29 @@ def _silence_stdout() -> None:
 @click.option("--no-cache", is_flag=True,
               help="Parse every file afresh (large files' parses are cached by default; "
                    "NETVERIFY_NO_CACHE=1 says the same).")
-def main(debug: bool, no_cache: bool) -> None:
+@click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Settings file (default: .netverify.yaml or pyproject.toml's "
+                   "[tool.netverify], from the current folder upwards).")
+@click.option("--no-config", is_flag=True, help="Read no settings file.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, no_cache: bool, config_path: str | None,
+         no_config: bool) -> None:
     """Verify Kubernetes network reachability from manifests, exactly and with reasons.
 
     Exit status: 0 allowed/passed, 1 denied/failed, 2 usage or input error,
     3 undecided (solver time limit, unknown hop) or incomplete (traffic policies
     netverify does not evaluate, see --ignore-kind), 4 internal error (a bug).
+
+    Settings (inputs, CNI, rules, suppressions) may come from .netverify.yaml or
+    [tool.netverify] in pyproject.toml; options on the command line win
+    (netverify config show).
     """
+    from netverify import config
+
+    path = None if no_config else Path(config_path) if config_path else config.find()
+    settings = config.load(path)
+    ctx.meta["netverify.config"] = settings
+    ctx.default_map = settings.default_map()
 
 
 def _files_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,10 +175,15 @@ def _format_option(*kinds: type[Result], help: str = "Output format."
 
 
 def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--wide", is_flag=True, expose_value=False, callback=_remember,
+                     help="Do not fit tables to the terminal (COLUMNS): one line per row.")(f)
     f = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
                      default="-", help="Write the result here instead of stdout.")(f)
     return click.option("--color", type=click.Choice(["auto", "always", "never"]),
-                        default="auto", show_default=True, help="Colour in text output.")(f)
+                        default="auto", show_default=True,
+                        help="Colour in text output. auto: only on a terminal, and not when "
+                             "NO_COLOR is set or TERM=dumb; always: even through a pipe "
+                             "or into -o.")(f)
 
 
 def _common(*kinds: type[Result]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -172,6 +195,14 @@ def _common(*kinds: type[Result]) -> Callable[[Callable[..., Any]], Callable[...
         f = _format_option(*kinds)(f)
         return _files_option(f)
     return deco
+
+
+NAMESPACE_HELP = ("Namespace of bare names, as kubectl's -n: web means NAMESPACE/web, "
+                  "svc/web svc/NAMESPACE/web.")
+
+
+def _namespace_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-n", "--namespace", metavar="NAMESPACE", help=NAMESPACE_HELP)(f)
 
 
 def _smt_timeout_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -243,10 +274,14 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
           gates: Gates = NO_GATES) -> NoReturn:
     """Render, write to stdout or ``output`` (only once the query succeeded), and exit."""
     to_stdout = output == "-"
-    use_color = color == "always" or (color == "auto" and to_stdout and sys.stdout.isatty())
-    text = render(result, fmt, RenderOptions(color=use_color, verbose=verbose))
+    tty = to_stdout and sys.stdout.isatty()
+    wide = bool(click.get_current_context().meta.get("netverify.wide"))
+    text = render(result, fmt, RenderOptions(color=color_enabled(color, tty=tty),
+                                             verbose=verbose,
+                                             width=table_width(tty=tty, wide=wide)))
     if to_stdout:
-        click.echo(text, nl=False)
+        # color= stops click from stripping the colour we chose (it strips on a pipe).
+        click.echo(text, nl=False, color=color_enabled(color, tty=tty))
     else:
         write_output(output, text)
     raise SystemExit(int(exit_code_for(result, gates)))
@@ -288,6 +323,7 @@ _backend_kind_option = click.option(
               help="With --hypothetical: */... also admits namespaces that do not exist yet.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
               show_default=True, help="Engine deciding existing pairs (for cross-checking).")
+@_namespace_option
 @_smt_timeout_option
 @click.option("--cni", metavar="NAME[@VERSION]",
               help="The cluster's network plugin (default: detected from the manifests), "
@@ -306,7 +342,8 @@ _backend_kind_option = click.option(
 @_method_option
 @_common(CanReachResult, HypotheticalResult, UrlResult)
 def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
-                  hypothetical: bool, new_namespaces: bool, engine: str, smt_timeout: float,
+                  hypothetical: bool, new_namespaces: bool, engine: str, namespace: str | None,
+                  smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
                   headers: tuple[str, ...],
                   controller: str | None, backend_kinds: tuple[str, ...],
@@ -337,8 +374,9 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     incomplete (traffic policies netverify does not evaluate apply).
     """
     from netverify.queries.can_reach import can_reach
-    from netverify.queries.endpoints import asks_url
+    from netverify.queries.endpoints import asks_url, qualify
 
+    src, dst = qualify(src, namespace), qualify(dst, namespace)
     cluster = _load(files, verbose, ignore_kinds)
     if asks_url(src, dst):
         from netverify.queries.paths import can_reach_url
@@ -412,7 +450,11 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 @click.option("--port", type=click.IntRange(1, 65535), help="Ask about one port.")
 @click.option("--protocol", help="TCP (default with --port), UDP or SCTP.")
 @click.option("-n", "--namespace", "namespaces", multiple=True,
-              help="Only pods of this namespace (repeatable).")
+              help="Only pods of this namespace (repeatable); given once, also the namespace "
+                   "of a bare --focus name, as kubectl's -n.")
+@click.option("--focus", metavar="NS/NAME",
+              help="Show only the workload (pod, label selector) NS/NAME and what it "
+                   "connects to or from; dot and list draw only the pairs touching it.")
 @click.option("--by", type=click.Choice([g.value for g in GroupBy]), default=GroupBy.POD.value,
               show_default=True, help="Aggregate cells; group cells count allowed pod pairs.")
 @click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
@@ -425,7 +467,8 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
               help="Print the pod-level matrix even above its size limit (see --by).")
 @_smt_timeout_option
 @_common(MatrixResult)
-def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...], by: str,
+def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...],
+               focus: str | None, by: str,
                engine: str, cni: str | None, policy_only: bool, force: bool,
                smt_timeout: float,
                files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
@@ -433,7 +476,11 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
 
     Each cell holds the allowed ports (or ✓/✗ with --port); with --by workload
-    or namespace it counts allowed pod pairs out of all pod pairs.
+    or namespace it counts allowed pod pairs out of all pod pairs.  --format dot
+    draws a Graphviz graph (dot -Tsvg), --format list one line per allowed pair.
+
+    -n here limits the pods, as kubectl get -n; the other commands take -n as the
+    namespace of bare names, and so does --focus when -n is given once.
 
     The pod level (every pair of pods) is refused above 2,500 pods unless --force:
     use --by workload or --by namespace there.
@@ -451,6 +498,12 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
                     timeout_ms=_timeout_ms(smt_timeout), force=force)
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
+    if focus:
+        from netverify.queries.endpoints import qualify
+        from netverify.queries.focus import focus_matrix
+
+        default_ns = namespaces[0] if len(namespaces) == 1 else None
+        result = focus_matrix(cluster, result, qualify(focus, default_ns))
     _emit(result, fmt, color, verbose, output)
 
 
@@ -458,9 +511,11 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
 @click.argument("dst")
 @click.option("--port", help="Destination port (number or name); same as DST:PORT.")
 @click.option("--protocol", help="TCP (default with a port), UDP or SCTP.")
+@_namespace_option
 @_smt_timeout_option
 @_common(WhoCanReachResult)
-def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_timeout: float,
+def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None,
+                      namespace: str | None, smt_timeout: float,
                       files: tuple[str, ...], fmt: str, verbose: bool, color: str,
                       output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List the existing pods that can reach DST, and describe every possible source.
@@ -473,8 +528,10 @@ def who_can_reach_cmd(dst: str, port: str | None, protocol: str | None, smt_time
     3 incomplete, or nothing is known to reach DST and some family was not decided
     in time.
     """
+    from netverify.queries.endpoints import qualify
     from netverify.queries.who_can_reach import who_can_reach
 
+    dst = qualify(dst, namespace)
     cluster = _load(files, verbose, ignore_kinds)
     result = who_can_reach(cluster, dst, port=port, protocol=protocol,
                            timeout_ms=_timeout_ms(smt_timeout))
@@ -588,6 +645,9 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
               help="Show only findings at or above this severity; the report counts the rest.")
 @click.option("--rule", "rules", multiple=True, metavar="NVxxx", help="Only these rules.")
 @_smt_timeout_option
+@click.option("--list-rules", is_flag=True, is_eager=True, expose_value=False,
+              callback=lambda ctx, _p, v: _list_rules(ctx) if v else None,
+              help="List every rule (code, severity, title) and exit.")
 @_common(AuditReport)
 def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...], smt_timeout: float,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
@@ -608,12 +668,73 @@ def audit_cmd(fail_on: str, min_severity: str | None, rules: tuple[str, ...], sm
     """
     from netverify.audit.run import audit
 
-    cluster = _load(files, verbose, ignore_kinds)
+    cluster = _with_config_suppressions(_load(files, verbose, ignore_kinds))
     report = audit(cluster, only=rules or None, inputs=files,
                    min_severity=Severity(min_severity) if min_severity else None,
                    connectivity=shows_connectivity(fmt), fail_on=Severity(fail_on),
                    timeout_ms=_timeout_ms(smt_timeout))
     _emit(report, fmt, color, verbose, output)
+
+
+def _list_rules(ctx: click.Context) -> None:
+    from netverify.audit.docs import rule_info
+    from netverify.audit.registry import all_rules
+
+    for rule in all_rules():
+        info = rule_info(rule)
+        click.echo(f"{info.code}  {info.severity.value:<8} {sanitize(info.title)}")
+    ctx.exit(0)
+
+
+def _with_config_suppressions(cluster: Cluster) -> Cluster:
+    """``cluster`` with the settings file's live suppressions added to its annotations'.
+
+    An expired suppression silences nothing and is reported on stderr, so that a
+    silenced risk comes back into view on its date.
+    """
+    import dataclasses
+    import datetime
+
+    settings = click.get_current_context().find_root().meta.get("netverify.config")
+    if settings is None or not settings.suppressions:
+        return cluster
+    merged = dict(cluster.suppressions)
+    today = datetime.date.today()
+    for s in settings.suppressions:
+        if s.expired(today):
+            click.echo(f"warning: {s.where}: suppression of {s.rule} on {sanitize(s.object)} "
+                       f"expired on {s.expires} (reason was: {sanitize(s.reason)}); its "
+                       "findings are reported again", err=True)
+            continue
+        merged[s.object] = merged.get(s.object, frozenset()) | {s.rule}
+    return dataclasses.replace(cluster, suppressions=merged)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Show the settings netverify reads (.netverify.yaml or [tool.netverify])."""
+
+
+@config_group.command("show")
+@click.pass_context
+def config_show_cmd(ctx: click.Context) -> None:
+    """Print the settings file found and what it sets, as YAML."""
+    import yaml
+
+    settings = ctx.find_root().meta["netverify.config"]
+    if settings.path is None:
+        click.echo("# no settings file (.netverify.yaml or [tool.netverify] in "
+                   "pyproject.toml) in this folder or above")
+        return
+    doc: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v
+                           for k, v in settings.settings.items()}
+    if settings.suppressions:
+        doc["suppressions"] = [
+            {"rule": s.rule, "object": s.object, "reason": s.reason,
+             **({"expires": s.expires.isoformat()} if s.expires else {})}
+            for s in settings.suppressions]
+    click.echo(f"# {sanitize(settings.path)}")
+    click.echo(sanitize(yaml.safe_dump(doc, sort_keys=False)), nl=False)
 
 
 def kubectl_main() -> None:

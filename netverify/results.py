@@ -242,6 +242,7 @@ class MatrixResult:
     cells: tuple[MatrixCell, ...]  # every ordered pair of rows, row-major
     caveats: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated that could change some cell
+    focus: tuple[str, ...] = ()  # rows asked about (--focus): graphs show what touches them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -39,6 +39,8 @@ ALLOWED: dict[str, set[str]] = {
     "selectors": {"errors", "source"},
     "policy_kinds": {"errors", "source"},
     "output": {"errors"},  # atomic file writes; knows nothing of clusters
+    "terminal": set(),  # colour and width from the environment; for the CLI only
+    "config": {"errors"},  # the settings file; for the CLI only
     "model": MODEL,
     "cluster_policies": MODEL,
     "routing": MODEL | {"routing_grants"},  # what an Ingress or Gateway sends where
@@ -54,7 +56,8 @@ ALLOWED: dict[str, set[str]] = {
     "queries": ASKING | {"progress"},
     "audit": ASKING | {"queries", "hop_text", "progress"},  # rules are queries over the model
     "renderers": MODEL | {"results", "exits", "hop_text"},
-    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits", "progress"},
+    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits", "progress",
+                     "terminal", "config"},
     "__main__": {"cli"},
 }
 

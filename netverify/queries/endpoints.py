@@ -183,6 +183,24 @@ def resolve_host(ev: Evaluator, host: str, addresses: str | None = None) -> Reso
         for f, lo, hi in spans for a, b in ev.split(f, lo, hi)))
 
 
+def qualify(text: str, namespace: str | None) -> str:
+    """``text`` with ``namespace`` put before a bare name (``web:80`` -> ``NS/web:80``).
+
+    Like kubectl's ``-n``: a name without a namespace means one in ``namespace``;
+    ``svc/NAME`` means ``svc/NAMESPACE/NAME``.  Everything else is left as it is: names
+    with a namespace, addresses and CIDRs, ``internet``, URLs and DNS names (they hold
+    a dot, and say their own namespace: ``api.backend``).
+    """
+    if namespace is None or "://" in text or text in OUTSIDE or _is_ip_or_cidr(text):
+        return text
+    if text.startswith("svc/") and text.count("/") == 1:
+        return f"svc/{namespace}/{text[4:]}"
+    head = text.split(":", 1)[0]
+    if not head or "/" in head or "." in head or _is_ip_or_cidr(head):
+        return text
+    return f"{namespace}/{text}"
+
+
 def _is_ip_or_cidr(text: str) -> bool:
     try:
         ipaddress.ip_network(text, strict=False)

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tabulate import tabulate
-
 from netverify.exits import exit_code_for
 from netverify.renderers.base import RenderOptions, finish, sanitize
 from netverify.renderers.coverage import coverage_json, coverage_lines
+from netverify.renderers.fit import fit_table
 from netverify.renderers.json import SCHEMA_VERSION, matrix_document
 from netverify.results import AuditReport, Finding, MatrixResult, Severity
 from netverify.source import SourceRef
@@ -143,8 +142,9 @@ def render_audit(r: AuditReport, opts: RenderOptions) -> str:
              _line(f.message), _line(f.source.location()) if f.source else ""]
             for f in r.findings]
     # Messages are sentences: wrapped so that a row fits a terminal, never cut.
-    text = tabulate(rows, headers=["severity", "rule", "object", "field", "finding", "where"],
-                    maxcolwidths=[None, None, 36, 28, 64, None], disable_numparse=True)
+    text = fit_table(rows, ["severity", "rule", "object", "field", "finding", "where"],
+                     opts.width, maxcolwidths=[None, None, 36, 28, 64, None],
+                     disable_numparse=True)
     if opts.verbose:
         details = []
         for f in r.findings:

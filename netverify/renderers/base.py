@@ -33,6 +33,7 @@ class RenderOptions:
 
     color: bool = False
     verbose: bool = False
+    width: int | None = None  # tables wrap to fit this many columns (None: no limit)
 
 
 DEFAULT_OPTIONS = RenderOptions()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tabulate import tabulate
-
 from netverify.hop_text import backend_problem, hop_detail
 from netverify.ports import Protocol
 from netverify.renderers.base import SCHEMA_VERSION, RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_json, coverage_lines, object_json
+from netverify.renderers.fit import fit_table
 from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import Traffic, explain_pair
 from netverify.results import Hop, PathsResult, Reason, RoutedPath, UrlResult
@@ -96,17 +95,18 @@ EXPOSED_HEADERS = ["service", "type", "ports", "externalTrafficPolicy", "pods re
 def render_paths(r: PathsResult, opts: RenderOptions, *, table_format: str = "simple") -> str:
     """Two tables: routes from outside, and Services exposed without a route."""
     out = []
+    width = opts.width if table_format == "simple" else None  # Markdown tables do not wrap
     cov = coverage_lines(r.coverage)
     if cov:
         head = [f"{paint('INCOMPLETE', 'yellow', opts)}: some verdicts below are not "
                 "decided"] if not r.coverage.complete else []
         out.append("\n".join([*head, *cov]))
     if r.routes:
-        out.append(tabulate(_route_rows(r), headers=ROUTE_HEADERS, tablefmt=table_format))
+        out.append(fit_table(_route_rows(r), ROUTE_HEADERS, width, tablefmt=table_format))
     else:
         out.append("no Ingress or HTTPRoute routes in the input")
     if r.exposed:
-        out.append(tabulate(_exposed_rows(r), headers=EXPOSED_HEADERS, tablefmt=table_format))
+        out.append(fit_table(_exposed_rows(r), EXPOSED_HEADERS, width, tablefmt=table_format))
     failing = [p for p in r.routes if p.verdict is Answer.NO]
     if failing and table_format == "simple":
         blocks = []

@@ -17,7 +17,17 @@ from types import MappingProxyType
 from typing import Any, Final, assert_never
 
 from netverify.renderers import audit as audit_text
-from netverify.renderers import audit_html, audit_md, audit_sarif, json, junit, paths, tables, text
+from netverify.renderers import (
+    audit_html,
+    audit_md,
+    audit_sarif,
+    graph,
+    json,
+    junit,
+    paths,
+    tables,
+    text,
+)
 from netverify.renderers.base import (
     DEFAULT_OPTIONS,
     JsonRenderer,
@@ -49,6 +59,8 @@ class Format(enum.Enum):
     HTML = "html"
     SARIF = "sarif"
     JUNIT = "junit"
+    DOT = "dot"
+    LIST = "list"
 
     @property
     def suffix(self) -> str:
@@ -60,6 +72,10 @@ class Format(enum.Enum):
                 return str(self.value)
             case Format.JUNIT:
                 return "xml"
+            case Format.DOT:
+                return "dot"
+            case Format.LIST:
+                return "list.txt"
             case _:
                 assert_never(self)
 
@@ -79,6 +95,8 @@ RENDERERS: Final[Mapping[tuple[type[Result], Format], Renderer[Any]]] = MappingP
     (MatrixResult, Format.JSON): JsonRenderer(json.matrix_document, "matrix"),
     (MatrixResult, Format.CSV): tables.render_matrix_csv,
     (MatrixResult, Format.MD): tables.render_matrix_markdown,
+    (MatrixResult, Format.DOT): graph.render_matrix_dot,
+    (MatrixResult, Format.LIST): graph.render_matrix_list,
     (CheckReport, Format.TEXT): text.render_check,
     (CheckReport, Format.JSON): JsonRenderer(json.check_document, "check"),
     (CheckReport, Format.JUNIT): junit.render_junit,

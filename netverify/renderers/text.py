@@ -15,6 +15,7 @@ from netverify.ports import PortSet, Protocol
 from netverify.renderers.assertions import assertion_details, assertion_message, cause_text
 from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_lines
+from netverify.renderers.fit import fit_table, split_columns
 from netverify.results import (
     CanReachResult,
     CheckReport,
@@ -322,7 +323,7 @@ def render_matrix(m: MatrixResult, opts: RenderOptions) -> str:
     if not m.coverage.complete:
         title = f"{paint('INCOMPLETE', 'yellow', opts)}  {title}"
     out = [title, *coverage_lines(m.coverage), "",
-           tabulate(rows, headers=headers, disable_numparse=True)]
+           split_columns(rows, headers, opts.width, disable_numparse=True)]
     if not all(c.complete for c in m.cells):
         out.append(UNDECIDED_LEGEND)
     for c in m.caveats:
@@ -524,7 +525,7 @@ def render_diff(r: DiffResult, opts: RenderOptions) -> str:
     lines.extend(coverage_lines(r.coverage))
     lines.append("")
     if r.rows:
-        lines.append(tabulate(diff_rows(r), headers=DIFF_HEADERS, disable_numparse=True))
+        lines.append(fit_table(diff_rows(r), DIFF_HEADERS, opts.width, disable_numparse=True))
         if not all(x.complete for x in r.rows):
             lines.append(UNDECIDED_LEGEND)
         why = diff_causes(r)

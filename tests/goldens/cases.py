@@ -90,6 +90,14 @@ def _matrix_namespace() -> Result:
     return matrix(_load("fixtures/demo"), by="namespace", port=8080)
 
 
+def _matrix_focus() -> Result:
+    from netverify.queries.focus import focus_matrix
+    from netverify.queries.matrix import matrix
+
+    c = _load("fixtures/demo")
+    return focus_matrix(c, matrix(c, by="workload"), "backend/api")
+
+
 def _lint() -> Result:
     from netverify.audit.run import lint
 
@@ -144,6 +152,9 @@ CASES: dict[str, Case] = {
     "matrix-namespace": Case(MatrixResult, _matrix_namespace,
                              ("matrix", "--by", "namespace", "--port", "8080",
                               "-f", "fixtures/demo"), 0),
+    "matrix-focus": Case(MatrixResult, _matrix_focus,
+                         ("matrix", "--by", "workload", "--focus", "backend/api",
+                          "-f", "fixtures/demo"), 0),
     "lint": Case(AuditReport, _lint, ("lint", "-f", "fixtures/lint"), 1),
     "check": Case(CheckReport, _check, ("check", "specs/demo.yaml"), 0),
     "diff": Case(DiffResult, _diff,

@@ -122,10 +122,27 @@ def assert_sarif_inert(text: str) -> None:
                 assert_no_unsafe(rel["message"]["text"], "in a SARIF related location")
 
 
+_DOT_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_DOT_LINE = re.compile(
+    rf"^(?:digraph netverify {{|}}|\s*}}|\s*rankdir=LR;|\s*(?:node|edge) \[[^\]]*\];"
+    rf"|\s*subgraph cluster_\d+ {{|\s*label={_DOT_STRING};|\s*// .*"
+    rf"|\s*{_DOT_STRING} \[label={_DOT_STRING}(?:, penwidth=2)?\];"
+    rf"|\s*{_DOT_STRING} -> {_DOT_STRING} \[label={_DOT_STRING}(?:, style=dashed)?\];)$")
+
+
+def assert_dot_inert(text: str) -> None:
+    """Graphviz: every line one statement of ours, names only inside closed quotes."""
+    assert_terminal_inert(text, False)
+    for line in text.splitlines():
+        assert _DOT_LINE.match(line), f"a name broke out of its DOT string: {line!r}"
+
+
 def assert_inert(fmt: str, text: str, colour: bool = False) -> None:
     """The check for format ``fmt``."""
-    if fmt == "text":
+    if fmt in ("text", "list"):
         assert_terminal_inert(text, colour)
+    elif fmt == "dot":
+        assert_dot_inert(text)
     elif fmt == "csv":
         assert_csv_inert(text)
     elif fmt == "md":

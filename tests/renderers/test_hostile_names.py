@@ -47,5 +47,5 @@ def test_every_format_shows_bidi_and_controls_written_out(kind: str):
     for fmt in [f.value for f in formats_for(type(result))]:
         out = render(result, fmt, RenderOptions())
         assert_inert(fmt, out)
-        if fmt in ("text", "md", "html", "junit", "csv"):
+        if fmt in ("text", "md", "html", "junit", "csv", "dot", "list"):
             assert "u202e" in out and "u2066" in out, f"{fmt}: the name is no longer shown"
