@@ -692,10 +692,13 @@ def _dump(path: Path, objs: list[Obj]) -> None:
 
 def generate(out: Path | str, *, pods: int, policies: int, namespaces: int | None = None,
              seed: int = 1, pod_ipblocks: bool = True, with_workloads: bool = True,
-             anps: int = 0, banp: bool = False, cnps: int = 0) -> dict[str, int]:
+             anps: int = 0, banp: bool = False, cnps: int = 0,
+             json_list: Path | str | None = None) -> dict[str, int]:
     """Write one synthetic cluster to ``out`` (replacing it); returns object counts.
 
     ``anps``, ``banp`` and ``cnps`` add cluster-wide policies (``OUT/tiers.yaml``).
+    ``json_list`` also writes the same objects, in the same order, as one
+    ``kubectl get -o json`` List (indented by four, as kubectl prints it).
     """
     g = Generator(pods, policies, namespaces, seed, pod_ipblocks)
     g.build()
@@ -704,7 +707,23 @@ def generate(out: Path | str, *, pods: int, policies: int, namespaces: int | Non
     if tiered:
         _dump(Path(out) / "tiers.yaml", tiered)
         counts["cluster_policies"] = len(tiered)
+    if json_list is not None:
+        write_json_list(Path(out), Path(json_list))
     return counts
+
+
+def write_json_list(folder: Path, target: Path) -> None:
+    """The manifests under ``folder`` (in the order netverify reads them) as one List."""
+    import json
+
+    items: list[Obj] = []
+    for f in sorted(folder.rglob("*.yaml")):
+        with f.open(encoding="utf-8") as fh:
+            items.extend(d for d in yaml.load_all(fh, Loader=yaml.CSafeLoader) if d)
+    with target.open("w", encoding="utf-8") as fh:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": items,
+                   "metadata": {"resourceVersion": ""}}, fh, indent=4)
+        fh.write("\n")
 
 
 def class_counts(path: Path | str) -> dict[str, float]:
@@ -736,6 +755,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="write Namespaces, Pods and NetworkPolicies only")
     ap.add_argument("--no-classes", action="store_true",
                     help="do not load the result with netverify")
+    ap.add_argument("--json", metavar="FILE",
+                    help="also write everything as one kubectl-style JSON List to FILE")
     ap.add_argument("--anps", type=int, default=0,
                     help="AdminNetworkPolicies (v1alpha1) to add (OUT/tiers.yaml)")
     ap.add_argument("--banp", action="store_true", help="add the BaselineAdminNetworkPolicy")
@@ -746,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = generate(a.out, pods=a.pods, policies=a.policies, namespaces=a.namespaces,
                       seed=a.seed, pod_ipblocks=not a.no_pod_ipblocks,
                       with_workloads=not a.no_workloads, anps=a.anps, banp=a.banp,
-                      cnps=a.cnps)
+                      cnps=a.cnps, json_list=a.json)
     print(f"wrote {a.out}: {counts['namespaces']} namespaces, {counts['workloads']} "
           f"workload objects, {counts['pods']} pods, {counts['policies']} policies "
           f"in {time.perf_counter() - t0:.1f}s")

@@ -27,6 +27,7 @@ from netverify.exits import NO_GATES, DiffGate, ExitCode, Gates, exit_code_for
 from netverify.loader import CLUSTER_PATH, HelmOptions, LiveCluster, load_cluster
 from netverify.model import Cluster
 from netverify.output import write_output
+from netverify.progress import for_stderr as progress_on_stderr
 from netverify.renderers import Format, RenderOptions, formats_for, render, shows_connectivity
 from netverify.renderers.base import sanitize
 from netverify.results import (
@@ -52,7 +53,8 @@ __all__ = ["ExitCode", "exit_code_for", "main"]
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with progress_on_stderr():  # phases and bars, only when stderr is a terminal
+                return super().invoke(ctx)
         except NetverifyError as e:
             if ctx.params.get("debug"):
                 raise
@@ -426,11 +428,13 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
               help="The cluster's network plugin (default: detected from the manifests).")
 @click.option("--policy-only", is_flag=True,
               help="What the policies say, ignoring what the CNI enforces.")
+@click.option("--force", is_flag=True,
+              help="Print the pod-level matrix even above its size limit (see --by).")
 @_smt_timeout_option
 @_common(MatrixResult)
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...],
-               focus: str | None, by: str,
-               engine: str, cni: str | None, policy_only: bool, smt_timeout: float,
+               focus: str | None, by: str, engine: str, cni: str | None, policy_only: bool,
+               force: bool, smt_timeout: float,
                files: tuple[str, ...], fmt: str, verbose: bool, color: str, output: str,
                ignore_kinds: tuple[str, ...]) -> None:
     """Print the connectivity matrix of all pods (or workloads, or namespaces).
@@ -442,8 +446,11 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     -n here limits the pods, as kubectl get -n; the other commands take -n as the
     namespace of bare names, and so does --focus when -n is given once.
 
-    Exit status: 0, 2 input error, 3 incomplete (cells marked ? depend on traffic
-    policies netverify does not evaluate).
+    The pod level (every pair of pods) is refused above 2,500 pods unless --force:
+    use --by workload or --by namespace there.
+
+    Exit status: 0, 2 input error (or a pod-level matrix too large), 3 incomplete
+    (cells marked ? depend on traffic policies netverify does not evaluate).
     """
     from netverify.queries.matrix import matrix
 
@@ -452,7 +459,7 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=GroupBy(by), port=port, protocol=protocol, namespaces=namespaces,
                     engine=engine, cni=cni, policy_only=policy_only,
-                    timeout_ms=_timeout_ms(smt_timeout))
+                    timeout_ms=_timeout_ms(smt_timeout), force=force)
     if verbose:
         click.echo(f"matrix computed in {time.perf_counter() - t0:.2f}s", err=True)
     if focus:

@@ -126,6 +126,11 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
     HopReason.ENDPOINTS_ADMIT: lambda r: (
         f"{r.endpoints}/{r.endpoints} endpoint(s) admit the proxy on TCP {r.target}"),
     HopReason.ENDPOINTS_UNREACHABLE: _unreachable,
+    HopReason.LEFT_TO_IMPLEMENTATION: lambda r: (
+        f"cluster-wide policies leave the connection to {', '.join(r.blocked)} to the "
+        "implementation (policies tied at one priority, or both API versions side by side)"
+        + (f"; {r.reachable} of {r.endpoints} endpoint(s) admit it for sure"
+           if r.endpoints else "")),
     HopReason.MISSING_PORT_NAME: _missing,
 }
 

@@ -363,6 +363,9 @@ class AssertionReason(enum.Enum):
     # incomplete: ``count`` of ``pairs`` (or the possible pods, or ``witness``'s namespace)
     # depend on the objects of ``coverage``, which netverify does not evaluate.
     NOT_EVALUATED = "not-evaluated"
+    # fail: ``pair`` has the expected verdict, but ``causes`` (its deciding sides) are not
+    # the ``decided-by`` the spec asks for (``wanted``).
+    DECIDED_ELSEWHERE = "decided-elsewhere"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -396,6 +399,8 @@ class AssertionResult:
     effective: str | None = None  # the CNI whose effective answer was judged, if it differs
     counterexample: dict[str, object] | None = None  # machine form: from, to, port, protocol
     coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
+    causes: tuple[Cause, ...] = ()  # DECIDED_ELSEWHERE: who decides the pair's sides
+    wanted: str = ""  # DECIDED_ELSEWHERE: the decided-by asked for, as written
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -441,6 +446,7 @@ class Cause:
     policy: str | None = None  # "ClusterNetworkPolicy protect-db", "NetworkPolicy shop/db"
     rule: str | None = None  # 'spec.ingress[1] "no-web-to-db"'; None: isolation or default
     action: str | None = None  # a cluster-wide rule's action as written (Allow, Accept, ...)
+    rule_name: str | None = None  # a cluster-wide rule's ``name``, when it has one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -624,6 +630,10 @@ class HopReason(enum.Enum):
     # blocked (ok at weight 0): ``reachable`` of ``endpoints``; ``blocked`` pods deny the
     # proxy, ``missing`` pods lack the named target port ``name``
     ENDPOINTS_UNREACHABLE = "endpoints-unreachable"
+    # undecided: cluster-wide policies leave the connection of ``blocked`` pods (the
+    # endpoints, or the entry point's pods) to the implementation; ``reachable`` of
+    # ``endpoints`` admit it for sure
+    LEFT_TO_IMPLEMENTATION = "left-to-implementation"
     MISSING_PORT_NAME = "missing-port-name"  # a backend's problem: ``missing`` lack ``name``
 
 

@@ -39,6 +39,16 @@ class Assertion:
     answer: Basis = Basis.EFFECTIVE
     port: int | str | None = None
     protocol: str | None = None
+    decided_by: DecidedBy | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecidedBy:
+    """An assertion's ``decided-by``: the layer (and policy, rule) that must decide it."""
+
+    layer: str  # admin | baseline | networkpolicy | default (results.Layer values)
+    policy: str | None = None  # name, "Kind name", or NAMESPACE/NAME of a NetworkPolicy
+    rule: str | None = None  # a cluster-wide rule's name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,13 +139,39 @@ def load_spec(path: str) -> SpecFile:
     manifests = tuple(str(base / m) for m in raw_manifests)
     assertions = []
     for i, a in enumerate(data["assertions"]):
+        decided = _decided_by(path, node, i, a)
         assertions.append(Assertion(
             index=i, name=a["name"], src=a["from"], dst=a["to"], expect=Expect(a["expect"]),
             scope=AssertionScope(a.get("scope", "existing")),
             answer=Basis(a.get("answer", "effective")),
-            port=a.get("port"), protocol=a.get("protocol")))
+            port=a.get("port"), protocol=a.get("protocol"), decided_by=decided))
     return SpecFile(path=path, manifests=manifests, cni=data.get("cni"),
                     assertions=tuple(assertions))
+
+
+def _decided_by(path: str, node: Any, i: int, a: dict[str, Any]) -> DecidedBy | None:
+    """The assertion's ``decided-by``, or None.
+
+    Raises:
+        SpecError: when the assertion cannot be judged so: over pods that could exist
+            (the solver answers yes or no, not who decides), or without a port.
+    """
+    raw = a.get("decided-by")
+    if raw is None:
+        return None
+    where = f"{_at(path, node, ['assertions', i, 'decided-by'])}: assertions[{i}]"
+    if a.get("scope", "existing") != "existing":
+        raise SpecError(f"{where}.decided-by is checked on existing pods only",
+                        hint="drop scope: any, or decided-by")
+    to = a["to"]
+    named_port = "port" in a or to == "dns" or (
+        isinstance(to, str) and ":" in to.rsplit("/", 1)[-1])
+    if not named_port:
+        raise SpecError(f"{where}.decided-by needs a port: who decides can differ port by port",
+                        hint="add port: N, or end 'to' in :PORT")
+    if isinstance(raw, str):
+        return DecidedBy(layer=raw)
+    return DecidedBy(layer=raw["layer"], policy=raw.get("policy"), rule=raw.get("rule"))
 
 
 def find_specs(paths: list[str]) -> list[str]:

@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "source": set(),
     "ports": set(),
     "deadline": set(),
+    "progress": set(),  # phases and bars on stderr; silent unless the CLI installs a reporter
     "verdicts": set(),  # the answer enums; the model, specs, CNI table and results use them
     "errors": {"source"},
     "ipblocks": {"ports"},
@@ -43,16 +44,16 @@ ALLOWED: dict[str, set[str]] = {
     "cluster_policies": MODEL,
     "routing": MODEL,  # what an Ingress or Gateway sends where: a function of the model
     "cni": MODEL,  # the plugin table and detection from manifests
-    "loader": MODEL,
+    "loader": MODEL | {"progress"},
     "specs": MODEL | {"loader", "cni"},  # spec files are read with the loader's YAML reader
     "results": MODEL,
     "exits": MODEL | {"results"},  # what each answer means to a shell: a function of results
     "hop_text": MODEL | {"results"},  # how a path's hop reads: for renderers and NV608
-    "engines": MODEL | {"results", "deadline"},
-    "queries": ASKING,
-    "audit": ASKING | {"queries", "hop_text"},  # rules are queries over the model
+    "engines": MODEL | {"results", "deadline", "progress"},
+    "queries": ASKING | {"progress"},
+    "audit": ASKING | {"queries", "hop_text", "progress"},  # rules are queries over the model
     "renderers": MODEL | {"results", "exits", "hop_text"},
-    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits",
+    "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits", "progress",
                      "terminal", "config"},
     "__main__": {"cli"},
 }

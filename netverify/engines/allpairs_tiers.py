@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from netverify.engines.allpairs import _Builder
 
 BoolArray = npt.NDArray[np.bool_]
+Index = npt.NDArray[np.intp]
 
 
 class TierMasks:
@@ -86,11 +87,20 @@ class TierMasks:
 
     # -- one subject class -------------------------------------------------
 
-    def compose(self, direction: Direction, c: int, np_isolated: bool,
-                np_allowed: BoolArray, family: int) -> tuple[BoolArray, BoolArray]:
-        """(allowed, undecided), each (K x C), for class ``c``'s side of ``direction``.
+    def gather(self, family: int) -> None:
+        """Read every peer mask the rules of both directions will read (see ``_Builder``)."""
+        for pol in self.b.cluster.cluster_policies:
+            for direction in Direction:
+                for rule in pol.rules(direction):
+                    for peer in rule.peers:
+                        self._peer(peer, family, direction)
 
-        Connections are those over ``family``.
+    def compose(self, direction: Direction, c: int, np_isolated: bool,
+                np_allowed: BoolArray, family: int, cols: Index
+                ) -> tuple[BoolArray, BoolArray]:
+        """(allowed, undecided), each (K x len(cols)), for class ``c``'s side of ``direction``.
+
+        Connections are those over ``family``, towards the peer classes ``cols``.
 
         Built from the end of each tier backwards, as ``engines.smt.tiers`` builds its
         formulas: ``lo`` holds the cells allowed whatever the implementation chooses,
@@ -100,16 +110,17 @@ class TierMasks:
         """
         pols = self.b.cluster.cluster_policies
         admin_i, base_i = self.selection(c)
-        K, C = self.b.K, self.b.C
-        ones = np.ones((K, C), dtype=bool)
+        ones = np.ones((self.b.K, len(cols)), dtype=bool)
         default = (ones, ones)
-        base = self._tier([pols[i] for i in base_i], direction, c, family, default, default)
+        base = self._tier([pols[i] for i in base_i], direction, c, family, cols, default,
+                          default)
         below = (np_allowed, np_allowed) if np_isolated else base
-        lo, hi = self._tier([pols[i] for i in admin_i], direction, c, family, below, below)
+        lo, hi = self._tier([pols[i] for i in admin_i], direction, c, family, cols, below,
+                            below)
         return lo, hi & ~lo
 
     def _tier(self, policies: list[ClusterPolicy], direction: Direction, c: int,
-              family: int, lower: tuple[BoolArray, BoolArray],
+              family: int, cols: Index, lower: tuple[BoolArray, BoolArray],
               rest: tuple[BoolArray, BoolArray]) -> tuple[BoolArray, BoolArray]:
         """(lo, hi) of one tier's policies over ``rest`` (what follows them).
 
@@ -119,22 +130,43 @@ class TierMasks:
         for groups in tier_orders(policies):
             out = rest
             for group in reversed(groups):
+                if len(group) > MAX_TIED:
+                    out = self._many_tied(group, direction, c, family, cols, out)
+                    continue
                 orders = list(permutations(group))[: _max_orders(len(group))]
                 alts = [self._steps([(p, r) for p in order for r in p.rules(direction)],
-                                    direction, c, family, out, lower) for order in orders]
+                                    direction, c, family, cols, out, lower)
+                        for order in orders]
                 out = (np.logical_and.reduce([a[0] for a in alts]),
                        np.logical_or.reduce([a[1] for a in alts]))
             readings.append(out)
         return (np.logical_and.reduce([r[0] for r in readings]),
                 np.logical_or.reduce([r[1] for r in readings]))
 
+    def _many_tied(self, group: list[ClusterPolicy], direction: Direction, c: int,
+                   family: int, cols: Index, rest: tuple[BoolArray, BoolArray]
+                   ) -> tuple[BoolArray, BoolArray]:
+        """Bound more than ``MAX_TIED`` policies at one priority.
+
+        As the pair evaluator says: whatever any of their rules may match is undecided,
+        the rest goes on.
+        """
+        touched = np.zeros((self.b.K, len(cols)), dtype=bool)
+        for pol in group:
+            for rule in pol.rules(direction):
+                sure, maybe = self._rule(pol, rule, direction, c, family, cols)
+                for m in (sure, maybe):
+                    if m is not None:
+                        touched |= m
+        return rest[0] & ~touched, rest[1] | touched
+
     def _steps(self, steps: list[tuple[ClusterPolicy, TierRule]], direction: Direction,
-               c: int, family: int, rest: tuple[BoolArray, BoolArray],
+               c: int, family: int, cols: Index, rest: tuple[BoolArray, BoolArray],
                lower: tuple[BoolArray, BoolArray]) -> tuple[BoolArray, BoolArray]:
         lo, hi = rest
-        K, C = self.b.K, self.b.C
+        K, C = self.b.K, len(cols)
         for pol, rule in reversed(steps):
-            sure, maybe = self._rule(pol, rule, direction, c, family)
+            sure, maybe = self._rule(pol, rule, direction, c, family, cols)
             if sure is None and maybe is None:
                 continue
             if _fails_closed(rule) or rule.action is Action.DENY:
@@ -159,21 +191,21 @@ class TierMasks:
     # -- masks ---------------------------------------------------------------
 
     def _rule(self, pol: ClusterPolicy, rule: TierRule, direction: Direction,
-              c: int, family: int) -> tuple[BoolArray | None, BoolArray | None]:
-        """(K x C) cells the rule surely matches for subject class ``c``, and those it may.
+              c: int, family: int, cols: Index) -> tuple[BoolArray | None, BoolArray | None]:
+        """(K x len(cols)) cells the rule surely matches for subject class ``c``, and those it may.
 
         It may match a reversed v1alpha1 range, or a host-network pod without an IP
         against a ``nodes`` peer; None for none.
         """
-        K, C = self.b.K, self.b.C
+        K, C = self.b.K, len(cols)
         if _fails_closed(rule):
             return np.ones((K, C), dtype=bool), None  # a Deny-all rule
         sure_peers = np.zeros(C, dtype=bool)
         maybe_peers = np.zeros(C, dtype=bool)
         for peer in rule.peers:
-            s, m = self._peer(peer, family)
-            sure_peers |= s
-            maybe_peers |= m
+            s, m = self._peer(peer, family, direction)
+            sure_peers |= s[cols]
+            maybe_peers |= m[cols]
         maybe_peers &= ~sure_peers
         if not sure_peers.any() and not maybe_peers.any():
             return None, None
@@ -188,7 +220,7 @@ class TierMasks:
             ports = np.repeat(cover[:, None], C, axis=1)
             for name in named:
                 for proto in PROTOCOLS:
-                    ports = ports | self.b.named_cover(name, proto)
+                    ports = ports | self.b.named_cover(name, proto)[:, cols]
         rev = np.repeat(reversed_[:, None], C, axis=1) & ~ports
         sure = ports & sure_peers[None, :]
         maybe = (rev & sure_peers[None, :]) | ((ports | rev) & maybe_peers[None, :])
@@ -216,11 +248,13 @@ class TierMasks:
             v = v & ~rev
         return v, [port.name for port in rule.ports if port.name is not None], rev
 
-    def _peer(self, peer: TierPeer, family: int) -> tuple[BoolArray, BoolArray]:
+    def _peer(self, peer: TierPeer, family: int, direction: Direction
+              ) -> tuple[BoolArray, BoolArray]:
         """Peer classes the peer surely matches, and those it may match."""
-        key = (peer.kind, peer.namespace_selector, peer.pod_selector, peer.addresses,
-               peer.node_selector, peer.domain_names,
-               family if peer.kind in (PeerKind.NETWORKS, PeerKind.NODES) else 0)
+        key: tuple[object, ...] = (
+            peer.kind, peer.namespace_selector, peer.pod_selector, peer.addresses,
+            peer.node_selector, peer.domain_names,
+            family if peer.kind in (PeerKind.NETWORKS, PeerKind.NODES) else 0)
         m = self._peer_cache.get(key)
         if m is None:
             none = np.zeros(len(self.b.reps), dtype=bool)
@@ -237,6 +271,8 @@ class TierMasks:
                 m = (np.array([g is True for g in got], dtype=bool),
                      np.array([g is None for g in got], dtype=bool))
             self._peer_cache[key] = m
+        self.b.register(direction, ("tier-sure", key), m[0])
+        self.b.register(direction, ("tier-maybe", key), m[1])
         return m
 
     def _peer_matches(self, peer: TierPeer, pod: Pod, families: frozenset[int]

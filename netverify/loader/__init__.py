@@ -12,6 +12,7 @@ from netverify.loader.cluster_source import CLUSTER_PATH, LiveCluster, LiveRepor
 from netverify.loader.documents import RawObject, parse_text, read_objects
 from netverify.loader.render import HelmOptions
 from netverify.model import Cluster
+from netverify.progress import current
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
@@ -42,10 +43,12 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     gc.disable()
     report = LiveReport()  # filled while the objects are read, before the model is finished
     try:
-        return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache, helm=helm,
-                                                live=live, report=report), paths),
-                             ignore_kinds=ignore_kinds, unreadable=report.unreadable,
-                             warnings=report.warnings)
+        with current().phase("loading manifests"):
+            return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache,
+                                                    helm=helm, live=live, report=report),
+                                       paths),
+                                 ignore_kinds=ignore_kinds, unreadable=report.unreadable,
+                                 warnings=report.warnings)
     finally:
         if enabled:
             gc.enable()

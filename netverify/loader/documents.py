@@ -22,6 +22,7 @@ from netverify.errors import ManifestError
 from netverify.loader.cache import cached_parse
 from netverify.loader.cluster_source import CLUSTER_PATH, LiveCluster, LiveReport, read_cluster
 from netverify.loader.files import MANIFEST_SUFFIXES, expand_paths
+from netverify.loader.jsondata import parse_json
 from netverify.loader.render import HelmOptions, RenderedSource, render
 from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
 from netverify.source import SourceRef
@@ -202,10 +203,19 @@ def _text(raw: bytes, label: str) -> str:
 def parse_text(text: str, label: str) -> Iterator[RawObject]:
     """Parse one file's text into objects (lists expanded).
 
+    A JSON text (a ``kubectl get -o json`` dump) is read by ``jsondata``'s fast path
+    when it gives the same objects; its objects keep the text, so that a bad field's
+    line and column come from a precise parse of that document alone.
+
     Raises:
         ManifestError: on malformed YAML, a repeated key or a size limit, naming
             ``label``, line, column and document.
     """
+    fast = parse_json(text, label, LINE_KINDS)
+    if fast is not None:
+        for data, src, lines in fast:
+            yield RawObject(data=data, source=src, lines=lines, text=text)
+        return
     try:
         for index, node, data in iter_documents(text):
             if data is None:

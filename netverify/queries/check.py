@@ -43,13 +43,21 @@ from netverify.errors import NetverifyError, QueryError
 from netverify.model import Cluster, Pod
 from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
+from netverify.queries.causes import cause_of
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.enforcement import enforced
 from netverify.queries.hypothetical import verify_witness
 from netverify.queries.witnesses import address_notes, settle, taken
-from netverify.results import AssertionReason, AssertionResult, CheckReport, PairVerdict
+from netverify.results import (
+    AssertionReason,
+    AssertionResult,
+    Cause,
+    CheckReport,
+    Layer,
+    PairVerdict,
+)
 from netverify.selectors import LabelSelector, parse_selector, parse_selector_string
-from netverify.specs import Assertion, SpecError, SpecFile, load_spec
+from netverify.specs import Assertion, DecidedBy, SpecError, SpecFile, load_spec
 from netverify.verdicts import AssertionScope, AssertionStatus, Basis, Expect
 
 DNS = "dns"
@@ -192,6 +200,12 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
                 if a.expect is Expect.DENY and v.is_allowed:
                     return _failed(spec, a, AssertionReason.CAN_REACH, v, proto, number, name,
                                    src=src.text, dst=dst.text)
+                if a.decided_by is not None and n:
+                    causes = _elsewhere(a.decided_by, a.expect, v, proto or Protocol.TCP, n)
+                    if causes is not None:
+                        return _failed(spec, a, AssertionReason.DECIDED_ELSEWHERE, v, proto,
+                                       number, name, src=src.text, dst=dst.text,
+                                       causes=causes, wanted=_wanted_text(a.decided_by))
     n = (len(src.pods) + len(src.external)) * (len(dst.pods) + len(dst.external))
     sides = {"src": src.text, "dst": dst.text, "pairs": n}
     if undecided:
@@ -203,6 +217,40 @@ def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> 
                        AssertionReason.LEFT_TO_IMPLEMENTATION, count=len(tied), pair=tied[0],
                        **sides)
     return _result(spec, a, AssertionStatus.PASS, AssertionReason.CHECKED, **sides)
+
+
+def _elsewhere(wanted: DecidedBy, expect: Expect, v: PairVerdict, proto: Protocol,
+               port: int) -> tuple[Cause, ...] | None:
+    """None when ``wanted`` decides the pair; else who does.
+
+    For ``expect: deny`` a side that denies must be decided so (the other side's allow
+    does not matter); for ``allow`` one of the two sides (the one the guardrail is about).
+    """
+    sides = [v.egress, v.ingress]
+    if expect is Expect.DENY:
+        sides = [s for s in sides if not s.allowed.contains(proto, port)] or sides
+    causes = tuple(cause_of(s, proto, port) for s in sides)
+    return None if any(_is(c, wanted) for c in causes) else causes
+
+
+def _is(c: Cause, wanted: DecidedBy) -> bool:
+    """Tell whether ``c`` is the decision ``wanted`` names.
+
+    A policy is named by its name, ``Kind name`` or ``NAMESPACE/NAME``; a rule by its name.
+    """
+    if c.layer is not Layer(wanted.layer):
+        return False
+    if wanted.policy is not None:
+        names = {p.strip() for p in (c.policy or "").split(",")}
+        bare = {n.split(" ", 1)[-1] for n in names}
+        if wanted.policy not in names | bare:
+            return False
+    return wanted.rule is None or wanted.rule == c.rule_name
+
+
+def _wanted_text(w: DecidedBy) -> str:
+    parts = [w.layer, *(x for x in (w.policy, w.rule and f"rule {w.rule}") if x)]
+    return " ".join(parts)
 
 
 def _probes(a: Assertion, port_text: str | None, *, dst_is_dns: bool

@@ -50,17 +50,14 @@ from netverify.engines.smt.universe import Universe, build_universe
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet, Protocol
+from netverify.queries.causes import cause_of
 from netverify.queries.witnesses import taken
 from netverify.results import (
-    Cause,
     DiffCause,
     DiffResult,
     DiffRow,
     DiffWitness,
-    Layer,
-    SideVerdict,
 )
-from netverify.results import Outcome as Says
 from netverify.verdicts import Answer, Change
 
 # Rows explained with the rules responsible (each costs two pair evaluations); past this
@@ -169,7 +166,7 @@ def _explain(rows: list[DiffRow], sample: dict[tuple[str, str], tuple[Pod, Pod]]
         v_new = ev_new.pair(s_new, d_new, protocol=proto, port=port)
         causes = []
         for a, b in ((v_old.egress, v_new.egress), (v_old.ingress, v_new.ingress)):
-            ca, cb = _cause(a, proto, port), _cause(b, proto, port)
+            ca, cb = cause_of(a, proto, port), cause_of(b, proto, port)
             if ca.outcome is not cb.outcome:
                 causes.append(DiffCause(src=s_new.key, dst=d_new.key, direction=a.direction,
                                         protocol=proto, port=port, old=ca, new=cb))
@@ -182,29 +179,6 @@ def _first_port(ports: PortSet) -> tuple[Protocol, int] | None:
         if intervals:
             return proto, intervals[0][0]
     return None
-
-
-def _cause(side: SideVerdict, proto: Protocol, port: int) -> Cause:
-    """Who decides ``proto``/``port`` on one side (the pair evaluator's own account)."""
-    if not side.undecided.is_empty and side.undecided.contains(proto, port):
-        return Cause(outcome=Says.UNDECIDED, layer=Layer.ADMIN)
-    for d in side.tiers:
-        if d.ports.contains(proto, port) and d.layer is not Layer.NETWORK_POLICY:
-            if d.policy is None or d.rule is None:
-                return Cause(outcome=d.outcome, layer=d.layer)
-            return Cause(outcome=d.outcome, layer=d.layer, policy=d.policy.key,
-                         rule=d.rule.label, action=d.rule.written_action)
-    allowed = side.allowed.contains(proto, port)
-    if not side.governed or not side.isolated:
-        return Cause(outcome=Says.ALLOW if allowed else Says.DENY, layer=Layer.DEFAULT)
-    if allowed:
-        for r in side.rules:
-            if r.ports.contains(proto, port):
-                return Cause(outcome=Says.ALLOW, layer=Layer.NETWORK_POLICY,
-                             policy=f"NetworkPolicy {r.policy}", rule=r.field)
-    return Cause(outcome=Says.ALLOW if allowed else Says.DENY,
-                 layer=Layer.NETWORK_POLICY,
-                 policy=", ".join(f"NetworkPolicy {p.policy}" for p in side.isolating) or None)
 
 
 def _namespace(group: str) -> str:

@@ -21,22 +21,28 @@ import numpy.typing as npt
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.allpairs_groups import Members, group_totals
 from netverify.errors import QueryError
 from netverify.model import Cluster, Pod
 from netverify.policy_kinds import Coverage
 from netverify.ports import PortSet, Protocol
+from netverify.progress import current
 from netverify.queries.endpoints import parse_protocol
 from netverify.queries.enforcement import enforced
 from netverify.results import MatrixCell, MatrixResult
 from netverify.verdicts import GroupBy
 
 GROUPINGS = tuple(g.value for g in GroupBy)
+# The pod level holds one cell per ordered pod pair: 2,500 pods are 6.25 million cells
+# (tens of seconds and gigabytes of output); above that it takes ``force``.
+POD_MATRIX_LIMIT = 2_500
 
 
 def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | None = None,
            protocol: str | None = None, namespaces: tuple[str, ...] = (),
            engine: str = "concrete", cni: str | None = None,
-           policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> MatrixResult:
+           policy_only: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+           force: bool = False) -> MatrixResult:
     """Compute the connectivity matrix.
 
     ``port`` (with ``protocol``, default TCP) asks about one port; without it
@@ -53,13 +59,16 @@ def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | Non
     only; one solver question per pair and port class, so for cross-checking on
     small inputs, not for speed); ``timeout_ms`` bounds its solver work as a whole.
 
+    At the pod level, more than ``POD_MATRIX_LIMIT`` pods is refused unless ``force``.
+
     The work is four steps, one function each: the arguments (``_asked``), the
     cluster the CNI enforces (``_enforced``), the cells (``_pod_matrix`` or
     ``group_counts`` and ``group_ports`` for groups) and the cells an unevaluated
     traffic policy could change (``_judged``).
 
     Raises:
-        QueryError: for an unknown grouping, namespace, protocol or engine.
+        QueryError: for an unknown grouping, namespace, protocol or engine, or a pod-level
+            matrix above ``POD_MATRIX_LIMIT`` pods without ``force``.
         UndecidedError: with ``engine="smt"``, when a check is not decided in time.
     """
     if isinstance(by, GroupBy):
@@ -72,6 +81,12 @@ def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | Non
         return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=(), cells=(),
                             caveats=(*caveats, "no pods in the input"),
                             coverage=coverage.affecting(()))
+    if by == "pod" and len(pods) > POD_MATRIX_LIMIT and not force:
+        raise QueryError(
+            f"the pod-level matrix of {len(pods):,} pods has {len(pods) ** 2:,} cells, above "
+            f"the limit of {POD_MATRIX_LIMIT:,} pods",
+            hint="use --by workload or --by namespace (pod pairs counted per group), "
+                 "-n NAMESPACE to keep fewer pods, or --force to print it anyway")
     if engine == "smt":
         m = _smt_matrix(cluster, pods, proto, port, caveats, timeout_ms)
     else:
@@ -148,28 +163,37 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
             proto: Protocol | None, caveats: tuple[str, ...]) -> MatrixResult:
     """The matrix itself, from the all-pairs engine."""
     only = (proto, port) if port is not None and proto is not None else None
-    ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
+    with current().phase("all pairs (pod classes, roles, rows)"):
+        ap = compute_all_pairs(cluster, only=only, protocol=proto if only is None else None)
     if by == "pod":
         return _pod_matrix(ap, pods, port, proto, only, caveats)
-    groups = Groups.of(ap, pods, (lambda p: p.namespace) if by == "namespace"
-                       else (lambda p: p.group))
-    allowed_cls = ap.allowed_on(*only) if only is not None else ap.any_allowed()
-    allowed_pairs, pairs = group_counts(groups, allowed_cls)
-    union_words = group_ports(groups, ap.words)
+    names, members = group_members(ap, pods, (lambda p: p.namespace) if by == "namespace"
+                                   else (lambda p: p.group))
+    totals = group_totals(ap, members)
+    sizes = np.zeros(len(names), dtype=np.int64)
+    np.add.at(sizes, members.group, members.count)
+    real = np.zeros(len(names), dtype=np.int64)
+    np.add.at(real, members.group, members.bare)
+    pairs = np.outer(sizes, sizes)
+    pairs[np.diag_indices(len(names))] -= real
+    allowed_pairs, union_words = totals.allowed, totals.ports
     und_groups = None
-    if ap.undecided is not None:
-        und_groups = group_counts(groups, _undecided_classes(ap, only))[0] > 0
+    if totals.undecided is not None:
+        und_groups = totals.undecided > 0
         if und_groups.any():
             caveats = (*caveats, UNDECIDED_TIERS)
-    names = groups.names
     cells = []
+    by_sig: dict[tuple[int, ...], PortSet] = {}
     for s in range(len(names)):
         for d in range(len(names)):
             if allowed_pairs[s, d] == 0:
                 ps = PortSet.empty()
             else:
                 sig = tuple(int(u[s, d]) for u in union_words)
-                ps = ap.portset_of_signature(sig).restrict(proto, port)
+                got = by_sig.get(sig)
+                if got is None:
+                    got = by_sig[sig] = ap.portset_of_signature(sig).restrict(proto, port)
+                ps = got
             cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
                                     allowed_pairs=int(allowed_pairs[s, d]),
                                     pairs=int(pairs[s, d]),
@@ -213,6 +237,30 @@ def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol
 
 
 # -- groups of pods: counts and port unions over pod classes ---------------------------------
+
+def group_members(ap: AllPairs, pods: list[Pod], group_of: Callable[[Pod], str]
+                  ) -> tuple[tuple[str, ...], Members]:
+    """Group names (sorted) and the (class, group) entries of ``pods`` in ``ap``'s classes."""
+    names = tuple(sorted({group_of(p) for p in pods}))
+    gi = {g: i for i, g in enumerate(names)}
+    count: dict[tuple[int, int], list[int]] = {}
+    class_of = ap.pods.class_of
+    for p in pods:
+        key = (class_of[p.key], gi[group_of(p)])
+        got = count.get(key)
+        if got is None:
+            got = count[key] = [0, 0, 0]
+        got[0] += 1
+        if p.is_template:
+            got[2] = 1
+        else:
+            got[1] += 1
+    keys = list(count)
+    rows = np.array([count[k] for k in keys], dtype=np.int64).reshape(-1, 3)
+    at = np.array(keys, dtype=np.intp).reshape(-1, 2)
+    return names, Members(cls=at[:, 0], group=at[:, 1], count=rows[:, 0], bare=rows[:, 1],
+                          template=rows[:, 2] > 0, n_groups=len(names))
+
 
 @dataclass(frozen=True, slots=True)
 class Groups:
@@ -334,5 +382,6 @@ def _smt_matrix(cluster: Cluster, pods: list[Pod], proto: Protocol | None, port:
             else:
                 ps = smt.allowed_ports(smt.pod(a), smt.pod(b))
             cells.append(MatrixCell(src=a.key, dst=b.key, allowed=ps.restrict(proto, port)))
-    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=tuple(p.key for p in pods),
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto,
+                        rows=tuple(p.key for p in pods),
                         cells=tuple(cells), caveats=caveats)

@@ -100,6 +100,8 @@ class _Endpoints:
     reachable: tuple[str, ...] = ()
     blocked: tuple[PairVerdict, ...] = ()
     missing: tuple[str, ...] = ()  # endpoints without the named target port
+    # pairs the cluster-wide policies leave to the implementation (neither way for sure)
+    open_: tuple[PairVerdict, ...] = ()
 
 
 class _Run:
@@ -223,15 +225,23 @@ class _Run:
             return Hop(step=step, status=HopStatus.BLOCKED, reason=problem, port=port)
         verdicts: list[PairVerdict] = []
         open_ranges: list[str] = []
+        tied: list[PairVerdict] = []
         closed = 0
         for pod in proxy.pods:
             for ext in self.sources:
                 v = self.ev.pair(ext, pod, protocol=Protocol.TCP, port=port)
                 if v.is_allowed:
                     open_ranges.append(ext.label)
+                elif not v.undecided.is_empty:
+                    tied.append(v)
                 else:
                     closed += 1
                     verdicts.append(v)
+        if not open_ranges and tied:
+            return Hop(step=step, status=HopStatus.UNDECIDED,
+                       reason=Reason(code=HopReason.LEFT_TO_IMPLEMENTATION,
+                                     blocked=tuple(sorted({v.dst.name for v in tied}))),
+                       verdicts=tuple(tied[:3]), port=port)
         if not open_ranges:
             return Hop(step=step, status=HopStatus.BLOCKED,
                        reason=Reason(code=HopReason.NO_SOURCE_ADMITTED, via=via),
@@ -260,6 +270,7 @@ class _Run:
             reachable: list[str] = []
             blocked: list[PairVerdict] = []
             missing: list[str] = []
+            open_: list[PairVerdict] = []
             for pod, number in target.endpoints:
                 if number is None:
                     missing.append(pod.key)
@@ -268,13 +279,17 @@ class _Run:
                     continue
                 verdicts = [self.ev.pair(src, pod, protocol=Protocol.TCP, port=number)
                             for src in proxy.pods]
-                bad = [v for v in verdicts if not v.is_allowed]
+                bad = [v for v in verdicts if not v.is_allowed and v.undecided.is_empty]
+                tied = [v for v in verdicts if not v.is_allowed and not v.undecided.is_empty]
                 if bad:
                     blocked.extend(bad)
+                elif tied:
+                    open_.extend(tied)
                 else:
                     reachable.append(pod.key)
             result = _Endpoints(target=target, error=None, reachable=tuple(reachable),
-                                blocked=tuple(blocked), missing=tuple(missing))
+                                blocked=tuple(blocked), missing=tuple(missing),
+                                open_=tuple(open_))
         self._endpoints[key] = result
         return result
 
@@ -350,6 +365,14 @@ class _Run:
                            reason=Reason(code=HopReason.ENDPOINTS_ADMIT, service=svc_key,
                                          endpoints=n, target=target_text, idle=idle),
                            source=ref.source), notes
+        if found.open_ and not found.blocked and not found.missing:
+            return bp, Hop(step=step, status=HopStatus.UNDECIDED,
+                           reason=Reason(code=HopReason.LEFT_TO_IMPLEMENTATION,
+                                         service=svc_key, endpoints=n,
+                                         reachable=len(found.reachable),
+                                         blocked=tuple(sorted({v.dst.name
+                                                               for v in found.open_}))),
+                           verdicts=found.open_[:3], source=ref.source), notes
         reason = Reason(code=HopReason.ENDPOINTS_UNREACHABLE, service=svc_key, endpoints=n,
                         reachable=len(found.reachable), target=target_text, name=str(tp),
                         blocked=tuple(sorted({v.dst.name for v in found.blocked})),

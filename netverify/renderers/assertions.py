@@ -13,7 +13,7 @@ from collections.abc import Callable
 from netverify.model import NAMESPACE_NAME_LABEL
 from netverify.policy_kinds import objects_text
 from netverify.ports import Protocol
-from netverify.results import AssertionReason, AssertionResult, PairVerdict
+from netverify.results import AssertionReason, AssertionResult, Cause, Layer, Outcome, PairVerdict
 from netverify.verdicts import AssertionScope, Expect
 
 VACUOUS = ("an assertion over no pods would pass vacuously; check the namespace and "
@@ -32,6 +32,34 @@ def traffic_text(protocol: Protocol | None, port: int | None, port_name: str | N
     if port is not None and protocol is not None:
         return f"{protocol.value} {port}"
     return f"{protocol.value}, any port" if protocol else "any port"
+
+
+_TIER_NAMES = {Layer.ADMIN: "Admin tier", Layer.BASELINE: "Baseline tier"}
+
+
+def cause_text(c: Cause) -> str:
+    """``allowed by ClusterNetworkPolicy x spec.ingress[0] "a" (Admin tier, Accept)``."""
+    said = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied",
+            Outcome.UNDECIDED: "undecided"}[c.outcome]
+    if c.outcome is Outcome.UNDECIDED:
+        return "undecided (the cluster-wide policies leave it to the implementation)"
+    if c.layer is Layer.DEFAULT:
+        return f"{said} by default (no policy decides)"
+    if c.layer in _TIER_NAMES:
+        if c.policy is None:
+            return f"{said} by the {_TIER_NAMES[c.layer]}"
+        return f"{said} by {c.policy} {c.rule} ({_TIER_NAMES[c.layer]}, {c.action})"
+    if c.rule is not None:
+        return f"{said} by {c.policy} {c.rule}"
+    return f"{said}: isolated by {c.policy}, whose rules do not allow it"
+
+
+def _decided_elsewhere(a: AssertionResult) -> str:
+    v = _pair(a)
+    said = "denied" if a.expect is Expect.DENY else "allowed"
+    by = "; ".join(cause_text(c) for c in a.causes) or "nothing"
+    return (f"{v.src.name} -> {v.dst.name} ({_traffic(a)}) is {said} as expected, but not "
+            f"decided by {a.wanted}: {by}")
 
 
 def assertion_message(a: AssertionResult) -> str:
@@ -92,6 +120,7 @@ _MESSAGES: dict[AssertionReason, Callable[[AssertionResult], str]] = {
         "internal disagreement between the SMT and concrete engines on the counterexample; "
         "please report this as a bug"),
     AssertionReason.NOT_EVALUATED: _not_evaluated,
+    AssertionReason.DECIDED_ELSEWHERE: _decided_elsewhere,
 }
 
 

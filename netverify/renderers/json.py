@@ -100,7 +100,8 @@ def _assertion(a: AssertionResult) -> dict[str, Any]:
                       "witness": _witness(a.witness),
                       "protocol": a.protocol.value if a.protocol else None, "port": a.port,
                       "port_name": a.port_name, "why": a.why or None, "notes": list(a.notes),
-                      "effective": a.effective},
+                      "effective": a.effective, "decided_by": a.wanted or None,
+                      "causes": [_cause(c) for c in a.causes]},
             "message": assertion_message(a), "details": assertion_details(a),
             "counterexample": a.counterexample,
             "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}

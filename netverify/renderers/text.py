@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from netverify.ports import PortSet, Protocol
-from netverify.renderers.assertions import assertion_details, assertion_message
+from netverify.renderers.assertions import assertion_details, assertion_message, cause_text
 from netverify.renderers.base import RenderOptions, finish, paint
 from netverify.renderers.coverage import coverage_lines
 from netverify.renderers.fit import fit_table, split_columns
 from netverify.results import (
     CanReachResult,
-    Cause,
     CheckReport,
     Decision,
     DiffResult,
@@ -513,26 +512,6 @@ def diff_rows(r: DiffResult) -> list[list[str]]:
     """One row per changed pair of existing workloads (shared with the Markdown form)."""
     return [[x.src, x.dst, _ports(x.added) or "-", _ports(x.removed) or "-",
              str(x.pairs) + ("" if x.complete else f" {UNDECIDED_MARK}")] for x in r.rows]
-
-
-_TIER_NAMES = {Layer.ADMIN: "Admin tier", Layer.BASELINE: "Baseline tier"}
-
-
-def cause_text(c: Cause) -> str:
-    """``allowed by ClusterNetworkPolicy x spec.ingress[0] "a" (Admin tier, Accept)``."""
-    said = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied",
-            Outcome.UNDECIDED: "undecided"}[c.outcome]
-    if c.outcome is Outcome.UNDECIDED:
-        return "undecided (the cluster-wide policies leave it to the implementation)"
-    if c.layer is Layer.DEFAULT:
-        return f"{said} by default (no policy decides)"
-    if c.layer in _TIER_NAMES:
-        if c.policy is None:
-            return f"{said} by the {_TIER_NAMES[c.layer]}"
-        return f"{said} by {c.policy} {c.rule} ({_TIER_NAMES[c.layer]}, {c.action})"
-    if c.rule is not None:
-        return f"{said} by {c.policy} {c.rule}"
-    return f"{said}: isolated by {c.policy}, whose rules do not allow it"
 
 
 def diff_causes(r: DiffResult) -> list[str]:

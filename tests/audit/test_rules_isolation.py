@@ -97,8 +97,7 @@ def test_nv104_and_nv105_agree_with_the_evaluator(manifests: list[dict[str, Any]
 
 
 def _admits_internet_somewhere(cluster: Cluster, ev: Evaluator, pod: Pod) -> bool:
-    """Some isolating rule matches a public address, of a family ``pod`` can be reached
-    over, on a port that resolves on ``pod``."""
+    """Some isolating rule matches a public address on a port that resolves on ``pod``."""
     from netverify.engines.concrete import ports_of_rule
 
     not_internet = [parse_network(c) for c, _ in NOT_INTERNET]

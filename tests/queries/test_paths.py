@@ -902,3 +902,33 @@ def test_paths_reuses_work_across_routes(monkeypatch):
     routed = [n for key, n in calls if key == "shop/api-service"]
     assert len(routed) == 1  # 6 routes, one resolution
     assert routed == [len([p for p in c.pods if p.namespace == "shop"])]
+
+
+def _tied(action_b: str) -> list[dict[str, Any]]:
+    """Two Admin ClusterNetworkPolicies at one priority on checkout's ingress."""
+    return [{"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+             "metadata": {"name": name},
+             "spec": {"tier": "Admin", "priority": 10,
+                      "subject": {"namespaces": {"matchLabels": {
+                          "kubernetes.io/metadata.name": "checkout"}}},
+                      "ingress": [{"name": "all", "action": action,
+                                   "from": [{"namespaces": {}}]}]}}
+            for name, action in (("a", "Accept"), ("b", action_b))]
+
+
+def test_a_backend_hop_left_to_the_implementation_is_undecided_not_blocked():
+    # Policies of one tier at one priority that disagree: "the implementation can apply
+    # any of the matching policies" (network-policy-api): the proxy -> backend hop is
+    # neither reachable nor blocked.
+    r = can_reach_url(fixture_plus(*_tied("Deny")), "internet", "https://checkout.example.com/",
+                      policy_only=True)
+    path = only(r)
+    assert path.verdict is Answer.UNDECIDED and r.verdict is Answer.UNDECIDED
+    h = hop(path, "-> svc/checkout/checkout-v1")
+    assert h.status is HopStatus.UNDECIDED
+    assert h.reason.code is HopReason.LEFT_TO_IMPLEMENTATION
+    assert "leave the connection to checkout/checkout-v1" in hop_detail(h)
+    # When the tied policies agree, the hop is decided.
+    r = can_reach_url(fixture_plus(*_tied("Accept")), "internet",
+                      "https://checkout.example.com/", policy_only=True)
+    assert only(r).verdict is Answer.YES

@@ -97,6 +97,11 @@ CASES = [
     (Reason(code=HopReason.MISSING_PORT_NAME, service=SVC, name="http",
             missing=("shop/c", "shop/d")),
      "no container port named 'http' on shop/c, shop/d"),
+    (Reason(code=HopReason.LEFT_TO_IMPLEMENTATION, service=SVC, endpoints=2, reachable=1,
+            blocked=("shop/b",)),
+     "cluster-wide policies leave the connection to shop/b to the implementation (policies "
+     "tied at one priority, or both API versions side by side); 1 of 2 endpoint(s) admit it "
+     "for sure"),
 ]
 
 

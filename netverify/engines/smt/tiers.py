@@ -96,6 +96,12 @@ class TierFormulas:
         for groups in tier_orders(policies):
             out = lower
             for group in reversed(groups):  # build from the end of the tier backwards
+                if len(group) > MAX_TIED:
+                    # As the pair evaluator: what any of their rules may match is undecided.
+                    touched = z3.Or(*[z3.Or(*self._match(p, r, subject, other, dst, traffic))
+                                      for p in group for r in p.rules(direction)])
+                    out = (z3.And(z3.Not(touched), out[0]), z3.Or(touched, out[1]))
+                    continue
                 orders = list(permutations(group))[: _max_orders(len(group))]
                 alts = [self._steps([(p, r) for p in order for r in p.rules(direction)],
                                     subject, other, dst, traffic, out, lower)
