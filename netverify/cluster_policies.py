@@ -169,10 +169,15 @@ class ClusterPolicy:
         return f"{self.kind} {self.name}"
 
     @property
+    def v2(self) -> bool:
+        """A ClusterNetworkPolicy (v1alpha2), not an AdminNetworkPolicy or BANP (v1alpha1)."""
+        return self.kind == "ClusterNetworkPolicy"
+
+    @property
     def order(self) -> tuple[int, int, str]:
         """Sort key inside a tier: priority (lower first), then kind and name for output."""
         return (self.priority if self.priority is not None else -1,
-                0 if self.kind != "ClusterNetworkPolicy" else 1, self.name)
+                1 if self.v2 else 0, self.name)
 
     def rules(self, direction: Direction) -> tuple[TierRule, ...]:
         """The rules of one direction, in order."""

@@ -397,8 +397,8 @@ def tier_orders(policies: Sequence[ClusterPolicy]) -> list[list[list[ClusterPoli
                 out.append([p])
         return out
 
-    v1 = [p for p in policies if p.kind != "ClusterNetworkPolicy"]
-    v2 = [p for p in policies if p.kind == "ClusterNetworkPolicy"]
+    v1 = [p for p in policies if not p.v2]
+    v2 = [p for p in policies if p.v2]
     if not v1 or not v2:
         return [groups(policies)]
     return [groups(policies), groups(v1) + groups(v2), groups(v2) + groups(v1)]

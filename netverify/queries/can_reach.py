@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,7 @@ from netverify.cluster_policies import PeerKind
 from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
-from netverify.ipblocks import usable_families
+from netverify.ipblocks import parse_address, usable_families
 from netverify.model import Cluster, Direction, Pod, Service
 from netverify.ports import Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
@@ -294,13 +293,12 @@ def _vip_reading(ev: Evaluator, src: Pod, pod: Pod, svc: Service, traffic: dict[
     if not svc.cluster_ip or svc.headless:
         return v
     try:
-        vip = ipaddress.ip_address(svc.cluster_ip)
+        vip = parse_address(svc.cluster_ip)
     except ValueError:
         return v
-    family, value = vip.version, int(vip)
-    if not any(s.family == family and any(a <= value <= b for a, b in s.intervals)
-               for p in ev.cluster.cluster_policies for r in p.egress for peer in r.peers
-               if peer.kind is PeerKind.NETWORKS for s in peer.addresses):
+    family, value = vip.family, vip.value
+    if not any(s.contains(vip) for p in ev.cluster.cluster_policies for r in p.egress
+               for peer in r.peers if peer.kind is PeerKind.NETWORKS for s in peer.addresses):
         return v
     if family not in usable_families(src.ips):
         return v
@@ -317,9 +315,6 @@ def _vip_reading(ev: Evaluator, src: Pod, pod: Pod, svc: Service, traffic: dict[
         *v.caveats, f"a cluster-wide networks peer holds the ClusterIP {vip}: whether it sees "
         "the ClusterIP or the endpoint pod's address is not specified (NPEP-133, NPEP-126); "
         f"seeing the ClusterIP, {src.key}'s egress allows {egress.allowed or 'nothing'}"))
-
-
-V1ALPHA1_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy")
 
 
 def _tiered_hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, Any],
@@ -339,7 +334,7 @@ def _tiered_hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[
     if policed is None and everything.allowed != tiers_only.allowed:
         notes.append(f"whether its NetworkPolicies apply too depends on {cni} "
                      f"(kubernetes#95879): with them it would be {everything.allowed}")
-    if any(p.kind in V1ALPHA1_KINDS for p in ev.cluster.cluster_policies):
+    if any(not p.v2 for p in ev.cluster.cluster_policies):
         readings.append(loopback)
         notes.append("v1alpha1 (AdminNetworkPolicy, BaselineAdminNetworkPolicy) does not say "
                      "whether such traffic is subject to it")

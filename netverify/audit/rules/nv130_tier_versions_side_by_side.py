@@ -43,8 +43,8 @@ class TierVersionsSideBySide(Rule):
     severity = Severity.WARNING
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
-        old = [p for p in cluster.cluster_policies if p.kind != "ClusterNetworkPolicy"]
-        new = [p for p in cluster.cluster_policies if p.kind == "ClusterNetworkPolicy"]
+        old = [p for p in cluster.cluster_policies if not p.v2]
+        new = [p for p in cluster.cluster_policies if p.v2]
         if not old or not new:
             return
         for pol in old:

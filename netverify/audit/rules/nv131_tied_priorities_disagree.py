@@ -47,7 +47,7 @@ class TiedPrioritiesDisagree(Rule):
     severity = Severity.ERROR
 
     def check(self, cluster: Cluster) -> Iterator[Finding]:
-        keys = [(p.tier, p.priority, p.kind == "ClusterNetworkPolicy")
+        keys = [(p.tier, p.priority, p.v2)
                 for p in cluster.cluster_policies]
         if len(set(keys)) == len(keys):
             return  # no two policies of one tier and version share a priority
@@ -96,5 +96,5 @@ def _tied(d: Decision) -> set[str]:
     """The policies whose choice an undecided decision hinges on (ties, not versions)."""
     pols = {a.policy for a in d.alternatives if a.policy is not None}
     pols |= {a.passed[-1][0] for a in d.alternatives if a.policy is None and a.passed}
-    prios = {(p.tier, p.priority, p.kind == "ClusterNetworkPolicy") for p in pols}
+    prios = {(p.tier, p.priority, p.v2) for p in pols}
     return {p.key for p in pols} if len(prios) == 1 else set()

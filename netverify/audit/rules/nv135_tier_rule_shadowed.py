@@ -84,8 +84,7 @@ def _earlier(cluster: Cluster, pol: ClusterPolicy, rule: TierRule, direction: Di
     """
     out: list[tuple[ClusterPolicy, TierRule]] = []
     for p in cluster.cluster_policies:
-        if p.tier is not pol.tier or (p.kind == "ClusterNetworkPolicy") != (
-                pol.kind == "ClusterNetworkPolicy"):
+        if p.tier is not pol.tier or p.v2 != pol.v2:
             continue
         own = p.rules(direction)
         if p is pol:
