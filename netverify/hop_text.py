@@ -94,6 +94,18 @@ def _ref_not_permitted(r: Reason) -> str:
             f"requests for this backend get {r.http_status}")
 
 
+def _certificate_refused(r: Reason) -> str:
+    refused = "; ".join(f"{name}: {why}" for name, why in r.grants)
+    grants = f" ({refused})" if refused else ""
+    head = (f"listener {r.name}'s certificateRef to Secret {r.obj} in another namespace and "
+            f"no ReferenceGrant in {r.namespace} permits it{grants}: the listener's "
+            "ResolvedRefs condition is False (RefNotPermitted)")
+    if r.blocked:
+        return (f"{head}; its other certificateRefs ({', '.join(r.blocked)}) are permitted, "
+                "and whether it serves with them is up to the implementation")
+    return f"{head} and it is not programmed: it completes no TLS handshake"
+
+
 def _no_service(r: Reason) -> str:
     if r.http_status == 500:
         return (f"Service {r.service} does not exist in the input: the route's ResolvedRefs "
@@ -121,6 +133,7 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         f"no tls entry of {r.obj} covers {r.host}; the controller is not identified, and "
         "some take certificates from annotations or their own settings"),
     HopReason.LISTENER_TLS: lambda r: f"listener {r.name} terminates TLS",
+    HopReason.CERTIFICATE_REF_NOT_PERMITTED: _certificate_refused,
     HopReason.REDIRECT: lambda r: (
         f"the proxy answers the request itself ({r.field}); no backend is contacted"),
     HopReason.NO_BACKENDS: lambda r: (

@@ -281,6 +281,17 @@ class IngressClass:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CertificateRef:
+    """A listener's ``tls.certificateRefs`` entry (a Secret by default)."""
+
+    namespace: str  # the Gateway's when omitted
+    name: str
+    kind: str = "Secret"
+    group: str = ""  # "" is the core group
+    field: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Listener:
     """A Gateway listener: the port, protocol and hostname it accepts."""
 
@@ -294,6 +305,8 @@ class Listener:
     route_selector: LabelSelector | None = None
     # allowedRoutes.kinds as (group, kind); empty: the kinds the protocol supports
     route_kinds: tuple[tuple[str, str], ...] = ()
+    tls_mode: str | None = None  # Terminate or Passthrough (None: no TLS)
+    certificate_refs: tuple[CertificateRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -305,6 +318,10 @@ class Gateway:
     gateway_class: str
     listeners: tuple[Listener, ...]
     source: SourceRef | None = None
+    # spec.addresses as (type, value): IPAddress, Hostname or an implementation's type
+    addresses: tuple[tuple[str, str], ...] = ()
+    # spec.infrastructure.labels, which implementations put on the objects they create
+    infrastructure_labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:

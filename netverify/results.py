@@ -620,6 +620,10 @@ class HopReason(enum.Enum):
     NO_TLS_ENTRY = "no-tls-entry"  # blocked: no tls entry of ``obj`` covers ``host``
     TLS_NOT_KNOWN = "tls-not-known"  # undecided: the same, controller not identified
     LISTENER_TLS = "listener-tls"  # ok: Gateway listener ``name`` terminates TLS
+    # blocked (undecided when some of several are permitted): listener ``name``'s
+    # certificateRefs ``obj`` in ``namespace``, no ReferenceGrant there permits them
+    # (``grants``: the ones that do not, and why); the listener is not programmed
+    CERTIFICATE_REF_NOT_PERMITTED = "certificate-ref-not-permitted"
     # the route
     REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
     NO_BACKENDS = "no-backends"  # blocked, ``http_status`` 500: the rule has no backends

@@ -18,6 +18,7 @@ from netverify.loader.documents import RawObject
 from netverify.loader.fields import list_of as _list
 from netverify.loader.fields import mapping as _mapping
 from netverify.loader.fields import string as _str
+from netverify.loader.gateway_fields import addresses, infrastructure_labels, listener_tls
 from netverify.loader.policies import FieldContext
 from netverify.model import (
     BackendRef,
@@ -239,7 +240,8 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
         name = _str(ctx, e.get("name"), [*at, "name"], required=True)
         protocol = _str(ctx, e.get("protocol"), [*at, "protocol"], required=True)
         hostname = _host(ctx, e["hostname"], [*at, "hostname"]) if e.get("hostname") else None
-        tls = e.get("tls")
+        tls_mode, cert_refs = listener_tls(ctx, e, at, protocol or "",
+                                           src.namespace or "default")
         allowed = _mapping(ctx, e.get("allowedRoutes"), [*at, "allowedRoutes"])
         nsr = _mapping(ctx, allowed.get("namespaces"), [*at, "allowedRoutes", "namespaces"])
         routes_from = _choice(ctx, nsr.get("from", "Same"),
@@ -268,13 +270,13 @@ def build_gateway(raw: RawObject, src: SourceRef) -> Gateway:
         listeners.append(Listener(
             name=name, port=_port(ctx, e.get("port"), [*at, "port"]), protocol=protocol,
             hostname=hostname, routes_from=routes_from, route_selector=selector,
-            route_kinds=tuple(kinds),
-            tls=protocol in ("HTTPS", "TLS") and (
-                tls is None or _mapping(ctx, tls, [*at, "tls"]).get("mode", "Terminate")
-                in ("Terminate", "Passthrough"))))
+            route_kinds=tuple(kinds), tls=tls_mode is not None, tls_mode=tls_mode,
+            certificate_refs=cert_refs))
     assert cls is not None
     return Gateway(namespace=src.namespace or "default", name=src.name or "",
-                   gateway_class=cls, listeners=tuple(listeners), source=src)
+                   gateway_class=cls, listeners=tuple(listeners), source=src,
+                   addresses=addresses(ctx, spec),
+                   infrastructure_labels=infrastructure_labels(ctx, spec))
 
 
 def _route_path(ctx: FieldContext, p: dict[str, Any], mat: list[str | int]) -> tuple[str, str]:

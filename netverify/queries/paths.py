@@ -37,6 +37,7 @@ from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
 from netverify.queries.endpoints import resolve
 from netverify.queries.enforcement import enforced
+from netverify.queries.gateway_entry import listener_tls_hop
 from netverify.queries.proxies import (
     IngressEntry,
     Proxy,
@@ -72,6 +73,7 @@ from netverify.routing import (
     parse_url,
     route_attaches,
 )
+from netverify.routing_listeners import bound_to
 from netverify.verdicts import Answer, HopStatus
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
@@ -634,6 +636,10 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         paths.append(path)
     unrouted: list[str] = []
     for gw in cluster.gateways:
+        if not bound_to(gw, req.host):
+            unrouted.append(f"Gateway {gw.key} is bound to its spec.addresses ("
+                            f"{', '.join(v for _, v in gw.addresses)}), not {req.host}")
+            continue
         listener, choice = choose_http_route(cluster, gw, req)
         if listener is None or choice is None:
             if listener is not None:
@@ -645,9 +651,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                                     if others else ""))
             continue
         proxy, pnotes = gateway_proxy(cluster, gw, override)
-        tls_hop = Hop(step="TLS", status=HopStatus.OK,
-                      reason=Reason(code=HopReason.LISTENER_TLS,
-                                    name=listener.name)) if listener.tls else None
+        tls_hop = listener_tls_hop(cluster, gw, listener)
         paths.append(run.follow(entry=f"Gateway {gw.key} listener {listener.name}",
                                 choice=choice, host=choice.host or listener.hostname or "*",
                                 tls=f"listener {listener.name}" if listener.tls else "none",
@@ -718,14 +722,20 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
                             entry=f"Gateway {gw.key} listener {listener.name}",
                             choice=choice, host=host,
                             tls=f"listener {listener.name}" if listener.tls else "none",
-                            tls_hop=None, proxy=proxy, proxy_notes=pnotes,
-                            req_port=listener.port, listener=True))
+                            tls_hop=_refused(listener_tls_hop(cluster, gw, listener)),
+                            proxy=proxy, proxy_notes=pnotes, req_port=listener.port,
+                            listener=True))
         if not attached:
             notes = (*notes, f"HTTPRoute {hr.key} attaches to no Gateway in the input; its "
                      "routes are not listed")
     exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
                        coverage=run.coverage(), method=method)
+
+
+def _refused(hop: Hop | None) -> Hop | None:
+    """A listener's TLS hop for ``paths``, which lists it only when it does not pass."""
+    return hop if hop is not None and hop.status is not HopStatus.OK else None
 
 
 def _method(method: str | None) -> str | None:

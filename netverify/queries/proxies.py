@@ -185,6 +185,24 @@ def _gateway_pod(pod: Pod, gw: Gateway) -> bool:
         ENVOY_GATEWAY_NAMESPACE, pod.namespace) == gw.namespace
 
 
+def _infrastructure_pods(cluster: Cluster, gw: Gateway) -> tuple[Pod, ...]:
+    """Pods of the Gateway's namespace carrying all its ``spec.infrastructure.labels``.
+
+    GatewayInfrastructure.Labels: "Labels that SHOULD be applied to any resources created
+    in response to this Gateway".  None when another Gateway's labels match them as well.
+    """
+    want = dict(gw.infrastructure_labels)
+    if not want:
+        return ()
+    pods = tuple(p for p in cluster.pods if p.namespace == gw.namespace
+                 and all(p.labels.get(k) == v for k, v in want.items()))
+    others = [g for g in cluster.gateways if g.key != gw.key and g.infrastructure_labels]
+    if any(all(p.labels.get(k) == v for k, v in g.infrastructure_labels)
+           for g in others for p in pods):
+        return ()
+    return pods
+
+
 def gateway_proxy(cluster: Cluster, gw: Gateway, override: tuple[Pod, ...] = ()
                   ) -> tuple[Proxy | None, tuple[str, ...]]:
     """The data-plane pods of a Gateway (by the implementations' gateway-name labels)."""
@@ -193,6 +211,14 @@ def gateway_proxy(cluster: Cluster, gw: Gateway, override: tuple[Pod, ...] = ()
     pods = tuple(p for p in cluster.pods if _gateway_pod(p, gw))
     if pods:
         return Proxy(f"Gateway {gw.key}", pods, "gateway-name label"), ()
+    pods = _infrastructure_pods(cluster, gw)
+    if pods:
+        labels = ", ".join(f"{k}={v}" for k, v in gw.infrastructure_labels)
+        return Proxy(f"Gateway {gw.key}", pods, "infrastructure labels"), (
+            f"the pods of Gateway {gw.key} are the pods of its namespace labelled with its "
+            f"spec.infrastructure.labels ({labels}), which implementations put on the "
+            "resources they create for it; name them with --controller NS/NAME if other "
+            "pods carry these labels too",)
     return None, (f"no pods of Gateway {gw.key} in the input (implementations create them at "
                   f"run time; labels looked for: {', '.join(GATEWAY_LABELS)}); name them with "
                   "--controller NS/NAME to check the NetworkPolicy hops",)
