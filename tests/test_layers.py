@@ -20,7 +20,8 @@ PKG = Path(__file__).resolve().parents[1] / "netverify"
 
 # Values, addresses, selectors, the closed sets of answers and the messages about them: no
 # cluster, no question.
-CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "verdicts"}
+CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "verdicts",
+        "path_rules"}
 # The objects of a cluster (model and cluster_policies refer to each other).
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
@@ -32,6 +33,7 @@ ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "routing_g
 ALLOWED: dict[str, set[str]] = {
     "source": set(),
     "ports": set(),
+    "path_rules": set(),  # the Ingress path values the API server rejects
     "deadline": set(),
     "progress": set(),  # phases and bars on stderr; silent unless the CLI installs a reporter
     "verdicts": set(),  # the answer enums; the model, specs, CNI table and results use them

@@ -19,6 +19,7 @@ from netverify.loader.fields import list_of as _list
 from netverify.loader.fields import mapping as _mapping
 from netverify.loader.fields import string as _str
 from netverify.loader.gateway_fields import addresses, infrastructure_labels, listener_tls
+from netverify.loader.ingress_paths import check_ingress_path
 from netverify.loader.policies import FieldContext
 from netverify.model import (
     BackendRef,
@@ -198,8 +199,7 @@ def build_ingress(raw: RawObject, src: SourceRef) -> Ingress:
                                     hint=f"one of {', '.join(INGRESS_PATH_TYPES)}")
             ptype = _choice(ctx, ptype, [*at, "pathType"], INGRESS_PATH_TYPES, "pathType")
             path = _str(ctx, e.get("path"), [*at, "path"]) or "/"
-            if ptype != "ImplementationSpecific" and not path.startswith("/"):
-                raise ctx.error([*at, "path"], f"path {path!r} must start with /")
+            check_ingress_path(ctx, path, ptype, at)
             backend = _ingress_backend(ctx, e.get("backend"), [*at, "backend"], ns)
             routes.append(Route(hosts=hosts, matches=(PathMatch(path=path, path_type=ptype),),
                                 backends=(backend,), field=ctx.ref(at).field or "",
