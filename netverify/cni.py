@@ -86,6 +86,12 @@ class CniProfile:
     # (v1alpha2).  None: not confirmed for this plugin.
     admin_network_policy: bool | None = False
     cluster_network_policy: bool | None = False
+    # Whether a pod behind a NodePort or LoadBalancer Service with externalTrafficPolicy
+    # Cluster sees the client's address: False where kube-proxy is the Service proxy (it
+    # SNATs such traffic to a node address), None where the plugin may replace it and the
+    # manifests do not say how (``client_address_source`` says why).
+    client_address_kept: bool | None = None
+    client_address_source: str = ""
     source: str = ""
     signature: Signature = NO_SIGNATURE  # how ``detect`` recognises the plugin
 
@@ -104,6 +110,25 @@ class CniProfile:
         return f"{self.title} {self.version}" if self.version else self.title
 
 
+# Sources of ``client_address_kept`` (in the style of shared/reference/cni-support.md).
+KUBE_PROXY_SNAT = ("kube-proxy is the Service proxy; Kubernetes docs, Using Source IP: "
+                   "\"packets sent to Services with Type=NodePort are source NAT'd by "
+                   "default\"; externalTrafficPolicy Local \"preserves the client source "
+                   "IP\"")
+CILIUM_SNAT = ("Cilium docs, Kubernetes without kube-proxy: the eBPF NodePort "
+               "implementation \"operates in SNAT mode\" by default when the backend is on "
+               "a remote node, and keeps the client address with loadBalancer.mode=dsr; "
+               "with kube-proxy, kube-proxy SNATs: which applies is configuration the "
+               "manifests do not carry")
+CALICO_SNAT = ("the iptables data plane leaves Services to kube-proxy, which SNATs; the eBPF "
+               "data plane (Calico docs, eBPF data plane) preserves the client source IP: "
+               "which one runs is not in the manifests")
+KUBE_ROUTER_DSR = ("kube-router's own Service proxy, when it runs one, keeps the client "
+                   "address for Services annotated kube-router.io/service.dsr; otherwise "
+                   "kube-proxy SNATs: not decided by the manifests")
+OTHER_PROXY = ("the plugin may replace kube-proxy for NodePort Services; not confirmed")
+
+
 def _v(text: str | None) -> tuple[int, ...]:
     nums = re.findall(r"\d+", text or "")
     return tuple(int(n) for n in nums[:3])
@@ -119,6 +144,7 @@ def _cilium(version: str | None, title: str = "Cilium", name: str = "cilium",
     end_port = None if not v else v >= (1, 16)
     return CniProfile(name=name, title=title, version=version, ipblock_matches_pod_ips=False,
                       end_port=end_port, sctp=False, signature=signature,
+                      client_address_source=CILIUM_SNAT,
                       source="cilium#28684, cilium#33463 (port ranges from 1.16); SCTP beta, "
                              "off by default; ipBlock never selects pod or node IPs")
 
@@ -127,6 +153,7 @@ def _kindnet(version: str | None) -> CniProfile:
     v = _v(version)
     on = None if not v else v >= (0, 24)
     return CniProfile(name="kindnet", title="kindnet (kind)", version=version,
+                      client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
                       enforces_ingress=on, enforces_egress=on, admin_network_policy=on,
                       cluster_network_policy=None if on else on,
                       signature=Signature(pods=(PodSign(name="kindnet"),)),
@@ -152,33 +179,44 @@ def _calico(version: str | None, name: str = "calico",
     cnp = None if not v else v >= (3, 32)
     anp = None if not v else not cnp
     return CniProfile(name=name, title=title, version=version, end_port=True,
+                      client_address_source=CALICO_SNAT,
                       admin_network_policy=anp, cluster_network_policy=cnp, signature=signature,
                       source="network-policy-api implementations.md (ClusterNetworkPolicy "
                              "standard in Calico v3.32, which removed ANP/BANP)")
 
 
 _TABLE: dict[str, CniProfile] = {p.name: p for p in (
-    CniProfile(name="flannel", title="Flannel", enforces_ingress=False, enforces_egress=False,
+    CniProfile(name="flannel",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="Flannel", enforces_ingress=False, enforces_egress=False,
                named_ports=False, source="flannel#558: policies are accepted and ignored",
                signature=Signature(pods=(PodSign(name="kube-flannel.*"), PodSign(image="flannel")),
                                    config_maps=("kube-flannel-cfg",), yields_to=("*",))),
-    CniProfile(name="weave", title="Weave Net", ipblock_matches_pod_ips=True,
+    CniProfile(name="weave",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="Weave Net", ipblock_matches_pod_ips=True,
                source="Weave 2.4.0 release (egress); repository archived 2024",
                signature=Signature(pods=(PodSign(name="weave-net", container="weave-npc"),),
                                    conclusive=True)),
-    CniProfile(name="kube-router", title="kube-router", ipblock_matches_pod_ips=True,
+    CniProfile(name="kube-router", client_address_source=KUBE_ROUTER_DSR,
+               title="kube-router", ipblock_matches_pod_ips=True,
                sctp=False, source="kube-router#1019 (no SCTP)",
                signature=Signature(pods=(PodSign(name="kube-router"),
                                          PodSign(image="kube-router")))),
-    CniProfile(name="k3s", title="k3s (flannel + kube-router policy controller)",
+    CniProfile(name="k3s",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="k3s (flannel + kube-router policy controller)",
                ipblock_matches_pod_ips=True, sctp=False,
                source="k3s embeds kube-router's controller; kube-router#1019"),
-    CniProfile(name="antrea", title="Antrea", ipblock_matches_pod_ips=True, end_port=True,
+    CniProfile(name="antrea", client_address_source=OTHER_PROXY,
+               title="Antrea", ipblock_matches_pod_ips=True, end_port=True,
                service_hairpin_policed=False, admin_network_policy=True,
                source="network-policy-api implementations.md; antrea#5687 (a pod reaching "
                       "itself through a Service is always allowed, with AntreaProxy)",
                signature=Signature(pods=(PodSign(name="antrea-agent"),))),
-    CniProfile(name="aws-vpc-cni", title="AWS VPC CNI with the network policy agent",
+    CniProfile(name="aws-vpc-cni",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="AWS VPC CNI with the network policy agent",
                ipblock_matches_pod_ips=True,
                source="EKS user guide: enforcement is opt-in (enableNetworkPolicy)",
                signature=Signature(
@@ -187,23 +225,32 @@ _TABLE: dict[str, CniProfile] = {p.name: p for p in (
                          PodSign(name="aws-node", image="network-policy-agent",
                                  note="with the network policy agent")),
                    crds=(r"policyendpoints\.networking\.k8s\.aws",))),
-    CniProfile(name="aws-vpc-cni-no-agent", title="AWS VPC CNI without the policy agent",
+    CniProfile(name="aws-vpc-cni-no-agent",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="AWS VPC CNI without the policy agent",
                enforces_ingress=False, enforces_egress=False,
                source="EKS user guide: without enableNetworkPolicy nothing is enforced",
                signature=Signature(pods=(PodSign(name="aws-node", note="without a policy agent"),),
                                    yields_to=("aws-vpc-cni",))),
-    CniProfile(name="azure-npm", title="Azure NPM", ipblock_matches_pod_ips=True, end_port=False,
+    CniProfile(name="azure-npm",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="Azure NPM", ipblock_matches_pod_ips=True, end_port=False,
                source="azure-container-networking#2313 (no endPort)",
                signature=Signature(pods=(PodSign(name="azure-npm"),))),
-    CniProfile(name="gke-dataplane-v2", title="GKE Dataplane V2",
+    CniProfile(name="gke-dataplane-v2", client_address_source=OTHER_PROXY,
+               title="GKE Dataplane V2",
                source="GKE Dataplane V2 docs (Cilium based)",
                signature=Signature(pods=(PodSign(name="anetd"),), conclusive=True)),
-    CniProfile(name="gke-no-enforcement", title="GKE without Dataplane V2 or Calico",
+    CniProfile(name="gke-no-enforcement",
+               client_address_kept=False, client_address_source=KUBE_PROXY_SNAT,
+               title="GKE without Dataplane V2 or Calico",
                enforces_ingress=False, enforces_egress=False, source="camunda#6591"),
-    CniProfile(name="ovn-kubernetes", title="OVN-Kubernetes", ipblock_matches_pod_ips=True,
+    CniProfile(name="ovn-kubernetes", client_address_source=OTHER_PROXY,
+               title="OVN-Kubernetes", ipblock_matches_pod_ips=True,
                admin_network_policy=True, source="network-policy-api implementations.md",
                signature=Signature(pods=(PodSign(name="ovnkube-node"),))),
-    CniProfile(name="unknown", title="an unknown CNI", enforces_ingress=None,
+    CniProfile(name="unknown", client_address_source="nothing detected or named",
+               title="an unknown CNI", enforces_ingress=None,
                enforces_egress=None, named_ports=None, admin_network_policy=None,
                cluster_network_policy=None, source="nothing detected or named"),
 )}

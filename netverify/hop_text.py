@@ -121,6 +121,10 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
     HopReason.NO_SERVICE_PORT: _no_service_port,
     HopReason.PORT_NOT_KNOWN: _port_not_known,
     HopReason.NO_PROXY_PODS: lambda r: "the pods serving this entry point are not in the input",
+    HopReason.CLIENT_ADDRESS_SNAT: lambda r: (
+        f"externalTrafficPolicy Cluster on Service {r.service}: the pods see a node address, "
+        f"not the client's ({r.why}), and the input does not give the nodes' addresses; "
+        f"NetworkPolicy: {_admitted(r)}"),
     HopReason.CERTIFICATE: lambda r: (
         f"certificate from Secret {r.name or '(default)'}{_other(r)}"),
     HopReason.REDIRECT_TO_HTTPS: lambda r: (

@@ -614,6 +614,10 @@ class HopReason(enum.Enum):
     NO_SERVICE_PORT = "no-service-port"  # blocked: ``exposed`` lists what the Services have
     PORT_NOT_KNOWN = "port-not-known"  # undecided: nothing known receives ``via``
     NO_PROXY_PODS = "no-proxy-pods"  # undecided: the entry point's pods are not in the input
+    # undecided: Service ``service`` (externalTrafficPolicy Cluster) SNATs, or may SNAT
+    # (``why``), the client address to a node address the input does not give, and
+    # NetworkPolicy admits only ``admitted_from`` on ``via``
+    CLIENT_ADDRESS_SNAT = "client-address-snat"
     # TLS
     CERTIFICATE = "certificate"  # ok: from Secret ``name`` ("" the default), ``other``
     REDIRECT_TO_HTTPS = "redirect-to-https"  # ok: plain HTTP to a host with TLS, ``other``

@@ -28,6 +28,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from netverify.cni import CniProfile
 from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
@@ -35,6 +36,7 @@ from netverify.ipblocks import format_range
 from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
 from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
+from netverify.queries.client_address import ClientAddress, client_address
 from netverify.queries.endpoints import resolve
 from netverify.queries.enforcement import enforced
 from netverify.queries.gateway_entry import listener_tls_hop
@@ -120,8 +122,10 @@ class _Run:
     """
 
     def __init__(self, ev: Evaluator, sources: tuple[External, ...], src_label: str,
-                 backend_kinds: Iterable[tuple[str, str]] = ()) -> None:
+                 backend_kinds: Iterable[tuple[str, str]] = (),
+                 prof: CniProfile | None = None) -> None:
         self.ev = ev
+        self.profile = prof  # None: --policy-only
         # (group, kind) of backendRefs the user says the implementation supports
         self.backend_kinds = frozenset(backend_kinds)
         self.cluster = ev.cluster
@@ -226,6 +230,14 @@ class _Run:
             self._inbound[key] = self._inbound_hop(proxy, via, problem)
         return self._inbound[key]
 
+    def client_address(self, via: ProxyPort) -> ClientAddress | None:
+        """What the proxy pods see as the source, when a Service may translate it."""
+        if via.source is not PortSource.SERVICE or not via.service:
+            return None
+        ns, _, name = via.service.partition("/")
+        svc = self.services.get((ns, name))
+        return None if svc is None else client_address(svc, self.profile)
+
     def _inbound_hop(self, proxy: Proxy, via: ProxyPort, problem: Reason | None) -> Hop:
         step = f"{self.src_label} -> {proxy.label} ({', '.join(p.key for p in proxy.pods)})"
         port = via.number
@@ -235,8 +247,14 @@ class _Run:
         open_ranges: list[str] = []
         tied: list[PairVerdict] = []
         closed = 0
+        addr = self.client_address(via)
+        snat = addr is not None and not addr.kept
+        # After SNAT the source is some node's address: judged over every address.
+        sources = external_sources(self.ev, "internet") if snat else self.sources
         for pod in proxy.pods:
-            for ext in self.sources:
+            for ext in sources:
+                if ext.family not in pod.families:
+                    continue  # a pod without an address of this family is not reached over it
                 v = self.ev.pair(ext, pod, protocol=Protocol.TCP, port=port)
                 if v.is_allowed:
                     open_ranges.append(ext.label)
@@ -255,6 +273,11 @@ class _Run:
                        reason=Reason(code=HopReason.NO_SOURCE_ADMITTED, via=via),
                        verdicts=tuple(verdicts[:3]), port=port)
         admitted_from = tuple(sorted(set(open_ranges))) if closed else ()
+        if snat and admitted_from and addr is not None:
+            return Hop(step=step, status=HopStatus.UNDECIDED,
+                       reason=Reason(code=HopReason.CLIENT_ADDRESS_SNAT, service=addr.service,
+                                     why=addr.why, via=via, admitted_from=admitted_from),
+                       port=port)
         if problem is not None:
             return Hop(step=step, status=HopStatus.UNDECIDED,
                        reason=replace(problem, admitted_from=admitted_from), port=port)
@@ -478,6 +501,10 @@ class _Run:
             note = self.exposure_note(proxy)
             if note:
                 notes.append(note)
+            addr = self.client_address(self.proxy_port(proxy, req_port, listener=listener)[0])
+            snat = addr.note(proxy.label) if addr is not None else None
+            if snat:
+                notes.append(snat)
         terminal = next((f for f in route.filters if f.terminal), None)
         for f in route.filters:
             if f is terminal:
@@ -584,12 +611,12 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
 
 
 def _prepare(cluster: Cluster, cni: str | None, policy_only: bool
-             ) -> tuple[Evaluator, tuple[str, ...]]:
+             ) -> tuple[Evaluator, tuple[str, ...], CniProfile | None]:
     if policy_only:
         return Evaluator(cluster), ("policy answer only (--policy-only): the CNI is not "
-                                    "considered",)
+                                    "considered",), None
     plugin = enforced(cluster, cni)
-    return Evaluator(plugin.cluster), plugin.notes
+    return Evaluator(plugin.cluster), plugin.notes, plugin.profile
 
 
 def can_reach_url(cluster: Cluster, src: str, url: str, *,
@@ -613,8 +640,8 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         req = parse_url(url, tuple(headers), method or "GET")
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
-    ev, notes = _prepare(cluster, cni, policy_only)
-    run = _Run(ev, external_sources(ev, src), src, backend_kinds)
+    ev, notes, prof = _prepare(cluster, cni, policy_only)
+    run = _Run(ev, external_sources(ev, src), src, backend_kinds, prof)
     override = resolve(cluster, ev, controller).pods if controller else ()
     ingresses = _Ingresses(cluster, override)
     paths: list[RoutedPath] = []
@@ -679,8 +706,8 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
     Ingress paths match every method.
     """
     method = _method(method)
-    ev, notes = _prepare(cluster, cni, policy_only)
-    run = _Run(ev, external_sources(ev, "internet"), "internet", backend_kinds)
+    ev, notes, prof = _prepare(cluster, cni, policy_only)
+    run = _Run(ev, external_sources(ev, "internet"), "internet", backend_kinds, prof)
     override = resolve(cluster, ev, controller).pods if controller else ()
     ingresses = _Ingresses(cluster, override)
     routes: list[RoutedPath] = []

@@ -301,7 +301,10 @@ def test_unknown_controller_name_is_exit_2(tmp_path):
 @pytest.mark.parametrize(("src", "code"), [("internet", 0), ("10.1.2.3", 0),
                                            ("203.0.113.7", 1), ("10.0.0.0/8", 0)])
 def test_client_address_against_the_controllers_ingress_policy(tmp_path, src, code):
+    # externalTrafficPolicy Local keeps the client address (with Cluster it may be SNATed)
     f = base(tmp_path, ALLOW, ONLY_PRIVATE_CLIENTS)
+    Path(f).write_text(Path(f).read_text().replace(
+        "type: LoadBalancer\n", "type: LoadBalancer\n  externalTrafficPolicy: Local\n", 1))
     r = run("can-reach", src, "https://app.example.com/api", "-f", f)
     assert r.exit_code == code, r.stdout
 

@@ -73,7 +73,8 @@ CONTROLLER_LABELS = {"app.kubernetes.io/name": "ingress-nginx",
 
 def controller(*, host_network: bool = False, image: str = NGINX_IMAGE,
                name: str = "ingress-nginx-controller",
-               https_port: int = 443) -> list[dict[str, Any]]:
+               https_port: int = 443, traffic_policy: str = "Cluster"
+               ) -> list[dict[str, Any]]:
     """ingress-nginx: namespace, controller Deployment and its LoadBalancer Service."""
     return [ns("ingress-nginx"),
             deploy("ingress-nginx", name, CONTROLLER_LABELS, image=image,
@@ -83,7 +84,7 @@ def controller(*, host_network: bool = False, image: str = NGINX_IMAGE,
             service("ingress-nginx", name, CONTROLLER_LABELS,
                     [{"name": "http", "port": 80, "targetPort": "http"},
                      {"name": "https", "port": 443, "targetPort": "https"}],
-                    type="LoadBalancer")]
+                    type="LoadBalancer", externalTrafficPolicy=traffic_policy)]
 
 
 def app(*extra: dict[str, Any], with_controller: bool = True, **ctl: Any) -> Cluster:
@@ -330,7 +331,9 @@ CONTROLLER_FROM_10_8 = policy("ingress-nginx", "only-private-clients", {
 
 
 def test_controller_ingress_policy_restricts_client_addresses():
-    c = app(ALLOW_CONTROLLER_NS, CONTROLLER_FROM_10_8)
+    # externalTrafficPolicy Local keeps the client address (with Cluster it may be SNATed:
+    # tests/routing/test_client_address.py)
+    c = app(ALLOW_CONTROLLER_NS, CONTROLLER_FROM_10_8, traffic_policy="Local")
     url = "https://app.example.com/api"
     internet = only(can_reach_url(c, "internet", url))
     inbound = hop(internet, "internet ->")
