@@ -93,6 +93,8 @@ class Pod:
     container_ports: tuple[ContainerPort, ...] = ()
     host_network: bool = False
     containers: tuple[tuple[str, str], ...] = ()  # (name, image): how CNIs are recognised
+    # (container name, command + args): how two installs of one controller are told apart
+    container_args: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source: SourceRef | None = None
     # The families of addresses ipBlocks may not see (a plugin that never matches pod IPs
     # hides ``ips``, but the pod still connects only over these); None: those of ``ips``.

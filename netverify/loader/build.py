@@ -24,6 +24,7 @@ from netverify.cluster_policies import ClusterPolicy, Node
 from netverify.errors import ManifestError, show
 from netverify.ipblocks import Address, parse_address
 from netverify.loader.cluster_policies import TIER_VERSIONS, build_cluster_policy, build_node
+from netverify.loader.container_args import container_args
 from netverify.loader.documents import RawObject
 from netverify.loader.endpointslices import SLICE_VERSIONS, build_endpoint_slice
 from netverify.loader.fields import boolean, list_of, mapping, string, type_name
@@ -345,7 +346,9 @@ class _Builder:
         owner = _controller_owner(FieldContext(raw, src), meta)
         pod = Pod(namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
                   labels=labels, kind="Pod", ips=ips, container_ports=cports,
-                  host_network=host_net, containers=images, source=src)
+                  host_network=host_net, containers=images, source=src,
+                  container_args=container_args(FieldContext(raw, src), data.get("spec"),
+                                                ["spec"]))
         self.pods.append((pod, owner))
 
     def _workload(self, raw: RawObject, src: SourceRef, kind: str) -> None:
@@ -380,7 +383,8 @@ class _Builder:
         pod = Pod(namespace=ns, name=src.name or "", labels=labels, kind=kind,
                   workload=src.name, workload_kind=kind, replicas=replicas,
                   container_ports=cports, host_network=host_net, containers=images,
-                  source=src)
+                  source=src, container_args=container_args(
+                      ctx, template.get("spec"), [*_steps(path), "spec"]))
         self.workloads.append((pod, owner))
 
     def _service(self, raw: RawObject, src: SourceRef) -> None:

@@ -8,9 +8,10 @@ them.  When that fails the answer is "unknown", never a guess: ``--controller`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netverify.model import Cluster, Gateway, Pod
+from netverify.queries.controller_flags import install_name, split_installs
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class KnownController:
     images: tuple[str, ...]  # image repository fragments
     classes: frozenset[str]  # class names it serves by default
     controller_id: str  # what its IngressClass objects put in spec.controller
+    by_name: bool = False  # also serves the IngressClass named like one of ``classes``
 
 
 # ``--controller`` names any other.
@@ -98,7 +100,15 @@ def ingress_controllers(cluster: Cluster) -> list[tuple[KnownController, tuple[P
         if not hits:
             continue
         pods = tuple(p for p in cluster.pods if any(img in hits for _, img in p.containers))
-        out.append((known, pods))
+        if known.name != "ingress-nginx":
+            out.append((known, pods))
+            continue
+        installs = split_installs(pods, frozenset(hits))
+        for flags, group in installs:
+            out.append((replace(
+                known, name=install_name(known.name, group) if len(installs) > 1
+                else known.name, classes=frozenset({flags.ingress_class}),
+                controller_id=flags.controller_class, by_name=flags.by_name), group))
     return out
 
 
@@ -144,7 +154,8 @@ def _resolve_controller(cluster: Cluster, ingress_class: str | None,
             f"differ; if one serves it, {name_it}",)
     cls_obj = next((c for c in cluster.ingress_classes if c.name == ingress_class), None)
     if cls_obj is not None:
-        serving = [c for c in found if c[0].controller_id == cls_obj.controller]
+        serving = [c for c in found if c[0].controller_id == cls_obj.controller
+                   or (c[0].by_name and cls_obj.name in c[0].classes)]
         if not serving:
             return ("controller", cls_obj.controller), None, (
                 f"IngressClass {cls_obj.name} is served by {cls_obj.controller}, whose pods "
