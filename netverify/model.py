@@ -214,6 +214,16 @@ class PathMatch:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GRPCMatch:
+    """A GRPCRoute match: service and method (None: any), Exact or RegularExpression."""
+
+    service: str | None = None
+    method: str | None = None
+    type: str = "Exact"
+    headers: tuple[tuple[str, str], ...] = ()  # names lower-cased, Exact values
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteFilter:
     """An HTTPRoute filter, kept so that what netverify does not follow stays visible.
 
@@ -243,6 +253,7 @@ class Route:
     is_default: bool = False  # Ingress spec.defaultBackend
     source: SourceRef | None = None
     filters: tuple[RouteFilter, ...] = ()  # HTTPRoute rule filters, in order
+    grpc_matches: tuple[GRPCMatch, ...] = ()  # a GRPCRoute rule's (empty: every request)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -364,7 +375,11 @@ class ParentRef:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HTTPRoute:
-    """A gateway.networking.k8s.io HTTPRoute, flattened into routes."""
+    """A gateway.networking.k8s.io HTTPRoute, flattened into routes.
+
+    GRPCRoute and TLSRoute take the same shape (``kind`` says which): a GRPCRoute rule
+    matches with ``Route.grpc_matches``, a TLSRoute rule by the SNI hostnames only.
+    """
 
     namespace: str
     name: str
@@ -372,6 +387,7 @@ class HTTPRoute:
     routes: tuple[Route, ...]
     created: str | None = None  # metadata.creationTimestamp (RFC 3339): the oldest wins ties
     source: SourceRef | None = None
+    kind: str = "HTTPRoute"  # or GRPCRoute, TLSRoute
 
     @property
     def key(self) -> str:
@@ -510,6 +526,8 @@ class Cluster:
     ingress_classes: tuple[IngressClass, ...] = ()
     gateways: tuple[Gateway, ...] = ()
     http_routes: tuple[HTTPRoute, ...] = ()
+    grpc_routes: tuple[HTTPRoute, ...] = ()  # kind GRPCRoute
+    tls_routes: tuple[HTTPRoute, ...] = ()  # kind TLSRoute
     reference_grants: tuple[ReferenceGrant, ...] = ()
     endpoint_slices: tuple[EndpointSlice, ...] = ()  # discovery.k8s.io/v1
     # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: by tier, then

@@ -47,6 +47,10 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 # Listener protocols an HTTPRoute may attach to (Gateway API: HTTPRoute is the route
 # kind of HTTP and HTTPS listeners; TLS, TCP and UDP listeners take other kinds).
 HTTP_ROUTE_PROTOCOLS = ("HTTP", "HTTPS")
+# The listener protocols of each route kind: GRPCRoute as HTTPRoute (h2c on HTTP, ALPN
+# on HTTPS); "A TLSRoute MUST be attached to a Listener of protocol TLS".
+ROUTE_PROTOCOLS = {"HTTPRoute": HTTP_ROUTE_PROTOCOLS, "GRPCRoute": HTTP_ROUTE_PROTOCOLS,
+                   "TLSRoute": ("TLS",)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -296,7 +300,7 @@ def listener_admits_kind(listener: Listener, group: str = GATEWAY_GROUP,
     to HTTP and HTTPS listeners only (a TCP, UDP or TLS listener takes TCPRoute,
     UDPRoute or TLSRoute).
     """
-    if kind == "HTTPRoute" and listener.protocol not in HTTP_ROUTE_PROTOCOLS:
+    if kind in ROUTE_PROTOCOLS and listener.protocol not in ROUTE_PROTOCOLS[kind]:
         return False
     if not listener.route_kinds:
         return True
@@ -313,7 +317,7 @@ def route_attaches(cluster: Cluster, route: HTTPRoute, gw: Gateway, listener: Li
     default); and the route's hostnames, when it has some, must intersect the
     listener's hostname ("a Route is not accepted" otherwise).
     """
-    if not listener_admits_kind(listener):
+    if not listener_admits_kind(listener, kind=route.kind):
         return False
     named = any(p.kind == "Gateway" and p.namespace == gw.namespace and p.name == gw.name
                 and p.section_name in (None, listener.name) and p.port in (None, listener.port)

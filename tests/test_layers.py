@@ -26,7 +26,7 @@ CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "v
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
 ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "routing_grants",
-                  "routing_listeners",
+                  "routing_listeners", "routing_grpc",
                   "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
@@ -50,6 +50,7 @@ ALLOWED: dict[str, set[str]] = {
     "routing_grants": MODEL,  # which cross-namespace references ReferenceGrants permit
     # whether a Gateway serves at all: certificateRefs (granted?) and addresses
     "routing_listeners": MODEL | {"routing_grants"},
+    "routing_grpc": MODEL | {"routing", "routing_grants"},  # GRPCRoute and TLSRoute choice
     "endpointslices": MODEL,  # a selector-less Service's endpoints, from its slices
     "cni": MODEL,  # the plugin table and detection from manifests
     "loader": MODEL | {"progress"},

@@ -42,6 +42,12 @@ from netverify.loader.routes import (
     build_ingress,
     build_ingress_class,
 )
+from netverify.loader.stream_routes import (
+    GRPC_VERSIONS,
+    TLS_VERSIONS,
+    build_grpc_route,
+    build_tls_route,
+)
 from netverify.model import (
     DEFAULT_NAMESPACE,
     NAMESPACE_NAME_LABEL,
@@ -92,6 +98,8 @@ KNOWN_VERSIONS: dict[str, set[str]] = {
     "IngressClass": {"networking.k8s.io/v1", "networking.k8s.io/v1beta1"},
     "Gateway": GATEWAY_VERSIONS,
     "HTTPRoute": GATEWAY_VERSIONS,
+    "GRPCRoute": GRPC_VERSIONS,
+    "TLSRoute": TLS_VERSIONS,
     "ReferenceGrant": GRANT_VERSIONS,
     "ReferencePolicy": POLICY_VERSIONS,
     "EndpointSlice": SLICE_VERSIONS,
@@ -118,6 +126,8 @@ class _Builder:
         self.ingress_classes: list[IngressClass] = []
         self.gateways: list[Gateway] = []
         self.http_routes: list[HTTPRoute] = []
+        self.grpc_routes: list[HTTPRoute] = []
+        self.tls_routes: list[HTTPRoute] = []
         self.reference_grants: list[ReferenceGrant] = []
         self.endpoint_slices: list[EndpointSlice] = []
         self.cluster_policies: list[ClusterPolicy] = []
@@ -144,7 +154,8 @@ class _Builder:
             self._unevaluated(raw, entry)
             return
         if kind not in KNOWN_VERSIONS or (
-                kind in ("Gateway", "HTTPRoute", "ReferenceGrant", "ReferencePolicy")
+                kind in ("Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ReferenceGrant",
+                         "ReferencePolicy")
                 and isinstance(api, str)
                 and not api.startswith("gateway.networking.k8s.io/")):
             # Istio and others have their own kinds named Gateway: not the Gateway API's.
@@ -166,8 +177,12 @@ class _Builder:
         self._known(raw, src, kind, api)
 
     def _routing_object(self, raw: RawObject, src: SourceRef, kind: str) -> None:
-        """An EndpointSlice, or a ReferenceGrant (ReferencePolicy, its v1alpha2 name)."""
-        if kind == "EndpointSlice":
+        """An EndpointSlice, GRPCRoute, TLSRoute, or ReferenceGrant (or ReferencePolicy)."""
+        if kind == "GRPCRoute":
+            self.grpc_routes.append(build_grpc_route(raw, src))
+        elif kind == "TLSRoute":
+            self.tls_routes.append(build_tls_route(raw, src))
+        elif kind == "EndpointSlice":
             labels = self._labels(raw, src, raw.data.get("metadata"), "metadata")
             self.endpoint_slices.append(build_endpoint_slice(raw, src, labels))
         else:
@@ -199,7 +214,8 @@ class _Builder:
             self.gateways.append(build_gateway(raw, src))
         elif kind == "HTTPRoute":
             self.http_routes.append(build_http_route(raw, src))
-        elif kind in ("EndpointSlice", "ReferenceGrant", "ReferencePolicy"):
+        elif kind in ("EndpointSlice", "ReferenceGrant", "ReferencePolicy", "GRPCRoute",
+                      "TLSRoute"):
             self._routing_object(raw, src, kind)
         elif kind in TIER_VERSIONS:
             self.cluster_policies.append(build_cluster_policy(raw, src, self.warnings))
@@ -449,7 +465,8 @@ class _Builder:
         pods = self._resolve_pods()
         referenced = {p.namespace for p in pods} | {s.namespace for s in self.services} | {
             p.namespace for p in self.policies} | {i.namespace for i in self.ingresses} | {
-            r.namespace for r in self.http_routes} | {g.namespace for g in self.gateways}
+            r.namespace for r in (*self.http_routes, *self.grpc_routes, *self.tls_routes)} | {
+            g.namespace for g in self.gateways}
         for ns in sorted(referenced - set(self.namespaces)):
             self.namespaces[ns] = Namespace(name=ns, labels={NAMESPACE_NAME_LABEL: ns},
                                             declared=False)
@@ -473,6 +490,8 @@ class _Builder:
             ingress_classes=tuple(sorted(self.ingress_classes, key=lambda c: c.name)),
             gateways=tuple(sorted(self.gateways, key=lambda g: (g.namespace, g.name))),
             http_routes=tuple(sorted(self.http_routes, key=lambda r: (r.namespace, r.name))),
+            grpc_routes=tuple(sorted(self.grpc_routes, key=lambda r: (r.namespace, r.name))),
+            tls_routes=tuple(sorted(self.tls_routes, key=lambda r: (r.namespace, r.name))),
             endpoint_slices=tuple(sorted(self.endpoint_slices,
                                          key=lambda e: (e.namespace, e.name))),
             reference_grants=tuple(sorted(self.reference_grants,

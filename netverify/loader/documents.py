@@ -73,7 +73,8 @@ class RawObject:
         return self.line_of(path), None
 
 
-LINE_KINDS = frozenset({"NetworkPolicy", "Service", "Ingress", "HTTPRoute", "Gateway",
+LINE_KINDS = frozenset({"NetworkPolicy", "Service", "Ingress", "HTTPRoute", "GRPCRoute",
+                        "TLSRoute", "Gateway",
                         "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
                         "ClusterNetworkPolicy"})
 

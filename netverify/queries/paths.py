@@ -33,7 +33,7 @@ from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
-from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
+from netverify.model import BackendRef, Cluster, HTTPRoute, Ingress, PathMatch, Pod, Service
 from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
 from netverify.queries.client_address import ClientAddress, client_address
@@ -75,10 +75,17 @@ from netverify.routing import (
     parse_url,
     route_attaches,
 )
+from netverify.routing_grpc import (
+    StreamRequest,
+    choose_stream_route,
+    describe_grpc,
+    parse_stream_url,
+)
 from netverify.routing_listeners import bound_to
 from netverify.verdicts import Answer, HopStatus
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
+GATEWAY_ROUTES = ("HTTPRoute", "GRPCRoute", "TLSRoute")  # the kinds whose rules a Gateway routes
 
 # -- sources outside the cluster -------------------------------------------------------
 
@@ -341,7 +348,7 @@ class _Run:
                            reason=replace(problem, idle=idle), source=ref.source), notes
 
         if ref.kind != "Service" or ref.group:
-            if route_kind == "HTTPRoute" and (ref.group, ref.kind) not in self.backend_kinds:
+            if route_kind in GATEWAY_ROUTES and (ref.group, ref.kind) not in self.backend_kinds:
                 return outcome(HopStatus.BLOCKED, Reason(
                     code=HopReason.INVALID_KIND, service=svc_key, kind=ref.kind,
                     group=ref.group, http_status=500))
@@ -359,7 +366,7 @@ class _Run:
             # (BackendNotFound) and gets 500; ingress-nginx answers 503 for an Ingress's.
             return outcome(HopStatus.BLOCKED, Reason(
                 code=HopReason.NO_SERVICE, service=svc_key,
-                http_status=500 if route_kind == "HTTPRoute" else 503), notes)
+                http_status=500 if route_kind in GATEWAY_ROUTES else 503), notes)
         if svc.type == "ExternalName":
             return outcome(HopStatus.UNDECIDED,
                            Reason(code=HopReason.EXTERNAL_NAME, service=svc_key,
@@ -637,12 +644,24 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         QueryError: for a malformed URL or source, or an unknown ``controller``.
     """
     try:
-        req = parse_url(url, tuple(headers), method or "GET")
+        stream = parse_stream_url(url, tuple(headers))
+        req = parse_url(url, tuple(headers), method or "GET") if stream is None else None
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes, prof = _prepare(cluster, cni, policy_only)
     run = _Run(ev, external_sources(ev, src), src, backend_kinds, prof)
     override = resolve(cluster, ev, controller).pods if controller else ()
+    if stream is not None:
+        if method is not None:
+            raise QueryError(f"--method does not apply to {url} (gRPC calls are POST; a TLS "
+                             "connection has no method)")
+        found, why_not = _stream_paths(run, stream, override)
+        if not found:
+            notes = (*notes, *why_not, f"no {stream.kind} routes {stream.url}")
+        return UrlResult(src=src, url=stream.url, paths=tuple(found), notes=notes,
+                         coverage=run.coverage(),
+                         method="POST" if stream.kind == "GRPCRoute" else "")
+    assert req is not None
     ingresses = _Ingresses(cluster, override)
     paths: list[RoutedPath] = []
     for key, group in sorted(ingresses.groups.items(), key=lambda kv: kv[0]):
@@ -693,6 +712,50 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             "; the input has no Ingress or HTTPRoute"))
     return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
                      coverage=run.coverage(), method=req.method)
+
+
+def _stream_paths(run: _Run, req: StreamRequest, override: tuple[Pod, ...]
+                  ) -> tuple[list[RoutedPath], list[str]]:
+    """The paths of a gRPC call or a TLS connection through each Gateway, and why not."""
+    cluster = run.cluster
+    found: list[RoutedPath] = []
+    unrouted: list[str] = []
+    for gw in cluster.gateways:
+        if not bound_to(gw, req.host):
+            continue
+        listener, choice, notes = choose_stream_route(cluster, gw, req)
+        unrouted.extend(notes)
+        if listener is None:
+            continue
+        if choice is None:
+            unrouted.append(f"Gateway {gw.key} listener {listener.name} takes {req.host}:"
+                            f"{req.port} but no {req.kind} attached to it matches"
+                            + (f" {req.service}/{req.method} (gRPC status UNIMPLEMENTED)"
+                               if req.kind == "GRPCRoute" else " its SNI"))
+            continue
+        proxy, pnotes = gateway_proxy(cluster, gw, override)
+        passthrough = listener.tls_mode == "Passthrough"
+        path = run.follow(
+            entry=f"Gateway {gw.key} listener {listener.name}", choice=choice,
+            host=choice.host or listener.hostname or "*",
+            tls=("passthrough" if passthrough else f"listener {listener.name}")
+            if listener.tls else "none",
+            tls_hop=None if passthrough else listener_tls_hop(cluster, gw, listener),
+            proxy=proxy, proxy_notes=(*notes, *pnotes), req_port=req.port, listener=True)
+        if any(h.reason.http_status for h in path.hops):
+            path = replace(path, notes=(*path.notes, STREAM_FAILURE[req.kind]))
+        found.append(path)
+    return found, unrouted
+
+
+# What an invalid backend's share gets, where an HTTPRoute's would get an HTTP status.
+STREAM_FAILURE = {
+    "GRPCRoute": "GRPCRoute: calls for an invalid backend \"MUST receive an UNAVAILABLE "
+                 "status\" (gRPC status 14), the HTTP status shown is an HTTPRoute's",
+    "TLSRoute": "TLSRoute: for an invalid backend \"the underlying implementation must "
+                "actively reject request attempts\": its share of connections is refused, "
+                "the HTTP status shown is an HTTPRoute's",
+}
 
 
 # -- every path ---------------------------------------------------------------------------
@@ -755,9 +818,39 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
         if not attached:
             notes = (*notes, f"HTTPRoute {hr.key} attaches to no Gateway in the input; its "
                      "routes are not listed")
+    for rt in (*cluster.grpc_routes, *cluster.tls_routes):
+        routes.extend(_stream_route_paths(run, rt, override))
     exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
                        coverage=run.coverage(), method=method)
+
+
+def _stream_route_paths(run: _Run, rt: HTTPRoute, override: tuple[Pod, ...]
+                        ) -> list[RoutedPath]:
+    """Every rule of a GRPCRoute or TLSRoute on every listener it attaches to."""
+    out = []
+    cluster = run.cluster
+    for gw in cluster.gateways:
+        for listener in gw.listeners:
+            if not route_attaches(cluster, rt, gw, listener):
+                continue
+            proxy, pnotes = gateway_proxy(cluster, gw, override)
+            passthrough = listener.tls_mode == "Passthrough"
+            for route in rt.routes:
+                host = ", ".join(route.hosts) or listener.hostname or "*"
+                matches = [describe_grpc(m) for m in route.grpc_matches] or [
+                    PathMatch(path=host, path_type="SNI")]
+                for m in matches:
+                    choice = RouteChoice(object_kind=rt.kind, namespace=rt.namespace,
+                                         name=rt.name, route=route, match=m, host=None)
+                    out.append(run.follow(
+                        entry=f"Gateway {gw.key} listener {listener.name}", choice=choice,
+                        host=host, tls=("passthrough" if passthrough else
+                                        f"listener {listener.name}") if listener.tls else "none",
+                        tls_hop=None if passthrough else _refused(
+                            listener_tls_hop(cluster, gw, listener)),
+                        proxy=proxy, proxy_notes=pnotes, req_port=listener.port, listener=True))
+    return out
 
 
 def _refused(hop: Hop | None) -> Hop | None:

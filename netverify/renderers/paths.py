@@ -52,7 +52,7 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     word, color = WORD[r.verdict]
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
-    method = "" if r.method == "GET" else f"{r.method} "
+    method = "" if r.method in ("GET", "") else f"{r.method} "
     lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
              *coverage_lines(r.coverage)]

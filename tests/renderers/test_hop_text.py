@@ -57,6 +57,18 @@ CASES = [
      "no tls entry of shop/app covers www.example.com; the controller is not identified, and "
      "some take certificates from annotations or their own settings"),
     (Reason(code=HopReason.LISTENER_TLS, name="https"), "listener https terminates TLS"),
+    (Reason(code=HopReason.CERTIFICATE_REF_NOT_PERMITTED, name="https", obj="certs/wild",
+            namespace="certs", grants=(("g", "from.kind is 'HTTPRoute', not 'Gateway'"),)),
+     "listener https's certificateRef to Secret certs/wild in another namespace and no "
+     "ReferenceGrant in certs permits it (g: from.kind is 'HTTPRoute', not 'Gateway'): the "
+     "listener's ResolvedRefs condition is False (RefNotPermitted) and it is not programmed: "
+     "it completes no TLS handshake"),
+    (Reason(code=HopReason.CLIENT_ADDRESS_SNAT, service="ingress/ctl", why="Weave: kube-proxy",
+            via=ProxyPort(number=80, source=PortSource.SERVICE, service="ingress/ctl",
+                          service_port=80), admitted_from=("203.0.113.0/24",)),
+     "externalTrafficPolicy Cluster on Service ingress/ctl: the pods see a node address, not "
+     "the client's (Weave: kube-proxy), and the input does not give the nodes' addresses; "
+     "NetworkPolicy: TCP 80 (Service ingress/ctl 80 -> 80) admitted only from 203.0.113.0/24"),
     (Reason(code=HopReason.REDIRECT, field="spec.rules[0].filters[0]"),
      "the proxy answers the request itself (spec.rules[0].filters[0]); no backend is "
      "contacted"),
