@@ -365,6 +365,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     outside, SRC internet (or an IP) and DST a URL follows the request
     through Ingress or Gateway API routes:
     netverify can-reach internet https://app.example.com/api
+    (grpc://HOST/pkg.Service/Method follows GRPCRoutes, tls://HOST:PORT TLSRoutes.)
 
     With --hypothetical the question is whether ANY pod matching SRC (existing or
     not) may reach DST: yes comes with a witness pod, no is a proof.
