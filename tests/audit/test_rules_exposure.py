@@ -7,8 +7,6 @@ shared endpoint walk with ``service_target`` itself, and speed at 5,000 pods.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from netverify.audit.registry import all_rules, get_rule
@@ -222,11 +220,9 @@ def test_endpoint_walk_agrees_with_service_target():
 
 
 @pytest.mark.slow
-def test_rules_stay_fast_at_5000_pods():
+def test_rules_at_5000_pods():
+    # Timed in benchmarks/audit_shapes.py; here only that the rules find what they should.
     cluster = _big()
     mine = [r for r in all_rules() if r.code[2] in "567"]
-    start = time.perf_counter()
     counts = {r.code: len(list(r().check(cluster))) for r in mine}
-    elapsed = time.perf_counter() - start
     assert counts["NV505"] > 0 and counts["NV702"] > 0
-    assert elapsed < 15, f"{elapsed:.1f}s: {counts}"
