@@ -363,8 +363,11 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     DST may also be a Service: svc/NAMESPACE/NAME[:PORT] or a DNS name
     (api-service.backend:80); each endpoint pod gets its own verdict.  From
     outside, SRC internet (or an IP) and DST a URL follows the request
-    through Ingress or Gateway API routes:
+    through Ingress or Gateway API routes, or to the LoadBalancer, NodePort or
+    externalIP Service whose address is the URL's host (or --resolves-to):
     netverify can-reach internet https://app.example.com/api
+    From internet, DST NAMESPACE/NAME[:PORT] asks whether any way in (such a
+    Service, an Ingress or HTTPRoute rule) reaches the workload.
 
     With --hypothetical the question is whether ANY pod matching SRC (existing or
     not) may reach DST: yes comes with a witness pod, no is a proof.
@@ -392,7 +395,15 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                                    "--protocol (the URL names the port)")
         _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
                             policy_only=policy_only, method=method,
-                            backend_kinds=_backend_kinds(backend_kinds)),
+                            backend_kinds=_backend_kinds(backend_kinds),
+                            resolves_to=resolves_to),
+              fmt, color, verbose, output)
+    if src.lower() in ("internet", "external") and not hypothetical:
+        from netverify.queries.exposed_workload import can_reach_workload
+
+        _emit(can_reach_workload(cluster, src, dst, port=port, controller=controller, cni=cni,
+                                 policy_only=policy_only,
+                                 backend_kinds=_backend_kinds(backend_kinds)),
               fmt, color, verbose, output)
     if method or backend_kinds:
         raise click.UsageError("--method and --backend-kind ask about a URL (can-reach "

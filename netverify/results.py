@@ -650,6 +650,20 @@ class HopReason(enum.Enum):
     # ``endpoints`` admit it for sure
     LEFT_TO_IMPLEMENTATION = "left-to-implementation"
     MISSING_PORT_NAME = "missing-port-name"  # a backend's problem: ``missing`` lack ``name``
+    # A Service reached directly from outside (queries.exposure): ``name`` is the way in
+    # (LoadBalancer, NodePort, externalIP), ``host`` the address, ``target`` the port.
+    EXPOSED = "exposed"  # ok: accepted from ``admitted_from`` (every source when empty)
+    SOURCE_RANGES = "source-ranges"  # blocked: loadBalancerSourceRanges ``admitted_from``
+    LB_ADDRESS_NOT_KNOWN = "lb-address-not-known"  # undecided: no status, no loadBalancerIP
+    HOST_NOT_KNOWN = "host-not-known"  # undecided: ``host`` may or may not be this address
+    NODE_ADDRESS_NOT_KNOWN = "node-address-not-known"  # undecided: no node ExternalIP known
+    NODE_PORT_NOT_KNOWN = "node-port-not-known"  # undecided: nodePort allocated at creation
+    # outside -> the Service's endpoints: ``reachable`` of ``endpoints`` admit the clients;
+    # ``blocked`` deny them; client-snat: externalTrafficPolicy Cluster may show the pods a
+    # node address instead of the client's, and NetworkPolicy treats the two differently
+    ENDPOINTS_ADMIT_CLIENTS = "endpoints-admit-clients"
+    ENDPOINTS_DENY_CLIENTS = "endpoints-deny-clients"
+    CLIENT_SNAT = "client-snat"
 
 
 class PortSource(enum.Enum):
@@ -768,15 +782,29 @@ class UrlResult:
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
     method: str = "GET"  # the request's HTTP method
+    # How the paths combine: "every" entry point routes the URL; "any": the ways into a
+    # workload (``can-reach internet NS/NAME``), one delivering is enough; "maybe": the
+    # URL's host may reach these Services or none (no then only when none delivers).
+    mode: str = "every"
 
     @property
     def verdict(self) -> Answer:
         """Yes when every entry point delivers, no when one fails or none routes the URL."""
+        if self.mode != "every":
+            return self._combined()
         if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
             return Answer.NO
         if any(p.verdict is Answer.UNDECIDED for p in self.paths):
             return Answer.UNDECIDED
         return Answer.YES
+
+    def _combined(self) -> Answer:
+        got = {p.verdict for p in self.paths}
+        if not got or got == {Answer.NO}:
+            return Answer.NO
+        if self.mode == "any" and Answer.YES in got:
+            return Answer.YES
+        return Answer.UNDECIDED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
