@@ -380,6 +380,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     from netverify.queries.endpoints import asks_url, qualify
 
     src, dst = qualify(src, namespace), qualify(dst, namespace)
+    controller = qualify(controller, namespace) if controller else None
     cluster = _load(files, verbose, ignore_kinds)
     if asks_url(src, dst):
         from netverify.queries.paths import can_reach_url
@@ -435,9 +436,10 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
               help="Exit 1 when some route is blocked (for CI).")
 @_backend_kind_option
 @_method_option
+@_namespace_option
 @_common(PathsResult)
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
-              backend_kinds: tuple[str, ...], method: str | None,
+              backend_kinds: tuple[str, ...], method: str | None, namespace: str | None,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
               output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List every way in from outside, and whether NetworkPolicy lets traffic through.
@@ -449,8 +451,10 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
     Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error;
     3 incomplete (traffic policies netverify does not evaluate leave hops undecided).
     """
+    from netverify.queries.endpoints import qualify
     from netverify.queries.paths import paths
 
+    controller = qualify(controller, namespace) if controller else None
     cluster = _load(files, verbose, ignore_kinds)
     _emit(paths(cluster, controller=controller, cni=cni, policy_only=policy_only,
                 backend_kinds=_backend_kinds(backend_kinds), method=method), fmt, color,
