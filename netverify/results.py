@@ -554,6 +554,21 @@ class RuleInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EntryPoint:
+    """A way in from outside, for the report's graph: a Service, an Ingress or an HTTPRoute.
+
+    ``kind`` is LoadBalancer, NodePort, externalIPs, Ingress or HTTPRoute; ``ports`` what
+    clients connect to (``TCP 80``); ``targets`` the workloads it forwards to, each with the
+    port it arrives on.  What NetworkPolicy admits is not judged here: ``paths`` does that.
+    """
+
+    kind: str
+    name: str  # ns/name
+    ports: str
+    targets: tuple[tuple[str, str], ...]  # (ns/workload, "TCP 8080")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuditReport:
     """All findings, most severe first, then by code and object.
 
@@ -591,6 +606,7 @@ class AuditReport:
     # Questions a rule could not decide in time (``--smt-timeout``): with no finding at
     # or above the gate, the report is undecided (exit 3), never a pass.
     undecided: tuple[str, ...] = ()
+    entry_points: tuple[EntryPoint, ...] = ()  # with the matrices: the graph's way in
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
