@@ -107,7 +107,7 @@ def test_nothing_overlaps():
     for (x1, y1, w1, h1), (x2, y2, w2, h2) in combinations(rects, 2):
         assert not (x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1)
     for b in pic.boxes:
-        assert 0 <= b.x and b.x + b.w <= pic.width and 0 <= b.y and b.y + b.h <= pic.height
+        assert b.x >= 0 and b.x + b.w <= pic.width and b.y >= 0 and b.y + b.h <= pic.height
 
 
 def test_a_frontend_open_to_every_workload_is_one_line_not_eleven_arrows():
@@ -145,7 +145,8 @@ def test_sixty_workloads_stay_apart(tmp_path: Path, workloads: int):
         docs.append(f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: "
                     f"{{name: p{i}, namespace: ns{i % 3}}}\nspec:\n  podSelector: "
                     f"{{matchLabels: {{app: s{i}}}}}\n  ingress:\n  - from:\n    - "
-                    f"namespaceSelector: {{}}\n      podSelector: {{matchLabels: {{app: s{nxt}}}}}\n"
+                    f"namespaceSelector: {{}}\n      podSelector: "
+                    f"{{matchLabels: {{app: s{nxt}}}}}\n"
                     f"    ports: [{{port: {8000 + i}}}]\n")
     (tmp_path / "app.yaml").write_text("---\n".join(docs))
     r = audit(load_cluster([str(tmp_path)]), only={"NV101"}, max_workloads=workloads)
