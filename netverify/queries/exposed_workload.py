@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from netverify.engines.concrete import Evaluator
 from netverify.errors import QueryError
-from netverify.model import Cluster, Pod
+from netverify.model import Cluster, Pod, Service
 from netverify.ports import Protocol
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.enforcement import enforced
@@ -28,6 +28,8 @@ def can_reach_workload(cluster: Cluster, src: str, dst: str, *, port: str | None
                        policy_only: bool = False,
                        backend_kinds: Iterable[tuple[str, str]] = ()) -> UrlResult:
     """Whether ``src`` (``internet``) reaches the workload ``dst`` (``NS/NAME[:PORT]``).
+
+    ``dst`` may be a Service (``svc/NS/NAME``): its own ways in, to its endpoints.
 
     The port is the pods' port (a number or a container port name), as in ``can-reach``.
 
@@ -47,15 +49,27 @@ def can_reach_workload(cluster: Cluster, src: str, dst: str, *, port: str | None
     else:
         plugin = enforced(cluster, cni)
         ev, notes = Evaluator(plugin.cluster), plugin.notes
-    target = resolve(cluster, ev, text)
-    if not target.pods:
-        raise QueryError(f"{text!r} is not a workload in the cluster",
-                         hint="from internet, ask about NAMESPACE/NAME or a URL")
+    service = None
+    if text.startswith("svc/"):
+        service = _service(cluster, text)
+        pods = tuple(p for p in cluster.pods if service.selects(p))
+    else:
+        pods = resolve(cluster, ev, text).pods
+        if not pods:
+            raise QueryError(f"{text!r} is not a workload in the cluster",
+                             hint="from internet, ask about NAMESPACE/NAME, "
+                                  "svc/NAMESPACE/NAME or a URL")
     touched: set[tuple[str | None, str | None]] = set()
-    direct = workload_paths(ev, external_sources(ev, src), src, target.pods, wanted, touched)
+    direct = workload_paths(ev, external_sources(ev, src), src, pods, wanted, touched,
+                            service.key if service else None)
     every = paths(cluster, controller=controller, cni=cni, policy_only=policy_only,
                   backend_kinds=backend_kinds)
-    routed = [r for r in every.routes if _reaches(r, target.pods, wanted)]
+    if service is None:
+        routed = [r for r in every.routes if _reaches(r, pods, wanted)]
+    else:
+        routed = [r for r in every.routes if any(
+            b.service == service.key and wanted in (None, *_ports(service, b.service_port))
+            for b in r.backends)]
     found = [*direct, *routed]
     if not found:
         notes = (*notes, f"no LoadBalancer, NodePort or externalIP Service, Ingress or "
@@ -67,6 +81,24 @@ def can_reach_workload(cluster: Cluster, src: str, dst: str, *, port: str | None
             cov = type(cov)(unevaluated=(*cov.unevaluated, u))
     return UrlResult(src=src, url=dst, paths=tuple(found), notes=notes, coverage=cov,
                      method="", mode="any")
+
+
+def _service(cluster: Cluster, text: str) -> Service:
+    ns, _, name = text.removeprefix("svc/").partition("/")
+    for svc in cluster.services:
+        if (svc.namespace, svc.name) == (ns, name):
+            return svc
+    raise QueryError(f"no Service {ns}/{name} in the input",
+                     hint=", ".join(s.key for s in cluster.services if s.namespace == ns)
+                     or "svc/NAMESPACE/NAME names a Service")
+
+
+def _ports(svc: Service, text: str) -> tuple[int | str, ...]:
+    """The number and name of the Service port a route names (by number or name)."""
+    for sp in svc.ports:
+        if text in (str(sp.port), sp.name):
+            return (sp.port, sp.name) if sp.name else (sp.port,)
+    return ()
 
 
 def _reaches(r: RoutedPath, pods: tuple[Pod, ...], port: int | str | None) -> bool:

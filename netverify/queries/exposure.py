@@ -350,8 +350,11 @@ def url_paths(ev: Evaluator, clients: tuple[External, ...], src_label: str, host
 
 def workload_paths(ev: Evaluator, clients: tuple[External, ...], src_label: str,
                    pods: Sequence[Pod], port: int | str | None,
-                   touched: set[tuple[str | None, str | None]]) -> list[RoutedPath]:
+                   touched: set[tuple[str | None, str | None]],
+                   service: str | None = None) -> list[RoutedPath]:
     """Every Service entry from outside whose endpoints include ``pods`` (on ``port``).
+
+    ``service`` (``ns/name``): that Service's entries only, ``port`` then one of its ports.
 
     ``port`` is the pods' port (a number or a container port name), as in
     ``can-reach SRC NS/NAME:PORT``; None for every port.
@@ -360,10 +363,11 @@ def workload_paths(ev: Evaluator, clients: tuple[External, ...], src_label: str,
     exp = Exposure(ev, clients, src_label, touched)
     out = []
     for svc in ev.cluster.services:
-        if not any(svc.selects(p) for p in pods):
+        if not any(svc.selects(p) for p in pods) or (service and svc.key != service):
             continue
         for e in entries(svc):
-            if port is not None and not _serves(e.sp, pods, port):
+            if port is not None and not (port in (e.sp.port, e.sp.name) if service
+                                         else _serves(e.sp, pods, port)):
                 continue
             out.append(exp.path(e, only=keys))
     return out

@@ -276,3 +276,15 @@ def test_a_workload_reached_through_an_ingress_counts(tmp_path: Path) -> None:
     doc = as_json(tmp_path, WEB + CLUSTER_IP + INGRESS, "internet", "shop/web")
     assert [p["route"] for p in doc["paths"]] == ["Ingress shop/web"]  # type: ignore[attr-defined]
     assert doc["verdict"] == "undecided"  # the nginx controller's pods are not in the input
+
+
+def test_a_service_from_outside_is_asked_by_its_own_ports(tmp_path: Path) -> None:
+    # ServicePort.port: "The port that will be exposed by this service." For svc/NS/NAME
+    # the port is the Service's, and only its own ways in count.
+    yaml = WEB + LB + STATUS + CLUSTER_IP.replace("name: web-lb", "name: web-internal")
+    doc = as_json(tmp_path, yaml, "internet", "svc/shop/web-lb:80")
+    assert doc["verdict"] == "yes"
+    assert run(tmp_path, yaml, "internet", "svc/shop/web-lb:8080").exit_code == 1
+    assert run(tmp_path, yaml, "internet", "svc/shop/web-internal").exit_code == 1
+    r = run(tmp_path, yaml, "internet", "svc/shop/nope")
+    assert r.exit_code == 2 and "no Service shop/nope in the input" in r.stderr
