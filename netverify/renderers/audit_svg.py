@@ -350,6 +350,22 @@ def _forward(points: list[tuple[float, float]]) -> tuple[str, float, float]:
     return " ".join(out), label[0], label[1]
 
 
+def _label_end(points: list[tuple[float, float]], mx: float, my: float, fan_out: int,
+               fan_in: int, width: float) -> tuple[float, float]:
+    """Where an edge's label reads as its own: by the end that has no other edge.
+
+    Edges fanning out of one box share their start, so their labels go by their arrow
+    heads; edges converging on one box share their end, so theirs go by their start.
+    """
+    if fan_out > 1 and fan_in == 1:
+        x2, y2 = points[-1]
+        return x2 - width / 2 - 10, y2
+    if fan_in > 1 and fan_out == 1:
+        x1, y1 = points[0]
+        return x1 + width / 2 + 8, y1
+    return mx, my
+
+
 def _backward(a: Box, z: Box) -> tuple[str, float, float]:
     """Backwards or within a column: leave from the bottom, come back under both boxes."""
     x1, y1 = a.x + a.w / 2, a.y + a.h
@@ -386,6 +402,11 @@ def layout(g: Graph, entries: Sequence[EntryPoint] = ()) -> Picture:
     all_boxes = [bx for bx in boxes.values() if bx.kind != "dummy"]
     taken: list[tuple[float, float, float, float]] = []
     links = []
+    outs: dict[str, int] = defaultdict(int)
+    ins: dict[str, int] = defaultdict(int)
+    for e in b.edges:
+        outs[e.src] += 1
+        ins[e.dst] += 1
     for i, e in enumerate(b.edges):
         a, z = boxes[e.src], boxes[e.dst]
         is_back = i in back or z.layer <= a.layer
@@ -397,6 +418,8 @@ def layout(g: Graph, entries: Sequence[EntryPoint] = ()) -> Picture:
                 points += [(d.x, d.y + d.h / 2), (d.x + d.w, d.y + d.h / 2)]
             points.append((z.x - 2, z.y + z.h / 2))
             path, mx, my = _forward(points)
+            mx, my = _label_end(points, mx, my, outs[e.src], ins[e.dst],
+                                len(e.label) * LABEL_CHAR_W + 8)
         lw, lh = len(e.label) * LABEL_CHAR_W + 8, LABEL_H
         lx, ly = _free(mx - lw / 2, my - lh / 2, lw, lh, all_boxes, taken)
         taken.append((lx, ly, lw, lh))
