@@ -167,13 +167,16 @@ class _Builder:
         by_name = {n.name: n.id for n in self.g.nodes}
         for i, ep in enumerate(entries):
             ident = f"entry{i}"
-            targets = [(self._node_for(w, by_name), port) for w, port in ep.targets]
-            targets = [(t, p) for t, p in targets if t is not None]
+            merged: dict[str, set[str]] = {}  # several workloads of one namespace box
+            for w, port in ep.targets:
+                node = self._node_for(w, by_name)
+                if node is not None:
+                    merged.setdefault(node, set()).update(port.split(", "))
+            targets = [(t, ", ".join(sorted(ps))) for t, ps in merged.items()]
             self._add(ident, "entry", (ep.kind, ep.name), f"{ep.kind} {ep.name}: {ep.ports}")
             self.edges.append(_Edge(INTERNET, ident, ep.ports,
                                     f"internet \u2192 {ep.kind} {ep.name}: {ep.ports}"))
             for t, port in targets:
-                assert t is not None
                 self.edges.append(_Edge(ident, t, port, f"{ep.kind} {ep.name} \u2192 "
                                         f"{self.title[t]}: {port}"))
         if entries:

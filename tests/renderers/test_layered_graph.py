@@ -156,3 +156,20 @@ def test_sixty_workloads_stay_apart(tmp_path: Path, workloads: int):
     for a, b in combinations(pic.boxes, 2):
         assert not a.overlaps(b.x, b.y, b.w, b.h)
     assert all(lk.label.startswith("TCP ") for lk in pic.links)
+
+
+def test_by_namespace_a_way_in_has_one_edge_per_namespace(tmp_path: Path):
+    docs = [f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {n}, namespace: shop}}\n"
+            f"spec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: "
+            f"{{labels: {{app: web, v: {n}}}}}\n    spec: {{containers: [{{name: c, image: x, "
+            f"ports: [{{containerPort: {port}}}]}}]}}\n" for n, port in (("a", 8080), ("b", 8081))]
+    docs.append("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+                "spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, "
+                "targetPort: 8080}]}\n")
+    (tmp_path / "app.yaml").write_text("---\n".join(docs))
+    r = audit(load_cluster([str(tmp_path)]), only={"NV101"})
+    g = build_graph(r, max_nodes=1)
+    assert g is not None and g.level == "namespace"
+    pic = layout(g, r.entry_points)
+    entry = next(b for b in pic.boxes if b.kind == "entry")
+    assert [lk.label for lk in pic.links if lk.src == entry.id] == ["TCP 8080"]
