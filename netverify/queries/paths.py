@@ -744,7 +744,8 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
         if not attached:
             notes = (*notes, f"HTTPRoute {hr.key} attaches to no Gateway in the input; its "
                      "routes are not listed")
-    exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
+    exposed = [_exposed(run, svc) for svc in cluster.services
+               if svc.external or svc.external_ips]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
                        coverage=run.coverage(), method=method)
 

@@ -288,3 +288,14 @@ def test_a_service_from_outside_is_asked_by_its_own_ports(tmp_path: Path) -> Non
     assert run(tmp_path, yaml, "internet", "svc/shop/web-internal").exit_code == 1
     r = run(tmp_path, yaml, "internet", "svc/shop/nope")
     assert r.exit_code == 2 and "no Service shop/nope in the input" in r.stderr
+
+
+def test_paths_lists_a_cluster_ip_service_with_external_ips(tmp_path: Path) -> None:
+    # spec.externalIPs: nodes "will also accept traffic for this service": a way in, as
+    # can-reach internet http://198.51.100.50/ follows it.
+    svc = CLUSTER_IP.replace("  selector:", "  externalIPs: [198.51.100.50]\n  selector:")
+    f = tmp_path / "app.yaml"
+    f.write_text(WEB + svc)
+    r = CliRunner().invoke(main, ["paths", "-f", str(f), "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert [(e["service"], e["type"]) for e in doc["exposed"]] == [("shop/web-lb", "ClusterIP")]
