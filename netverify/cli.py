@@ -363,9 +363,12 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     DST may also be a Service: svc/NAMESPACE/NAME[:PORT] or a DNS name
     (api-service.backend:80); each endpoint pod gets its own verdict.  From
     outside, SRC internet (or an IP) and DST a URL follows the request
-    through Ingress or Gateway API routes:
+    through Ingress or Gateway API routes, or to the LoadBalancer, NodePort or
+    externalIP Service whose address is the URL's host (or --resolves-to):
     netverify can-reach internet https://app.example.com/api
     (grpc://HOST/pkg.Service/Method follows GRPCRoutes, tls://HOST:PORT TLSRoutes.)
+    From internet, DST NAMESPACE/NAME[:PORT] asks whether any way in (such a
+    Service, an Ingress or HTTPRoute rule) reaches the workload.
 
     With --hypothetical the question is whether ANY pod matching SRC (existing or
     not) may reach DST: yes comes with a witness pod, no is a proof.
@@ -378,6 +381,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
     from netverify.queries.endpoints import asks_url, qualify
 
     src, dst = qualify(src, namespace), qualify(dst, namespace)
+    controller = qualify(controller, namespace) if controller else None
     cluster = _load(files, verbose, ignore_kinds)
     if asks_url(src, dst):
         from netverify.queries.paths import can_reach_url
@@ -393,7 +397,15 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                                    "--protocol (the URL names the port)")
         _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
                             policy_only=policy_only, method=method,
-                            backend_kinds=_backend_kinds(backend_kinds)),
+                            backend_kinds=_backend_kinds(backend_kinds),
+                            resolves_to=resolves_to),
+              fmt, color, verbose, output)
+    if src.lower() in ("internet", "external") and not hypothetical:
+        from netverify.queries.exposed_workload import can_reach_workload
+
+        _emit(can_reach_workload(cluster, src, dst, port=port, controller=controller, cni=cni,
+                                 policy_only=policy_only,
+                                 backend_kinds=_backend_kinds(backend_kinds)),
               fmt, color, verbose, output)
     if method or backend_kinds:
         raise click.UsageError("--method and --backend-kind ask about a URL (can-reach "
@@ -425,9 +437,10 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
               help="Exit 1 when some route is blocked (for CI).")
 @_backend_kind_option
 @_method_option
+@_namespace_option
 @_common(PathsResult)
 def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_on_blocked: bool,
-              backend_kinds: tuple[str, ...], method: str | None,
+              backend_kinds: tuple[str, ...], method: str | None, namespace: str | None,
               files: tuple[str, ...], fmt: str, verbose: bool, color: str,
               output: str, ignore_kinds: tuple[str, ...]) -> None:
     """List every way in from outside, and whether NetworkPolicy lets traffic through.
@@ -439,8 +452,10 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
     Exit status: 0, or 1 with --fail-on-blocked when a route is blocked; 2 input error;
     3 incomplete (traffic policies netverify does not evaluate leave hops undecided).
     """
+    from netverify.queries.endpoints import qualify
     from netverify.queries.paths import paths
 
+    controller = qualify(controller, namespace) if controller else None
     cluster = _load(files, verbose, ignore_kinds)
     _emit(paths(cluster, controller=controller, cni=cni, policy_only=policy_only,
                 backend_kinds=_backend_kinds(backend_kinds), method=method), fmt, color,

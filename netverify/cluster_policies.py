@@ -196,6 +196,7 @@ class Node:
     name: str
     labels: Mapping[str, str]
     addresses: tuple[Address, ...] = ()
+    external: tuple[Address, ...] = ()  # those of type ExternalIP (reachable from outside)
     source: SourceRef | None = None
 
 

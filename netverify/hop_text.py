@@ -178,7 +178,46 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         + (f"; {r.reachable} of {r.endpoints} endpoint(s) admit it for sure"
            if r.endpoints else "")),
     HopReason.MISSING_PORT_NAME: _missing,
+    HopReason.EXPOSED: lambda r: (
+        f"{r.name} of Service {r.service} accepts {r.host}:{r.target}"
+        + (f" from {_ranges(r)} only (loadBalancerSourceRanges)" if r.admitted_from else "")),
+    HopReason.SOURCE_RANGES: lambda r: (
+        f"loadBalancerSourceRanges of Service {r.service} admit only {_ranges(r)}, none of "
+        "the clients asked about"),
+    HopReason.LB_ADDRESS_NOT_KNOWN: lambda r: (
+        f"Service {r.service} has no status.loadBalancer.ingress (nor loadBalancerIP): "
+        "whether a load balancer was provisioned, and at which address, is not in the "
+        "input (read a live cluster with --from-cluster)"),
+    HopReason.HOST_NOT_KNOWN: lambda r: (
+        f"{r.host} may or may not resolve to {r.name} of Service {r.service} "
+        + (f"({r.other})" if r.other else "(its address is not in the input)")
+        + ": give the address with --resolves-to, or the URL by address"),
+    HopReason.NODE_ADDRESS_NOT_KNOWN: lambda r: (
+        f"nodePort {r.target} of Service {r.service} is open on every node, but no Node in "
+        "the input has an ExternalIP address: whether the nodes are reachable from outside "
+        "is not known"),
+    HopReason.NODE_PORT_NOT_KNOWN: lambda r: (
+        f"Service {r.service} port {r.target} has no nodePort in the input (allocated when "
+        "the Service is created): which node port serves it is not known"),
+    HopReason.ENDPOINTS_ADMIT_CLIENTS: lambda r: (
+        f"{r.endpoints}/{r.endpoints} endpoint(s) of Service {r.service} admit the clients "
+        f"on TCP {r.target}"
+        + (f" (from {_ranges(r)} only)" if r.admitted_from else "")),
+    HopReason.ENDPOINTS_DENY_CLIENTS: lambda r: (
+        f"{r.reachable}/{r.endpoints} endpoint(s) of Service {r.service} reachable: "
+        f"NetworkPolicy denies the clients on {', '.join(r.blocked)}"
+        + (f"; {_missing(r)}" if r.missing else "")),
+    HopReason.CLIENT_SNAT: lambda r: (
+        f"externalTrafficPolicy Cluster: the endpoints {', '.join(r.blocked)} may see a node "
+        "address instead of the client's (kube-proxy masquerades traffic it forwards to "
+        "another node), and NetworkPolicy admits one but not the other; "
+        "externalTrafficPolicy Local keeps the client address"),
 }
+
+
+def _ranges(r: Reason) -> str:
+    more = ", ..." if len(r.admitted_from) > 4 else ""
+    return ", ".join(r.admitted_from[:4]) + more
 
 
 def reason_text(r: Reason) -> str:

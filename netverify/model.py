@@ -155,6 +155,10 @@ class Service:
     external_traffic_policy: str = "Cluster"  # Cluster or Local (NodePort/LoadBalancer)
     session_affinity: str = "None"  # None or ClientIP
     load_balancer_source_ranges: tuple[str, ...] = ()
+    # Addresses clients use from outside: spec.externalIPs (any type), and for a
+    # LoadBalancer spec.loadBalancerIP and status.loadBalancer.ingress (IPs and hostnames).
+    external_ips: tuple[str, ...] = ()
+    load_balancer_addresses: tuple[str, ...] = ()
     source: SourceRef | None = None
 
     @property

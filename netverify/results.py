@@ -554,6 +554,21 @@ class RuleInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EntryPoint:
+    """A way in from outside, for the report's graph: a Service, an Ingress or an HTTPRoute.
+
+    ``kind`` is LoadBalancer, NodePort, externalIPs, Ingress or HTTPRoute; ``ports`` what
+    clients connect to (``TCP 80``); ``targets`` the workloads it forwards to, each with the
+    port it arrives on.  What NetworkPolicy admits is not judged here: ``paths`` does that.
+    """
+
+    kind: str
+    name: str  # ns/name
+    ports: str
+    targets: tuple[tuple[str, str], ...]  # (ns/workload, "TCP 8080")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuditReport:
     """All findings, most severe first, then by code and object.
 
@@ -591,6 +606,7 @@ class AuditReport:
     # Questions a rule could not decide in time (``--smt-timeout``): with no finding at
     # or above the gate, the report is undecided (exit 3), never a pass.
     undecided: tuple[str, ...] = ()
+    entry_points: tuple[EntryPoint, ...] = ()  # with the matrices: the graph's way in
 
     def severity(self, f: Finding) -> Severity:
         """The severity of a finding (its rule's)."""
@@ -658,6 +674,20 @@ class HopReason(enum.Enum):
     # ``endpoints`` admit it for sure
     LEFT_TO_IMPLEMENTATION = "left-to-implementation"
     MISSING_PORT_NAME = "missing-port-name"  # a backend's problem: ``missing`` lack ``name``
+    # A Service reached directly from outside (queries.exposure): ``name`` is the way in
+    # (LoadBalancer, NodePort, externalIP), ``host`` the address, ``target`` the port.
+    EXPOSED = "exposed"  # ok: accepted from ``admitted_from`` (every source when empty)
+    SOURCE_RANGES = "source-ranges"  # blocked: loadBalancerSourceRanges ``admitted_from``
+    LB_ADDRESS_NOT_KNOWN = "lb-address-not-known"  # undecided: no status, no loadBalancerIP
+    HOST_NOT_KNOWN = "host-not-known"  # undecided: ``host`` may or may not be this address
+    NODE_ADDRESS_NOT_KNOWN = "node-address-not-known"  # undecided: no node ExternalIP known
+    NODE_PORT_NOT_KNOWN = "node-port-not-known"  # undecided: nodePort allocated at creation
+    # outside -> the Service's endpoints: ``reachable`` of ``endpoints`` admit the clients;
+    # ``blocked`` deny them; client-snat: externalTrafficPolicy Cluster may show the pods a
+    # node address instead of the client's, and NetworkPolicy treats the two differently
+    ENDPOINTS_ADMIT_CLIENTS = "endpoints-admit-clients"
+    ENDPOINTS_DENY_CLIENTS = "endpoints-deny-clients"
+    CLIENT_SNAT = "client-snat"
 
 
 class PortSource(enum.Enum):
@@ -776,15 +806,29 @@ class UrlResult:
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
     method: str = "GET"  # the request's HTTP method
+    # How the paths combine: "every" entry point routes the URL; "any": the ways into a
+    # workload (``can-reach internet NS/NAME``), one delivering is enough; "maybe": the
+    # URL's host may reach these Services or none (no then only when none delivers).
+    mode: str = "every"
 
     @property
     def verdict(self) -> Answer:
         """Yes when every entry point delivers, no when one fails or none routes the URL."""
+        if self.mode != "every":
+            return self._combined()
         if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
             return Answer.NO
         if any(p.verdict is Answer.UNDECIDED for p in self.paths):
             return Answer.UNDECIDED
         return Answer.YES
+
+    def _combined(self) -> Answer:
+        got = {p.verdict for p in self.paths}
+        if not got or got == {Answer.NO}:
+            return Answer.NO
+        if self.mode == "any" and Answer.YES in got:
+            return Answer.YES
+        return Answer.UNDECIDED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

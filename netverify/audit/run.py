@@ -40,6 +40,7 @@ from dataclasses import replace
 from netverify.audit import redundancy
 from netverify.audit.anchors import anchors
 from netverify.audit.docs import rule_info
+from netverify.audit.entry_points import entry_points
 from netverify.audit.naming import workload_object
 from netverify.audit.registry import all_rules
 from netverify.deadline import DEFAULT_TIMEOUT_MS
@@ -114,7 +115,8 @@ def audit(cluster: Cluster, *, only: Iterable[str] | None = None,
                        hidden=tuple(hidden), min_severity=min_severity, inputs=tuple(inputs),
                        cluster_summary=summary, connectivity=by_ns,
                        workload_connectivity=by_workload, coverage=cluster.coverage,
-                       fail_on=fail_on, anchors=anchors(cluster), undecided=undecided)
+                       fail_on=fail_on, anchors=anchors(cluster), undecided=undecided,
+                       entry_points=entry_points(cluster) if connectivity else ())
 
 
 def lint(cluster: Cluster, *, only: Iterable[str] | None = None, inputs: Sequence[str] = (),

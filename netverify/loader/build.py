@@ -42,6 +42,7 @@ from netverify.loader.routes import (
     build_ingress,
     build_ingress_class,
 )
+from netverify.loader.service_addresses import external_ips, load_balancer_addresses
 from netverify.loader.stream_routes import (
     GRPC_VERSIONS,
     TLS_VERSIONS,
@@ -458,7 +459,9 @@ class _Builder:
                                                   ["spec", "clusterIP"]),
             external_name=string(ctx, spec.get("externalName"), ["spec", "externalName"]),
             external_traffic_policy=etp, session_affinity=affinity,
-            load_balancer_source_ranges=tuple(ranges), source=src))
+            load_balancer_source_ranges=tuple(ranges), external_ips=external_ips(ctx, spec),
+            load_balancer_addresses=load_balancer_addresses(ctx, spec, raw.data.get("status"))
+            if stype == "LoadBalancer" else (), source=src))
 
     def finish(self, ignore_kinds: Iterable[str] = ()) -> Cluster:
         coverage = Coverage(unevaluated=tuple(self.unevaluated)).ignoring(ignore_kinds)

@@ -414,6 +414,7 @@ def build_node(raw: RawObject, src: SourceRef, labels: dict[str, str]) -> Node:
     ctx = FieldContext(raw, src)
     status = raw.data.get("status")
     addresses: list[Address] = []
+    external: list[Address] = []
     if status is not None:
         if not isinstance(status, dict):
             raise ctx.error(["status"], "must be a mapping")
@@ -435,5 +436,8 @@ def build_node(raw: RawObject, src: SourceRef, labels: dict[str, str]) -> Node:
                 except ValueError:
                     raise ctx.error(["status", "addresses", i, "address"],
                                     f"{_short(text)} is not an IP address") from None
-    return Node(name=src.name or "", labels=labels, addresses=tuple(addresses), source=src)
+                if e.get("type") == "ExternalIP":
+                    external.append(addresses[-1])
+    return Node(name=src.name or "", labels=labels, addresses=tuple(addresses),
+                external=tuple(external), source=src)
 

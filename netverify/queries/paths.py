@@ -39,6 +39,7 @@ from netverify.ports import Protocol
 from netverify.queries.client_address import ClientAddress, client_address
 from netverify.queries.endpoints import resolve
 from netverify.queries.enforcement import enforced
+from netverify.queries.exposure import url_paths
 from netverify.queries.gateway_entry import listener_tls_hop
 from netverify.queries.proxies import (
     IngressEntry,
@@ -86,6 +87,7 @@ from netverify.verdicts import Answer, HopStatus
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
 GATEWAY_ROUTES = ("HTTPRoute", "GRPCRoute", "TLSRoute")  # the kinds whose rules a Gateway routes
+_NO_PROXY = Proxy(label="", pods=(), how="")
 
 # -- sources outside the cluster -------------------------------------------------------
 
@@ -630,8 +632,12 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                   headers: Iterable[tuple[str, str]] = (), method: str | None = None,
                   controller: str | None = None, cni: str | None = None,
                   policy_only: bool = False,
-                  backend_kinds: Iterable[tuple[str, str]] = ()) -> UrlResult:
+                  backend_kinds: Iterable[tuple[str, str]] = (),
+                  resolves_to: str | None = None) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
+
+    A host that is a LoadBalancer, externalIP or node address of a Service (or resolves
+    to one: ``resolves_to``) reaches that Service directly (``queries.exposure``).
 
     Ingresses served by one controller are routed together (one path per controller),
     each Gateway separately.  ``method`` (GET when not given) is matched by HTTPRoute
@@ -655,12 +661,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         if method is not None:
             raise QueryError(f"--method does not apply to {url} (gRPC calls are POST; a TLS "
                              "connection has no method)")
-        found, why_not = _stream_paths(run, stream, override)
-        if not found:
-            notes = (*notes, *why_not, f"no {stream.kind} routes {stream.url}")
-        return UrlResult(src=src, url=stream.url, paths=tuple(found), notes=notes,
-                         coverage=run.coverage(),
-                         method="POST" if stream.kind == "GRPCRoute" else "")
+        return _stream_result(run, stream, override, notes)
     assert req is not None
     ingresses = _Ingresses(cluster, override)
     paths: list[RoutedPath] = []
@@ -703,15 +704,41 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                                 tls=f"listener {listener.name}" if listener.tls else "none",
                                 tls_hop=tls_hop, proxy=proxy, proxy_notes=pnotes,
                                 req_port=req.port, listener=True))
-    if not paths:
+    proxies = frozenset(p.key for e in ingresses.entries.values() if e.proxy
+                        for p in e.proxy.pods) | frozenset(
+        p.key for gw in cluster.gateways for p in (gateway_proxy(cluster, gw, override)[0]
+                                                    or _NO_PROXY).pods)
+    sure, maybe = url_paths(ev, run.sources, src, req.host, req.port, resolves_to, proxies,
+                            run.touched)
+    mode = "every"
+    if sure and paths:
+        notes = (*notes, f"{req.host}:{req.port} is an address of "
+                 f"{', '.join(sorted({p.route_object for p in sure}))}: the request goes "
+                 "there, not through the Ingress or Gateway routes that match its host")
+    if not paths and not sure:
         notes = (*notes, *unrouted)
         hosts = sorted({h for i in cluster.ingresses for r in i.routes for h in r.hosts} | {
             h for hr in cluster.http_routes for r in hr.routes for h in r.hosts})
         notes = (*notes, f"no Ingress or HTTPRoute routes {req.url}" + (
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
+        if maybe:
+            paths, mode = maybe, "maybe"
+    if sure:
+        paths = sure
     return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
-                     coverage=run.coverage(), method=req.method)
+                     coverage=run.coverage(), method=req.method, mode=mode)
+
+
+def _stream_result(run: _Run, stream: StreamRequest, override: tuple[Pod, ...],
+                   notes: tuple[str, ...]) -> UrlResult:
+    """The answer for a grpc:// call or a tls:// connection: Gateways only."""
+    found, why_not = _stream_paths(run, stream, override)
+    if not found:
+        notes = (*notes, *why_not, f"no {stream.kind} routes {stream.url}")
+    return UrlResult(src=run.src_label, url=stream.url, paths=tuple(found), notes=notes,
+                     coverage=run.coverage(),
+                     method="POST" if stream.kind == "GRPCRoute" else "")
 
 
 def _stream_paths(run: _Run, req: StreamRequest, override: tuple[Pod, ...]
@@ -820,7 +847,8 @@ def paths(cluster: Cluster, *, controller: str | None = None, cni: str | None = 
                      "routes are not listed")
     for rt in (*cluster.grpc_routes, *cluster.tls_routes):
         routes.extend(_stream_route_paths(run, rt, override))
-    exposed = [_exposed(run, svc) for svc in cluster.services if svc.external]
+    exposed = [_exposed(run, svc) for svc in cluster.services
+               if svc.external or svc.external_ips]
     return PathsResult(routes=tuple(routes), exposed=tuple(exposed), notes=notes,
                        coverage=run.coverage(), method=method)
 

@@ -24,7 +24,7 @@ from netverify.renderers.audit import (
     severity_counts,
     undecided_sentence,
 )
-from netverify.renderers.audit_graph import build_graph, port_summary
+from netverify.renderers.audit_graph import Graph, build_graph, port_summary
 from netverify.renderers.audit_svg import layout
 from netverify.renderers.base import RenderOptions, sanitize
 from netverify.renderers.coverage import ignored_line
@@ -78,6 +78,20 @@ def _matrix(m: MatrixResult | None) -> dict[str, Any] | None:
     return {"names": list(m.rows), "rows": rows}
 
 
+def _matrices(r: AuditReport) -> dict[str, Any]:
+    """The namespace matrix, or the workload matrix when there is one namespace only."""
+    by_ns = r.connectivity
+    if (by_ns is None or len(by_ns.rows) <= 1) and r.workload_connectivity is not None \
+            and len(r.workload_connectivity.rows) > 1:
+        return {"matrix": _matrix(r.workload_connectivity), "matrix_level": "workloads"}
+    return {"matrix": _matrix(by_ns), "matrix_level": "namespaces"}
+
+
+def _graph(graph: Graph, r: AuditReport) -> dict[str, Any]:
+    picture = layout(graph, r.entry_points)
+    return {"level": graph.level, "notes": [*graph.notes, *picture.notes], "picture": picture}
+
+
 def audit_html_context(r: AuditReport) -> dict[str, Any]:
     """The values the template shows (plain data; the template escapes them)."""
     counts = severity_counts(r, r.findings)
@@ -102,9 +116,8 @@ def audit_html_context(r: AuditReport) -> dict[str, Any]:
                        ("Anti-pattern", r.rules[c].anti_pattern),
                        ("Why it hurts", r.rules[c].why), ("Fix", r.rules[c].fix)) if t)}
                   for c in sorted(r.rules)],
-        "matrix": _matrix(r.connectivity),
-        "graph": None if graph is None else {"level": graph.level, "notes": list(graph.notes),
-                                             "picture": layout(graph)},
+        **_matrices(r),
+        "graph": None if graph is None else _graph(graph, r),
     }
 
 

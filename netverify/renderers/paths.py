@@ -188,7 +188,7 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
 def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
     return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
-            "url": r.url, "method": r.method, "verdict": r.verdict.value,
+            "url": r.url, "method": r.method, "mode": r.mode, "verdict": r.verdict.value,
             "paths": [_path_json(p) for p in r.paths],
             "notes": list(r.notes), **coverage_json(r.coverage)}
 

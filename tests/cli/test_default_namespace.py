@@ -53,3 +53,21 @@ def test_who_can_reach_with_a_default_namespace():
     r = CliRunner().invoke(main, ["who-can-reach", "-n", "backend", "api:8080", "-f", DEMO])
     assert r.exit_code == 0, r.output
     assert "frontend/web" in r.output
+
+
+INGRESS = str(Path(__file__).resolve().parents[2] / "fixtures" / "ingress")
+
+
+@pytest.mark.parametrize("command", [["paths"],
+                                     ["can-reach", "internet", "https://app.example.com/api"]])
+def test_controller_is_a_bare_name_in_the_default_namespace(command: list[str]):
+    # kubectl: "-n, --namespace: If present, the namespace scope for this CLI request":
+    # a bare --controller name is one in that namespace, as the qualified name is.
+    def run(*args: str) -> tuple[int, str]:
+        r = CliRunner().invoke(main, [*command, *args, "-f", INGRESS, "--format", "json"])
+        return r.exit_code, r.stdout
+
+    qualified = run("--controller", "ingress-nginx/ingress-nginx-controller")
+    assert qualified[0] in (0, 1), qualified
+    assert run("-n", "ingress-nginx", "--controller", "ingress-nginx-controller") == qualified
+    assert run("--controller", "ingress-nginx-controller")[0] == 2  # no namespace: an error

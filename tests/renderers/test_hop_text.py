@@ -15,6 +15,7 @@ from netverify.results import BackendPath, Hop, HopReason, PortSource, ProxyPort
 from netverify.verdicts import HopStatus
 
 SVC = "shop/api"
+LB = "shop/web-lb"
 NAMED = ProxyPort(number=8443, source=PortSource.SERVICE, service="ingress/ctl",
                   service_port=443, target_name="https")
 
@@ -131,6 +132,50 @@ CASES = [
     (Reason(code=HopReason.MISSING_PORT_NAME, service=SVC, name="http",
             missing=("shop/c", "shop/d")),
      "no container port named 'http' on shop/c, shop/d"),
+    # a Service reached directly from outside (queries.exposure)
+    (Reason(code=HopReason.EXPOSED, service=LB, name="LoadBalancer", host="203.0.113.10",
+            target="80"),
+     "LoadBalancer of Service shop/web-lb accepts 203.0.113.10:80"),
+    (Reason(code=HopReason.EXPOSED, service=LB, name="LoadBalancer", host="203.0.113.10",
+            target="80",
+            admitted_from=("198.51.100.0/24",)),
+     "LoadBalancer of Service shop/web-lb accepts 203.0.113.10:80 from 198.51.100.0/24"
+     " only (loadBalancerSourceRanges)"),
+    (Reason(code=HopReason.SOURCE_RANGES, service=LB, admitted_from=("198.51.100.0/24",)),
+     "loadBalancerSourceRanges of Service shop/web-lb admit only 198.51.100.0/24, none"
+     " of the clients asked about"),
+    (Reason(code=HopReason.LB_ADDRESS_NOT_KNOWN, service=LB),
+     "Service shop/web-lb has no status.loadBalancer.ingress (nor loadBalancerIP): "
+     "whether a load balancer was provisioned, and at which address, is not in the "
+     "input (read a live cluster with --from-cluster)"),
+    (Reason(code=HopReason.HOST_NOT_KNOWN, service=LB, name="LoadBalancer",
+            host="shop.example.com"),
+     "shop.example.com may or may not resolve to LoadBalancer of Service shop/web-lb "
+     "(its address is not in the input): give the address with --resolves-to, or the "
+     "URL by address"),
+    (Reason(code=HopReason.HOST_NOT_KNOWN, service=LB, name="LoadBalancer",
+            host="shop.example.com",
+            other="203.0.113.10"),
+     "shop.example.com may or may not resolve to LoadBalancer of Service shop/web-lb "
+     "(203.0.113.10): give the address with --resolves-to, or the URL by address"),
+    (Reason(code=HopReason.NODE_ADDRESS_NOT_KNOWN, service=LB, target="30080"),
+     "nodePort 30080 of Service shop/web-lb is open on every node, but no Node in the "
+     "input has an ExternalIP address: whether the nodes are reachable from outside is"
+     " not known"),
+    (Reason(code=HopReason.NODE_PORT_NOT_KNOWN, service=LB, target="80"),
+     "Service shop/web-lb port 80 has no nodePort in the input (allocated when the "
+     "Service is created): which node port serves it is not known"),
+    (Reason(code=HopReason.ENDPOINTS_ADMIT_CLIENTS, service=LB, endpoints=2, target="8080"),
+     "2/2 endpoint(s) of Service shop/web-lb admit the clients on TCP 8080"),
+    (Reason(code=HopReason.ENDPOINTS_DENY_CLIENTS, service=LB, endpoints=2, reachable=1,
+            blocked=("shop/web-b",)),
+     "1/2 endpoint(s) of Service shop/web-lb reachable: NetworkPolicy denies the "
+     "clients on shop/web-b"),
+    (Reason(code=HopReason.CLIENT_SNAT, service=LB, endpoints=1, blocked=("shop/web-a",)),
+     "externalTrafficPolicy Cluster: the endpoints shop/web-a may see a node address "
+     "instead of the client's (kube-proxy masquerades traffic it forwards to another "
+     "node), and NetworkPolicy admits one but not the other; externalTrafficPolicy "
+     "Local keeps the client address"),
     (Reason(code=HopReason.LEFT_TO_IMPLEMENTATION, service=SVC, endpoints=2, reachable=1,
             blocked=("shop/b",)),
      "cluster-wide policies leave the connection to shop/b to the implementation (policies "
