@@ -56,8 +56,10 @@ ALLOWED: dict[str, set[str]] = {
     "queries": ASKING | {"progress"},
     "audit": ASKING | {"queries", "hop_text", "progress"},  # rules are queries over the model
     "renderers": MODEL | {"results", "exits", "hop_text"},
+    # suggest: synthesis from an intent, and the proof on the YAML read back by the loader
+    "suggest": ASKING | {"queries", "loader"},
     "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits", "progress",
-                     "terminal", "config"},
+                     "terminal", "config", "suggest"},
     "__main__": {"cli"},
 }
 

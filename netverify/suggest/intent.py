@@ -115,7 +115,10 @@ def build_intent(flows: Iterable[IntentFlow], cluster: Cluster, workloads: Workl
     for f in flows:
         for text in (f.src, f.dst):
             if text not in intent.sides:
-                intent.sides[text] = resolve(text, cluster, workloads)
+                try:
+                    intent.sides[text] = resolve(text, cluster, workloads)
+                except QueryError as e:
+                    raise QueryError(f"{f.origin}: {e.message}", hint=e.hint) from None
         s, d = intent.sides[f.src], intent.sides[f.dst]
         if s.kind == "external" and d.kind == "external":
             raise QueryError(f"flow {show(f.src)} -> {show(f.dst)} ({f.origin}): neither end is "

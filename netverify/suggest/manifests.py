@@ -1,7 +1,9 @@
 """The suggestion as YAML files: one per namespace, each object commented with its flows.
 
 Objects are written by ``yaml.safe_dump``, which quotes whatever a label value or name
-holds (colons, ``#``, newlines, a leading ``*`` or ``&``, quotes).  Comments are the one
+holds (colons, ``#``, newlines, a leading ``*`` or ``&``, quotes); with ``allow_unicode``
+off it writes every non-ASCII character as an escape, so no bidi control or line
+separator reaches the file raw and the value read back is the same.  Comments are the one
 place text is written by hand, so every character that could end a comment line or
 hide in a terminal (control, format and line-separator characters) is escaped there.
 """
@@ -50,7 +52,7 @@ def namespace_documents(policies: tuple[SuggestedPolicy, ...], flows: tuple[Inte
     """(namespace, YAML text) for each namespace with suggested policies, sorted."""
     by_ns: dict[str, list[str]] = {}
     for pol in policies:
-        body = yaml.safe_dump(dict(pol.manifest), sort_keys=False, allow_unicode=True,
+        body = yaml.safe_dump(dict(pol.manifest), sort_keys=False, allow_unicode=False,
                               default_flow_style=False, width=10_000)
         text = "\n".join(_comments(pol, flows)) + "\n" + body
         by_ns.setdefault(pol.namespace, []).append(text)
