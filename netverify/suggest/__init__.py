@@ -86,7 +86,7 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
 def _touched(cluster: Cluster, workloads: Workloads, flows: Sequence[IntentFlow],
              lock_current: bool, namespaces: Sequence[str]) -> frozenset[str]:
     from netverify.errors import QueryError
-    from netverify.suggest.intent import resolve
+    from netverify.suggest.intent import resolve_in
 
     for ns in namespaces:
         if ns not in cluster.namespaces:
@@ -99,7 +99,7 @@ def _touched(cluster: Cluster, workloads: Workloads, flows: Sequence[IntentFlow]
     out = set()
     for f in flows:
         for text in (f.src, f.dst):
-            side = resolve(text, cluster, workloads)
+            side = resolve_in(f, text, cluster, workloads)
             if side.namespace is not None:
                 out.add(side.namespace)
     return frozenset(out)

@@ -87,6 +87,18 @@ def resolve(text: str, cluster: Cluster, workloads: Workloads) -> Side:
     return Side(text=t, kind="workload", namespace=ns, groups=(t,))
 
 
+def resolve_in(flow: IntentFlow, text: str, cluster: Cluster, workloads: Workloads) -> Side:
+    """``resolve``, with errors saying which flow (file and line) named the endpoint.
+
+    Raises:
+        QueryError: for an endpoint naming nothing in the input.
+    """
+    try:
+        return resolve(text, cluster, workloads)
+    except QueryError as e:
+        raise QueryError(f"{flow.origin}: {e.message}", hint=e.hint) from None
+
+
 @dataclass(slots=True)
 class Intent:
     """Flows resolved: the relation among existing workloads and the external flows."""
@@ -115,10 +127,7 @@ def build_intent(flows: Iterable[IntentFlow], cluster: Cluster, workloads: Workl
     for f in flows:
         for text in (f.src, f.dst):
             if text not in intent.sides:
-                try:
-                    intent.sides[text] = resolve(text, cluster, workloads)
-                except QueryError as e:
-                    raise QueryError(f"{f.origin}: {e.message}", hint=e.hint) from None
+                intent.sides[text] = resolve_in(f, text, cluster, workloads)
         s, d = intent.sides[f.src], intent.sides[f.dst]
         if s.kind == "external" and d.kind == "external":
             raise QueryError(f"flow {show(f.src)} -> {show(f.dst)} ({f.origin}): neither end is "

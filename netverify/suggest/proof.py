@@ -203,10 +203,12 @@ def _mismatches(tally: _Tally, workloads: Workloads, selectors: dict[str, Choice
 def _why(key: tuple[str, str], want: PortSet, got: PortSet, selectors: dict[str, Choice],
          before: Cluster, touched: frozenset[str]) -> str:
     a, b = key
-    host = [p.key for p in before.pods if p.group == a and p.host_network]
-    if host:
+    if any(p.group == a and p.host_network for p in before.pods):
         return (f"{a} runs on the host network: its connections carry the node's address, "
                 "which no pod or namespace selector matches")
+    if any(p.group == b and p.host_network for p in before.pods):
+        return (f"{b} runs on the host network: NetworkPolicy does not apply to its "
+                "connections")
     for g in (a, b):
         also = selectors.get(g)
         if also is not None and also.also:

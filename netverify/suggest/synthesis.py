@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netverify.cni import CniProfile
+from netverify.loader.policies import valid_port_name
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 from netverify.results import SuggestedPolicy, SuggestedRule
@@ -190,8 +191,10 @@ class Synthesis:
         """A container port name that means exactly ``port`` on every pod, else the number."""
         if not pods or self.profile.named_ports is False:
             return port
+        # A name a policy may not hold (the container's own is not validated) stays a number.
         names = sorted({cp.name for cp in pods[0].container_ports
-                        if cp.name and cp.port == port and cp.protocol is proto})
+                        if cp.name and valid_port_name(cp.name) and cp.port == port
+                        and cp.protocol is proto})
         for n in names:
             if all(p.named_port(n, proto) == (port,) for p in pods):
                 return n
