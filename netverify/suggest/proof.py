@@ -210,10 +210,12 @@ def _why(key: tuple[str, str], want: PortSet, got: PortSet, selectors: dict[str,
         return (f"{b} runs on the host network: NetworkPolicy does not apply to its "
                 "connections")
     for g in (a, b):
-        also = selectors.get(g)
-        if also is not None and also.also:
-            return (f"no stable label tells {g} apart from {', '.join(also.also)}: its "
-                    "selector picks them too")
+        # g's selector picks other workloads, or another workload's selector picks g
+        mixed = sorted({*(selectors[g].also if g in selectors else ()),
+                        *(h for h, c in selectors.items() if g in c.also)})
+        if mixed:
+            return (f"no stable label tells {g} apart from {', '.join(mixed)}: their "
+                    "selectors pick each other's pods")
     if not got.difference(want).is_empty:
         if before.cluster_policies:
             return ("allowed beyond the intent by cluster-wide policies or kept NetworkPolicies "
