@@ -25,8 +25,8 @@ from netverify.results import (
     MatrixResult,
     PathsResult,
     Result,
-    SuggestResult,
     Severity,
+    SuggestResult,
     UrlResult,
     WhoCanReachResult,
 )

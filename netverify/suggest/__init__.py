@@ -63,7 +63,7 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     base, removed = _base(cluster, touched, replace_existing)
     kept = tuple(p.key for p in base.policies if p.namespace in touched)
     selectors: dict[str, Choice] = {}
-    for ns, groups in workloads.by_namespace.items():
+    for groups in workloads.by_namespace.values():
         selectors.update(choose_selectors(workloads.pods, groups))
     synth = Synthesis(cluster=cluster, workloads=workloads, intent=intent, selectors=selectors,
                       touched=touched, isolated=_isolated(base, workloads), profile=profile)

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field, replace
 
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.loader import load_text
-from netverify.model import Cluster, NetworkPolicy
+from netverify.model import Cluster, NetworkPolicy, Pod
 from netverify.ports import PortSet
 from netverify.queries.enforcement import enforced
 from netverify.results import Mismatch, ProofCheck, ProofStatus
 from netverify.suggest.intent import Intent, Workloads
 from netverify.suggest.labels import Choice
-from netverify.suggest.pairs import joints, pair_count, portsets, undecided
+from netverify.suggest.pairs import Joint, joints, pair_count, portsets, undecided
 
 SUGGESTION_LABEL = "<suggestion>"
 
@@ -103,7 +103,7 @@ def _expected(a: str, b: str, before: PortSet, intent: Intent, workloads: Worklo
     return None if want is None else before.union(want)
 
 
-def _compare(pods: tuple, ap_before: AllPairs, ap_after: AllPairs, intent: Intent,
+def _compare(pods: tuple[Pod, ...], ap_before: AllPairs, ap_after: AllPairs, intent: Intent,
              touched: frozenset[str]) -> _Tally:
     js = joints(pods, [ap_before, ap_after])
     workloads = _workloads_of(js)
@@ -134,7 +134,7 @@ def _compare(pods: tuple, ap_before: AllPairs, ap_after: AllPairs, intent: Inten
     return tally
 
 
-def _workloads_of(js: list) -> Workloads:
+def _workloads_of(js: list[Joint]) -> Workloads:
     w = Workloads()
     for j in js:
         w.pods.setdefault(j.group, []).extend(j.pods)

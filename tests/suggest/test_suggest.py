@@ -27,9 +27,9 @@ from netverify.ports import PortSet, Protocol
 from netverify.results import IntentFlow, ProofStatus, SuggestResult
 from netverify.suggest import suggest
 from netverify.suggest.flows_file import FlowsError, parse_ports, read_flows
-from netverify.suggest.labels import choose_selectors
 from netverify.suggest.intent import Workloads
-from tests.support import cluster, deployment, ns, policy, pod
+from netverify.suggest.labels import choose_selectors
+from tests.support import cluster, deployment, ns, pod, policy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(ROOT / "fixtures" / "demo")
@@ -337,3 +337,21 @@ def test_yaml_flows_file(tmp_path: Path) -> None:
     f.write_text("flows:\n- {source: 3, destination: a/web}\n")
     with pytest.raises(FlowsError, match=r"flows\[0\]\.source"):
         read_flows(str(f))
+
+
+def test_peers_in_other_namespaces_are_named_by_their_namespace() -> None:
+    """Same labels in another namespace: "namespaceSelector ... selects particular
+    namespaces for which all Pods should be allowed"; without it a peer means the policy's
+    own namespace, and an empty one every namespace."""
+    c = cluster(ns("a"), ns("b"), ns("c"), deployment("a", "cli", {"app": "cli"}),
+                deployment("c", "cli", {"app": "cli"}), deployment("b", "web", {"app": "web"}))
+    r = suggest(c, [IntentFlow(src="a/cli", dst="b/web", ports=tcp(80), origin="t")],
+                namespaces=("a", "b", "c"))
+    assert r.proved, r.mismatches
+    m = pod_matrix(applied(c, r, keep=True))
+    assert m[("a/cli", "b/web")] == tcp(80)
+    assert m[("c/cli", "b/web")].is_empty
+    web = next(p for p in r.policies if p.workload == "b/web")
+    assert web.manifest["spec"]["ingress"][0]["from"] == [  # type: ignore[index]
+        {"podSelector": {"matchLabels": {"app": "cli"}},
+         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "a"}}}]
