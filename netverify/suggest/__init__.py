@@ -52,9 +52,17 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     notes: list[str] = []
     every = list(flows)
     if lock_current:
-        locked, cannot = current_flows(cluster, touched)
+        locked, uneven = current_flows(cluster, touched)
         every += locked
-        unmet += cannot
+        if uneven and replace_existing:
+            unmet += [f"{u}: policies written per workload cannot keep that once the "
+                      "policies making the difference are replaced (drop --replace, or give "
+                      "the intent in a flows file)" for u in uneven]
+        elif uneven:
+            notes.append(f"{len(uneven)} workload pairs are allowed different ports pod by pod "
+                         "today (ipBlocks naming pod addresses, ...): the rules allow their "
+                         "union and the kept policies keep each pod pair as it is (proved "
+                         f"below); first: {uneven[0]}")
         notes.append("traffic from outside the cluster is not part of --lock-current's "
                      "intent: add it in a flows file (e.g. internet,NS/NAME,TCP/443)")
     sides: dict[str, Side] = {}
@@ -66,7 +74,8 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     for groups in workloads.by_namespace.values():
         selectors.update(choose_selectors(workloads.pods, groups))
     synth = Synthesis(cluster=cluster, workloads=workloads, intent=intent, selectors=selectors,
-                      touched=touched, isolated=_isolated(base, workloads), profile=profile)
+                      touched=touched, isolated=_isolated(base, workloads, every_pod=False),
+                      isolated_all=_isolated(base, workloads, every_pod=True), profile=profile)
     policies = tuple(synth.run())
     flows_t = tuple(intent.flows)
     documents = namespace_documents(policies, flows_t)
@@ -141,13 +150,17 @@ def _base(cluster: Cluster, touched: frozenset[str], replace_existing: bool
     return replace(cluster, policies=kept), removed
 
 
-def _isolated(cluster: Cluster, workloads: Workloads) -> dict[str, frozenset[Direction]]:
-    """The directions kept policies already isolate each workload in."""
+def _isolated(cluster: Cluster, workloads: Workloads, *, every_pod: bool
+              ) -> dict[str, frozenset[Direction]]:
+    """The directions kept policies isolate some (or ``every_pod``) pod of each workload in."""
     out: dict[str, set[Direction]] = {}
-    for pol in cluster.policies:
-        for g in workloads.by_namespace.get(pol.namespace, ()):
-            if any(pol.pod_selector.matches(p.labels) for p in workloads.pods[g]):
-                out.setdefault(g, set()).update(pol.policy_types)
+    for g, pods in workloads.pods.items():
+        mine = [pol for pol in cluster.policies if pol.namespace == pods[0].namespace]
+        for d in Direction:
+            hit = [any(d in pol.policy_types and pol.pod_selector.matches(p.labels)
+                       for pol in mine) for p in pods]
+            if all(hit) if every_pod else any(hit):
+                out.setdefault(g, set()).add(d)
     return {g: frozenset(d) for g, d in out.items()}
 
 

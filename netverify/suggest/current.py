@@ -17,14 +17,13 @@ from netverify.engines.allpairs import compute_all_pairs
 from netverify.model import Cluster
 from netverify.ports import PortSet
 from netverify.results import IntentFlow
+from netverify.suggest.intent import LOCKED
 from netverify.suggest.pairs import joints, pair_count, portsets
-
-ORIGIN = "lock-current"
 
 
 def current_flows(cluster: Cluster, touched: Iterable[str]
                   ) -> tuple[list[IntentFlow], list[str]]:
-    """Flows allowed today with a side in ``touched``, and the pairs that cannot be locked."""
+    """Flows allowed today with a side in ``touched``, and the pairs whose pods differ."""
     spaces = frozenset(touched)
     ap = compute_all_pairs(cluster)
     js = joints(cluster.pods, [ap])
@@ -37,15 +36,15 @@ def current_flows(cluster: Cluster, touched: Iterable[str]
             continue
         seen.setdefault((a.group, b.group), set()).add(ps)
     flows: list[IntentFlow] = []
-    unmet: list[str] = []
+    uneven: list[str] = []
     for (a_key, b_key), sets in sorted(seen.items()):
+        ps = PortSet.empty()
+        for s in sets:
+            ps = ps.union(s)
         if len(sets) > 1:
             shown = " vs ".join(sorted(str(s) for s in sets))
-            unmet.append(f"{a_key} -> {b_key}: the pods of these workloads are allowed different "
-                         f"ports today ({shown}); a policy written per workload cannot keep "
-                         "that (give the intent in a flows file)")
-            continue
-        ps = next(iter(sets))
+            uneven.append(f"{a_key} -> {b_key}: the pods of these workloads are allowed "
+                          f"different ports today ({shown})")
         if not ps.is_empty:
-            flows.append(IntentFlow(src=a_key, dst=b_key, ports=ps, origin=ORIGIN))
-    return flows, unmet
+            flows.append(IntentFlow(src=a_key, dst=b_key, ports=ps, origin=LOCKED))
+    return flows, uneven

@@ -20,6 +20,7 @@ from netverify.ports import PortSet
 from netverify.results import IntentFlow
 
 INTERNET = "internet"
+LOCKED = "lock-current"  # the origin of --lock-current's flows
 INTERNET_CIDRS = ("0.0.0.0/0", "::/0")
 
 
@@ -108,6 +109,10 @@ class Intent:
     # (src workload, dst workload) -> ports, and the flows (indexes) behind them
     pairs: dict[tuple[str, str], PortSet] = field(default_factory=dict)
     pair_flows: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    # --lock-current: each pod pair keeps today's ports (``pairs`` holds the workload-level
+    # union the rules are written from); ``extra`` holds what the other flows add.
+    locked: bool = False
+    extra: dict[tuple[str, str], PortSet] = field(default_factory=dict)
 
     def side(self, text: str) -> Side:
         """The resolved endpoint of a flow."""
@@ -134,11 +139,16 @@ def build_intent(flows: Iterable[IntentFlow], cluster: Cluster, workloads: Workl
                              "in the cluster; NetworkPolicy has nothing to select")
         i = len(intent.flows)
         intent.flows.append(f)
+        locked = f.origin == LOCKED
+        intent.locked |= locked
         for a in s.groups:
             for b in d.groups:
                 got = intent.pairs.get((a, b))
                 intent.pairs[(a, b)] = f.ports if got is None else got.union(f.ports)
                 intent.pair_flows[(a, b)].append(i)
+                if not locked:
+                    more = intent.extra.get((a, b))
+                    intent.extra[(a, b)] = f.ports if more is None else more.union(f.ports)
     return intent
 
 

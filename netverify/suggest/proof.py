@@ -82,7 +82,8 @@ def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
     und = undecided(ap_after, 1, joints(before.pods, [ap_before, ap_after]))
     checks = [
         _check("intended flows allowed", tally.missing, und,
-               f"every port of the {len(intent.pairs)} intended workload pairs is allowed"),
+               f"every port of the {len(intent.pairs)} intended workload pairs is allowed"
+               + (" (each pod pair keeps today's ports)" if intent.locked else "")),
         _check("every other pair denied", tally.extra, und,
                f"{tally.pod_pairs:,} ordered pod pairs checked on every port: none is allowed "
                "beyond the intent"),
@@ -96,9 +97,19 @@ def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
 
 def _expected(a: str, b: str, before: PortSet, intent: Intent, workloads: Workloads,
               touched: frozenset[str]) -> PortSet | None:
-    """What the pair must be allowed after: the intent in scope, else today's ports (None)."""
+    """What the pair must be allowed after: the intent in scope, else today's ports (None).
+
+    With ``--lock-current`` the intent of a pod pair is today's ports (per pod pair, not
+    the workload pair's union the rules are written from) plus what other flows add.
+    """
+    in_scope = workloads.namespace_of(a) in touched or workloads.namespace_of(b) in touched
+    if intent.locked:
+        more = intent.extra.get((a, b))
+        if in_scope:
+            return before if more is None else before.union(more)
+        return None if more is None else before.union(more)
     want = intent.pairs.get((a, b))
-    if workloads.namespace_of(a) in touched or workloads.namespace_of(b) in touched:
+    if in_scope:
         return want or PortSet.empty()
     return None if want is None else before.union(want)
 

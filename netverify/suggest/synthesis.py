@@ -26,7 +26,7 @@ from netverify.loader.policies import valid_port_name
 from netverify.model import NAMESPACE_NAME_LABEL, Cluster, Direction, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, Protocol
 from netverify.results import SuggestedPolicy, SuggestedRule
-from netverify.suggest.intent import Intent, Side, Workloads
+from netverify.suggest.intent import LOCKED, Intent, Side, Workloads
 from netverify.suggest.labels import Choice
 
 PREFIX = "netverify-"
@@ -58,7 +58,9 @@ class Synthesis:
     intent: Intent
     selectors: dict[str, Choice]
     touched: frozenset[str]
-    isolated: dict[str, frozenset[Direction]]  # workload -> directions kept policies isolate
+    # workload -> directions kept policies isolate some (``isolated``) or every pod of it
+    isolated: dict[str, frozenset[Direction]]
+    isolated_all: dict[str, frozenset[Direction]]
     profile: CniProfile
     notes: list[str] = field(default_factory=list)
     subjects: dict[tuple[str, str | None, str], Subject] = field(default_factory=dict)
@@ -68,7 +70,7 @@ class Synthesis:
         """Every suggested policy, default denies first, in a stable order."""
         for i, f in enumerate(self.intent.flows):
             self._add(i, self.intent.side(f.src), self.intent.side(f.dst), f.ports,
-                      f.origin.startswith("dns"))
+                      f.origin.startswith("dns"), f.origin == LOCKED)
         out = [_default_deny(ns) for ns in sorted(self.touched)]
         for key in sorted(self.subjects, key=lambda k: (k[0], k[1] is not None, k[2])):
             pol = self._policy(self.subjects[key])
@@ -78,21 +80,31 @@ class Synthesis:
 
     # -- gathering ---------------------------------------------------------------
 
-    def _add(self, i: int, src: Side, dst: Side, ports: PortSet, dns: bool) -> None:
+    def _add(self, i: int, src: Side, dst: Side, ports: PortSet, dns: bool,
+             locked: bool) -> None:
         """Flow ``i``: an egress rule on the source side, an ingress rule on the destination."""
         if src.kind != "external":
-            for subj in self._subjects(src, Direction.EGRESS, dns):
+            for subj in self._subjects(src, Direction.EGRESS, dns, locked):
                 self._rule(subj, Direction.EGRESS, dst, ports, i)
         if dst.kind != "external":
-            for subj in self._subjects(dst, Direction.INGRESS, dns):
+            for subj in self._subjects(dst, Direction.INGRESS, dns, locked):
                 self._rule(subj, Direction.INGRESS, src, ports, i)
 
-    def _needs(self, group: str, direction: Direction) -> bool:
-        """Whether ``group`` is isolated in ``direction`` once the suggestion applies."""
+    def _needs(self, group: str, direction: Direction, locked: bool) -> bool:
+        """Whether ``group`` needs rules in ``direction`` for a flow.
+
+        It does when it is isolated there once the suggestion applies, except for a flow of
+        today's connections (``locked``) on a side kept policies isolate for every pod of
+        the workload: they already allow exactly today's connections there, pod by pod,
+        and a rule for the whole workload could only widen that.
+        """
+        if locked and direction in self.isolated_all.get(group, frozenset()):
+            return False
         return (self.workloads.namespace_of(group) in self.touched
                 or direction in self.isolated.get(group, frozenset()))
 
-    def _subjects(self, side: Side, direction: Direction, dns: bool) -> list[Subject]:
+    def _subjects(self, side: Side, direction: Direction, dns: bool,
+                  locked: bool) -> list[Subject]:
         if side.kind == "namespace" or side.kind == "dns":
             assert side.namespace is not None
             ns = side.namespace
@@ -103,7 +115,7 @@ class Synthesis:
             return [self._subject(ns, None, name, ())]
         out = []
         for g in side.groups:
-            if self._needs(g, direction):
+            if self._needs(g, direction, locked):
                 ns = self.workloads.namespace_of(g)
                 out.append(self._subject(ns, g, _policy_name(g.split("/", 1)[1]),
                                          self.selectors[g].labels))

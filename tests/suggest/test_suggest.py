@@ -355,3 +355,35 @@ def test_peers_in_other_namespaces_are_named_by_their_namespace() -> None:
     assert web.manifest["spec"]["ingress"][0]["from"] == [  # type: ignore[index]
         {"podSelector": {"matchLabels": {"app": "cli"}},
          "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "a"}}}]
+
+
+def _owned(namespace: str, name: str, labels: dict[str, str], owner: str) -> dict[str, object]:
+    doc = pod(namespace, name, labels)
+    doc["metadata"]["ownerReferences"] = [  # type: ignore[index]
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner, "uid": "u",
+         "controller": True}]
+    return doc
+
+
+def test_lock_current_keeps_pod_by_pod_differences_made_by_kept_policies() -> None:
+    """Mid-rollout: one workload's pods differ (version v1/v2) and a kept policy admits only v2.
+
+    Pods selected by a policy keep exactly what it allows ("isolated ... allowed by at least
+    one NetworkPolicy"); a rule written for the whole workload would open v1 too, so the
+    side kept policies already isolate gets no rule, and every pod pair keeps its ports.
+    """
+    c = cluster(ns("a"), ns("b"),
+                _owned("a", "api-x", {"app": "api", "version": "v1"}, "api-rs"),
+                _owned("a", "api-y", {"app": "api", "version": "v2"}, "api-rs"),
+                deployment("b", "cli", {"app": "cli"}),
+                policy("a", "deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+                policy("a", "v2", {"podSelector": {"matchLabels": {"version": "v2"}},
+                                   "ingress": [{"from": [{"namespaceSelector": {}}],
+                                                "ports": [{"port": 80}]}]}))
+    before = pod_matrix(c)
+    assert before[("b/cli", "a/api-y")] == tcp(80) and before[("b/cli", "a/api-x")].is_empty
+    r = suggest(c, lock_current=True)
+    assert r.proved, (r.checks, r.mismatches, r.unmet)
+    assert pod_matrix(applied(c, r, keep=True)) == before
+    # with --replace the kept policy is gone: one policy per workload cannot keep v1 shut
+    assert suggest(c, lock_current=True, replace_existing=True).failed
