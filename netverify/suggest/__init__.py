@@ -18,6 +18,7 @@ from netverify.ports import PortSet, Protocol
 from netverify.queries.enforcement import choose
 from netverify.results import IntentFlow, SuggestResult
 from netverify.suggest.current import current_flows
+from netverify.suggest.hubble import HubbleFlows
 from netverify.suggest.intent import Intent, Side, Workloads, build_intent
 from netverify.suggest.labels import Choice, choose_selectors
 from netverify.suggest.manifests import all_documents, namespace_documents
@@ -32,7 +33,8 @@ DNS_ABSENT = "kube-system/kube-dns"
 
 def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current: bool = False,
             replace_existing: bool = False, namespaces: Sequence[str] = (),
-            cni: str | None = None, intent_name: str = "flows") -> SuggestResult:
+            cni: str | None = None, intent_name: str = "flows",
+            observed: Sequence[HubbleFlows] = ()) -> SuggestResult:
     """Propose NetworkPolicies meeting the intent and prove them on the cluster's pods.
 
     ``flows`` (from a flows file, specs or Hubble) and ``lock_current`` (today's allowed
@@ -45,11 +47,12 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     Raises:
         QueryError: for a flow endpoint naming nothing in the input, or an unknown namespace.
     """
+    flows = [*flows, *(f for h in observed for f in h.flows)]
     workloads = Workloads.of(cluster)
     touched = _touched(cluster, workloads, flows, lock_current, namespaces)
     profile, _ = choose(cluster, cni)
-    unmet: list[str] = []
-    notes: list[str] = []
+    unmet: list[str] = [u for h in observed for u in h.unknown]
+    notes: list[str] = [n for h in observed for n in h.notes()]
     every = list(flows)
     if lock_current:
         locked, uneven = current_flows(cluster, touched)
