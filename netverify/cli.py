@@ -674,7 +674,9 @@ def suggest_cmd(intents: tuple[str, ...], lock_current: bool, replace_existing: 
     {source, destination, ports}) with endpoints NS/NAME, NS/*, internet or a CIDR
     and ports such as TCP/8080, 53/UDP, 8000-8100, any (docs: README, suggest);
     *.json / *.jsonl files are Hubble exports (hubble observe -o json): their
-    forwarded L3/L4 flows between pods (and from outside) are the intent.
+    forwarded L3/L4 flows between pods (and from outside) are the intent; assertion
+    specs (YAML with assertions:) keep today's connections, add every expect: allow
+    and take out every expect: deny, and are run on the result.
 
     Each touched namespace gets a default deny in both directions, each workload one
     allow policy (its stable labels; named ports; DNS egress to kube-system). The
@@ -684,18 +686,20 @@ def suggest_cmd(intents: tuple[str, ...], lock_current: bool, replace_existing: 
     policy is), 2 input error, 3 incomplete (objects netverify does not evaluate).
     """
     from netverify.suggest import suggest
-    from netverify.suggest.flows_file import read_flows
+    from netverify.suggest.flows_file import intent_kind, read_flows
     from netverify.suggest.hubble import read_hubble
 
     if not intents and not lock_current:
         raise click.UsageError("no intent: give --lock-current and/or flows files")
-    hubble = [p for p in intents if p.endswith((".json", ".jsonl"))]
-    flows = [f for path in intents if path not in hubble for f in read_flows(path)]
+    kinds = {p: intent_kind(p) for p in intents}
+    flows = [f for path in intents if kinds[path] == "flows" for f in read_flows(path)]
     cluster = _load(files, verbose, ignore_kinds)
     result = suggest(cluster, flows, lock_current=lock_current,
                      replace_existing=replace_existing, namespaces=namespaces, cni=cni,
                      intent_name=f"flows {', '.join(intents)}" if intents else "flows",
-                     observed=[read_hubble(p, cluster) for p in hubble])
+                     observed=[read_hubble(p, cluster) for p in intents
+                               if kinds[p] == "hubble"],
+                     specs=[p for p in intents if kinds[p] == "spec"])
     fmt = Format.TEXT.value if explain else fmt
     if output_dir and not result.failed:
         os.makedirs(output_dir, exist_ok=True)

@@ -23,6 +23,7 @@ from netverify.suggest.intent import Intent, Side, Workloads, build_intent
 from netverify.suggest.labels import Choice, choose_selectors
 from netverify.suggest.manifests import all_documents, namespace_documents
 from netverify.suggest.proof import prove, reload
+from netverify.suggest.specs_intent import spec_intent
 from netverify.suggest.synthesis import Synthesis
 
 DNS_NAMESPACE = "kube-system"
@@ -34,7 +35,7 @@ DNS_ABSENT = "kube-system/kube-dns"
 def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current: bool = False,
             replace_existing: bool = False, namespaces: Sequence[str] = (),
             cni: str | None = None, intent_name: str = "flows",
-            observed: Sequence[HubbleFlows] = ()) -> SuggestResult:
+            observed: Sequence[HubbleFlows] = (), specs: Sequence[str] = ()) -> SuggestResult:
     """Propose NetworkPolicies meeting the intent and prove them on the cluster's pods.
 
     ``flows`` (from a flows file, specs or Hubble) and ``lock_current`` (today's allowed
@@ -48,15 +49,22 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         QueryError: for a flow endpoint naming nothing in the input, or an unknown namespace.
     """
     flows = [*flows, *(f for h in observed for f in h.flows)]
+    from_specs = spec_intent(specs, cluster) if specs else None
+    if from_specs is not None:
+        flows += from_specs.flows
+        lock_current = True
     workloads = Workloads.of(cluster)
     touched = _touched(cluster, workloads, flows, lock_current, namespaces)
     profile, _ = choose(cluster, cni)
     unmet: list[str] = [u for h in observed for u in h.unknown]
+    denied = from_specs.denied if from_specs is not None else {}
+    if from_specs is not None:
+        unmet += from_specs.unmet
     notes: list[str] = [n for h in observed for n in h.notes()]
     every = list(flows)
     if lock_current:
         locked, uneven = current_flows(cluster, touched)
-        every += locked
+        every += [_without(f, denied) for f in locked]
         if uneven and replace_existing:
             unmet += [f"{u}: policies written per workload cannot keep that once the "
                       "policies making the difference are replaced (drop --replace, or give "
@@ -70,7 +78,8 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
                      "intent: add it in a flows file (e.g. internet,NS/NAME,TCP/443)")
     sides: dict[str, Side] = {}
     every += _dns_flows(workloads, touched, lock_current and not flows, sides, notes)
-    intent = build_intent(every, cluster, workloads, sides)
+    intent = build_intent([f for f in every if not f.ports.is_empty], cluster, workloads, sides)
+    intent.denied = dict(denied)
     base, removed = _base(cluster, touched, replace_existing)
     kept = tuple(p.key for p in base.policies if p.namespace in touched)
     selectors: dict[str, Choice] = {}
@@ -83,7 +92,7 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     flows_t = tuple(intent.flows)
     documents = namespace_documents(policies, flows_t)
     after = reload(base, all_documents(documents), len(policies))
-    proof = prove(cluster, after, intent, workloads, touched, selectors, cni)
+    proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
     unmet += _unmeetable(intent, workloads)
     return SuggestResult(
         intent=intent_name if not lock_current else
@@ -93,6 +102,12 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         pod_pairs=proof.pod_pairs, workload_pairs=proof.workload_pairs, documents=documents,
         mismatches=proof.mismatches, unmet=tuple(unmet), notes=(*notes, *synth.notes),
         coverage=cluster.coverage)
+
+
+def _without(f: IntentFlow, denied: dict[tuple[str, str], PortSet]) -> IntentFlow:
+    """A flow of today's connections, the ports a spec's ``expect: deny`` forbids taken out."""
+    less = denied.get((f.src, f.dst))
+    return f if less is None else replace(f, ports=f.ports.difference(less))
 
 
 def _touched(cluster: Cluster, workloads: Workloads, flows: Sequence[IntentFlow],

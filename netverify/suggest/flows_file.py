@@ -69,6 +69,20 @@ def parse_ports(text: str, where: str) -> PortSet:
     return out
 
 
+def intent_kind(path: str) -> str:
+    """``hubble`` (``*.json``, ``*.jsonl``), ``spec`` (YAML with ``assertions:``) or ``flows``."""
+    if path.endswith((".json", ".jsonl")):
+        return "hubble"
+    if path.endswith((".yaml", ".yml")):
+        try:
+            doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return "flows"  # read_flows says what is wrong with it
+        if isinstance(doc, dict) and "assertions" in doc:
+            return "spec"
+    return "flows"
+
+
 def read_flows(path: str) -> list[IntentFlow]:
     """The flows of a CSV or YAML flows file.
 

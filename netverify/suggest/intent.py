@@ -113,6 +113,7 @@ class Intent:
     # union the rules are written from); ``extra`` holds what the other flows add.
     locked: bool = False
     extra: dict[tuple[str, str], PortSet] = field(default_factory=dict)
+    denied: dict[tuple[str, str], PortSet] = field(default_factory=dict)  # specs' expect: deny
 
     def side(self, text: str) -> Side:
         """The resolved endpoint of a flow."""

@@ -25,11 +25,13 @@ from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.loader import load_text
 from netverify.model import Cluster, NetworkPolicy, Pod
 from netverify.ports import PortSet
+from netverify.queries.check import check
 from netverify.queries.enforcement import enforced
 from netverify.results import Mismatch, ProofCheck, ProofStatus
 from netverify.suggest.intent import Intent, Workloads
 from netverify.suggest.labels import Choice
 from netverify.suggest.pairs import Joint, joints, pair_count, portsets, undecided
+from netverify.verdicts import AssertionStatus
 
 SUGGESTION_LABEL = "<suggestion>"
 
@@ -75,8 +77,12 @@ def reload(base: Cluster, text: str, expected: int) -> Cluster:
 
 
 def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
-          touched: frozenset[str], selectors: dict[str, Choice], cni: str | None) -> Proof:
-    """Check ``after`` (input plus suggestion) against ``intent``; ``before`` is the input."""
+          touched: frozenset[str], selectors: dict[str, Choice], cni: str | None,
+          specs: tuple[str, ...] = ()) -> Proof:
+    """Check ``after`` (input plus suggestion) against ``intent``; ``before`` is the input.
+
+    With ``specs`` (the intent came from them) ``check`` runs them on ``after`` too.
+    """
     ap_before, ap_after = compute_all_pairs(before), compute_all_pairs(after)
     tally = _compare(before.pods, ap_before, ap_after, intent, touched)
     und = undecided(ap_after, 1, joints(before.pods, [ap_before, ap_after]))
@@ -90,6 +96,8 @@ def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
         _diff_check(tally, und),
         _cni_check(after, cni, intent, touched, before),
     ]
+    if specs:
+        checks.append(_specs_check(after, specs))
     mismatches = _mismatches(tally, workloads, selectors, before, touched)
     return Proof(checks=tuple(checks), mismatches=tuple(mismatches), pod_pairs=tally.pod_pairs,
                  workload_pairs=len(tally.workload_pairs), after=after)
@@ -104,10 +112,11 @@ def _expected(a: str, b: str, before: PortSet, intent: Intent, workloads: Worklo
     """
     in_scope = workloads.namespace_of(a) in touched or workloads.namespace_of(b) in touched
     if intent.locked:
-        more = intent.extra.get((a, b))
-        if in_scope:
-            return before if more is None else before.union(more)
-        return None if more is None else before.union(more)
+        more, less = intent.extra.get((a, b)), intent.denied.get((a, b))
+        if more is None and less is None and not in_scope:
+            return None
+        kept = before if less is None else before.difference(less)
+        return kept if more is None else kept.union(more)
     want = intent.pairs.get((a, b))
     if in_scope:
         return want or PortSet.empty()
@@ -198,6 +207,20 @@ def _cni_check(after: Cluster, cni: str | None, intent: Intent, touched: frozens
     return ProofCheck(name=name, status=ProofStatus.PROVED,
                       detail=f"as {plugin.profile.label} enforces it, every pair still meets the "
                              f"intent ({said})")
+
+
+def _specs_check(after: Cluster, specs: tuple[str, ...]) -> ProofCheck:
+    name = "every spec passes"
+    report = check(list(specs), load=lambda _paths: after, manifests=[SUGGESTION_LABEL])
+    failed = [r.name for r in report.results if r.status is AssertionStatus.FAIL]
+    if failed:
+        return ProofCheck(name=name, status=ProofStatus.FAILED,
+                          detail=f"{len(failed)} assertions still fail: {', '.join(failed[:5])}")
+    if not report.passed:
+        return ProofCheck(name=name, status=ProofStatus.UNDECIDED,
+                          detail="some assertions are undecided or incomplete")
+    return ProofCheck(name=name, status=ProofStatus.PROVED,
+                      detail=f"the {len(report.results)} assertions of {', '.join(specs)} pass")
 
 
 def _mismatches(tally: _Tally, workloads: Workloads, selectors: dict[str, Choice],
