@@ -654,6 +654,11 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
               default=Format.YAML.value, show_default=True,
               help="yaml: the policies (only when proved); text: the explanation; json.")
 @click.option("--explain", is_flag=True, help="Same as --format text.")
+@click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
+              show_default=True,
+              help="smt: also prove with Z3 that new replicas get exactly the intent and no "
+                   "pod of another namespace gets in.")
+@_smt_timeout_option
 @click.option("-o", "--output-dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Write the policies to DIR, one NAMESPACE.yaml per namespace (only when "
                    "proved); stdout then gets the proof.")
@@ -664,8 +669,8 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
 @_files_option
 def suggest_cmd(intents: tuple[str, ...], lock_current: bool, replace_existing: bool,
                 namespaces: tuple[str, ...], cni: str | None, fmt: str, explain: bool,
-                output_dir: str | None, color: str, verbose: bool, files: tuple[str, ...],
-                ignore_kinds: tuple[str, ...]) -> None:
+                engine: str, smt_timeout: float, output_dir: str | None, color: str,
+                verbose: bool, files: tuple[str, ...], ignore_kinds: tuple[str, ...]) -> None:
     """Propose least-privilege NetworkPolicies for an intent, proved before they are shown.
 
     \b
@@ -699,7 +704,8 @@ def suggest_cmd(intents: tuple[str, ...], lock_current: bool, replace_existing: 
                      intent_name=f"flows {', '.join(intents)}" if intents else "flows",
                      observed=[read_hubble(p, cluster) for p in intents
                                if kinds[p] == "hubble"],
-                     specs=[p for p in intents if kinds[p] == "spec"])
+                     specs=[p for p in intents if kinds[p] == "spec"], engine=engine,
+                     timeout_ms=_timeout_ms(smt_timeout))
     fmt = Format.TEXT.value if explain else fmt
     if output_dir and not result.failed:
         os.makedirs(output_dir, exist_ok=True)

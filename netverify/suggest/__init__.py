@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.model import Cluster, Direction
 from netverify.ports import PortSet, Protocol
 from netverify.queries.enforcement import choose
 from netverify.results import IntentFlow, SuggestResult
 from netverify.suggest.current import current_flows
+from netverify.suggest.general import generalise
 from netverify.suggest.hubble import HubbleFlows
 from netverify.suggest.intent import Intent, Side, Workloads, build_intent
 from netverify.suggest.labels import Choice, choose_selectors
@@ -35,7 +37,8 @@ DNS_ABSENT = "kube-system/kube-dns"
 def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current: bool = False,
             replace_existing: bool = False, namespaces: Sequence[str] = (),
             cni: str | None = None, intent_name: str = "flows",
-            observed: Sequence[HubbleFlows] = (), specs: Sequence[str] = ()) -> SuggestResult:
+            observed: Sequence[HubbleFlows] = (), specs: Sequence[str] = (),
+            engine: str = "concrete", timeout_ms: int = DEFAULT_TIMEOUT_MS) -> SuggestResult:
     """Propose NetworkPolicies meeting the intent and prove them on the cluster's pods.
 
     ``flows`` (from a flows file, specs or Hubble) and ``lock_current`` (today's allowed
@@ -94,11 +97,14 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     after = reload(base, all_documents(documents), len(policies))
     proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
     unmet += _unmeetable(intent, workloads)
+    checks = proof.checks
+    if engine == "smt":
+        checks = (*checks, *generalise(proof.after, intent, workloads, touched, timeout_ms))
     return SuggestResult(
         intent=intent_name if not lock_current else
         ("lock-current" if not flows else f"lock-current + {intent_name}"),
         replace=replace_existing, namespaces=tuple(sorted(touched)), flows=flows_t,
-        policies=policies, removed=removed, kept=kept, checks=proof.checks,
+        policies=policies, removed=removed, kept=kept, checks=checks,
         pod_pairs=proof.pod_pairs, workload_pairs=proof.workload_pairs, documents=documents,
         mismatches=proof.mismatches, unmet=tuple(unmet), notes=(*notes, *synth.notes),
         coverage=cluster.coverage)
