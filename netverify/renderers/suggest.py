@@ -95,6 +95,9 @@ def render_suggest_text(r: SuggestResult, opts: RenderOptions) -> str:
     lines += ["", tabulate(rows, headers=["policy", "direction", "peers", "ports",
                                           "flows served"])]
     lines += [f"note: {n}" for n in r.notes]
+    lines += [f"not evaluated (could change the answer): {o.kind} "
+              f"{o.namespace + '/' if o.namespace else ''}{o.name}"
+              for o in r.coverage.unevaluated]
     return finish("\n".join(lines) + "\n", opts)
 
 

@@ -387,3 +387,11 @@ def test_lock_current_keeps_pod_by_pod_differences_made_by_kept_policies() -> No
     assert pod_matrix(applied(c, r, keep=True)) == before
     # with --replace the kept policy is gone: one policy per workload cannot keep v1 shut
     assert suggest(c, lock_current=True, replace_existing=True).failed
+
+
+def test_policies_netverify_does_not_evaluate_make_the_answer_incomplete() -> None:
+    """Exit 3, never a confident yes: an unevaluated traffic policy could change any pair."""
+    r = CliRunner().invoke(main, ["suggest", "--lock-current", "-f",
+                                  str(ROOT / "fixtures" / "unevaluated"), "--explain"])
+    assert r.exit_code == 3, r.output
+    assert "UNDECIDED" in r.stdout and "not evaluated" in r.stdout
