@@ -192,14 +192,18 @@ def test_end_port_is_avoided_on_cilium_before_1_16() -> None:
         {"protocol": "TCP", "port": 8000, "endPort": 8003}]
 
 
-def test_a_plugin_without_egress_enforcement_fails_the_cni_check() -> None:
-    """Flows out of a touched namespace towards an untouched one rely on egress rules."""
-    c = cluster(ns("a"), ns("b"), deployment("a", "cli", {"app": "cli"}),
-                deployment("b", "web", {"app": "web"}), deployment("a", "web", {"app": "w"}))
+def test_a_plugin_that_enforces_no_policy_fails_the_cni_check() -> None:
+    """Flannel does not implement NetworkPolicy: the suggestion holds on paper only."""
+    c = cluster(ns("a"), deployment("a", "cli", {"app": "cli"}),
+                deployment("a", "web", {"app": "w"}), deployment("a", "db", {"app": "db"}))
     flows = [IntentFlow(src="a/cli", dst="a/web", ports=tcp(80), origin="t")]
     r = suggest(c, flows, cni="flannel")
     cni = next(x for x in r.checks if x.name.startswith("the CNI"))
-    assert cni.status is ProofStatus.FAILED or "does not enforce" in cni.detail
+    assert cni.status is ProofStatus.FAILED
+    assert "Flannel" in cni.detail
+    assert r.failed
+    assert next(x for x in suggest(c, flows, cni="calico").checks
+                if x.name.startswith("the CNI")).status is ProofStatus.PROVED
 
 
 # -- hostile names ---------------------------------------------------------------------------
