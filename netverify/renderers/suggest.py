@@ -1,9 +1,9 @@
 """``suggest``: the policies as YAML, the explanation as text, the proposal as JSON.
 
-The YAML is the text the proof read back (``SuggestResult.documents``), under a comment
-header with the proof.  When the proof failed or the intent cannot be met, the YAML
-holds the reasons as comments and no object: output piped into ``kubectl apply``
-must never apply policies that were not proved.
+The YAML is the text the proof read back (``SuggestResult.documents``, written by
+``policy_yaml``), under a comment header with the proof.  When the proof failed or the
+intent cannot be met, the YAML holds the reasons as comments and no object: output piped
+into ``kubectl apply`` must never apply policies that were not proved.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from netverify.policy_yaml import all_documents, namespace_documents
 from netverify.renderers.base import SCHEMA_VERSION, RenderOptions, finish, paint, sanitize
 from netverify.renderers.coverage import coverage_json
 from netverify.results import ProofStatus, SuggestResult
@@ -61,7 +62,9 @@ def render_suggest_yaml(r: SuggestResult, opts: RenderOptions) -> str:
     head = "\n".join(_header(r)) + "\n"
     if r.failed:
         return head
-    body = "---\n".join(text for _, text in r.documents)
+    # Written again from the policies by the writer the proof's text came from: the same
+    # text (``documents``), and safe whatever the names hold.
+    body = all_documents(namespace_documents(r.policies, r.flows))
     return sanitize(head + "---\n" + body)
 
 

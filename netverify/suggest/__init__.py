@@ -3,7 +3,7 @@
 The steps, one module each: the intent as flows (``current`` for ``--lock-current``,
 ``flows_file`` for a CSV or YAML file), resolved against the cluster (``intent``); a
 selector per workload (``labels``); the policies (``synthesis``) and their YAML
-(``manifests``); then the proof on the YAML read back (``proof``).  Nothing is proposed
+(``policy_yaml``); then the proof on the YAML read back (``proof``).  Nothing is proposed
 as meeting the intent unless the proof says so: the result carries the checks, and the
 exit status follows them.
 """
@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.model import Cluster, Direction
+from netverify.policy_yaml import all_documents, namespace_documents
 from netverify.ports import PortSet, Protocol
 from netverify.queries.enforcement import choose
 from netverify.results import IntentFlow, SuggestResult
@@ -23,7 +24,6 @@ from netverify.suggest.general import generalise
 from netverify.suggest.hubble import HubbleFlows
 from netverify.suggest.intent import Intent, Side, Workloads, build_intent
 from netverify.suggest.labels import Choice, choose_selectors
-from netverify.suggest.manifests import all_documents, namespace_documents
 from netverify.suggest.proof import prove, reload
 from netverify.suggest.specs_intent import spec_intent
 from netverify.suggest.synthesis import Synthesis

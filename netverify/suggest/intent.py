@@ -151,8 +151,3 @@ def build_intent(flows: Iterable[IntentFlow], cluster: Cluster, workloads: Workl
                     more = intent.extra.get((a, b))
                     intent.extra[(a, b)] = f.ports if more is None else more.union(f.ports)
     return intent
-
-
-def describe_flow(f: IntentFlow) -> str:
-    """``frontend/web -> backend/api TCP 8080`` (one line, as comments quote it)."""
-    return f"{f.src} -> {f.dst} {f.ports}"

@@ -243,6 +243,11 @@ def _why(key: tuple[str, str], want: PortSet, got: PortSet, selectors: dict[str,
     if any(p.group == b and p.host_network for p in before.pods):
         return (f"{b} runs on the host network: NetworkPolicy does not apply to its "
                 "connections")
+    fam_a = {f for p in before.pods if p.group == a for f in p.families}
+    fam_b = {f for p in before.pods if p.group == b for f in p.families}
+    if not fam_a & fam_b:
+        return (f"{a} and {b} have no address family in common (IPv4 on one side, IPv6 on "
+                "the other): they cannot connect, whatever the policies say")
     for g in (a, b):
         # g's selector picks other workloads, or another workload's selector picks g
         mixed = sorted({*(selectors[g].also if g in selectors else ()),

@@ -6,7 +6,8 @@ of workloads, host-network pods) and every drawn set of flows between its worklo
 pair-by-pair reference evaluator (not the all-pairs engine the proof uses) finds exactly
 the intended ports between every two existing pods; or it refuses, and then for a reason
 NetworkPolicy cannot get around: workloads no stable label tells apart, pods on the host
-network.  A cluster with neither must be proved.
+network, pods with no address family in common.  A cluster with none of these must be
+proved.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def test_suggested_policies_meet_a_random_intent(manifests: list[S.Manifest],
         assert r.unmet or r.mismatches
         assert all("host network" in u for u in r.unmet)
         assert all("no stable label" in m.reason or "host network" in m.reason
-                   for m in r.mismatches)
-        assert collide or host, "refused without a reason NetworkPolicy cannot get around"
+                   or "no address family in common" in m.reason for m in r.mismatches)
+        apart = any(not (a.families & b.families) for a in cluster.pods for b in cluster.pods)
+        assert collide or host or apart, \
+            "refused without a reason NetworkPolicy cannot get around"
         return
     # The intent, pod pair by pod pair: union of the flows whose ends hold the two pods.
     def holds(end: str, group: str) -> bool:

@@ -1,4 +1,7 @@
-"""The suggestion as YAML files: one per namespace, each object commented with its flows.
+"""Suggested NetworkPolicies as YAML: a file per namespace, each object commented with its flows.
+
+One writer for both users of the text: ``suggest`` (the proof reads back exactly this)
+and the ``yaml`` renderer (which writes it), so what is printed is what was proved.
 
 Objects are written by ``yaml.safe_dump``, which quotes whatever a label value or name
 holds (colons, ``#``, newlines, a leading ``*`` or ``&``, quotes); with ``allow_unicode``
@@ -15,7 +18,6 @@ import unicodedata
 import yaml
 
 from netverify.results import IntentFlow, SuggestedPolicy
-from netverify.suggest.intent import describe_flow
 
 COMMENTED_FLOWS = 20  # flows listed above one object; the rest are counted
 
@@ -31,6 +33,11 @@ def comment_safe(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def describe_flow(f: IntentFlow) -> str:
+    """``frontend/web -> backend/api TCP 8080`` (one line, as comments quote it)."""
+    return f"{f.src} -> {f.dst} {f.ports}"
 
 
 def _comments(pol: SuggestedPolicy, flows: tuple[IntentFlow, ...]) -> list[str]:
