@@ -17,7 +17,7 @@ from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.model import Cluster, Direction
 from netverify.policy_yaml import all_documents, namespace_documents
 from netverify.ports import PortSet, Protocol
-from netverify.queries.enforcement import choose
+from netverify.queries.enforcement import enforced
 from netverify.results import IntentFlow, SuggestResult
 from netverify.suggest.current import current_flows
 from netverify.suggest.general import generalise
@@ -58,7 +58,7 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         lock_current = True
     workloads = Workloads.of(cluster)
     touched = _touched(cluster, workloads, flows, lock_current, namespaces)
-    profile, _ = choose(cluster, cni)
+    profile = enforced(cluster, cni).profile
     unmet: list[str] = [u for h in observed for u in h.unknown]
     denied = from_specs.denied if from_specs is not None else {}
     if from_specs is not None:
