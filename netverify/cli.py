@@ -40,6 +40,7 @@ from netverify.results import (
     PathsResult,
     Result,
     Severity,
+    SuggestResult,
     UrlResult,
     WhoCanReachResult,
 )
@@ -651,6 +652,91 @@ def diff_cmd(old: str, new: str, fail_on: str | None, fmt: str, output: str, col
                   timeout_ms=_timeout_ms(smt_timeout))
     _emit(result, fmt, color, verbose, output,
           Gates(diff_fail_on=DiffGate(fail_on) if fail_on else None))
+
+
+@main.command("suggest")
+@click.argument("intents", nargs=-1, metavar="[FLOWS...]")
+@click.option("--lock-current", is_flag=True,
+              help="Intent: the connections allowed today among existing workloads.")
+@click.option("--replace", "replace_existing", is_flag=True,
+              help="Drop the touched namespaces' existing NetworkPolicies (default: keep them "
+                   "and suggest additions).")
+@click.option("-n", "--namespace", "namespaces", multiple=True,
+              help="Put this namespace under default deny (repeatable; default: the namespaces "
+                   "of the flows, or every namespace with pods for --lock-current).")
+@click.option("--cni", metavar="NAME[@VERSION]",
+              help="The cluster's network plugin (default: detected from the manifests).")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in formats_for(SuggestResult)]),
+              default=Format.YAML.value, show_default=True,
+              help="yaml: the policies (only when proved); text: the explanation; json.")
+@click.option("--explain", is_flag=True, help="Same as --format text.")
+@click.option("--engine", type=click.Choice(["concrete", "smt"]), default="concrete",
+              show_default=True,
+              help="smt: also prove with Z3 that new replicas get exactly the intent and no "
+                   "pod of another namespace gets in.")
+@_smt_timeout_option
+@click.option("-o", "--output-dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Write the policies to DIR, one NAMESPACE.yaml per namespace (only when "
+                   "proved); stdout then gets the proof.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in text output.")
+@click.option("-v", "--verbose", is_flag=True, help="List skipped kinds and assumptions.")
+@_ignore_kind_option
+@_files_option
+def suggest_cmd(intents: tuple[str, ...], lock_current: bool, replace_existing: bool,
+                namespaces: tuple[str, ...], cni: str | None, fmt: str, explain: bool,
+                engine: str, smt_timeout: float, output_dir: str | None, color: str,
+                verbose: bool, files: tuple[str, ...], ignore_kinds: tuple[str, ...]) -> None:
+    """Propose least-privilege NetworkPolicies for an intent, proved before they are shown.
+
+    \b
+    The intent is --lock-current (today's connections among workloads) and/or flows
+    files: CSV lines "source, destination, ports" (or a YAML list of
+    {source, destination, ports}) with endpoints NS/NAME, NS/*, internet or a CIDR
+    and ports such as TCP/8080, 53/UDP, 8000-8100, any (docs: README, suggest);
+    *.json / *.jsonl files are Hubble exports (hubble observe -o json): their
+    forwarded L3/L4 flows between pods (and from outside) are the intent; assertion
+    specs (YAML with assertions:) keep today's connections, add every expect: allow
+    and take out every expect: deny, and are run on the result.
+
+    Each touched namespace gets a default deny in both directions, each workload one
+    allow policy (its stable labels; named ports; DNS egress to kube-system). The
+    YAML is read back and checked with the all-pairs engine on every pod pair.
+
+    Exit status: 0 proved, 1 the intent is not met or cannot be (why is printed, no
+    policy is), 2 input error, 3 incomplete (objects netverify does not evaluate).
+    """
+    from netverify.suggest import suggest
+    from netverify.suggest.flows_file import intent_kind, read_flows
+    from netverify.suggest.hubble import read_hubble
+
+    if not intents and not lock_current:
+        raise click.UsageError("no intent: give --lock-current and/or flows files")
+    kinds = {p: intent_kind(p) for p in intents}
+    flows = [f for path in intents if kinds[path] == "flows" for f in read_flows(path)]
+    cluster = _load(files, verbose, ignore_kinds)
+    result = suggest(cluster, flows, lock_current=lock_current,
+                     replace_existing=replace_existing, namespaces=namespaces, cni=cni,
+                     intent_name=f"flows {', '.join(intents)}" if intents else "flows",
+                     observed=[read_hubble(p, cluster) for p in intents
+                               if kinds[p] == "hubble"],
+                     specs=[p for p in intents if kinds[p] == "spec"], engine=engine,
+                     timeout_ms=_timeout_ms(smt_timeout))
+    fmt = Format.TEXT.value if explain else fmt
+    if output_dir and not result.failed:
+        os.makedirs(output_dir, exist_ok=True)
+        for ns, text in result.documents:
+            write_output(os.path.join(output_dir, f"{_file_name(ns)}.yaml"), text)
+    if output_dir and fmt == Format.YAML.value:  # the policies went to files: show the proof
+        fmt = Format.TEXT.value
+    _emit(result, fmt, color, verbose, "-")
+
+
+def _file_name(namespace: str) -> str:
+    """A namespace as a file name: only ASCII letters, digits, '-' and '_' (never a path)."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_"
+                      for c in namespace)
+    return cleaned.lstrip(".") or "_"
 
 
 @main.command("audit")

@@ -26,6 +26,7 @@ from netverify.results import (
     PathsResult,
     Result,
     Severity,
+    SuggestResult,
     UrlResult,
     WhoCanReachResult,
 )
@@ -97,7 +98,16 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
         # not evaluated: neither a pass nor a failure.
         complete = result.coverage.complete and not result.undecided
         return ExitCode.OK if complete else ExitCode.UNDECIDED
+    if isinstance(result, SuggestResult):
+        return _suggest(result)
     assert_never(result)
+
+
+def _suggest(r: SuggestResult) -> ExitCode:
+    """0 proved, 1 the intent is not met (or cannot be), 3 not decided either way."""
+    if r.failed:
+        return ExitCode.FAILED
+    return ExitCode.OK if r.proved and r.coverage.complete else ExitCode.UNDECIDED
 
 
 def _answer(a: Answer) -> ExitCode:

@@ -856,6 +856,118 @@ class PathsResult:
     method: str | None = None  # --method: only the routes that take it are listed
 
 
+
+# -- suggest: proposed policies and their proof ------------------------------------------
+
+class ProofStatus(enum.Enum):
+    """The outcome of one check of a suggestion's proof."""
+
+    PROVED = "proved"
+    FAILED = "failed"
+    UNDECIDED = "undecided"  # an object not evaluated, a choice left to the implementation
+    SKIPPED = "skipped"  # not asked (no specs given, no --engine smt, ...)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntentFlow:
+    """One intended connection: ``src`` to ``dst`` on ``ports``, and where it came from.
+
+    Endpoints are a workload (``ns/name``), a namespace (``ns/*``) or an address range
+    (``cidr:10.0.0.0/8``; ``internet`` is ``0.0.0.0/0`` and ``::/0``).
+    """
+
+    src: str
+    dst: str
+    ports: PortSet
+    origin: str  # "lock-current", "flows.csv:3", "dns (implied by egress default deny)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestedRule:
+    """One rule of a suggested policy: its peers and ports, and the flows it serves."""
+
+    direction: Direction
+    peers: tuple[str, ...]  # human descriptions, in the order written
+    ports: tuple[str, ...]  # as written: "TCP 8080", "TCP http", "UDP (all ports)", "all"
+    flows: tuple[int, ...]  # indexes into SuggestResult.flows
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestedPolicy:
+    """A NetworkPolicy the suggestion adds, as the object written (``manifest``)."""
+
+    namespace: str
+    name: str
+    purpose: str  # "default-deny" or "allow"
+    workload: str | None  # ns/name of the workload it selects (None: the whole namespace)
+    selector: tuple[tuple[str, str], ...]  # podSelector matchLabels
+    rules: tuple[SuggestedRule, ...]
+    manifest: Mapping[str, object]
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProofCheck:
+    """One property of the suggestion checked before it is proposed."""
+
+    name: str  # "intended flows allowed", "other pairs denied", ...
+    status: ProofStatus
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mismatch:
+    """A workload pair whose connectivity with the suggestion differs from the intent."""
+
+    src: str
+    dst: str
+    intended: PortSet
+    actual: PortSet
+    pairs: int  # pod pairs of the workload pair that differ
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestResult:
+    """Policies proposed for an intent, and the proof that they meet it among existing pods.
+
+    ``proved`` is True only when every check proved; ``unmet`` says why an intent cannot
+    be met at all (then no policy is proposed as an answer).
+    """
+
+    intent: str  # "lock-current", "flows FILE", ...
+    replace: bool  # --replace: the touched namespaces' existing policies are dropped
+    namespaces: tuple[str, ...]  # touched: default deny in both directions
+    flows: tuple[IntentFlow, ...]
+    policies: tuple[SuggestedPolicy, ...]
+    removed: tuple[str, ...]  # ns/name of existing policies dropped (--replace)
+    kept: tuple[str, ...]  # ns/name of existing policies kept in the touched namespaces
+    checks: tuple[ProofCheck, ...]
+    pod_pairs: int  # ordered pod pairs checked
+    workload_pairs: int  # ordered workload pairs checked
+    # (namespace, YAML text): exactly what the proof re-read, to print or write per namespace
+    documents: tuple[tuple[str, str], ...] = ()
+    mismatches: tuple[Mismatch, ...] = ()
+    unmet: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    coverage: Coverage = COMPLETE
+
+    @property
+    def proved(self) -> bool:
+        """Every check proved (or was not asked) and every intent can be met."""
+        return not self.unmet and all(
+            c.status in (ProofStatus.PROVED, ProofStatus.SKIPPED) for c in self.checks)
+
+    @property
+    def failed(self) -> bool:
+        """Some check failed or some intent cannot be met: the suggestion is not the intent."""
+        return bool(self.unmet) or any(c.status is ProofStatus.FAILED for c in self.checks)
+
+
 # Every result a query returns: renderers and exit statuses are defined for each.
 Result = (CanReachResult | HypotheticalResult | UrlResult | WhoCanReachResult | MatrixResult
-          | CheckReport | DiffResult | PathsResult | AuditReport)
+          | CheckReport | DiffResult | PathsResult | AuditReport | SuggestResult)

@@ -61,9 +61,12 @@ ALLOWED: dict[str, set[str]] = {
     "engines": MODEL | {"results", "deadline", "progress"},
     "queries": ASKING | {"progress"},
     "audit": ASKING | {"queries", "hop_text", "progress"},  # rules are queries over the model
-    "renderers": MODEL | {"results", "exits", "hop_text"},
+    "renderers": MODEL | {"results", "exits", "hop_text", "policy_yaml"},
+    "policy_yaml": MODEL | {"results"},  # suggested policies as YAML: for suggest and renderers
+    # suggest: synthesis from an intent, and the proof on the YAML read back by the loader
+    "suggest": ASKING | {"queries", "loader", "policy_yaml"},
     "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits", "progress",
-                     "terminal", "config"},
+                     "terminal", "config", "suggest"},
     "__main__": {"cli"},
 }
 

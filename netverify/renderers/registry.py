@@ -25,6 +25,7 @@ from netverify.renderers import (
     json,
     junit,
     paths,
+    suggest,
     tables,
     text,
 )
@@ -44,6 +45,7 @@ from netverify.results import (
     MatrixResult,
     PathsResult,
     Result,
+    SuggestResult,
     UrlResult,
     WhoCanReachResult,
 )
@@ -61,6 +63,7 @@ class Format(enum.Enum):
     JUNIT = "junit"
     DOT = "dot"
     LIST = "list"
+    YAML = "yaml"
 
     @property
     def suffix(self) -> str:
@@ -76,6 +79,8 @@ class Format(enum.Enum):
                 return "dot"
             case Format.LIST:
                 return "list.txt"
+            case Format.YAML:
+                return "yaml"
             case _:
                 assert_never(self)
 
@@ -111,6 +116,9 @@ RENDERERS: Final[Mapping[tuple[type[Result], Format], Renderer[Any]]] = MappingP
     (AuditReport, Format.HTML): audit_html.render_audit_html,
     (AuditReport, Format.JSON): JsonRenderer(audit_text.audit_document, "audit"),
     (AuditReport, Format.SARIF): audit_sarif.render_audit_sarif,
+    (SuggestResult, Format.YAML): suggest.render_suggest_yaml,
+    (SuggestResult, Format.TEXT): suggest.render_suggest_text,
+    (SuggestResult, Format.JSON): JsonRenderer(suggest.suggest_document, "suggest"),
 })
 
 # Audit formats that show the connectivity matrices: the audit computes them only for

@@ -24,6 +24,7 @@ from netverify.results import (
     PathsResult,
     Result,
     Severity,
+    SuggestResult,
     UrlResult,
     WhoCanReachResult,
 )
@@ -133,6 +134,15 @@ def _audit() -> Result:
                  connectivity=shows_connectivity("json"), fail_on=Severity.ERROR)
 
 
+def _suggest() -> Result:
+    from netverify.suggest import suggest
+    from netverify.suggest.flows_file import read_flows
+
+    flows = read_flows("fixtures/suggest/demo-flows.csv")
+    return suggest(_load("fixtures/demo"), flows, replace_existing=True,
+                   intent_name="flows fixtures/suggest/demo-flows.csv")
+
+
 CASES: dict[str, Case] = {
     "can-reach": Case(CanReachResult, _can_reach,
                       ("can-reach", "frontend/web", "backend/api", "-f", "fixtures/demo"), 0),
@@ -161,6 +171,9 @@ CASES: dict[str, Case] = {
                  ("diff", "fixtures/review/before.yaml", "fixtures/review/after.yaml"), 0),
     "paths": Case(PathsResult, _paths, ("paths", "-f", "fixtures/ingress"), 0),
     "audit": Case(AuditReport, _audit, ("audit", "-f", "fixtures/unevaluated"), 3),
+    "suggest": Case(SuggestResult, _suggest,
+                    ("suggest", "fixtures/suggest/demo-flows.csv", "--replace",
+                     "-f", "fixtures/demo"), 0),
 }
 
 

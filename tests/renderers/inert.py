@@ -14,6 +14,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import yaml
+
 from tests.renderers.samples import UNSAFE
 
 OUR_COLOUR = re.compile(r"\x1b\[3[0-7]m\x1b\[1m[^\x1b]*\x1b\[0m")
@@ -107,6 +109,12 @@ def assert_json_inert(text: str) -> object:
     return json.loads(text)
 
 
+def assert_yaml_inert(text: str) -> list[object]:
+    """Valid YAML (what kubectl apply reads) holding no raw control or bidi character."""
+    assert_no_unsafe(text)
+    return list(yaml.safe_load_all(text))
+
+
 def assert_sarif_inert(text: str) -> None:
     """Valid JSON, and the texts code scanning shows people hold no control or bidi."""
     log = assert_json_inert(text)
@@ -151,6 +159,8 @@ def assert_inert(fmt: str, text: str, colour: bool = False) -> None:
         assert_xml_inert(text)
     elif fmt == "json":
         assert_json_inert(text)
+    elif fmt == "yaml":
+        assert_yaml_inert(text)
     elif fmt == "sarif":
         assert_sarif_inert(text)
     elif fmt == "html":

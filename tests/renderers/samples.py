@@ -62,6 +62,8 @@ def results() -> dict[str, object]:
     from netverify.queries.matrix import matrix
     from netverify.queries.paths import can_reach_url, paths
     from netverify.queries.who_can_reach import who_can_reach
+    from netverify.suggest import suggest
+    from netverify.suggest.flows_file import read_flows
 
     demo = load_cluster([str(DEMO)])
     # The old cluster lacks backend/db's policy: the diff has rows and witnesses.
@@ -108,4 +110,6 @@ def results() -> dict[str, object]:
         "paths": paths(ingress),
         "url": can_reach_url(ingress, "internet", "https://checkout.example.com/"),
         "audit": audit(demo, inputs=[str(DEMO)], connectivity=True),
+        "suggest": suggest(demo, read_flows(str(ROOT / "fixtures" / "suggest" / "demo-flows.csv")),
+                           replace_existing=True),
     }

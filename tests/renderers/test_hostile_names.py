@@ -20,7 +20,7 @@ from tests.renderers.samples import HOSTILE_ALPHABET, hostile, results
 
 KINDS = ["can-reach", "can-reach-denied", "can-reach-pairs", "hypothetical", "matrix",
          "matrix-port", "matrix-namespace", "who-can-reach", "lint", "check", "diff",
-         "paths", "url", "audit"]
+         "paths", "url", "audit", "suggest"]
 hostile_text = st.text(alphabet=st.sampled_from(HOSTILE_ALPHABET), min_size=1, max_size=12)
 
 

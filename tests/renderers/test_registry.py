@@ -19,6 +19,7 @@ from netverify.results import (
     MatrixResult,
     PathsResult,
     Result,
+    SuggestResult,
     UrlResult,
     WhoCanReachResult,
 )
@@ -34,6 +35,7 @@ COMMANDS: dict[str, tuple[type[Result], ...]] = {
     "diff": (DiffResult,),
     "paths": (PathsResult,),
     "audit": (AuditReport,),
+    "suggest": (SuggestResult,),
 }
 
 
