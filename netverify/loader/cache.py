@@ -54,7 +54,7 @@ def reset_fingerprint() -> None:
     _sources.clear()
 
 
-def _fingerprint() -> str | None:
+def parse_fingerprint() -> str | None:
     """What besides the text decides the parse result; None when it cannot be known."""
     import yaml
 
@@ -80,7 +80,7 @@ def _fingerprint() -> str | None:
 def _key(text: str) -> str | None:
     if len(text) < MIN_SIZE:
         return None
-    fingerprint = _fingerprint()
+    fingerprint = parse_fingerprint()
     if fingerprint is None:
         return None
     h = hashlib.sha256(fingerprint.encode())

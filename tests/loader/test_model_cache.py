@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import netverify.loader as loader
-from netverify.errors import ManifestError
+from netverify.errors import ManifestError, QueryError
 from netverify.loader import HelmOptions, load_cluster, model_cache
+from tests import strategies as S
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\n"
 POLICY = """apiVersion: networking.k8s.io/v1
@@ -132,3 +135,34 @@ def test_only_the_most_recent_entries_are_kept(folder, tmp_path, monkeypatch):
         (folder / "policy.yaml").write_text(POLICY.replace("port: 80", f"port: {port}"))
         load_cluster([str(folder)], use_cache=True)
     assert len(_entries(tmp_path)) == 2
+
+
+FIXTURES = sorted(p for p in (Path(__file__).parents[2] / "fixtures").rglob("*")
+                  if p.is_dir() and any(p.glob("*.yaml")))
+
+
+def _same_through_the_cache(paths: list[str]) -> None:
+    try:
+        fresh = load_cluster(paths)
+    except (ManifestError, QueryError):
+        return  # fixtures of bad input: nothing is stored for them (tested above)
+    stored = load_cluster(paths, use_cache=True)
+    read = load_cluster(paths, use_cache=True)
+    assert fresh == stored == read
+    assert [p.source for p in fresh.policies] == [p.source for p in read.policies]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_every_fixture_model_reads_back_equal(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("NETVERIFY_CACHE_DIR", str(tmp_path / "cache"))
+    _same_through_the_cache([str(path)])
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(manifests=S.clusters())
+def test_random_cluster_models_read_back_equal(manifests, tmp_path_factory, monkeypatch):
+    d = tmp_path_factory.mktemp("c")
+    monkeypatch.setenv("NETVERIFY_CACHE_DIR", str(d / "cache"))
+    (d / "c.yaml").write_text(S.to_yaml(S.flatten(manifests)))
+    _same_through_the_cache([str(d / "c.yaml")])
