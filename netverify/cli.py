@@ -95,7 +95,8 @@ def _silence_stdout() -> None:
 @click.option("--debug", is_flag=True,
               help="Show tracebacks of input errors and internal errors.")
 @click.option("--no-cache", is_flag=True,
-              help="Parse every file afresh (large files' parses are cached by default; "
+              help="Parse every file and build the model afresh (the model of unchanged "
+                   "files and large files' parses are cached by default; "
                    "NETVERIFY_NO_CACHE=1 says the same).")
 @click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False),
               help="Settings file (default: .netverify.yaml or pyproject.toml's "

@@ -10,7 +10,9 @@ engines on it, so there is one semantics with the plugin's gaps applied.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from netverify.errors import QueryError
@@ -32,10 +34,53 @@ class PodSign:
 
     def matches(self, name: str, containers: tuple[tuple[str, str], ...]) -> bool:
         """Whether a pod of this name and these (container, image) pairs shows the sign."""
-        return ((self.name is None or re.fullmatch(self.name, name) is not None)
-                and (self.image is None
-                     or any(re.search(self.image, image) for _, image in containers))
+        return ((self.name is None or _rx(self.name).fullmatch(name) is not None)
+                and self.matches_containers(containers))
+
+    def matches_containers(self, containers: tuple[tuple[str, str], ...]) -> bool:
+        """The sign's conditions on containers and images (all of them when it has no name)."""
+        return ((self.image is None
+                 or any(_rx(self.image).search(image) for _, image in containers))
                 and (self.container is None or any(c == self.container for c, _ in containers)))
+
+
+@functools.cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+class _Prefilter:
+    """Whether a pod can show any of ``signs``, in one regular expression per pod.
+
+    One match per pod and sign took 0.25 s of every query at 10,000 pods.  A pod can
+    show a sign with a name only if that name matches (the alternation of all such
+    names matches exactly the names one of them matches), and a sign without a name
+    only through its containers, which many pods share.
+    """
+
+    def __init__(self, signs: Iterable[PodSign]) -> None:
+        signs = tuple(signs)
+        names = [s.name for s in signs if s.name is not None]
+        self.nameless = tuple(s for s in signs if s.name is None)
+        try:
+            # Numbered groups would shift (a backreference would name another pattern's
+            # group) and a global flag would apply to all: then no shortcut.
+            if any(_rx(n).groups for n in names):
+                raise re.error("a name pattern with groups")
+            self.names: re.Pattern[str] | None = re.compile(
+                "|".join(f"(?:{n})" for n in names)) if names else None
+        except re.error:
+            self.names, self.nameless = None, signs  # no shortcut: every sign is asked
+        self.by_containers: dict[tuple[tuple[str, str], ...], bool] = {}
+
+    def may_match(self, name: str, containers: tuple[tuple[str, str], ...]) -> bool:
+        if self.names is not None and self.names.fullmatch(name) is not None:
+            return True
+        hit = self.by_containers.get(containers)
+        if hit is None:
+            hit = self.by_containers[containers] = any(
+                s.matches_containers(containers) for s in self.nameless)
+        return hit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -310,7 +355,10 @@ def detect(cluster: Cluster) -> Detection:
                   if (prof := profile(name)).signature != NO_SIGNATURE}
     found: dict[str, list[str]] = {}
     versions: dict[str, str | None] = {}
+    prefilter = _Prefilter(s for sig in signatures.values() for s in sig.pods)
     for pod in cluster.pods:
+        if not prefilter.may_match(pod.name, pod.containers):
+            continue
         for name, sig in signatures.items():
             sign = next((s for s in sig.pods if s.matches(pod.name, pod.containers)), None)
             if sign is None:

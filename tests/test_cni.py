@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netverify.cli import main
 from netverify.cni import NAMES, NO_SIGNATURE, CniProfile, PodSign, Signature, detect, profile
@@ -304,3 +306,33 @@ def test_every_query_takes_the_plugin_from_enforced():
                 if picked:
                     callers.append(f"{path.relative_to(pkg)} imports {sorted(picked)}")
     assert not callers, "use queries.enforcement.enforced: " + "; ".join(callers)
+
+
+_SIGNS = [s for name in NAMES for s in profile(name).signature.pods]
+_NAMES = sorted({s.name for s in _SIGNS if s.name} | {"x", "cilium-agent", "calico-node-1"})
+_IMAGES = ["nginx:1.25", "quay.io/cilium/cilium:v1.16.1", "docker.io/calico/node:v3.28.0",
+           "flannel/flannel:v0.25", "cloudnativelabs/kube-router", "busybox"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.one_of(st.sampled_from(_NAMES), st.text(max_size=12)),
+       containers=st.lists(st.tuples(st.sampled_from(["weave-npc", "app", "cilium-agent"]),
+                                     st.sampled_from(_IMAGES)), max_size=3).map(tuple))
+def test_the_detection_shortcut_never_skips_a_pod_that_shows_a_sign(name, containers):
+    # detect() asks each sign only for pods the one-regex prefilter lets through; it must
+    # let through every pod some sign matches, or a plugin goes undetected.
+    from netverify.cni import _Prefilter
+
+    pre = _Prefilter(_SIGNS)
+    if any(s.matches(name, containers) for s in _SIGNS):
+        assert pre.may_match(name, containers)
+
+
+def test_a_name_pattern_with_groups_still_lets_its_pods_through():
+    # Joined into one alternation, (b)\1 would read the other pattern's group 1.
+    from netverify.cni import _Prefilter
+
+    signs = [PodSign(name="(a)x"), PodSign(name=r"(b)\1")]
+    pre = _Prefilter(signs)
+    assert signs[1].matches("bb", ())
+    assert pre.may_match("ax", ()) and pre.may_match("bb", ())

@@ -9,7 +9,8 @@ from typing import TextIO
 from netverify.errors import ManifestError
 from netverify.loader.build import build_cluster
 from netverify.loader.cluster_source import CLUSTER_PATH, LiveCluster, LiveReport
-from netverify.loader.documents import RawObject, parse_text, read_objects
+from netverify.loader.documents import RawObject, expand_paths, parse_text, read_objects
+from netverify.loader.model_cache import cached_model, model_key
 from netverify.loader.render import HelmOptions
 from netverify.model import Cluster
 from netverify.progress import current
@@ -20,7 +21,8 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
                  helm: HelmOptions | None = None, live: LiveCluster | None = None) -> Cluster:
     """Load files, folders or ``-`` (stdin) into a Cluster.
 
-    ``use_cache`` reuses the parse of large unchanged files (``netverify.loader.cache``).
+    ``use_cache`` reuses the model built from the same files (``model_cache``) and the
+    parse of large unchanged files (``netverify.loader.cache``).
     ``ignore_kinds`` (``CiliumNetworkPolicy``, ``NetworkPolicy.projectcalico.org``, ...)
     ignores on purpose traffic policies netverify does not evaluate; otherwise answers
     they could change are incomplete (``Cluster.coverage``).  A Kustomize folder or Helm
@@ -44,14 +46,29 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None, *,
     report = LiveReport()  # filled while the objects are read, before the model is finished
     try:
         with current().phase("loading manifests"):
-            return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache,
-                                                    helm=helm, live=live, report=report),
-                                       paths),
-                                 ignore_kinds=ignore_kinds, unreadable=report.unreadable,
-                                 warnings=report.warnings)
+            def build() -> Cluster:
+                return build_cluster(_some(read_objects(paths, stdin, use_cache=use_cache,
+                                                        helm=helm, live=live, report=report),
+                                           paths),
+                                     ignore_kinds=ignore_kinds, unreadable=report.unreadable,
+                                     warnings=report.warnings)
+
+            # Helm values with no chart to use them are an error read_objects raises.
+            key = _model_key(paths, ignore_kinds) if use_cache and not (
+                helm and helm.values) else None
+            return build() if key is None else cached_model(key, build)
     finally:
         if enabled:
             gc.enable()
+
+
+def _model_key(paths: Sequence[str], ignore_kinds: Sequence[str]) -> str | None:
+    """The model cache's key when every input is a plain file, else None."""
+    files = expand_paths(paths)
+    if not all(isinstance(f, str) and f not in ("-", CLUSTER_PATH) and not f.startswith("git:")
+               for f in files):
+        return None  # stdin, the live cluster, git revisions, rendered sources: read afresh
+    return model_key([str(f) for f in files], ignore_kinds)
 
 
 def _some(objects: Iterable[RawObject], paths: Sequence[str]) -> Iterator[RawObject]:

@@ -1,9 +1,13 @@
 """A parse cache for large manifest files: YAML parsing is most of a query's time.
 
 PyYAML needs about 5 s of CPU for a 10,000-pod dump; reading back the parsed
-objects with ``marshal`` takes a tenth of that.  Entries are keyed by the
-file's absolute path, size, modification time and the netverify version, so an
-edited file or a new release is parsed afresh.  Only files of at least
+objects with ``marshal`` takes a tenth of that.  Entries are keyed by the file's
+content (SHA-256 of its text) and by everything else the parse depends on: the
+netverify version, the source of the parsing modules (a development checkout
+changes without a new version), the kinds that keep line tables, Python's and
+PyYAML's versions.  Path, size and mtime are not enough: an edit within one clock
+tick, or a file replaced by one carrying the same mtime (``cp -p``, ``rsync -t``),
+would be answered from the old parse.  Only files of at least
 ``MIN_SIZE`` bytes are cached; anything unusual (a value marshal cannot hold, a
 cache folder that cannot be written, a corrupt entry) silently falls back to
 parsing.  The CLI turns the cache on (``--no-cache`` or ``NETVERIFY_NO_CACHE=1``
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -38,17 +43,50 @@ def cache_dir() -> Path:
     return Path(base) / "netverify"
 
 
-def _key(path: str) -> str | None:
-    from netverify import __version__
+# Modules whose code decides what a parse returns; their source is part of every key.
+_PARSER_MODULES = ("netverify.loader.cache", "netverify.loader.documents",
+                   "netverify.loader.jsondata", "netverify.loader.yamldata", "netverify.source")
+_sources: list[str] = []  # the hash of those sources, once per process
 
-    try:
-        st = os.stat(path)
-    except OSError:
+
+def reset_fingerprint() -> None:
+    """Forget the parser's fingerprint (tests that change what it covers)."""
+    _sources.clear()
+
+
+def parse_fingerprint() -> str | None:
+    """What besides the text decides the parse result; None when it cannot be known."""
+    import yaml
+
+    from netverify import __version__
+    from netverify.loader import documents
+
+    if not _sources:
+        h = hashlib.sha256()
+        for name in _PARSER_MODULES:
+            file = getattr(sys.modules.get(name), "__file__", None)
+            try:
+                h.update(Path(file).read_bytes() if file else b"")
+            except OSError:
+                return None  # no source to read (a frozen build): never cache
+            if not file:
+                return None
+        _sources.append(h.hexdigest())
+    return "|".join((str(FORMAT), __version__, _sources[0], sys.version,
+                     yaml.__version__, str(getattr(yaml, "__with_libyaml__", False)),
+                     ",".join(sorted(documents.LINE_KINDS))))
+
+
+def _key(text: str) -> str | None:
+    if len(text) < MIN_SIZE:
         return None
-    if st.st_size < MIN_SIZE:
+    fingerprint = parse_fingerprint()
+    if fingerprint is None:
         return None
-    raw = f"{FORMAT}|{__version__}|{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}"
-    return hashlib.sha256(raw.encode()).hexdigest()
+    h = hashlib.sha256(fingerprint.encode())
+    h.update(b"\0")
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def cached_parse(path: str, text: str,
@@ -56,7 +94,7 @@ def cached_parse(path: str, text: str,
     """Yield the objects of one file, from the cache when a fresh entry exists."""
     from netverify.loader.documents import RawObject
 
-    key = _key(path)
+    key = _key(text)
     if key is None:
         yield from parse(text, path)
         return

@@ -32,6 +32,10 @@ _WS = re.compile(r"[ \t\n\r]*")
 # JSON lets through in strings; and \u escapes of surrogates, which both read apart.
 _YAML_REFUSES = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
                            "\U00010000-\U0010ffff]|\\\\u[dD][89abcdefABCDEF]")
+# The same for ASCII text, at C speed (the class above takes 0.4 s over a 30 MB dump):
+# the bytes YAML allows, deleted by bytes.translate, leave those it refuses.
+_ASCII_ALLOWED = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
+_SURROGATE_ESCAPE = re.compile("\\\\u[dD][89abcdefABCDEF]")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
 
@@ -63,6 +67,15 @@ _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 Row = tuple[dict[str, Any], SourceRef, "dict[tuple[str | int, ...], int] | None"]
 
 
+def yaml_refuses(text: str) -> bool:
+    """Whether ``text`` holds a character YAML refuses, or a surrogate escape."""
+    if not text.isascii():
+        return _YAML_REFUSES.search(text) is not None
+    if text.encode("ascii").translate(None, _ASCII_ALLOWED):
+        return True
+    return "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
+
+
 def parse_json(text: str, label: str, line_kinds: frozenset[str]) -> list[Row] | None:
     """The objects of a JSON text as the YAML path reads them, or None to let it decide.
 
@@ -70,7 +83,7 @@ def parse_json(text: str, label: str, line_kinds: frozenset[str]) -> list[Row] |
     """
     start = _WS.match(text, 0)
     i = start.end() if start else 0
-    if not text.startswith("{", i) or _YAML_REFUSES.search(text):
+    if not text.startswith("{", i) or yaml_refuses(text):
         return None
     try:
         data, spans, end = _top(text, i)

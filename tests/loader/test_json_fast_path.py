@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import netverify.loader.documents as documents
 from netverify.errors import ManifestError
@@ -142,3 +143,19 @@ def test_a_bad_field_is_located_by_line_and_column_as_from_yaml(
             load_text(text, "dump.json")
     assert str(fast.value) == str(slow.value)
     assert "dump.json:" in str(fast.value) and "70000" in str(fast.value)
+
+
+_CHARS = "\t\n\r \x00\x01\x08\x0b\x0c\x0e\x1f\x7f\x80\x85\x9f\xa0\ud7ff\ue000\ufffd\ufffe" \
+         "\U00010000aZ{}\":\\u0d8DdDaA9"
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list(_CHARS)), max_size=20))
+def test_the_ascii_check_refuses_what_the_character_class_refuses(text):
+    # YAML's reader refuses these characters anywhere (PyYAML's NON_PRINTABLE); the fast
+    # check for ASCII texts must agree with the class on every text, ASCII or not.
+    from netverify.loader.jsondata import _YAML_REFUSES, yaml_refuses
+
+    assert yaml_refuses(text) == (_YAML_REFUSES.search(text) is not None)
+    ascii_only = "".join(c for c in text if c.isascii())
+    assert yaml_refuses(ascii_only) == (_YAML_REFUSES.search(ascii_only) is not None)

@@ -32,11 +32,12 @@ import z3
 
 from netverify.engines.classes import numbered_ports
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, Labels, SymEndpoint, can_use
+from netverify.engines.smt.terms import and_, or_
 from netverify.engines.smt.tiers import TierFormulas
 from netverify.engines.smt.universe import Universe
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Rule
-from netverify.ports import MAX_PORT, MIN_PORT, Interval
+from netverify.ports import MAX_PORT, MIN_PORT, Interval, PortSet
 from netverify.selectors import LabelSelector, Operator
 
 
@@ -77,7 +78,7 @@ class Traffic:
         """
         if not z3.is_const(self.ipv6) or z3.is_true(self.ipv6) or z3.is_false(self.ipv6):
             return formula
-        return z3.Or(z3.substitute(formula, (self.ipv6, z3.BoolVal(True))),
+        return or_(z3.substitute(formula, (self.ipv6, z3.BoolVal(True))),
                      z3.substitute(formula, (self.ipv6, z3.BoolVal(False))))
 
 
@@ -105,7 +106,7 @@ def port_in(port: z3.BitVecRef, intervals: tuple[Interval, ...]) -> z3.BoolRef:
     def within(a: int, b: int) -> z3.BoolRef:
         if b - a == 1:
             lo, hi = intervals[a]
-            return port == lo if lo == hi else z3.And(z3.UGE(port, lo), z3.ULE(port, hi))
+            return port == lo if lo == hi else and_(z3.UGE(port, lo), z3.ULE(port, hi))
         m = (a + b) // 2
         return z3.If(z3.ULT(port, intervals[m][0]), within(a, m), within(m, b))
 
@@ -127,6 +128,8 @@ class Encoder:
         # Sub-terms shared between policies (the same selector on the same endpoint)
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
         self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
+        # id(rule) -> (rule, its merged numbered ports); the rule is held so the id stays its
+        self._numbered: dict[int, tuple[Rule, PortSet]] = {}
         self.tiers = TierFormulas(cluster, self.selector)
 
     # -- selectors -----------------------------------------------------------
@@ -146,17 +149,17 @@ class Encoder:
         for req in sel.requirements:
             present = labels.present[req.key]
             value = labels.value[req.key]
-            one_of = z3.Or(*[value == self.u.value_index(req.key, v)
+            one_of = or_(*[value == self.u.value_index(req.key, v)
                              for v in sorted(req.values)]) if req.values else z3.BoolVal(False)
             if req.operator is Operator.IN:
-                terms.append(z3.And(present, one_of))
+                terms.append(and_(present, one_of))
             elif req.operator is Operator.NOT_IN:
-                terms.append(z3.Or(z3.Not(present), z3.Not(one_of)))
+                terms.append(or_(z3.Not(present), z3.Not(one_of)))
             elif req.operator is Operator.EXISTS:
                 terms.append(present)
             else:
                 terms.append(z3.Not(present))
-        return z3.And(*terms) if terms else z3.BoolVal(True)
+        return and_(*terms) if terms else z3.BoolVal(True)
 
     def _in_namespace(self, name: str, ep: SymEndpoint) -> z3.BoolRef:
         if ep.fixed_ns is not None:
@@ -173,12 +176,12 @@ class Encoder:
         return hit
 
     def _selects(self, pol: NetworkPolicy, ep: SymEndpoint) -> z3.BoolRef:
-        return z3.And(ep.is_pod, z3.Not(ep.host_network), self._in_namespace(pol.namespace, ep),
+        return and_(ep.is_pod, z3.Not(ep.host_network), self._in_namespace(pol.namespace, ep),
                       self.selector(pol.pod_selector, ep.labels))
 
     def isolated(self, direction: Direction, ep: SymEndpoint) -> z3.BoolRef:
         """Some policy of ``direction`` selects ``ep``."""
-        return z3.Or(*[self.selects(p, ep) for p in self._candidates(direction, ep)])
+        return or_(*[self.selects(p, ep) for p in self._candidates(direction, ep)])
 
     def _candidates(self, direction: Direction, ep: SymEndpoint) -> list[NetworkPolicy]:
         pols = self.policies[direction]
@@ -199,7 +202,7 @@ class Encoder:
             hit = self._peer(pol, peer, ep)
             self._sel_cache[key] = hit
         if peer.ip_block is not None and traffic is not None:
-            return z3.And(traffic.over(peer.ip_block.addresses.family), hit)
+            return and_(traffic.over(peer.ip_block.addresses.family), hit)
         return hit
 
     def _peer(self, pol: NetworkPolicy, peer: Peer, ep: SymEndpoint) -> z3.BoolRef:
@@ -208,11 +211,11 @@ class Encoder:
             width = 32 if addrs.family == 4 else 128
             cases = []
             for has, addr in ep.ips(addrs.family):
-                inside = z3.Or(*[z3.And(z3.UGE(addr, z3.BitVecVal(lo, width)),
+                inside = or_(*[and_(z3.UGE(addr, z3.BitVecVal(lo, width)),
                                         z3.ULE(addr, z3.BitVecVal(hi, width)))
                                  for lo, hi in addrs.intervals])
-                cases.append(z3.And(has, inside))
-            return z3.Or(*cases) if cases else z3.BoolVal(False)
+                cases.append(and_(has, inside))
+            return or_(*cases) if cases else z3.BoolVal(False)
         terms = [ep.is_pod, z3.Not(ep.host_network)]
         if peer.namespace_selector is None:
             terms.append(self._in_namespace(pol.namespace, ep))
@@ -220,7 +223,7 @@ class Encoder:
             terms.append(self.selector(peer.namespace_selector, ep.ns_labels))
         if peer.pod_selector is not None:
             terms.append(self.selector(peer.pod_selector, ep.labels))
-        return z3.And(*terms)
+        return and_(*terms)
 
     def ports(self, rule: Rule, dst: SymEndpoint, traffic: Traffic) -> z3.BoolRef:
         """The rule's ports admit (port, protocol) towards ``dst``.
@@ -231,12 +234,15 @@ class Encoder:
         """
         if rule.ports is None:
             return z3.BoolVal(True)
-        numbered = numbered_ports(rule)
+        known = self._numbered.get(id(rule))
+        if known is None or known[0] is not rule:
+            known = self._numbered[id(rule)] = (rule, numbered_ports(rule))
+        numbered = known[1]
         # AST ids: the cached term holds the port and protocol terms, so they stay unique.
         key = ("ports", numbered, traffic.port.get_id(), traffic.proto.get_id())
         hit = self._sel_cache.get(key)
         if hit is None:
-            hit = z3.Or(*[z3.And(traffic.proto == PROTOCOL_CODE[proto],
+            hit = or_(*[and_(traffic.proto == PROTOCOL_CODE[proto],
                                  port_in(traffic.port, ivs)) for proto, ivs in numbered.items()])
             self._sel_cache[key] = hit
         cases = [hit]
@@ -244,17 +250,17 @@ class Encoder:
             if isinstance(spec.port, str):
                 proto_ok = traffic.proto == PROTOCOL_CODE[spec.protocol]
                 decl = dst.named.get((spec.port, spec.protocol), [])
-                cases.append(z3.And(proto_ok, z3.Or(*[z3.And(has, num == traffic.port)
+                cases.append(and_(proto_ok, or_(*[and_(has, num == traffic.port)
                                                       for has, num in decl])
                                     if decl else z3.BoolVal(False)))
-        return z3.Or(*cases)
+        return or_(*cases)
 
     def rule(self, pol: NetworkPolicy, rule: Rule, other: SymEndpoint, dst: SymEndpoint,
              traffic: Traffic) -> z3.BoolRef:
         """The rule admits ``other`` on this traffic."""
-        peers = z3.BoolVal(True) if rule.peers is None else z3.Or(
+        peers = z3.BoolVal(True) if rule.peers is None else or_(
             *[self.peer(pol, p, other, traffic) for p in rule.peers])
-        return z3.And(peers, self.ports(rule, dst, traffic))
+        return and_(peers, self.ports(rule, dst, traffic))
 
     # -- sides and connections -------------------------------------------------
 
@@ -281,17 +287,17 @@ class Encoder:
         for pol in pols:
             sel = self.selects(pol, subject)
             for rule in pol.rules(direction):
-                t = z3.And(sel, self.rule(pol, rule, other, dst, traffic))
+                t = and_(sel, self.rule(pol, rule, other, dst, traffic))
                 terms.append(RuleTerm(pol, rule, t))
                 admitted.append(t)
-        governed = z3.And(subject.is_pod, z3.Not(subject.host_network))
-        isolated = z3.Or(*[self.selects(p, subject) for p in pols])  # cached terms
+        governed = and_(subject.is_pod, z3.Not(subject.host_network))
+        isolated = or_(*[self.selects(p, subject) for p in pols])  # cached terms
         if not self.tiers.active:
-            allowed = z3.Or(z3.Not(governed), z3.Not(isolated), *admitted)
+            allowed = or_(z3.Not(governed), z3.Not(isolated), *admitted)
             return allowed, allowed, terms
         lo, hi = self.tiers.side(direction, subject, other, dst, traffic, isolated,
-                                 z3.Or(*admitted))
-        return z3.Or(z3.Not(governed), lo), z3.Or(z3.Not(governed), hi), terms
+                                 or_(*admitted))
+        return or_(z3.Not(governed), lo), or_(z3.Not(governed), hi), terms
 
     def allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
                 ) -> tuple[z3.BoolRef, z3.BoolRef, list[RuleTerm], list[RuleTerm]]:
@@ -303,12 +309,12 @@ class Encoder:
         e, eterms = self.side(Direction.EGRESS, src, dst, dst, traffic)
         i, iterms = self.side(Direction.INGRESS, dst, src, dst, traffic)
         both = self.common_family(src, dst, traffic)
-        return z3.And(both, e), z3.And(both, i), eterms, iterms
+        return and_(both, e), and_(both, i), eterms, iterms
 
     def common_family(self, src: SymEndpoint, dst: SymEndpoint,
                       traffic: Traffic) -> z3.BoolRef:
         """Both endpoints can use the connection's address family."""
-        return z3.Or(*[z3.And(traffic.over(f), can_use(src, f), can_use(dst, f))
+        return or_(*[and_(traffic.over(f), can_use(src, f), can_use(dst, f))
                        for f in (IPv4, IPv6)])
 
     def possibly_allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
@@ -322,4 +328,4 @@ class Encoder:
             return z3.BoolVal(True)
         _, e, _ = self.side_bounds(Direction.EGRESS, src, dst, dst, traffic)
         _, i, _ = self.side_bounds(Direction.INGRESS, dst, src, dst, traffic)
-        return z3.And(self.common_family(src, dst, traffic), e, i)
+        return and_(self.common_family(src, dst, traffic), e, i)
