@@ -64,6 +64,12 @@ def parse_network(text: str, *, strict: bool = False) -> tuple[int, Interval]:
     return n.version, (int(n.network_address), int(n.broadcast_address))
 
 
+def format_address(family: int, value: int) -> str:
+    """Render one address of ``family``: ``ipaddress.ip_address(2)`` would say 0.0.0.2."""
+    cls = ipaddress.IPv4Address if family == IPv4 else ipaddress.IPv6Address
+    return str(cls(value))
+
+
 def format_range(family: int, lo: int, hi: int) -> str:
     """Render an interval as a CIDR when it is one, else ``a-b``."""
     cls = ipaddress.IPv4Address if family == IPv4 else ipaddress.IPv6Address

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from netverify.engines.concrete import Evaluator, ports_of_rule
-from netverify.ipblocks import IPSet, IPv4, IPv6, parse_network
+from netverify.ipblocks import IPSet, IPv4, IPv6, format_address, parse_network
 from netverify.model import Direction, NetworkPolicy, Pod, Rule
 from netverify.ports import (
     Interval,
@@ -71,8 +71,7 @@ Addresses = dict[int, tuple[Interval, ...]]  # family -> normalized intervals
 def example_address(family: int, lo: int, hi: int) -> str:
     """One address of ``lo..hi``: the documentation address when inside, else ``lo``."""
     doc = EXAMPLE_ADDRESSES[family]
-    value = doc if lo <= doc <= hi else lo
-    return str(ipaddress.ip_address(value))
+    return format_address(family, doc if lo <= doc <= hi else lo)
 
 
 def example_address_in(addresses: IPSet) -> str:

@@ -266,3 +266,36 @@ def test_dns_and_per_namespace_rules_at_5000_pods() -> None:
 def test_documentation_addresses() -> None:
     assert str(ipaddress.ip_address(EXAMPLE_ADDRESSES[IPv4])) == "203.0.113.7"
     assert str(ipaddress.ip_address(EXAMPLE_ADDRESSES[IPv6])) == "2001:db8::7"
+
+
+def test_an_ipv6_example_below_the_ipv4_range_stays_ipv6() -> None:
+    # Found by hypothesis (test_nv120_and_nv106_examples): with 2001:db8::/32 excepted
+    # the example fell back to the range's start, ::2, which ipaddress.ip_address(2)
+    # printed as the IPv4 address 0.0.0.2.
+    doc = EXAMPLE_ADDRESSES[IPv6]
+    assert example_address(IPv6, 2, doc - 1) == "::2"
+    assert example_address(IPv6, 0, doc - 1) == "::"
+    assert example_address(IPv4, 2, EXAMPLE_ADDRESSES[IPv4] - 1) == "0.0.0.2"
+
+
+def test_nv120_example_for_an_ipv6_allowlist_with_the_documentation_range_excepted() -> None:
+    cluster = load_text("""
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: alpha, labels: {app: web}}
+spec: {containers: [{name: main, image: img}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open6, namespace: alpha}
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - ipBlock: {cidr: "::/0", except: ["2001:db8::/32"]}
+""")
+    examples = [f.example for f in get_rule("NV120")().check(cluster)]
+    assert examples, "NV120 should report the IPv6 internet allowlist"
+    for example in examples:
+        source = example.split(" -> ")[0]
+        assert ipaddress.ip_address(source).version == 6, example
