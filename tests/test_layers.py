@@ -24,8 +24,8 @@ CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "v
 # The objects of a cluster (model and cluster_policies refer to each other).
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
-ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "routing_grants",
-                  "endpointslices", "specs"}
+ASKING = MODEL | {"results", "matrix_cells", "deadline", "engines", "cni", "routing",
+                  "routing_grants", "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
 ALLOWED: dict[str, set[str]] = {
@@ -50,12 +50,14 @@ ALLOWED: dict[str, set[str]] = {
     "loader": MODEL | {"progress"},
     "specs": MODEL | {"loader", "cni"},  # spec files are read with the loader's YAML reader
     "results": MODEL,
-    "exits": MODEL | {"results"},  # what each answer means to a shell: a function of results
+    "matrix_cells": MODEL | {"results"},  # a group matrix's cells as arrays
+    # what each answer means to a shell: a function of results
+    "exits": MODEL | {"results", "matrix_cells"},
     "hop_text": MODEL | {"results"},  # how a path's hop reads: for renderers and NV608
     "engines": MODEL | {"results", "deadline", "progress"},
     "queries": ASKING | {"progress"},
     "audit": ASKING | {"queries", "hop_text", "progress"},  # rules are queries over the model
-    "renderers": MODEL | {"results", "exits", "hop_text"},
+    "renderers": MODEL | {"results", "matrix_cells", "exits", "hop_text"},
     "cli": ASKING | {"queries", "audit", "renderers", "loader", "output", "exits", "progress",
                      "terminal", "config"},
     "__main__": {"cli"},
