@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, overload
 
 from netverify.ports import PortSet
 from netverify.results import MatrixCell
 
-Counts = npt.NDArray[np.int64]
-Marks = npt.NDArray[np.bool_]
+if TYPE_CHECKING:  # numpy is imported by whoever builds the arrays: can-reach never does
+    import numpy as np
+    import numpy.typing as npt
+
+    Counts = npt.NDArray[np.int64]
+    Marks = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -89,6 +90,8 @@ class GroupCells(Sequence[MatrixCell]):
 
     def nontrivial(self) -> Iterator[MatrixCell]:
         """Only the cells with an allowed port or an undecided mark, in row-major order."""
+        import numpy as np
+
         keep = np.zeros(self.ports.shape, dtype=bool)
         empty = [k for k, ps in enumerate(self.portsets) if ps.is_empty]
         keep |= ~np.isin(self.ports, empty)
