@@ -256,20 +256,16 @@ def _port_sets(ap: AllPairs, allowed: npt.NDArray[np.int64],
     Index 0 is the empty set of cells without an allowed pair; the rest are the distinct
     port-class signatures of the others (a few dozen), each turned into a PortSet once.
     """
-    shape = allowed.shape
-    none = allowed == 0
+    some = np.flatnonzero(allowed)  # few: most group pairs allow nothing at this size
     if len(words) == 1:
-        flat = words[0].reshape(-1)
-        sigs, inv = np.unique(np.where(none.reshape(-1), np.uint64(0), flat),
-                              return_inverse=True)
+        sigs, inv = np.unique(words[0].reshape(-1)[some], return_inverse=True)
         keys: list[tuple[int, ...]] = [(int(v),) for v in sigs]
     else:
-        stacked = np.stack([w.reshape(-1) for w in words], axis=1)
-        stacked[none.reshape(-1)] = 0
+        stacked = np.stack([w.reshape(-1)[some] for w in words], axis=1)
         rows, inv = np.unique(stacked, axis=0, return_inverse=True)
         keys = [tuple(int(v) for v in r) for r in rows]
-    index = inv.reshape(shape).astype(np.intp) + 1
-    index[none] = 0
+    index = np.zeros(allowed.shape, dtype=np.intp)
+    index.reshape(-1)[some] = inv.reshape(-1) + 1
     sets = [PortSet.empty()]
     sets += [ap.portset_of_signature(k).restrict(proto, port) for k in keys]
     return {"ports": index, "portsets": tuple(sets)}

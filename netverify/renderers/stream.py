@@ -84,32 +84,31 @@ def _no_cells(m: MatrixResult) -> MatrixResult:
 def _group_entries(m: MatrixResult, cells: GroupCells) -> Iterator[str]:
     """Each group pair's entry, as ``json.dumps(indent=2, sort_keys=True)`` lays it out.
 
-    One piece per source row; the pieces are joined by a comma and a newline.
+    One piece per source row; the pieces are joined by a comma and a newline.  The
+    constant parts of an entry are built once, so a cell is one short f-string (16
+    million of them at 4,001 namespaces).
     """
     names = [json.dumps(n) for n in cells.names]
     if m.port is not None:
         proto = json.dumps(m.protocol.value if m.protocol else None)
-        middle = f'      "port": {m.port},\n      "protocol": {proto},\n'
-        conns = None
+        conns = [""] * len(cells.portsets)
+        mid = [f',\n      "complete": {flag},\n' for flag in ("true", "false")]
+        before_from = ""
+        asked = f',\n      "port": {m.port},\n      "protocol": {proto}'
+        tails = [f'{asked},\n      "to": {dst}\n    }}' for dst in names]
     else:
-        middle = ""
         conns = [json.dumps(ps.to_dict(), indent=2, sort_keys=True).replace("\n", "\n      ")
                  for ps in cells.portsets]
-    flag = ("true", "false")
+        mid = [f',\n      "complete": {flag},\n      "connections": '
+               for flag in ("true", "false")]
+        before_from = ",\n"
+        tails = [f',\n      "to": {dst}\n    }}' for dst in names]
     for s, src in enumerate(names):
         und = (cells.incomplete[s].tolist() if cells.incomplete is not None
                else [False] * len(names))
+        head = f'{before_from}      "from": {src},\n      "pairs": '
         rows = zip(cells.allowed_pairs[s].tolist(), cells.pairs[s].tolist(),
-                   cells.ports[s].tolist(), und, names, strict=True)
-        if conns is None:
-            text = ",\n".join([
-                f'    {{\n      "allowed_pairs": {a},\n      "complete": {flag[u]},\n'
-                f'      "from": {src},\n      "pairs": {p},\n{middle}      "to": {dst}\n    }}'
-                for a, p, _, u, dst in rows])
-        else:
-            text = ",\n".join([
-                f'    {{\n      "allowed_pairs": {a},\n      "complete": {flag[u]},\n'
-                f'      "connections": {conns[k]},\n      "from": {src},\n'
-                f'      "pairs": {p},\n      "to": {dst}\n    }}'
-                for a, p, k, u, dst in rows])
+                   cells.ports[s].tolist(), und, tails, strict=True)
+        text = ",\n".join([f'    {{\n      "allowed_pairs": {a}{mid[u]}{conns[k]}{head}{p}{tail}'
+                            for a, p, k, u, tail in rows])
         yield text if s == 0 else ",\n" + text
