@@ -5,7 +5,8 @@ For each size (pods/policies) this generates a cluster with ``generate.py``
 
 - in a fresh Python process: load time, pod classes, port classes, the
   all-pairs engine, and the whole ``matrix(by="namespace")`` query (all pairs
-  decided, then aggregated), with that process's peak memory;
+  decided, then aggregated), then its JSON written to /dev/null, each phase with wall
+  and CPU seconds and the peak memory reached by then;
 - the CLI as a user runs it, wall clock and CPU including interpreter start-up:
   ``netverify matrix --by namespace --format json`` and one
   ``netverify can-reach SRC DST:8080``, cold (``--no-cache``) and with the parse
@@ -80,10 +81,15 @@ def child(path: str) -> None:
     def peak() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
     res: dict[str, Any] = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     cluster = load_cluster([path])
     res["load_s"] = time.perf_counter() - t0
+    res["load_cpu_s"] = cpu() - c0
     res["load_peak_mb"] = peak()
     res["pods"] = len(cluster.pods)
     res["policies"] = len(cluster.policies)
@@ -100,22 +106,35 @@ def child(path: str) -> None:
     seen: dict[str, Any] = {}
 
     def timed(*a: Any, **k: Any) -> Any:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         ap = real(*a, **k)
         seen["allpairs_s"] = time.perf_counter() - t
+        seen["allpairs_cpu_s"] = cpu() - c
         seen["allpairs_peak_mb"] = peak()
         seen["port_classes"] = len(ap.ports)
         seen["roles"] = f"{ap.n_src_roles}/{ap.n_dst_roles}"
         return ap
 
     setattr(mq, "compute_all_pairs", timed)  # noqa: B010
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     m = mq.matrix(cluster, by="namespace")
     res["matrix_s"] = time.perf_counter() - t0
+    res["matrix_cpu_s"] = cpu() - c0
     setattr(mq, "compute_all_pairs", real)  # noqa: B010
     res.update(seen)
     res["aggregate_s"] = res["matrix_s"] - res["allpairs_s"]
+    res["aggregate_cpu_s"] = res["matrix_cpu_s"] - res["allpairs_cpu_s"]
     res["cells"] = len(m.cells)
+    res["matrix_peak_mb"] = peak()
+    # The JSON the CLI writes, streamed to /dev/null (the group cells are arrays).
+    from netverify.renderers import render_chunks
+
+    t0, c0 = time.perf_counter(), cpu()
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        for piece in render_chunks(m, "json"):
+            sink.write(piece)
+    res["render_s"] = time.perf_counter() - t0
+    res["render_cpu_s"] = cpu() - c0
     res["peak_mb"] = peak()
     print(json.dumps(res))
 
@@ -158,7 +177,9 @@ def measure(path: Path, repeat: int, cli: bool) -> dict[str, Any]:
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     res = dict(runs[0])
     for k in ("load_s", "classes_s", "allpairs_s", "aggregate_s", "matrix_s", "peak_mb",
-              "load_peak_mb", "classes_peak_mb", "allpairs_peak_mb"):
+              "load_peak_mb", "classes_peak_mb", "allpairs_peak_mb", "load_cpu_s",
+              "allpairs_cpu_s", "aggregate_cpu_s", "matrix_cpu_s", "matrix_peak_mb",
+              "render_s", "render_cpu_s"):
         res[k] = min(r[k] for r in runs)
     if cli:
         nv = netverify_cmd()
@@ -185,10 +206,14 @@ def table(rows: list[dict[str, Any]], cli: bool) -> str:
     cols = [("input", "input", "s"), ("pods", "pods", "d"), ("policies", "policies", "d"),
             ("ns", "namespaces", "d"), ("pod classes", "pod_classes", "d"),
             ("roles src/dst", "roles", "s"), ("port classes", "port_classes", "d"),
-            ("load s", "load_s", ".2f"), ("(MB)", "load_peak_mb", ".0f"),
+            ("load s", "load_s", ".2f"), ("(CPU)", "load_cpu_s", ".2f"),
+            ("(MB)", "load_peak_mb", ".0f"),
             ("classes s", "classes_s", ".2f"),
-            ("all-pairs s", "allpairs_s", ".2f"), ("(MB) ", "allpairs_peak_mb", ".0f"),
-            ("aggregate s", "aggregate_s", ".2f"), ("matrix s", "matrix_s", ".2f"),
+            ("all-pairs s", "allpairs_s", ".2f"), ("(CPU) ", "allpairs_cpu_s", ".2f"),
+            ("(MB) ", "allpairs_peak_mb", ".0f"),
+            ("aggregate s", "aggregate_s", ".2f"), ("(CPU)  ", "aggregate_cpu_s", ".2f"),
+            ("matrix s", "matrix_s", ".2f"), ("(MB)  ", "matrix_peak_mb", ".0f"),
+            ("JSON out s", "render_s", ".2f"), ("(CPU)   ", "render_cpu_s", ".2f"),
             ("peak MB", "peak_mb", ".0f")]
     if cli:
         cols += [("CLI matrix s", "cli_matrix_s", ".2f"),

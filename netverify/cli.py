@@ -28,7 +28,14 @@ from netverify.loader import CLUSTER_PATH, HelmOptions, LiveCluster, load_cluste
 from netverify.model import Cluster
 from netverify.output import write_output
 from netverify.progress import for_stderr as progress_on_stderr
-from netverify.renderers import Format, RenderOptions, formats_for, render, shows_connectivity
+from netverify.renderers import (
+    Format,
+    RenderOptions,
+    formats_for,
+    render,
+    render_chunks,
+    shows_connectivity,
+)
 from netverify.renderers.base import sanitize
 from netverify.results import (
     AuditReport,
@@ -278,12 +285,13 @@ def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
     to_stdout = output == "-"
     tty = to_stdout and sys.stdout.isatty()
     wide = bool(click.get_current_context().meta.get("netverify.wide"))
-    text = render(result, fmt, RenderOptions(color=color_enabled(color, tty=tty),
-                                             verbose=verbose,
-                                             width=table_width(tty=tty, wide=wide)))
+    text = render_chunks(result, fmt, RenderOptions(color=color_enabled(color, tty=tty),
+                                                    verbose=verbose,
+                                                    width=table_width(tty=tty, wide=wide)))
     if to_stdout:
         # color= stops click from stripping the colour we chose (it strips on a pipe).
-        click.echo(text, nl=False, color=color_enabled(color, tty=tty))
+        for piece in text:
+            click.echo(piece, nl=False, color=color_enabled(color, tty=tty))
     else:
         write_output(output, text)
     raise SystemExit(int(exit_code_for(result, gates)))
@@ -482,7 +490,8 @@ def paths_cmd(controller: str | None, cni: str | None, policy_only: bool, fail_o
 @click.option("--policy-only", is_flag=True,
               help="What the policies say, ignoring what the CNI enforces.")
 @click.option("--force", is_flag=True,
-              help="Print the pod-level matrix even above its size limit (see --by).")
+              help="Print the pod-level matrix, or a group matrix as a table, even above "
+                   "its size limit (see --by).")
 @_smt_timeout_option
 @_common(MatrixResult)
 def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ...],
@@ -501,14 +510,17 @@ def matrix_cmd(port: int | None, protocol: str | None, namespaces: tuple[str, ..
     namespace of bare names, and so does --focus when -n is given once.
 
     The pod level (every pair of pods) is refused above 2,500 pods unless --force:
-    use --by workload or --by namespace there.
+    use --by workload or --by namespace there.  A group matrix above 500 rows is
+    refused as a text or Markdown table unless --force: use json, csv or list.
 
     Exit status: 0, 2 input error (or a pod-level matrix too large), 3 incomplete
     (cells marked ? depend on traffic policies netverify does not evaluate).
     """
-    from netverify.queries.matrix import matrix
+    from netverify.queries.matrix import matrix, refuse_wide_table
 
     cluster = _load(files, verbose, ignore_kinds)
+    if fmt in (Format.TEXT.value, Format.MD.value) and not force and not focus:
+        refuse_wide_table(cluster, by, namespaces)
     t0 = time.perf_counter()
     _progress(f"deciding {len(cluster.pods) ** 2:,} pod pairs ...")
     result = matrix(cluster, by=GroupBy(by), port=port, protocol=protocol, namespaces=namespaces,

@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 from typing import assert_never
 
+from netverify.matrix_cells import all_complete
 from netverify.results import (
     AuditReport,
     CanReachResult,
@@ -83,7 +84,7 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
     if isinstance(result, MatrixResult):
         # A matrix reports; only cells it cannot decide (unevaluated objects, cluster-wide
         # policies that leave the answer to the implementation) make it undecided.
-        complete = result.coverage.complete and all(c.complete for c in result.cells)
+        complete = result.coverage.complete and all_complete(result.cells)
         return ExitCode.OK if complete else ExitCode.UNDECIDED
     if isinstance(result, CheckReport):
         return _check(result)

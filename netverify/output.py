@@ -19,12 +19,14 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
+from typing import IO
 
 from netverify.errors import NetverifyError
 
 
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``: atomically for a file, straight through otherwise.
+def write_output(path: str, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8; or its pieces) to ``path``: atomically for a file, else straight.
 
     Raises:
         NetverifyError: when the path cannot be written (missing folder, a directory,
@@ -55,15 +57,24 @@ def _same_file(st: os.stat_result, path: str) -> bool:
     return (st.st_dev, st.st_ino) == (other.st_dev, other.st_ino)
 
 
-def _write_through(path: str, text: str) -> None:
+def _write(f: IO[str], text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        f.write(text)
+    else:
+        for piece in text:  # a large report streamed: never one string
+            f.write(piece)
+
+
+def _write_through(path: str, text: str | Iterable[str]) -> None:
     try:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+            _write(f, text)
     except OSError as e:
         raise _error(path, e) from None
 
 
-def _replace(path: str, target: str, text: str, old: os.stat_result | None) -> None:
+def _replace(path: str, target: str, text: str | Iterable[str],
+             old: os.stat_result | None) -> None:
     """Write ``target`` through a temporary file in its folder, then rename it over."""
     folder, name = os.path.split(target)
     try:
@@ -72,7 +83,7 @@ def _replace(path: str, target: str, text: str, old: os.stat_result | None) -> N
         raise _error(path, e) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            _write(f, text)
         if old is not None:
             mode = old.st_mode & 0o777
             # Root replacing a user's report keeps it the user's; others cannot chown.

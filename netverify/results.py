@@ -7,7 +7,7 @@ Queries return these; renderers turn them into tables, JSON or Markdown.  No
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from netverify.cluster_policies import ClusterPolicy, TierPeer, TierRule
@@ -239,7 +239,8 @@ class MatrixResult:
     port: int | None
     protocol: Protocol | None
     rows: tuple[str, ...]  # group names in order (sources and destinations alike)
-    cells: tuple[MatrixCell, ...]  # every ordered pair of rows, row-major
+    # Every ordered pair of rows, row-major (a group matrix: array-backed, matrix_cells).
+    cells: Sequence[MatrixCell]
     caveats: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated that could change some cell
     focus: tuple[str, ...] = ()  # rows asked about (--focus): graphs show what touches them

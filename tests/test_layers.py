@@ -25,8 +25,8 @@ CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "v
 # The objects of a cluster (model and cluster_policies refer to each other).
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
-ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "routing_grants",
-                  "routing_listeners", "routing_grpc",
+ASKING = MODEL | {"results", "matrix_cells", "deadline", "engines", "cni", "routing",
+                  "routing_grants", "routing_listeners", "routing_grpc",
                   "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
@@ -56,12 +56,14 @@ ALLOWED: dict[str, set[str]] = {
     "loader": MODEL | {"progress"},
     "specs": MODEL | {"loader", "cni"},  # spec files are read with the loader's YAML reader
     "results": MODEL,
-    "exits": MODEL | {"results"},  # what each answer means to a shell: a function of results
+    "matrix_cells": MODEL | {"results"},  # a group matrix's cells as arrays
+    # what each answer means to a shell: a function of results
+    "exits": MODEL | {"results", "matrix_cells"},
     "hop_text": MODEL | {"results"},  # how a path's hop reads: for renderers and NV608
     "engines": MODEL | {"results", "deadline", "progress"},
     "queries": ASKING | {"progress"},
     "audit": ASKING | {"queries", "hop_text", "progress"},  # rules are queries over the model
-    "renderers": MODEL | {"results", "exits", "hop_text", "policy_yaml"},
+    "renderers": MODEL | {"results", "matrix_cells", "exits", "hop_text", "policy_yaml"},
     "policy_yaml": MODEL | {"results"},  # suggested policies as YAML: for suggest and renderers
     # suggest: synthesis from an intent, and the proof on the YAML read back by the loader
     "suggest": ASKING | {"queries", "loader", "policy_yaml"},

@@ -29,8 +29,11 @@ Words = npt.NDArray[np.uint64]
 Index = npt.NDArray[np.intp]
 
 # Cells of one block of the relation (source entries x destination entries): about
-# 8 bytes each per array held at once, so 16M cells stay within a few hundred MB.
-BLOCK_CELLS = 16_000_000
+# 8 bytes each per array held at once.  1M cells (8 MB arrays) rather than 16M: at
+# 100,000 pods the totals took 3.0 s of CPU instead of 10 s, most of it system time
+# spent mapping and faulting in fresh 128 MB temporaries for every block
+# (benchmarks/README.md).
+BLOCK_CELLS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

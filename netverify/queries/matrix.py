@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +24,9 @@ from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.allpairs_groups import Members, group_totals
 from netverify.errors import QueryError
+from netverify.matrix_cells import GroupCells
 from netverify.model import Cluster, Pod
-from netverify.policy_kinds import Coverage
+from netverify.policy_kinds import Coverage, Side
 from netverify.ports import PortSet, Protocol
 from netverify.progress import current
 from netverify.queries.endpoints import parse_protocol
@@ -36,6 +38,30 @@ GROUPINGS = tuple(g.value for g in GroupBy)
 # The pod level holds one cell per ordered pod pair: 2,500 pods are 6.25 million cells
 # (tens of seconds and gigabytes of output); above that it takes ``force``.
 POD_MATRIX_LIMIT = 2_500
+# A group matrix as a table (text, Markdown) above this many rows is refused unless
+# ``force``: 500 namespaces are 250,000 cells, columns nobody reads (4,001 namespaces at
+# 100,000 pods would be 16 million); JSON, CSV and the list stream instead.
+GROUP_TABLE_LIMIT = 500
+
+
+def refuse_wide_table(cluster: Cluster, by: GroupBy | str, namespaces: tuple[str, ...] = ()
+                      ) -> None:
+    """Refuse a group matrix table above ``GROUP_TABLE_LIMIT`` rows (before computing it).
+
+    Raises:
+        QueryError: naming the size and the forms that scale.
+    """
+    by = GroupBy(by)
+    if by is GroupBy.POD:
+        return
+    rows = {p.namespace if by is GroupBy.NAMESPACE else p.group for p in cluster.pods
+            if not namespaces or p.namespace in namespaces}
+    if len(rows) > GROUP_TABLE_LIMIT:
+        raise QueryError(
+            f"the {by.value} matrix has {len(rows):,} rows ({len(rows) ** 2:,} cells), above "
+            f"the limit of {GROUP_TABLE_LIMIT:,} rows for a table",
+            hint="use --format json, csv or list (the allowed pairs only), -n NAMESPACE to "
+                 "keep fewer pods, or --force to print the table anyway")
 
 
 def matrix(cluster: Cluster, *, by: GroupBy | str = GroupBy.POD, port: int | None = None,
@@ -138,6 +164,8 @@ def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> Ma
     for p in pods:
         key = p.key if by == "pod" else p.namespace if by == "namespace" else p.group
         spaces[key].add(p.namespace)
+    if isinstance(m.cells, GroupCells):
+        return _judged_groups(m, m.cells, [spaces[r] for r in m.rows], coverage)
     solo = {p.key for p in pods if not p.is_template}  # pod rows whose diagonal is loopback
     touched: set[tuple[str, str]] = set()
     memo: dict[tuple[str, str], bool] = {}
@@ -159,6 +187,36 @@ def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> Ma
     return replace(m, cells=tuple(cells), coverage=coverage.affecting(touched))
 
 
+def _judged_groups(m: MatrixResult, cells: GroupCells, spaces: list[set[str]],
+                   coverage: Coverage) -> MatrixResult:
+    """``_judged`` for array-backed group cells: one (G x G) mask per unevaluated object.
+
+    The same rule as ``PolicyObject.affects`` with both ends pods (never ``OUTSIDE``): an
+    object applying everywhere touches every cell, a namespaced one the cells with a pod
+    of its namespace at the end its kind names; cells without a pair are never touched.
+    """
+    n = len(m.rows)
+    some = cells.pairs > 0
+    hit = np.zeros((n, n), dtype=bool)
+    kept = []
+    for o in coverage.unevaluated:
+        if o.kind.outside_only:
+            continue
+        if o.everywhere:
+            mask = some
+        else:
+            has = np.array([o.namespace in sp for sp in spaces], dtype=bool)
+            src, dst = has[:, None], has[None, :]
+            side = o.kind.side
+            mask = (src if side is Side.SOURCE else dst if side is Side.DESTINATION
+                    else src | dst) & some
+        if mask.any():
+            kept.append(o)
+            hit |= mask
+    return replace(m, cells=cells.marked(hit) if hit.any() else cells,
+                   coverage=replace(coverage, unevaluated=tuple(kept)))
+
+
 def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
             proto: Protocol | None, caveats: tuple[str, ...]) -> MatrixResult:
     """The matrix itself, from the all-pairs engine."""
@@ -176,30 +234,41 @@ def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
     np.add.at(real, members.group, members.bare)
     pairs = np.outer(sizes, sizes)
     pairs[np.diag_indices(len(names))] -= real
-    allowed_pairs, union_words = totals.allowed, totals.ports
     und_groups = None
     if totals.undecided is not None:
         und_groups = totals.undecided > 0
         if und_groups.any():
             caveats = (*caveats, UNDECIDED_TIERS)
-    cells = []
-    by_sig: dict[tuple[int, ...], PortSet] = {}
-    for s in range(len(names)):
-        for d in range(len(names)):
-            if allowed_pairs[s, d] == 0:
-                ps = PortSet.empty()
-            else:
-                sig = tuple(int(u[s, d]) for u in union_words)
-                got = by_sig.get(sig)
-                if got is None:
-                    got = by_sig[sig] = ap.portset_of_signature(sig).restrict(proto, port)
-                ps = got
-            cells.append(MatrixCell(src=names[s], dst=names[d], allowed=ps,
-                                    allowed_pairs=int(allowed_pairs[s, d]),
-                                    pairs=int(pairs[s, d]),
-                                    complete=und_groups is None or not und_groups[s, d]))
+        else:
+            und_groups = None
+    cells = GroupCells(names=names, allowed_pairs=totals.allowed, pairs=pairs,
+                       incomplete=und_groups,
+                       **_port_sets(ap, totals.allowed, totals.ports, proto, port))
     return MatrixResult(by=GroupBy(by), port=port, protocol=proto, rows=tuple(names),
-                        cells=tuple(cells), caveats=caveats)
+                        cells=cells, caveats=caveats)
+
+
+def _port_sets(ap: AllPairs, allowed: npt.NDArray[np.int64],
+               words: list[npt.NDArray[np.uint64]], proto: Protocol | None, port: int | None
+               ) -> dict[str, Any]:
+    """Each cell's port set as an index into the distinct ones (``GroupCells.ports``).
+
+    Index 0 is the empty set of cells without an allowed pair; the rest are the distinct
+    port-class signatures of the others (a few dozen), each turned into a PortSet once.
+    """
+    some = np.flatnonzero(allowed)  # few: most group pairs allow nothing at this size
+    if len(words) == 1:
+        sigs, inv = np.unique(words[0].reshape(-1)[some], return_inverse=True)
+        keys: list[tuple[int, ...]] = [(int(v),) for v in sigs]
+    else:
+        stacked = np.stack([w.reshape(-1)[some] for w in words], axis=1)
+        rows, inv = np.unique(stacked, axis=0, return_inverse=True)
+        keys = [tuple(int(v) for v in r) for r in rows]
+    index = np.zeros(allowed.shape, dtype=np.intp)
+    index.reshape(-1)[some] = inv.reshape(-1) + 1
+    sets = [PortSet.empty()]
+    sets += [ap.portset_of_signature(k).restrict(proto, port) for k in keys]
+    return {"ports": index, "portsets": tuple(sets)}
 
 
 def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol | None,

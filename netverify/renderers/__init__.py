@@ -11,9 +11,10 @@ from netverify.renderers.registry import (
     Format,
     formats_for,
     render,
+    render_chunks,
     shows_connectivity,
     to_jsonable,
 )
 
 __all__ = ["RENDERERS", "SCHEMA_VERSION", "Format", "RenderOptions", "Renderer", "formats_for",
-           "render", "shows_connectivity", "to_jsonable"]
+           "render", "render_chunks", "shows_connectivity", "to_jsonable"]

@@ -9,6 +9,7 @@ some rows (``--focus``) shows only the pairs that touch them.
 
 from __future__ import annotations
 
+from netverify.matrix_cells import GroupCells
 from netverify.renderers.base import RenderOptions, sanitize
 from netverify.renderers.coverage import coverage_lines
 from netverify.results import MatrixCell, MatrixResult
@@ -19,7 +20,8 @@ UNDECIDED = "?"
 
 def _edges(m: MatrixResult) -> list[MatrixCell]:
     focus = set(m.focus)
-    return [c for c in m.cells if c.src != c.dst and not c.allowed.is_empty
+    cells = m.cells.nontrivial() if isinstance(m.cells, GroupCells) else m.cells
+    return [c for c in cells if c.src != c.dst and not c.allowed.is_empty
             and (not focus or c.src in focus or c.dst in focus)]
 
 

@@ -12,7 +12,7 @@ adds the result type, since each result has its own forms.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, assert_never
 
@@ -36,6 +36,7 @@ from netverify.renderers.base import (
     RenderOptions,
     unsupported,
 )
+from netverify.renderers.stream import StreamedJsonRenderer, chunks, matrix_pieces
 from netverify.results import (
     AuditReport,
     CanReachResult,
@@ -97,7 +98,8 @@ RENDERERS: Final[Mapping[tuple[type[Result], Format], Renderer[Any]]] = MappingP
     (WhoCanReachResult, Format.JSON): JsonRenderer(json.who_can_reach_document,
                                                    "who-can-reach"),
     (MatrixResult, Format.TEXT): text.render_matrix,
-    (MatrixResult, Format.JSON): JsonRenderer(json.matrix_document, "matrix"),
+    (MatrixResult, Format.JSON): StreamedJsonRenderer(json.matrix_document, "matrix",
+                                                      matrix_pieces(json.matrix_document)),
     (MatrixResult, Format.CSV): tables.render_matrix_csv,
     (MatrixResult, Format.MD): tables.render_matrix_markdown,
     (MatrixResult, Format.DOT): graph.render_matrix_dot,
@@ -142,6 +144,16 @@ def render(result: Result, fmt: Format | str, options: RenderOptions = DEFAULT_O
     Raises:
         UnsupportedFormat: when ``fmt`` cannot render this kind of result.
     """
+    return "".join(render_chunks(result, fmt, options))
+
+
+def render_chunks(result: Result, fmt: Format | str,
+                  options: RenderOptions = DEFAULT_OPTIONS) -> Iterator[str]:
+    """``render`` in pieces, for writing as they come (the group matrix's JSON streams).
+
+    Raises:
+        UnsupportedFormat: when ``fmt`` cannot render this kind of result.
+    """
     try:
         key = (type(result), Format(fmt))
     except ValueError:
@@ -150,7 +162,7 @@ def render(result: Result, fmt: Format | str, options: RenderOptions = DEFAULT_O
     if renderer is None:
         supported = [f.value for f in formats_for(type(result))]
         raise unsupported(str(getattr(fmt, "value", fmt)), result, supported)
-    return renderer(result, options)
+    return chunks(renderer, result, options)
 
 
 def json_renderer(kind: type[Result]) -> JsonRenderer[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from netverify.matrix_cells import all_complete
 from netverify.renderers.base import RenderOptions, sanitize
 from netverify.renderers.coverage import coverage_lines
 from netverify.renderers.markdown import md_text, table
@@ -97,7 +98,7 @@ def render_matrix_markdown(m: MatrixResult, opts: RenderOptions) -> str:
     title, headers, rows = matrix_table(m)
     out = _incomplete_banner(m.coverage.complete)
     out += [f"### {md_text(title)}", "", table(headers, rows)]
-    if not all(c.complete for c in m.cells):
+    if not all_complete(m.cells):
         out += ["", md_text(UNDECIDED_LEGEND)]
     out += _notes([*(x.strip() for x in coverage_lines(m.coverage)),
                    *(f"note: {c}" for c in m.caveats)])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tabulate import tabulate
 
+from netverify.matrix_cells import all_complete
 from netverify.ports import PortSet, Protocol
 from netverify.renderers.assertions import assertion_details, assertion_message, cause_text
 from netverify.renderers.base import RenderOptions, finish, paint
@@ -324,7 +325,7 @@ def render_matrix(m: MatrixResult, opts: RenderOptions) -> str:
         title = f"{paint('INCOMPLETE', 'yellow', opts)}  {title}"
     out = [title, *coverage_lines(m.coverage), "",
            split_columns(rows, headers, opts.width, disable_numparse=True)]
-    if not all(c.complete for c in m.cells):
+    if not all_complete(m.cells):
         out.append(UNDECIDED_LEGEND)
     for c in m.caveats:
         out.append(f"note: {c}")

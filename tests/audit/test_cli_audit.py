@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -132,10 +133,11 @@ def test_output_replaces_an_existing_file_and_keeps_its_mode(tmp_path):
 
 
 def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
-    def boom(*_a: object, **_k: object) -> str:
+    def boom(*_a: object, **_k: object) -> Iterator[str]:
+        yield "<html>"  # output is written as it is rendered: a failure midway, too
         raise NetverifyError("renderer failed")
 
-    monkeypatch.setattr("netverify.cli.render", boom)
+    monkeypatch.setattr("netverify.cli.render_chunks", boom)
     out = tmp_path / "report.html"
     r = run("-f", DEMO, "--format", "html", "-o", str(out))
     assert r.exit_code == 2 and "renderer failed" in r.stderr
