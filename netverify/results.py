@@ -370,6 +370,13 @@ class AssertionReason(enum.Enum):
     # fail: ``pair`` has the expected verdict, but ``causes`` (its deciding sides) are not
     # the ``decided-by`` the spec asks for (``wanted``).
     DECIDED_ELSEWHERE = "decided-elsewhere"
+    # A URL in ``to`` (``url`` holds the request and how it went):
+    URL_ANSWERED = "url-answered"  # pass: the verdict (and ``status``) the spec expects
+    URL_NOT_DELIVERED = "url-not-delivered"  # fail (allow): ``url.hop`` stops it, or no route
+    URL_DELIVERED = "url-delivered"  # fail (deny): a backend gets it through ``url.entry``
+    URL_STATUS = "url-status"  # fail: the request gets ``url.statuses``, not ``url.wanted``
+    # undecided: ``url.hop`` cannot be checked (incomplete when ``coverage`` is the reason)
+    URL_UNDECIDED = "url-undecided"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -405,6 +412,21 @@ class AssertionResult:
     coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
     causes: tuple[Cause, ...] = ()  # DECIDED_ELSEWHERE: who decides the pair's sides
     wanted: str = ""  # DECIDED_ELSEWHERE: the decided-by asked for, as written
+    url: UrlOutcome | None = None  # URL_*: the request and how it went
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlOutcome:
+    """A URL assertion's request and what it got (``can_reach_url``'s answer, condensed)."""
+
+    url: str
+    method: str
+    verdict: Answer
+    statuses: tuple[int, ...]  # what the request gets, every way it can go (sorted)
+    wanted: int | None = None  # the spec's ``status``
+    entry: str = ""  # the entry point of ``hop`` (or of the delivering path)
+    hop: Hop | None = None  # the hop that stops it, or that cannot be checked
+    why: str = ""  # when no route takes the request: the note that says so
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -757,6 +779,24 @@ class RoutedPath:
     notes: tuple[str, ...] = ()
     source: SourceRef | None = None
 
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """What the request gets on this path: the proxy's own status, 200 when forwarded.
+
+        200 stands for "a backend gets it" (what the backend answers is its own business);
+        a request NetworkPolicy stops gets no status (502/504 depend on the proxy).
+        """
+        out: set[int] = set()
+        for h in self.hops:
+            if h.reason.idle:
+                continue
+            if h.reason.http_status is not None:
+                out.add(h.reason.http_status)
+            elif h.reason.code is HopReason.ENDPOINTS_ADMIT or (
+                    h.reason.code is HopReason.ENDPOINTS_UNREACHABLE and h.reason.reachable):
+                out.add(200)
+        return tuple(sorted(out))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UrlResult:
@@ -768,6 +808,15 @@ class UrlResult:
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
     method: str = "GET"  # the request's HTTP method
+    not_found: bool = False  # a Gateway listener takes it and no rule matches (404)
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """What the request gets, every way it can go (``RoutedPath.statuses``; 404)."""
+        out = {s for p in self.paths for s in p.statuses}
+        if self.not_found and not self.paths:
+            out.add(404)
+        return tuple(sorted(out))
 
     @property
     def verdict(self) -> Answer:

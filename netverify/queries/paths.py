@@ -661,7 +661,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
     return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
-                     coverage=run.coverage(), method=req.method)
+                     coverage=run.coverage(), method=req.method, not_found=bool(unrouted))
 
 
 # -- every path ---------------------------------------------------------------------------

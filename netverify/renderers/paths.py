@@ -168,6 +168,7 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
         "entry": p.entry, "route": p.route_object, "field": p.route_field, "host": p.host,
         "match": p.match, "tls": p.tls, "proxy_pods": list(p.controller),
         "verdict": p.verdict.value, "source": _src(p.source), "notes": list(p.notes),
+        "statuses": list(p.statuses),
         "backends": [{"service": b.service, "port": b.service_port, "target": b.target,
                       "weight": b.weight, "share": round(b.share, 4),
                       "endpoints": list(b.endpoints), "reachable": list(b.reachable),
@@ -189,6 +190,7 @@ def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
     return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
             "url": r.url, "method": r.method, "verdict": r.verdict.value,
+            "statuses": list(r.statuses),
             "paths": [_path_json(p) for p in r.paths],
             "notes": list(r.notes), **coverage_json(r.coverage)}
 
