@@ -334,7 +334,11 @@ _backend_kind_option = click.option(
               help="With a DNS name outside the cluster as SRC or DST: the address (or CIDR) "
                    "it resolves to; without it, every address is considered.")
 @click.option("-H", "--header", "headers", multiple=True, metavar="'NAME: VALUE'",
-              help="With a URL: a request header HTTPRoute rules may match (repeatable).")
+              help="With a URL: a request header HTTPRoute rules may match (repeatable); "
+                   "'Host: NAME[:PORT]' is the Host that routes.")
+@click.option("--sni", metavar="NAME",
+              help="With an https URL: the TLS server name (default: the URL's host); it "
+                   "picks the certificate and the Gateway listener.")
 @click.option("--controller", metavar="NS/NAME",
               help="With a URL: the ingress controller or gateway pods, when they are not "
                    "recognised in the manifests.")
@@ -345,7 +349,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, namespace: str | None,
                   smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
-                  headers: tuple[str, ...],
+                  headers: tuple[str, ...], sni: str | None,
                   controller: str | None, backend_kinds: tuple[str, ...],
                   method: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
@@ -391,12 +395,12 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
             raise click.UsageError("a URL destination takes no --hypothetical, --port or "
                                    "--protocol (the URL names the port)")
         _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
-                            policy_only=policy_only, method=method,
+                            policy_only=policy_only, method=method, sni=sni,
                             backend_kinds=_backend_kinds(backend_kinds)),
               fmt, color, verbose, output)
-    if method or backend_kinds:
+    if method or backend_kinds or sni or headers:
         raise click.UsageError("--method and --backend-kind ask about a URL (can-reach "
-                               "internet https://host/path)")
+                               "internet https://host/path), and so do --header and --sni")
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: Result

@@ -121,6 +121,10 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         f"no tls entry of {r.obj} covers {r.host}; the controller is not identified, and "
         "some take certificates from annotations or their own settings"),
     HopReason.LISTENER_TLS: lambda r: f"listener {r.name} terminates TLS",
+    HopReason.MISDIRECTED: lambda r: (
+        f"misdirected request: the TLS server name {r.sni} selected listener {r.name}, and "
+        f"Host {r.host} belongs to listener {r.other} ({r.why}): the Gateway answers "
+        f"{r.http_status} (Misdirected Request)"),
     HopReason.REDIRECT: lambda r: (
         f"the proxy answers the request itself ({r.field}); no backend is contacted"),
     HopReason.NO_BACKENDS: lambda r: (

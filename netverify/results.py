@@ -642,6 +642,9 @@ class HopReason(enum.Enum):
     NO_TLS_ENTRY = "no-tls-entry"  # blocked: no tls entry of ``obj`` covers ``host``
     TLS_NOT_KNOWN = "tls-not-known"  # undecided: the same, controller not identified
     LISTENER_TLS = "listener-tls"  # ok: Gateway listener ``name`` terminates TLS
+    # blocked, ``http_status`` 421: the TLS server name ``sni`` selected listener ``name``,
+    # and the Host ``host`` belongs to listener ``other`` (``why``)
+    MISDIRECTED = "misdirected"
     # the route
     REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
     NO_BACKENDS = "no-backends"  # blocked, ``http_status`` 500: the rule has no backends
@@ -726,6 +729,7 @@ class Reason:
     # invalid backendRef, 503 for a Service without endpoints), None when it forwards them.
     http_status: int | None = None
     grants: tuple[tuple[str, str], ...] = ()  # REF_NOT_PERMITTED: (grant, why it does not)
+    sni: str = ""  # MISDIRECTED: the TLS server name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -809,6 +813,8 @@ class UrlResult:
     coverage: Coverage = COMPLETE  # objects not evaluated behind hops left undecided
     method: str = "GET"  # the request's HTTP method
     not_found: bool = False  # a Gateway listener takes it and no rule matches (404)
+    host: str = ""  # the Host that routes (a Host header's, else the URL's)
+    sni: str | None = None  # https: the TLS server name
 
     @property
     def statuses(self) -> tuple[int, ...]:

@@ -51,6 +51,7 @@ class HttpRequest:
 
     method: str = "GET"
     headers: tuple[tuple[str, str], ...] = ()  # as written, in order
+    sni: str | None = None  # https: the TLS server name (default: the URL's host)
 
 
 URL_SCHEMES = ("http://", "https://")
@@ -221,7 +222,8 @@ def _request(path: str, node: Any, i: int, a: dict[str, Any]) -> HttpRequest | N
                         hint="from: internet, or an IP address or CIDR")
     raw = a.get("request") or {}
     headers = tuple((str(k), v) for k, v in (raw.get("headers") or {}).items())
-    return HttpRequest(method=raw.get("method", "GET").upper(), headers=headers)
+    return HttpRequest(method=raw.get("method", "GET").upper(), headers=headers,
+                       sni=raw.get("sni"))
 
 
 def find_specs(paths: list[str]) -> list[str]:

@@ -41,7 +41,7 @@ def check_url(cluster: Cluster, spec: SpecFile, a: Assertion) -> AssertionResult
 
     try:
         r = can_reach_url(cluster, src, url, headers=a.request.headers,
-                          method=a.request.method, cni=spec.cni,
+                          method=a.request.method, sni=a.request.sni, cni=spec.cni,
                           policy_only=a.answer is Basis.POLICY)
     except NetverifyError as e:
         return result(AssertionStatus.FAIL, AssertionReason.INVALID_ENDPOINT, why=str(e))

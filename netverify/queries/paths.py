@@ -32,7 +32,7 @@ from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
-from netverify.model import BackendRef, Cluster, Ingress, Pod, Service
+from netverify.model import BackendRef, Cluster, Gateway, Ingress, Pod, Service
 from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
 from netverify.queries.endpoints import resolve
@@ -72,6 +72,7 @@ from netverify.routing import (
     parse_url,
     route_attaches,
 )
+from netverify.routing_sni import Misdirected, misdirected
 from netverify.verdicts import Answer, HopStatus
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
@@ -454,6 +455,31 @@ class _Run:
                        reason=reason, verdicts=tuple(blocked[:3]), source=ref.source,
                        port=numbers[0] if len(numbers) == 1 else None), notes
 
+    def misdirected(self, gw: Gateway, mis: Misdirected, proxy: Proxy | None,
+                    proxy_notes: tuple[str, ...], req_port: int) -> RoutedPath:
+        """An https request the Gateway answers 421: the connection's listener, then 421."""
+        listener = mis.taken_by
+        hops = [Hop(step="TLS", status=HopStatus.OK,
+                    reason=Reason(code=HopReason.LISTENER_TLS, name=listener.name))]
+        if proxy is None:
+            hops.append(Hop(step=f"{self.src_label} -> proxy", status=HopStatus.UNDECIDED,
+                            reason=Reason(code=HopReason.NO_PROXY_PODS)))
+        else:
+            hops.append(self.inbound_hop(proxy, req_port, listener=True))
+        hops.append(Hop(step="Host", status=HopStatus.BLOCKED, source=gw.source,
+                        reason=Reason(code=HopReason.MISDIRECTED, name=listener.name,
+                                      other=mis.belongs_to.name, host=mis.host, sni=mis.sni,
+                                      why=mis.why, http_status=421)))
+        notes = (*proxy_notes, "Gateway API (Listener.hostname): Gateways SHOULD answer 421 "
+                 "here; one without misdirected-request detection (conformance feature "
+                 "GatewayHTTPSListenerDetectMisdirectedRequests) may route the request on "
+                 f"listener {listener.name} instead")
+        return RoutedPath(
+            entry=f"Gateway {gw.key} listener {listener.name}", route_object="",
+            route_field="", host=mis.host, match="-", tls=f"listener {listener.name}",
+            controller=tuple(p.key for p in proxy.pods) if proxy else (), backends=(),
+            hops=tuple(hops), verdict=Answer.NO, notes=notes, source=gw.source)
+
     # -- one path --------------------------------------------------------------------------
 
     def follow(self, *, entry: str, choice: RouteChoice, host: str, tls: str,
@@ -562,7 +588,7 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
     certificates from elsewhere (the AWS Load Balancer Controller reads annotations),
     so a host without a ``tls`` entry is then unknown rather than a failure.
     """
-    found = tls_hosts.lookup(req.host)
+    found = tls_hosts.lookup(req.server_name)  # the certificate is chosen by SNI
     secret = None if found is None else found[0]
     other = "" if found is None or found[1] is ing else found[1].key
     if req.scheme != "https":
@@ -574,7 +600,7 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
     if secret is None:
         code = HopReason.NO_TLS_ENTRY if known else HopReason.TLS_NOT_KNOWN
         return "none", Hop(step="TLS", status=HopStatus.BLOCKED if known else HopStatus.UNDECIDED,
-                           reason=Reason(code=code, obj=ing.key, host=req.host),
+                           reason=Reason(code=code, obj=ing.key, host=req.server_name),
                            source=ing.source)
     return secret or "default", Hop(step="TLS", status=HopStatus.OK,
                                     reason=Reason(code=HopReason.CERTIFICATE, name=secret,
@@ -594,12 +620,16 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                   headers: Iterable[tuple[str, str]] = (), method: str | None = None,
                   controller: str | None = None, cni: str | None = None,
                   policy_only: bool = False,
-                  backend_kinds: Iterable[tuple[str, str]] = ()) -> UrlResult:
+                  backend_kinds: Iterable[tuple[str, str]] = (),
+                  sni: str | None = None) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
 
     Ingresses served by one controller are routed together (one path per controller),
     each Gateway separately.  ``method`` (GET when not given) is matched by HTTPRoute
     rules; Ingress has no method matching, which the Ingress paths say when one is given.
+    A ``Host`` header routes instead of the URL's host; ``sni`` is the TLS server name of
+    an https URL (default the URL's host), which picks the certificate and the Gateway
+    listener (a Host that belongs to another listener is misdirected: 421).
     Example::
 
         can_reach_url(cluster, "internet", "https://app.example.com/api").verdict
@@ -608,7 +638,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         QueryError: for a malformed URL or source, or an unknown ``controller``.
     """
     try:
-        req = parse_url(url, tuple(headers), method or "GET")
+        req = parse_url(url, tuple(headers), method or "GET", sni)
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes = _prepare(cluster, cni, policy_only)
@@ -627,6 +657,10 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         path = run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
                           host=choice.host or "*", tls=tls, tls_hop=tls_hop,
                           proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port)
+        if req.sni is not None and req.sni != req.host:
+            path = replace(path, notes=(*path.notes, (
+                f"the controller chooses the certificate by the TLS server name {req.sni} "
+                f"and the route by Host {req.host}")))
         if method is not None:
             path = replace(path, notes=(*path.notes, (
                 f"Ingress has no method matching: {ing.key} routes {req.method} like any "
@@ -634,6 +668,11 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         paths.append(path)
     unrouted: list[str] = []
     for gw in cluster.gateways:
+        mis = misdirected(gw, req)
+        if mis is not None:
+            proxy, pnotes = gateway_proxy(cluster, gw, override)
+            paths.append(run.misdirected(gw, mis, proxy, pnotes, req.port))
+            continue
         listener, choice = choose_http_route(cluster, gw, req)
         if listener is None or choice is None:
             if listener is not None:
@@ -661,7 +700,8 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
     return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
-                     coverage=run.coverage(), method=req.method, not_found=bool(unrouted))
+                     coverage=run.coverage(), method=req.method, not_found=bool(unrouted),
+                     host=req.host, sni=req.sni)
 
 
 # -- every path ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from netverify.hop_text import backend_problem, hop_detail
 from netverify.ports import Protocol
@@ -32,8 +33,10 @@ def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
 
 def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
     word, color = WORD[p.verdict]
+    route = (f"{p.route_object} {p.route_field}: host {p.host}, {p.match}" if p.route_object
+             else f"none (answered before routing): host {p.host}")
     out = [f"{paint(word, color, opts)} via {p.entry}",
-           f"  route: {p.route_object} {p.route_field}: host {p.host}, {p.match}"
+           f"  route: {route}"
            + (f"  [{p.source.location()}]" if p.source and p.source.line else ""),
            f"  TLS: {p.tls}"]
     for b in p.backends:
@@ -53,7 +56,11 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
     method = "" if r.method == "GET" else f"{r.method} "
-    lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}"
+    url_host = urlsplit(r.url).hostname
+    said = [f"Host {r.host}"] if r.host and r.host != url_host else []
+    said += [f"SNI {r.sni}"] if r.sni and r.sni != url_host else []
+    asked = f" ({', '.join(said)})" if said else ""
+    lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}{asked}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
              *coverage_lines(r.coverage)]
     for p in r.paths:
@@ -160,7 +167,7 @@ def _facts(r: Reason) -> dict[str, Any]:
         "endpoints": r.endpoints, "reachable": r.reachable, "target": r.target,
         "blocked": list(r.blocked), "missing": list(r.missing), "why": r.why, "idle": r.idle,
         "http_status": r.http_status,
-        "grants": [{"name": name, "why": why} for name, why in r.grants]}
+        "grants": [{"name": name, "why": why} for name, why in r.grants], "sni": r.sni}
 
 
 def _path_json(p: RoutedPath) -> dict[str, Any]:
@@ -189,7 +196,8 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
 def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
     return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
-            "url": r.url, "method": r.method, "verdict": r.verdict.value,
+            "url": r.url, "method": r.method, "host": r.host, "sni": r.sni,
+            "verdict": r.verdict.value,
             "statuses": list(r.statuses),
             "paths": [_path_json(p) for p in r.paths],
             "notes": list(r.notes), **coverage_json(r.coverage)}
