@@ -126,7 +126,9 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         f"Host {r.host} belongs to listener {r.other} ({r.why}): the Gateway answers "
         f"{r.http_status} (Misdirected Request)"),
     HopReason.REDIRECT: lambda r: (
-        f"the proxy answers the request itself ({r.field}); no backend is contacted"),
+        f"the proxy answers the request itself ({r.field})"
+        + (f": {r.http_status}, Location: {r.location}" if r.location else "")
+        + "; no backend is contacted"),
     HopReason.NO_BACKENDS: lambda r: (
         f"the rule has no backends (the proxy answers {r.http_status})"),
     HopReason.ALL_WEIGHT_ZERO: lambda r: (

@@ -646,7 +646,9 @@ class HopReason(enum.Enum):
     # and the Host ``host`` belongs to listener ``other`` (``why``)
     MISDIRECTED = "misdirected"
     # the route
-    REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
+    # ok: the filter at ``field`` answers the request itself with ``http_status`` and,
+    # for a request asked about, ``location``
+    REDIRECT = "redirect"
     NO_BACKENDS = "no-backends"  # blocked, ``http_status`` 500: the rule has no backends
     ALL_WEIGHT_ZERO = "all-weight-zero"  # blocked: every backend has weight 0
     # proxy -> one backend Service ``service``
@@ -730,6 +732,7 @@ class Reason:
     http_status: int | None = None
     grants: tuple[tuple[str, str], ...] = ()  # REF_NOT_PERMITTED: (grant, why it does not)
     sni: str = ""  # MISDIRECTED: the TLS server name
+    location: str = ""  # REDIRECT: the Location header, when the request is known
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -815,6 +818,10 @@ class UrlResult:
     not_found: bool = False  # a Gateway listener takes it and no rule matches (404)
     host: str = ""  # the Host that routes (a Host header's, else the URL's)
     sni: str | None = None  # https: the TLS server name
+    # (status, Location, method a client follows it with) of the redirects answered
+    redirects: tuple[tuple[int, str, str], ...] = ()
+    followed: UrlResult | None = None  # --follow-redirects: the redirected request's answer
+    redirect_loop: str = ""  # --follow-redirects: why following stopped without an answer
 
     @property
     def statuses(self) -> tuple[int, ...]:
@@ -826,10 +833,16 @@ class UrlResult:
 
     @property
     def verdict(self) -> Answer:
-        """Yes when every entry point delivers, no when one fails or none routes the URL."""
-        if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
+        """Yes when every entry point delivers, no when one fails or none routes the URL.
+
+        Following redirects, the redirected request counts too, and a loop is a no.
+        """
+        own = [p.verdict for p in self.paths]
+        if self.followed is not None:
+            own.append(self.followed.verdict)
+        if not self.paths or self.redirect_loop or Answer.NO in own:
             return Answer.NO
-        if any(p.verdict is Answer.UNDECIDED for p in self.paths):
+        if Answer.UNDECIDED in own:
             return Answer.UNDECIDED
         return Answer.YES
 

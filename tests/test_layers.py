@@ -25,7 +25,7 @@ CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "v
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
 ASKING = MODEL | {"results", "deadline", "engines", "cni", "routing", "routing_grants",
-                  "routing_sni", "endpointslices", "specs"}
+                  "routing_sni", "routing_filters", "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
 ALLOWED: dict[str, set[str]] = {
@@ -46,6 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     "routing": MODEL | {"routing_grants"},  # what an Ingress or Gateway sends where
     "routing_grants": MODEL,  # which cross-namespace references ReferenceGrants permit
     "routing_sni": MODEL | {"routing"},  # which HTTPS listener a connection gets; 421s
+    "routing_filters": MODEL | {"routing"},  # redirects, rewrites: what a filter makes of it
     "endpointslices": MODEL,  # a selector-less Service's endpoints, from its slices
     "cni": MODEL,  # the plugin table and detection from manifests
     "loader": MODEL | {"progress"},

@@ -72,6 +72,7 @@ from netverify.routing import (
     parse_url,
     route_attaches,
 )
+from netverify.routing_filters import follow_method, redirect
 from netverify.routing_sni import Misdirected, misdirected
 from netverify.verdicts import Answer, HopStatus
 
@@ -480,12 +481,47 @@ class _Run:
             controller=tuple(p.key for p in proxy.pods) if proxy else (), backends=(),
             hops=tuple(hops), verdict=Answer.NO, notes=notes, source=gw.source)
 
+    def filters(self, choice: RouteChoice, req: Request | None, req_port: int,
+                notes: list[str]) -> Hop | None:
+        """The redirect hop of a rule that answers with a redirect (None: it forwards).
+
+        With the request, the ``Location`` is computed (``routing_filters``); filters
+        netverify does not follow get a note.
+        """
+        route = choice.route
+        terminal = next((f for f in route.filters if f.terminal), None)
+        for f in route.filters:
+            if f is terminal:
+                continue
+            what = f" ({f.detail})" if f.detail else ""
+            notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
+                         "followed" + (": it may answer requests itself"
+                                       if f.type == "ExtensionRef" else ""))
+        if terminal is None:
+            return None
+        spec = terminal.redirect
+        if spec is None or req is None:
+            return Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
+                       reason=Reason(code=HopReason.REDIRECT, field=terminal.field,
+                                     http_status=spec.status_code if spec else None),
+                       source=route.source)
+        rd = redirect(spec, req, choice.match, req_port)
+        return Hop(step=f"redirect ({rd.status} to {rd.location})", status=HopStatus.OK,
+                   reason=Reason(code=HopReason.REDIRECT, field=terminal.field,
+                                 http_status=rd.status, location=rd.location),
+                   source=route.source)
+
     # -- one path --------------------------------------------------------------------------
 
     def follow(self, *, entry: str, choice: RouteChoice, host: str, tls: str,
                tls_hop: Hop | None, proxy: Proxy | None, proxy_notes: tuple[str, ...],
-               req_port: int, listener: bool = False) -> RoutedPath:
-        """Every hop of one route, from outside to the backend pods."""
+               req_port: int, listener: bool = False, req: Request | None = None
+               ) -> RoutedPath:
+        """Every hop of one route, from outside to the backend pods.
+
+        ``req``: the request asked about (``can_reach_url``), to which the route's filters
+        apply (``paths`` lists routes without one).
+        """
         route = choice.route
         hops: list[Hop] = []
         notes = list(choice.notes) + list(proxy_notes)
@@ -502,19 +538,10 @@ class _Run:
             note = self.exposure_note(proxy)
             if note:
                 notes.append(note)
-        terminal = next((f for f in route.filters if f.terminal), None)
-        for f in route.filters:
-            if f is terminal:
-                continue
-            what = f" ({f.detail})" if f.detail else ""
-            notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
-                         "followed" + (": it may answer requests itself"
-                                       if f.type == "ExtensionRef" else ""))
+        redirected = self.filters(choice, req, req_port, notes)
         backends = []
-        if terminal is not None:
-            hops.append(Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
-                            reason=Reason(code=HopReason.REDIRECT, field=terminal.field),
-                            source=route.source))
+        if redirected is not None:
+            hops.append(redirected)
         elif not route.backends:
             hops.append(Hop(step="route", status=HopStatus.BLOCKED,
                             reason=Reason(code=HopReason.NO_BACKENDS, http_status=500),
@@ -656,7 +683,8 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         tls, tls_hop = _tls_hop(req, ingresses.tls(key), ing, known=entry.proxy is not None)
         path = run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
                           host=choice.host or "*", tls=tls, tls_hop=tls_hop,
-                          proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port)
+                          proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port,
+                          req=req)
         if req.sni is not None and req.sni != req.host:
             path = replace(path, notes=(*path.notes, (
                 f"the controller chooses the certificate by the TLS server name {req.sni} "
@@ -691,7 +719,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                                 choice=choice, host=choice.host or listener.hostname or "*",
                                 tls=f"listener {listener.name}" if listener.tls else "none",
                                 tls_hop=tls_hop, proxy=proxy, proxy_notes=pnotes,
-                                req_port=req.port, listener=True))
+                                req_port=req.port, listener=True, req=req))
     if not paths:
         notes = (*notes, *unrouted)
         hosts = sorted({h for i in cluster.ingresses for r in i.routes for h in r.hosts} | {
@@ -699,7 +727,12 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         notes = (*notes, f"no Ingress or HTTPRoute routes {req.url}" + (
             f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
             "; the input has no Ingress or HTTPRoute"))
-    return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
+    redirects = tuple(dict.fromkeys(
+        (h.reason.http_status, h.reason.location,
+         follow_method(h.reason.http_status, req.method))
+        for p in paths for h in p.hops
+        if h.reason.code is HopReason.REDIRECT and h.reason.location and h.reason.http_status))
+    return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes, redirects=redirects,
                      coverage=run.coverage(), method=req.method, not_found=bool(unrouted),
                      host=req.host, sni=req.sni)
 

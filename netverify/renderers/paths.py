@@ -51,7 +51,11 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
 
 
 def render_url(r: UrlResult, opts: RenderOptions) -> str:
-    """The verdict, then each entry point's route, backends and hops."""
+    """The verdict, then each entry point's route, backends and hops; then redirects followed."""
+    return finish("\n".join(_url_lines(r, opts)) + "\n", opts)
+
+
+def _url_lines(r: UrlResult, opts: RenderOptions) -> list[str]:
     word, color = WORD[r.verdict]
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
@@ -69,7 +73,13 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     if r.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in r.notes)
-    return finish("\n".join(lines) + "\n", opts)
+    if r.redirect_loop:
+        lines += ["", f"redirects not followed further: {r.redirect_loop}"]
+    if r.followed is not None:
+        status, location, method = r.redirects[0]
+        lines += ["", f"following the {status} redirect: {method} {location}",
+                  *_url_lines(r.followed, opts)]
+    return lines
 
 
 def _route_rows(r: PathsResult) -> list[list[str]]:
@@ -167,7 +177,8 @@ def _facts(r: Reason) -> dict[str, Any]:
         "endpoints": r.endpoints, "reachable": r.reachable, "target": r.target,
         "blocked": list(r.blocked), "missing": list(r.missing), "why": r.why, "idle": r.idle,
         "http_status": r.http_status,
-        "grants": [{"name": name, "why": why} for name, why in r.grants], "sni": r.sni}
+        "grants": [{"name": name, "why": why} for name, why in r.grants], "sni": r.sni,
+        "location": r.location}
 
 
 def _path_json(p: RoutedPath) -> dict[str, Any]:
@@ -200,6 +211,10 @@ def url_document(r: UrlResult) -> dict[str, Any]:
             "verdict": r.verdict.value,
             "statuses": list(r.statuses),
             "paths": [_path_json(p) for p in r.paths],
+            "redirects": [{"status": st, "location": loc, "method": m}
+                          for st, loc, m in r.redirects],
+            "followed": None if r.followed is None else url_document(r.followed),
+            "redirect_loop": r.redirect_loop or None,
             "notes": list(r.notes), **coverage_json(r.coverage)}
 
 

@@ -169,4 +169,4 @@ def test_bad_host_or_sni_is_an_input_error(args, says):
 def test_sni_without_a_url_is_a_usage_error():
     r = CliRunner().invoke(main, ["can-reach", "infra/public-envoy", "infra/infra-backend-v1",
                                   "--sni", "a.example", "-f", METHOD])
-    assert r.exit_code == 2 and "and so do --header and --sni" in r.output
+    assert r.exit_code == 2 and "and so do --header, --sni" in r.output
