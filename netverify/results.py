@@ -785,6 +785,8 @@ class RoutedPath:
     verdict: Answer
     notes: tuple[str, ...] = ()
     source: SourceRef | None = None
+    # (Host, path) the backends get after the rule's URLRewrite filter (a request asked)
+    upstream: tuple[str, str] | None = None
 
     @property
     def statuses(self) -> tuple[int, ...]:

@@ -144,3 +144,12 @@ def check_prefix_replacement(ctx: FieldContext, filters: list[Any], raw_matches:
         raise ctx.error([*at, "matches"], f"when using {kind} filter with "
                         "path.replacePrefixMatch, exactly one PathPrefix match must be "
                         f"specified ({uses[0].field})")
+
+
+def rewrite_detail(spec: RewriteSpec) -> str:
+    """``Host -> a.example, path prefix -> /v2``: a URLRewrite in words."""
+    parts = [f"Host -> {spec.hostname}"] if spec.hostname else []
+    if spec.path is not None:
+        what = "path" if spec.path.type == "ReplaceFullPath" else "path prefix"
+        parts.append(f"{what} -> {spec.path.value or '(removed)'}")
+    return ", ".join(parts) or "no change"

@@ -23,6 +23,7 @@ from netverify.loader.route_filters import (
     check_prefix_replacement,
     mirror_spec,
     redirect_spec,
+    rewrite_detail,
     rewrite_spec,
 )
 from netverify.model import (
@@ -404,6 +405,7 @@ def _filters(ctx: FieldContext, raw: Any, at: list[str | int], *, rule: bool, ns
             kept["redirect"] = redirect_spec(ctx, body, [*fat, "requestRedirect"])
         elif ftype == "URLRewrite":
             kept["rewrite"] = rewrite_spec(ctx, body, [*fat, "urlRewrite"])
+            detail = rewrite_detail(kept["rewrite"])
         elif ftype == "RequestMirror":
             mirror = mirror_spec(ctx, body, [*fat, "requestMirror"], ns)
             kept["mirror"] = mirror

@@ -72,7 +72,7 @@ from netverify.routing import (
     parse_url,
     route_attaches,
 )
-from netverify.routing_filters import follow_method, redirect
+from netverify.routing_filters import follow_method, redirect, rewrite
 from netverify.routing_sni import Misdirected, misdirected
 from netverify.verdicts import Answer, HopStatus
 
@@ -482,34 +482,40 @@ class _Run:
             hops=tuple(hops), verdict=Answer.NO, notes=notes, source=gw.source)
 
     def filters(self, choice: RouteChoice, req: Request | None, req_port: int,
-                notes: list[str]) -> Hop | None:
-        """The redirect hop of a rule that answers with a redirect (None: it forwards).
+                notes: list[str]) -> tuple[Hop | None, tuple[str, str] | None]:
+        """The redirect hop of a rule that answers with a redirect (None: it forwards), and
+        the (Host, path) the backends see after the rule's URLRewrite.
 
-        With the request, the ``Location`` is computed (``routing_filters``); filters
-        netverify does not follow get a note.
+        With the request, the ``Location`` and the rewrite are computed
+        (``routing_filters``); filters netverify does not follow get a note.
         """
         route = choice.route
         terminal = next((f for f in route.filters if f.terminal), None)
+        upstream = None
         for f in route.filters:
             if f is terminal:
+                continue
+            if f.rewrite is not None and req is not None and ".backendRefs[" not in f.field:
+                seen = rewrite(f.rewrite, req, choice.match)
+                upstream = (seen.host, seen.path)
                 continue
             what = f" ({f.detail})" if f.detail else ""
             notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
                          "followed" + (": it may answer requests itself"
                                        if f.type == "ExtensionRef" else ""))
         if terminal is None:
-            return None
+            return None, upstream
         spec = terminal.redirect
         if spec is None or req is None:
             return Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
                        reason=Reason(code=HopReason.REDIRECT, field=terminal.field,
                                      http_status=spec.status_code if spec else None),
-                       source=route.source)
+                       source=route.source), None
         rd = redirect(spec, req, choice.match, req_port)
         return Hop(step=f"redirect ({rd.status} to {rd.location})", status=HopStatus.OK,
                    reason=Reason(code=HopReason.REDIRECT, field=terminal.field,
                                  http_status=rd.status, location=rd.location),
-                   source=route.source)
+                   source=route.source), None
 
     # -- one path --------------------------------------------------------------------------
 
@@ -538,7 +544,7 @@ class _Run:
             note = self.exposure_note(proxy)
             if note:
                 notes.append(note)
-        redirected = self.filters(choice, req, req_port, notes)
+        redirected, upstream = self.filters(choice, req, req_port, notes)
         backends = []
         if redirected is not None:
             hops.append(redirected)
@@ -571,7 +577,7 @@ class _Run:
             match=describe_match(choice.match), tls=tls,
             controller=tuple(p.key for p in proxy.pods) if proxy else (),
             backends=tuple(backends), hops=tuple(hops), verdict=verdict, notes=tuple(notes),
-            source=route.source)
+            source=route.source, upstream=upstream)
 
 
 # -- Ingress entry points ----------------------------------------------------------------

@@ -39,6 +39,9 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
            f"  route: {route}"
            + (f"  [{p.source.location()}]" if p.source and p.source.line else ""),
            f"  TLS: {p.tls}"]
+    if p.upstream is not None:
+        out.append(f"  rewritten (URLRewrite): the backend gets Host {p.upstream[0]}, "
+                   f"path {p.upstream[1]}")
     for b in p.backends:
         share = f" ({b.share:.0%} of requests, weight {b.weight})" if len(p.backends) > 1 else ""
         pods = ", ".join(b.endpoints) or "no endpoints"
@@ -187,6 +190,8 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
         "match": p.match, "tls": p.tls, "proxy_pods": list(p.controller),
         "verdict": p.verdict.value, "source": _src(p.source), "notes": list(p.notes),
         "statuses": list(p.statuses),
+        "rewritten": None if p.upstream is None else {"host": p.upstream[0],
+                                                        "path": p.upstream[1]},
         "backends": [{"service": b.service, "port": b.service_port, "target": b.target,
                       "weight": b.weight, "share": round(b.share, 4),
                       "endpoints": list(b.endpoints), "reachable": list(b.reachable),
