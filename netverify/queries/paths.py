@@ -483,10 +483,10 @@ class _Run:
 
     def filters(self, choice: RouteChoice, req: Request | None, req_port: int,
                 notes: list[str]) -> tuple[Hop | None, tuple[str, str] | None]:
-        """The redirect hop of a rule that answers with a redirect (None: it forwards), and
-        the (Host, path) the backends see after the rule's URLRewrite.
+        """A redirect rule's hop (None: it forwards), and the rewritten (Host, path).
 
-        With the request, the ``Location`` and the rewrite are computed
+        The (Host, path) is what the backends see after the rule's URLRewrite.  With the
+        request, the ``Location`` and the rewrite are computed
         (``routing_filters``); filters netverify does not follow get a note.
         """
         route = choice.route
