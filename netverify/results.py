@@ -770,6 +770,19 @@ class BackendPath:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MirrorPath:
+    """A RequestMirror: copies of the requests go from the proxy pods to another backend.
+
+    Its ``hop`` is judged like a backend's (NetworkPolicy from the proxy pods), and never
+    changes the client's answer: the proxy ignores the mirror's responses.
+    """
+
+    backend: BackendPath  # ``share``: the fraction of requests mirrored
+    hop: Hop
+    field: str  # the filter, e.g. spec.rules[0].filters[1]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoutedPath:
     """One way in from outside: an entry point, the route it picks, and every hop."""
 
@@ -787,6 +800,7 @@ class RoutedPath:
     source: SourceRef | None = None
     # (Host, path) the backends get after the rule's URLRewrite filter (a request asked)
     upstream: tuple[str, str] | None = None
+    mirrors: tuple[MirrorPath, ...] = ()  # RequestMirror filters: where copies go
 
     @property
     def statuses(self) -> tuple[int, ...]:

@@ -50,6 +50,7 @@ from netverify.results import (
     ExposedService,
     Hop,
     HopReason,
+    MirrorPath,
     PairVerdict,
     PathsResult,
     PortSource,
@@ -481,6 +482,35 @@ class _Run:
             controller=tuple(p.key for p in proxy.pods) if proxy else (), backends=(),
             hops=tuple(hops), verdict=Answer.NO, notes=notes, source=gw.source)
 
+    def mirrors(self, choice: RouteChoice, proxy: Proxy | None, notes: list[str]
+                ) -> tuple[MirrorPath, ...]:
+        """The rule's RequestMirror filters, each judged as a backend of the proxy pods.
+
+        A mirror that does not get its copies is noted; the client's answer stays.
+        """
+        out = []
+        for f in choice.route.filters:
+            if f.mirror is None:
+                continue
+            ref = f.mirror.backend
+            bp, hop, _ = self.backend(ref, ref.weight, proxy, choice.namespace,
+                                      choice.object_kind)
+            bp = replace(bp, share=f.mirror.fraction)
+            hop = replace(hop, step=f"mirror: {hop.step}")
+            cov = self.cluster.coverage
+            pairs = {(p.namespace, e.partition("/")[0]) for p in (proxy.pods if proxy else ())
+                     for e in bp.endpoints}
+            if hop.status is HopStatus.OK and any(cov.affects(*pr) for pr in pairs):
+                hop = replace(hop, status=HopStatus.UNDECIDED,
+                              coverage=cov.affecting(pr for pr in pairs if cov.affects(*pr)))
+            if hop.status is not HopStatus.OK:
+                said = "do not arrive" if hop.status is HopStatus.BLOCKED else "may not arrive"
+                notes.append(f"RequestMirror at {f.field}: the copies to svc/{bp.service}"
+                             f":{bp.service_port} {said} ({hop_reason_code(hop)}); the "
+                             "client's answer does not depend on the mirror")
+            out.append(MirrorPath(backend=bp, hop=hop, field=f.field))
+        return tuple(out)
+
     def filters(self, choice: RouteChoice, req: Request | None, req_port: int,
                 notes: list[str]) -> tuple[Hop | None, tuple[str, str] | None]:
         """A redirect rule's hop (None: it forwards), and the rewritten (Host, path).
@@ -499,6 +529,8 @@ class _Run:
                 seen = rewrite(f.rewrite, req, choice.match)
                 upstream = (seen.host, seen.path)
                 continue
+            if f.mirror is not None:
+                continue  # followed as a second path (``mirrors``)
             what = f" ({f.detail})" if f.detail else ""
             notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
                          "followed" + (": it may answer requests itself"
@@ -569,15 +601,21 @@ class _Run:
                                             for p in proxy.pods for e in bp.endpoints])
                 hops.append(hop)
                 notes.extend(n for n in bnotes if n not in notes)
+        mirrors = () if redirected is not None else self.mirrors(choice, proxy, notes)
         statuses = {h.status for h in hops}
         verdict = (Answer.NO if HopStatus.BLOCKED in statuses
                    else Answer.UNDECIDED if HopStatus.UNDECIDED in statuses else Answer.YES)
-        return RoutedPath(
+        return RoutedPath(mirrors=mirrors,
             entry=entry, route_object=choice.object, route_field=route.field, host=host,
             match=describe_match(choice.match), tls=tls,
             controller=tuple(p.key for p in proxy.pods) if proxy else (),
             backends=tuple(backends), hops=tuple(hops), verdict=verdict, notes=tuple(notes),
             source=route.source, upstream=upstream)
+
+
+def hop_reason_code(hop: Hop) -> str:
+    """``blocked: endpoints-unreachable``: a hop's status and reason code, for a note."""
+    return f"{hop.status.value}: {hop.reason.code.value}"
 
 
 # -- Ingress entry points ----------------------------------------------------------------

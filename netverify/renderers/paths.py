@@ -12,7 +12,7 @@ from netverify.renderers.coverage import coverage_json, coverage_lines, object_j
 from netverify.renderers.fit import fit_table
 from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import Traffic, explain_pair
-from netverify.results import Hop, PathsResult, Reason, RoutedPath, UrlResult
+from netverify.results import Hop, MirrorPath, PathsResult, Reason, RoutedPath, UrlResult
 from netverify.source import SourceRef
 from netverify.verdicts import Answer, HopStatus
 
@@ -49,6 +49,12 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
                    f"{b.target or '?'} on {pods}")
     for h in p.hops:
         out.extend(_hop_lines(h, opts))
+    for m in p.mirrors:
+        b = m.backend
+        out.append(f"  mirror ({m.field}, {b.share:.0%} of requests, responses ignored): "
+                   f"svc/{b.service}:{b.service_port} -> {b.target or '?'} on "
+                   f"{', '.join(b.endpoints) or 'no endpoints'}")
+        out.extend(_hop_lines(m.hop, opts))
     out.extend(f"  note: {n}" for n in p.notes)
     return out
 
@@ -184,6 +190,23 @@ def _facts(r: Reason) -> dict[str, Any]:
         "location": r.location}
 
 
+def _hop_json(h: Hop) -> dict[str, Any]:
+    return {"step": h.step, "status": h.status.value, "detail": hop_detail(h),
+            "reason": h.reason.code.value, "http_status": h.reason.http_status,
+            "facts": _facts(h.reason), "port": h.port,
+            "source": _src(h.source),
+            "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts],
+            "unevaluated": [object_json(o) for o in h.coverage.unevaluated]}
+
+
+def _mirror_json(m: MirrorPath) -> dict[str, Any]:
+    b = m.backend
+    return {"field": m.field, "service": b.service, "port": b.service_port,
+            "target": b.target, "fraction": round(b.share, 4),
+            "endpoints": list(b.endpoints), "reachable": list(b.reachable),
+            "hop": _hop_json(m.hop)}
+
+
 def _path_json(p: RoutedPath) -> dict[str, Any]:
     return {
         "entry": p.entry, "route": p.route_object, "field": p.route_field, "host": p.host,
@@ -199,13 +222,8 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
                       "problem_reason": b.problem.code.value if b.problem else None,
                       "http_status": b.problem.http_status if b.problem else None}
                      for b in p.backends],
-        "hops": [{"step": h.step, "status": h.status.value, "detail": hop_detail(h),
-                  "reason": h.reason.code.value, "http_status": h.reason.http_status,
-                  "facts": _facts(h.reason), "port": h.port,
-                  "source": _src(h.source),
-                  "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts],
-                  "unevaluated": [object_json(o) for o in h.coverage.unevaluated]}
-                 for h in p.hops],
+        "hops": [_hop_json(h) for h in p.hops],
+        "mirrors": [_mirror_json(m) for m in p.mirrors],
     }
 
 
