@@ -19,6 +19,9 @@ Pure functions over the model, following the API specifications:
   A route attaches to HTTP and HTTPS listeners only, and only where the
   listener's ``allowedRoutes`` admit its namespace and kind.  A backendRef to
   another namespace needs a ReferenceGrant there that permits it (``routing_grants``).
+- The Host header routes (its port ignored, as HTTPRoute hostnames require); an HTTPS
+  listener is chosen by the TLS server name, and a Host its hostname does not match
+  gets no route there (``routing_sni`` tells a misdirected request, 421, from a 404).
 - The request path is normalised as RFC 3986 section 5.2.4 says (``.`` and ``..``
   segments removed) before any match, as proxies do.
 """

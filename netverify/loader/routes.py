@@ -4,8 +4,9 @@ Both APIs say the same thing ("requests for this host and path go to these
 Service ports"), so the loader flattens them into one shape and the routing
 code has one matcher.  Field errors name the object and the field as the API
 server would; what netverify does not interpret (filters other than
-RequestRedirect, non-Service backends, TCPRoute and friends) is kept visible,
-never silently dropped.
+RequestRedirect, URLRewrite and RequestMirror, whose settings ``route_filters``
+reads; non-Service backends, TCPRoute and friends) is kept visible, never
+silently dropped.
 """
 
 from __future__ import annotations

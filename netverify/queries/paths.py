@@ -18,6 +18,14 @@ nothing is known to expose) is ``undecided``; what the specifications say fails
 is ``blocked``.  A hop NetworkPolicy decides is ``undecided`` too when a traffic
 policy netverify does not evaluate (``Cluster.coverage``) applies to its pods.
 
+HTTPRoute filters act on the request asked about (``routing_filters``): a
+RequestRedirect answers with its ``Location`` (``--follow-redirects`` asks it in
+turn, ``queries/redirects.py``), a URLRewrite changes the Host and path the backend
+gets, and a RequestMirror's copies are a second path from the proxy pods, judged
+like a backend without changing the client's answer.  An https request whose Host
+belongs to another listener than its TLS server name's is misdirected (421,
+``routing_sni``).
+
 Each hop is returned as data: its status and a ``Reason`` (a ``HopReason`` code and
 the facts it is about); ``netverify.hop_text`` words it for every output.
 """
