@@ -69,7 +69,10 @@ def _url_lines(r: UrlResult, opts: RenderOptions) -> list[str]:
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
     method = "" if r.method == "GET" else f"{r.method} "
-    url_host = urlsplit(r.url).hostname
+    try:
+        url_host = urlsplit(r.url).hostname
+    except ValueError:  # not a URL a query made (a hand-built result): show both names
+        url_host = None
     said = [f"Host {r.host}"] if r.host and r.host != url_host else []
     said += [f"SNI {r.sni}"] if r.sni and r.sni != url_host else []
     asked = f" ({', '.join(said)})" if said else ""
