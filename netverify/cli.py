@@ -321,6 +321,11 @@ _backend_kind_option = click.option(
          "(repeatable); other kinds are invalid (InvalidKind, 500).")
 
 
+_URL_ONLY = ("--method and --backend-kind ask about a URL (can-reach internet "
+             "https://host/path; --backend-kind also the ways into a workload from the "
+             "internet), and so do --header, --sni and --follow-redirects")
+
+
 @main.command("can-reach")
 @click.argument("src")
 @click.argument("dst")
@@ -344,7 +349,14 @@ _backend_kind_option = click.option(
               help="With a DNS name outside the cluster as SRC or DST: the address (or CIDR) "
                    "it resolves to; without it, every address is considered.")
 @click.option("-H", "--header", "headers", multiple=True, metavar="'NAME: VALUE'",
-              help="With a URL: a request header HTTPRoute rules may match (repeatable).")
+              help="With a URL: a request header HTTPRoute rules may match (repeatable); "
+                   "'Host: NAME[:PORT]' is the Host that routes.")
+@click.option("--follow-redirects", is_flag=True,
+              help="With a URL: follow the redirects it is answered with (RequestRedirect "
+                   "filters), asking each Location in turn; a loop is a no.")
+@click.option("--sni", metavar="NAME",
+              help="With an https URL: the TLS server name (default: the URL's host); it "
+                   "picks the certificate and the Gateway listener.")
 @click.option("--controller", metavar="NS/NAME",
               help="With a URL: the ingress controller or gateway pods, when they are not "
                    "recognised in the manifests.")
@@ -355,7 +367,7 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                   hypothetical: bool, new_namespaces: bool, engine: str, namespace: str | None,
                   smt_timeout: float,
                   cni: str | None, policy_only: bool, resolves_to: str | None,
-                  headers: tuple[str, ...],
+                  headers: tuple[str, ...], sni: str | None, follow_redirects: bool,
                   controller: str | None, backend_kinds: tuple[str, ...],
                   method: str | None, files: tuple[str, ...], fmt: str,
                   verbose: bool, color: str, output: str, ignore_kinds: tuple[str, ...]) -> None:
@@ -405,11 +417,15 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
         if hypothetical or port or protocol:
             raise click.UsageError("a URL destination takes no --hypothetical, --port or "
                                    "--protocol (the URL names the port)")
-        _emit(can_reach_url(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
-                            policy_only=policy_only, method=method,
-                            backend_kinds=_backend_kinds(backend_kinds),
-                            resolves_to=resolves_to),
+        ask = can_reach_url
+        if follow_redirects:
+            from netverify.queries.redirects import follow_redirects as ask
+        _emit(ask(cluster, src, dst, headers=pairs, controller=controller, cni=cni,
+                  policy_only=policy_only, method=method, sni=sni,
+                  backend_kinds=_backend_kinds(backend_kinds), resolves_to=resolves_to),
               fmt, color, verbose, output)
+    if method or sni or headers or follow_redirects:
+        raise click.UsageError(_URL_ONLY)
     if src.lower() in ("internet", "external") and not hypothetical:
         from netverify.queries.exposed_workload import can_reach_workload
 
@@ -417,9 +433,8 @@ def can_reach_cmd(src: str, dst: str, port: str | None, protocol: str | None,
                                  policy_only=policy_only,
                                  backend_kinds=_backend_kinds(backend_kinds)),
               fmt, color, verbose, output)
-    if method or backend_kinds:
-        raise click.UsageError("--method and --backend-kind ask about a URL (can-reach "
-                               "internet https://host/path)")
+    if backend_kinds:
+        raise click.UsageError(_URL_ONLY)
     if new_namespaces and not hypothetical:
         raise click.UsageError("--new-namespaces needs --hypothetical")
     result: Result

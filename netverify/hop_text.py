@@ -138,8 +138,14 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         "some take certificates from annotations or their own settings"),
     HopReason.LISTENER_TLS: lambda r: f"listener {r.name} terminates TLS",
     HopReason.CERTIFICATE_REF_NOT_PERMITTED: _certificate_refused,
+    HopReason.MISDIRECTED: lambda r: (
+        f"misdirected request: the TLS server name {r.sni} selected listener {r.name}, and "
+        f"Host {r.host} belongs to listener {r.other} ({r.why}): the Gateway answers "
+        f"{r.http_status} (Misdirected Request)"),
     HopReason.REDIRECT: lambda r: (
-        f"the proxy answers the request itself ({r.field}); no backend is contacted"),
+        f"the proxy answers the request itself ({r.field})"
+        + (f": {r.http_status}, Location: {r.location}" if r.location else "")
+        + "; no backend is contacted"),
     HopReason.NO_BACKENDS: lambda r: (
         f"the rule has no backends (the proxy answers {r.http_status})"),
     HopReason.ALL_WEIGHT_ZERO: lambda r: (

@@ -228,17 +228,57 @@ class GRPCMatch:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PathModifier:
+    """HTTPPathModifier: ``ReplaceFullPath`` or ``ReplacePrefixMatch`` with its value."""
+
+    type: str
+    value: str  # "" is allowed for ReplacePrefixMatch (the prefix is removed)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedirectSpec:
+    """HTTPRequestRedirectFilter's fields (None: taken from the request)."""
+
+    scheme: str | None = None
+    hostname: str | None = None
+    port: int | None = None
+    path: PathModifier | None = None
+    status_code: int = 302
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewriteSpec:
+    """HTTPURLRewriteFilter's fields: the Host and path the backend gets."""
+
+    hostname: str | None = None
+    path: PathModifier | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MirrorSpec:
+    """HTTPRequestMirrorFilter: where copies go, and which share of requests (0-1)."""
+
+    backend: BackendRef
+    fraction: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteFilter:
     """An HTTPRoute filter, kept so that what netverify does not follow stays visible.
 
     ``terminal`` filters answer the request themselves (``RequestRedirect``): the rule
     then contacts no backend.  ``detail`` is a short human summary (``301 to https``).
+    RequestRedirect, URLRewrite and RequestMirror keep their settings
+    (``routing_filters`` applies them).
     """
 
     type: str  # RequestRedirect, URLRewrite, RequestHeaderModifier, ExtensionRef, ...
     detail: str = ""
     terminal: bool = False
     field: str = ""  # e.g. spec.rules[0].filters[1]
+    redirect: RedirectSpec | None = None
+    rewrite: RewriteSpec | None = None
+    mirror: MirrorSpec | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

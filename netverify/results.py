@@ -371,6 +371,13 @@ class AssertionReason(enum.Enum):
     # fail: ``pair`` has the expected verdict, but ``causes`` (its deciding sides) are not
     # the ``decided-by`` the spec asks for (``wanted``).
     DECIDED_ELSEWHERE = "decided-elsewhere"
+    # A URL in ``to`` (``url`` holds the request and how it went):
+    URL_ANSWERED = "url-answered"  # pass: the verdict (and ``status``) the spec expects
+    URL_NOT_DELIVERED = "url-not-delivered"  # fail (allow): ``url.hop`` stops it, or no route
+    URL_DELIVERED = "url-delivered"  # fail (deny): a backend gets it through ``url.entry``
+    URL_STATUS = "url-status"  # fail: the request gets ``url.statuses``, not ``url.wanted``
+    # undecided: ``url.hop`` cannot be checked (incomplete when ``coverage`` is the reason)
+    URL_UNDECIDED = "url-undecided"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -406,6 +413,21 @@ class AssertionResult:
     coverage: Coverage = COMPLETE  # for status incomplete: the objects not evaluated
     causes: tuple[Cause, ...] = ()  # DECIDED_ELSEWHERE: who decides the pair's sides
     wanted: str = ""  # DECIDED_ELSEWHERE: the decided-by asked for, as written
+    url: UrlOutcome | None = None  # URL_*: the request and how it went
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlOutcome:
+    """A URL assertion's request and what it got (``can_reach_url``'s answer, condensed)."""
+
+    url: str
+    method: str
+    verdict: Answer
+    statuses: tuple[int, ...]  # what the request gets, every way it can go (sorted)
+    wanted: int | None = None  # the spec's ``status``
+    entry: str = ""  # the entry point of ``hop`` (or of the delivering path)
+    hop: Hop | None = None  # the hop that stops it, or that cannot be checked
+    why: str = ""  # when no route takes the request: the note that says so
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -645,8 +667,13 @@ class HopReason(enum.Enum):
     # certificateRefs ``obj`` in ``namespace``, no ReferenceGrant there permits them
     # (``grants``: the ones that do not, and why); the listener is not programmed
     CERTIFICATE_REF_NOT_PERMITTED = "certificate-ref-not-permitted"
+    # blocked, ``http_status`` 421: the TLS server name ``sni`` selected listener ``name``,
+    # and the Host ``host`` belongs to listener ``other`` (``why``)
+    MISDIRECTED = "misdirected"
     # the route
-    REDIRECT = "redirect"  # ok: the filter at ``field`` answers the request itself
+    # ok: the filter at ``field`` answers the request itself with ``http_status`` and,
+    # for a request asked about, ``location``
+    REDIRECT = "redirect"
     NO_BACKENDS = "no-backends"  # blocked, ``http_status`` 500: the rule has no backends
     ALL_WEIGHT_ZERO = "all-weight-zero"  # blocked: every backend has weight 0
     # proxy -> one backend Service ``service``
@@ -743,6 +770,8 @@ class Reason:
     # invalid backendRef, 503 for a Service without endpoints), None when it forwards them.
     http_status: int | None = None
     grants: tuple[tuple[str, str], ...] = ()  # REF_NOT_PERMITTED: (grant, why it does not)
+    sni: str = ""  # MISDIRECTED: the TLS server name
+    location: str = ""  # REDIRECT: the Location header, when the request is known
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -780,6 +809,19 @@ class BackendPath:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MirrorPath:
+    """A RequestMirror: copies of the requests go from the proxy pods to another backend.
+
+    Its ``hop`` is judged like a backend's (NetworkPolicy from the proxy pods), and never
+    changes the client's answer: the proxy ignores the mirror's responses.
+    """
+
+    backend: BackendPath  # ``share``: the fraction of requests mirrored
+    hop: Hop
+    field: str  # the filter, e.g. spec.rules[0].filters[1]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoutedPath:
     """One way in from outside: an entry point, the route it picks, and every hop."""
 
@@ -795,6 +837,27 @@ class RoutedPath:
     verdict: Answer
     notes: tuple[str, ...] = ()
     source: SourceRef | None = None
+    # (Host, path) the backends get after the rule's URLRewrite filter (a request asked)
+    upstream: tuple[str, str] | None = None
+    mirrors: tuple[MirrorPath, ...] = ()  # RequestMirror filters: where copies go
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """What the request gets on this path: the proxy's own status, 200 when forwarded.
+
+        200 stands for "a backend gets it" (what the backend answers is its own business);
+        a request NetworkPolicy stops gets no status (502/504 depend on the proxy).
+        """
+        out: set[int] = set()
+        for h in self.hops:
+            if h.reason.idle:
+                continue
+            if h.reason.http_status is not None:
+                out.add(h.reason.http_status)
+            elif h.reason.code is HopReason.ENDPOINTS_ADMIT or (
+                    h.reason.code is HopReason.ENDPOINTS_UNREACHABLE and h.reason.reachable):
+                out.add(200)
+        return tuple(sorted(out))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -811,15 +874,37 @@ class UrlResult:
     # workload (``can-reach internet NS/NAME``), one delivering is enough; "maybe": the
     # URL's host may reach these Services or none (no then only when none delivers).
     mode: str = "every"
+    not_found: bool = False  # a Gateway listener takes it and no rule matches (404)
+    host: str = ""  # the Host that routes (a Host header's, else the URL's)
+    sni: str | None = None  # https: the TLS server name
+    # (status, Location, method a client follows it with) of the redirects answered
+    redirects: tuple[tuple[int, str, str], ...] = ()
+    followed: UrlResult | None = None  # --follow-redirects: the redirected request's answer
+    redirect_loop: str = ""  # --follow-redirects: why following stopped without an answer
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """What the request gets, every way it can go (``RoutedPath.statuses``; 404)."""
+        out = {s for p in self.paths for s in p.statuses}
+        if self.not_found and not self.paths:
+            out.add(404)
+        return tuple(sorted(out))
 
     @property
     def verdict(self) -> Answer:
-        """Yes when every entry point delivers, no when one fails or none routes the URL."""
+        """Yes when every entry point delivers, no when one fails or none routes the URL.
+
+        Following redirects, the redirected request counts too, and a loop is a no.
+        Straight to a Service (``mode`` any or maybe) the paths combine otherwise.
+        """
         if self.mode != "every":
             return self._combined()
-        if not self.paths or any(p.verdict is Answer.NO for p in self.paths):
+        own = [p.verdict for p in self.paths]
+        if self.followed is not None:
+            own.append(self.followed.verdict)
+        if not self.paths or self.redirect_loop or Answer.NO in own:
             return Answer.NO
-        if any(p.verdict is Answer.UNDECIDED for p in self.paths):
+        if Answer.UNDECIDED in own:
             return Answer.UNDECIDED
         return Answer.YES
 

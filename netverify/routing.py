@@ -19,6 +19,9 @@ Pure functions over the model, following the API specifications:
   A route attaches to HTTP and HTTPS listeners only, and only where the
   listener's ``allowedRoutes`` admit its namespace and kind.  A backendRef to
   another namespace needs a ReferenceGrant there that permits it (``routing_grants``).
+- The Host header routes (its port ignored, as HTTPRoute hostnames require); an HTTPS
+  listener is chosen by the TLS server name, and a Host its hostname does not match
+  gets no route there (``routing_sni`` tells a misdirected request, 421, from a 404).
 - The request path is normalised as RFC 3986 section 5.2.4 says (``.`` and ``..``
   segments removed) before any match, as proxies do.
 """
@@ -64,6 +67,9 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()  # names lower-cased
     method: str = "GET"
     query: tuple[tuple[str, str], ...] = ()  # (name, value) in URL order
+    # The URL's host, when a Host header (``host``, which routes) differs from it.
+    url_host: str | None = None
+    sni: str | None = None  # https: the TLS server name (the URL's host unless --sni)
 
     @property
     def url(self) -> str:
@@ -71,7 +77,12 @@ class Request:
         default = 443 if self.scheme == "https" else 80
         port = "" if self.port == default else f":{self.port}"
         query = "?" + "&".join(f"{k}={v}" for k, v in self.query) if self.query else ""
-        return f"{self.scheme}://{self.host}{port}{self.path}{query}"
+        return f"{self.scheme}://{self.url_host or self.host}{port}{self.path}{query}"
+
+    @property
+    def server_name(self) -> str:
+        """The name that picks a listener: the SNI of an https request, else the Host."""
+        return self.sni if self.scheme == "https" and self.sni else self.host
 
 
 def remove_dot_segments(path: str) -> str:
@@ -114,10 +125,14 @@ def check_method(method: str) -> str:
 
 
 def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
-              method: str = "GET") -> Request:
+              method: str = "GET", sni: str | None = None) -> Request:
     """Parse ``https://host[:port]/path[?query]`` (ValueError with a readable message).
 
-    The path has its dot segments removed (RFC 3986 section 5.2.4).
+    The path has its dot segments removed (RFC 3986 section 5.2.4).  A ``Host`` header
+    is the host that routes (its port ignored: HTTPRoute "MUST ignore any port value
+    specified in the HTTP Host header while performing a match"); the URL still names
+    where the connection goes.  ``sni`` is the TLS server name of an https request
+    (default: the URL's host, as clients send it).
     """
     method = check_method(method)
     parts = urlsplit(text)
@@ -129,10 +144,42 @@ def parse_url(text: str, headers: tuple[tuple[str, str], ...] = (),
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise ValueError(f"{text!r} has an invalid port") from None
-    return Request(scheme=parts.scheme, host=parts.hostname.lower().rstrip("."), port=port,
+    url_host = parts.hostname.lower().rstrip(".")
+    host = url_host
+    given = [v for k, v in headers if k.lower() == "host"]
+    if given:
+        host = header_host(given[0])
+    if sni is not None and parts.scheme != "https":
+        raise ValueError(f"a TLS server name (--sni {sni}) needs an https:// URL")
+    if sni is not None:
+        sni = header_host(sni, what="TLS server name")
+    return Request(scheme=parts.scheme, host=host, port=port,
                    path=remove_dot_segments(parts.path or "/"), method=method,
                    headers=tuple((k.lower(), v) for k, v in headers),
-                   query=tuple(parse_qsl(parts.query, keep_blank_values=True)))
+                   query=tuple(parse_qsl(parts.query, keep_blank_values=True)),
+                   url_host=url_host if host != url_host else None,
+                   sni=(sni or url_host) if parts.scheme == "https" else None)
+
+
+_HOST_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def header_host(value: str, what: str = "Host header") -> str:
+    """The host of a ``Host`` header value (``a.example:1234`` -> ``a.example``), lower-cased.
+
+    ValueError for a value that is not a DNS name or an IP address (with an optional port).
+    """
+    text = value.strip()
+    parts = urlsplit(f"//{text}")
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:
+        raise ValueError(f"{what} {value!r} has an invalid port") from None
+    host = (parts.hostname or "").rstrip(".")
+    if not host or "@" in text or "/" in text or not (
+            _HOST_NAME.match(host) or ":" in host):
+        raise ValueError(f"{what} {value!r} is not a host name (e.g. app.example.com:8443)")
+    return host
 
 
 # -- matching --------------------------------------------------------------------------------
@@ -281,7 +328,8 @@ def listener_accepts(listener: Listener, req: Request) -> bool:
     proto = "HTTPS" if req.scheme == "https" else "HTTP"
     if listener.port != req.port or listener.protocol != proto:
         return False
-    return listener.hostname is None or host_matches(listener.hostname, req.host,
+    # An HTTPS listener is chosen by the TLS server name, during the handshake.
+    return listener.hostname is None or host_matches(listener.hostname, req.server_name,
                                                      gateway_api=True)
 
 
@@ -355,6 +403,10 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
         return None, None
     # The most specific listener hostname takes the request.
     listener = max(listeners, key=lambda li: (host_rank(li.hostname), len(li.hostname or "")))
+    if listener.hostname is not None and not host_matches(listener.hostname, req.host,
+                                                          gateway_api=True):
+        # The TLS server name chose a listener the Host does not match (``routing_sni``).
+        return listener, None
     scored = []
     for hr in cluster.http_routes:
         if not route_attaches(cluster, hr, gw, listener):

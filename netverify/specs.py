@@ -40,6 +40,26 @@ class Assertion:
     port: int | str | None = None
     protocol: str | None = None
     decided_by: DecidedBy | None = None
+    # A URL in ``dst`` (``is_url``): the request asked about, and the status it must get.
+    request: HttpRequest | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpRequest:
+    """An assertion's ``request``: what routes match besides the URL."""
+
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()  # as written, in order
+    sni: str | None = None  # https: the TLS server name (default: the URL's host)
+
+
+URL_SCHEMES = ("http://", "https://")
+
+
+def is_url(text: object) -> bool:
+    """Whether an assertion's ``to`` is a URL (the request is followed through routes)."""
+    return isinstance(text, str) and text.lower().startswith(URL_SCHEMES)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,7 +164,8 @@ def load_spec(path: str) -> SpecFile:
             index=i, name=a["name"], src=a["from"], dst=a["to"], expect=Expect(a["expect"]),
             scope=AssertionScope(a.get("scope", "existing")),
             answer=Basis(a.get("answer", "effective")),
-            port=a.get("port"), protocol=a.get("protocol"), decided_by=decided))
+            port=a.get("port"), protocol=a.get("protocol"), decided_by=decided,
+            request=_request(path, node, i, a), status=a.get("status")))
     return SpecFile(path=path, manifests=manifests, cni=data.get("cni"),
                     assertions=tuple(assertions))
 
@@ -172,6 +193,37 @@ def _decided_by(path: str, node: Any, i: int, a: dict[str, Any]) -> DecidedBy | 
     if isinstance(raw, str):
         return DecidedBy(layer=raw)
     return DecidedBy(layer=raw["layer"], policy=raw.get("policy"), rule=raw.get("rule"))
+
+
+# Keys that ask about pods, not about a request to a URL.
+_POD_KEYS = ("port", "protocol", "decided-by", "scope")
+
+
+def _request(path: str, node: Any, i: int, a: dict[str, Any]) -> HttpRequest | None:
+    """The request of an assertion whose ``to`` is a URL (None for pod assertions).
+
+    Raises:
+        SpecError: ``request`` or ``status`` without a URL, a URL with pod keys, or a URL
+            from a source that is not outside the cluster.
+    """
+    at = f"{_at(path, node, ['assertions', i])}: assertions[{i}]"
+    if not is_url(a["to"]):
+        for key in ("request", "status"):
+            if key in a:
+                raise SpecError(f"{at}.{key} asks about a URL, and 'to' is not one",
+                                hint="to: https://host/path")
+        return None
+    for key in _POD_KEYS:
+        if key in a:
+            raise SpecError(f"{at}.{key} does not apply to a URL (the URL names the port; "
+                            "the request is checked hop by hop)", hint=f"drop {key}")
+    if not isinstance(a["from"], str):
+        raise SpecError(f"{at}.from: a request to a URL comes from outside the cluster",
+                        hint="from: internet, or an IP address or CIDR")
+    raw = a.get("request") or {}
+    headers = tuple((str(k), v) for k, v in (raw.get("headers") or {}).items())
+    return HttpRequest(method=raw.get("method", "GET").upper(), headers=headers,
+                       sni=raw.get("sni"))
 
 
 def find_specs(paths: list[str]) -> list[str]:

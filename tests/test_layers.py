@@ -26,8 +26,8 @@ CORE = {"source", "errors", "ports", "ipblocks", "selectors", "policy_kinds", "v
 MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
 ASKING = MODEL | {"results", "matrix_cells", "deadline", "engines", "cni", "routing",
-                  "routing_grants", "routing_listeners", "routing_grpc",
-                  "endpointslices", "specs"}
+                  "routing_grants", "routing_listeners", "routing_grpc", "routing_sni",
+                  "routing_filters", "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
 ALLOWED: dict[str, set[str]] = {
@@ -51,6 +51,8 @@ ALLOWED: dict[str, set[str]] = {
     # whether a Gateway serves at all: certificateRefs (granted?) and addresses
     "routing_listeners": MODEL | {"routing_grants"},
     "routing_grpc": MODEL | {"routing", "routing_grants"},  # GRPCRoute and TLSRoute choice
+    "routing_sni": MODEL | {"routing"},  # which HTTPS listener a connection gets; 421s
+    "routing_filters": MODEL | {"routing"},  # redirects, rewrites: what a filter makes of it
     "endpointslices": MODEL,  # a selector-less Service's endpoints, from its slices
     "cni": MODEL,  # the plugin table and detection from manifests
     "loader": MODEL | {"progress"},

@@ -4,8 +4,9 @@ Both APIs say the same thing ("requests for this host and path go to these
 Service ports"), so the loader flattens them into one shape and the routing
 code has one matcher.  Field errors name the object and the field as the API
 server would; what netverify does not interpret (filters other than
-RequestRedirect, non-Service backends, TCPRoute and friends) is kept visible,
-never silently dropped.
+RequestRedirect, URLRewrite and RequestMirror, whose settings ``route_filters``
+reads; non-Service backends, TCPRoute and friends) is kept visible, never
+silently dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from netverify.loader.fields import string as _str
 from netverify.loader.gateway_fields import addresses, infrastructure_labels, listener_tls
 from netverify.loader.ingress_paths import check_ingress_path
 from netverify.loader.policies import FieldContext
+from netverify.loader.route_filters import (
+    check_prefix_replacement,
+    mirror_spec,
+    redirect_spec,
+    rewrite_detail,
+    rewrite_spec,
+)
 from netverify.model import (
     BackendRef,
     Gateway,
@@ -377,7 +385,7 @@ def _redirect_detail(ctx: FieldContext, r: dict[str, Any], at: list[str | int]) 
     return f"{code} to {target or 'the same URL'}{new_path}"
 
 
-def _filters(ctx: FieldContext, raw: Any, at: list[str | int], *, rule: bool
+def _filters(ctx: FieldContext, raw: Any, at: list[str | int], *, rule: bool, ns: str
              ) -> tuple[RouteFilter, ...]:
     """A rule's (or backendRef's) ``filters``: type-checked, summarised, kept in order."""
     out = []
@@ -394,20 +402,25 @@ def _filters(ctx: FieldContext, raw: Any, at: list[str | int], *, rule: bool
             raise ctx.error([*fat, FILTER_FIELDS[ftype]], f"is required for a {ftype} filter")
         body = _mapping(ctx, settings, [*fat, FILTER_FIELDS[ftype]])
         detail = ""
+        kept: dict[str, Any] = {}
         if ftype == "RequestRedirect":
             detail = _redirect_detail(ctx, body, [*fat, "requestRedirect"])
+            kept["redirect"] = redirect_spec(ctx, body, [*fat, "requestRedirect"])
+        elif ftype == "URLRewrite":
+            kept["rewrite"] = rewrite_spec(ctx, body, [*fat, "urlRewrite"])
+            detail = rewrite_detail(kept["rewrite"])
         elif ftype == "RequestMirror":
-            ref = _mapping(ctx, body.get("backendRef"), [*fat, "requestMirror", "backendRef"])
-            mirror = _str(ctx, ref.get("name"), [*fat, "requestMirror", "backendRef", "name"],
-                          required=True)
-            detail = f"copies requests to {mirror} (responses ignored)"
+            mirror = mirror_spec(ctx, body, [*fat, "requestMirror"], ns)
+            kept["mirror"] = mirror
+            detail = f"copies requests to {mirror.backend.name} (responses ignored)"
         elif ftype == "ExtensionRef":
             kind = _str(ctx, body.get("kind"), [*fat, "extensionRef", "kind"], required=True)
             name = _str(ctx, body.get("name"), [*fat, "extensionRef", "name"], required=True)
             detail = f"{kind} {name} (implementation-specific)"
         types.append(ftype)
         out.append(RouteFilter(type=ftype, detail=detail, terminal=rule and
-                               ftype == "RequestRedirect", field=ctx.ref(fat).field or ""))
+                               ftype == "RequestRedirect", field=ctx.ref(fat).field or "",
+                               **kept))
     if "RequestRedirect" in types and "URLRewrite" in types:
         raise ctx.error([*at, "filters"], "may not have both RequestRedirect and URLRewrite")
     return tuple(out)
@@ -437,7 +450,7 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
     for i, rule in enumerate(_list(ctx, spec.get("rules"), ["spec", "rules"])):
         at: list[str | int] = ["spec", "rules", i]
         r = _mapping(ctx, rule, at)
-        filters = list(_filters(ctx, r.get("filters"), at, rule=True))
+        filters = list(_filters(ctx, r.get("filters"), at, rule=True, ns=ns))
         backends = []
         for k, b in enumerate(_list(ctx, r.get("backendRefs"), [*at, "backendRefs"])):
             bat: list[str | int] = [*at, "backendRefs", k]
@@ -455,7 +468,7 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
             if kind == "Service" and group == "" and port is None:
                 raise ctx.error([*bat, "port"], "is required for a Service backend")
             assert name is not None
-            filters += _filters(ctx, bm.get("filters"), bat, rule=False)
+            filters += _filters(ctx, bm.get("filters"), bat, rule=False, ns=ns)
             backends.append(BackendRef(
                 namespace=_str(ctx, bm.get("namespace"), [*bat, "namespace"]) or ns,
                 name=name, port=None if port is None else _port(ctx, port, [*bat, "port"]),
@@ -464,7 +477,9 @@ def build_http_route(raw: RawObject, src: SourceRef) -> HTTPRoute:
         if backends and any(f.type == "RequestRedirect" for f in filters if f.terminal):
             raise ctx.error([*at, "filters"], "a RequestRedirect filter must not be used "
                             "together with backendRefs")
-        routes.append(Route(hosts=hosts, matches=_route_matches(ctx, r.get("matches"), at),
+        matches = _route_matches(ctx, r.get("matches"), at)
+        check_prefix_replacement(ctx, filters, r.get("matches"), at)
+        routes.append(Route(hosts=hosts, matches=matches,
                             backends=tuple(backends), field=ctx.ref(at).field or "",
                             source=ctx.ref(at), filters=tuple(filters)))
     return HTTPRoute(namespace=ns, name=src.name or "", parents=tuple(parents),

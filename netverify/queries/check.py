@@ -18,6 +18,9 @@ Both scopes count a pod's connection to itself, which is always allowed (see
 An assertion that depends on a pair a traffic policy netverify does not evaluate
 could change (``Cluster.coverage``) is ``incomplete``, neither pass nor fail,
 unless a pair no such policy applies to already fails it.
+
+An assertion whose ``to`` is a URL asks about a request from outside instead
+(``check_url``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from netverify.model import Cluster, Pod
 from netverify.policy_kinds import ANY, OUTSIDE, Coverage
 from netverify.ports import Protocol
 from netverify.queries.causes import cause_of
+from netverify.queries.check_url import check_url
 from netverify.queries.endpoints import parse_port, resolve, split_port
 from netverify.queries.enforcement import enforced
 from netverify.queries.hypothetical import verify_witness
@@ -116,7 +120,10 @@ def check(spec_paths: list[str], *, load: Callable[[list[str]], Cluster],
         caveats.extend(f"{path}: {n}" for n in plugin.notes)
         for a in spec.assertions:
             on = cluster if a.answer is Basis.POLICY else eff_cluster
-            r = _run(on, spec, a, deadline)
+            # A URL assertion follows the request on the manifests as loaded; the CNI is
+            # applied there, as for can-reach internet URL.
+            r = check_url(cluster, spec, a) if a.request is not None else _run(
+                on, spec, a, deadline)
             if a.answer is Basis.EFFECTIVE and eff_cluster is not cluster:
                 r = replace(r, effective=prof.label)
             results.append(r)

@@ -18,6 +18,14 @@ nothing is known to expose) is ``undecided``; what the specifications say fails
 is ``blocked``.  A hop NetworkPolicy decides is ``undecided`` too when a traffic
 policy netverify does not evaluate (``Cluster.coverage``) applies to its pods.
 
+HTTPRoute filters act on the request asked about (``routing_filters``): a
+RequestRedirect answers with its ``Location`` (``--follow-redirects`` asks it in
+turn, ``queries/redirects.py``), a URLRewrite changes the Host and path the backend
+gets, and a RequestMirror's copies are a second path from the proxy pods, judged
+like a backend without changing the client's answer.  An https request whose Host
+belongs to another listener than its TLS server name's is misdirected (421,
+``routing_sni``).
+
 Each hop is returned as data: its status and a ``Reason`` (a ``HopReason`` code and
 the facts it is about); ``netverify.hop_text`` words it for every output.
 """
@@ -33,7 +41,16 @@ from netverify.endpointslices import SliceTarget, slice_target
 from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import format_range
-from netverify.model import BackendRef, Cluster, HTTPRoute, Ingress, PathMatch, Pod, Service
+from netverify.model import (
+    BackendRef,
+    Cluster,
+    Gateway,
+    HTTPRoute,
+    Ingress,
+    PathMatch,
+    Pod,
+    Service,
+)
 from netverify.policy_kinds import OUTSIDE, Coverage, objects_text
 from netverify.ports import Protocol
 from netverify.queries.client_address import ClientAddress, client_address
@@ -54,6 +71,7 @@ from netverify.results import (
     ExposedService,
     Hop,
     HopReason,
+    MirrorPath,
     PairVerdict,
     PathsResult,
     PortSource,
@@ -76,6 +94,7 @@ from netverify.routing import (
     parse_url,
     route_attaches,
 )
+from netverify.routing_filters import follow_method, redirect, rewrite
 from netverify.routing_grpc import (
     StreamRequest,
     choose_stream_route,
@@ -83,6 +102,7 @@ from netverify.routing_grpc import (
     parse_stream_url,
 )
 from netverify.routing_listeners import bound_to
+from netverify.routing_sni import Misdirected, misdirected
 from netverify.verdicts import Answer, HopStatus
 
 INTERNET = ("internet", "external", "0.0.0.0/0")
@@ -488,12 +508,109 @@ class _Run:
                        reason=reason, verdicts=tuple(blocked[:3]), source=ref.source,
                        port=numbers[0] if len(numbers) == 1 else None), notes
 
+    def misdirected(self, gw: Gateway, mis: Misdirected, proxy: Proxy | None,
+                    proxy_notes: tuple[str, ...], req_port: int) -> RoutedPath:
+        """An https request the Gateway answers 421: the connection's listener, then 421."""
+        listener = mis.taken_by
+        hops = [Hop(step="TLS", status=HopStatus.OK,
+                    reason=Reason(code=HopReason.LISTENER_TLS, name=listener.name))]
+        if proxy is None:
+            hops.append(Hop(step=f"{self.src_label} -> proxy", status=HopStatus.UNDECIDED,
+                            reason=Reason(code=HopReason.NO_PROXY_PODS)))
+        else:
+            hops.append(self.inbound_hop(proxy, req_port, listener=True))
+        hops.append(Hop(step="Host", status=HopStatus.BLOCKED, source=gw.source,
+                        reason=Reason(code=HopReason.MISDIRECTED, name=listener.name,
+                                      other=mis.belongs_to.name, host=mis.host, sni=mis.sni,
+                                      why=mis.why, http_status=421)))
+        notes = (*proxy_notes, "Gateway API (Listener.hostname): Gateways SHOULD answer 421 "
+                 "here; one without misdirected-request detection (conformance feature "
+                 "GatewayHTTPSListenerDetectMisdirectedRequests) may route the request on "
+                 f"listener {listener.name} instead")
+        return RoutedPath(
+            entry=f"Gateway {gw.key} listener {listener.name}", route_object="",
+            route_field="", host=mis.host, match="-", tls=f"listener {listener.name}",
+            controller=tuple(p.key for p in proxy.pods) if proxy else (), backends=(),
+            hops=tuple(hops), verdict=Answer.NO, notes=notes, source=gw.source)
+
+    def mirrors(self, choice: RouteChoice, proxy: Proxy | None, notes: list[str]
+                ) -> tuple[MirrorPath, ...]:
+        """The rule's RequestMirror filters, each judged as a backend of the proxy pods.
+
+        A mirror that does not get its copies is noted; the client's answer stays.
+        """
+        out = []
+        for f in choice.route.filters:
+            if f.mirror is None:
+                continue
+            ref = f.mirror.backend
+            bp, hop, _ = self.backend(ref, ref.weight, proxy, choice.namespace,
+                                      choice.object_kind)
+            bp = replace(bp, share=f.mirror.fraction)
+            hop = replace(hop, step=f"mirror: {hop.step}")
+            cov = self.cluster.coverage
+            pairs = {(p.namespace, e.partition("/")[0]) for p in (proxy.pods if proxy else ())
+                     for e in bp.endpoints}
+            if hop.status is HopStatus.OK and any(cov.affects(*pr) for pr in pairs):
+                hop = replace(hop, status=HopStatus.UNDECIDED,
+                              coverage=cov.affecting(pr for pr in pairs if cov.affects(*pr)))
+            if hop.status is not HopStatus.OK:
+                said = "do not arrive" if hop.status is HopStatus.BLOCKED else "may not arrive"
+                notes.append(f"RequestMirror at {f.field}: the copies to svc/{bp.service}"
+                             f":{bp.service_port} {said} ({hop_reason_code(hop)}); the "
+                             "client's answer does not depend on the mirror")
+            out.append(MirrorPath(backend=bp, hop=hop, field=f.field))
+        return tuple(out)
+
+    def filters(self, choice: RouteChoice, req: Request | None, req_port: int,
+                notes: list[str]) -> tuple[Hop | None, tuple[str, str] | None]:
+        """A redirect rule's hop (None: it forwards), and the rewritten (Host, path).
+
+        The (Host, path) is what the backends see after the rule's URLRewrite.  With the
+        request, the ``Location`` and the rewrite are computed
+        (``routing_filters``); filters netverify does not follow get a note.
+        """
+        route = choice.route
+        terminal = next((f for f in route.filters if f.terminal), None)
+        upstream = None
+        for f in route.filters:
+            if f is terminal:
+                continue
+            if f.rewrite is not None and req is not None and ".backendRefs[" not in f.field:
+                seen = rewrite(f.rewrite, req, choice.match)
+                upstream = (seen.host, seen.path)
+                continue
+            if f.mirror is not None:
+                continue  # followed as a second path (``mirrors``)
+            what = f" ({f.detail})" if f.detail else ""
+            notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
+                         "followed" + (": it may answer requests itself"
+                                       if f.type == "ExtensionRef" else ""))
+        if terminal is None:
+            return None, upstream
+        spec = terminal.redirect
+        if spec is None or req is None:
+            return Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
+                       reason=Reason(code=HopReason.REDIRECT, field=terminal.field,
+                                     http_status=spec.status_code if spec else None),
+                       source=route.source), None
+        rd = redirect(spec, req, choice.match, req_port)
+        return Hop(step=f"redirect ({rd.status} to {rd.location})", status=HopStatus.OK,
+                   reason=Reason(code=HopReason.REDIRECT, field=terminal.field,
+                                 http_status=rd.status, location=rd.location),
+                   source=route.source), None
+
     # -- one path --------------------------------------------------------------------------
 
     def follow(self, *, entry: str, choice: RouteChoice, host: str, tls: str,
                tls_hop: Hop | None, proxy: Proxy | None, proxy_notes: tuple[str, ...],
-               req_port: int, listener: bool = False) -> RoutedPath:
-        """Every hop of one route, from outside to the backend pods."""
+               req_port: int, listener: bool = False, req: Request | None = None
+               ) -> RoutedPath:
+        """Every hop of one route, from outside to the backend pods.
+
+        ``req``: the request asked about (``can_reach_url``), to which the route's filters
+        apply (``paths`` lists routes without one).
+        """
         route = choice.route
         hops: list[Hop] = []
         notes = list(choice.notes) + list(proxy_notes)
@@ -514,19 +631,10 @@ class _Run:
             snat = addr.note(proxy.label) if addr is not None else None
             if snat:
                 notes.append(snat)
-        terminal = next((f for f in route.filters if f.terminal), None)
-        for f in route.filters:
-            if f is terminal:
-                continue
-            what = f" ({f.detail})" if f.detail else ""
-            notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
-                         "followed" + (": it may answer requests itself"
-                                       if f.type == "ExtensionRef" else ""))
+        redirected, upstream = self.filters(choice, req, req_port, notes)
         backends = []
-        if terminal is not None:
-            hops.append(Hop(step=f"redirect ({terminal.detail})", status=HopStatus.OK,
-                            reason=Reason(code=HopReason.REDIRECT, field=terminal.field),
-                            source=route.source))
+        if redirected is not None:
+            hops.append(redirected)
         elif not route.backends:
             hops.append(Hop(step="route", status=HopStatus.BLOCKED,
                             reason=Reason(code=HopReason.NO_BACKENDS, http_status=500),
@@ -548,15 +656,21 @@ class _Run:
                                             for p in proxy.pods for e in bp.endpoints])
                 hops.append(hop)
                 notes.extend(n for n in bnotes if n not in notes)
+        mirrors = () if redirected is not None else self.mirrors(choice, proxy, notes)
         statuses = {h.status for h in hops}
         verdict = (Answer.NO if HopStatus.BLOCKED in statuses
                    else Answer.UNDECIDED if HopStatus.UNDECIDED in statuses else Answer.YES)
-        return RoutedPath(
+        return RoutedPath(mirrors=mirrors,
             entry=entry, route_object=choice.object, route_field=route.field, host=host,
             match=describe_match(choice.match), tls=tls,
             controller=tuple(p.key for p in proxy.pods) if proxy else (),
             backends=tuple(backends), hops=tuple(hops), verdict=verdict, notes=tuple(notes),
-            source=route.source)
+            source=route.source, upstream=upstream)
+
+
+def hop_reason_code(hop: Hop) -> str:
+    """``blocked: endpoints-unreachable``: a hop's status and reason code, for a note."""
+    return f"{hop.status.value}: {hop.reason.code.value}"
 
 
 # -- Ingress entry points ----------------------------------------------------------------
@@ -600,7 +714,7 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
     certificates from elsewhere (the AWS Load Balancer Controller reads annotations),
     so a host without a ``tls`` entry is then unknown rather than a failure.
     """
-    found = tls_hosts.lookup(req.host)
+    found = tls_hosts.lookup(req.server_name)  # the certificate is chosen by SNI
     secret = None if found is None else found[0]
     other = "" if found is None or found[1] is ing else found[1].key
     if req.scheme != "https":
@@ -612,7 +726,7 @@ def _tls_hop(req: Request, tls_hosts: TLSHosts, ing: Ingress, *, known: bool
     if secret is None:
         code = HopReason.NO_TLS_ENTRY if known else HopReason.TLS_NOT_KNOWN
         return "none", Hop(step="TLS", status=HopStatus.BLOCKED if known else HopStatus.UNDECIDED,
-                           reason=Reason(code=code, obj=ing.key, host=req.host),
+                           reason=Reason(code=code, obj=ing.key, host=req.server_name),
                            source=ing.source)
     return secret or "default", Hop(step="TLS", status=HopStatus.OK,
                                     reason=Reason(code=HopReason.CERTIFICATE, name=secret,
@@ -633,7 +747,7 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                   controller: str | None = None, cni: str | None = None,
                   policy_only: bool = False,
                   backend_kinds: Iterable[tuple[str, str]] = (),
-                  resolves_to: str | None = None) -> UrlResult:
+                  resolves_to: str | None = None, sni: str | None = None) -> UrlResult:
     """Follow ``url`` from ``src`` (``internet`` or an IP/CIDR) through every entry point.
 
     A host that is a LoadBalancer, externalIP or node address of a Service (or resolves
@@ -642,6 +756,10 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
     Ingresses served by one controller are routed together (one path per controller),
     each Gateway separately.  ``method`` (GET when not given) is matched by HTTPRoute
     rules; Ingress has no method matching, which the Ingress paths say when one is given.
+    A ``Host`` header routes instead of the URL's host; ``sni`` is the TLS server name of
+    an https URL (default the URL's host), which picks the certificate and the Gateway
+    listener (a Host that belongs to another listener is misdirected: 421).
+    ``grpc://`` and ``tls://`` URLs follow GRPCRoutes and TLSRoutes.
     Example::
 
         can_reach_url(cluster, "internet", "https://app.example.com/api").verdict
@@ -651,19 +769,52 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
     """
     try:
         stream = parse_stream_url(url, tuple(headers))
-        req = parse_url(url, tuple(headers), method or "GET") if stream is None else None
+        req = parse_url(url, tuple(headers), method or "GET", sni) if stream is None else None
     except ValueError as e:
         raise QueryError(str(e), hint="e.g. https://app.example.com/api") from None
     ev, notes, prof = _prepare(cluster, cni, policy_only)
     run = _Run(ev, external_sources(ev, src), src, backend_kinds, prof)
     override = resolve(cluster, ev, controller).pods if controller else ()
     if stream is not None:
-        if method is not None:
-            raise QueryError(f"--method does not apply to {url} (gRPC calls are POST; a TLS "
-                             "connection has no method)")
+        if method is not None or sni is not None:
+            raise QueryError(f"--method and --sni do not apply to {url} (gRPC calls are "
+                             "POST; a tls:// URL's host is its server name)")
         return _stream_result(run, stream, override, notes)
     assert req is not None
     ingresses = _Ingresses(cluster, override)
+    paths = _ingress_paths(run, ingresses, req, method)
+    gateway_paths, unrouted = _gateway_paths(run, req, override)
+    paths += gateway_paths
+    proxies = frozenset(p.key for e in ingresses.entries.values() if e.proxy
+                        for p in e.proxy.pods) | frozenset(
+        p.key for gw in cluster.gateways for p in (gateway_proxy(cluster, gw, override)[0]
+                                                    or _NO_PROXY).pods)
+    sure, maybe = url_paths(ev, run.sources, src, req.host, req.port, resolves_to, proxies,
+                            run.touched)
+    mode = "every"
+    if sure and paths:
+        notes = (*notes, f"{req.host}:{req.port} is an address of "
+                 f"{', '.join(sorted({p.route_object for p in sure}))}: the request goes "
+                 "there, not through the Ingress or Gateway routes that match its host")
+    if not paths and not sure:
+        notes = (*notes, *unrouted, _unrouted_note(cluster, req.url))
+        if maybe:
+            paths, mode = maybe, "maybe"
+    if sure:
+        paths = sure
+    redirects = tuple(dict.fromkeys(
+        (h.reason.http_status, h.reason.location,
+         follow_method(h.reason.http_status, req.method))
+        for p in paths for h in p.hops
+        if h.reason.code is HopReason.REDIRECT and h.reason.location and h.reason.http_status))
+    return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes, redirects=redirects,
+                     coverage=run.coverage(), method=req.method, mode=mode,
+                     not_found=bool(unrouted) and not sure, host=req.host, sni=req.sni)
+
+
+def _ingress_paths(run: _Run, ingresses: _Ingresses, req: Request,
+                   method: str | None) -> list[RoutedPath]:
+    """One path per ingress controller whose Ingresses route ``req``."""
     paths: list[RoutedPath] = []
     for key, group in sorted(ingresses.groups.items(), key=lambda kv: kv[0]):
         choice = choose_ingress_route(group, req)
@@ -675,17 +826,35 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
         tls, tls_hop = _tls_hop(req, ingresses.tls(key), ing, known=entry.proxy is not None)
         path = run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
                           host=choice.host or "*", tls=tls, tls_hop=tls_hop,
-                          proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port)
+                          proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port,
+                          req=req)
+        if req.sni is not None and req.sni != req.host:
+            path = replace(path, notes=(*path.notes, (
+                f"the controller chooses the certificate by the TLS server name {req.sni} "
+                f"and the route by Host {req.host}")))
         if method is not None:
             path = replace(path, notes=(*path.notes, (
                 f"Ingress has no method matching: {ing.key} routes {req.method} like any "
                 "other method (the Ingress API matches host and path only)")))
         paths.append(path)
+    return paths
+
+
+def _gateway_paths(run: _Run, req: Request, override: tuple[Pod, ...]
+                   ) -> tuple[list[RoutedPath], list[str]]:
+    """One path per Gateway that routes ``req`` (421s included), and the 404s' notes."""
+    cluster = run.cluster
+    paths: list[RoutedPath] = []
     unrouted: list[str] = []
     for gw in cluster.gateways:
         if not bound_to(gw, req.host):
             unrouted.append(f"Gateway {gw.key} is bound to its spec.addresses ("
                             f"{', '.join(v for _, v in gw.addresses)}), not {req.host}")
+            continue
+        mis = misdirected(gw, req)
+        if mis is not None:
+            proxy, pnotes = gateway_proxy(cluster, gw, override)
+            paths.append(run.misdirected(gw, mis, proxy, pnotes, req.port))
             continue
         listener, choice = choose_http_route(cluster, gw, req)
         if listener is None or choice is None:
@@ -703,31 +872,17 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
                                 choice=choice, host=choice.host or listener.hostname or "*",
                                 tls=f"listener {listener.name}" if listener.tls else "none",
                                 tls_hop=tls_hop, proxy=proxy, proxy_notes=pnotes,
-                                req_port=req.port, listener=True))
-    proxies = frozenset(p.key for e in ingresses.entries.values() if e.proxy
-                        for p in e.proxy.pods) | frozenset(
-        p.key for gw in cluster.gateways for p in (gateway_proxy(cluster, gw, override)[0]
-                                                    or _NO_PROXY).pods)
-    sure, maybe = url_paths(ev, run.sources, src, req.host, req.port, resolves_to, proxies,
-                            run.touched)
-    mode = "every"
-    if sure and paths:
-        notes = (*notes, f"{req.host}:{req.port} is an address of "
-                 f"{', '.join(sorted({p.route_object for p in sure}))}: the request goes "
-                 "there, not through the Ingress or Gateway routes that match its host")
-    if not paths and not sure:
-        notes = (*notes, *unrouted)
-        hosts = sorted({h for i in cluster.ingresses for r in i.routes for h in r.hosts} | {
-            h for hr in cluster.http_routes for r in hr.routes for h in r.hosts})
-        notes = (*notes, f"no Ingress or HTTPRoute routes {req.url}" + (
-            f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
-            "; the input has no Ingress or HTTPRoute"))
-        if maybe:
-            paths, mode = maybe, "maybe"
-    if sure:
-        paths = sure
-    return UrlResult(src=src, url=req.url, paths=tuple(paths), notes=notes,
-                     coverage=run.coverage(), method=req.method, mode=mode)
+                                req_port=req.port, listener=True, req=req))
+    return paths, unrouted
+
+
+def _unrouted_note(cluster: Cluster, url: str) -> str:
+    """Why no route took ``url``: the hosts the input's routes do define."""
+    hosts = sorted({h for i in cluster.ingresses for r in i.routes for h in r.hosts} | {
+        h for hr in cluster.http_routes for r in hr.routes for h in r.hosts})
+    return f"no Ingress or HTTPRoute routes {url}" + (
+        f"; hosts defined: {', '.join(hosts[:10])}" if hosts else
+        "; the input has no Ingress or HTTPRoute")
 
 
 def _stream_result(run: _Run, stream: StreamRequest, override: tuple[Pod, ...],

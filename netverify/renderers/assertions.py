@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from netverify.hop_text import hop_detail
 from netverify.model import NAMESPACE_NAME_LABEL
 from netverify.policy_kinds import objects_text
 from netverify.ports import Protocol
-from netverify.results import AssertionReason, AssertionResult, Cause, Layer, Outcome, PairVerdict
-from netverify.verdicts import AssertionScope, Expect
+from netverify.results import (
+    AssertionReason,
+    AssertionResult,
+    Cause,
+    Layer,
+    Outcome,
+    PairVerdict,
+    UrlOutcome,
+)
+from netverify.verdicts import Answer, AssertionScope, Expect
 
 VACUOUS = ("an assertion over no pods would pass vacuously; check the namespace and "
            "labels")
@@ -97,7 +106,44 @@ def _traffic(a: AssertionResult) -> str:
     return traffic_text(a.protocol, a.port, a.port_name)
 
 
+def _url(a: AssertionResult) -> UrlOutcome:
+    if a.url is None:
+        raise ValueError(f"{a.reason} needs the URL outcome")
+    return a.url
+
+
+def _request(u: UrlOutcome) -> str:
+    return f"{u.method} {u.url}"
+
+
+def statuses_text(statuses: tuple[int, ...]) -> str:
+    """``200``, ``200 or 500``, ``no status``: what a request gets."""
+    return " or ".join(map(str, statuses)) or "no status"
+
+
+def _hop(u: UrlOutcome) -> str:
+    if u.hop is None:
+        return u.why or "no route takes it"
+    return f"{u.entry}: {u.hop.step}: {hop_detail(u.hop)}"
+
+
+def _url_answered(a: AssertionResult) -> str:
+    u = _url(a)
+    said = "delivered" if u.verdict is Answer.YES else "not delivered"
+    got = f" (status {statuses_text(u.statuses)})" if u.statuses else ""
+    return f"{_request(u)} is {said}{got}"
+
+
 _MESSAGES: dict[AssertionReason, Callable[[AssertionResult], str]] = {
+    AssertionReason.URL_ANSWERED: _url_answered,
+    AssertionReason.URL_NOT_DELIVERED: lambda a: (
+        f"{_request(_url(a))} is not delivered: {_hop(_url(a))}"),
+    AssertionReason.URL_DELIVERED: lambda a: (
+        f"{_request(_url(a))} is delivered through {_url(a).entry}"),
+    AssertionReason.URL_STATUS: lambda a: (
+        f"{_request(_url(a))} gets {statuses_text(_url(a).statuses)}, not {_url(a).wanted}"),
+    AssertionReason.URL_UNDECIDED: lambda a: (
+        f"{_request(_url(a))}: not decided: {_hop(_url(a))}"),
     AssertionReason.CHECKED: lambda a: f"{a.pairs} pair(s) checked",
     AssertionReason.PROVED: lambda a: f"proved for every pod that could match {a.src}",
     AssertionReason.CANNOT_REACH: lambda a: (

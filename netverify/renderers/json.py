@@ -33,6 +33,7 @@ from netverify.results import (
     PairVerdict,
     RuleRef,
     SideVerdict,
+    UrlOutcome,
     WhoCanReachResult,
     WitnessPod,
 )
@@ -100,10 +101,22 @@ def _assertion(a: AssertionResult) -> dict[str, Any]:
                       "protocol": a.protocol.value if a.protocol else None, "port": a.port,
                       "port_name": a.port_name, "why": a.why or None, "notes": list(a.notes),
                       "effective": a.effective, "decided_by": a.wanted or None,
-                      "causes": [_cause(c) for c in a.causes]},
+                      "causes": [_cause(c) for c in a.causes], "url": _url(a.url)},
             "message": assertion_message(a), "details": assertion_details(a),
             "counterexample": a.counterexample,
             "unevaluated": [object_json(o) for o in a.coverage.unevaluated]}
+
+
+def _url(u: UrlOutcome | None) -> dict[str, Any] | None:
+    """A URL assertion's request and what it got (``hop``: the step that decides)."""
+    if u is None:
+        return None
+    return {"url": u.url, "method": u.method, "verdict": u.verdict.value,
+            "statuses": list(u.statuses), "status": u.wanted, "entry": u.entry or None,
+            "hop": None if u.hop is None else {
+                "step": u.hop.step, "status": u.hop.status.value,
+                "reason": u.hop.reason.code.value, "http_status": u.hop.reason.http_status},
+            "why": u.why or None}
 
 
 def _witness(w: WitnessPod | None) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from netverify.hop_text import backend_problem, hop_detail
 from netverify.ports import Protocol
@@ -11,7 +12,7 @@ from netverify.renderers.coverage import coverage_json, coverage_lines, object_j
 from netverify.renderers.fit import fit_table
 from netverify.renderers.markdown import md_text, table
 from netverify.renderers.text import Traffic, explain_pair
-from netverify.results import Hop, PathsResult, Reason, RoutedPath, UrlResult
+from netverify.results import Hop, MirrorPath, PathsResult, Reason, RoutedPath, UrlResult
 from netverify.source import SourceRef
 from netverify.verdicts import Answer, HopStatus
 
@@ -32,10 +33,15 @@ def _hop_lines(h: Hop, opts: RenderOptions) -> list[str]:
 
 def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
     word, color = WORD[p.verdict]
+    route = (f"{p.route_object} {p.route_field}: host {p.host}, {p.match}" if p.route_object
+             else f"none (answered before routing): host {p.host}")
     out = [f"{paint(word, color, opts)} via {p.entry}",
-           f"  route: {p.route_object} {p.route_field}: host {p.host}, {p.match}"
+           f"  route: {route}"
            + (f"  [{p.source.location()}]" if p.source and p.source.line else ""),
            f"  TLS: {p.tls}"]
+    if p.upstream is not None:
+        out.append(f"  rewritten (URLRewrite): the backend gets Host {p.upstream[0]}, "
+                   f"path {p.upstream[1]}")
     for b in p.backends:
         share = f" ({b.share:.0%} of requests, weight {b.weight})" if len(p.backends) > 1 else ""
         pods = ", ".join(b.endpoints) or "no endpoints"
@@ -43,17 +49,34 @@ def _path_lines(p: RoutedPath, opts: RenderOptions) -> list[str]:
                    f"{b.target or '?'} on {pods}")
     for h in p.hops:
         out.extend(_hop_lines(h, opts))
+    for m in p.mirrors:
+        b = m.backend
+        out.append(f"  mirror ({m.field}, {b.share:.0%} of requests, responses ignored): "
+                   f"svc/{b.service}:{b.service_port} -> {b.target or '?'} on "
+                   f"{', '.join(b.endpoints) or 'no endpoints'}")
+        out.extend(_hop_lines(m.hop, opts))
     out.extend(f"  note: {n}" for n in p.notes)
     return out
 
 
 def render_url(r: UrlResult, opts: RenderOptions) -> str:
-    """The verdict, then each entry point's route, backends and hops."""
+    """The verdict, then each entry point's route, backends and hops; then redirects followed."""
+    return finish("\n".join(_url_lines(r, opts)) + "\n", opts)
+
+
+def _url_lines(r: UrlResult, opts: RenderOptions) -> list[str]:
     word, color = WORD[r.verdict]
     if r.verdict is Answer.UNDECIDED and not r.coverage.complete:
         word = "INCOMPLETE"
     method = "" if r.method in ("GET", "") else f"{r.method} "
-    lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}"
+    try:
+        url_host = urlsplit(r.url).hostname
+    except ValueError:  # not a URL a query made (a hand-built result): show both names
+        url_host = None
+    said = [f"Host {r.host}"] if r.host and r.host != url_host else []
+    said += [f"SNI {r.sni}"] if r.sni and r.sni != url_host else []
+    asked = f" ({', '.join(said)})" if said else ""
+    lines = [f"{paint(word, color, opts)}  {r.src} -> {method}{r.url}{asked}"
              + (f"  ({len(r.paths)} entry points)" if len(r.paths) > 1 else ""),
              *coverage_lines(r.coverage)]
     for p in r.paths:
@@ -62,7 +85,13 @@ def render_url(r: UrlResult, opts: RenderOptions) -> str:
     if r.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in r.notes)
-    return finish("\n".join(lines) + "\n", opts)
+    if r.redirect_loop:
+        lines += ["", f"redirects not followed further: {r.redirect_loop}"]
+    if r.followed is not None:
+        status, location, method = r.redirects[0]
+        lines += ["", f"following the {status} redirect: {method} {location}",
+                  *_url_lines(r.followed, opts)]
+    return lines
 
 
 def _route_rows(r: PathsResult) -> list[list[str]]:
@@ -160,7 +189,25 @@ def _facts(r: Reason) -> dict[str, Any]:
         "endpoints": r.endpoints, "reachable": r.reachable, "target": r.target,
         "blocked": list(r.blocked), "missing": list(r.missing), "why": r.why, "idle": r.idle,
         "http_status": r.http_status,
-        "grants": [{"name": name, "why": why} for name, why in r.grants]}
+        "grants": [{"name": name, "why": why} for name, why in r.grants], "sni": r.sni,
+        "location": r.location}
+
+
+def _hop_json(h: Hop) -> dict[str, Any]:
+    return {"step": h.step, "status": h.status.value, "detail": hop_detail(h),
+            "reason": h.reason.code.value, "http_status": h.reason.http_status,
+            "facts": _facts(h.reason), "port": h.port,
+            "source": _src(h.source),
+            "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts],
+            "unevaluated": [object_json(o) for o in h.coverage.unevaluated]}
+
+
+def _mirror_json(m: MirrorPath) -> dict[str, Any]:
+    b = m.backend
+    return {"field": m.field, "service": b.service, "port": b.service_port,
+            "target": b.target, "fraction": round(b.share, 4),
+            "endpoints": list(b.endpoints), "reachable": list(b.reachable),
+            "hop": _hop_json(m.hop)}
 
 
 def _path_json(p: RoutedPath) -> dict[str, Any]:
@@ -168,6 +215,9 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
         "entry": p.entry, "route": p.route_object, "field": p.route_field, "host": p.host,
         "match": p.match, "tls": p.tls, "proxy_pods": list(p.controller),
         "verdict": p.verdict.value, "source": _src(p.source), "notes": list(p.notes),
+        "statuses": list(p.statuses),
+        "rewritten": None if p.upstream is None else {"host": p.upstream[0],
+                                                        "path": p.upstream[1]},
         "backends": [{"service": b.service, "port": b.service_port, "target": b.target,
                       "weight": b.weight, "share": round(b.share, 4),
                       "endpoints": list(b.endpoints), "reachable": list(b.reachable),
@@ -175,21 +225,22 @@ def _path_json(p: RoutedPath) -> dict[str, Any]:
                       "problem_reason": b.problem.code.value if b.problem else None,
                       "http_status": b.problem.http_status if b.problem else None}
                      for b in p.backends],
-        "hops": [{"step": h.step, "status": h.status.value, "detail": hop_detail(h),
-                  "reason": h.reason.code.value, "http_status": h.reason.http_status,
-                  "facts": _facts(h.reason), "port": h.port,
-                  "source": _src(h.source),
-                  "blocked_pairs": [{"from": v.src.name, "to": v.dst.name} for v in h.verdicts],
-                  "unevaluated": [object_json(o) for o in h.coverage.unevaluated]}
-                 for h in p.hops],
+        "hops": [_hop_json(h) for h in p.hops],
+        "mirrors": [_mirror_json(m) for m in p.mirrors],
     }
 
 
 def url_document(r: UrlResult) -> dict[str, Any]:
     """JSON form of ``can-reach SRC URL``."""
     return {"schema_version": SCHEMA_VERSION, "query": "can-reach-url", "src": r.src,
-            "url": r.url, "method": r.method, "mode": r.mode, "verdict": r.verdict.value,
+            "url": r.url, "method": r.method, "mode": r.mode, "host": r.host, "sni": r.sni,
+            "verdict": r.verdict.value,
+            "statuses": list(r.statuses),
             "paths": [_path_json(p) for p in r.paths],
+            "redirects": [{"status": st, "location": loc, "method": m}
+                          for st, loc, m in r.redirects],
+            "followed": None if r.followed is None else url_document(r.followed),
+            "redirect_loop": r.redirect_loop or None,
             "notes": list(r.notes), **coverage_json(r.coverage)}
 
 

@@ -65,6 +65,8 @@ def schemas() -> list[tuple[str, dict[str, Any]]]:
 
 def _type(node: dict[str, Any]) -> str:
     if "$ref" in node:
+        if node["$ref"] == "#":
+            return "*the same document*"
         name = node["$ref"].rsplit("/", 1)[1]
         return f"*{name}*"
     if "const" in node:

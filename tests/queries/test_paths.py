@@ -784,8 +784,10 @@ def test_request_redirect_answers_without_a_backend():
     p = only(r)
     assert r.verdict is Answer.YES and p.backends == ()
     redirect = hop(p, "redirect")
-    assert redirect.step == "redirect (301 to https)" and redirect.status is HopStatus.OK
-    assert [h.step for h in p.hops][-1] == "redirect (301 to https)"
+    # the Location: scheme https, the request's host, the well-known port 443 elided
+    step = "redirect (301 to https://checkout.example.com/)"
+    assert redirect.step == step and redirect.status is HopStatus.OK
+    assert [h.step for h in p.hops][-1] == step
     assert any("ResponseHeaderModifier" in n and "not followed" in n for n in p.notes)
     (listed,) = paths(c).routes
     assert listed.verdict is Answer.YES and listed.backends == ()

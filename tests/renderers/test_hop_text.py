@@ -73,6 +73,16 @@ CASES = [
     (Reason(code=HopReason.REDIRECT, field="spec.rules[0].filters[0]"),
      "the proxy answers the request itself (spec.rules[0].filters[0]); no backend is "
      "contacted"),
+    (Reason(code=HopReason.REDIRECT, field="spec.rules[0].filters[0]", http_status=301,
+            location="https://www.example.com/"),
+     "the proxy answers the request itself (spec.rules[0].filters[0]): 301, Location: "
+     "https://www.example.com/; no backend is contacted"),
+    (Reason(code=HopReason.MISDIRECTED, name="https", other="https-b", host="b.example",
+            sni="a.example", why="b.example does not match its hostname a.example",
+            http_status=421),
+     "misdirected request: the TLS server name a.example selected listener https, and Host "
+     "b.example belongs to listener https-b (b.example does not match its hostname "
+     "a.example): the Gateway answers 421 (Misdirected Request)"),
     (Reason(code=HopReason.NO_BACKENDS, http_status=500),
      "the rule has no backends (the proxy answers 500)"),
     (Reason(code=HopReason.ALL_WEIGHT_ZERO),
