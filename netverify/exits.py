@@ -24,6 +24,7 @@ from netverify.results import (
     HypotheticalResult,
     MatrixResult,
     PathsResult,
+    PodCells,
     Result,
     Severity,
     UrlResult,
@@ -82,7 +83,9 @@ def exit_code_for(result: Result, gates: Gates = NO_GATES) -> ExitCode:
     if isinstance(result, MatrixResult):
         # A matrix reports; only cells it cannot decide (unevaluated objects, cluster-wide
         # policies that leave the answer to the implementation) make it undecided.
-        complete = result.coverage.complete and all(c.complete for c in result.cells)
+        cells = result.cells
+        complete = result.coverage.complete and (
+            cells.complete if isinstance(cells, PodCells) else all(c.complete for c in cells))
         return ExitCode.OK if complete else ExitCode.UNDECIDED
     if isinstance(result, CheckReport):
         return _check(result)

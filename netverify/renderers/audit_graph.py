@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netverify.ports import PortSet, format_intervals
@@ -126,7 +127,7 @@ def build_graph(r: AuditReport, *, max_nodes: int = MAX_NODES,
                             max_nodes=max_nodes, max_edges=max_edges)
 
 
-def _workload_graph(rows: tuple[str, ...], cells: tuple[MatrixCell, ...],
+def _workload_graph(rows: tuple[str, ...], cells: Sequence[MatrixCell],
                     max_edges: int) -> Graph:
     namespaces = sorted({w.split("/", 1)[0] for w in rows})
     gid = {ns: node_id("ns", i, ns) for i, ns in enumerate(namespaces)}
@@ -191,7 +192,7 @@ def _workload_graph(rows: tuple[str, ...], cells: tuple[MatrixCell, ...],
                  notes=tuple(notes))
 
 
-def _namespace_graph(rows: tuple[str, ...], cells: tuple[MatrixCell, ...], notes: list[str],
+def _namespace_graph(rows: tuple[str, ...], cells: Sequence[MatrixCell], notes: list[str],
                      *, max_nodes: int, max_edges: int) -> Graph:
     notes.append("traffic inside a namespace is not drawn (the namespace matrix counts it)")
     allowed = {(c.src, c.dst): c for c in cells if c.allowed_pairs and c.src != c.dst}

@@ -35,6 +35,7 @@ from netverify.renderers.base import (
     RenderOptions,
     unsupported,
 )
+from netverify.renderers.matrix_json import MatrixJsonRenderer
 from netverify.results import (
     AuditReport,
     CanReachResult,
@@ -92,7 +93,7 @@ RENDERERS: Final[Mapping[tuple[type[Result], Format], Renderer[Any]]] = MappingP
     (WhoCanReachResult, Format.JSON): JsonRenderer(json.who_can_reach_document,
                                                    "who-can-reach"),
     (MatrixResult, Format.TEXT): text.render_matrix,
-    (MatrixResult, Format.JSON): JsonRenderer(json.matrix_document, "matrix"),
+    (MatrixResult, Format.JSON): MatrixJsonRenderer(json.matrix_document, "matrix"),
     (MatrixResult, Format.CSV): tables.render_matrix_csv,
     (MatrixResult, Format.MD): tables.render_matrix_markdown,
     (MatrixResult, Format.DOT): graph.render_matrix_dot,
