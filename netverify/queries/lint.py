@@ -145,7 +145,7 @@ class _Search:
             return self.sides(Encoder(edited, self.smt.universe))
         local = replace(edited, policies=tuple(p for p in edited.policies
                                                if p.namespace == namespace))
-        enc = Encoder(local, self.smt.universe)
+        enc = Encoder(local, self.smt.universe, terms_of=self.smt.encoder)
         out = []
         for (a, b), old, new in zip(self.pairs, base, self.sides(enc), strict=True):
             in_a, in_b = _member(enc, a, namespace), _member(enc, b, namespace)

@@ -115,10 +115,13 @@ def port_in(port: z3.BitVecRef, intervals: tuple[Interval, ...]) -> z3.BoolRef:
 class Encoder:
     """Builds formulas for one cluster over one universe."""
 
-    def __init__(self, cluster: Cluster, universe: Universe) -> None:
+    def __init__(self, cluster: Cluster, universe: Universe, *,
+                 terms_of: Encoder | None = None) -> None:
         """Encode ``cluster``'s policies.
 
-        Lint asks about edits by encoding the edited cluster over the same universe.
+        Lint asks about edits by encoding the edited cluster over the same universe;
+        ``terms_of`` (an encoder over that universe) lends its sub-terms, which depend
+        on a policy's own fields and the endpoints only, never on the other policies.
         """
         self.cluster = cluster
         self.u = universe
@@ -126,7 +129,8 @@ class Encoder:
                          for d in Direction}
         # Sub-terms shared between policies (the same selector on the same endpoint)
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
-        self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
+        self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = (
+            {} if terms_of is None else terms_of._sel_cache)
         self.tiers = TierFormulas(cluster, self.selector)
 
     # -- selectors -----------------------------------------------------------
