@@ -256,9 +256,17 @@ class Encoder:
     def rule(self, pol: NetworkPolicy, rule: Rule, other: SymEndpoint, dst: SymEndpoint,
              traffic: Traffic) -> z3.BoolRef:
         """The rule admits ``other`` on this traffic."""
-        peers = z3.BoolVal(True) if rule.peers is None else z3.Or(
-            *[self.peer(pol, p, other, traffic) for p in rule.peers])
-        return z3.And(peers, self.ports(rule, dst, traffic))
+        # A rule's term depends on its namespace and its own fields only (lint re-encodes
+        # a namespace's policies once per candidate edit).
+        key = ("rule", pol.namespace, rule.peers, rule.ports, id(other), id(dst),
+               traffic.port.get_id(), traffic.proto.get_id(), traffic.ipv6.get_id())
+        hit = self._sel_cache.get(key)
+        if hit is None:
+            peers = z3.BoolVal(True) if rule.peers is None else z3.Or(
+                *[self.peer(pol, p, other, traffic) for p in rule.peers])
+            hit = z3.And(peers, self.ports(rule, dst, traffic))
+            self._sel_cache[key] = hit
+        return hit
 
     # -- sides and connections -------------------------------------------------
 
