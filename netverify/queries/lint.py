@@ -47,6 +47,9 @@ from netverify.source import SourceRef
 CONTRADICTION = "NV150"
 REDUNDANT_RULE = "NV151"
 REDUNDANT_POLICY = "NV152"
+# How many namespaces besides the edited one a candidate may need before the whole
+# cluster is asked instead (``_Search.regionally``).
+REGION_ROUNDS = 4
 
 
 def find_redundant(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS,
@@ -156,10 +159,12 @@ class _Search:
             return self.sides(Encoder(edited, self.smt.universe))
         return self.combined(self.local(edited, namespace), base, namespace)
 
-    def local(self, cluster: Cluster, namespace: str) -> list[Sides]:
-        """The sides ``namespace``'s own policies (and the tiers) give, over ``cluster``."""
+    def local(self, cluster: Cluster, namespace: str,
+              region: frozenset[str] = frozenset()) -> list[Sides]:
+        """The sides ``namespace``'s own policies (and ``region``'s, and the tiers) give."""
         mine = replace(cluster, policies=tuple(p for p in cluster.policies
-                                               if p.namespace == namespace))
+                                               if p.namespace == namespace
+                                               or p.namespace in region))
         return self.sides(Encoder(mine, self.smt.universe, terms_of=self.smt.encoder))
 
     def combined(self, local: list[Sides], base: list[Sides], namespace: str) -> list[Sides]:
@@ -175,14 +180,16 @@ class _Search:
         """``ep`` is a pod of ``namespace`` (an address outside the cluster never is)."""
         return _member(self.smt.encoder, ep, namespace)
 
-    def unpoliced(self, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
+    def unpoliced(self, ep: SymEndpoint, namespace: str,
+                  region: frozenset[str] = frozenset()) -> z3.BoolRef:
         """``ep`` is no pod of a namespace holding NetworkPolicies, ``namespace`` aside.
 
         For such an endpoint (an address outside, a pod of a namespace without policies,
         new or existing, or of ``namespace`` itself) the sides ``local`` encodes are the
-        whole cluster's: a NetworkPolicy selects pods of its own namespace only.
+        whole cluster's: a NetworkPolicy selects pods of its own namespace only.  The
+        namespaces of ``region`` are set aside too (their policies are then encoded).
         """
-        others = [n for n in sorted(self.governed) if n != namespace]
+        others = [n for n in sorted(self.governed) if n != namespace and n not in region]
         if ep.fixed_ns is not None:
             return z3.Or(z3.Not(ep.is_pod), z3.BoolVal(ep.fixed_ns not in others))
         u = self.smt.universe
@@ -258,13 +265,13 @@ class _Search:
         before = self.local_now.get(namespace) or self.local(self.current, namespace)
         self.local_now[namespace] = before
         after = self.local(edit(self.current), namespace)
-        if not self.judged(before, after, self.sides_now, namespace, what):
+        if not self.judged(before, after, self.sides_now, edit, namespace, what):
             return False
         if self.current is not self.cluster:
             alone = self.local_original.get(namespace) or self.local(self.cluster, namespace)
             self.local_original[namespace] = alone
             if not self.judged(alone, self.local(edit(self.cluster), namespace),
-                               self.original, namespace, what):
+                               self.original, edit, namespace, what):
                 return False
         self.current = edit(self.current)
         self.sides_now = self.combined(after, self.sides_now, namespace)
@@ -272,7 +279,7 @@ class _Search:
         return True
 
     def judged(self, before: list[Sides], after: list[Sides], base: list[Sides],
-               namespace: str, what: str) -> bool:
+               edit: Callable[[Cluster], Cluster], namespace: str, what: str) -> bool:
         """Whether the edit from ``before`` to ``after`` (local, over ``base``) keeps every verdict.
 
         Decided locally when that suffices, else over the whole cluster.
@@ -280,7 +287,58 @@ class _Search:
         quick = self.locally(before, after, namespace, what)
         if quick is not None:
             return quick
+        cluster = self.current if base is self.sides_now else self.cluster
+        near = self.regionally(cluster, edit, namespace, what)
+        if near is not None:
+            return near
         return self.same(self.combined(after, base, namespace), what)
+
+    def regionally(self, cluster: Cluster, edit: Callable[[Cluster], Cluster],
+                   namespace: str, what: str) -> bool | None:
+        """Decide over ``namespace`` and the few namespaces whose policies matter; else None.
+
+        A side of an endpoint of ``namespace`` moves only towards some other endpoints;
+        the verdict then also hangs on that endpoint's own side, decided by its
+        namespace's policies.  The namespaces such endpoints can be in (read from models,
+        at most ``REGION_ROUNDS`` of them) form the region; once no moved side meets an
+        endpoint of a namespace with policies outside it, encoding the namespace and the
+        region alone is exact for every question where anything moved.
+        """
+        u = self.smt.universe
+        edited = edit(cluster)
+        region: set[str] = set()
+        for _ in range(REGION_ROUNDS + 1):
+            near = frozenset(region)
+            keep = [z3.And(self.unpoliced(a, namespace, near), self.unpoliced(b, namespace, near))
+                    for a, b in self.pairs]
+            before, after = (self.local(c, namespace, near) for c in (cluster, edited))
+            moved = []
+            for (a, b), k, x, y in zip(self.pairs, keep, before, after, strict=True):
+                moved += [z3.And(z3.Not(k), self.member(a, namespace),
+                                 z3.Or(x[1] != y[1], x[2] != y[2])),
+                          z3.And(z3.Not(k), self.member(b, namespace),
+                                 z3.Or(x[3] != y[3], x[4] != y[4]))]
+            r = check(self.solver, z3.Or(*moved))
+            if r.outcome is Outcome.UNDECIDED:
+                return None
+            if r.outcome is Outcome.NO:
+                per = 2 if self.smt.encoder.tiers.active else 1
+                diff = [z3.And(keep[k // per], x != y) for k, (x, y) in enumerate(
+                    zip(self.verdicts(before), self.verdicts(after), strict=True))]
+                d = check(self.solver, z3.Or(*diff))
+                if d.outcome is Outcome.UNDECIDED:
+                    self.undecided.append(f"{what}: {d.reason}")
+                return d.outcome is Outcome.NO
+            if len(region) >= REGION_ROUNDS:
+                return None
+            assert r.model is not None
+            grown = {u.namespaces[i] for ep in (self.src, self.dst)
+                     if (i := r.model.eval(ep.ns, model_completion=True).as_long())
+                     < len(u.namespaces)} & (self.governed - {namespace} - region)
+            if not grown:
+                return None
+            region |= grown
+        return None
 
     def policy(self, pol: NetworkPolicy) -> None:
         """Judge one policy: its selector, then the whole policy, then each rule."""

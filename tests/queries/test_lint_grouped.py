@@ -35,16 +35,44 @@ def _found(c: Any, *, localised: bool) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def whole_cluster_questions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The candidates the whole cluster's formula was asked about."""
-    asked: list[str] = []
-    same = lint_module._Search.same
+    """The candidates asked about beyond their own namespace's policies.
 
-    def counting(self: Any, sides: Any, what: str) -> bool:
+    Those are the ones given to ``regionally`` (the namespace and the namespaces whose
+    policies matter) or to ``same`` (the whole cluster's formula).
+    """
+    asked: list[str] = []
+    same, regionally = lint_module._Search.same, lint_module._Search.regionally
+
+    def counting_same(self: Any, sides: Any, what: str) -> bool:
         asked.append(what)
         return same(self, sides, what)
 
-    monkeypatch.setattr(lint_module._Search, "same", counting)
+    def counting_regionally(self: Any, cluster: Any, edit: Any, namespace: str,
+                            what: str) -> bool | None:
+        asked.append(what)
+        return regionally(self, cluster, edit, namespace, what)
+
+    monkeypatch.setattr(lint_module._Search, "same", counting_same)
+    if hasattr(lint_module._Search, "regionally"):
+        monkeypatch.setattr(lint_module._Search, "regionally", counting_regionally)
     return asked
+
+
+def test_a_region_decides_without_the_whole_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``b``'s egress decides ``a/db``'s second rule: ``a`` and ``b`` are encoded, and the
+    whole-cluster formula is not asked."""
+    whole: list[str] = []
+    same = lint_module._Search.same
+
+    def counting(self: Any, sides: Any, what: str) -> bool:
+        whole.append(what)
+        return same(self, sides, what)
+
+    monkeypatch.setattr(lint_module._Search, "same", counting)
+    c = _two_namespaces({})
+    got = _found(c, localised=True)
+    assert any(f[:3] == ("NV151", "a/db", "spec.ingress[1]") for f in got)
+    assert whole == []
 
 
 def _two_namespaces(b_egress: dict[str, Any]) -> Any:

@@ -131,6 +131,9 @@ class Encoder:
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
         self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = (
             {} if terms_of is None else terms_of._sel_cache)
+        self._admits_cache: dict[tuple[object, ...],
+                                 tuple[tuple[object, ...], list[RuleTerm]]] = (
+            {} if terms_of is None else terms_of._admits_cache)
         self.tiers = TierFormulas(cluster, self.selector)
 
     # -- selectors -----------------------------------------------------------
@@ -289,13 +292,9 @@ class Encoder:
         """
         pols = self._candidates(direction, subject)
         terms: list[RuleTerm] = []
-        admitted = []
         for pol in pols:
-            sel = self.selects(pol, subject)
-            for rule in pol.rules(direction):
-                t = z3.And(sel, self.rule(pol, rule, other, dst, traffic))
-                terms.append(RuleTerm(pol, rule, t))
-                admitted.append(t)
+            terms += self._admits(pol, direction, subject, other, dst, traffic)
+        admitted = [t.term for t in terms]
         governed = z3.And(subject.is_pod, z3.Not(subject.host_network))
         isolated = z3.Or(*[self.selects(p, subject) for p in pols])  # cached terms
         if not self.tiers.active:
@@ -304,6 +303,25 @@ class Encoder:
         lo, hi = self.tiers.side(direction, subject, other, dst, traffic, isolated,
                                  z3.Or(*admitted))
         return z3.Or(z3.Not(governed), lo), z3.Or(z3.Not(governed), hi), terms
+
+    def _admits(self, pol: NetworkPolicy, direction: Direction, subject: SymEndpoint,
+                other: SymEndpoint, dst: SymEndpoint, traffic: Traffic) -> list[RuleTerm]:
+        """Each rule of ``pol`` selecting ``subject`` and admitting ``other``.
+
+        Kept per policy object (lint encodes a namespace's unchanged policies again for
+        every candidate edit); the entry holds the objects it was made for, so an id
+        reused by a later object is never mistaken for them.
+        """
+        key = (id(pol), direction, id(subject), id(other), id(dst), id(traffic))
+        hit = self._admits_cache.get(key)
+        if hit is not None and all(a is b for a, b in zip(
+                hit[0], (pol, subject, other, dst, traffic), strict=True)):
+            return hit[1]
+        sel = self.selects(pol, subject)
+        out = [RuleTerm(pol, rule, z3.And(sel, self.rule(pol, rule, other, dst, traffic)))
+               for rule in pol.rules(direction)]
+        self._admits_cache[key] = ((pol, subject, other, dst, traffic), out)
+        return out
 
     def allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
                 ) -> tuple[z3.BoolRef, z3.BoolRef, list[RuleTerm], list[RuleTerm]]:
