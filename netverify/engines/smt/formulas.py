@@ -144,6 +144,9 @@ class Encoder:
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
         self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = (
             {} if terms_of is None else terms_of._sel_cache)
+        self._rule_cache: dict[tuple[object, ...],
+                               tuple[SymEndpoint, SymEndpoint, Traffic, z3.BoolRef]] = (
+            {} if terms_of is None else terms_of._rule_cache)
         self._admits_cache: dict[tuple[object, ...],
                                  tuple[tuple[object, ...], list[RuleTerm]]] = (
             {} if terms_of is None else terms_of._admits_cache)
@@ -274,15 +277,17 @@ class Encoder:
         """The rule admits ``other`` on this traffic."""
         # A rule's term depends on its namespace and its own fields only (lint re-encodes
         # a namespace's policies once per candidate edit).
-        key = ("rule", pol.namespace, rule.peers, rule.ports, id(other), id(dst),
-               traffic.port.get_id(), traffic.proto.get_id(), traffic.ipv6.get_id())
-        hit = self._sel_cache.get(key)
-        if hit is None:
-            peers = z3.BoolVal(True) if rule.peers is None else z3.Or(
-                *[self.peer(pol, p, other, traffic) for p in rule.peers])
-            hit = z3.And(peers, self.ports(rule, dst, traffic))
-            self._sel_cache[key] = hit
-        return hit
+        # The entry holds the endpoints it was made for: an id reused by a later object
+        # is never mistaken for them.
+        key = ("rule", pol.namespace, rule.peers, rule.ports, id(other), id(dst), id(traffic))
+        hit = self._rule_cache.get(key)
+        if hit is not None and hit[0] is other and hit[1] is dst and hit[2] is traffic:
+            return hit[3]
+        peers = z3.BoolVal(True) if rule.peers is None else z3.Or(
+            *[self.peer(pol, p, other, traffic) for p in rule.peers])
+        term = z3.And(peers, self.ports(rule, dst, traffic))
+        self._rule_cache[key] = (other, dst, traffic, term)
+        return term
 
     # -- sides and connections -------------------------------------------------
 
