@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import numpy as np
-
 from netverify.renderers.base import JsonRenderer, RenderOptions
 from netverify.results import MatrixResult, PodCells
 from netverify.verdicts import GroupBy
@@ -56,6 +54,8 @@ def _connections(ps_dict: dict[str, str]) -> str:
 
 def _entries(m: MatrixResult, cells: PodCells) -> list[str]:
     """The ``results`` entries in row-major order, each as indented text."""
+    import numpy as np  # here: the registry imports this module for every command
+
     n = len(cells.keys)
     keys = [json.dumps(k) for k in cells.keys]
     ids = cells.ids[np.ix_(cells.cls, cells.cls)]
