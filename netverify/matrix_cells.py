@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
 from netverify.ports import PortSet
-from netverify.results import MatrixCell
+from netverify.results import MatrixCell, PodCells
 
 if TYPE_CHECKING:  # numpy is imported by whoever builds the arrays: can-reach never does
     import numpy as np
@@ -103,6 +103,6 @@ class GroupCells(Sequence[MatrixCell]):
 
 def all_complete(cells: Iterable[MatrixCell]) -> bool:
     """Whether every cell of a matrix is decided (without building array-backed cells)."""
-    if isinstance(cells, GroupCells):
+    if isinstance(cells, (GroupCells, PodCells)):
         return cells.complete
     return all(c.complete for c in cells)

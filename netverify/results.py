@@ -7,8 +7,9 @@ Queries return these; renderers turn them into tables, JSON or Markdown.  No
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 from netverify.cluster_policies import ClusterPolicy, TierPeer, TierRule
 from netverify.model import Direction
@@ -244,6 +245,103 @@ class MatrixResult:
     caveats: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE  # objects not evaluated that could change some cell
     focus: tuple[str, ...] = ()  # rows asked about (--focus): graphs show what touches them
+
+
+class PodCells(Sequence[MatrixCell]):
+    """The pod-level cells, held per pair of pod classes instead of one object per pod pair.
+
+    A million pod pairs share a few dozen port sets: ``ids[c, d]`` numbers the port set
+    of class ``c`` to class ``d`` in ``portsets``.  Cells are made only when read, so a
+    renderer that knows this layout (the JSON writer) never builds a million objects.
+    ``incomplete`` (C x C) and ``affected`` (a namespace index per pod, and a matrix over
+    those indices) mark the pairs an undecided tier or an unevaluated object could change;
+    a real pod's own pair is loopback (``loopback``), always allowed and always complete.
+    The arrays are numpy arrays; this module does not import numpy, for the commands that
+    never need it.
+    """
+
+    __slots__ = ("affected", "cls", "ids", "incomplete", "keys", "loopback", "portsets", "solo")
+
+    def __init__(self, *, keys: tuple[str, ...], cls: Any, ids: Any,
+                 portsets: tuple[PortSet, ...], loopback: PortSet, solo: Any,
+                 incomplete: Any = None, affected: tuple[Any, Any] | None = None) -> None:
+        """``cls`` is each pod's class, ``solo`` whether its own pair is loopback."""
+        self.keys, self.cls, self.ids, self.portsets = keys, cls, ids, portsets
+        self.loopback, self.solo = loopback, solo
+        self.incomplete, self.affected = incomplete, affected
+
+    def __len__(self) -> int:
+        return len(self.keys) ** 2
+
+    @overload
+    def __getitem__(self, k: int) -> MatrixCell: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[MatrixCell]: ...
+    def __getitem__(self, k: int | slice) -> MatrixCell | Sequence[MatrixCell]:
+        if isinstance(k, slice):
+            return tuple(self[i] for i in range(*k.indices(len(self))))
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        i, j = divmod(k, len(self.keys))
+        if i == j and self.solo[i]:
+            return MatrixCell(src=self.keys[i], dst=self.keys[j], allowed=self.loopback)
+        return MatrixCell(src=self.keys[i], dst=self.keys[j],
+                          allowed=self.portsets[int(self.ids[self.cls[i], self.cls[j]])],
+                          complete=not self._undecided(i, j))
+
+    def __iter__(self) -> Iterator[MatrixCell]:
+        n, keys, sets = len(self.keys), self.keys, self.portsets
+        for i in range(n):
+            row = self.ids[self.cls[i], self.cls].tolist()
+            und = self.undecided_row(i)
+            for j in range(n):
+                if i == j and self.solo[i]:
+                    yield MatrixCell(src=keys[i], dst=keys[j], allowed=self.loopback)
+                else:
+                    yield MatrixCell(src=keys[i], dst=keys[j], allowed=sets[row[j]],
+                                     complete=und is None or not und[j])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _undecided(self, i: int, j: int) -> bool:
+        if self.incomplete is not None and self.incomplete[self.cls[i], self.cls[j]]:
+            return True
+        if self.affected is not None:
+            ns, hit = self.affected
+            return bool(hit[ns[i], ns[j]])
+        return False
+
+    def undecided_row(self, i: int) -> Any:
+        """Row ``i``'s pairs an undecided tier or unevaluated object could change, or None.
+
+        A numpy bool array over destinations (the loopback pair left to the caller).
+        """
+        out = None
+        if self.incomplete is not None:
+            out = self.incomplete[self.cls[i], self.cls]
+        if self.affected is not None:
+            ns, hit = self.affected
+            row = hit[ns[i], ns]
+            out = row if out is None else out | row
+        return out
+
+    @property
+    def complete(self) -> bool:
+        """Every cell complete: the loopback pairs, which always are, left out."""
+        for i in range(len(self.keys)):
+            row = self.undecided_row(i)
+            if row is None:
+                return True
+            if row.any() and (not self.solo[i] or row.sum() > int(row[i])):
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,9 +25,20 @@ from netverify.verdicts import Confidence
 
 
 def detected(cluster: Cluster) -> Detection | None:
-    """The plugin the manifests show, or None when nothing (or several) was recognised."""
+    """The plugin the manifests show, or None when nothing (or several) was recognised.
+
+    Three rules ask about the same (immutable) cluster and ``detect`` reads every pod:
+    the last answer is kept for that cluster object.
+    """
+    if _LAST and _LAST[0][0] is cluster:
+        return _LAST[0][1]
     found = detect(cluster)
-    return None if found.confidence is Confidence.NONE else found
+    out = None if found.confidence is Confidence.NONE else found
+    _LAST[:] = [(cluster, out)]
+    return out
+
+
+_LAST: list[tuple[Cluster, Detection | None]] = []
 
 
 def evidence(cluster: Cluster, found: Detection) -> tuple[Related, ...]:

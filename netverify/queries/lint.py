@@ -47,6 +47,9 @@ from netverify.source import SourceRef
 CONTRADICTION = "NV150"
 REDUNDANT_RULE = "NV151"
 REDUNDANT_POLICY = "NV152"
+# How many namespaces besides the edited one a candidate may need before the whole
+# cluster is asked instead (``_Search.regionally``).
+REGION_ROUNDS = 4
 
 
 def find_redundant(cluster: Cluster, *, timeout_ms: int = DEFAULT_TIMEOUT_MS,
@@ -101,20 +104,31 @@ class _Search:
         self.undecided: list[str] = []
         self.pairs = ((self.src, self.dst), (self.ext4, self.dst), (self.dst, self.ext4),
                       (self.ext6, self.dst), (self.dst, self.ext6))
+        self.both = [smt.encoder.common_family(a, b, self.traffic) for a, b in self.pairs]
+        self._unpoliced: dict[str, list[z3.BoolRef]] = {}
+        # The shadowing policies' question (``_coverers``) over endpoints of its own, made
+        # once so that its terms are built once per policy.
+        self.cover_ends = (symbolic_pod(u, cluster, "s", allow_new_namespace=True),
+                           symbolic_pod(u, cluster, "o", allow_new_namespace=True),
+                           Traffic.symbolic("t"))
         self.original = self.sides(smt.encoder)
         self.sides_now = self.original  # of ``current``: what earlier findings left
         self.full = self.verdicts(self.original)
         self.solver = new_solver(smt.deadline)
         self.solver.add(*self.src.domain, *self.dst.domain, *self.ext4.domain,
                         *self.ext6.domain, *self.traffic.domain)
+        # Namespace -> its own sides (``local``) in ``current`` and in the original cluster.
+        self.local_now: dict[str, list[Sides]] = {}
+        self.local_original: dict[str, list[Sides]] = {}
+        self.governed = frozenset(p.namespace for p in cluster.policies)
 
     def sides(self, enc: Encoder) -> list[Sides]:
         """The questions' sides: pod to pod, outside to pod and pod to outside (each family)."""
         out = []
-        for a, b in self.pairs:
+        for (a, b), both in zip(self.pairs, self.both, strict=True):
             e_lo, e_hi, _ = enc.side_bounds(Direction.EGRESS, a, b, b, self.traffic)
             i_lo, i_hi, _ = enc.side_bounds(Direction.INGRESS, b, a, b, self.traffic)
-            out.append((enc.common_family(a, b, self.traffic), e_lo, e_hi, i_lo, i_hi))
+            out.append((both, e_lo, e_hi, i_lo, i_hi))
         return out
 
     def verdicts(self, sides: list[Sides]) -> list[z3.BoolRef]:
@@ -143,15 +157,81 @@ class _Search:
         """
         if not self.localised:
             return self.sides(Encoder(edited, self.smt.universe))
-        local = replace(edited, policies=tuple(p for p in edited.policies
-                                               if p.namespace == namespace))
-        enc = Encoder(local, self.smt.universe)
+        return self.combined(self.local(edited, namespace), base, namespace)
+
+    def local(self, cluster: Cluster, namespace: str,
+              region: frozenset[str] = frozenset()) -> list[Sides]:
+        """The sides ``namespace``'s own policies (and ``region``'s, and the tiers) give."""
+        mine = replace(cluster, policies=tuple(p for p in cluster.policies
+                                               if p.namespace == namespace
+                                               or p.namespace in region))
+        return self.sides(Encoder(mine, self.smt.universe, terms_of=self.smt.encoder))
+
+    def combined(self, local: list[Sides], base: list[Sides], namespace: str) -> list[Sides]:
+        """``local``'s sides for endpoints of ``namespace``, ``base``'s for every other."""
         out = []
-        for (a, b), old, new in zip(self.pairs, base, self.sides(enc), strict=True):
-            in_a, in_b = _member(enc, a, namespace), _member(enc, b, namespace)
+        for (a, b), old, new in zip(self.pairs, base, local, strict=True):
+            in_a, in_b = self.member(a, namespace), self.member(b, namespace)
             out.append((old[0], z3.If(in_a, new[1], old[1]), z3.If(in_a, new[2], old[2]),
                         z3.If(in_b, new[3], old[3]), z3.If(in_b, new[4], old[4])))
         return out
+
+    def member(self, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
+        """``ep`` is a pod of ``namespace`` (an address outside the cluster never is)."""
+        return _member(self.smt.encoder, ep, namespace)
+
+    def unpoliced(self, ep: SymEndpoint, namespace: str,
+                  region: frozenset[str] = frozenset()) -> z3.BoolRef:
+        """``ep`` is no pod of a namespace holding NetworkPolicies, ``namespace`` aside.
+
+        For such an endpoint (an address outside, a pod of a namespace without policies,
+        new or existing, or of ``namespace`` itself) the sides ``local`` encodes are the
+        whole cluster's: a NetworkPolicy selects pods of its own namespace only.  The
+        namespaces of ``region`` are set aside too (their policies are then encoded).
+        """
+        others = [n for n in sorted(self.governed) if n != namespace and n not in region]
+        if ep.fixed_ns is not None:
+            return z3.Or(z3.Not(ep.is_pod), z3.BoolVal(ep.fixed_ns not in others))
+        u = self.smt.universe
+        return z3.Or(z3.Not(ep.is_pod), *[z3.And(*[ep.ns != u.namespaces.index(n)
+                                                   for n in others])])
+
+    def locally(self, before: list[Sides], after: list[Sides], namespace: str,
+                what: str) -> bool | None:
+        """Decide from ``namespace``'s own sides alone when they suffice; else None.
+
+        ``before`` holds verdicts equal to the original cluster's.  False: some question
+        whose endpoints ``unpoliced`` keeps gets another verdict (a real difference, found
+        without the rest of the cluster).  True: no side of an endpoint of ``namespace``
+        changes, so no verdict can.  None: the sides change only where other namespaces'
+        policies decide whether that matters; the whole cluster must answer.
+        """
+        keep = self._unpoliced.get(namespace)
+        if keep is None:
+            keep = self._unpoliced[namespace] = [
+                z3.And(self.unpoliced(a, namespace), self.unpoliced(b, namespace))
+                for a, b in self.pairs]
+        per = 2 if self.smt.encoder.tiers.active else 1
+        diff = [z3.And(keep[k // per], x != y) for k, (x, y) in enumerate(
+            zip(self.verdicts(before), self.verdicts(after), strict=True))]
+        r = check(self.solver, z3.Or(*diff))
+        if r.outcome is Outcome.YES:
+            return False
+        if r.outcome is Outcome.UNDECIDED:
+            self.undecided.append(f"{what}: {r.reason}")
+            return False
+        moved = []
+        for (a, b), x, y in zip(self.pairs, before, after, strict=True):
+            in_a, in_b = self.member(a, namespace), self.member(b, namespace)
+            moved += [z3.And(in_a, z3.Or(x[1] != y[1], x[2] != y[2])),
+                      z3.And(in_b, z3.Or(x[3] != y[3], x[4] != y[4]))]
+        r = check(self.solver, z3.Or(*moved))
+        if r.outcome is Outcome.NO:
+            return True
+        if r.outcome is Outcome.UNDECIDED:
+            self.undecided.append(f"{what}: {r.reason}")
+            return False
+        return None
 
     def same(self, sides: list[Sides], what: str) -> bool:
         """Whether ``sides`` decide every connection as the original cluster does."""
@@ -170,15 +250,95 @@ class _Search:
         if self.smt.deadline.expired():  # its formulas would only be built to be left undecided
             self.undecided.append(f"{what}: {self.smt.deadline.reason()}")
             return False
-        now = self.edited(edit(self.current), self.sides_now, namespace)
-        if not self.same(now, what):
+        if not self.localised:
+            now = self.edited(edit(self.current), self.sides_now, namespace)
+            if not self.same(now, what):
+                return False
+            if self.current is not self.cluster and not self.same(
+                    self.edited(edit(self.cluster), self.original, namespace), what):
+                return False
+            self.current = edit(self.current)
+            self.sides_now = now
+            return True
+        # Decided from the edited namespace's own policies first (``locally``); the whole
+        # cluster's formula is asked only when that cannot tell.
+        before = self.local_now.get(namespace) or self.local(self.current, namespace)
+        self.local_now[namespace] = before
+        after = self.local(edit(self.current), namespace)
+        if not self.judged(before, after, self.sides_now, edit, namespace, what):
             return False
-        if self.current is not self.cluster and not self.same(
-                self.edited(edit(self.cluster), self.original, namespace), what):
-            return False
+        if self.current is not self.cluster:
+            alone = self.local_original.get(namespace) or self.local(self.cluster, namespace)
+            self.local_original[namespace] = alone
+            if not self.judged(alone, self.local(edit(self.cluster), namespace),
+                               self.original, edit, namespace, what):
+                return False
         self.current = edit(self.current)
-        self.sides_now = now
+        self.sides_now = self.combined(after, self.sides_now, namespace)
+        self.local_now[namespace] = after
         return True
+
+    def judged(self, before: list[Sides], after: list[Sides], base: list[Sides],
+               edit: Callable[[Cluster], Cluster], namespace: str, what: str) -> bool:
+        """Whether the edit from ``before`` to ``after`` (local, over ``base``) keeps every verdict.
+
+        Decided locally when that suffices, else over the whole cluster.
+        """
+        quick = self.locally(before, after, namespace, what)
+        if quick is not None:
+            return quick
+        cluster = self.current if base is self.sides_now else self.cluster
+        near = self.regionally(cluster, edit, namespace, what)
+        if near is not None:
+            return near
+        return self.same(self.combined(after, base, namespace), what)
+
+    def regionally(self, cluster: Cluster, edit: Callable[[Cluster], Cluster],
+                   namespace: str, what: str) -> bool | None:
+        """Decide over ``namespace`` and the few namespaces whose policies matter; else None.
+
+        A side of an endpoint of ``namespace`` moves only towards some other endpoints;
+        the verdict then also hangs on that endpoint's own side, decided by its
+        namespace's policies.  The namespaces such endpoints can be in (read from models,
+        at most ``REGION_ROUNDS`` of them) form the region; once no moved side meets an
+        endpoint of a namespace with policies outside it, encoding the namespace and the
+        region alone is exact for every question where anything moved.
+        """
+        u = self.smt.universe
+        edited = edit(cluster)
+        region: set[str] = set()
+        for _ in range(REGION_ROUNDS + 1):
+            near = frozenset(region)
+            keep = [z3.And(self.unpoliced(a, namespace, near), self.unpoliced(b, namespace, near))
+                    for a, b in self.pairs]
+            before, after = (self.local(c, namespace, near) for c in (cluster, edited))
+            moved = []
+            for (a, b), k, x, y in zip(self.pairs, keep, before, after, strict=True):
+                moved += [z3.And(z3.Not(k), self.member(a, namespace),
+                                 z3.Or(x[1] != y[1], x[2] != y[2])),
+                          z3.And(z3.Not(k), self.member(b, namespace),
+                                 z3.Or(x[3] != y[3], x[4] != y[4]))]
+            r = check(self.solver, z3.Or(*moved))
+            if r.outcome is Outcome.UNDECIDED:
+                return None
+            if r.outcome is Outcome.NO:
+                per = 2 if self.smt.encoder.tiers.active else 1
+                diff = [z3.And(keep[k // per], x != y) for k, (x, y) in enumerate(
+                    zip(self.verdicts(before), self.verdicts(after), strict=True))]
+                d = check(self.solver, z3.Or(*diff))
+                if d.outcome is Outcome.UNDECIDED:
+                    self.undecided.append(f"{what}: {d.reason}")
+                return d.outcome is Outcome.NO
+            if len(region) >= REGION_ROUNDS:
+                return None
+            assert r.model is not None
+            grown = {u.namespaces[i] for ep in (self.src, self.dst)
+                     if (i := r.model.eval(ep.ns, model_completion=True).as_long())
+                     < len(u.namespaces)} & (self.governed - {namespace} - region)
+            if not grown:
+                return None
+            region |= grown
+        return None
 
     def policy(self, pol: NetworkPolicy) -> None:
         """Judge one policy: its selector, then the whole policy, then each rule."""
@@ -200,7 +360,8 @@ class _Search:
                 code=REDUNDANT_POLICY, policy=pol.key, field="",
                 message="deleting this policy changes no verdict for any possible pod",
                 source=pol.source,
-                covered_by=tuple(_coverers(self.current, self.smt, pol, None))))
+                covered_by=tuple(_coverers(self.current, self.smt, pol, None,
+                                           self.cover_ends))))
             return
         for direction in Direction:
             if direction in pol.policy_types:
@@ -225,7 +386,8 @@ class _Search:
             code=REDUNDANT_RULE, policy=pol.key, field=field,
             message="deleting this rule allows and denies exactly the same traffic "
                     f"for every possible pod{more}", source=source,
-            covered_by=tuple(_coverers(self.current, self.smt, pol, (direction, index)))))
+            covered_by=tuple(_coverers(self.current, self.smt, pol, (direction, index),
+                                       self.cover_ends))))
 
 
 def _member(enc: Encoder, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
@@ -245,16 +407,14 @@ def _without_rule(cluster: Cluster, key: str, direction: Direction, index: int) 
 
 
 def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
-              only: tuple[Direction, int] | None) -> list[str]:
+              only: tuple[Direction, int] | None,
+              ends: tuple[SymEndpoint, SymEndpoint, Traffic]) -> list[str]:
     """Other policies whose rules alone admit everything ``pol`` (or one rule) admits.
 
     ``cluster`` is the one with the earlier findings applied: a policy already found
     redundant (and so to be deleted) shadows nothing.
     """
-    u = smt.universe
-    subject = symbolic_pod(u, cluster, "s", allow_new_namespace=True)
-    other = symbolic_pod(u, cluster, "o", allow_new_namespace=True)
-    traffic = Traffic.symbolic("t")
+    subject, other, traffic = ends
     base = [*subject.domain, *other.domain, *traffic.domain]
     out = []
     for direction in Direction:

@@ -31,7 +31,7 @@ from netverify.ports import PortSet, Protocol
 from netverify.progress import current
 from netverify.queries.endpoints import parse_protocol
 from netverify.queries.enforcement import enforced
-from netverify.results import MatrixCell, MatrixResult
+from netverify.results import MatrixCell, MatrixResult, PodCells
 from netverify.verdicts import GroupBy
 
 GROUPINGS = tuple(g.value for g in GroupBy)
@@ -160,6 +160,8 @@ def _judged(m: MatrixResult, pods: list[Pod], by: str, coverage: Coverage) -> Ma
     """
     if coverage.complete:
         return replace(m, coverage=coverage)
+    if isinstance(m.cells, PodCells):
+        return _judged_pods(m, m.cells, pods, coverage)
     spaces: dict[str, set[str]] = defaultdict(set)  # row -> namespaces of its pods
     for p in pods:
         key = p.key if by == "pod" else p.namespace if by == "namespace" else p.group
@@ -215,6 +217,24 @@ def _judged_groups(m: MatrixResult, cells: GroupCells, spaces: list[set[str]],
             hit |= mask
     return replace(m, cells=cells.marked(hit) if hit.any() else cells,
                    coverage=replace(coverage, unevaluated=tuple(kept)))
+def _judged_pods(m: MatrixResult, cells: PodCells, pods: list[Pod],
+                 coverage: Coverage) -> MatrixResult:
+    """``_judged`` at the pod level: decided per pair of namespaces, not per cell."""
+    spaces = list(dict.fromkeys(p.namespace for p in pods))
+    index = {ns: k for k, ns in enumerate(spaces)}
+    ns = np.array([index[p.namespace] for p in pods], dtype=np.intp)
+    hit = np.array([[coverage.affects(a, b) for b in spaces] for a in spaces], dtype=bool)
+    # A pair of namespaces is asked about (and so named) when it holds a cell other than
+    # a real pod's loopback: any two namespaces, or one with two pods or a template.
+    size = np.bincount(ns, minlength=len(spaces))
+    template = np.zeros(len(spaces), dtype=bool)
+    template[ns[~cells.solo]] = True
+    touched = {(a, b) for x, a in enumerate(spaces) for y, b in enumerate(spaces)
+               if hit[x, y] and (x != y or size[x] > 1 or template[x])}
+    judged = PodCells(keys=cells.keys, cls=cells.cls, ids=cells.ids, portsets=cells.portsets,
+                      loopback=cells.loopback, solo=cells.solo, incomplete=cells.incomplete,
+                      affected=(ns, hit))
+    return replace(m, cells=judged, coverage=coverage.affecting(touched))
 
 
 def _matrix(cluster: Cluster, pods: list[Pod], by: str, port: int | None,
@@ -273,36 +293,30 @@ def _port_sets(ap: AllPairs, allowed: npt.NDArray[np.int64],
 
 def _pod_matrix(ap: AllPairs, pods: list[Pod], port: int | None, proto: Protocol | None,
                 only: tuple[Protocol, int] | None, caveats: tuple[str, ...]) -> MatrixResult:
-    """One cell per ordered pod pair: a real pod's own cell is loopback (always allowed)."""
+    """One cell per ordered pod pair: a real pod's own cell is loopback (always allowed).
+
+    The cells are a ``PodCells``: each distinct signature of the (C x C) class words is
+    turned into a ``PortSet`` once, and pod pairs are looked up through their classes.
+    """
     cls = np.array([ap.pods.class_of[p.key] for p in pods], dtype=np.intp)
-    # A few dozen distinct signatures cover a million pairs: turn each into a
-    # PortSet once and look pairs up by signature.
-    cells = []
-    by_sig: dict[tuple[int, ...], PortSet] = {}
-    loopback = PortSet.all().restrict(proto, port)
-    keys = [p.key for p in pods]
-    for i, a in enumerate(pods):
-        row = [w[cls[i], cls].tolist() for w in ap.words]
-        for j, sig in enumerate(zip(*row, strict=True)):
-            if i == j and not a.is_template:
-                ps = loopback
-            else:
-                got = by_sig.get(sig)
-                if got is None:
-                    got = ap.portset_of_signature(sig).restrict(proto, port)
-                    by_sig[sig] = got
-                ps = got
-            cells.append(MatrixCell(src=keys[i], dst=keys[j], allowed=ps))
+    used = np.unique(cls)  # only the classes of the pods asked about
+    stacked = np.stack([w[np.ix_(used, used)] for w in ap.words], axis=-1)
+    sigs, inverse = np.unique(stacked.reshape(-1, len(ap.words)), axis=0, return_inverse=True)
+    ids = np.zeros((len(ap.words[0]), len(ap.words[0])), dtype=np.int32)
+    ids[np.ix_(used, used)] = inverse.reshape(len(used), len(used))
+    portsets = tuple(ap.portset_of_signature(tuple(int(x) for x in sig)).restrict(proto, port)
+                     for sig in sigs)
+    incomplete = None
     if ap.undecided is not None:
-        und = _undecided_classes(ap, only)
-        cells = [replace(c, complete=False)
-                 if (i != j or pods[i].is_template) and und[cls[i], cls[j]] else c
-                 for k, c in enumerate(cells)
-                 for i, j in [divmod(k, len(pods))]]
-        if not all(c.complete for c in cells):
-            caveats = (*caveats, UNDECIDED_TIERS)
-    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=tuple(keys),
-                        cells=tuple(cells), caveats=caveats)
+        incomplete = _undecided_classes(ap, only)
+    solo = np.array([not p.is_template for p in pods], dtype=bool)
+    cells = PodCells(keys=tuple(p.key for p in pods), cls=cls, ids=ids, portsets=portsets,
+                     loopback=PortSet.all().restrict(proto, port), solo=solo,
+                     incomplete=incomplete)
+    if incomplete is not None and not cells.complete:
+        caveats = (*caveats, UNDECIDED_TIERS)
+    return MatrixResult(by=GroupBy.POD, port=port, protocol=proto, rows=cells.keys,
+                        cells=cells, caveats=caveats)
 
 
 # -- groups of pods: counts and port unions over pod classes ---------------------------------

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from netverify.matrix_cells import GroupCells
 from netverify.renderers.base import JsonRenderer, Renderer, RenderOptions
+from netverify.renderers.matrix_json import pod_matrix_json
 from netverify.results import MatrixResult
 
 R = TypeVar("R")
@@ -51,12 +52,17 @@ def matrix_pieces(document: Callable[[MatrixResult], dict[str, Any]]
                   ) -> Callable[[MatrixResult], Iterator[str]]:
     """The matrix JSON in pieces: array-backed group cells a row at a time.
 
-    Other matrices are ``document`` dumped whole.  The group entries are those of
+    The pod level is ``matrix_json.pod_matrix_json``; other matrices are ``document``
+    dumped whole.  The group entries are those of
     ``document`` (``allowed_pairs``, ``complete``, ``connections`` or ``port`` and
     ``protocol``, ``from``, ``pairs``, ``to``) written with the same indentation.
     """
     def pieces(m: MatrixResult) -> Iterator[str]:
         cells = m.cells
+        pods = pod_matrix_json(document, m)
+        if pods is not None:  # the pod level: spliced from its class layout
+            yield pods
+            return
         if not isinstance(cells, GroupCells) or not len(cells):
             yield json.dumps(document(m), indent=2, sort_keys=True) + "\n"
             return

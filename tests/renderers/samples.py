@@ -14,6 +14,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from netverify.results import PodCells
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "fixtures" / "demo"
 INGRESS = ROOT / "fixtures" / "ingress"
@@ -41,6 +43,10 @@ def hostile(obj: object, text: str) -> object:
         return dataclasses.replace(obj, **{  # type: ignore[misc]
             f.name: hostile(getattr(obj, f.name), text)
             for f in dataclasses.fields(obj) if f.init})
+    if isinstance(obj, PodCells):  # the pod-level matrix's cells, named through its keys
+        return PodCells(keys=hostile(obj.keys, text), cls=obj.cls, ids=obj.ids,  # type: ignore[arg-type]
+                        portsets=obj.portsets, loopback=obj.loopback, solo=obj.solo,
+                        incomplete=obj.incomplete, affected=obj.affected)
     if type(obj) is tuple:
         return tuple(hostile(x, text) for x in obj)
     if type(obj) is list:

@@ -116,10 +116,13 @@ def port_in(port: z3.BitVecRef, intervals: tuple[Interval, ...]) -> z3.BoolRef:
 class Encoder:
     """Builds formulas for one cluster over one universe."""
 
-    def __init__(self, cluster: Cluster, universe: Universe) -> None:
+    def __init__(self, cluster: Cluster, universe: Universe, *,
+                 terms_of: Encoder | None = None) -> None:
         """Encode ``cluster``'s policies.
 
-        Lint asks about edits by encoding the edited cluster over the same universe.
+        Lint asks about edits by encoding the edited cluster over the same universe;
+        ``terms_of`` (an encoder over that universe) lends its sub-terms, which depend
+        on a policy's own fields and the endpoints only, never on the other policies.
         """
         self.cluster = cluster
         self.u = universe
@@ -127,7 +130,14 @@ class Encoder:
                          for d in Direction}
         # Sub-terms shared between policies (the same selector on the same endpoint)
         # are built once; keys hold id()s of endpoint parts that live as long as the query.
-        self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = {}
+        self._sel_cache: dict[tuple[object, ...], z3.BoolRef] = (
+            {} if terms_of is None else terms_of._sel_cache)
+        self._rule_cache: dict[tuple[object, ...],
+                               tuple[SymEndpoint, SymEndpoint, Traffic, z3.BoolRef]] = (
+            {} if terms_of is None else terms_of._rule_cache)
+        self._admits_cache: dict[tuple[object, ...],
+                                 tuple[tuple[object, ...], list[RuleTerm]]] = (
+            {} if terms_of is None else terms_of._admits_cache)
         # id(rule) -> (rule, its merged numbered ports); the rule is held so the id stays its
         self._numbered: dict[int, tuple[Rule, PortSet]] = {}
         self.tiers = TierFormulas(cluster, self.selector)
@@ -258,9 +268,19 @@ class Encoder:
     def rule(self, pol: NetworkPolicy, rule: Rule, other: SymEndpoint, dst: SymEndpoint,
              traffic: Traffic) -> z3.BoolRef:
         """The rule admits ``other`` on this traffic."""
+        # A rule's term depends on its namespace and its own fields only (lint re-encodes
+        # a namespace's policies once per candidate edit).
+        # The entry holds the endpoints it was made for: an id reused by a later object
+        # is never mistaken for them.
+        key = ("rule", pol.namespace, rule.peers, rule.ports, id(other), id(dst), id(traffic))
+        hit = self._rule_cache.get(key)
+        if hit is not None and hit[0] is other and hit[1] is dst and hit[2] is traffic:
+            return hit[3]
         peers = z3.BoolVal(True) if rule.peers is None else or_(
             *[self.peer(pol, p, other, traffic) for p in rule.peers])
-        return and_(peers, self.ports(rule, dst, traffic))
+        term = and_(peers, self.ports(rule, dst, traffic))
+        self._rule_cache[key] = (other, dst, traffic, term)
+        return term
 
     # -- sides and connections -------------------------------------------------
 
@@ -283,13 +303,9 @@ class Encoder:
         """
         pols = self._candidates(direction, subject)
         terms: list[RuleTerm] = []
-        admitted = []
         for pol in pols:
-            sel = self.selects(pol, subject)
-            for rule in pol.rules(direction):
-                t = and_(sel, self.rule(pol, rule, other, dst, traffic))
-                terms.append(RuleTerm(pol, rule, t))
-                admitted.append(t)
+            terms += self._admits(pol, direction, subject, other, dst, traffic)
+        admitted = [t.term for t in terms]
         governed = and_(subject.is_pod, z3.Not(subject.host_network))
         isolated = or_(*[self.selects(p, subject) for p in pols])  # cached terms
         if not self.tiers.active:
@@ -298,6 +314,25 @@ class Encoder:
         lo, hi = self.tiers.side(direction, subject, other, dst, traffic, isolated,
                                  or_(*admitted))
         return or_(z3.Not(governed), lo), or_(z3.Not(governed), hi), terms
+
+    def _admits(self, pol: NetworkPolicy, direction: Direction, subject: SymEndpoint,
+                other: SymEndpoint, dst: SymEndpoint, traffic: Traffic) -> list[RuleTerm]:
+        """Each rule of ``pol`` selecting ``subject`` and admitting ``other``.
+
+        Kept per policy object (lint encodes a namespace's unchanged policies again for
+        every candidate edit); the entry holds the objects it was made for, so an id
+        reused by a later object is never mistaken for them.
+        """
+        key = (id(pol), direction, id(subject), id(other), id(dst), id(traffic))
+        hit = self._admits_cache.get(key)
+        if hit is not None and all(a is b for a, b in zip(
+                hit[0], (pol, subject, other, dst, traffic), strict=True)):
+            return hit[1]
+        sel = self.selects(pol, subject)
+        out = [RuleTerm(pol, rule, and_(sel, self.rule(pol, rule, other, dst, traffic)))
+               for rule in pol.rules(direction)]
+        self._admits_cache[key] = ((pol, subject, other, dst, traffic), out)
+        return out
 
     def allowed(self, src: SymEndpoint, dst: SymEndpoint, traffic: Traffic
                 ) -> tuple[z3.BoolRef, z3.BoolRef, list[RuleTerm], list[RuleTerm]]:
