@@ -43,9 +43,14 @@ CLUSTER_PATH = "cluster:"
 
 # (group, kind) netverify builds its model from; refusing any of them is an error.
 REQUIRED = (("", "Namespace"), ("", "Pod"), ("", "Service"), ("", "Node"),
+            ("discovery.k8s.io", "EndpointSlice"),
             ("networking.k8s.io", "Ingress"), ("networking.k8s.io", "IngressClass"),
             ("gateway.networking.k8s.io", "Gateway"),
-            ("gateway.networking.k8s.io", "HTTPRoute"))
+            ("gateway.networking.k8s.io", "HTTPRoute"),
+            ("gateway.networking.k8s.io", "GRPCRoute"),
+            ("gateway.networking.k8s.io", "TLSRoute"),
+            ("gateway.networking.k8s.io", "ReferenceGrant"),
+            ("gateway.networking.k8s.io", "ReferencePolicy"))
 # Pods stand for these when they cannot be listed (names of workloads are lost).
 WORKLOADS = (("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"),
              ("apps", "ReplicaSet"), ("", "ReplicationController"), ("batch", "Job"),

@@ -232,3 +232,14 @@ def test_policy_group_that_fails_discovery_makes_the_answer_incomplete(
     assert ("could not list CiliumNetworkPolicy (ciliumnetworkpolicy.cilium.io): "
             "cilium.io/v2 did not answer discovery") in r.stderr
     assert "CiliumClusterwideNetworkPolicy" in r.stdout
+
+
+def test_every_kind_the_model_reads_is_listed_from_a_live_cluster() -> None:
+    # GRPCRoute, TLSRoute, ReferenceGrant and EndpointSlice were read from files but not
+    # asked of the cluster: a cross-namespace backendRef then lacked its grant (500).
+    from netverify.loader.build import KNOWN_VERSIONS
+    from netverify.loader.cluster_source import REQUIRED, WORKLOADS
+    from netverify.policy_kinds import REGISTRY
+
+    listed = {kind for _, kind in (*REQUIRED, *WORKLOADS, *REGISTRY)}
+    assert set(KNOWN_VERSIONS) - listed == set()
