@@ -54,7 +54,9 @@ class HttpRequest:
     sni: str | None = None  # https: the TLS server name (default: the URL's host)
 
 
-URL_SCHEMES = ("http://", "https://")
+# What ``to`` may be to follow a request through routes: HTTP(S) through Ingress and
+# HTTPRoute, gRPC through GRPCRoute, TLS through TLSRoute (``queries.endpoints`` too).
+URL_SCHEMES = ("http://", "https://", "grpc://", "grpcs://", "tls://")
 
 
 def is_url(text: object) -> bool:

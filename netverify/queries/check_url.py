@@ -24,6 +24,7 @@ from netverify.results import (
     UrlOutcome,
     UrlResult,
 )
+from netverify.routing_grpc import STREAM_SCHEMES
 from netverify.specs import Assertion, SpecFile
 from netverify.verdicts import Answer, AssertionStatus, Basis, Expect, HopStatus
 
@@ -39,9 +40,13 @@ def check_url(cluster: Cluster, spec: SpecFile, a: Assertion) -> AssertionResult
                                scope=a.scope, status=status, reason=reason, src=src,
                                dst=url, **facts)
 
+    # A gRPC call is a POST and a TLS connection has none: the spec's default GET is no ask.
+    method: str | None = a.request.method
+    if method == "GET" and url.lower().partition("://")[0] in STREAM_SCHEMES:
+        method = None
     try:
         r = can_reach_url(cluster, src, url, headers=a.request.headers,
-                          method=a.request.method, sni=a.request.sni, cni=spec.cni,
+                          method=method, sni=a.request.sni, cni=spec.cni,
                           policy_only=a.answer is Basis.POLICY)
     except NetverifyError as e:
         return result(AssertionStatus.FAIL, AssertionReason.INVALID_ENDPOINT, why=str(e))

@@ -19,11 +19,11 @@ from netverify.ipblocks import format_range
 from netverify.model import Cluster, Pod
 from netverify.ports import MAX_PORT, MIN_PORT, Protocol
 from netverify.selectors import LabelSelector, parse_selector_string
+from netverify.specs import URL_SCHEMES
 
 # ``k8s-app`` too: cluster add-ons (kube-dns, metrics-server) are labelled with it.
 APP_LABELS = ("app", "app.kubernetes.io/name", "k8s-app")
 
-URL_SCHEMES = ("http://", "https://", "grpc://", "grpcs://", "tls://")
 OUTSIDE = ("internet", "external")  # sources that stand for every address outside
 
 _PORT_RE = re.compile(r"^(?P<port>[0-9]+|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(/(?P<proto>[A-Za-z]+))?$")

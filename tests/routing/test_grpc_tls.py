@@ -236,3 +236,20 @@ def test_malformed_grpc_url_is_a_query_error():
     c = load_text(FIXTURE.read_text(), "grpc-tls.yaml")
     with pytest.raises(QueryError, match="names no gRPC method"):
         can_reach_url(c, "internet", "grpc://grpc.example.com/echo.v1.Echo")
+
+
+@pytest.mark.parametrize(("allow", "deny", "code"), [
+    ("grpc://grpc.example.com/echo.v1.Echo/EchoTwo", "tls://pg.example.com:443", 0),
+    ("tls://pg.example.com:443", "grpc://grpc.example.com/echo.v1.Echo/EchoTwo", 1),
+])
+def test_specs_assert_grpc_calls_and_tls_connections(tmp_path: Path, allow: str, deny: str,
+                                                     code: int) -> None:
+    # A spec's `to` may be any URL can-reach follows; the spec's default method (GET) is
+    # not asked of a gRPC call (a POST) or a TLS connection (none).
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"manifests: [{json.dumps(str(FIXTURE))}]\nassertions:\n"
+                    f"  - {{name: a, from: internet, to: '{allow}', expect: allow}}\n"
+                    f"  - {{name: d, from: internet, to: '{deny}', expect: deny}}\n")
+    r = CliRunner().invoke(main, ["check", str(spec)])
+    assert r.exit_code == code, r.output
+    assert "invalid endpoint" not in r.output
