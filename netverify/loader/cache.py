@@ -124,6 +124,15 @@ def _store(entry: Path, rows: list[tuple[object, ...]]) -> None:
         blob = marshal.dumps(rows)
     except ValueError:
         return  # a value marshal cannot hold (a YAML timestamp, say): parse next time too
+    write_entry(entry, blob)
+
+
+def write_entry(entry: Path, blob: bytes) -> bool:
+    """Write a cache entry whole or not at all (a temporary file renamed over it).
+
+    Readers never see half an entry; a folder that cannot be written is no error (the
+    cache is only a shortcut), it returns False.
+    """
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
@@ -131,4 +140,5 @@ def _store(entry: Path, rows: list[tuple[object, ...]]) -> None:
             f.write(blob)
         os.replace(tmp, entry)
     except OSError:
-        return
+        return False
+    return True

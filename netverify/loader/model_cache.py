@@ -31,12 +31,11 @@ import io
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from netverify.loader.cache import cache_dir, parse_fingerprint
+from netverify.loader.cache import cache_dir, parse_fingerprint, write_entry
 from netverify.model import Cluster
 
 FORMAT = 1
@@ -147,15 +146,8 @@ def _store(entry: Path, model: Cluster) -> None:
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return
     blob = buffer.getvalue()
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, entry)
+    if write_entry(entry, blob):
         _prune(entry.parent)
-    except OSError:
-        return
 
 
 def _prune(folder: Path) -> None:

@@ -157,14 +157,28 @@ def _space(x: Pod | External) -> str | None:
     return x.namespace if isinstance(x, Pod) else OUTSIDE
 
 
+Probe = tuple[Protocol | None, int | None, str | None]
+
+
+def assertion_sides(cluster: Cluster, a: Assertion) -> tuple[_Side, _Side, list[Probe]]:
+    """An assertion's source, destination and the (protocol, port, name) it asks about.
+
+    Shared with ``suggest``, which takes specs as intent.
+
+    Raises:
+        NetverifyError: for an endpoint or port the cluster cannot resolve.
+    """
+    src = _side(cluster, a.src, "from")
+    dst_raw, port_text = a.dst, None
+    if isinstance(dst_raw, str) and dst_raw != DNS:
+        dst_raw, port_text = split_port(dst_raw)
+    dst = _side(cluster, dst_raw, "to")
+    return src, dst, _probes(a, port_text, dst_is_dns=a.dst == DNS)
+
+
 def _run(cluster: Cluster, spec: SpecFile, a: Assertion, deadline: Deadline) -> AssertionResult:
     try:
-        src = _side(cluster, a.src, "from")
-        dst_raw, port_text = a.dst, None
-        if isinstance(dst_raw, str) and dst_raw != DNS:
-            dst_raw, port_text = split_port(dst_raw)
-        dst = _side(cluster, dst_raw, "to")
-        probes = _probes(a, port_text, dst_is_dns=a.dst == DNS)
+        src, dst, probes = assertion_sides(cluster, a)
     except NetverifyError as e:
         return _result(spec, a, AssertionStatus.FAIL, AssertionReason.INVALID_ENDPOINT,
                        why=str(e))

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from netverify.errors import NetverifyError
 from netverify.model import Cluster
 from netverify.ports import PortSet, Protocol
-from netverify.queries.check import DNS, _probes, _side
-from netverify.queries.endpoints import split_port
+from netverify.queries.check import assertion_sides
 from netverify.results import IntentFlow
 from netverify.specs import load_spec
 from netverify.verdicts import Expect
@@ -64,12 +63,7 @@ def spec_intent(paths: Sequence[str], cluster: Cluster) -> SpecIntent:
         for a in spec.assertions:
             where = f"{path}: {a.name}"
             try:
-                src = _side(cluster, a.src, "from")
-                dst_raw, port_text = a.dst, None
-                if isinstance(dst_raw, str) and dst_raw != DNS:
-                    dst_raw, port_text = split_port(dst_raw)
-                dst = _side(cluster, dst_raw, "to")
-                probes = _probes(a, port_text, dst_is_dns=a.dst == DNS)
+                src, dst, probes = assertion_sides(cluster, a)
             except NetverifyError as e:
                 out.unmet.append(f"{where}: {e}")
                 continue
