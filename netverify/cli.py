@@ -122,6 +122,11 @@ def main(ctx: click.Context, debug: bool, no_cache: bool, config_path: str | Non
     [tool.netverify] in pyproject.toml; options on the command line win
     (netverify config show).
     """
+    # numpy asks the kernel for transparent huge pages on large arrays; where THP defrag
+    # is "madvise" (Debian's default) each may compact memory synchronously: 20 s of
+    # system time in a 76 s matrix of 100,000 pods.  Set before numpy is imported (no
+    # command has imported it yet); a user's own setting wins.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     from netverify import config
 
     path = None if no_config else Path(config_path) if config_path else config.find()
