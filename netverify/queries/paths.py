@@ -33,7 +33,7 @@ the facts it is about); ``netverify.hop_text`` words it for every output.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from netverify.cni import CniProfile
@@ -783,12 +783,13 @@ def can_reach_url(cluster: Cluster, src: str, url: str, *,
     assert req is not None
     ingresses = _Ingresses(cluster, override)
     paths = _ingress_paths(run, ingresses, req, method)
-    gateway_paths, unrouted = _gateway_paths(run, req, override)
+    # Each Gateway's pods, found once: its paths and the exposure step both need them.
+    gw_proxies = {gw.key: gateway_proxy(cluster, gw, override) for gw in cluster.gateways}
+    gateway_paths, unrouted = _gateway_paths(run, req, gw_proxies)
     paths += gateway_paths
     proxies = frozenset(p.key for e in ingresses.entries.values() if e.proxy
                         for p in e.proxy.pods) | frozenset(
-        p.key for gw in cluster.gateways for p in (gateway_proxy(cluster, gw, override)[0]
-                                                    or _NO_PROXY).pods)
+        p.key for proxy, _ in gw_proxies.values() for p in (proxy or _NO_PROXY).pods)
     sure, maybe = url_paths(ev, run.sources, src, req.host, req.port, resolves_to, proxies,
                             run.touched)
     mode = "every"
@@ -840,7 +841,8 @@ def _ingress_paths(run: _Run, ingresses: _Ingresses, req: Request,
     return paths
 
 
-def _gateway_paths(run: _Run, req: Request, override: tuple[Pod, ...]
+def _gateway_paths(run: _Run, req: Request,
+                   gw_proxies: Mapping[str, tuple[Proxy | None, tuple[str, ...]]]
                    ) -> tuple[list[RoutedPath], list[str]]:
     """One path per Gateway that routes ``req`` (421s included), and the 404s' notes."""
     cluster = run.cluster
@@ -853,7 +855,7 @@ def _gateway_paths(run: _Run, req: Request, override: tuple[Pod, ...]
             continue
         mis = misdirected(gw, req)
         if mis is not None:
-            proxy, pnotes = gateway_proxy(cluster, gw, override)
+            proxy, pnotes = gw_proxies[gw.key]
             paths.append(run.misdirected(gw, mis, proxy, pnotes, req.port))
             continue
         listener, choice = choose_http_route(cluster, gw, req)
@@ -866,7 +868,7 @@ def _gateway_paths(run: _Run, req: Request, override: tuple[Pod, ...]
                                     f"; rules match it for {', '.join(others)}"
                                     if others else ""))
             continue
-        proxy, pnotes = gateway_proxy(cluster, gw, override)
+        proxy, pnotes = gw_proxies[gw.key]
         tls_hop = listener_tls_hop(cluster, gw, listener)
         paths.append(run.follow(entry=f"Gateway {gw.key} listener {listener.name}",
                                 choice=choice, host=choice.host or listener.hostname or "*",
