@@ -213,6 +213,9 @@ _WORDS: dict[HopReason, Callable[[Reason], str]] = {
         f"{r.reachable}/{r.endpoints} endpoint(s) of Service {r.service} reachable: "
         f"NetworkPolicy denies the clients on {', '.join(r.blocked)}"
         + (f"; {_missing(r)}" if r.missing else "")),
+    HopReason.NOT_FOLLOWED: lambda r: (
+        f"{r.name} ({r.field}) {r.why}: not evaluated by netverify, so whether the request "
+        "gets through is not known"),
     HopReason.CLIENT_SNAT: lambda r: (
         f"externalTrafficPolicy Cluster: the endpoints {', '.join(r.blocked)} may see a node "
         "address instead of the client's (kube-proxy masquerades traffic it forwards to "

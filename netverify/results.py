@@ -772,6 +772,9 @@ class HopReason(enum.Enum):
     # ok: the filter at ``field`` answers the request itself with ``http_status`` and,
     # for a request asked about, ``location``
     REDIRECT = "redirect"
+    # undecided: ``name`` (a route filter type or an Ingress annotation) at ``field``
+    # ``why``: an access control netverify does not evaluate (``route_controls``)
+    NOT_FOLLOWED = "not-followed"
     NO_BACKENDS = "no-backends"  # blocked, ``http_status`` 500: the rule has no backends
     ALL_WEIGHT_ZERO = "all-weight-zero"  # blocked: every backend has weight 0
     # proxy -> one backend Service ``service``

@@ -27,7 +27,7 @@ MODEL = CORE | {"model", "cluster_policies"}
 # What the questions are asked of: engines, the CNI table, routing, specs, time limits.
 ASKING = MODEL | {"results", "matrix_cells", "deadline", "engines", "cni", "routing",
                   "routing_grants", "routing_listeners", "routing_grpc", "routing_sni",
-                  "routing_filters", "endpointslices", "specs"}
+                  "routing_filters", "route_controls", "endpointslices", "specs"}
 
 # layer -> the netverify modules and packages it may import
 ALLOWED: dict[str, set[str]] = {
@@ -53,6 +53,8 @@ ALLOWED: dict[str, set[str]] = {
     "routing_grpc": MODEL | {"routing", "routing_grants"},  # GRPCRoute and TLSRoute choice
     "routing_sni": MODEL | {"routing"},  # which HTTPS listener a connection gets; 421s
     "routing_filters": MODEL | {"routing"},  # redirects, rewrites: what a filter makes of it
+    # the filters and Ingress annotations that may refuse a request: not evaluated
+    "route_controls": MODEL,
     "endpointslices": MODEL,  # a selector-less Service's endpoints, from its slices
     "cni": MODEL,  # the plugin table and detection from manifests
     "loader": MODEL | {"progress"},

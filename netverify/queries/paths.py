@@ -80,6 +80,7 @@ from netverify.results import (
     RoutedPath,
     UrlResult,
 )
+from netverify.route_controls import Control, filter_controls, ingress_controls
 from netverify.routing import (
     Request,
     RouteChoice,
@@ -161,6 +162,7 @@ class _Run:
         self.sources = sources
         self.src_label = src_label
         self.services = {(s.namespace, s.name): s for s in self.cluster.services}
+        self.ingresses = {(i.namespace, i.name): i for i in self.cluster.ingresses}
         self.pods_by_ns = self.cluster.pods_by_namespace()
         self._inbound: dict[tuple[object, ...], Hop] = {}
         self._exposure: dict[tuple[str, ...], str | None] = {}
@@ -562,6 +564,25 @@ class _Run:
             out.append(MirrorPath(backend=bp, hop=hop, field=f.field))
         return tuple(out)
 
+    def controls(self, choice: RouteChoice, req_port: int) -> list[Hop]:
+        """An undecided hop per access control on the route that netverify does not follow.
+
+        ExtensionRef and ExternalAuth filters, and the Ingress annotations that restrict
+        clients or add authentication (``route_controls``): any of them may refuse the
+        request after NetworkPolicy admits it.
+        """
+        found: tuple[Control, ...]
+        if choice.object_kind == "Ingress":
+            ing = self.ingresses.get((choice.namespace, choice.name))
+            found = ingress_controls(ing.annotations, req_port) if ing else ()
+            source = ing.source if ing else None
+        else:
+            found, source = filter_controls(choice.route.filters), choice.route.source
+        return [Hop(step="access control", status=HopStatus.UNDECIDED, source=source,
+                    reason=Reason(code=HopReason.NOT_FOLLOWED, name=c.name, field=c.field,
+                                  why=c.why))
+                for c in found]
+
     def filters(self, choice: RouteChoice, req: Request | None, req_port: int,
                 notes: list[str]) -> tuple[Hop | None, tuple[str, str] | None]:
         """A redirect rule's hop (None: it forwards), and the rewritten (Host, path).
@@ -582,10 +603,11 @@ class _Run:
                 continue
             if f.mirror is not None:
                 continue  # followed as a second path (``mirrors``)
+            if f.type in ("ExtensionRef", "ExternalAuth"):
+                continue  # an undecided hop (``controls``)
             what = f" ({f.detail})" if f.detail else ""
             notes.append(f"filter {f.type}{what} at {f.field} is applied by the proxy and not "
-                         "followed" + (": it may answer requests itself"
-                                       if f.type == "ExtensionRef" else ""))
+                         "followed")
         if terminal is None:
             return None, upstream
         spec = terminal.redirect
@@ -632,6 +654,7 @@ class _Run:
             if snat:
                 notes.append(snat)
         redirected, upstream = self.filters(choice, req, req_port, notes)
+        hops.extend(self.controls(choice, req_port))
         backends = []
         if redirected is not None:
             hops.append(redirected)

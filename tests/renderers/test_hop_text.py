@@ -186,6 +186,11 @@ CASES = [
      "instead of the client's (kube-proxy masquerades traffic it forwards to another "
      "node), and NetworkPolicy admits one but not the other; externalTrafficPolicy "
      "Local keeps the client address"),
+    (Reason(code=HopReason.NOT_FOLLOWED, name="nginx.ingress.kubernetes.io/auth-type",
+            field="metadata.annotations", why="requires basic authentication"),
+     "nginx.ingress.kubernetes.io/auth-type (metadata.annotations) requires basic "
+     "authentication: not evaluated by netverify, so whether the request gets through is "
+     "not known"),
     (Reason(code=HopReason.LEFT_TO_IMPLEMENTATION, service=SVC, endpoints=2, reachable=1,
             blocked=("shop/b",)),
      "cluster-wide policies leave the connection to shop/b to the implementation (policies "
