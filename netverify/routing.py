@@ -409,7 +409,8 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
         return listener, None
     scored = []
     for hr in cluster.http_routes:
-        if not route_attaches(cluster, hr, gw, listener):
+        if not route_attaches(cluster, hr, gw, listener) or older_rival(
+                cluster, hr, cluster.grpc_routes, gw, listener):
             continue
         for r_index, route in enumerate(hr.routes):
             host = _route_host(route, req, listener)
@@ -438,6 +439,30 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
     return listener, RouteChoice(object_kind="HTTPRoute", namespace=hr.namespace, name=hr.name,
                                  route=route, match=m,
                                  host=host if isinstance(host, str) else None, notes=notes)
+
+
+def _older(a: HTTPRoute, b: HTTPRoute) -> bool:
+    return (*created_key(a.created), a.namespace, a.name) < (
+        *created_key(b.created), b.namespace, b.name)
+
+
+def older_rival(cluster: Cluster, route: HTTPRoute, rivals: Iterable[HTTPRoute], gw: Gateway,
+                li: Listener) -> str:
+    """An older route of the other kind on the listener sharing a hostname, or "".
+
+    GRPCRoute: when a GRPCRoute and an HTTPRoute attached to one listener have
+    intersecting hostnames the implementation "MUST accept exactly one of these two
+    routes": the older by creationTimestamp, then the first by namespace/name.  So an
+    HTTPRoute loses to an older GRPCRoute (``rivals`` the GRPCRoutes) and the reverse.
+    """
+    mine = {h for r in route.routes for h in r.hosts} or {li.hostname or "*"}
+    for other in rivals:
+        if not route_attaches(cluster, other, gw, li) or not _older(other, route):
+            continue
+        theirs = {h for r in other.routes for h in r.hosts} or {li.hostname or "*"}
+        if any(a == "*" or b == "*" or hostnames_intersect(a, b) for a in mine for b in theirs):
+            return other.key
+    return ""
 
 
 def methods_routed(cluster: Cluster, gw: Gateway, req: Request) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from netverify.routing import (
     host_matches,
     host_rank,
     hostnames_intersect,
+    older_rival,
     route_attaches,
 )
 
@@ -139,23 +140,6 @@ def describe_grpc(m: GRPCMatch) -> PathMatch:
                      headers=m.headers)
 
 
-def _older(a: HTTPRoute, b: HTTPRoute) -> bool:
-    return (*created_key(a.created), a.namespace, a.name) < (
-        *created_key(b.created), b.namespace, b.name)
-
-
-def _loses_to_http_route(cluster: Cluster, gr: HTTPRoute, gw: Gateway, li: Listener) -> str:
-    """The older HTTPRoute on the listener whose hostnames intersect ``gr``'s, or ""."""
-    mine = {h for r in gr.routes for h in r.hosts} or {li.hostname or "*"}
-    for hr in cluster.http_routes:
-        if not route_attaches(cluster, hr, gw, li) or not _older(hr, gr):
-            continue
-        theirs = {h for r in hr.routes for h in r.hosts} or {li.hostname or "*"}
-        if any(a == "*" or b == "*" or hostnames_intersect(a, b) for a in mine for b in theirs):
-            return hr.key
-    return ""
-
-
 def choose_stream_route(cluster: Cluster, gw: Gateway, req: StreamRequest
                         ) -> tuple[Listener | None, RouteChoice | None, tuple[str, ...]]:
     """The listener of ``gw`` taking ``req``, the rule serving it, and notes."""
@@ -169,7 +153,7 @@ def choose_stream_route(cluster: Cluster, gw: Gateway, req: StreamRequest
         if not route_attaches(cluster, rt, gw, listener):
             continue
         if req.kind == "GRPCRoute":
-            winner = _loses_to_http_route(cluster, rt, gw, listener)
+            winner = older_rival(cluster, rt, cluster.http_routes, gw, listener)
             if winner:
                 notes.append(f"GRPCRoute {rt.key} is not accepted on listener {listener.name}: "
                              f"HTTPRoute {winner} is older and shares a hostname (\"MUST "

@@ -47,6 +47,7 @@ from netverify.model import (
     Gateway,
     HTTPRoute,
     Ingress,
+    Listener,
     PathMatch,
     Pod,
     Service,
@@ -91,7 +92,9 @@ from netverify.routing import (
     choose_ingress_route,
     describe_match,
     effective_ingress_class,
+    host_matches,
     methods_routed,
+    older_rival,
     parse_url,
     route_attaches,
 )
@@ -882,6 +885,8 @@ def _gateway_paths(run: _Run, req: Request,
             paths.append(run.misdirected(gw, mis, proxy, pnotes, req.port))
             continue
         listener, choice = choose_http_route(cluster, gw, req)
+        if listener is not None:
+            unrouted.extend(_rejected_http_routes(cluster, gw, listener, req))
         if listener is None or choice is None:
             if listener is not None:
                 others = methods_routed(cluster, gw, req)
@@ -899,6 +904,23 @@ def _gateway_paths(run: _Run, req: Request,
                                 tls_hop=tls_hop, proxy=proxy, proxy_notes=pnotes,
                                 req_port=req.port, listener=True, req=req))
     return paths, unrouted
+
+
+def _rejected_http_routes(cluster: Cluster, gw: Gateway, listener: Listener, req: Request
+                          ) -> list[str]:
+    """Why HTTPRoutes for ``req``'s host are not on ``listener``: an older GRPCRoute won it."""
+    out = []
+    for hr in cluster.http_routes:
+        if not route_attaches(cluster, hr, gw, listener) or not any(
+                h == "*" or host_matches(h, req.host, gateway_api=True)
+                for r in hr.routes for h in r.hosts or ("*",)):
+            continue
+        winner = older_rival(cluster, hr, cluster.grpc_routes, gw, listener)
+        if winner:
+            out.append(f"HTTPRoute {hr.key} is not accepted on listener {listener.name}: "
+                       f"GRPCRoute {winner} is older and shares a hostname (\"MUST accept "
+                       "exactly one of these two routes\")")
+    return out
 
 
 def _unrouted_note(cluster: Cluster, url: str) -> str:

@@ -139,6 +139,34 @@ def test_an_older_http_route_with_the_same_hostname_wins_the_listener():
     assert any("HTTPRoute infra/web is older" in n for n in result.notes)
 
 
+def test_an_older_grpc_route_with_the_same_hostname_wins_the_listener():
+    """The same rule the other way: the HTTPRoute created later is not accepted, so an
+    HTTP request for the shared hostname is not routed by it (404 on this Gateway)."""
+    web = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+           "metadata": {"name": "web", "namespace": "infra"},
+           "spec": {"parentRefs": [{"name": "edge"}], "hostnames": ["grpc.example.com"],
+                    "rules": [{"backendRefs": [{"name": "echo-v1", "port": 8080}]}]}}
+
+    def edit(created: str) -> Callable[[Docs], None]:
+        def apply(items: Docs) -> None:
+            find(items, "GRPCRoute", "echo")["metadata"]["creationTimestamp"] = \
+                "2024-02-01T00:00:00Z"
+            items.append({**web, "metadata": {**web["metadata"],
+                                              "creationTimestamp": created}})
+        return apply
+
+    # The HTTPRoute is older: it serves plain HTTP requests for the hostname.
+    older = ask("http://grpc.example.com/", edit("2024-01-01T00:00:00Z"))
+    assert [p.route_object for p in older.paths] == ["HTTPRoute infra/web"]
+    # The GRPCRoute is older: the HTTPRoute is rejected, nothing routes the request.
+    newer = ask("http://grpc.example.com/", edit("2024-03-01T00:00:00Z"))
+    assert newer.paths == ()
+    assert any("HTTPRoute infra/web is not accepted on listener grpc: GRPCRoute infra/echo "
+               "is older" in n for n in newer.notes)
+    # ... while the gRPC call it would have shadowed is served by the GRPCRoute.
+    assert backend(ask(ECHO + "EchoTwo", edit("2024-03-01T00:00:00Z"))) is not None
+
+
 def test_grpc_follows_networkpolicy_to_the_backend():
     def deny(items: Docs) -> None:
         items.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
