@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
@@ -23,6 +22,7 @@ from netverify.loader.cache import cached_parse
 from netverify.loader.cluster_source import CLUSTER_PATH, LiveCluster, LiveReport, read_cluster
 from netverify.loader.files import MANIFEST_SUFFIXES, expand_paths
 from netverify.loader.jsondata import parse_json
+from netverify.loader.readahead import ReadAhead
 from netverify.loader.render import HelmOptions, RenderedSource, render
 from netverify.loader.yamldata import YamlProblem, decode, iter_documents, node_at, position
 from netverify.source import SourceRef
@@ -154,6 +154,17 @@ def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
                                for f in files):
         raise ManifestError(f"--helm-values {helm.values[0]}: no Helm chart among the inputs "
                             "to use it with", hint="name the chart folder with -f")
+    ahead = ReadAhead(f for f in files if isinstance(f, str) and f != "-"
+                      and f != CLUSTER_PATH and not f.startswith("git:"))
+    try:
+        yield from _read_files(files, ahead, use_cache, helm, live, report, stdin)
+    finally:
+        ahead.close()
+
+
+def _read_files(files: Sequence[str | RenderedSource], ahead: ReadAhead, use_cache: bool,
+                helm: HelmOptions, live: LiveCluster | None, report: LiveReport | None,
+                stdin: TextIO | None) -> Iterator[RawObject]:
     for file in files:
         if isinstance(file, RenderedSource):
             yield from parse_text(render(file, helm), file.label)
@@ -172,7 +183,7 @@ def read_objects(paths: Sequence[str], stdin: TextIO | None = None, *,
             text = _text(_read_stdin(stdin or sys.stdin), label)
         else:
             try:
-                raw = Path(file).read_bytes()
+                raw = ahead.read(file)
             except OSError as e:
                 raise ManifestError(f"{file}: cannot read: {e.strerror}") from None
             label = file
