@@ -47,7 +47,7 @@ def test_a_folder_of_many_files_loads_the_same_objects(tmp_path, monkeypatch):
         (tmp_path / f"ns{i:02}.yaml").write_text(
             f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: ns{i:02}}}\n")
     (tmp_path / "ns07.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: [\n")
-    with pytest.raises(ManifestError, match="ns07.yaml"):
+    with pytest.raises(ManifestError, match=r"ns07\.yaml"):
         load_cluster([str(tmp_path)])
     (tmp_path / "ns07.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
     c = load_cluster([str(tmp_path)])
