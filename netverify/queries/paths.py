@@ -629,12 +629,13 @@ class _Run:
 
     def follow(self, *, entry: str, choice: RouteChoice, host: str, tls: str,
                tls_hop: Hop | None, proxy: Proxy | None, proxy_notes: tuple[str, ...],
-               req_port: int, listener: bool = False, req: Request | None = None
-               ) -> RoutedPath:
+               req_port: int, listener: bool = False, req: Request | None = None,
+               redirect: Hop | None = None) -> RoutedPath:
         """Every hop of one route, from outside to the backend pods.
 
         ``req``: the request asked about (``can_reach_url``), to which the route's filters
-        apply (``paths`` lists routes without one).
+        apply (``paths`` lists routes without one).  ``redirect``: the controller's own
+        answer instead of the backends (ingress-nginx's 308 to https).
         """
         route = choice.route
         hops: list[Hop] = []
@@ -657,6 +658,7 @@ class _Run:
             if snat:
                 notes.append(snat)
         redirected, upstream = self.filters(choice, req, req_port, notes)
+        redirected = redirect or redirected
         hops.extend(self.controls(choice, req_port))
         backends = []
         if redirected is not None:
@@ -726,6 +728,35 @@ class _Ingresses:
         if group not in self._tls:
             self._tls[group] = TLSHosts(self.groups[group])
         return self._tls[group]
+
+
+def _ssl_redirect(entry: IngressEntry, ing: Ingress, req: Request, has_tls: bool
+                  ) -> Hop | None:
+    """ingress-nginx's answer to plain HTTP for a host with TLS: 308 to https.
+
+    ingress-nginx (TLS/HTTPS user guide, "Server-side HTTPS enforcement through
+    redirect"): "By default the controller redirects HTTP clients to the HTTPS port
+    443 using a 308 Permanent Redirect response if TLS is enabled for that Ingress";
+    the annotation ``ssl-redirect: "false"`` turns it off for an Ingress,
+    ``force-ssl-redirect: "true"`` turns it on without TLS.  Other controllers do not
+    redirect by default.
+    """
+    if req.scheme != "http" or entry.group[:1] != ("pods",) or not entry.group[1].startswith(
+            "ingress-nginx"):
+        return None
+    ann = {k.removeprefix("nginx.ingress.kubernetes.io/"): v.strip().lower()
+           for k, v in ing.annotations.items()}
+    if ann.get("force-ssl-redirect") == "true":
+        field = "metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]"
+    elif has_tls and ann.get("ssl-redirect") != "false":
+        field = "spec.tls (ingress-nginx ssl-redirect, default true)"
+    else:
+        return None
+    query = "?" + "&".join(f"{k}={v}" for k, v in req.query) if req.query else ""
+    location = f"https://{req.url_host or req.host}{req.path}{query}"
+    return Hop(step=f"redirect (308 to {location})", status=HopStatus.OK,
+               reason=Reason(code=HopReason.REDIRECT, field=field, http_status=308,
+                             location=location), source=ing.source)
 
 
 def _entry_label(cls: str | None) -> str:
@@ -854,7 +885,7 @@ def _ingress_paths(run: _Run, ingresses: _Ingresses, req: Request,
         path = run.follow(entry=_entry_label(entry.ingress_class), choice=choice,
                           host=choice.host or "*", tls=tls, tls_hop=tls_hop,
                           proxy=entry.proxy, proxy_notes=entry.notes, req_port=req.port,
-                          req=req)
+                          req=req, redirect=_ssl_redirect(entry, ing, req, tls != "none"))
         if req.sni is not None and req.sni != req.host:
             path = replace(path, notes=(*path.notes, (
                 f"the controller chooses the certificate by the TLS server name {req.sni} "
