@@ -153,6 +153,7 @@ class Service:
     cluster_ip: str | None = None
     external_name: str | None = None
     external_traffic_policy: str = "Cluster"  # Cluster or Local (NodePort/LoadBalancer)
+    internal_traffic_policy: str = "Cluster"  # Local: pods reach only their node's endpoints
     session_affinity: str = "None"  # None or ClientIP
     load_balancer_source_ranges: tuple[str, ...] = ()
     # Addresses clients use from outside: spec.externalIPs (any type), and for a

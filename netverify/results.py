@@ -175,6 +175,10 @@ class CanReachResult:
     # A DNS name outside the cluster at one end: its pairs are the addresses it may
     # resolve to, of which the connection uses one (yes or no only when all agree).
     host: str | None = None
+    # The destination is a Service with internalTrafficPolicy Local: a pod's connection
+    # goes to one of the endpoints on its own node, or nowhere when there is none, and
+    # the input does not say which node runs which pod (yes never; no when all deny).
+    node_local: bool = False
 
     @property
     def policy_allowed(self) -> bool:
@@ -203,7 +207,7 @@ class CanReachResult:
         nothing of it to the implementation.
         """
         sure = [not p.is_allowed and p.complete and p.undecided.is_empty for p in self.final]
-        if self.host is not None:  # one address of several: denied only if each one is
+        if self.host is not None or self.node_local:  # one of several: only if each one is
             return all(sure)
         return not self.final or any(sure)
 
@@ -215,7 +219,7 @@ class CanReachResult:
         domain names, ...), or the addresses a DNS name may resolve to get different
         answers.
         """
-        if self.host is not None and not self.allowed and not self.denied:
+        if (self.host is not None or self.node_local) and not self.allowed and not self.denied:
             return True
         return any(not p.is_allowed and not p.undecided.is_empty for p in self.final)
 

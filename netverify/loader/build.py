@@ -442,6 +442,11 @@ class _Builder:
         if etp not in ("Cluster", "Local"):
             raise ctx.error(["spec", "externalTrafficPolicy"],
                             f"externalTrafficPolicy {show(etp)} is not Cluster or Local")
+        itp = string(ctx, spec.get("internalTrafficPolicy"),
+                     ["spec", "internalTrafficPolicy"]) or "Cluster"
+        if itp not in ("Cluster", "Local"):
+            raise ctx.error(["spec", "internalTrafficPolicy"],
+                            f"internalTrafficPolicy {show(itp)} is not Cluster or Local")
         affinity = string(ctx, spec.get("sessionAffinity"), ["spec", "sessionAffinity"]) \
             or "None"
         if affinity not in ("None", "ClientIP"):
@@ -458,7 +463,8 @@ class _Builder:
             ports=tuple(ports), cluster_ip=string(ctx, spec.get("clusterIP"),
                                                   ["spec", "clusterIP"]),
             external_name=string(ctx, spec.get("externalName"), ["spec", "externalName"]),
-            external_traffic_policy=etp, session_affinity=affinity,
+            external_traffic_policy=etp, internal_traffic_policy=itp,
+            session_affinity=affinity,
             load_balancer_source_ranges=tuple(ranges), external_ips=external_ips(ctx, spec),
             load_balancer_addresses=load_balancer_addresses(ctx, spec, raw.data.get("status"))
             if stype == "LoadBalancer" else (), source=src))

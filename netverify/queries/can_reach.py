@@ -11,7 +11,7 @@ from netverify.engines.concrete import Evaluator, External
 from netverify.errors import QueryError
 from netverify.ipblocks import parse_address, usable_families
 from netverify.model import Cluster, Direction, Pod, Service
-from netverify.ports import Protocol
+from netverify.ports import PortSet, Protocol
 from netverify.queries.coverage import mark_pairs, pairs_coverage
 from netverify.queries.endpoints import (
     PortQuery,
@@ -281,6 +281,11 @@ def _hairpin(ev: Evaluator, src: Pod | External, pod: Pod, traffic: dict[str, An
         f"(kubernetes#95879): by the policies it would be {by_policy.allowed}"))
 
 
+_NODE_LOCAL = ("internalTrafficPolicy Local: a pod's connections go only to the endpoints on "
+               "its own node (and are dropped when there is none); the input does not say "
+               "which node runs which pod, so an endpoint admitting the client is not enough")
+
+
 def _vip_reading(ev: Evaluator, src: Pod, pod: Pod, svc: Service, traffic: dict[str, Any],
                  v: PairVerdict) -> PairVerdict:
     """Leave undecided what a cluster-wide ``networks`` peer holding the ClusterIP changes.
@@ -378,6 +383,9 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
                 v = _hairpin(ev, sp, pod, traffic, v, hairpin, cni_label or "the CNI")
             elif isinstance(sp, Pod):
                 v = _vip_reading(ev, sp, pod, svc, traffic, v)
+                if svc.internal_traffic_policy == "Local" and v.is_allowed:
+                    v = replace(v, allowed=PortSet.empty(),
+                                undecided=v.undecided.union(v.allowed))
             pairs.append(v)
     return CanReachResult(
         src=src_text, dst=f"svc/{svc.namespace}/{svc.name}",
@@ -387,4 +395,6 @@ def _through_service(ev: Evaluator, src_text: str, dst_text: str, src_pods: tupl
         port_name=(f"{target.port.port} -> {target.port.target_port}"
                    if target.port else None),
         protocol=target.port.protocol if target.port else proto,
-        pairs=tuple(pairs), caveats=target.notes)
+        pairs=tuple(pairs), caveats=target.notes + (
+            (_NODE_LOCAL,) if svc.internal_traffic_policy == "Local" and src_pods else ()),
+        node_local=svc.internal_traffic_policy == "Local" and bool(src_pods))
