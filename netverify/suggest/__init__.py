@@ -10,6 +10,7 @@ exit status follows them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from netverify.ports import PortSet, Protocol
 from netverify.queries.enforcement import enforced
 from netverify.results import IntentFlow, SuggestResult
 from netverify.suggest.current import current_flows
+from netverify.suggest.edits import Edits, minimal_edits
 from netverify.suggest.general import generalise
 from netverify.suggest.hubble import HubbleFlows
 from netverify.suggest.intent import Intent, Side, Workloads, build_intent
@@ -88,13 +90,30 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     selectors: dict[str, Choice] = {}
     for groups in workloads.by_namespace.values():
         selectors.update(choose_selectors(workloads.pods, groups))
+    isolated_all = _isolated(base, workloads, every_pod=True)
     synth = Synthesis(cluster=cluster, workloads=workloads, intent=intent, selectors=selectors,
                       touched=touched, isolated=_isolated(base, workloads, every_pod=False),
-                      isolated_all=_isolated(base, workloads, every_pod=True), profile=profile)
+                      isolated_all=isolated_all, profile=profile)
     policies = tuple(synth.run())
     flows_t = tuple(intent.flows)
     documents = namespace_documents(policies, flows_t)
     after = reload(base, all_documents(documents), len(policies))
+    edits = Edits()
+    if not replace_existing:
+        edits = minimal_edits(base, after, intent, workloads, touched, synth)
+    if edits.records:
+        # Written again: a workload an edit took intended ports from gets them from rules
+        # of its own (kept policies no longer allow exactly today's connections there).
+        synth = replace(synth, notes=[], subjects={}, used_names=defaultdict(set),
+                        isolated_all={g: d for g, d in isolated_all.items()
+                                      if g not in edits.short})
+        policies = (*synth.run(), *edits.policies)
+        documents = namespace_documents(policies, flows_t)
+        base = replace(base, policies=tuple(p for p in base.policies
+                                            if p.key not in edits.replaced))
+        gone = {e.key for e in edits.records if e.action == "delete"}
+        kept = tuple(k for k in kept if k not in gone)
+        after = reload(base, all_documents(documents), len(policies))
     proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
     unmet += _unmeetable(intent, workloads)
     checks = proof.checks
@@ -107,7 +126,7 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         policies=policies, removed=removed, kept=kept, checks=checks,
         pod_pairs=proof.pod_pairs, workload_pairs=proof.workload_pairs, documents=documents,
         mismatches=proof.mismatches, unmet=tuple(unmet), notes=(*notes, *synth.notes),
-        coverage=cluster.coverage)
+        coverage=cluster.coverage, edits=tuple(edits.records))
 
 
 def _without(f: IntentFlow, denied: dict[tuple[str, str], PortSet]) -> IntentFlow:

@@ -103,7 +103,7 @@ def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
                  workload_pairs=len(tally.workload_pairs), after=after)
 
 
-def _expected(a: str, b: str, before: PortSet, intent: Intent, workloads: Workloads,
+def expected_ports(a: str, b: str, before: PortSet, intent: Intent, workloads: Workloads,
               touched: frozenset[str]) -> PortSet | None:
     """What the pair must be allowed after: the intent in scope, else today's ports (None).
 
@@ -138,7 +138,7 @@ def _compare(pods: tuple[Pod, ...], ap_before: AllPairs, ap_after: AllPairs, int
         tally.pod_pairs += n
         tally.workload_pairs.add(key)
         old = before_sets[(i, j)]
-        want = _expected(a.group, b.group, old, intent, workloads, touched)
+        want = expected_ports(a.group, b.group, old, intent, workloads, touched)
         target = old if want is None else want
         if want is not None:
             lacking = want.difference(got)
