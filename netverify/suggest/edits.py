@@ -185,8 +185,8 @@ class _Policy:
         matched: dict[int, list[Pod]] = {}
         bad: list[int] = []
         for k, peer in enumerate(peers):
-            ys = [y for y in self.ev.cluster.pods if peer is None and not y.host_network
-                  or peer is not None and self.ev.peer_matches(self.pol, peer, y)]
+            ys = [y for y in self.ev.cluster.pods if (peer is None and not y.host_network)
+                  or (peer is not None and self.ev.peer_matches(self.pol, peer, y))]
             matched[k] = ys
             if peer is not None and peer.ip_block is not None:
                 continue  # not narrowed: see the module's docstring
@@ -220,38 +220,8 @@ class _Policy:
                  matched: dict[int, list[Pod]], bad: list[int]
                  ) -> tuple[list[Any], RuleEdit]:
         d = rule.direction
-        old_flows: dict[tuple[str, str], PortSet] = defaultdict(PortSet.empty)
-        new_flows: dict[tuple[str, str], PortSet] = defaultdict(PortSet.empty)
-        for k, ys in matched.items():
-            for x in subjects:
-                for y in ys:
-                    got = self._pair(d, x, y)
-                    if got is not None:
-                        s, t, _ = got
-                        ps = ports_of_rule(rule, t)
-                        old_flows[(s.group, t.group)] = old_flows[(s.group, t.group)].union(ps)
-                        if k not in bad:
-                            new_flows[(s.group, t.group)] = \
-                                new_flows[(s.group, t.group)].union(ps)
-        by_ports: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-        for g in sorted({y.group for k in bad for y in matched[k]}):
-            keep = self._keep(rule, subjects, g, [y for k in bad for y in matched[k]])
-            if keep.is_empty:
-                continue
-            ns = self.workloads.namespace_of(g)
-            dst = subjects if d is Direction.INGRESS else self.workloads.pods[g]
-            rendered = self.synth.render_ports(keep, dst)
-            side = Side(text=g, kind="workload", namespace=ns, groups=(g,))
-            group = by_ports.setdefault(rendered, [])
-            for p in self.synth.peers_of(side, self.pol.namespace):
-                if p not in group:
-                    group.append(p)
-            for x in subjects:
-                for y in self.workloads.pods[g]:
-                    got = self._pair(d, x, y)
-                    if got is not None:
-                        key = (got[0].group, got[1].group)
-                        new_flows[key] = new_flows[key].union(keep)
+        old_flows, new_flows = self._flows_through(rule, subjects, matched, bad)
+        by_ports = self._workload_peers(rule, subjects, matched, bad, new_flows)
         out: list[Any] = []
         new_text: list[str] = []
         kept_peers = [k for k in range(len(peers)) if k not in bad and peers[k] is not None]
@@ -264,10 +234,7 @@ class _Policy:
         for rendered, ps in sorted(by_ports.items(), key=lambda kv: repr(kv[0])):
             new: dict[str, Any] = {d.peers_field: ps}
             if rendered:
-                new["ports"] = [{"protocol": p[0], **({"port": p[1]} if p[1] is not None
-                                                      else {}),
-                                 **({"endPort": p[2]} if p[2] is not None else {})}
-                                for p in rendered]
+                new["ports"] = [_port_entry(p) for p in rendered]
             out.append(new)
             new_text.append(_rule_text(d, [peer_text(p) for p in ps],
                                        [port_text(p) for p in rendered]))
@@ -281,6 +248,51 @@ class _Policy:
         return out, RuleEdit(direction=d, index=rule.index, old=old_text, new=tuple(new_text),
                              lost=tuple(lost), kept=tuple(kept))
 
+    def _flows_through(self, rule: Rule, subjects: list[Pod], matched: dict[int, list[Pod]],
+                       bad: list[int]) -> tuple[dict[tuple[str, str], PortSet],
+                                                dict[tuple[str, str], PortSet]]:
+        """Per workload pair: what the rule admits, and what its peers left as written do."""
+        old: dict[tuple[str, str], PortSet] = defaultdict(PortSet.empty)
+        new: dict[tuple[str, str], PortSet] = defaultdict(PortSet.empty)
+        for k, ys in matched.items():
+            for x in subjects:
+                for y in ys:
+                    got = self._pair(rule.direction, x, y)
+                    if got is None:
+                        continue
+                    key = (got[0].group, got[1].group)
+                    ps = ports_of_rule(rule, got[1])
+                    old[key] = old[key].union(ps)
+                    if k not in bad:
+                        new[key] = new[key].union(ps)
+        return old, new
+
+    def _workload_peers(self, rule: Rule, subjects: list[Pod], matched: dict[int, list[Pod]],
+                        bad: list[int], new_flows: dict[tuple[str, str], PortSet]
+                        ) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        """The peers replacing the narrowed ones: per rendered ports, one peer per workload."""
+        d = rule.direction
+        through = [y for k in bad for y in matched[k]]
+        by_ports: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for g in sorted({y.group for y in through}):
+            keep = self._keep(rule, subjects, g, through)
+            if keep.is_empty:
+                continue
+            dst = subjects if d is Direction.INGRESS else self.workloads.pods[g]
+            side = Side(text=g, kind="workload", namespace=self.workloads.namespace_of(g),
+                        groups=(g,))
+            group = by_ports.setdefault(self.synth.render_ports(keep, dst), [])
+            for p in self.synth.peers_of(side, self.pol.namespace):
+                if p not in group:
+                    group.append(p)
+            for x in subjects:
+                for y in self.workloads.pods[g]:
+                    got = self._pair(d, x, y)
+                    if got is not None:
+                        key = (got[0].group, got[1].group)
+                        new_flows[key] = new_flows[key].union(keep)
+        return by_ports
+
     def _keep(self, rule: Rule, subjects: list[Pod], g: str, ys: list[Pod]) -> PortSet:
         """Ports every pod pair of ``subjects`` with workload ``g`` needs and the rule admits."""
         through = {y.key for y in ys}
@@ -290,7 +302,7 @@ class _Policy:
                 got = self._pair(rule.direction, x, y)
                 if got is None:
                     continue
-                s, t, jp = got
+                _, t, jp = got
                 admit = ports_of_rule(rule, t) if y.key in through else PortSet.empty()
                 need = admit.intersection(self.pairs.target.get(jp, PortSet.empty()))
                 keep = need if keep is None else keep.intersection(need)
@@ -312,6 +324,15 @@ class _Policy:
                         self.pairs.target.get(jp, PortSet.empty()))
                     if not need.difference(new_flows[(s.group, t.group)]).is_empty:
                         self.short.add(x.group)
+
+
+def _port_entry(p: tuple[str, int | str | None, int | None]) -> dict[str, Any]:
+    out: dict[str, Any] = {"protocol": p[0]}
+    if p[1] is not None:
+        out["port"] = p[1]
+    if p[2] is not None:
+        out["endPort"] = p[2]
+    return out
 
 
 def _rule_text(d: Direction, peers: list[str], ports: list[str]) -> str:

@@ -287,6 +287,7 @@ def _port_entry(p: tuple[str, int | str | None, int | None]) -> dict[str, Any]:
 
 
 def port_text(p: tuple[str, int | str | None, int | None]) -> str:
+    """``TCP 80``, ``TCP 8000-8100`` or ``UDP (all ports)``: a rendered port as text."""
     proto, port, end = p
     if port is None:
         return f"{proto} (all ports)"
@@ -294,6 +295,7 @@ def port_text(p: tuple[str, int | str | None, int | None]) -> str:
 
 
 def peer_text(peer: dict[str, Any]) -> str:
+    """``pods {app=web} in namespace a``: a written peer as text."""
     if "ipBlock" in peer:
         return f"ipBlock {peer['ipBlock']['cidr']}"
     pods = peer.get("podSelector", {}).get("matchLabels")

@@ -303,11 +303,15 @@ def test_cli_writes_one_file_per_namespace_and_exits_0(tmp_path: Path) -> None:
 
 
 def test_cli_prints_no_policy_and_exits_1_when_not_met(tmp_path: Path) -> None:
+    """An AdminNetworkPolicy Allow admits b/other into a: no NetworkPolicy edit takes it back."""
     m = tmp_path / "m.yaml"
     m.write_text(yaml.safe_dump_all([
         ns("a"), ns("b"), deployment("a", "web", {"app": "web"}),
         deployment("a", "cli", {"app": "cli"}), deployment("b", "other", {"app": "o"}),
-        policy("a", "open", {"podSelector": {}, "ingress": [{}]})]))
+        {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+         "metadata": {"name": "open"},
+         "spec": {"priority": 10, "subject": {"namespaces": {}},
+                  "ingress": [{"action": "Allow", "from": [{"namespaces": {}}]}]}}]))
     f = tmp_path / "flows.csv"
     f.write_text("a/cli,a/web,80\n")
     r = CliRunner().invoke(main, ["suggest", str(f), "-f", str(m)])
