@@ -22,9 +22,17 @@ from netverify.queries.enforcement import enforced
 from netverify.results import IntentFlow, SuggestResult
 from netverify.suggest.current import current_flows
 from netverify.suggest.edits import Edits, minimal_edits
+from netverify.suggest.external import (
+    Adjust,
+    Range,
+    cidr_range,
+    external_check,
+    external_flows,
+    side_ranges,
+)
 from netverify.suggest.general import generalise
 from netverify.suggest.hubble import HubbleFlows
-from netverify.suggest.intent import Intent, Side, Workloads, build_intent
+from netverify.suggest.intent import LOCKED, Intent, Side, Workloads, build_intent
 from netverify.suggest.labels import Choice, choose_selectors
 from netverify.suggest.proof import prove, reload
 from netverify.suggest.specs_intent import spec_intent
@@ -67,6 +75,9 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         unmet += from_specs.unmet
     notes: list[str] = [n for h in observed for n in h.notes()]
     every = list(flows)
+    sides: dict[str, Side] = {}
+    outside = Adjust(more=[], less=[(d, cidr_range(c), ps) for c, d, ps in
+                                    (from_specs.denied_external if from_specs else [])])
     if lock_current:
         locked, uneven = current_flows(cluster, touched)
         every += [_without(f, denied) for f in locked]
@@ -79,9 +90,13 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
                          "today (ipBlocks naming pod addresses, ...): the rules allow their "
                          "union and the kept policies keep each pod pair as it is (proved "
                          f"below); first: {uneven[0]}")
-        notes.append("traffic from outside the cluster is not part of --lock-current's "
-                     "intent: add it in a flows file (e.g. internet,NS/NAME,TCP/443)")
-    sides: dict[str, Side] = {}
+        kept_out = external_flows(cluster, {g: ps for g, ps in workloads.pods.items()
+                                            if workloads.namespace_of(g) in touched},
+                                  sides, outside)
+        every += kept_out
+        notes.append(f"traffic with addresses outside the cluster allowed today is kept: "
+                     f"{len(kept_out)} flows, one ipBlock per set of address ranges the "
+                     "policies tell apart and ports")
     every += _dns_flows(workloads, touched, lock_current and not flows, sides, notes)
     intent = build_intent([f for f in every if not f.ports.is_empty], cluster, workloads, sides)
     intent.denied = dict(denied)
@@ -117,6 +132,12 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
     unmet += _unmeetable(intent, workloads)
     checks = proof.checks
+    if lock_current:
+        outside.more = _outside_flows(intent)
+        checks = (*checks, external_check(
+            cluster, proof.after, [p for g, ps in workloads.pods.items()
+                                   if workloads.namespace_of(g) in touched for p in ps],
+            outside))
     if engine == "smt":
         checks = (*checks, *generalise(proof.after, intent, workloads, touched, timeout_ms))
     return SuggestResult(
@@ -127,6 +148,20 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         pod_pairs=proof.pod_pairs, workload_pairs=proof.workload_pairs, documents=documents,
         mismatches=proof.mismatches, unmet=tuple(unmet), notes=(*notes, *synth.notes),
         coverage=cluster.coverage, edits=tuple(edits.records))
+
+
+def _outside_flows(intent: Intent) -> list[tuple[Direction, str, tuple[Range, ...], PortSet]]:
+    """The flows with an address range on one side, other than today's (as ``Adjust.more``)."""
+    out = []
+    for f in intent.flows:
+        if f.origin == LOCKED:
+            continue
+        s, d = intent.side(f.src), intent.side(f.dst)
+        if s.kind == "external":
+            out += [(Direction.INGRESS, g, side_ranges(s), f.ports) for g in d.groups]
+        elif d.kind == "external":
+            out += [(Direction.EGRESS, g, side_ranges(d), f.ports) for g in s.groups]
+    return out
 
 
 def _without(f: IntentFlow, denied: dict[tuple[str, str], PortSet]) -> IntentFlow:

@@ -161,7 +161,9 @@ class Synthesis:
 
     def _peers(self, side: Side, policy_ns: str) -> list[dict[str, Any]]:
         if side.kind == "external":
-            return [{"ipBlock": {"cidr": c}} for c in side.cidrs]
+            return [{"ipBlock": {"cidr": c, **({"except": list(side.excepts)}
+                                               if side.excepts else {})}}
+                    for c in side.cidrs]
         if side.kind == "dns":
             return [{"namespaceSelector": _ns_selector(side.namespace or "kube-system"),
                      "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
@@ -297,7 +299,8 @@ def port_text(p: tuple[str, int | str | None, int | None]) -> str:
 def peer_text(peer: dict[str, Any]) -> str:
     """``pods {app=web} in namespace a``: a written peer as text."""
     if "ipBlock" in peer:
-        return f"ipBlock {peer['ipBlock']['cidr']}"
+        ex = peer["ipBlock"].get("except")
+        return f"ipBlock {peer['ipBlock']['cidr']}" + (f" except {','.join(ex)}" if ex else "")
     pods = peer.get("podSelector", {}).get("matchLabels")
     ns = peer.get("namespaceSelector", {}).get("matchLabels", {}).get(NAMESPACE_NAME_LABEL)
     who = "all pods" if not pods else "pods {" + ",".join(f"{k}={v}" for k, v in pods.items()) + "}"
