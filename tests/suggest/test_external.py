@@ -74,7 +74,7 @@ def test_lock_current_keeps_internet_ingress_and_egress(replace_existing: bool) 
 
 
 def test_a_spec_deny_from_an_address_range_is_kept_out_of_the_lock(tmp_path: Path) -> None:
-    """``expect: deny`` from 203.0.113.0/24: that range loses web; the rest of the internet keeps it."""
+    """``expect: deny`` from 203.0.113.0/24: that range loses web, the rest of the internet not."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump({"assertions": [
         {"name": "no scanner reaches web", "from": "203.0.113.0/24", "to": "shop/web:443",
