@@ -129,7 +129,9 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         gone = {e.key for e in edits.records if e.action == "delete"}
         kept = tuple(k for k in kept if k not in gone)
         after = reload(base, all_documents(documents), len(policies))
-    proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
+    known = edits.known if not edits.records else (edits.known[0], None)
+    proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs),
+                  known)
     unmet += _unmeetable(intent, workloads)
     checks = proof.checks
     if lock_current:

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from netverify.engines.allpairs import compute_all_pairs
+from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.concrete import Evaluator, ports_of_rule
 from netverify.model import Cluster, Direction, NetworkPolicy, Pod, Rule
 from netverify.ports import PortSet
@@ -46,6 +46,8 @@ class Edits:
     records: list[PolicyEdit] = field(default_factory=list)
     # workloads an edit took intended ports from: the additions must serve them in full
     short: set[str] = field(default_factory=set)
+    # the all-pairs results of the input and of the input with the additions, for the proof
+    known: tuple[AllPairs | None, AllPairs | None] = (None, None)
 
     @property
     def replaced(self) -> frozenset[str]:
@@ -63,9 +65,8 @@ class _Pairs:
     side: dict[Pair, Direction]  # the side whose kept rules are edited for the pair
 
 
-def _pairs(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
-           touched: frozenset[str]) -> _Pairs:
-    ap_b, ap_a = compute_all_pairs(before), compute_all_pairs(after)
+def _pairs(ap_b: AllPairs, ap_a: AllPairs, before: Cluster, intent: Intent,
+           workloads: Workloads, touched: frozenset[str]) -> _Pairs:
     js = joints(before.pods, [ap_b, ap_a])
     old = {(i, j): ps for i, j, ps in portsets(ap_b, 0, js)}
     out = _Pairs(joint_of={p.key: k for k, j in enumerate(js) for p in j.pods},
@@ -97,8 +98,9 @@ def minimal_edits(before: Cluster, after: Cluster, intent: Intent, workloads: Wo
     ``after`` is ``before`` plus the additions; ``synth`` writes the new peers and ports
     as the additions are written.
     """
-    pairs = _pairs(before, after, intent, workloads, touched)
-    out = Edits()
+    ap_b, ap_a = compute_all_pairs(before), compute_all_pairs(after)
+    pairs = _pairs(ap_b, ap_a, before, intent, workloads, touched)
+    out = Edits(known=(ap_b, ap_a))
     if not pairs.excess:
         return out
     ev = Evaluator(before)

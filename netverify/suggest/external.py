@@ -123,6 +123,7 @@ def today(ev: Evaluator, pods: Iterable[Pod], rs: list[Range]
     """(pod, direction, range) -> allowed ports; ingress is from the range, egress to it."""
     cache: dict[tuple[object, ...], dict[tuple[Direction, Range], PortSet]] = {}
     out: dict[tuple[str, Direction, Range], PortSet] = {}
+    xs = {r: _external(r) for r in rs}
     for p in pods:
         if p.host_network:
             continue
@@ -133,7 +134,7 @@ def today(ev: Evaluator, pods: Iterable[Pod], rs: list[Range]
             for r in rs:
                 if r.family not in p.families:
                     continue
-                x = _external(r)
+                x = xs[r]
                 got[(Direction.INGRESS, r)] = ev.allowed_ports(x, p)
                 got[(Direction.EGRESS, r)] = ev.allowed_ports(p, x)
         for (d, r), ps in got.items():

@@ -78,12 +78,15 @@ def reload(base: Cluster, text: str, expected: int) -> Cluster:
 
 def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
           touched: frozenset[str], selectors: dict[str, Choice], cni: str | None,
-          specs: tuple[str, ...] = ()) -> Proof:
+          specs: tuple[str, ...] = (), known: tuple[AllPairs | None, AllPairs | None] = (
+              None, None)) -> Proof:
     """Check ``after`` (input plus suggestion) against ``intent``; ``before`` is the input.
 
     With ``specs`` (the intent came from them) ``check`` runs them on ``after`` too.
+    ``known`` holds the all-pairs results of ``before`` and ``after`` when computed already.
     """
-    ap_before, ap_after = compute_all_pairs(before), compute_all_pairs(after)
+    ap_before = known[0] or compute_all_pairs(before)
+    ap_after = known[1] or compute_all_pairs(after)
     tally = _compare(before.pods, ap_before, ap_after, intent, touched)
     und = undecided(ap_after, 1, joints(before.pods, [ap_before, ap_after]))
     checks = [
