@@ -113,9 +113,10 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     flows_t = tuple(intent.flows)
     documents = namespace_documents(policies, flows_t)
     after = reload(base, all_documents(documents), len(policies))
+    proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
     edits = Edits()
-    if not replace_existing:
-        edits = minimal_edits(base, after, intent, workloads, touched, synth)
+    if proof.beyond and not replace_existing:
+        edits = minimal_edits(base, proof.known, intent, workloads, touched, synth)
     if edits.records:
         # Written again: a workload an edit took intended ports from gets them from rules
         # of its own (kept policies no longer allow exactly today's connections there).
@@ -129,9 +130,8 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         gone = {e.key for e in edits.records if e.action == "delete"}
         kept = tuple(k for k in kept if k not in gone)
         after = reload(base, all_documents(documents), len(policies))
-    known = edits.known if not edits.records else (edits.known[0], None)
-    proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs),
-                  known)
+        proof = prove(cluster, after, intent, workloads, touched, selectors, cni,
+                      tuple(specs), (proof.known[0], None))
     unmet += _unmeetable(intent, workloads)
     checks = proof.checks
     if lock_current:

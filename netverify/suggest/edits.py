@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.engines.allpairs import AllPairs
 from netverify.engines.concrete import Evaluator, ports_of_rule
 from netverify.model import Cluster, Direction, NetworkPolicy, Pod, Rule
 from netverify.ports import PortSet
@@ -46,8 +46,6 @@ class Edits:
     records: list[PolicyEdit] = field(default_factory=list)
     # workloads an edit took intended ports from: the additions must serve them in full
     short: set[str] = field(default_factory=set)
-    # the all-pairs results of the input and of the input with the additions, for the proof
-    known: tuple[AllPairs | None, AllPairs | None] = (None, None)
 
     @property
     def replaced(self) -> frozenset[str]:
@@ -91,16 +89,15 @@ def _pairs(ap_b: AllPairs, ap_a: AllPairs, before: Cluster, intent: Intent,
     return out
 
 
-def minimal_edits(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
-                  touched: frozenset[str], synth: Synthesis) -> Edits:
-    """Edits of ``before``'s policies in ``touched`` so ``after`` (with them) admits no excess.
+def minimal_edits(before: Cluster, known: tuple[AllPairs, AllPairs], intent: Intent,
+                  workloads: Workloads, touched: frozenset[str], synth: Synthesis) -> Edits:
+    """Edits of ``before``'s policies in ``touched`` so that, with them, no excess is admitted.
 
-    ``after`` is ``before`` plus the additions; ``synth`` writes the new peers and ports
-    as the additions are written.
+    ``known`` holds the all-pairs results of ``before`` and of ``before`` plus the
+    additions; ``synth`` writes the new peers and ports as the additions are written.
     """
-    ap_b, ap_a = compute_all_pairs(before), compute_all_pairs(after)
-    pairs = _pairs(ap_b, ap_a, before, intent, workloads, touched)
-    out = Edits(known=(ap_b, ap_a))
+    pairs = _pairs(known[0], known[1], before, intent, workloads, touched)
+    out = Edits()
     if not pairs.excess:
         return out
     ev = Evaluator(before)

@@ -65,6 +65,8 @@ class Proof:
     pod_pairs: int
     workload_pairs: int
     after: Cluster
+    known: tuple[AllPairs, AllPairs]  # the all-pairs results of the input and of ``after``
+    beyond: bool = False  # some pair is allowed more than the intent
 
 
 def reload(base: Cluster, text: str, expected: int) -> Cluster:
@@ -103,7 +105,8 @@ def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
         checks.append(_specs_check(after, specs))
     mismatches = _mismatches(tally, workloads, selectors, before, touched)
     return Proof(checks=tuple(checks), mismatches=tuple(mismatches), pod_pairs=tally.pod_pairs,
-                 workload_pairs=len(tally.workload_pairs), after=after)
+                 workload_pairs=len(tally.workload_pairs), after=after,
+                 known=(ap_before, ap_after), beyond=bool(tally.extra))
 
 
 def expected_ports(a: str, b: str, before: PortSet, intent: Intent, workloads: Workloads,
