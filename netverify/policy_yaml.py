@@ -44,6 +44,8 @@ def _comments(pol: SuggestedPolicy, flows: tuple[IntentFlow, ...]) -> list[str]:
     if pol.purpose == "default-deny":
         return ["# Default deny: no pod of this namespace accepts or opens a connection",
                 "# unless an allow policy below (or a kept policy) admits it."]
+    if pol.edit is not None:
+        return [comment_safe(line) for line in _edit_comments(pol)]
     served = sorted({i for r in pol.rules for i in r.flows})
     what = f"workload {pol.workload}" if pol.workload else "every pod of the namespace"
     lines = [f"# Allows {what}; serves {len(served)} flow(s):"]
@@ -52,6 +54,21 @@ def _comments(pol: SuggestedPolicy, flows: tuple[IntentFlow, ...]) -> list[str]:
     if len(served) > COMMENTED_FLOWS:
         lines.append(f"#   ... and {len(served) - COMMENTED_FLOWS} more (--format json lists all)")
     return [comment_safe(line) for line in lines]
+
+
+def _edit_comments(pol: SuggestedPolicy) -> list[str]:
+    assert pol.edit is not None
+    lines = [f"# Edit of the existing policy {pol.key} (kubectl apply replaces it): it "
+             f"{pol.edit.reason}", "# Changed (everything else is as it was):"]
+    for r in pol.edit.rules:
+        lines.append(f"#   spec.{r.direction.field}[{r.index}]: {r.old}")
+        lines += [f"#     now: {n}" for n in r.new] or ["#     now: dropped"]
+        lines += [f"#     no longer admits: {t}" for t in r.lost[:COMMENTED_FLOWS]]
+        lines += [f"#     still admits: {t}" for t in r.kept[:COMMENTED_FLOWS]]
+        more = max(0, len(r.lost) - COMMENTED_FLOWS) + max(0, len(r.kept) - COMMENTED_FLOWS)
+        if more:
+            lines.append(f"#     ... and {more} more flows (--format json lists all)")
+    return lines
 
 
 def namespace_documents(policies: tuple[SuggestedPolicy, ...], flows: tuple[IntentFlow, ...]

@@ -1084,16 +1084,45 @@ class SuggestedRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SuggestedPolicy:
-    """A NetworkPolicy the suggestion adds, as the object written (``manifest``)."""
+class RuleEdit:
+    """One kept rule narrowed or dropped: the rule before, the rules after, what changes."""
+
+    direction: Direction
+    index: int  # spec.<direction>[index] of the policy as it was
+    old: str  # "from pods {} in all namespaces; ports all"
+    new: tuple[str, ...]  # the rules written in its place (none: dropped)
+    lost: tuple[str, ...]  # "b/other -> a/web all ports": flows it admitted and no longer does
+    kept: tuple[str, ...]  # flows it admitted and still does
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyEdit:
+    """A kept NetworkPolicy edited (its rules narrowed) or deleted (nothing of it needed)."""
 
     namespace: str
     name: str
-    purpose: str  # "default-deny" or "allow"
+    action: str  # "edit" or "delete"
+    reason: str
+    rules: tuple[RuleEdit, ...]
+
+    @property
+    def key(self) -> str:
+        """``namespace/name``."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestedPolicy:
+    """A NetworkPolicy the suggestion adds or edits, as the object written (``manifest``)."""
+
+    namespace: str
+    name: str
+    purpose: str  # "default-deny", "allow" or "edit" (a kept policy, whole, as edited)
     workload: str | None  # ns/name of the workload it selects (None: the whole namespace)
     selector: tuple[tuple[str, str], ...]  # podSelector matchLabels
     rules: tuple[SuggestedRule, ...]
     manifest: Mapping[str, object]
+    edit: PolicyEdit | None = None  # purpose "edit": what changed and why
 
     @property
     def key(self) -> str:
@@ -1146,6 +1175,7 @@ class SuggestResult:
     unmet: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     coverage: Coverage = COMPLETE
+    edits: tuple[PolicyEdit, ...] = ()  # kept policies edited or deleted (not with --replace)
 
     @property
     def proved(self) -> bool:

@@ -51,6 +51,10 @@ def _header(r: SuggestResult) -> list[str]:
         out.append(_line(f"... and {len(r.mismatches) - SHOWN_MISMATCHES} more differing pairs"))
     if r.removed:
         out.append(_line(f"replaces (delete these): {', '.join(r.removed)}"))
+    out += [_line(f"edits (applied below, whole): {e.key}: {e.reason}")
+            for e in r.edits if e.action == "edit"]
+    out += [_line(f"delete (kubectl delete networkpolicy -n {e.namespace} {e.name}): {e.key}: "
+                  f"{e.reason}") for e in r.edits if e.action == "delete"]
     out += [_line(f"note: {n}") for n in r.notes]
     out += [_line(f"not evaluated: {o.kind} {o.namespace + '/' if o.namespace else ''}"
                   f"{o.name}") for o in r.coverage.unevaluated]
@@ -86,8 +90,17 @@ def render_suggest_text(r: SuggestResult, opts: RenderOptions) -> str:
         lines.append(f"replaced (delete): {', '.join(r.removed)}")
     if r.kept:
         lines.append(f"kept: {', '.join(r.kept)}")
+    if r.edits:
+        lines += ["", tabulate([[e.key, e.action, f"{x.direction.value}[{x.index}]", x.old,
+                                 "\n".join(x.new) or "(dropped)", "\n".join(x.lost),
+                                 "\n".join(x.kept)]
+                                for e in r.edits for x in e.rules],
+                               headers=["edited policy", "action", "rule", "was", "now",
+                                        "flows lost", "flows kept"])]
     rows = []
     for pol in r.policies:
+        if pol.edit is not None:
+            continue
         if not pol.rules:
             rows.append([pol.key, "-", "(default deny)", "-", "-"])
         for rule in pol.rules:
@@ -119,6 +132,12 @@ def suggest_document(r: SuggestResult) -> dict[str, Any]:
                                 for x in p.rules],
                       "manifest": p.manifest} for p in r.policies],
         "removed": list(r.removed), "kept": list(r.kept),
+        "edits": [{"namespace": e.namespace, "name": e.name, "action": e.action,
+                   "reason": e.reason,
+                   "rules": [{"direction": x.direction.value, "index": x.index, "old": x.old,
+                              "new": list(x.new), "flows_lost": list(x.lost),
+                              "flows_kept": list(x.kept)} for x in e.rules]}
+                  for e in r.edits],
         "proof": {"pod_pairs": r.pod_pairs, "workload_pairs": r.workload_pairs,
                   "checks": [{"name": c.name, "status": c.status.value, "detail": c.detail}
                              for c in r.checks],

@@ -10,6 +10,7 @@ exit status follows them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -20,9 +21,18 @@ from netverify.ports import PortSet, Protocol
 from netverify.queries.enforcement import enforced
 from netverify.results import IntentFlow, SuggestResult
 from netverify.suggest.current import current_flows
+from netverify.suggest.edits import Edits, minimal_edits
+from netverify.suggest.external import (
+    Adjust,
+    Range,
+    cidr_range,
+    external_check,
+    external_flows,
+    side_ranges,
+)
 from netverify.suggest.general import generalise
 from netverify.suggest.hubble import HubbleFlows
-from netverify.suggest.intent import Intent, Side, Workloads, build_intent
+from netverify.suggest.intent import LOCKED, Intent, Side, Workloads, build_intent
 from netverify.suggest.labels import Choice, choose_selectors
 from netverify.suggest.proof import prove, reload
 from netverify.suggest.specs_intent import spec_intent
@@ -65,6 +75,9 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         unmet += from_specs.unmet
     notes: list[str] = [n for h in observed for n in h.notes()]
     every = list(flows)
+    sides: dict[str, Side] = {}
+    outside = Adjust(more=[], less=[(d, cidr_range(c), ps) for c, d, ps in
+                                    (from_specs.denied_external if from_specs else [])])
     if lock_current:
         locked, uneven = current_flows(cluster, touched)
         every += [_without(f, denied) for f in locked]
@@ -77,9 +90,13 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
                          "today (ipBlocks naming pod addresses, ...): the rules allow their "
                          "union and the kept policies keep each pod pair as it is (proved "
                          f"below); first: {uneven[0]}")
-        notes.append("traffic from outside the cluster is not part of --lock-current's "
-                     "intent: add it in a flows file (e.g. internet,NS/NAME,TCP/443)")
-    sides: dict[str, Side] = {}
+        kept_out = external_flows(cluster, {g: ps for g, ps in workloads.pods.items()
+                                            if workloads.namespace_of(g) in touched},
+                                  sides, outside)
+        every += kept_out
+        notes.append(f"traffic with addresses outside the cluster allowed today is kept: "
+                     f"{len(kept_out)} flows, one ipBlock per set of address ranges the "
+                     "policies tell apart and ports")
     every += _dns_flows(workloads, touched, lock_current and not flows, sides, notes)
     intent = build_intent([f for f in every if not f.ports.is_empty], cluster, workloads, sides)
     intent.denied = dict(denied)
@@ -88,16 +105,41 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     selectors: dict[str, Choice] = {}
     for groups in workloads.by_namespace.values():
         selectors.update(choose_selectors(workloads.pods, groups))
+    isolated_all = _isolated(base, workloads, every_pod=True)
     synth = Synthesis(cluster=cluster, workloads=workloads, intent=intent, selectors=selectors,
                       touched=touched, isolated=_isolated(base, workloads, every_pod=False),
-                      isolated_all=_isolated(base, workloads, every_pod=True), profile=profile)
+                      isolated_all=isolated_all, profile=profile)
     policies = tuple(synth.run())
     flows_t = tuple(intent.flows)
     documents = namespace_documents(policies, flows_t)
     after = reload(base, all_documents(documents), len(policies))
     proof = prove(cluster, after, intent, workloads, touched, selectors, cni, tuple(specs))
+    edits = Edits()
+    if proof.beyond and not replace_existing:
+        edits = minimal_edits(base, proof.known, intent, workloads, touched, synth)
+    if edits.records:
+        # Written again: a workload an edit took intended ports from gets them from rules
+        # of its own (kept policies no longer allow exactly today's connections there).
+        synth = replace(synth, notes=[], subjects={}, used_names=defaultdict(set),
+                        isolated_all={g: d for g, d in isolated_all.items()
+                                      if g not in edits.short})
+        policies = (*synth.run(), *edits.policies)
+        documents = namespace_documents(policies, flows_t)
+        base = replace(base, policies=tuple(p for p in base.policies
+                                            if p.key not in edits.replaced))
+        gone = {e.key for e in edits.records if e.action == "delete"}
+        kept = tuple(k for k in kept if k not in gone)
+        after = reload(base, all_documents(documents), len(policies))
+        proof = prove(cluster, after, intent, workloads, touched, selectors, cni,
+                      tuple(specs), (proof.known[0], None))
     unmet += _unmeetable(intent, workloads)
     checks = proof.checks
+    if lock_current:
+        outside.more = _outside_flows(intent)
+        checks = (*checks, external_check(
+            cluster, proof.after, [p for g, ps in workloads.pods.items()
+                                   if workloads.namespace_of(g) in touched for p in ps],
+            outside))
     if engine == "smt":
         checks = (*checks, *generalise(proof.after, intent, workloads, touched, timeout_ms))
     return SuggestResult(
@@ -107,7 +149,21 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         policies=policies, removed=removed, kept=kept, checks=checks,
         pod_pairs=proof.pod_pairs, workload_pairs=proof.workload_pairs, documents=documents,
         mismatches=proof.mismatches, unmet=tuple(unmet), notes=(*notes, *synth.notes),
-        coverage=cluster.coverage)
+        coverage=cluster.coverage, edits=tuple(edits.records))
+
+
+def _outside_flows(intent: Intent) -> list[tuple[Direction, str, tuple[Range, ...], PortSet]]:
+    """The flows with an address range on one side, other than today's (as ``Adjust.more``)."""
+    out = []
+    for f in intent.flows:
+        if f.origin == LOCKED:
+            continue
+        s, d = intent.side(f.src), intent.side(f.dst)
+        if s.kind == "external":
+            out += [(Direction.INGRESS, g, side_ranges(s), f.ports) for g in d.groups]
+        elif d.kind == "external":
+            out += [(Direction.EGRESS, g, side_ranges(d), f.ports) for g in s.groups]
+    return out
 
 
 def _without(f: IntentFlow, denied: dict[tuple[str, str], PortSet]) -> IntentFlow:

@@ -33,6 +33,7 @@ class Side:
     namespace: str | None = None
     groups: tuple[str, ...] = ()  # existing workloads (``Pod.group``) it covers
     cidrs: tuple[str, ...] = ()
+    excepts: tuple[str, ...] = ()  # an ipBlock's except (with one cidr: the whole family)
 
 
 @dataclass(slots=True)

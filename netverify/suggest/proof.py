@@ -65,6 +65,8 @@ class Proof:
     pod_pairs: int
     workload_pairs: int
     after: Cluster
+    known: tuple[AllPairs, AllPairs]  # the all-pairs results of the input and of ``after``
+    beyond: bool = False  # some pair is allowed more than the intent
 
 
 def reload(base: Cluster, text: str, expected: int) -> Cluster:
@@ -78,12 +80,15 @@ def reload(base: Cluster, text: str, expected: int) -> Cluster:
 
 def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
           touched: frozenset[str], selectors: dict[str, Choice], cni: str | None,
-          specs: tuple[str, ...] = ()) -> Proof:
+          specs: tuple[str, ...] = (), known: tuple[AllPairs | None, AllPairs | None] = (
+              None, None)) -> Proof:
     """Check ``after`` (input plus suggestion) against ``intent``; ``before`` is the input.
 
     With ``specs`` (the intent came from them) ``check`` runs them on ``after`` too.
+    ``known`` holds the all-pairs results of ``before`` and ``after`` when computed already.
     """
-    ap_before, ap_after = compute_all_pairs(before), compute_all_pairs(after)
+    ap_before = known[0] or compute_all_pairs(before)
+    ap_after = known[1] or compute_all_pairs(after)
     tally = _compare(before.pods, ap_before, ap_after, intent, touched)
     und = undecided(ap_after, 1, joints(before.pods, [ap_before, ap_after]))
     checks = [
@@ -100,10 +105,11 @@ def prove(before: Cluster, after: Cluster, intent: Intent, workloads: Workloads,
         checks.append(_specs_check(after, specs))
     mismatches = _mismatches(tally, workloads, selectors, before, touched)
     return Proof(checks=tuple(checks), mismatches=tuple(mismatches), pod_pairs=tally.pod_pairs,
-                 workload_pairs=len(tally.workload_pairs), after=after)
+                 workload_pairs=len(tally.workload_pairs), after=after,
+                 known=(ap_before, ap_after), beyond=bool(tally.extra))
 
 
-def _expected(a: str, b: str, before: PortSet, intent: Intent, workloads: Workloads,
+def expected_ports(a: str, b: str, before: PortSet, intent: Intent, workloads: Workloads,
               touched: frozenset[str]) -> PortSet | None:
     """What the pair must be allowed after: the intent in scope, else today's ports (None).
 
@@ -138,7 +144,7 @@ def _compare(pods: tuple[Pod, ...], ap_before: AllPairs, ap_after: AllPairs, int
         tally.pod_pairs += n
         tally.workload_pairs.add(key)
         old = before_sets[(i, j)]
-        want = _expected(a.group, b.group, old, intent, workloads, touched)
+        want = expected_ports(a.group, b.group, old, intent, workloads, touched)
         target = old if want is None else want
         if want is not None:
             lacking = want.difference(got)

@@ -31,6 +31,8 @@ class SpecIntent:
 
     flows: list[IntentFlow] = field(default_factory=list)
     denied: dict[tuple[str, str], PortSet] = field(default_factory=dict)
+    # expect: deny from an address range: (cidr, destination workload, ports)
+    denied_external: list[tuple[str, str, PortSet]] = field(default_factory=list)
     unmet: list[str] = field(default_factory=list)
 
 
@@ -84,6 +86,9 @@ def spec_intent(paths: Sequence[str], cluster: Cluster) -> SpecIntent:
                 out.flows += [IntentFlow(src=s, dst=d, ports=ports, origin=where)
                               for s in ends for d in groups_dst]
             else:
+                cidr = src.cidr or (a.src if isinstance(a.src, str) and src.external else None)
+                if not groups_src and cidr:
+                    out.denied_external += [(cidr, d, ports) for d in groups_dst]
                 for s in groups_src:
                     for d in groups_dst:
                         got = out.denied.get((s, d))

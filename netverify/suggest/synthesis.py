@@ -155,9 +155,15 @@ class Synthesis:
     def _side_pods(self, side: Side) -> list[Pod]:
         return self.workloads.pods[side.groups[0]] if side.kind == "workload" else []
 
+    def peers_of(self, side: Side, policy_ns: str) -> list[dict[str, Any]]:
+        """The peers naming ``side`` in a rule of a policy of ``policy_ns``."""
+        return self._peers(side, policy_ns)
+
     def _peers(self, side: Side, policy_ns: str) -> list[dict[str, Any]]:
         if side.kind == "external":
-            return [{"ipBlock": {"cidr": c}} for c in side.cidrs]
+            return [{"ipBlock": {"cidr": c, **({"except": list(side.excepts)}
+                                               if side.excepts else {})}}
+                    for c in side.cidrs]
         if side.kind == "dns":
             return [{"namespaceSelector": _ns_selector(side.namespace or "kube-system"),
                      "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
@@ -229,8 +235,8 @@ class Synthesis:
                 if rendered:
                     rule["ports"] = [_port_entry(p) for p in rendered]
                 written.append(rule)
-                rules.append(SuggestedRule(direction=d, peers=tuple(_peer_text(p) for p in peers),
-                                           ports=tuple(_port_text(p) for p in rendered) or ("all",),
+                rules.append(SuggestedRule(direction=d, peers=tuple(peer_text(p) for p in peers),
+                                           ports=tuple(port_text(p) for p in rendered) or ("all",),
                                            flows=tuple(sorted(flows))))
             spec[d.field] = written
         if not types:
@@ -282,16 +288,19 @@ def _port_entry(p: tuple[str, int | str | None, int | None]) -> dict[str, Any]:
     return out
 
 
-def _port_text(p: tuple[str, int | str | None, int | None]) -> str:
+def port_text(p: tuple[str, int | str | None, int | None]) -> str:
+    """``TCP 80``, ``TCP 8000-8100`` or ``UDP (all ports)``: a rendered port as text."""
     proto, port, end = p
     if port is None:
         return f"{proto} (all ports)"
     return f"{proto} {port}" if end is None else f"{proto} {port}-{end}"
 
 
-def _peer_text(peer: dict[str, Any]) -> str:
+def peer_text(peer: dict[str, Any]) -> str:
+    """``pods {app=web} in namespace a``: a written peer as text."""
     if "ipBlock" in peer:
-        return f"ipBlock {peer['ipBlock']['cidr']}"
+        ex = peer["ipBlock"].get("except")
+        return f"ipBlock {peer['ipBlock']['cidr']}" + (f" except {','.join(ex)}" if ex else "")
     pods = peer.get("podSelector", {}).get("matchLabels")
     ns = peer.get("namespaceSelector", {}).get("matchLabels", {}).get(NAMESPACE_NAME_LABEL)
     who = "all pods" if not pods else "pods {" + ",".join(f"{k}={v}" for k, v in pods.items()) + "}"

@@ -60,3 +60,42 @@ def test_a_kept_policy_opening_a_label_to_everyone_breaks_the_other_namespace_pr
     r = suggest(c, [_flow("a/cli", "a/web", 80)], engine="smt")
     assert _checks(r)["every other pair denied"].status is ProofStatus.PROVED  # existing pods
     assert _checks(r)["no pod of another namespace gets in"].status is ProofStatus.FAILED
+
+
+def _many(n: int) -> list[dict[str, object]]:
+    """``n`` workloads in namespace a, each calling the next: n * n pairs to prove."""
+    return [deployment("a", f"w{i}", {"app": f"w{i}"}) for i in range(n)]
+
+
+def _chain(n: int) -> list[IntentFlow]:
+    return [_flow(f"a/w{i}", f"a/w{i + 1}", 8000 + i) for i in range(n - 1)]
+
+
+def test_replicas_are_proved_beyond_two_thousand_pairs_one_question_per_destination() -> None:
+    """36 workloads make 1,296 workload pairs: 2,628 questions pair by pair (over the limit,
+    the property was skipped), 108 asked per destination with the source left to the solver.
+    """
+    c = cluster(ns("a"), *_many(36))
+    r = suggest(c, _chain(36), engine="smt")
+    check = _checks(r)["new replicas get exactly the intent"]
+    assert check.status is ProofStatus.PROVED, check.detail
+    assert "1,296 workload pairs" in check.detail
+    assert r.proved
+
+
+def test_a_replica_admitted_by_an_ipblock_is_named_among_many_sources() -> None:
+    """ipBlock "describes particular IP CIDR ranges"; a new replica of ``b/cli`` may have any
+    address, so the internet's ipBlock on web admits it on TCP 443 beyond its intended TCP 80
+    (``b`` is not touched: its egress stays open).  The per-destination question finds it
+    and the pair-by-pair follow-up names the source.
+    """
+    c = cluster(ns("a"), ns("b"), *_many(34), deployment("a", "web", {"app": "web"}),
+                deployment("b", "cli", {"app": "cli"}))
+    flows = [*_chain(34), _flow("b/cli", "a/web", 80),
+             IntentFlow(src="internet", dst="a/web", ports=PortSet.of(Protocol.TCP, 443),
+                        origin="t")]
+    r = suggest(c, flows, engine="smt", namespaces=("a",))
+    check = _checks(r)["new replicas get exactly the intent"]
+    assert check.status is ProofStatus.FAILED, check.detail
+    assert "b/cli -> a/web (more than TCP 80)" in check.detail
+    assert not any(f"a/w{i} -> a/web" in check.detail for i in range(34))

@@ -38,8 +38,9 @@ DEMO = str(ROOT / "fixtures" / "demo")
 def applied(before: Cluster, result: SuggestResult, *, keep: bool) -> Cluster:
     """``before`` with the suggestion applied as a user would: its YAML read by the loader."""
     added = load_text("---\n".join(t for _, t in result.documents), "suggestion.yaml").policies
+    edited = {e.key for e in result.edits}  # edited ones come back whole, deleted ones do not
     kept = tuple(p for p in before.policies
-                 if keep or p.namespace not in result.namespaces)
+                 if (keep or p.namespace not in result.namespaces) and p.key not in edited)
     return replace(before, policies=(*kept, *added))
 
 
@@ -143,18 +144,30 @@ def test_dns_egress_goes_to_kube_dns_when_the_dns_is_not_in_the_input() -> None:
 
 # -- what cannot be met ---------------------------------------------------------------------
 
-def test_a_kept_allow_all_policy_makes_the_intent_unmet() -> None:
-    """Policies are additive: an existing allow-all ingress cannot be narrowed by additions."""
+def test_a_kept_allow_all_policy_is_deleted_when_nothing_of_it_is_needed() -> None:
+    """Policies are additive: an existing allow-all ingress cannot be narrowed by additions.
+
+    "If any NetworkPolicy objects select a particular pod ... that pod is isolated", and
+    then a connection is allowed if "at least one NetworkPolicy ... allows" it: no added
+    policy takes back what ``open`` admits (``b/other`` -> ``a/web``), so the suggestion
+    edits it.  ``open`` selects every pod of ``a`` and its one rule admits every peer:
+    the only flow it serves (``a/cli`` -> ``a/web`` TCP 80) cannot be kept without also
+    admitting ``a/cli`` -> ``a/cli``, so the rule goes, and with it the policy (the
+    namespace's default deny isolates its pods).
+    """
     c = cluster(ns("a"), ns("b"), deployment("a", "web", {"app": "web"}),
                 deployment("a", "cli", {"app": "cli"}), deployment("b", "other", {"app": "o"}),
                 policy("a", "open", {"podSelector": {}, "ingress": [{}]}))
     flows = [IntentFlow(src="a/cli", dst="a/web", ports=tcp(80), origin="t")]
-    kept = suggest(c, flows)
-    assert kept.failed and not kept.proved
-    # b is not touched (its egress stays open) and the kept policy admits it into a/web
-    bad = {(m.src, m.dst) for m in kept.mismatches}
-    assert ("b/other", "a/web") in bad
-    assert all("kept" in m.reason for m in kept.mismatches)
+    r = suggest(c, flows)
+    assert r.proved, (r.checks, r.mismatches, r.unmet)
+    assert [(e.key, e.action) for e in r.edits] == [("a/open", "delete")]
+    assert "b/other -> a/web all" in r.edits[0].rules[0].lost
+    assert "a/open" not in r.kept
+    m = pod_matrix(applied(c, r, keep=True))
+    assert all(ps == (tcp(80) if a.startswith("a/cli") and b.startswith("a/web")
+                      else PortSet.empty()) for (a, b), ps in m.items()
+               if a.startswith("a/") or b.startswith("a/"))
     assert suggest(c, flows, replace_existing=True).proved  # --replace starts from nothing
 
 
@@ -290,11 +303,15 @@ def test_cli_writes_one_file_per_namespace_and_exits_0(tmp_path: Path) -> None:
 
 
 def test_cli_prints_no_policy_and_exits_1_when_not_met(tmp_path: Path) -> None:
+    """An AdminNetworkPolicy Allow admits b/other into a: no NetworkPolicy edit takes it back."""
     m = tmp_path / "m.yaml"
     m.write_text(yaml.safe_dump_all([
         ns("a"), ns("b"), deployment("a", "web", {"app": "web"}),
         deployment("a", "cli", {"app": "cli"}), deployment("b", "other", {"app": "o"}),
-        policy("a", "open", {"podSelector": {}, "ingress": [{}]})]))
+        {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+         "metadata": {"name": "open"},
+         "spec": {"priority": 10, "subject": {"namespaces": {}},
+                  "ingress": [{"action": "Allow", "from": [{"namespaces": {}}]}]}}]))
     f = tmp_path / "flows.csv"
     f.write_text("a/cli,a/web,80\n")
     r = CliRunner().invoke(main, ["suggest", str(f), "-f", str(m)])
