@@ -260,21 +260,45 @@ class _Search:
         return None
 
     def changed(self, held: _Held, after: list[Sides], keep: list[z3.BoolRef]) -> z3.BoolRef:
-        """Some question whose endpoints ``keep`` admits gets another verdict from ``after``."""
-        per = 2 if self.smt.encoder.tiers.active else 1
-        return or_(*[and_(keep[k // per], x != y) for k, (x, y) in enumerate(
-            zip(held.verdicts, self.verdicts(after), strict=True))])
+        """Some question whose endpoints ``keep`` admits gets another verdict from ``after``.
+
+        A verdict is ``both and egress and ingress``; a side the edit leaves as it was is
+        the same term (sub-terms are shared), so the verdict differs only where the other
+        side does and only that is asked: an ingress rule's candidate never makes the
+        solver compare egress sides.
+        """
+        bounds = ((1, 3), (2, 4)) if self.smt.encoder.tiers.active else ((1, 3),)
+        out = []
+        for k, (x, y) in enumerate(zip(held.before, after, strict=True)):
+            for e, i in bounds:
+                same_e, same_i = x[e].eq(y[e]), x[i].eq(y[i])
+                if same_e and same_i:
+                    continue
+                if same_e:
+                    out.append(and_(keep[k], x[0], held.name(x[e]), held.name(x[i]) != y[i]))
+                elif same_i:
+                    out.append(and_(keep[k], x[0], held.name(x[i]), held.name(x[e]) != y[e]))
+                else:
+                    out.append(and_(keep[k], held.name(and_(x[0], x[e], x[i]))
+                                    != and_(y[0], y[e], y[i])))
+        return or_(*out) if out else z3.BoolVal(False)
 
     def moved(self, held: _Held, after: list[Sides], namespace: str,
               outside: list[z3.BoolRef] | None) -> z3.BoolRef:
-        """A side of an endpoint of ``namespace`` moves (where ``outside`` holds, if given)."""
+        """A side of an endpoint of ``namespace`` moves (where ``outside`` holds, if given).
+
+        Sides the edit leaves as they were (the same terms) are not compared.
+        """
         out = []
         for k, ((a, b), x, y) in enumerate(zip(self.pairs, held.before, after, strict=True)):
             gate = [] if outside is None else [outside[k]]
-            in_a, in_b = (held.name(self.member(e, namespace)) for e in (a, b))
-            out += [and_(*gate, in_a, or_(held.name(x[1]) != y[1], held.name(x[2]) != y[2])),
-                    and_(*gate, in_b, or_(held.name(x[3]) != y[3], held.name(x[4]) != y[4]))]
-        return or_(*out)
+            for ep, sides in ((a, (1, 2)), (b, (3, 4))):
+                # Without tiers the two bounds are one term: compared once.
+                terms = {x[j].get_id(): j for j in sides if not x[j].eq(y[j])}
+                if terms:
+                    out.append(and_(*gate, held.name(self.member(ep, namespace)),
+                                    or_(*[held.name(x[j]) != y[j] for j in terms.values()])))
+        return or_(*out) if out else z3.BoolVal(False)
 
     def held(self, namespace: str, before: list[Sides]) -> _Held:
         """The incremental solver of ``namespace``'s candidates over the sides ``before``.
@@ -292,7 +316,6 @@ class _Search:
         held = _Held(namespace, before, new_solver(self.smt.deadline))
         held.solver.add(*self.src.domain, *self.dst.domain, *self.ext4.domain,
                         *self.ext6.domain, *self.traffic.domain)
-        held.verdicts = [held.name(v) for v in self.verdicts(before)]
         self._held[id(before)] = held
         return held
 
@@ -453,7 +476,6 @@ class _Held:
         self.namespace = namespace
         self.before = before  # held: the cache is keyed by its id
         self.solver = solver
-        self.verdicts: list[z3.BoolRef] = []  # of ``before``, named
         self._names: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
 
     def name(self, term: z3.BoolRef) -> z3.BoolRef:
