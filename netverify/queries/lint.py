@@ -107,6 +107,7 @@ class _Search:
                       (self.ext6, self.dst), (self.dst, self.ext6))
         self.both = [smt.encoder.common_family(a, b, self.traffic) for a, b in self.pairs]
         self._held: dict[int, _Held] = {}
+        self._parts: dict[tuple[int, frozenset[str]], tuple[Cluster, Cluster]] = {}
         self._locals: dict[tuple[int, str, frozenset[str]], tuple[Cluster, list[Sides]]] = {}
         # ``unpoliced`` terms per (endpoint, namespace, region), and their ``ns != i`` parts:
         # regionally asks them again for every candidate of a namespace.
@@ -172,10 +173,25 @@ class _Search:
     def local(self, cluster: Cluster, namespace: str,
               region: frozenset[str] = frozenset()) -> list[Sides]:
         """The sides ``namespace``'s own policies (and ``region``'s, and the tiers) give."""
-        mine = replace(cluster, policies=tuple(p for p in cluster.policies
-                                               if p.namespace == namespace
-                                               or p.namespace in region))
+        mine = self.part(cluster, region | {namespace})
         return self.sides(Encoder(mine, self.smt.universe, terms_of=self.smt.encoder))
+
+    def part(self, cluster: Cluster, namespaces: frozenset[str]) -> Cluster:
+        """``cluster`` with only the policies of ``namespaces`` (kept: candidates share it).
+
+        An edit touches one namespace's policies, so editing the part gives the part of
+        the edited cluster, without going through every policy of the cluster again.
+        """
+        key = (id(cluster), namespaces)
+        hit = self._parts.get(key)
+        if hit is not None and hit[0] is cluster:
+            return hit[1]
+        if len(self._parts) >= 64:
+            self._parts.clear()
+        out = cluster if all(p.namespace in namespaces for p in cluster.policies) else replace(
+            cluster, policies=tuple(p for p in cluster.policies if p.namespace in namespaces))
+        self._parts[key] = (cluster, out)
+        return out
 
     def local_of(self, cluster: Cluster, namespace: str,
                  region: frozenset[str]) -> list[Sides]:
@@ -350,13 +366,14 @@ class _Search:
         # cluster's formula is asked only when that cannot tell.
         before = self.local_now.get(namespace) or self.local(self.current, namespace)
         self.local_now[namespace] = before
-        after = self.local(edit(self.current), namespace)
+        own = frozenset({namespace})
+        after = self.local(edit(self.part(self.current, own)), namespace)
         if not self.judged(before, after, self.sides_now, edit, namespace, what):
             return False
         if self.current is not self.cluster:
             alone = self.local_original.get(namespace) or self.local(self.cluster, namespace)
             self.local_original[namespace] = alone
-            if not self.judged(alone, self.local(edit(self.cluster), namespace),
+            if not self.judged(alone, self.local(edit(self.part(self.cluster, own)), namespace),
                                self.original, edit, namespace, what):
                 return False
         self.current = edit(self.current)
@@ -391,12 +408,11 @@ class _Search:
         region alone is exact for every question where anything moved.
         """
         u = self.smt.universe
-        edited = edit(cluster)
         region: set[str] = set()
         for _ in range(REGION_ROUNDS + 1):
             near = frozenset(region)
             before = self.local_of(cluster, namespace, near)
-            after = self.local(edited, namespace, near)
+            after = self.local(edit(self.part(cluster, near | {namespace})), namespace, near)
             held = self.held(namespace, before)
             keep = [held.name(and_(self.unpoliced(a, namespace, near),
                                    self.unpoliced(b, namespace, near))) for a, b in self.pairs]
