@@ -39,7 +39,7 @@ from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Encoder, Traffic
 from netverify.engines.smt.solve import Outcome, check, new_solver
-from netverify.engines.smt.terms import and_, or_
+from netverify.engines.smt.terms import and_, not_, or_
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
@@ -416,7 +416,7 @@ class _Search:
             held = self.held(namespace, before)
             keep = [held.name(and_(self.unpoliced(a, namespace, near),
                                    self.unpoliced(b, namespace, near))) for a, b in self.pairs]
-            r = check(held.solver, self.moved(held, after, namespace, [z3.Not(k) for k in keep]))
+            r = check(held.solver, self.moved(held, after, namespace, [not_(k) for k in keep]))
             if r.outcome is Outcome.UNDECIDED:
                 return None
             if r.outcome is Outcome.NO:
