@@ -39,6 +39,7 @@ from netverify.engines.smt.endpoints import SymEndpoint, symbolic_pod
 from netverify.engines.smt.engine import SmtEngine
 from netverify.engines.smt.formulas import Encoder, Traffic
 from netverify.engines.smt.solve import Outcome, check, new_solver
+from netverify.engines.smt.terms import and_, not_, or_
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy
 from netverify.results import LintFinding, LintResult
@@ -105,12 +106,22 @@ class _Search:
         self.pairs = ((self.src, self.dst), (self.ext4, self.dst), (self.dst, self.ext4),
                       (self.ext6, self.dst), (self.dst, self.ext6))
         self.both = [smt.encoder.common_family(a, b, self.traffic) for a, b in self.pairs]
-        self._unpoliced: dict[str, list[z3.BoolRef]] = {}
+        self._held: dict[int, _Held] = {}
+        self._parts: dict[tuple[int, frozenset[str]], tuple[Cluster, Cluster]] = {}
+        self._locals: dict[tuple[int, str, frozenset[str]], tuple[Cluster, list[Sides]]] = {}
+        # ``unpoliced`` terms per (endpoint, namespace, region), and their ``ns != i`` parts:
+        # regionally asks them again for every candidate of a namespace.
+        self._outside: dict[tuple[int, str, frozenset[str]], z3.BoolRef] = {}
+        self._ns_ne: dict[tuple[int, str], z3.BoolRef] = {}
         # The shadowing policies' question (``_coverers``) over endpoints of its own, made
         # once so that its terms are built once per policy.
         self.cover_ends = (symbolic_pod(u, cluster, "s", allow_new_namespace=True),
                            symbolic_pod(u, cluster, "o", allow_new_namespace=True),
                            Traffic.symbolic("t"))
+        # One solver holding their domains; each question is pushed and popped on it.
+        self.cover_solver = new_solver(smt.deadline)
+        self.cover_solver.add(*self.cover_ends[0].domain, *self.cover_ends[1].domain,
+                              *self.cover_ends[2].domain)
         self.original = self.sides(smt.encoder)
         self.sides_now = self.original  # of ``current``: what earlier findings left
         self.full = self.verdicts(self.original)
@@ -162,10 +173,38 @@ class _Search:
     def local(self, cluster: Cluster, namespace: str,
               region: frozenset[str] = frozenset()) -> list[Sides]:
         """The sides ``namespace``'s own policies (and ``region``'s, and the tiers) give."""
-        mine = replace(cluster, policies=tuple(p for p in cluster.policies
-                                               if p.namespace == namespace
-                                               or p.namespace in region))
+        mine = self.part(cluster, region | {namespace})
         return self.sides(Encoder(mine, self.smt.universe, terms_of=self.smt.encoder))
+
+    def part(self, cluster: Cluster, namespaces: frozenset[str]) -> Cluster:
+        """``cluster`` with only the policies of ``namespaces`` (kept: candidates share it).
+
+        An edit touches one namespace's policies, so editing the part gives the part of
+        the edited cluster, without going through every policy of the cluster again.
+        """
+        key = (id(cluster), namespaces)
+        hit = self._parts.get(key)
+        if hit is not None and hit[0] is cluster:
+            return hit[1]
+        if len(self._parts) >= 64:
+            self._parts.clear()
+        out = cluster if all(p.namespace in namespaces for p in cluster.policies) else replace(
+            cluster, policies=tuple(p for p in cluster.policies if p.namespace in namespaces))
+        self._parts[key] = (cluster, out)
+        return out
+
+    def local_of(self, cluster: Cluster, namespace: str,
+                 region: frozenset[str]) -> list[Sides]:
+        """``local``, kept for the namespace being judged: its candidates share it."""
+        key = (id(cluster), namespace, region)
+        hit = self._locals.get(key)
+        if hit is not None and hit[0] is cluster:
+            return hit[1]
+        if any(k[1] != namespace for k in self._locals):
+            self._locals.clear()
+        out = self.local(cluster, namespace, region)
+        self._locals[key] = (cluster, out)
+        return out
 
     def combined(self, local: list[Sides], base: list[Sides], namespace: str) -> list[Sides]:
         """``local``'s sides for endpoints of ``namespace``, ``base``'s for every other."""
@@ -189,12 +228,25 @@ class _Search:
         whole cluster's: a NetworkPolicy selects pods of its own namespace only.  The
         namespaces of ``region`` are set aside too (their policies are then encoded).
         """
+        key = (id(ep), namespace, region)
+        hit = self._outside.get(key)
+        if hit is not None:
+            return hit
         others = [n for n in sorted(self.governed) if n != namespace and n not in region]
         if ep.fixed_ns is not None:
-            return z3.Or(z3.Not(ep.is_pod), z3.BoolVal(ep.fixed_ns not in others))
-        u = self.smt.universe
-        return z3.Or(z3.Not(ep.is_pod), *[z3.And(*[ep.ns != u.namespaces.index(n)
-                                                   for n in others])])
+            out = or_(z3.Not(ep.is_pod), z3.BoolVal(ep.fixed_ns not in others))
+        else:
+            out = or_(z3.Not(ep.is_pod), and_(*[self._not_in(ep, n) for n in others]))
+        self._outside[key] = out
+        return out
+
+    def _not_in(self, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
+        """``ep.ns`` is not ``namespace``'s index (one term per endpoint and namespace)."""
+        key = (id(ep), namespace)
+        hit = self._ns_ne.get(key)
+        if hit is None:
+            hit = self._ns_ne[key] = ep.ns != self.smt.universe.namespaces.index(namespace)
+        return hit
 
     def locally(self, before: list[Sides], after: list[Sides], namespace: str,
                 what: str) -> bool | None:
@@ -206,32 +258,82 @@ class _Search:
         changes, so no verdict can.  None: the sides change only where other namespaces'
         policies decide whether that matters; the whole cluster must answer.
         """
-        keep = self._unpoliced.get(namespace)
-        if keep is None:
-            keep = self._unpoliced[namespace] = [
-                z3.And(self.unpoliced(a, namespace), self.unpoliced(b, namespace))
+        held = self.held(namespace, before)
+        keep = [held.name(and_(self.unpoliced(a, namespace), self.unpoliced(b, namespace)))
                 for a, b in self.pairs]
-        per = 2 if self.smt.encoder.tiers.active else 1
-        diff = [z3.And(keep[k // per], x != y) for k, (x, y) in enumerate(
-            zip(self.verdicts(before), self.verdicts(after), strict=True))]
-        r = check(self.solver, z3.Or(*diff))
+        r = check(held.solver, self.changed(held, after, keep), model=False)
         if r.outcome is Outcome.YES:
             return False
         if r.outcome is Outcome.UNDECIDED:
             self.undecided.append(f"{what}: {r.reason}")
             return False
-        moved = []
-        for (a, b), x, y in zip(self.pairs, before, after, strict=True):
-            in_a, in_b = self.member(a, namespace), self.member(b, namespace)
-            moved += [z3.And(in_a, z3.Or(x[1] != y[1], x[2] != y[2])),
-                      z3.And(in_b, z3.Or(x[3] != y[3], x[4] != y[4]))]
-        r = check(self.solver, z3.Or(*moved))
+        r = check(held.solver, self.moved(held, after, namespace, None), model=False)
         if r.outcome is Outcome.NO:
             return True
         if r.outcome is Outcome.UNDECIDED:
             self.undecided.append(f"{what}: {r.reason}")
             return False
         return None
+
+    def changed(self, held: _Held, after: list[Sides], keep: list[z3.BoolRef]) -> z3.BoolRef:
+        """Some question whose endpoints ``keep`` admits gets another verdict from ``after``.
+
+        A verdict is ``both and egress and ingress``; a side the edit leaves as it was is
+        the same term (sub-terms are shared), so the verdict differs only where the other
+        side does and only that is asked: an ingress rule's candidate never makes the
+        solver compare egress sides.
+        """
+        bounds = ((1, 3), (2, 4)) if self.smt.encoder.tiers.active else ((1, 3),)
+        out = []
+        for k, (x, y) in enumerate(zip(held.before, after, strict=True)):
+            for e, i in bounds:
+                same_e, same_i = x[e].eq(y[e]), x[i].eq(y[i])
+                if same_e and same_i:
+                    continue
+                if same_e:
+                    out.append(and_(keep[k], x[0], held.name(x[e]), held.name(x[i]) != y[i]))
+                elif same_i:
+                    out.append(and_(keep[k], x[0], held.name(x[i]), held.name(x[e]) != y[e]))
+                else:
+                    out.append(and_(keep[k], held.name(and_(x[0], x[e], x[i]))
+                                    != and_(y[0], y[e], y[i])))
+        return or_(*out) if out else z3.BoolVal(False)
+
+    def moved(self, held: _Held, after: list[Sides], namespace: str,
+              outside: list[z3.BoolRef] | None) -> z3.BoolRef:
+        """A side of an endpoint of ``namespace`` moves (where ``outside`` holds, if given).
+
+        Sides the edit leaves as they were (the same terms) are not compared.
+        """
+        out = []
+        for k, ((a, b), x, y) in enumerate(zip(self.pairs, held.before, after, strict=True)):
+            gate = [] if outside is None else [outside[k]]
+            for ep, sides in ((a, (1, 2)), (b, (3, 4))):
+                # Without tiers the two bounds are one term: compared once.
+                terms = {x[j].get_id(): j for j in sides if not x[j].eq(y[j])}
+                if terms:
+                    out.append(and_(*gate, held.name(self.member(ep, namespace)),
+                                    or_(*[held.name(x[j]) != y[j] for j in terms.values()])))
+        return or_(*out) if out else z3.BoolVal(False)
+
+    def held(self, namespace: str, before: list[Sides]) -> _Held:
+        """The incremental solver of ``namespace``'s candidates over the sides ``before``.
+
+        Every candidate of a namespace is compared with the same sides (until a finding is
+        applied): they are asserted once, each as a definition of a fresh name, so the
+        solver keeps them (and what it learnt of them) from one candidate to the next
+        instead of taking them in again with each question.
+        """
+        hit = self._held.get(id(before))
+        if hit is not None and hit.before is before:
+            return hit
+        if any(h.namespace != namespace for h in self._held.values()):
+            self._held.clear()  # candidates come namespace by namespace
+        held = _Held(namespace, before, new_solver(self.smt.deadline))
+        held.solver.add(*self.src.domain, *self.dst.domain, *self.ext4.domain,
+                        *self.ext6.domain, *self.traffic.domain)
+        self._held[id(before)] = held
+        return held
 
     def same(self, sides: list[Sides], what: str) -> bool:
         """Whether ``sides`` decide every connection as the original cluster does."""
@@ -264,13 +366,14 @@ class _Search:
         # cluster's formula is asked only when that cannot tell.
         before = self.local_now.get(namespace) or self.local(self.current, namespace)
         self.local_now[namespace] = before
-        after = self.local(edit(self.current), namespace)
+        own = frozenset({namespace})
+        after = self.local(edit(self.part(self.current, own)), namespace)
         if not self.judged(before, after, self.sides_now, edit, namespace, what):
             return False
         if self.current is not self.cluster:
             alone = self.local_original.get(namespace) or self.local(self.cluster, namespace)
             self.local_original[namespace] = alone
-            if not self.judged(alone, self.local(edit(self.cluster), namespace),
+            if not self.judged(alone, self.local(edit(self.part(self.cluster, own)), namespace),
                                self.original, edit, namespace, what):
                 return False
         self.current = edit(self.current)
@@ -305,27 +408,19 @@ class _Search:
         region alone is exact for every question where anything moved.
         """
         u = self.smt.universe
-        edited = edit(cluster)
         region: set[str] = set()
         for _ in range(REGION_ROUNDS + 1):
             near = frozenset(region)
-            keep = [z3.And(self.unpoliced(a, namespace, near), self.unpoliced(b, namespace, near))
-                    for a, b in self.pairs]
-            before, after = (self.local(c, namespace, near) for c in (cluster, edited))
-            moved = []
-            for (a, b), k, x, y in zip(self.pairs, keep, before, after, strict=True):
-                moved += [z3.And(z3.Not(k), self.member(a, namespace),
-                                 z3.Or(x[1] != y[1], x[2] != y[2])),
-                          z3.And(z3.Not(k), self.member(b, namespace),
-                                 z3.Or(x[3] != y[3], x[4] != y[4]))]
-            r = check(self.solver, z3.Or(*moved))
+            before = self.local_of(cluster, namespace, near)
+            after = self.local(edit(self.part(cluster, near | {namespace})), namespace, near)
+            held = self.held(namespace, before)
+            keep = [held.name(and_(self.unpoliced(a, namespace, near),
+                                   self.unpoliced(b, namespace, near))) for a, b in self.pairs]
+            r = check(held.solver, self.moved(held, after, namespace, [not_(k) for k in keep]))
             if r.outcome is Outcome.UNDECIDED:
                 return None
             if r.outcome is Outcome.NO:
-                per = 2 if self.smt.encoder.tiers.active else 1
-                diff = [z3.And(keep[k // per], x != y) for k, (x, y) in enumerate(
-                    zip(self.verdicts(before), self.verdicts(after), strict=True))]
-                d = check(self.solver, z3.Or(*diff))
+                d = check(held.solver, self.changed(held, after, keep), model=False)
                 if d.outcome is Outcome.UNDECIDED:
                     self.undecided.append(f"{what}: {d.reason}")
                 return d.outcome is Outcome.NO
@@ -361,7 +456,7 @@ class _Search:
                 message="deleting this policy changes no verdict for any possible pod",
                 source=pol.source,
                 covered_by=tuple(_coverers(self.current, self.smt, pol, None,
-                                           self.cover_ends))))
+                                           self.cover_ends, self.cover_solver))))
             return
         for direction in Direction:
             if direction in pol.policy_types:
@@ -387,7 +482,26 @@ class _Search:
             message="deleting this rule allows and denies exactly the same traffic "
                     f"for every possible pod{more}", source=source,
             covered_by=tuple(_coverers(self.current, self.smt, pol, (direction, index),
-                                       self.cover_ends))))
+                                       self.cover_ends, self.cover_solver))))
+
+
+class _Held:
+    """A solver holding fixed terms as definitions of fresh names (``_Search.held``)."""
+
+    def __init__(self, namespace: str, before: list[Sides], solver: z3.Solver) -> None:
+        self.namespace = namespace
+        self.before = before  # held: the cache is keyed by its id
+        self.solver = solver
+        self._names: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+
+    def name(self, term: z3.BoolRef) -> z3.BoolRef:
+        """A fresh constant asserted equal to ``term`` (one per term and solver)."""
+        hit = self._names.get(term.get_id())
+        if hit is None:
+            fresh = z3.FreshBool("lint.held")
+            self.solver.add(fresh == term)
+            hit = self._names[term.get_id()] = (term, fresh)  # the term held: its id stays
+        return hit[1]
 
 
 def _member(enc: Encoder, ep: SymEndpoint, namespace: str) -> z3.BoolRef:
@@ -408,14 +522,14 @@ def _without_rule(cluster: Cluster, key: str, direction: Direction, index: int) 
 
 def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
               only: tuple[Direction, int] | None,
-              ends: tuple[SymEndpoint, SymEndpoint, Traffic]) -> list[str]:
+              ends: tuple[SymEndpoint, SymEndpoint, Traffic], s: z3.Solver) -> list[str]:
     """Other policies whose rules alone admit everything ``pol`` (or one rule) admits.
 
     ``cluster`` is the one with the earlier findings applied: a policy already found
-    redundant (and so to be deleted) shadows nothing.
+    redundant (and so to be deleted) shadows nothing.  ``s`` holds the domains of
+    ``ends``; each question is checked on top of them (pushed and popped).
     """
     subject, other, traffic = ends
-    base = [*subject.domain, *other.domain, *traffic.domain]
     out = []
     for direction in Direction:
         if smt.deadline.expired():
@@ -431,8 +545,6 @@ def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
                 # A policy without rules only isolates: shadowed by one isolating the same pods.
                 for q in cluster.policies:
                     if q.key != pol.key and direction in q.policy_types:
-                        s = new_solver(smt.deadline)
-                        s.add(*base)
                         r = check(s, smt.encoder.selects(pol, subject),
                                   z3.Not(smt.encoder.selects(q, subject)))
                         if r.outcome is Outcome.NO:
@@ -445,8 +557,6 @@ def _coverers(cluster: Cluster, smt: SmtEngine, pol: NetworkPolicy,
                              smt.encoder.rule(q, r, other, other if direction is Direction.EGRESS
                                               else subject, traffic))
                       for r in q.rules(direction)]
-            s = new_solver(smt.deadline)
-            s.add(*base)
             r = check(s, z3.Or(*mine), z3.Not(z3.Or(*theirs)) if theirs else z3.BoolVal(True))
             if r.outcome is Outcome.NO:
                 out.append(q.key)

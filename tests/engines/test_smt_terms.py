@@ -6,7 +6,7 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netverify.engines.smt.terms import and_, or_
+from netverify.engines.smt.terms import and_, not_, or_
 
 _P, _Q, _R = z3.Bools("p q r")
 _X = z3.Int("x")
@@ -25,3 +25,11 @@ def test_the_same_term_as_z3(picks, nested):
         a, b = fast(*args), slow(*args)
         assert a.eq(b) and a.get_id() == b.get_id()
         assert z3.is_bool(a)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pick=st.sampled_from(range(len(_LEAVES))))
+def test_not_is_z3s_not(pick):
+    leaf = _LEAVES[pick]
+    a, b = not_(leaf), z3.Not(leaf)
+    assert a.eq(b) and a.get_id() == b.get_id()

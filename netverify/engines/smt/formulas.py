@@ -32,7 +32,7 @@ import z3
 
 from netverify.engines.classes import numbered_ports
 from netverify.engines.smt.endpoints import PROTOCOL_CODE, Labels, SymEndpoint, can_use
-from netverify.engines.smt.terms import and_, or_
+from netverify.engines.smt.terms import and_, not_, or_
 from netverify.engines.smt.tiers import TierFormulas
 from netverify.engines.smt.universe import Universe
 from netverify.ipblocks import IPv4, IPv6
@@ -306,14 +306,14 @@ class Encoder:
         for pol in pols:
             terms += self._admits(pol, direction, subject, other, dst, traffic)
         admitted = [t.term for t in terms]
-        governed = and_(subject.is_pod, z3.Not(subject.host_network))
+        governed = and_(subject.is_pod, not_(subject.host_network))
         isolated = or_(*[self.selects(p, subject) for p in pols])  # cached terms
         if not self.tiers.active:
-            allowed = or_(z3.Not(governed), z3.Not(isolated), *admitted)
+            allowed = or_(not_(governed), not_(isolated), *admitted)
             return allowed, allowed, terms
         lo, hi = self.tiers.side(direction, subject, other, dst, traffic, isolated,
                                  or_(*admitted))
-        return or_(z3.Not(governed), lo), or_(z3.Not(governed), hi), terms
+        return or_(not_(governed), lo), or_(not_(governed), hi), terms
 
     def _admits(self, pol: NetworkPolicy, direction: Direction, subject: SymEndpoint,
                 other: SymEndpoint, dst: SymEndpoint, traffic: Traffic) -> list[RuleTerm]:

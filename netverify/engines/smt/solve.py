@@ -48,10 +48,11 @@ class BoundedSolver(z3.Solver):  # type: ignore[misc]  # z3 has no type hints
         self.deadline = deadline
 
 
-def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
+def check(solver: z3.Solver, *goals: z3.BoolRef, model: bool = True) -> Check:
     """Check ``goals`` on top of what ``solver`` holds (push/pop: the solver is reused).
 
     A ``BoundedSolver`` past its deadline answers undecided without calling Z3.
+    ``model=False``: a YES comes without its model (building one is not free).
     """
     deadline = solver.deadline if isinstance(solver, BoundedSolver) else None
     if deadline is not None:
@@ -64,7 +65,7 @@ def check(solver: z3.Solver, *goals: z3.BoolRef) -> Check:
         solver.add(*goals)
         r = solver.check()
         if r == z3.sat:
-            return Check(Outcome.YES, solver.model())
+            return Check(Outcome.YES, solver.model() if model else None)
         if r == z3.unsat:
             return Check(Outcome.NO)
         reason = solver.reason_unknown()

@@ -38,3 +38,10 @@ def _make(mk: Callable[..., Any], slow: Callable[..., z3.BoolRef],
             return slow(*args)
         array[i] = a.ast
     return z3.BoolRef(mk(ctx.ref(), n, array), ctx)
+
+
+def not_(a: z3.BoolRef) -> z3.BoolRef:
+    """``z3.Not(a)`` (lint builds three per side it encodes, for every candidate edit)."""
+    if type(a) is not z3.BoolRef:
+        return z3.Not(a)
+    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
