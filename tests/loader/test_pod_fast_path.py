@@ -214,3 +214,15 @@ def test_the_cli_exits_2_on_a_bad_pod_deep_in_a_json_list(tmp_path: Path) -> Non
 @given(manifests=S.clusters())
 def test_random_clusters_build_the_same_pods(manifests: list[dict[str, Any]]) -> None:
     _same(json.dumps({"apiVersion": "v1", "kind": "List", "items": S.flatten(manifests)}))
+
+
+def test_replicas_share_one_spec_and_equal_ports_one_object() -> None:
+    # Immutable parts read once: the model cache then stores and reads each once.
+    items = [_pod(i) for i in range(20)]
+    items[3]["spec"]["containers"].append({"name": "d", "ports": [{"containerPort": 8080}]})
+    cluster = load_text(json.dumps({"apiVersion": "v1", "kind": "PodList", "items": items}))
+    pods = {p.name: p for p in cluster.pods}
+    assert pods["p-0"].container_ports is pods["p-1"].container_ports
+    three = pods["p-3"].container_ports
+    assert three != pods["p-0"].container_ports and three[0] is three[1]
+    assert three[0] is pods["p-0"].container_ports[0]
