@@ -242,9 +242,11 @@ class _Builder:
     def _suppression(self, raw: RawObject, src: SourceRef) -> None:
         """Read ``netverify.io/ignore: "NV101, NV110"`` (``*``: every rule)."""
         meta = raw.data.get("metadata")
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        if ann is None or (type(ann) is dict and IGNORE_ANNOTATION not in ann):
+            return  # the common case, without a FieldContext per object
         ctx = FieldContext(raw, src)
-        ann = mapping(ctx, meta.get("annotations") if isinstance(meta, dict) else None,
-                      ["metadata", "annotations"])
+        ann = mapping(ctx, ann, ["metadata", "annotations"])
         if IGNORE_ANNOTATION not in ann:
             return
         value = ann[IGNORE_ANNOTATION]
@@ -265,22 +267,25 @@ class _Builder:
 
     def _identify(self, raw: RawObject, kind: str) -> SourceRef:
         meta = raw.data.get("metadata")
-        src = raw.source.with_object(kind, None, None)
         if not isinstance(meta, dict):
-            raise ManifestError("metadata is missing or not a mapping", source=src,
+            raise ManifestError("metadata is missing or not a mapping",
+                                source=raw.source.with_object(kind, None, None),
                                 field="metadata")
         name = meta.get("name")
-        if name is None or name == "":
-            raise ManifestError("metadata.name is missing", source=src, field="metadata.name")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or name == "":
+            src = raw.source.with_object(kind, None, None)
+            if name is None or name == "":
+                raise ManifestError("metadata.name is missing", source=src,
+                                    field="metadata.name")
             raise ManifestError(f"metadata.name {show(name)} is not a string", source=src,
                                 field="metadata.name")
         # Namespaces are DNS labels, other names DNS subdomains.  The API server would
         # reject anything else, but a name does not change reachability, so say so
         # and go on (test data often has names like my_policy).
         if not (_DNS_LABEL.match(name) if kind == "Namespace" else _valid_subdomain(name)):
+            where = raw.source.with_object(kind, None, None).describe()
             self.warnings.append(
-                f"{src.describe()}: metadata.name {show(name)} is not a valid {kind} name; the "
+                f"{where}: metadata.name {show(name)} is not a valid {kind} name; the "
                 "API server would reject this object")
         if kind in CLUSTER_SCOPED:
             ns = None
@@ -289,11 +294,12 @@ class _Builder:
             if ns is None or ns == "":
                 ns = DEFAULT_NAMESPACE
             if not isinstance(ns, str):
-                raise FieldContext(raw, src.with_object(kind, None, name)).error(
+                raise FieldContext(raw, raw.source.with_object(kind, None, name)).error(
                     ["metadata", "namespace"], f"{show(ns)} is not a namespace name")
             if not _DNS_LABEL.match(ns):
+                where = raw.source.with_object(kind, None, None).describe()
                 self.warnings.append(
-                    f"{src.describe()}: metadata.namespace {show(ns)} is not a valid namespace "
+                    f"{where}: metadata.namespace {show(ns)} is not a valid namespace "
                     "name; the API server would reject this object")
         src = raw.source.with_object(kind, ns, name)
         key = (kind, ns or "", name)
