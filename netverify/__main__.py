@@ -1,5 +1,5 @@
 """``python -m netverify``."""
 
-from netverify.cli import main
+from netverify.cli import run
 
-main()
+run()

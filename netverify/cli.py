@@ -10,6 +10,7 @@ never reads it as "denied" or "findings" (``--debug`` shows the traceback).
 from __future__ import annotations
 
 import functools
+import gc
 import io
 import os
 import sys
@@ -54,7 +55,7 @@ from netverify.results import (
 from netverify.terminal import color_enabled, table_width
 from netverify.verdicts import GroupBy
 
-__all__ = ["ExitCode", "exit_code_for", "main"]
+__all__ = ["ExitCode", "exit_code_for", "main", "run"]
 
 
 class _Group(click.Group):
@@ -271,7 +272,7 @@ def _load(files: Sequence[str], verbose: bool, ignore_kinds: Sequence[str] = ())
                        release=meta.get("netverify.helm_release"))
     live = LiveCluster(context=meta.get("netverify.context"),
                        kubeconfig=meta.get("netverify.kubeconfig"))
-    cluster = load_cluster(files, use_cache=cache, ignore_kinds=ignore_kinds, helm=helm,
+    cluster = _load_frozen(files, use_cache=cache, ignore_kinds=ignore_kinds, helm=helm,
                            live=live)
     if verbose:
         click.echo(f"loaded {len(cluster.pods)} pods, {len(cluster.policies)} policies, "
@@ -282,6 +283,29 @@ def _load(files: Sequence[str], verbose: bool, ignore_kinds: Sequence[str] = ())
     for w in cluster.warnings:  # they quote names from the manifests: no raw control characters
         click.echo(f"warning: {sanitize(w)}", err=True)
     return cluster
+
+
+def _load_frozen(files: Sequence[str], **options: Any) -> Cluster:
+    """``load_cluster``, its model then kept out of the garbage collector's sight.
+
+    The model lives until the process ends and holds no cycles to find; left in the
+    young generations, the collector would traverse all of it (84,000 objects at
+    10,000 pods: 0.1 s of a 0.6 s question) as soon as it runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cluster = load_cluster(files, **options)
+        gc.freeze()
+        if not _whole_process:
+            # In-process callers (tests, scripts) go on after the command: hand the objects
+            # back to the collector then.  The program itself exits, and a model unfrozen at
+            # exit would be traversed once more (0.04 s at 10,000 pods).
+            click.get_current_context().call_on_close(gc.unfreeze)
+        return cluster
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _emit(result: Result, fmt: str, color: str, verbose: bool, output: str,
@@ -872,9 +896,19 @@ def config_show_cmd(ctx: click.Context) -> None:
     click.echo(sanitize(yaml.safe_dump(doc, sort_keys=False)), nl=False)
 
 
+_whole_process: list[bool] = []  # set when netverify is the program, not called in-process
+
+
+def run() -> None:
+    """Run as the ``netverify`` program (``main`` is the command, for in-process callers)."""
+    _whole_process.append(True)
+    main()
+
+
 def kubectl_main() -> None:
     """Run as the kubectl plugin ``kubectl netverify``.
 
     Usage lines name it so, and without ``-f`` it reads the cluster kubectl points at.
     """
+    _whole_process.append(True)
     main(prog_name="kubectl netverify", obj={"plugin": True})

@@ -29,6 +29,7 @@ from netverify.loader.documents import RawObject
 from netverify.loader.endpointslices import SLICE_VERSIONS, build_endpoint_slice
 from netverify.loader.fields import boolean, list_of, mapping, string, type_name
 from netverify.loader.grants import GRANT_VERSIONS, POLICY_VERSIONS, build_reference_grant
+from netverify.loader.pod_fast_path import PodFastPath, PodSpec
 from netverify.loader.policies import (
     NETWORK_POLICY_VERSIONS,
     FieldContext,
@@ -140,6 +141,7 @@ class _Builder:
         self.warnings: list[str] = []
         self.seen: dict[tuple[str, str, str], SourceRef] = {}
         self.unevaluated: list[PolicyObject] = []
+        self.fast = PodFastPath()
 
     def add(self, raw: RawObject) -> None:
         data = raw.data
@@ -240,9 +242,11 @@ class _Builder:
     def _suppression(self, raw: RawObject, src: SourceRef) -> None:
         """Read ``netverify.io/ignore: "NV101, NV110"`` (``*``: every rule)."""
         meta = raw.data.get("metadata")
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        if ann is None or (type(ann) is dict and IGNORE_ANNOTATION not in ann):
+            return  # the common case, without a FieldContext per object
         ctx = FieldContext(raw, src)
-        ann = mapping(ctx, meta.get("annotations") if isinstance(meta, dict) else None,
-                      ["metadata", "annotations"])
+        ann = mapping(ctx, ann, ["metadata", "annotations"])
         if IGNORE_ANNOTATION not in ann:
             return
         value = ann[IGNORE_ANNOTATION]
@@ -263,22 +267,25 @@ class _Builder:
 
     def _identify(self, raw: RawObject, kind: str) -> SourceRef:
         meta = raw.data.get("metadata")
-        src = raw.source.with_object(kind, None, None)
         if not isinstance(meta, dict):
-            raise ManifestError("metadata is missing or not a mapping", source=src,
+            raise ManifestError("metadata is missing or not a mapping",
+                                source=raw.source.with_object(kind, None, None),
                                 field="metadata")
         name = meta.get("name")
-        if name is None or name == "":
-            raise ManifestError("metadata.name is missing", source=src, field="metadata.name")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or name == "":
+            src = raw.source.with_object(kind, None, None)
+            if name is None or name == "":
+                raise ManifestError("metadata.name is missing", source=src,
+                                    field="metadata.name")
             raise ManifestError(f"metadata.name {show(name)} is not a string", source=src,
                                 field="metadata.name")
         # Namespaces are DNS labels, other names DNS subdomains.  The API server would
         # reject anything else, but a name does not change reachability, so say so
         # and go on (test data often has names like my_policy).
         if not (_DNS_LABEL.match(name) if kind == "Namespace" else _valid_subdomain(name)):
+            where = raw.source.with_object(kind, None, None).describe()
             self.warnings.append(
-                f"{src.describe()}: metadata.name {show(name)} is not a valid {kind} name; the "
+                f"{where}: metadata.name {show(name)} is not a valid {kind} name; the "
                 "API server would reject this object")
         if kind in CLUSTER_SCOPED:
             ns = None
@@ -287,11 +294,12 @@ class _Builder:
             if ns is None or ns == "":
                 ns = DEFAULT_NAMESPACE
             if not isinstance(ns, str):
-                raise FieldContext(raw, src.with_object(kind, None, name)).error(
+                raise FieldContext(raw, raw.source.with_object(kind, None, name)).error(
                     ["metadata", "namespace"], f"{show(ns)} is not a namespace name")
             if not _DNS_LABEL.match(ns):
+                where = raw.source.with_object(kind, None, None).describe()
                 self.warnings.append(
-                    f"{src.describe()}: metadata.namespace {show(ns)} is not a valid namespace "
+                    f"{where}: metadata.namespace {show(ns)} is not a valid namespace "
                     "name; the API server would reject this object")
         src = raw.source.with_object(kind, ns, name)
         key = (kind, ns or "", name)
@@ -354,18 +362,33 @@ class _Builder:
         host_network = boolean(ctx, spec.get("hostNetwork"), [*at, "hostNetwork"])
         return tuple(ports), host_network, tuple(images)
 
+    def _pod_spec(self, raw: RawObject, src: SourceRef, spec: Any, path: str) -> PodSpec:
+        """What ``_pod_fields`` and ``container_args`` read, by the fast path when it can."""
+        quick = self.fast.spec(spec)
+        if quick is not None:
+            return quick
+        cports, host_net, images = self._pod_fields(raw, src, spec, path)
+        return cports, host_net, images, container_args(FieldContext(raw, src), spec,
+                                                        [*_steps(path)])
+
     def _pod(self, raw: RawObject, src: SourceRef) -> None:
         data = raw.data
         meta = data["metadata"]
-        labels = self._labels(raw, src, meta, "metadata")
-        cports, host_net, images = self._pod_fields(raw, src, data.get("spec"), "spec")
-        ips = _pod_ips(FieldContext(raw, src), data.get("status"))
-        owner = _controller_owner(FieldContext(raw, src), meta)
+        fast = self.fast
+        labels = fast.labels(meta)
+        if labels is None:
+            labels = self._labels(raw, src, meta, "metadata")
+        cports, host_net, images, args = self._pod_spec(raw, src, data.get("spec"), "spec")
+        ips = fast.ips(data.get("status"))
+        if ips is None:
+            ips = _pod_ips(FieldContext(raw, src), data.get("status"))
+        quick_owner = fast.owner(meta)
+        owner = quick_owner[0] if quick_owner is not None else _controller_owner(
+            FieldContext(raw, src), meta)
         pod = Pod(namespace=src.namespace or DEFAULT_NAMESPACE, name=src.name or "",
                   labels=labels, kind="Pod", ips=ips, container_ports=cports,
                   host_network=host_net, containers=images, source=src,
-                  container_args=container_args(FieldContext(raw, src), data.get("spec"),
-                                                ["spec"]))
+                  container_args=args)
         self.pods.append((pod, owner))
 
     def _workload(self, raw: RawObject, src: SourceRef, kind: str) -> None:
@@ -384,9 +407,11 @@ class _Builder:
         template = spec.get("template")
         if not isinstance(template, dict):
             raise ctx.error(_steps(path), "pod template is missing or not a mapping")
-        labels = self._labels(raw, src, template.get("metadata"), f"{path}.metadata")
-        cports, host_net, images = self._pod_fields(raw, src, template.get("spec"),
-                                                    f"{path}.spec")
+        labels = self.fast.labels(template.get("metadata"))
+        if labels is None:
+            labels = self._labels(raw, src, template.get("metadata"), f"{path}.metadata")
+        cports, host_net, images, args = self._pod_spec(raw, src, template.get("spec"),
+                                                        f"{path}.spec")
         replicas = None
         if kind not in ("DaemonSet", "Job", "CronJob"):
             replicas = spec.get("replicas")
@@ -395,13 +420,14 @@ class _Builder:
             if isinstance(replicas, bool) or not isinstance(replicas, int):
                 raise ctx.error(["spec", "replicas"], f"replicas {show(replicas)} is not a number")
         ns = src.namespace or DEFAULT_NAMESPACE
-        owner = _controller_owner(ctx, data.get("metadata"))
+        quick_owner = self.fast.owner(data.get("metadata"))
+        owner = quick_owner[0] if quick_owner is not None else _controller_owner(
+            ctx, data.get("metadata"))
         self.owners[(ns, kind, src.name or "")] = owner
         pod = Pod(namespace=ns, name=src.name or "", labels=labels, kind=kind,
                   workload=src.name, workload_kind=kind, replicas=replicas,
                   container_ports=cports, host_network=host_net, containers=images,
-                  source=src, container_args=container_args(
-                      ctx, template.get("spec"), [*_steps(path), "spec"]))
+                  source=src, container_args=args)
         self.workloads.append((pod, owner))
 
     def _service(self, raw: RawObject, src: SourceRef) -> None:

@@ -166,3 +166,19 @@ def test_random_cluster_models_read_back_equal(manifests, tmp_path_factory, monk
     monkeypatch.setenv("NETVERIFY_CACHE_DIR", str(d / "cache"))
     (d / "c.yaml").write_text(S.to_yaml(S.flatten(manifests)))
     _same_through_the_cache([str(d / "c.yaml")])
+
+
+def test_an_entry_whose_objects_have_other_fields_builds_again(folder, tmp_path):
+    # An entry written when a model class had other fields (a stale entry under a key
+    # that did not change, or a tampered one) must not give objects with fields unset
+    # or misplaced: reading it fails and the model is built again.
+    import pickle
+
+    from netverify.model import ContainerPort, Pod
+
+    load_cluster([str(folder)], use_cache=True)
+    for entry in _entries(tmp_path):
+        entry.write_bytes(pickle.dumps((model_cache._rebuild, (Pod, ("x", "a")))))
+    assert load_cluster([str(folder)], use_cache=True).pods[0].key == "x/a"
+    with pytest.raises(ValueError):
+        model_cache._rebuild(ContainerPort, (80, None))  # one value short
