@@ -25,40 +25,19 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-import z3
 
-from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.concrete import Evaluator
-from netverify.engines.smt.endpoints import (
-    SymEndpoint,
-    external,
-    fresh_addresses,
-    symbolic_pod,
-)
-from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
-from netverify.engines.smt.solve import (
-    Outcome,
-    Witness,
-    check,
-    describe,
-    new_solver,
-    read_endpoint,
-    read_traffic,
-)
-from netverify.engines.smt.universe import Universe, build_universe
-from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet, Protocol
 from netverify.queries.causes import cause_of
-from netverify.queries.witnesses import taken
+from netverify.queries.diff_symbolic import symbolic_diff
 from netverify.results import (
     DiffCause,
     DiffResult,
     DiffRow,
-    DiffWitness,
 )
-from netverify.verdicts import Answer, Change
 
 # Rows explained with the rules responsible (each costs two pair evaluations); past this
 # many, the rest of the rows go without.
@@ -108,10 +87,12 @@ def _changes(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSe
 
 
 def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str = "new",
-         timeout_ms: int = DEFAULT_TIMEOUT_MS) -> DiffResult:
+         timeout_ms: int = DEFAULT_TIMEOUT_MS, localised: bool = True) -> DiffResult:
     """Compare two clusters' reachability.
 
     ``timeout_ms`` bounds the solver work (every pod that could exist) as a whole.
+    ``localised=False`` asks the solver about the whole cluster instead of only where
+    the policy sets differ: the reference the localised questions are tested against.
 
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
@@ -134,7 +115,8 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
                 else replace(r, complete=False) for r in rows]
     old_keys = {p.key for p in old.pods}
     new_keys = {p.key for p in new.pods}
-    any_allowed, any_denied, witnesses, caveats = _symbolic(old, new, timeout_ms)
+    any_allowed, any_denied, witnesses, caveats = symbolic_diff(old, new, timeout_ms,
+                                                                 localised=localised)
     return DiffResult(old=old_label, new=new_label,
                       rows=tuple(sorted(rows, key=lambda r: (r.src, r.dst))),
                       pods_added=tuple(sorted(new_keys - old_keys)),
@@ -208,100 +190,3 @@ def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
         else:
             out.extend(rs)
     return out
-
-
-def _merged(old: Cluster, new: Cluster) -> Cluster:
-    return replace(new, policies=(*old.policies, *new.policies),
-                   namespaces={**old.namespaces, **new.namespaces})
-
-
-def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
-              ) -> tuple[Answer, Answer, list[DiffWitness], list[str]]:
-    u = build_universe(_merged(old, new))
-    enc_old, enc_new = Encoder(old, u), Encoder(new, u)
-    caveats: list[str] = []
-    if {n: dict(ns.labels) for n, ns in old.namespaces.items() if n in new.namespaces} != {
-            n: dict(new.namespaces[n].labels) for n in old.namespaces if n in new.namespaces}:
-        caveats.append("namespace labels changed: hypothetical pods are checked against the new "
-                       "namespaces' labels")
-    src = symbolic_pod(u, new, "src", allow_new_namespace=True)
-    dst = symbolic_pod(u, new, "dst", allow_new_namespace=True)
-    # Addresses outside the cluster of both families: IPv6 ipBlocks admit only IPv6 ones.
-    ext4 = external(u, "ext4", IPv4, 0, (1 << 32) - 1)
-    ext6 = external(u, "ext6", IPv6, 0, (1 << 128) - 1)
-    traffic = Traffic.symbolic()
-    solver = new_solver(Deadline(timeout_ms))
-    solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
-    answers: dict[Change, Answer] = {}
-    witnesses: list[DiffWitness] = []
-    terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
-
-    def allowed(enc: Encoder, a: SymEndpoint, b: SymEndpoint) -> tuple[z3.BoolRef,
-                                                                      list[RuleTerm]]:
-        key = (id(enc), id(a), id(b))  # each side's formula is built once, used twice
-        if key not in terms:
-            e, i, eg, ing = enc.allowed(a, b, traffic)
-            terms[key] = (z3.And(e, i), [*eg, *ing])
-        return terms[key]
-
-    for direction, first, second in ((Change.ALLOWED, enc_new, enc_old),
-                                     (Change.DENIED, enc_old, enc_new)):
-        outcome = Answer.NO
-        for a, b, kind in ((src, dst, "pod to pod"), (ext4, dst, "IPv4 outside to pod"),
-                           (dst, ext4, "pod to IPv4 outside"), (ext6, dst, "IPv6 outside to pod"),
-                           (dst, ext6, "pod to IPv6 outside")):
-            yes, rule_terms = allowed(first, a, b)
-            no, _ = allowed(second, a, b)
-            r = check(solver, yes, z3.Not(no))
-            if r.outcome is Outcome.UNDECIDED:
-                outcome = Answer.UNDECIDED
-                caveats.append(f"newly {direction.value} ({kind}): the solver could not decide "
-                               f"({r.reason})")
-                continue
-            if r.outcome is Outcome.YES and r.model is not None:
-                outcome = Answer.YES
-                pods = [ep for ep in (a, b) if ep.pod is None and z3.is_true(ep.is_pod)]
-                # The example pods keep an address only when the difference needs one,
-                # and a new pod gets one no existing pod has, when one will do.
-                kept: list[z3.BoolRef] = []
-                for ep in pods:
-                    assert r.model is not None
-                    if _addresses(r.model, u, new, [ep], taken_only=False):
-                        bare = [z3.Not(has) for has, _ in (*ep.ip4, *ep.ip6)]
-                        again = check(solver, yes, z3.Not(no), *kept, *bare)
-                        if again.outcome is Outcome.YES and again.model is not None:
-                            r, kept = again, [*kept, *bare]
-                assert r.model is not None
-                if _addresses(r.model, u, new, pods, taken_only=True):
-                    fresh = [g for ep in pods for g in fresh_addresses(ep, new)]
-                    again = check(solver, yes, z3.Not(no), *kept, *fresh)
-                    if again.outcome is Outcome.YES and again.model is not None:
-                        r = again
-                assert r.model is not None
-                witnesses.append(_witness(r.model, u, new, a, b, traffic, direction,
-                                          rule_terms))
-                break
-        answers[direction] = outcome
-    return answers[Change.ALLOWED], answers[Change.DENIED], witnesses, caveats
-
-
-def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndpoint], *,
-               taken_only: bool) -> bool:
-    """Whether a hypothetical pod of the model has an address (one an existing pod has)."""
-    for ep in pods:
-        w = read_endpoint(m, u, cluster, ep, "example")
-        if isinstance(w, Witness) and w.pod.ips and (not taken_only or taken(cluster, w)):
-            return True
-    return False
-
-
-def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,
-             traffic: Traffic, direction: Change, terms: list[RuleTerm]) -> DiffWitness:
-    port, proto = read_traffic(m, traffic)
-    rules = tuple(f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
-                  for t in terms if z3.is_true(m.eval(t.term, True)))
-    return DiffWitness(direction=direction,
-                       src=describe(cluster, read_endpoint(m, u, cluster, a, "example-src")),
-                       dst=describe(cluster, read_endpoint(m, u, cluster, b, "example-dst")),
-                       port=port,
-                       protocol=proto, rules=rules)
