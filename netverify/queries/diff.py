@@ -23,15 +23,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-import numpy as np
-import numpy.typing as npt
-
 from netverify.deadline import DEFAULT_TIMEOUT_MS
-from netverify.engines.allpairs import AllPairs, compute_all_pairs
 from netverify.engines.concrete import Evaluator
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet, Protocol
 from netverify.queries.causes import cause_of
+from netverify.queries.diff_pods import changed_pairs
 from netverify.queries.diff_symbolic import symbolic_diff
 from netverify.results import (
     DiffCause,
@@ -42,48 +39,6 @@ from netverify.results import (
 # Rows explained with the rules responsible (each costs two pair evaluations); past this
 # many, the rest of the rows go without.
 MAX_EXPLAINED_ROWS = 500
-
-
-def _portset_ids(ap: AllPairs, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
-                 ids: dict[PortSet, int]) -> npt.NDArray[np.intp]:
-    """(len(rows) x len(cols)) ids of the PortSets of those class pairs, in a shared id space."""
-    stack = np.stack([w[rows][:, cols] for w in ap.words], axis=-1)
-    flat = stack.reshape(-1, stack.shape[-1])
-    uniq, inverse = np.unique(flat, axis=0, return_inverse=True)
-    uid = np.array([ids.setdefault(ap.portset_of_signature(tuple(int(x) for x in u)), len(ids))
-                    for u in uniq], dtype=np.intp)
-    return uid[inverse.reshape(-1)].reshape(len(rows), len(cols))
-
-
-def _changes(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSet]]:
-    """Pod pairs present on both sides whose allowed ports differ: (src, dst, old, new).
-
-    Pods are grouped by their (old class, new class): every pair of two such joint
-    classes has the same old and new verdicts, so the comparison is one vectorized
-    pass over joint classes, and only the pairs that changed are listed.
-    """
-    ap_old, ap_new = compute_all_pairs(old), compute_all_pairs(new)
-    old_pods = {p.key: p for p in old.pods}
-    common = [p for p in new.pods if p.key in old_pods]
-    joint: dict[tuple[int, int], list[Pod]] = defaultdict(list)
-    for p in common:
-        joint[(ap_old.pods.class_of[p.key], ap_new.pods.class_of[p.key])].append(p)
-    keys = list(joint)
-    co = np.array([k[0] for k in keys], dtype=np.intp)
-    cn = np.array([k[1] for k in keys], dtype=np.intp)
-    ids: dict[PortSet, int] = {}
-    before = _portset_ids(ap_old, co, co, ids)
-    after = _portset_ids(ap_new, cn, cn, ids)
-    by_id = {v: k for k, v in ids.items()}
-    out = []
-    for a, b in zip(*np.nonzero(before != after), strict=True):
-        ps_old, ps_new = by_id[int(before[a, b])], by_id[int(after[a, b])]
-        for s in joint[keys[a]]:
-            for d in joint[keys[b]]:
-                if s.key == d.key and not s.is_template:
-                    continue  # loopback never changes
-                out.append((s, d, ps_old, ps_new))
-    return out
 
 
 def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str = "new",
@@ -98,7 +53,7 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
     """
     per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
     sample: dict[tuple[str, str], tuple[Pod, Pod]] = {}
-    for src_pod, dst_pod, a, b in _changes(old, new):
+    for src_pod, dst_pod, a, b in changed_pairs(old, new):
         per_group[(src_pod.group, dst_pod.group)].append((b.difference(a), a.difference(b)))
         sample.setdefault((src_pod.group, dst_pod.group), (src_pod, dst_pod))
     rows = []
