@@ -1,0 +1,154 @@
+"""``diff`` asks the solver only where the policy sets differ, and finds what the whole
+cluster finds.
+
+The Kubernetes API reference (NetworkPolicy v1): "podSelector selects the pods to which
+this NetworkPolicy object applies" and "NetworkPolicy ... is namespaced": a pod's ingress
+(egress) verdict depends on the policies of its own namespace whose policyTypes include
+Ingress (Egress), and on their rules' peers.  So a side can change only for a pod of a
+namespace holding a policy of that type that was added, removed or edited; the solver is
+asked there, and the reference (``localised=False``) asks about the whole cluster.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netverify.engines.concrete import Evaluator
+from netverify.loader import load_text
+from netverify.model import Cluster, Direction
+from netverify.queries.diff_pods import changed_pairs
+from netverify.queries.diff_symbolic import changed_namespaces, symbolic_diff
+from netverify.verdicts import Answer
+from tests import strategies as S
+
+Manifest = dict[str, Any]
+
+NS = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: a}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: b}
+"""
+API = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 8080%s}]
+"""
+OUT = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: b}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: [{to: [{namespaceSelector: {}}]}]
+"""
+
+
+def test_the_same_policies_read_from_other_files_cancel():
+    # The same objects at other places (file names, lines) change nothing.
+    old = load_text(NS + API % "" + OUT, "v1/all.yaml")
+    new = load_text(NS + OUT + API % "", "v2/other.yaml")
+    assert changed_namespaces(old, new) == {Direction.INGRESS: set(), Direction.EGRESS: set()}
+
+
+def test_a_widened_ingress_rule_moves_only_its_namespace_ingress():
+    old = load_text(NS + API % "" + OUT, "old.yaml")
+    new = load_text(NS + API % ", endPort: 8090" + OUT, "new.yaml")
+    assert changed_namespaces(old, new) == {Direction.INGRESS: {"a"}, Direction.EGRESS: set()}
+    allowed, denied, witnesses, _ = symbolic_diff(old, new, 60_000)
+    assert (allowed, denied) == (Answer.YES, Answer.NO)
+    w = witnesses[0]
+    assert w.dst.namespace == "a" and 8081 <= w.port <= 8090
+
+
+def test_a_removed_egress_policy_moves_its_namespace_egress():
+    old = load_text(NS + API % "" + OUT, "old.yaml")
+    new = load_text(NS + API % "", "new.yaml")
+    assert changed_namespaces(old, new) == {Direction.INGRESS: set(), Direction.EGRESS: {"b"}}
+    # Without it b's pods are no longer isolated for egress: nothing is newly denied, and
+    # what is newly allowed leaves b.
+    allowed, denied, witnesses, _ = symbolic_diff(old, new, 60_000)
+    assert (allowed, denied) == (Answer.YES, Answer.NO)
+    assert witnesses[0].src.namespace == "b"
+
+
+# -- random clusters: the localised questions against the whole-cluster one ----------------
+
+
+@st.composite
+def changed_clusters(draw: st.DrawFn) -> tuple[list[Manifest], list[Manifest]]:
+    """(old, new): the same namespaces and pods; each policy kept, dropped or redrawn (same
+    name, or another), and sometimes one added."""
+    old = S.flatten(draw(S.clusters(max_pods=3, max_policies=4)))
+    names = tuple(sorted({d["metadata"]["name"] for d in old if d["kind"] == "Namespace"}
+                         | {d["metadata"].get("namespace", "default") for d in old
+                            if d["kind"] != "Namespace"}))
+    new: list[Manifest] = []
+    for i, doc in enumerate(old):
+        if doc["kind"] != "NetworkPolicy":
+            new.append(doc)
+            continue
+        how = draw(st.sampled_from(("keep", "keep", "drop", "redraw")))
+        if how == "keep":
+            new.append(copy.deepcopy(doc))
+        elif how == "redraw":
+            new.append(draw(S.network_policies(names, 100 + i)))
+    if draw(S.rarely(0.3)):
+        new.append(draw(S.network_policies(names, 200)))
+    return old, new
+
+
+def _load(docs: list[Manifest], label: str) -> Cluster:
+    return load_text(S.to_yaml(docs), label)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(sides=changed_clusters())
+def test_localised_answers_agree_with_the_whole_cluster(
+        sides: tuple[list[Manifest], list[Manifest]]) -> None:
+    old, new = _load(sides[0], "old.yaml"), _load(sides[1], "new.yaml")
+    local = symbolic_diff(old, new, 120_000)
+    whole = symbolic_diff(old, new, 120_000, localised=False)
+    assert not local[3] or all("namespace labels" in c for c in local[3]), local[3]
+    assert not whole[3] or all("namespace labels" in c for c in whole[3]), whole[3]
+    assert local[:2] == whole[:2]
+    # A witness is one per direction found, for the direction found.
+    assert [w.direction for w in local[2]] == [w.direction for w in whole[2]]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(sides=changed_clusters())
+def test_changed_pod_pairs_are_those_the_pair_evaluator_sees_change(
+        sides: tuple[list[Manifest], list[Manifest]]) -> None:
+    old, new = _load(sides[0], "old.yaml"), _load(sides[1], "new.yaml")
+    ev_old, ev_new = Evaluator(old), Evaluator(new)
+    by_key = {p.key: p for p in old.pods}
+    expected = set()
+    for s in new.pods:
+        for d in new.pods:
+            if s.key not in by_key or d.key not in by_key or (s.key == d.key
+                                                             and not s.is_template):
+                continue
+            before = ev_old.allowed_ports(by_key[s.key], by_key[d.key])
+            after = ev_new.allowed_ports(s, d)
+            if before != after:
+                expected.add((s.key, d.key, before, after))
+    got = {(s.key, d.key, a, b) for s, d, a, b in changed_pairs(old, new)}
+    assert got == expected
