@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +153,42 @@ def test_changed_pod_pairs_are_those_the_pair_evaluator_sees_change(
                 expected.add((s.key, d.key, before, after))
     got = {(s.key, d.key, a, b) for s, d, a, b in changed_pairs(old, new)}
     assert got == expected
+
+
+SAME_NS = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 8080%s}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress, namespace: a}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: [{to: [%s]}]
+"""
+
+
+@pytest.mark.parametrize("egress_peer", [
+    # "ipBlock describes a particular CIDR": a pod of a whose address lies in it
+    "{ipBlock: {cidr: 10.0.0.0/8}}",
+    # "namespaceSelector selects namespaces using cluster-scoped labels": a's own
+    "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: a}}}",
+])
+def test_the_other_side_keeps_the_rules_that_admit_the_changed_namespace(egress_peer):
+    # Only a pod of a can be newly admitted (the peer has no namespaceSelector: "the
+    # policy's own namespace"), and a is isolated for egress: the new connection needs the
+    # egress rule, which must not be dropped as one that cannot admit a pod of a.
+    old = load_text(NS + SAME_NS % ("", egress_peer), "old.yaml")
+    new = load_text(NS + SAME_NS % (", endPort: 8090", egress_peer), "new.yaml")
+    local = symbolic_diff(old, new, 60_000)
+    whole = symbolic_diff(old, new, 60_000, localised=False)
+    assert local[:2] == whole[:2] == (Answer.YES, Answer.NO)
+    assert local[2][0].src.namespace == local[2][0].dst.namespace == "a"
