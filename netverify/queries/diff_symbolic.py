@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 import z3
 
 from netverify.deadline import Deadline
+from netverify.engines.concrete import External
 from netverify.engines.smt.endpoints import (
     SymEndpoint,
     external,
@@ -50,6 +51,7 @@ from netverify.engines.smt.terms import and_
 from netverify.engines.smt.universe import Universe, build_universe
 from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Direction, NetworkPolicy, Rule
+from netverify.ports import Protocol
 from netverify.queries.witnesses import taken
 from netverify.results import DiffWitness
 from netverify.verdicts import Answer, Change
@@ -102,6 +104,18 @@ def localisable(old: Cluster, new: Cluster) -> bool:
             and (not old.cluster_policies or shape(old.nodes) == shape(new.nodes)))
 
 
+@dataclass(frozen=True)
+class Found:
+    """A witness as the solver's model has it: what the concrete engine can check."""
+
+    change: Change
+    src: Witness | External
+    dst: Witness | External
+    protocol: Protocol
+    port: int
+    family: int
+
+
 @dataclass
 class _Question:
     """One check: its goals, the endpoints a witness names and the rule terms it shows."""
@@ -129,6 +143,7 @@ class _Asker:
         self.ext4 = external(self.u, "ext4", IPv4, 0, (1 << 32) - 1)
         self.ext6 = external(self.u, "ext6", IPv6, 0, (1 << 128) - 1)
         self._pinned: dict[tuple[str, str], SymEndpoint] = {}
+        self.found: list[Found] = []
         self._restricted: dict[tuple[Change, Direction, str], Encoder] = {}
 
     def kinds(self) -> list[tuple[SymEndpoint, SymEndpoint, str]]:
@@ -221,8 +236,13 @@ class _Asker:
             again = check(self.solver, *goals, *kept, *fresh)
             if again.outcome is Outcome.YES and again.model is not None:
                 r = again
-        assert r.model is not None
-        return _witness(r.model, self.u, self.new, q.a, q.b, self.traffic, change, q.terms)
+        m = r.model
+        assert m is not None
+        port, proto = read_traffic(m, self.traffic)
+        self.found.append(Found(change, read_endpoint(m, self.u, self.new, q.a, "example-src"),
+                                read_endpoint(m, self.u, self.new, q.b, "example-dst"),
+                                proto, port, self.traffic.family_in(m)))
+        return _witness(m, self.u, self.new, q.a, q.b, self.traffic, change, q.terms)
 
 
 def _can_admit(pol: NetworkPolicy, rule: Rule, namespace: str,
@@ -259,11 +279,13 @@ def _keep_rules(pol: NetworkPolicy, direction: Direction, namespace: str,
     return replace(pol, egress=rules)
 
 
-def symbolic_diff(old: Cluster, new: Cluster, timeout_ms: int, *, localised: bool = True
+def symbolic_diff(old: Cluster, new: Cluster, timeout_ms: int, *, localised: bool = True,
+                  found: list[Found] | None = None
                   ) -> tuple[Answer, Answer, list[DiffWitness], list[str]]:
     """(newly allowed, newly denied, witnesses, caveats) over every pod that could exist.
 
-    ``localised=False`` asks the whole-cluster question (the reference).
+    ``localised=False`` asks the whole-cluster question (the reference); ``found``, when
+    given, receives each witness as the model has it (tests check them concretely).
     """
     asker = _Asker(old, new, timeout_ms)
     caveats: list[str] = []
@@ -295,6 +317,8 @@ def symbolic_diff(old: Cluster, new: Cluster, timeout_ms: int, *, localised: boo
                 caveats.append(f"newly {change.value} ({kind}): the solver could not decide "
                                f"({undecided[0]})")
         answers[change] = outcome
+    if found is not None:
+        found.extend(asker.found)
     return answers[Change.ALLOWED], answers[Change.DENIED], witnesses, caveats
 
 
