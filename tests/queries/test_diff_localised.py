@@ -214,3 +214,29 @@ def test_the_other_side_keeps_the_rules_that_admit_the_changed_namespace(egress_
     assert local[:2] == whole[:2] == (Answer.YES, Answer.NO)
     _confirm(old, new, found[0])
     assert local[2][0].src.namespace == local[2][0].dst.namespace == "a"
+
+
+@pytest.mark.parametrize(("action", "expected"), [
+    # "Deny: denies the selected traffic": an Admin Deny decides before any NetworkPolicy,
+    # so widening the NetworkPolicy rule for ops pods opens nothing.
+    ("Deny", (Answer.NO, Answer.NO)),
+    # "Pass: ... skip all further ANP rules and instead defer to the NetworkPolicy".
+    ("Pass", (Answer.YES, Answer.NO)),
+])
+def test_unchanged_cluster_wide_policies_are_kept_where_the_solver_is_asked(
+        action: str, expected: tuple[Answer, Answer]) -> None:
+    from tests.queries.test_diff_causes import ANP, PODS
+    wider = PODS.replace("[{from: [{namespaceSelector: {}}], ports: [{port: 5432}]}]",
+                         "[{from: [{namespaceSelector: {matchLabels: {team: ops}}}], "
+                         "ports: [{port: 5432, endPort: 5440}]}]")
+    narrow = PODS.replace("[{from: [{namespaceSelector: {}}], ports: [{port: 5432}]}]",
+                          "[{from: [{namespaceSelector: {matchLabels: {team: ops}}}], "
+                          "ports: [{port: 5432}]}]")
+    anp = ANP.replace("ACTION", action)
+    old, new = load_text(narrow + anp, "old.yaml"), load_text(wider + anp, "new.yaml")
+    found: list[Found] = []
+    local = symbolic_diff(old, new, 60_000, found=found)
+    whole = symbolic_diff(old, new, 60_000, localised=False)
+    assert local[:2] == whole[:2] == expected
+    for f in found:
+        _confirm(old, new, f)
