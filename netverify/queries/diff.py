@@ -3,12 +3,14 @@
 Two answers, both exact:
 
 - over existing pods: every (source, destination) pod pair present on both
-  sides whose allowed ports changed, from the all-pairs engine on each side;
-  rows are per workload pair, and collapse to ``ns/*`` when every workload pair
-  between two namespaces changed the same way;
+  sides whose allowed ports changed, from the all-pairs engine on each side,
+  compared on roles (``diff_pods``); rows are per workload pair, and collapse
+  to ``ns/*`` when every workload pair between two namespaces changed the same way;
 - over every pod that could exist: the SMT engine asks whether some pod,
   address and port is allowed by the new policies and not by the old (and the
   reverse), with a witness; "no" proves the change only tightens (or loosens).
+  It is asked only about pods of the namespaces whose policies differ
+  (``diff_symbolic``).
 
 Both sides are encoded over one label alphabet; hypothetical pods see the
 *new* namespaces' labels.
