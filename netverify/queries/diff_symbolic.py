@@ -34,6 +34,7 @@ from netverify.engines.smt.endpoints import (
     SymEndpoint,
     external,
     fresh_addresses,
+    pinned_pod,
     symbolic_pod,
 )
 from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
@@ -156,7 +157,7 @@ class _Asker:
         """A pod that could exist in ``namespace`` (the new set's namespace labels)."""
         key = (prefix, namespace)
         if key not in self._pinned:
-            self._pinned[key] = symbolic_pod(self.u, self.new, prefix, namespaces=[namespace])
+            self._pinned[key] = pinned_pod(self.u, self.new, prefix, namespace)
         return self._pinned[key]
 
     def restricted(self, change: Change, direction: Direction, namespace: str) -> Encoder:

@@ -15,11 +15,14 @@ import copy
 from typing import Any
 
 import pytest
+import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netverify.engines.concrete import Evaluator
+from netverify.engines.smt.endpoints import pinned_pod, symbolic_pod
 from netverify.engines.smt.solve import Witness
+from netverify.engines.smt.universe import build_universe
 from netverify.loader import load_text
 from netverify.model import Cluster, Direction
 from netverify.queries.diff_pods import changed_pairs
@@ -240,3 +243,25 @@ def test_unchanged_cluster_wide_policies_are_kept_where_the_solver_is_asked(
     assert local[:2] == whole[:2] == expected
     for f in found:
         _confirm(old, new, f)
+
+
+def test_a_pinned_pod_is_the_symbolic_pod_of_its_namespace():
+    # The solver proves the two encodings equal under their domains, label by label.
+    c = load_text(NS.replace("metadata: {name: b}", "metadata: {name: b, labels: {team: x}}")
+                  + API % "" + OUT, "c.yaml")
+    u = build_universe(c)
+    for ns_name in ("a", "b"):
+        full = symbolic_pod(u, c, "p", namespaces=[ns_name])
+        pin = pinned_pod(u, c, "p", ns_name)
+        same = [full.ns == pin.ns, full.fixed_ns == pin.fixed_ns]
+        for k in u.keys:
+            same += [full.ns_labels.present[k] == pin.ns_labels.present[k],
+                     full.ns_labels.value[k] == pin.ns_labels.value[k],
+                     full.labels.value[k] == pin.labels.value[k]]
+        s = z3.Solver()
+        s.add(*full.domain, z3.Not(z3.And(*[x if isinstance(x, z3.BoolRef) else z3.BoolVal(x)
+                                          for x in same])))
+        assert s.check() == z3.unsat
+        s = z3.Solver()
+        s.add(*pin.domain, z3.Not(z3.And(*full.domain)))
+        assert s.check() == z3.unsat
