@@ -23,8 +23,8 @@ asked.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 import z3
 
@@ -124,8 +124,10 @@ class _Question:
     a: SymEndpoint
     b: SymEndpoint
     core: list[z3.BoolRef]  # first allows, second does not: a changed side alone
-    rest: list[z3.BoolRef]  # the other side of the first set, when the core is not all
     terms: list[RuleTerm]
+    # The other side of the first set (goals, rule terms), built only once the core holds.
+    more: Callable[[], tuple[list[z3.BoolRef], list[RuleTerm]]] | None = None
+    rest: list[z3.BoolRef] = field(default_factory=list)
 
 
 class _Asker:
@@ -179,7 +181,7 @@ class _Asker:
         first, second = self.enc[change], self.enc[_OTHER[change]]
         e, i, eg, ing = first.allowed(a, b, self.traffic)
         e2, i2, _, _ = second.allowed(a, b, self.traffic)
-        return _Question(a, b, [and_(e, i), z3.Not(and_(e2, i2))], [], [*eg, *ing])
+        return _Question(a, b, [and_(e, i), z3.Not(and_(e2, i2))], [*eg, *ing])
 
     def local(self, change: Change, a: SymEndpoint, b: SymEndpoint,
               moved: Direction) -> _Question:
@@ -192,11 +194,17 @@ class _Asker:
         ns = subject.fixed_ns
         assert ns is not None
         far_dir = Direction.INGRESS if moved is Direction.EGRESS else Direction.EGRESS
-        far, far_terms = self.restricted(change, far_dir, ns).side(far_dir, other, subject, b, t)
-        core = [first.common_family(a, b, t), near, z3.Not(was)]
-        terms = [*near_terms, *far_terms] if moved is Direction.EGRESS else [*far_terms,
-                                                                              *near_terms]
-        return _Question(a, b, core, [far], terms)
+
+        def more() -> tuple[list[z3.BoolRef], list[RuleTerm]]:
+            far, far_terms = self.restricted(change, far_dir, ns).side(far_dir, other, subject,
+                                                                       b, t)
+            # Egress terms first, as the whole-cluster question lists them.
+            if moved is Direction.EGRESS:
+                return [far], [*near_terms, *far_terms]
+            return [far], [*far_terms, *near_terms]
+
+        return _Question(a, b, [first.common_family(a, b, t), near, z3.Not(was)], near_terms,
+                         more)
 
     def questions(self, change: Change, a: SymEndpoint, b: SymEndpoint,
                   moved: dict[Direction, set[str]]) -> Iterator[_Question]:
@@ -209,12 +217,13 @@ class _Asker:
                 yield self.local(change, a, self.pinned(b.name, ns), Direction.INGRESS)
 
     def ask(self, q: _Question) -> Check:
-        """Whether the question has an answer; the core alone first when there is a rest."""
+        """Whether the question has an answer; the core alone first when there is more."""
         domain = [*q.a.domain, *q.b.domain, *self.traffic.domain]
-        if q.rest:
+        if q.more is not None:
             r = check(self.solver, *domain, *q.core)
             if r.outcome is not Outcome.YES:
                 return r
+            q.rest, q.terms = q.more()
         return check(self.solver, *domain, *q.core, *q.rest)
 
     def witness(self, q: _Question, r: Check, change: Change) -> DiffWitness:
@@ -300,8 +309,9 @@ def symbolic_diff(old: Cluster, new: Cluster, timeout_ms: int, *, localised: boo
     for change in (Change.ALLOWED, Change.DENIED):
         outcome = Answer.NO
         for a, b, kind in asker.kinds():
-            qs = ([asker.whole(change, a, b)] if moved is None
-                  else list(asker.questions(change, a, b, moved)))
+            # Lazily: each case is encoded only when the ones before found nothing.
+            qs = (iter([asker.whole(change, a, b)]) if moved is None
+                  else asker.questions(change, a, b, moved))
             undecided = []
             for q in qs:
                 r = asker.ask(q)
