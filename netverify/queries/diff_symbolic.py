@@ -57,8 +57,9 @@ from netverify.queries.witnesses import taken
 from netverify.results import DiffWitness
 from netverify.verdicts import Answer, Change
 
-# The kinds of connection asked about, in the order their witnesses are looked for.
+# The set that allows (first) and the one that does not, per direction of change.
 _OTHER = {Change.ALLOWED: Change.DENIED, Change.DENIED: Change.ALLOWED}
+# The kinds of connection asked about, in the order their witnesses are looked for.
 KINDS = ("pod to pod", "IPv4 outside to pod", "pod to IPv4 outside", "IPv6 outside to pod",
          "pod to IPv6 outside")
 
