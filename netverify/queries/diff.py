@@ -3,12 +3,14 @@
 Two answers, both exact:
 
 - over existing pods: every (source, destination) pod pair present on both
-  sides whose allowed ports changed, from the all-pairs engine on each side;
-  rows are per workload pair, and collapse to ``ns/*`` when every workload pair
-  between two namespaces changed the same way;
+  sides whose allowed ports changed, from the all-pairs engine on each side,
+  compared on roles (``diff_pods``); rows are per workload pair, and collapse
+  to ``ns/*`` when every workload pair between two namespaces changed the same way;
 - over every pod that could exist: the SMT engine asks whether some pod,
   address and port is allowed by the new policies and not by the old (and the
   reverse), with a witness; "no" proves the change only tightens (or loosens).
+  It is asked only about pods of the namespaces whose policies differ
+  (``diff_symbolic``).
 
 Both sides are encoded over one label alphabet; hypothetical pods see the
 *new* namespaces' labels.
@@ -23,101 +25,37 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-import numpy as np
-import numpy.typing as npt
-import z3
-
-from netverify.deadline import DEFAULT_TIMEOUT_MS, Deadline
-from netverify.engines.allpairs import AllPairs, compute_all_pairs
+from netverify.deadline import DEFAULT_TIMEOUT_MS
 from netverify.engines.concrete import Evaluator
-from netverify.engines.smt.endpoints import (
-    SymEndpoint,
-    external,
-    fresh_addresses,
-    symbolic_pod,
-)
-from netverify.engines.smt.formulas import Encoder, RuleTerm, Traffic
-from netverify.engines.smt.solve import (
-    Outcome,
-    Witness,
-    check,
-    describe,
-    new_solver,
-    read_endpoint,
-    read_traffic,
-)
-from netverify.engines.smt.universe import Universe, build_universe
-from netverify.ipblocks import IPv4, IPv6
 from netverify.model import Cluster, Pod
 from netverify.ports import PortSet, Protocol
 from netverify.queries.causes import cause_of
-from netverify.queries.witnesses import taken
+from netverify.queries.diff_pods import changed_pairs
+from netverify.queries.diff_symbolic import symbolic_diff
 from netverify.results import (
     DiffCause,
     DiffResult,
     DiffRow,
-    DiffWitness,
 )
-from netverify.verdicts import Answer, Change
 
 # Rows explained with the rules responsible (each costs two pair evaluations); past this
 # many, the rest of the rows go without.
 MAX_EXPLAINED_ROWS = 500
 
 
-def _portset_ids(ap: AllPairs, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
-                 ids: dict[PortSet, int]) -> npt.NDArray[np.intp]:
-    """(len(rows) x len(cols)) ids of the PortSets of those class pairs, in a shared id space."""
-    stack = np.stack([w[rows][:, cols] for w in ap.words], axis=-1)
-    flat = stack.reshape(-1, stack.shape[-1])
-    uniq, inverse = np.unique(flat, axis=0, return_inverse=True)
-    uid = np.array([ids.setdefault(ap.portset_of_signature(tuple(int(x) for x in u)), len(ids))
-                    for u in uniq], dtype=np.intp)
-    return uid[inverse.reshape(-1)].reshape(len(rows), len(cols))
-
-
-def _changes(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSet]]:
-    """Pod pairs present on both sides whose allowed ports differ: (src, dst, old, new).
-
-    Pods are grouped by their (old class, new class): every pair of two such joint
-    classes has the same old and new verdicts, so the comparison is one vectorized
-    pass over joint classes, and only the pairs that changed are listed.
-    """
-    ap_old, ap_new = compute_all_pairs(old), compute_all_pairs(new)
-    old_pods = {p.key: p for p in old.pods}
-    common = [p for p in new.pods if p.key in old_pods]
-    joint: dict[tuple[int, int], list[Pod]] = defaultdict(list)
-    for p in common:
-        joint[(ap_old.pods.class_of[p.key], ap_new.pods.class_of[p.key])].append(p)
-    keys = list(joint)
-    co = np.array([k[0] for k in keys], dtype=np.intp)
-    cn = np.array([k[1] for k in keys], dtype=np.intp)
-    ids: dict[PortSet, int] = {}
-    before = _portset_ids(ap_old, co, co, ids)
-    after = _portset_ids(ap_new, cn, cn, ids)
-    by_id = {v: k for k, v in ids.items()}
-    out = []
-    for a, b in zip(*np.nonzero(before != after), strict=True):
-        ps_old, ps_new = by_id[int(before[a, b])], by_id[int(after[a, b])]
-        for s in joint[keys[a]]:
-            for d in joint[keys[b]]:
-                if s.key == d.key and not s.is_template:
-                    continue  # loopback never changes
-                out.append((s, d, ps_old, ps_new))
-    return out
-
-
 def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str = "new",
-         timeout_ms: int = DEFAULT_TIMEOUT_MS) -> DiffResult:
+         timeout_ms: int = DEFAULT_TIMEOUT_MS, localised: bool = True) -> DiffResult:
     """Compare two clusters' reachability.
 
     ``timeout_ms`` bounds the solver work (every pod that could exist) as a whole.
+    ``localised=False`` asks the solver about the whole cluster instead of only where
+    the policy sets differ: the reference the localised questions are tested against.
 
     >>> diff(load_cluster(["v1/"]), load_cluster(["v2/"]))  # doctest: +SKIP
     """
     per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
     sample: dict[tuple[str, str], tuple[Pod, Pod]] = {}
-    for src_pod, dst_pod, a, b in _changes(old, new):
+    for src_pod, dst_pod, a, b in changed_pairs(old, new):
         per_group[(src_pod.group, dst_pod.group)].append((b.difference(a), a.difference(b)))
         sample.setdefault((src_pod.group, dst_pod.group), (src_pod, dst_pod))
     rows = []
@@ -134,7 +72,8 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
                 else replace(r, complete=False) for r in rows]
     old_keys = {p.key for p in old.pods}
     new_keys = {p.key for p in new.pods}
-    any_allowed, any_denied, witnesses, caveats = _symbolic(old, new, timeout_ms)
+    any_allowed, any_denied, witnesses, caveats = symbolic_diff(old, new, timeout_ms,
+                                                                 localised=localised)
     return DiffResult(old=old_label, new=new_label,
                       rows=tuple(sorted(rows, key=lambda r: (r.src, r.dst))),
                       pods_added=tuple(sorted(new_keys - old_keys)),
@@ -208,100 +147,3 @@ def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
         else:
             out.extend(rs)
     return out
-
-
-def _merged(old: Cluster, new: Cluster) -> Cluster:
-    return replace(new, policies=(*old.policies, *new.policies),
-                   namespaces={**old.namespaces, **new.namespaces})
-
-
-def _symbolic(old: Cluster, new: Cluster, timeout_ms: int
-              ) -> tuple[Answer, Answer, list[DiffWitness], list[str]]:
-    u = build_universe(_merged(old, new))
-    enc_old, enc_new = Encoder(old, u), Encoder(new, u)
-    caveats: list[str] = []
-    if {n: dict(ns.labels) for n, ns in old.namespaces.items() if n in new.namespaces} != {
-            n: dict(new.namespaces[n].labels) for n in old.namespaces if n in new.namespaces}:
-        caveats.append("namespace labels changed: hypothetical pods are checked against the new "
-                       "namespaces' labels")
-    src = symbolic_pod(u, new, "src", allow_new_namespace=True)
-    dst = symbolic_pod(u, new, "dst", allow_new_namespace=True)
-    # Addresses outside the cluster of both families: IPv6 ipBlocks admit only IPv6 ones.
-    ext4 = external(u, "ext4", IPv4, 0, (1 << 32) - 1)
-    ext6 = external(u, "ext6", IPv6, 0, (1 << 128) - 1)
-    traffic = Traffic.symbolic()
-    solver = new_solver(Deadline(timeout_ms))
-    solver.add(*src.domain, *dst.domain, *ext4.domain, *ext6.domain, *traffic.domain)
-    answers: dict[Change, Answer] = {}
-    witnesses: list[DiffWitness] = []
-    terms: dict[tuple[int, int, int], tuple[z3.BoolRef, list[RuleTerm]]] = {}
-
-    def allowed(enc: Encoder, a: SymEndpoint, b: SymEndpoint) -> tuple[z3.BoolRef,
-                                                                      list[RuleTerm]]:
-        key = (id(enc), id(a), id(b))  # each side's formula is built once, used twice
-        if key not in terms:
-            e, i, eg, ing = enc.allowed(a, b, traffic)
-            terms[key] = (z3.And(e, i), [*eg, *ing])
-        return terms[key]
-
-    for direction, first, second in ((Change.ALLOWED, enc_new, enc_old),
-                                     (Change.DENIED, enc_old, enc_new)):
-        outcome = Answer.NO
-        for a, b, kind in ((src, dst, "pod to pod"), (ext4, dst, "IPv4 outside to pod"),
-                           (dst, ext4, "pod to IPv4 outside"), (ext6, dst, "IPv6 outside to pod"),
-                           (dst, ext6, "pod to IPv6 outside")):
-            yes, rule_terms = allowed(first, a, b)
-            no, _ = allowed(second, a, b)
-            r = check(solver, yes, z3.Not(no))
-            if r.outcome is Outcome.UNDECIDED:
-                outcome = Answer.UNDECIDED
-                caveats.append(f"newly {direction.value} ({kind}): the solver could not decide "
-                               f"({r.reason})")
-                continue
-            if r.outcome is Outcome.YES and r.model is not None:
-                outcome = Answer.YES
-                pods = [ep for ep in (a, b) if ep.pod is None and z3.is_true(ep.is_pod)]
-                # The example pods keep an address only when the difference needs one,
-                # and a new pod gets one no existing pod has, when one will do.
-                kept: list[z3.BoolRef] = []
-                for ep in pods:
-                    assert r.model is not None
-                    if _addresses(r.model, u, new, [ep], taken_only=False):
-                        bare = [z3.Not(has) for has, _ in (*ep.ip4, *ep.ip6)]
-                        again = check(solver, yes, z3.Not(no), *kept, *bare)
-                        if again.outcome is Outcome.YES and again.model is not None:
-                            r, kept = again, [*kept, *bare]
-                assert r.model is not None
-                if _addresses(r.model, u, new, pods, taken_only=True):
-                    fresh = [g for ep in pods for g in fresh_addresses(ep, new)]
-                    again = check(solver, yes, z3.Not(no), *kept, *fresh)
-                    if again.outcome is Outcome.YES and again.model is not None:
-                        r = again
-                assert r.model is not None
-                witnesses.append(_witness(r.model, u, new, a, b, traffic, direction,
-                                          rule_terms))
-                break
-        answers[direction] = outcome
-    return answers[Change.ALLOWED], answers[Change.DENIED], witnesses, caveats
-
-
-def _addresses(m: z3.ModelRef, u: Universe, cluster: Cluster, pods: list[SymEndpoint], *,
-               taken_only: bool) -> bool:
-    """Whether a hypothetical pod of the model has an address (one an existing pod has)."""
-    for ep in pods:
-        w = read_endpoint(m, u, cluster, ep, "example")
-        if isinstance(w, Witness) and w.pod.ips and (not taken_only or taken(cluster, w)):
-            return True
-    return False
-
-
-def _witness(m: z3.ModelRef, u: Universe, cluster: Cluster, a: SymEndpoint, b: SymEndpoint,
-             traffic: Traffic, direction: Change, terms: list[RuleTerm]) -> DiffWitness:
-    port, proto = read_traffic(m, traffic)
-    rules = tuple(f"{t.policy.key} spec.{t.rule.direction.field}[{t.rule.index}]"
-                  for t in terms if z3.is_true(m.eval(t.term, True)))
-    return DiffWitness(direction=direction,
-                       src=describe(cluster, read_endpoint(m, u, cluster, a, "example-src")),
-                       dst=describe(cluster, read_endpoint(m, u, cluster, b, "example-dst")),
-                       port=port,
-                       protocol=proto, rules=rules)

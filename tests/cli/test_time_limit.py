@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -99,11 +100,22 @@ def test_every_solver_command_says_undecided_once_the_time_is_up(expired, tmp_pa
     assert r.exit_code == 3
     assert "1 passed, 0 failed, 1 undecided" in r.stdout
 
-    r = run("diff", DEMO, DEMO, "--fail-on", "any")
+    changed = tmp_path / "changed"  # egress for canaries, a label no existing pod has
+    shutil.copytree(DEMO, changed)
+    (changed / "canary.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: canary, namespace: backend}\n"
+        "spec: {podSelector: {matchLabels: {track: canary}}, policyTypes: [Egress],\n"
+        "       egress: [{ports: [{port: 8443}]}]}\n")
+    r = run("diff", DEMO, str(changed), "--fail-on", "any")
     assert r.exit_code == 3
     assert "newly allowed for some pod that could exist: undecided" in r.stdout
     assert "newly allowed (pod to pod): the solver could not decide" in r.stdout
-    assert run("diff", DEMO, DEMO).exit_code == 0  # no gate asked for: a report
+    assert run("diff", DEMO, str(changed)).exit_code == 0  # no gate asked for: a report
+    # Identical policy sets are proved equal by identity: no question is left to the solver.
+    r = run("diff", DEMO, DEMO, "--fail-on", "any")
+    assert r.exit_code == 0
+    assert "newly allowed for some pod that could exist: no (proved)" in r.stdout
 
 
 def test_what_is_decided_stays_decided(expired):

@@ -208,3 +208,34 @@ def external(u: Universe, prefix: str, family: int, lo: int | None = None,
         ip6=entry if family == IPv6 else [], named={k: [] for k in u.port_names},
         domain=domain, host=host,
     )
+
+
+def pinned_pod(u: Universe, cluster: Cluster, prefix: str, namespace: str) -> SymEndpoint:
+    """``symbolic_pod(..., namespaces=[namespace])`` with the namespace's labels as constants.
+
+    The same terms under its domain, without an If-chain over every namespace per label
+    key: a query asking about many single namespaces (``diff``) built those chains for
+    most of its time.
+    """
+    labels = cluster.namespace_labels(namespace)
+    ns = z3.Int(f"{prefix}.namespace")
+    ns_labels = Labels({k: z3.BoolVal(k in labels) for k in u.keys},
+                       {k: z3.IntVal(u.value_index(k, labels[k]) if k in labels
+                                     else u.other(k)) for k in u.keys})
+    present = {k: z3.Bool(f"{prefix}.label[{k}].present") for k in u.keys}
+    value = {k: z3.Int(f"{prefix}.label[{k}]") for k in u.keys}
+    domain: list[z3.BoolRef] = [ns == u.namespaces.index(namespace)]
+    domain += [z3.And(value[k] >= 0, value[k] <= u.other(k)) for k in u.keys]
+    named = {}
+    for name, proto in u.port_names:
+        has = z3.Bool(f"{prefix}.port[{name}/{proto.value}].declared")
+        num = z3.BitVec(f"{prefix}.port[{name}/{proto.value}]", 16)
+        domain.append(z3.Implies(has, num != 0))
+        named[(name, proto)] = [(has, num)]
+    return SymEndpoint(
+        name=prefix, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(False), ns=ns,
+        labels=Labels(present, value), ns_labels=ns_labels,
+        ip4=[(z3.Bool(f"{prefix}.ipv4.known"), z3.BitVec(f"{prefix}.ipv4", 32))],
+        ip6=[(z3.Bool(f"{prefix}.ipv6.known"), z3.BitVec(f"{prefix}.ipv6", 128))],
+        named=named, domain=domain, fixed_ns=namespace,
+    )
