@@ -165,7 +165,8 @@ def _diff(r: DiffResult, fail_on: DiffGate | None) -> ExitCode:
     """1 when a change ``fail_on`` asks about exists, 3 when one may, else 0.
 
     With policies netverify does not evaluate, only changes of rows none of them applies
-    to are certain; anything else is incomplete (3), never a confident 0 or 1.
+    to are certain, and rows with ports cluster-wide policies leave to the implementation
+    are not certain either; anything else is incomplete (3), never a confident 0 or 1.
     """
     complete = r.coverage.complete
     rows = [x for x in r.rows if x.complete]
@@ -180,6 +181,7 @@ def _diff(r: DiffResult, fail_on: DiffGate | None) -> ExitCode:
         asked.append((denied, r.any_denied))
     if any(found for found, _ in asked):
         return ExitCode.FAILED
-    if not complete or any(symbolic is Answer.UNDECIDED for _, symbolic in asked):
+    if not complete or any(not x.complete for x in r.rows) or any(
+            symbolic is Answer.UNDECIDED for _, symbolic in asked):
         return ExitCode.UNDECIDED  # not known to be free of such a change
     return ExitCode.OK

@@ -55,15 +55,19 @@ def diff(old: Cluster, new: Cluster, *, old_label: str = "old", new_label: str =
     """
     per_group: dict[tuple[str, str], list[tuple[PortSet, PortSet]]] = defaultdict(list)
     sample: dict[tuple[str, str], tuple[Pod, Pod]] = {}
-    for src_pod, dst_pod, a, b in changed_pairs(old, new):
+    open_groups: set[tuple[str, str]] = set()  # a pair with ports left to the implementation
+    for src_pod, dst_pod, a, b, decided in changed_pairs(old, new):
         per_group[(src_pod.group, dst_pod.group)].append((b.difference(a), a.difference(b)))
         sample.setdefault((src_pod.group, dst_pod.group), (src_pod, dst_pod))
+        if not decided:
+            open_groups.add((src_pod.group, dst_pod.group))
     rows = []
     for (s, d), changes in per_group.items():
         added, removed = PortSet.empty(), PortSet.empty()
         for ad, rm in changes:
             added, removed = added.union(ad), removed.union(rm)
-        rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes)))
+        rows.append(DiffRow(src=s, dst=d, added=added, removed=removed, pairs=len(changes),
+                            complete=(s, d) not in open_groups))
     rows = _explain(rows, sample, old, new)
     rows = _collapse(rows, old, new)
     coverage = old.coverage.merged(new.coverage)
@@ -140,7 +144,7 @@ def _collapse(rows: list[DiffRow], old: Cluster, new: Cluster) -> list[DiffRow]:
     out = []
     for (sn, dn), rs in by_ns.items():
         full = len(groups[sn]) * len(groups[dn])
-        same = len({(r.added, r.removed) for r in rs}) == 1
+        same = len({(r.added, r.removed, r.complete) for r in rs}) == 1
         if same and len(rs) == full and len(rs) > 1:
             out.append(replace(rs[0], src=f"{sn}/*", dst=f"{dn}/*",
                                pairs=sum(r.pairs for r in rs)))

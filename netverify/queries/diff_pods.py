@@ -25,19 +25,33 @@ from netverify.ports import PortSet
 Index = npt.NDArray[np.intp]
 
 
-def _ids(ap: AllPairs, srcs: Index, dsts: Index, ids: dict[PortSet, int]) -> Index:
-    """(len(srcs) x len(dsts)) PortSet ids of those role pairs, in the shared id space."""
+def _ids(ap: AllPairs, srcs: Index, dsts: Index, ids: dict[tuple[PortSet, PortSet], int]
+         ) -> Index:
+    """(len(srcs) x len(dsts)) ids of those role pairs' (allowed, undecided) port sets.
+
+    Undecided ports (cluster-wide policies tied at one priority leave them to the
+    implementation) are part of the signature, so a change between "allowed" and
+    "undecided" is a change, and the rows holding one are marked not complete.
+    """
     us, si = np.unique(srcs, return_inverse=True)
     ud, di = np.unique(dsts, return_inverse=True)
-    allowed, _ = ap.role_block(us, ud)
-    flat = np.stack(allowed, axis=-1).reshape(-1, len(allowed))
+    allowed, undecided = ap.role_block(us, ud)
+    words = allowed + (undecided or [])
+    flat = np.stack(words, axis=-1).reshape(-1, len(words))
     if flat.shape[1] == 1:  # one word: a 1-D unique is far cheaper than rows
         u1, inverse = np.unique(flat[:, 0], return_inverse=True)
         uniq = u1.reshape(-1, 1)
     else:
         uniq, inverse = np.unique(flat, axis=0, return_inverse=True)
-    uid = np.array([ids.setdefault(ap.portset_of_signature(tuple(int(x) for x in u)), len(ids))
-                    for u in uniq], dtype=np.intp)
+    n = len(allowed)
+
+    def key(u: tuple[int, ...]) -> tuple[PortSet, PortSet]:
+        rest = u[n:]
+        return (ap.portset_of_signature(u[:n]),
+                ap.portset_of_signature(rest) if rest else PortSet.empty())
+
+    uid = np.array([ids.setdefault(key(tuple(int(x) for x in u)), len(ids)) for u in uniq],
+                   dtype=np.intp)
     roles: Index = uid[inverse.reshape(-1)].reshape(len(us), len(ud))
     out: Index = roles[np.ix_(si.reshape(-1), di.reshape(-1))]
     return out
@@ -49,8 +63,12 @@ def _joint(first: Index, second: Index) -> tuple[Index, Index]:
     return uniq, inverse.reshape(-1)
 
 
-def changed_pairs(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, PortSet]]:
-    """Pod pairs present on both sides whose allowed ports differ: (src, dst, old, new).
+def changed_pairs(old: Cluster, new: Cluster
+                  ) -> list[tuple[Pod, Pod, PortSet, PortSet, bool]]:
+    """Pod pairs present on both sides whose ports differ: (src, dst, old, new, decided).
+
+    ``old`` and ``new`` are the ports allowed for sure; ``decided`` is False when either
+    side leaves some port of the pair undecided (then the change is not certain).
 
     In the order of (old class, new class) groups as pods first appear in ``new``, then
     of the pods: the first pair listed for a workload pair is the one its row explains.
@@ -64,7 +82,7 @@ def changed_pairs(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, P
     cn = np.array([ap_new.pods.class_of[p.key] for p in common], dtype=np.intp)
     srcs, src_of = _joint(ap_old.src_role[co], ap_new.src_role[cn])
     dsts, dst_of = _joint(ap_old.dst_role[co], ap_new.dst_role[cn])
-    ids: dict[PortSet, int] = {}
+    ids: dict[tuple[PortSet, PortSet], int] = {}
     before = _ids(ap_old, srcs[:, 0], dsts[:, 0], ids)
     after = _ids(ap_new, srcs[:, 1], dsts[:, 1], ids)
     rows, cols = np.nonzero(before != after)
@@ -90,7 +108,25 @@ def changed_pairs(old: Cluster, new: Cluster) -> list[tuple[Pod, Pod, PortSet, P
     by_id = {v: k for k, v in ids.items()}
     old_ps = [by_id[int(before[a, b])] for a, b in zip(rows, cols, strict=True)]
     new_ps = [by_id[int(after[a, b])] for a, b in zip(rows, cols, strict=True)]
-    return [(common[s[i]], common[d[i]], old_ps[c[i]], new_ps[c[i]]) for i in order.tolist()]
+    sure = [_decided(o, n) for o, n in zip(old_ps, new_ps, strict=True)]
+    return [(common[s[i]], common[d[i]], old_ps[c[i]][0], new_ps[c[i]][0], sure[c[i]])
+            for i in order.tolist()]
+
+
+def _decided(old: tuple[PortSet, PortSet], new: tuple[PortSet, PortSet]) -> bool:
+    """Whether a pair's change is certain: no port that changed is undecided on a side.
+
+    Each side is (allowed for sure, undecided).  A port allowed on one side and
+    undecided on the other, or undecided on one side and denied on the other, may or
+    may not have changed.
+    """
+    (a, ua), (b, ub) = old, new
+    moved = _either(a, b).union(_either(ua, ub))
+    return moved.intersection(ua.union(ub)).is_empty
+
+
+def _either(x: PortSet, y: PortSet) -> PortSet:
+    return x.difference(y).union(y.difference(x))
 
 
 def _members(of: Index, n: int) -> list[Index]:

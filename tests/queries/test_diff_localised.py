@@ -174,7 +174,7 @@ def test_changed_pod_pairs_are_those_the_pair_evaluator_sees_change(
             after = ev_new.allowed_ports(s, d)
             if before != after:
                 expected.add((s.key, d.key, before, after))
-    got = {(s.key, d.key, a, b) for s, d, a, b in changed_pairs(old, new)}
+    got = {(s.key, d.key, a, b) for s, d, a, b, _ in changed_pairs(old, new)}
     assert got == expected
 
 
