@@ -36,6 +36,7 @@ from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod
 from netverify.policy_kinds import ANY
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
+from netverify.queries.ingress_candidates import ingress_candidates
 from netverify.queries.source_scope import Scope, peer_scope, union
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
 from netverify.verdicts import SourceStatus
@@ -68,7 +69,7 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                          hint="name one pod or workload")
     target = resolved.pods[0]
     number, proto = _port_asked(target, ptext, protocol)
-    existing = _existing_sources(cluster, ev, target, proto, number)
+    existing = _existing_sources(cluster, ev, target, proto, number, localised)
     smt = SmtEngine(cluster, deadline=Deadline(timeout_ms))
     policies = ev.selecting(target, Direction.INGRESS)
     asks = _families(cluster, target, policies, proto, number)
@@ -149,16 +150,22 @@ def _port_asked(target: Pod, ptext: str | None,
 
 
 def _existing_sources(cluster: Cluster, ev: Evaluator, target: Pod, proto: Protocol | None,
-                      number: int | None) -> list[tuple[str, PortSet]]:
+                      number: int | None, localised: bool) -> list[tuple[str, PortSet]]:
     """The existing pods that may reach ``target``, with the ports they may use.
 
-    Pods of one class get the same verdict towards any destination, so one pair per
-    class is evaluated (the destination's ingress may have thousands of peers).
+    Only the pods some admitting peer matches can (``ingress_candidates``); when
+    they are many, pods of one class get the same verdict towards any destination,
+    so one pair per class is evaluated.
     """
+    pods = ingress_candidates(cluster, ev, target, proto, number) if localised else None
+    if pods is not None and len(pods) * 4 <= len(cluster.pods):
+        return [(p.key, allowed) for p in pods
+                if not (p.key == target.key and not p.is_template)  # loopback
+                and not (allowed := ev.allowed_ports(p, target).restrict(proto, number)).is_empty]
     verdict: dict[int, PortSet] = {}
     by_class = pod_classes(cluster)
     existing = []
-    for p in cluster.pods:
+    for p in cluster.pods if pods is None else pods:
         if p.key == target.key and not p.is_template:
             continue  # loopback
         c = by_class.class_of[p.key]

@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from netverify.engines.concrete import Evaluator
 from netverify.engines.smt.formulas import Encoder
 from netverify.loader import load_text
 from netverify.model import Cluster
@@ -112,6 +113,31 @@ def test_only_the_scoped_namespaces_egress_policies_are_encoded(monkeypatch):
     seen.clear()
     who_can_reach(c, "db/t", localised=False)
     assert seen == {"a", "db", "other"}
+
+
+def test_existing_sources_are_only_asked_of_pods_a_peer_matches(monkeypatch):
+    """A source no peer of the isolating ingress matches is never admitted ("traffic is
+    allowed if it matches at least one rule"), so its pair is not evaluated at all; an
+    ipBlock peer matches a pod of any namespace by its address."""
+    c = cluster(*_deny_egress_of_a(), pod("db", "client", {"app": "s"}),
+                pod("db", "idle", {"app": "idle"}), pod("a", "s2", {"app": "s"}),
+                pod("other", "o2", {"app": "o"}, ip="10.9.0.5"),
+                policy("db", "in", {"podSelector": {}, "ingress": [{"from": [
+                    {"podSelector": {"matchLabels": {"app": "s"}}},
+                    {"ipBlock": {"cidr": "10.9.0.0/16"}}]}]}))
+    asked: list[str] = []
+    real = Evaluator.allowed_ports
+
+    def spy(self, src, dst):  # type: ignore[no-untyped-def]
+        asked.append(src.key)
+        return real(self, src, dst)
+
+    monkeypatch.setattr(Evaluator, "allowed_ports", spy)
+    r = who_can_reach(c, "db/t")
+    assert [k for k, _ in r.existing] == ["db/client", "other/o2"]
+    assert asked == ["db/client", "other/o2"]
+    monkeypatch.undo()
+    _agree(c, "db/t")
 
 
 @settings(max_examples=40, deadline=None,
