@@ -10,6 +10,8 @@ not exist yet and address ranges.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import z3
 
 from netverify.cluster_policies import Action, PeerKind, Tier, TierPeer, TierRule
@@ -34,17 +36,22 @@ from netverify.model import Cluster, Direction, NetworkPolicy, Peer, Pod
 from netverify.policy_kinds import ANY
 from netverify.ports import PortSet, Protocol
 from netverify.queries.endpoints import parse_port, parse_protocol, resolve, split_port
+from netverify.queries.ingress_candidates import ingress_candidates
+from netverify.queries.source_scope import Scope, peer_scope, union
 from netverify.results import SourceClass, WhoCanReachResult, WitnessPod
 from netverify.verdicts import SourceStatus
 
 
 def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                   protocol: str | None = None,
-                  timeout_ms: int = DEFAULT_TIMEOUT_MS) -> WhoCanReachResult:
+                  timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                  localised: bool = True) -> WhoCanReachResult:
     """List existing sources of ``dst`` and describe all possible ones.
 
     ``timeout_ms`` bounds all the solver work of the query together; families
-    not decided by then are "undecided".
+    not decided by then are "undecided".  ``localised=False`` encodes the
+    sources' egress over every namespace's policies (the reference the
+    namespace-scoped encoding is tested against).
 
     >>> r = who_can_reach(cluster, "backend/db:5432")  # doctest: +SKIP
 
@@ -62,31 +69,15 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                          hint="name one pod or workload")
     target = resolved.pods[0]
     number, proto = _port_asked(target, ptext, protocol)
-    existing = _existing_sources(cluster, ev, target, proto, number)
+    existing = _existing_sources(cluster, ev, target, proto, number, localised)
     smt = SmtEngine(cluster, deadline=Deadline(timeout_ms))
-    ctx = _Contexts(smt, cluster, smt.pod(target))
     policies = ev.selecting(target, Direction.INGRESS)
-    classes: list[SourceClass] = []
+    asks = _families(cluster, target, policies, proto, number)
+    scope = union(a.scope for a in asks) if localised else None
+    ctx = _Contexts(smt, cluster, smt.pod(target), scope)
+    classes = [ctx.family(a.description, a.rule, a.ports, a.pol, a.peer, a.tier_peer)
+               for a in asks]
     caveats: list[str] = []
-    if not policies:
-        everyone = PortSet.all().restrict(proto, number)
-        classes.append(ctx.family("any source, in the cluster or outside", None, everyone,
-                                  None, None))
-    for pol in policies:
-        for rule in pol.ingress:
-            ports = ports_of_rule(rule, target).restrict(proto, number)
-            if ports.is_empty:
-                continue
-            field = f"{pol.key} spec.ingress[{rule.index}]"
-            if rule.peers is None:
-                classes.append(ctx.family("any source, in the cluster or outside", field, ports,
-                                          pol, None))
-                continue
-            for peer in rule.peers:
-                classes.append(ctx.family(_describe_peer(pol, peer),
-                                          f"{field}.from[{peer.index}]", ports, pol, peer))
-    if policies:
-        classes += _admin_accepted(ctx, cluster, target, proto, number)
     for reason, names in ctx.undecided.items():
         shown = list(dict.fromkeys(names))
         more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
@@ -100,6 +91,43 @@ def who_can_reach(cluster: Cluster, dst: str, *, port: str | int | None = None,
                              existing=tuple(existing), classes=tuple(classes),
                              isolated=bool(policies), caveats=tuple(dict.fromkeys(caveats)),
                              coverage=cluster.coverage.affecting([(ANY, target.namespace)]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One source family to decide, and where its pods can live (None: anywhere)."""
+
+    description: str
+    rule: str | None
+    ports: PortSet
+    pol: NetworkPolicy | None
+    peer: Peer | None
+    tier_peer: tuple[TierRule, TierPeer] | None
+    scope: Scope | None
+
+
+def _families(cluster: Cluster, target: Pod, policies: list[NetworkPolicy],
+              proto: Protocol | None, number: int | None) -> list[_Ask]:
+    """The families of sources the destination's ingress admits, in report order."""
+    if not policies:
+        everyone = PortSet.all().restrict(proto, number)
+        return [_Ask("any source, in the cluster or outside", None, everyone, None, None,
+                     None, None)]
+    out = []
+    for pol in policies:
+        for rule in pol.ingress:
+            ports = ports_of_rule(rule, target).restrict(proto, number)
+            if ports.is_empty:
+                continue
+            field = f"{pol.key} spec.ingress[{rule.index}]"
+            if rule.peers is None:
+                out.append(_Ask("any source, in the cluster or outside", field, ports, pol,
+                                None, None, None))
+                continue
+            for peer in rule.peers:
+                out.append(_Ask(_describe_peer(pol, peer), f"{field}.from[{peer.index}]",
+                                ports, pol, peer, None, peer_scope(cluster, pol, peer)))
+    return out + _admin_accepted(cluster, target, proto, number)
 
 
 def _port_asked(target: Pod, ptext: str | None,
@@ -122,16 +150,22 @@ def _port_asked(target: Pod, ptext: str | None,
 
 
 def _existing_sources(cluster: Cluster, ev: Evaluator, target: Pod, proto: Protocol | None,
-                      number: int | None) -> list[tuple[str, PortSet]]:
+                      number: int | None, localised: bool) -> list[tuple[str, PortSet]]:
     """The existing pods that may reach ``target``, with the ports they may use.
 
-    Pods of one class get the same verdict towards any destination, so one pair per
-    class is evaluated (the destination's ingress may have thousands of peers).
+    Only the pods some admitting peer matches can (``ingress_candidates``); when
+    they are many, pods of one class get the same verdict towards any destination,
+    so one pair per class is evaluated.
     """
+    pods = ingress_candidates(cluster, ev, target, proto, number) if localised else None
+    if pods is not None and len(pods) * 4 <= len(cluster.pods):
+        return [(p.key, allowed) for p in pods
+                if not (p.key == target.key and not p.is_template)  # loopback
+                and not (allowed := ev.allowed_ports(p, target).restrict(proto, number)).is_empty]
     verdict: dict[int, PortSet] = {}
     by_class = pod_classes(cluster)
     existing = []
-    for p in cluster.pods:
+    for p in cluster.pods if pods is None else pods:
         if p.key == target.key and not p.is_template:
             continue  # loopback
         c = by_class.class_of[p.key]
@@ -143,8 +177,8 @@ def _existing_sources(cluster: Cluster, ev: Evaluator, target: Pod, proto: Proto
     return existing
 
 
-def _admin_accepted(ctx: _Contexts, cluster: Cluster, target: Pod, proto: Protocol | None,
-                    number: int | None) -> list[SourceClass]:
+def _admin_accepted(cluster: Cluster, target: Pod, proto: Protocol | None,
+                    number: int | None) -> list[_Ask]:
     """Sources an Admin tier Accept admits although no NetworkPolicy rule names them."""
     out = []
     for cp in TierEvaluator(cluster).selecting(Tier.ADMIN, target):
@@ -157,8 +191,8 @@ def _admin_accepted(ctx: _Contexts, cluster: Cluster, target: Pod, proto: Protoc
                 continue
             for tpeer in trule.peers:
                 if tpeer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
-                    out.append(ctx.family(tpeer.describe(), f"{cp.key} {trule.label}", ports,
-                                          None, None, (trule, tpeer)))
+                    out.append(_Ask(tpeer.describe(), f"{cp.key} {trule.label}", ports,
+                                    None, None, (trule, tpeer), None))
     return out
 
 
@@ -180,7 +214,8 @@ class _Contexts:
     peers) are decided once.
     """
 
-    def __init__(self, smt: SmtEngine, cluster: Cluster, dst: SymEndpoint) -> None:
+    def __init__(self, smt: SmtEngine, cluster: Cluster, dst: SymEndpoint,
+                 scope: Scope | None) -> None:
         self.smt = smt
         self.cluster = cluster
         self.items: list[tuple[SymEndpoint, Traffic, z3.Solver, z3.Solver]] = []
@@ -190,13 +225,22 @@ class _Contexts:
         self._in_ports: dict[tuple[int, PortSet], z3.BoolRef] = {}
         # (memo key, allowed 0 / blocked 1) -> the model an example is read from
         self._shown: dict[tuple[int, int, PortSet, int], z3.ModelRef] = {}
-        sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True),
+        # A family's pods live in ``scope`` (all of them do when None): the pod source is
+        # kept there, and only those namespaces' egress policies are encoded for it.
+        sources = [symbolic_pod(smt.universe, cluster, "src", allow_new_namespace=True)
+                   if scope is None else
+                   symbolic_pod(smt.universe, cluster, "src", narrow=True,
+                                namespaces=sorted(scope.namespaces),
+                                allow_new_namespace=scope.new),
                    smt.external(IPv4, 0, (1 << 32) - 1, "src4")]
         if any(peer.ip_block is not None and peer.ip_block.addresses.family == 6
                for pol in cluster.policies for d in Direction for rule in pol.rules(d)
                for peer in rule.peers or ()):
             # Without IPv6 ipBlocks an IPv6 source behaves like an IPv4 one.
             sources.append(smt.external(6, 0, (1 << 128) - 1, "src6"))
+        if scope is not None:
+            for outside in sources[1:]:
+                outside.ns_choices = frozenset()  # no NetworkPolicy selects an address
         # With cluster-wide policies the destination's ingress is no longer decided by
         # family membership alone (an Admin Deny may cut a NetworkPolicy peer, an Admin
         # Accept admit others): the whole connection is asked, egress and ingress.

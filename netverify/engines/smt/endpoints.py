@@ -63,6 +63,9 @@ class SymEndpoint:
     families: frozenset[int] | None = None  # an existing pod's, when its addresses are hidden
     fixed_ns: str | None = None  # set when the namespace is known in Python
     host: str = ""  # an outside address the question named by DNS name (domainNames peers)
+    # Set when the endpoint's domain keeps it to these existing namespaces (or none: an
+    # address outside): only their policies can select it, so only theirs are encoded.
+    ns_choices: frozenset[str] | None = None
 
     def ips(self, family: int) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
         """The (has, address) terms of one family."""
@@ -100,17 +103,20 @@ def fresh_addresses(ep: SymEndpoint, cluster: Cluster) -> list[z3.BoolRef]:
 
 
 def _ns_label_terms(u: Universe, cluster: Cluster, ns: z3.ArithRef, prefix: str,
-                    allow_new: bool) -> tuple[Labels, list[z3.BoolRef]]:
+                    allow_new: bool, indices: list[int] | None = None
+                    ) -> tuple[Labels, list[z3.BoolRef]]:
+    """Namespace label terms; ``indices``: the only existing namespaces ``ns`` may take."""
     present: dict[str, z3.BoolRef] = {}
     value: dict[str, z3.ArithRef] = {}
     domain: list[z3.BoolRef] = []
     n = len(u.namespaces)
+    chain = list(range(n)) if indices is None else sorted(indices)
     for key in u.keys:
         new_p = z3.Bool(f"{prefix}.nslabel[{key}].present")
         new_v = z3.Int(f"{prefix}.nslabel[{key}]")
         p_term: z3.BoolRef = new_p if allow_new else z3.BoolVal(False)
         v_term: z3.ArithRef = new_v if allow_new else z3.IntVal(u.other(key))
-        for i in reversed(range(n)):
+        for i in reversed(chain):
             labels = cluster.namespace_labels(u.namespaces[i])
             has = key in labels
             p_term = z3.If(ns == i, z3.BoolVal(has), p_term)
@@ -127,21 +133,26 @@ def _ns_label_terms(u: Universe, cluster: Cluster, ns: z3.ArithRef, prefix: str,
 
 
 def symbolic_pod(u: Universe, cluster: Cluster, prefix: str, *,
-                 namespaces: list[str] | None = None, allow_new_namespace: bool = False
-                 ) -> SymEndpoint:
+                 namespaces: list[str] | None = None, allow_new_namespace: bool = False,
+                 narrow: bool = False) -> SymEndpoint:
     """A pod that could exist: any labels, any addresses, any named ports.
 
     ``namespaces`` limits it to some existing namespaces (all when None);
     ``allow_new_namespace`` also admits a namespace that does not exist yet.
+    ``narrow`` (callers that always assert the domain) builds terms only for those
+    namespaces: their labels, their policies (``namespaces`` may then be empty).
     """
     ns = z3.Int(f"{prefix}.namespace")
     n = len(u.namespaces)
-    allowed = [u.namespaces.index(x) for x in (namespaces or u.namespaces) if x in u.namespaces]
+    narrowed = narrow and namespaces is not None
+    wanted = namespaces if narrowed else (namespaces or u.namespaces)
+    allowed = [u.namespaces.index(x) for x in wanted or () if x in u.namespaces]
     choices = [ns == i for i in allowed]
     if allow_new_namespace:
         choices.append(ns == n)
     domain: list[z3.BoolRef] = [z3.Or(*choices) if choices else z3.BoolVal(False)]
-    ns_labels, ns_dom = _ns_label_terms(u, cluster, ns, prefix, allow_new_namespace)
+    ns_labels, ns_dom = _ns_label_terms(u, cluster, ns, prefix, allow_new_namespace,
+                                        allowed if narrowed else None)
     domain += ns_dom
     present = {k: z3.Bool(f"{prefix}.label[{k}].present") for k in u.keys}
     value = {k: z3.Int(f"{prefix}.label[{k}]") for k in u.keys}
@@ -161,6 +172,7 @@ def symbolic_pod(u: Universe, cluster: Cluster, prefix: str, *,
         ip4=[(z3.Bool(f"{prefix}.ipv4.known"), z3.BitVec(f"{prefix}.ipv4", 32))],
         ip6=[(z3.Bool(f"{prefix}.ipv6.known"), z3.BitVec(f"{prefix}.ipv6", 128))],
         named=named, domain=domain, fixed_ns=fixed,
+        ns_choices=frozenset(u.namespaces[i] for i in allowed) if narrowed else None,
     )
 
 

@@ -197,6 +197,8 @@ class Encoder:
         pols = self.policies[direction]
         if ep.fixed_ns is not None:
             return [p for p in pols if p.namespace == ep.fixed_ns]
+        if ep.ns_choices is not None:
+            return [p for p in pols if p.namespace in ep.ns_choices]
         return pols
 
     # -- peers and ports -----------------------------------------------------
