@@ -173,9 +173,10 @@ _JSON_VALUES = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(value=st.dictionaries(st.text(max_size=6), _JSON_VALUES, max_size=5),
        indent=st.sampled_from([0, 1, 2, 4, "\t"]), ascii_only=st.booleans(),
-       sort=st.booleans())
+       sort=st.booleans(), crlf=st.booleans())
 def test_line_tables_by_lines_equal_the_tokenizers(value: dict[str, Any], indent: int | str,
-                                                   ascii_only: bool, sort: bool) -> None:
+                                                   ascii_only: bool, sort: bool,
+                                                   crlf: bool) -> None:
     """Indented JSON (one value per line) is read a line at a time, to the same table.
 
     Keys and strings hold quotes, backslashes, colons, brackets and escapes (hypothesis
@@ -186,7 +187,9 @@ def test_line_tables_by_lines_equal_the_tokenizers(value: dict[str, Any], indent
 
     text = "[\n" + json.dumps(value, indent=indent, ensure_ascii=ascii_only,
                               sort_keys=sort) + "\n]"
-    a, b = 2, len(text) - 2
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    a, b = text.index("{"), text.rindex("}") + 1
     by_lines = table_by_lines(text, a, b, 2)
     assert by_lines is not None, "an indented object must be read by lines"
     assert by_lines == _table_by_tokens(text, a, b, 2)
