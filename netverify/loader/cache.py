@@ -45,7 +45,8 @@ def cache_dir() -> Path:
 
 # Modules whose code decides what a parse returns; their source is part of every key.
 _PARSER_MODULES = ("netverify.loader.cache", "netverify.loader.documents",
-                   "netverify.loader.jsondata", "netverify.loader.yamldata", "netverify.source")
+                   "netverify.loader.jsondata", "netverify.loader.json_line_tables",
+                   "netverify.loader.yamldata", "netverify.source")
 _sources: list[str] = []  # the hash of those sources, once per process
 
 

@@ -25,6 +25,7 @@ import json
 import re
 from typing import Any
 
+from netverify.loader.json_line_tables import table_by_lines
 from netverify.source import SourceRef
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -190,8 +191,17 @@ class _Lines:
 def _table(text: str, a: int, b: int, line: int) -> dict[tuple[str | int, ...], int]:
     """Every value's path and line inside the object at ``text[a:b]`` (from ``line``).
 
-    As the YAML path's line table has them.
+    As the YAML path's line table has them: read a line at a time when the object is
+    laid out one value per line (``json_line_tables``), else token by token.
     """
+    by_lines = table_by_lines(text, a, b, line)
+    if by_lines is not None:
+        return by_lines
+    return _table_by_tokens(text, a, b, line)
+
+
+def _table_by_tokens(text: str, a: int, b: int,
+                     line: int) -> dict[tuple[str | int, ...], int]:
     out: dict[tuple[str | int, ...], int] = {}
     # Each open container: its path, and for an object the key just read / for an array
     # the index of the next item.

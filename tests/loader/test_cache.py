@@ -136,3 +136,24 @@ def test_another_netverify_version_does_not_read_the_entry(big_file, monkeypatch
     cache.reset_fingerprint()
     load_cluster([str(big_file)], use_cache=True)
     assert len(set((big_file.parent / "cache").glob("*.marshal")) - entries) == 1
+
+
+def test_an_edit_to_the_json_line_tables_is_not_read_from_an_old_entry(tmp_path, monkeypatch):
+    # The line tables of the JSON fast path are part of what a parse returns; an entry
+    # written by other line-table code must not be read back.
+    import sys
+
+    import netverify.loader.jsondata  # noqa: F401  (imports json_line_tables)
+
+    cache.reset_fingerprint()
+    before = cache.parse_fingerprint()
+    edited = tmp_path / "json_line_tables.py"
+    edited.write_text("# another version of the line-table reader\n")
+    monkeypatch.setattr(sys.modules["netverify.loader.json_line_tables"], "__file__",
+                        str(edited))
+    cache.reset_fingerprint()
+    try:
+        assert cache.parse_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        cache.reset_fingerprint()

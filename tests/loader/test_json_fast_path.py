@@ -159,3 +159,39 @@ def test_the_ascii_check_refuses_what_the_character_class_refuses(text):
     assert yaml_refuses(text) == (_YAML_REFUSES.search(text) is not None)
     ascii_only = "".join(c for c in text if c.isascii())
     assert yaml_refuses(ascii_only) == (_YAML_REFUSES.search(ascii_only) is not None)
+
+
+# --- line tables read a line at a time (json_line_tables) -----------------------------
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=6), _JSON_VALUES, max_size=5),
+       indent=st.sampled_from([0, 1, 2, 4, "\t"]), ascii_only=st.booleans(),
+       sort=st.booleans(), crlf=st.booleans())
+def test_line_tables_by_lines_equal_the_tokenizers(value: dict[str, Any], indent: int | str,
+                                                   ascii_only: bool, sort: bool,
+                                                   crlf: bool) -> None:
+    """Indented JSON (one value per line) is read a line at a time, to the same table.
+
+    Keys and strings hold quotes, backslashes, colons, brackets and escapes (hypothesis
+    text); the token loop is the reference. Compact JSON is left to the tokenizer.
+    """
+    from netverify.loader.json_line_tables import table_by_lines
+    from netverify.loader.jsondata import _table_by_tokens
+
+    text = "[\n" + json.dumps(value, indent=indent, ensure_ascii=ascii_only,
+                              sort_keys=sort) + "\n]"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    a, b = text.index("{"), text.rindex("}") + 1
+    by_lines = table_by_lines(text, a, b, 2)
+    assert by_lines is not None, "an indented object must be read by lines"
+    assert by_lines == _table_by_tokens(text, a, b, 2)
+    compact = json.dumps({"k": value, "l": [1, {}]})
+    assert table_by_lines(compact, 0, len(compact), 1) is None
