@@ -36,7 +36,7 @@ from netverify.suggest.intent import LOCKED, Intent, Side, Workloads, build_inte
 from netverify.suggest.labels import Choice, choose_selectors
 from netverify.suggest.proof import prove, reload
 from netverify.suggest.specs_intent import spec_intent
-from netverify.suggest.synthesis import Synthesis
+from netverify.suggest.synthesis import DEFAULT_DENY, Synthesis
 
 DNS_NAMESPACE = "kube-system"
 DNS_APPS = ("kube-dns", "coredns")
@@ -106,9 +106,10 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     for groups in workloads.by_namespace.values():
         selectors.update(choose_selectors(workloads.pods, groups))
     isolated_all = _isolated(base, workloads, every_pod=True)
+    taken = _taken(base)
     synth = Synthesis(cluster=cluster, workloads=workloads, intent=intent, selectors=selectors,
                       touched=touched, isolated=_isolated(base, workloads, every_pod=False),
-                      isolated_all=isolated_all, profile=profile)
+                      isolated_all=isolated_all, profile=profile, used_names=_copy(taken))
     policies = tuple(synth.run())
     flows_t = tuple(intent.flows)
     documents = namespace_documents(policies, flows_t)
@@ -120,7 +121,7 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
     if edits.records:
         # Written again: a workload an edit took intended ports from gets them from rules
         # of its own (kept policies no longer allow exactly today's connections there).
-        synth = replace(synth, notes=[], subjects={}, used_names=defaultdict(set),
+        synth = replace(synth, notes=[], subjects={}, used_names=_copy(taken),
                         isolated_all={g: d for g, d in isolated_all.items()
                                       if g not in edits.short})
         policies = (*synth.run(), *edits.policies)
@@ -150,6 +151,25 @@ def suggest(cluster: Cluster, flows: Sequence[IntentFlow] = (), *, lock_current:
         pod_pairs=proof.pod_pairs, workload_pairs=proof.workload_pairs, documents=documents,
         mismatches=proof.mismatches, unmet=tuple(unmet), notes=(*notes, *synth.notes),
         coverage=cluster.coverage, edits=tuple(edits.records))
+
+
+def _taken(base: Cluster) -> defaultdict[str, set[str]]:
+    """The names of the kept policies, per namespace: a suggested name must avoid them.
+
+    ``kubectl apply`` of a policy named like a kept one replaces it, while the proof
+    adds the suggestion to the kept policies: the two would differ.  A kept default deny
+    with netverify's name and content is the exception (replaced by its equal).
+    """
+    out: defaultdict[str, set[str]] = defaultdict(set)
+    for p in base.policies:
+        if not (p.name == DEFAULT_DENY and p.pod_selector.is_empty and not p.ingress
+                and not p.egress and p.policy_types == {Direction.INGRESS, Direction.EGRESS}):
+            out[p.namespace].add(p.name)
+    return out
+
+
+def _copy(names: defaultdict[str, set[str]]) -> defaultdict[str, set[str]]:
+    return defaultdict(set, {ns: set(v) for ns, v in names.items()})
 
 
 def _outside_flows(intent: Intent) -> list[tuple[Direction, str, tuple[Range, ...], PortSet]]:

@@ -71,7 +71,7 @@ class Synthesis:
         for i, f in enumerate(self.intent.flows):
             self._add(i, self.intent.side(f.src), self.intent.side(f.dst), f.ports,
                       f.origin.startswith("dns"), f.origin == LOCKED)
-        out = [_default_deny(ns) for ns in sorted(self.touched)]
+        out = [_default_deny(ns, self._fresh(ns, DEFAULT_DENY)) for ns in sorted(self.touched)]
         for key in sorted(self.subjects, key=lambda k: (k[0], k[1] is not None, k[2])):
             pol = self._policy(self.subjects[key])
             if pol is not None:
@@ -126,15 +126,19 @@ class Synthesis:
         key = (ns, workload, name if workload is None else "")
         got = self.subjects.get(key)
         if got is None:
-            unique = name
-            n = 2
-            while unique in self.used_names[ns] or unique == DEFAULT_DENY:
-                unique = f"{name[:240]}-{n}"
-                n += 1
-            self.used_names[ns].add(unique)
-            got = self.subjects[key] = Subject(namespace=ns, workload=workload, name=unique,
-                                               selector=selector)
+            got = self.subjects[key] = Subject(namespace=ns, workload=workload,
+                                               name=self._fresh(ns, name), selector=selector)
         return got
+
+    def _fresh(self, ns: str, name: str) -> str:
+        """``name``, or ``name-2``, ``name-3``...: not a kept policy's nor another suggestion's."""
+        unique = name
+        n = 2
+        while unique in self.used_names[ns] or (unique == DEFAULT_DENY and name != DEFAULT_DENY):
+            unique = f"{name[:240]}-{n}"
+            n += 1
+        self.used_names[ns].add(unique)
+        return unique
 
     def _rule(self, subj: Subject, direction: Direction, peer: Side, ports: PortSet,
               i: int) -> None:
@@ -259,11 +263,11 @@ def _manifest(ns: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
             "spec": spec}
 
 
-def _default_deny(ns: str) -> SuggestedPolicy:
+def _default_deny(ns: str, name: str) -> SuggestedPolicy:
     spec = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    return SuggestedPolicy(namespace=ns, name=DEFAULT_DENY, purpose="default-deny",
+    return SuggestedPolicy(namespace=ns, name=name, purpose="default-deny",
                            workload=None, selector=(), rules=(),
-                           manifest=_manifest(ns, DEFAULT_DENY, spec))
+                           manifest=_manifest(ns, name, spec))
 
 
 def _ns_selector(ns: str) -> dict[str, Any]:
