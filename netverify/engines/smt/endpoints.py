@@ -154,25 +154,31 @@ def symbolic_pod(u: Universe, cluster: Cluster, prefix: str, *,
     ns_labels, ns_dom = _ns_label_terms(u, cluster, ns, prefix, allow_new_namespace,
                                         allowed if narrowed else None)
     domain += ns_dom
+    fixed = namespaces[0] if namespaces and len(namespaces) == 1 and not allow_new_namespace \
+        else None
+    return _free_pod(u, prefix, ns, ns_labels, domain, fixed,
+                     frozenset(u.namespaces[i] for i in allowed) if narrowed else None)
+
+
+def _free_pod(u: Universe, prefix: str, ns: z3.ArithRef, ns_labels: Labels,
+              domain: list[z3.BoolRef], fixed: str | None,
+              ns_choices: frozenset[str] | None) -> SymEndpoint:
+    """A pod with free labels, addresses and named ports in the namespace ``ns`` says."""
     present = {k: z3.Bool(f"{prefix}.label[{k}].present") for k in u.keys}
     value = {k: z3.Int(f"{prefix}.label[{k}]") for k in u.keys}
-    for k in u.keys:
-        domain.append(z3.And(value[k] >= 0, value[k] <= u.other(k)))
+    domain += [z3.And(value[k] >= 0, value[k] <= u.other(k)) for k in u.keys]
     named = {}
     for name, proto in u.port_names:
         has = z3.Bool(f"{prefix}.port[{name}/{proto.value}].declared")
         num = z3.BitVec(f"{prefix}.port[{name}/{proto.value}]", 16)
         domain.append(z3.Implies(has, num != 0))
         named[(name, proto)] = [(has, num)]
-    fixed = namespaces[0] if namespaces and len(namespaces) == 1 and not allow_new_namespace \
-        else None
     return SymEndpoint(
         name=prefix, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(False), ns=ns,
         labels=Labels(present, value), ns_labels=ns_labels,
         ip4=[(z3.Bool(f"{prefix}.ipv4.known"), z3.BitVec(f"{prefix}.ipv4", 32))],
         ip6=[(z3.Bool(f"{prefix}.ipv6.known"), z3.BitVec(f"{prefix}.ipv6", 128))],
-        named=named, domain=domain, fixed_ns=fixed,
-        ns_choices=frozenset(u.namespaces[i] for i in allowed) if narrowed else None,
+        named=named, domain=domain, fixed_ns=fixed, ns_choices=ns_choices,
     )
 
 
@@ -234,20 +240,5 @@ def pinned_pod(u: Universe, cluster: Cluster, prefix: str, namespace: str) -> Sy
     ns_labels = Labels({k: z3.BoolVal(k in labels) for k in u.keys},
                        {k: z3.IntVal(u.value_index(k, labels[k]) if k in labels
                                      else u.other(k)) for k in u.keys})
-    present = {k: z3.Bool(f"{prefix}.label[{k}].present") for k in u.keys}
-    value = {k: z3.Int(f"{prefix}.label[{k}]") for k in u.keys}
-    domain: list[z3.BoolRef] = [ns == u.namespaces.index(namespace)]
-    domain += [z3.And(value[k] >= 0, value[k] <= u.other(k)) for k in u.keys]
-    named = {}
-    for name, proto in u.port_names:
-        has = z3.Bool(f"{prefix}.port[{name}/{proto.value}].declared")
-        num = z3.BitVec(f"{prefix}.port[{name}/{proto.value}]", 16)
-        domain.append(z3.Implies(has, num != 0))
-        named[(name, proto)] = [(has, num)]
-    return SymEndpoint(
-        name=prefix, is_pod=z3.BoolVal(True), host_network=z3.BoolVal(False), ns=ns,
-        labels=Labels(present, value), ns_labels=ns_labels,
-        ip4=[(z3.Bool(f"{prefix}.ipv4.known"), z3.BitVec(f"{prefix}.ipv4", 32))],
-        ip6=[(z3.Bool(f"{prefix}.ipv6.known"), z3.BitVec(f"{prefix}.ipv6", 128))],
-        named=named, domain=domain, fixed_ns=namespace,
-    )
+    return _free_pod(u, prefix, ns, ns_labels, [ns == u.namespaces.index(namespace)],
+                     namespace, None)
