@@ -178,17 +178,7 @@ def test_changed_pod_pairs_are_those_the_pair_evaluator_sees_change(
     assert got == expected
 
 
-SAME_NS = """
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: api, namespace: a}
-spec:
-  podSelector: {matchLabels: {app: api}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: web}}}]
-    ports: [{port: 8080%s}]
----
+SAME_NS = API + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: egress, namespace: a}

@@ -21,18 +21,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from netverify.cli import main
+from tests.cli.test_tiers_cli import TIE
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tiers"
-TIE = """\
-apiVersion: policy.networking.k8s.io/v1alpha2
-kind: ClusterNetworkPolicy
-metadata: {name: open-databases}
-spec:
-  tier: Admin
-  priority: 10
-  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: db}}}}
-  ingress: [{name: anyone, action: Accept, from: [{namespaces: {}}]}]
-"""
 
 
 def _sides(tmp_path: Path) -> tuple[Path, Path]:
