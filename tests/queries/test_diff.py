@@ -97,7 +97,7 @@ def test_whole_namespace_pairs_collapse_to_one_row():
         ("b/*", "a/*", "TCP 443", 4)]
 
 
-def test_cli_git_revision_formats_and_fail_on(tmp_path):
+def test_cli_git_revision_formats_and_fail_on(tmp_path, monkeypatch):
     import json
     import shutil
     import subprocess
@@ -116,23 +116,20 @@ def test_cli_git_revision_formats_and_fail_on(tmp_path):
     backend.write_text(backend.read_text().replace("- {port: 5432}",
                                                    "- {port: 5432, endPort: 5440}"))
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        import os
-
-        os.chdir(repo)
-        r = runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--format", "json"])
-        assert r.exit_code == 0, r.stderr
-        data = json.loads(r.stdout)
-        assert data["query"] == "diff" and data["changes"] == []  # 5433+ reaches no pod today
-        assert data["any_newly_allowed"] == "yes" and data["any_newly_denied"] == "no"
-        assert runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--fail-on", "allow"]
-                             ).exit_code == 1
-        assert runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--fail-on", "deny"]
-                             ).exit_code == 0
-        md = runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--format", "md"]).stdout
-        assert md.startswith("### Reachability changes")
-        bad = runner.invoke(main, ["diff", "git:nope:k8s", "k8s"])
-        assert bad.exit_code == 2 and "nope" in bad.stderr
+    monkeypatch.chdir(repo)
+    r = runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["query"] == "diff" and data["changes"] == []  # 5433+ reaches no pod today
+    assert data["any_newly_allowed"] == "yes" and data["any_newly_denied"] == "no"
+    assert runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--fail-on", "allow"]
+                         ).exit_code == 1
+    assert runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--fail-on", "deny"]
+                         ).exit_code == 0
+    md = runner.invoke(main, ["diff", "git:HEAD:k8s", "k8s", "--format", "md"]).stdout
+    assert md.startswith("### Reachability changes")
+    bad = runner.invoke(main, ["diff", "git:nope:k8s", "k8s"])
+    assert bad.exit_code == 2 and "nope" in bad.stderr
 
 
 def _v6(with_v6_clients: bool):
