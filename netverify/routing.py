@@ -384,8 +384,8 @@ def route_attaches(cluster: Cluster, route: HTTPRoute, gw: Gateway, listener: Li
     return not hosts or any(hostnames_intersect(h, listener.hostname) for h in hosts)
 
 
-def _route_host(route: Route, req: Request, listener: Listener) -> str | bool | None:
-    """The hostname that lets ``route`` serve ``req`` on ``listener`` (False: none)."""
+def route_host(route: Route, req: Request, listener: Listener) -> str | bool | None:
+    """The hostname that lets ``route`` serve ``req`` on ``listener`` (False: none; None: any)."""
     if not route.hosts:
         return None
     matching = [h for h in route.hosts if host_matches(h, req.host, gateway_api=True)]
@@ -413,7 +413,7 @@ def choose_http_route(cluster: Cluster, gw: Gateway, req: Request
                 cluster, hr, cluster.grpc_routes, gw, listener):
             continue
         for r_index, route in enumerate(hr.routes):
-            host = _route_host(route, req, listener)
+            host = route_host(route, req, listener)
             if host is False:
                 continue
             for m in route.matches:

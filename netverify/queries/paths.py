@@ -92,11 +92,11 @@ from netverify.routing import (
     choose_ingress_route,
     describe_match,
     effective_ingress_class,
-    host_matches,
     methods_routed,
     older_rival,
     parse_url,
     route_attaches,
+    route_host,
 )
 from netverify.routing_filters import follow_method, redirect, rewrite
 from netverify.routing_grpc import (
@@ -752,8 +752,7 @@ def _ssl_redirect(entry: IngressEntry, ing: Ingress, req: Request, has_tls: bool
         field = "spec.tls (ingress-nginx ssl-redirect, default true)"
     else:
         return None
-    query = "?" + "&".join(f"{k}={v}" for k, v in req.query) if req.query else ""
-    location = f"https://{req.url_host or req.host}{req.path}{query}"
+    location = replace(req, scheme="https", port=443).url  # the same URL over https
     return Hop(step=f"redirect (308 to {location})", status=HopStatus.OK,
                reason=Reason(code=HopReason.REDIRECT, field=field, http_status=308,
                              location=location), source=ing.source)
@@ -916,10 +915,9 @@ def _gateway_paths(run: _Run, req: Request,
             paths.append(run.misdirected(gw, mis, proxy, pnotes, req.port))
             continue
         listener, choice = choose_http_route(cluster, gw, req)
-        if listener is not None:
-            unrouted.extend(_rejected_http_routes(cluster, gw, listener, req))
         if listener is None or choice is None:
             if listener is not None:
+                unrouted.extend(_rejected_http_routes(cluster, gw, listener, req))
                 others = methods_routed(cluster, gw, req)
                 unrouted.append(f"Gateway {gw.key} listener {listener.name} accepts "
                                 f"{req.host} but no HTTPRoute rule matches {req.method} "
@@ -942,9 +940,8 @@ def _rejected_http_routes(cluster: Cluster, gw: Gateway, listener: Listener, req
     """Why HTTPRoutes for ``req``'s host are not on ``listener``: an older GRPCRoute won it."""
     out = []
     for hr in cluster.http_routes:
-        if not route_attaches(cluster, hr, gw, listener) or not any(
-                h == "*" or host_matches(h, req.host, gateway_api=True)
-                for r in hr.routes for h in r.hosts or ("*",)):
+        if not route_attaches(cluster, hr, gw, listener) or all(
+                route_host(r, req, listener) is False for r in hr.routes):
             continue
         winner = older_rival(cluster, hr, cluster.grpc_routes, gw, listener)
         if winner:
